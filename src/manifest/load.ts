@@ -1,0 +1,291 @@
+import { readFile, stat } from 'node:fs/promises'
+import { relative } from 'node:path'
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml'
+import type { z } from 'zod'
+import { ExitCode, ShipitError } from '../errors.js'
+import { checkRules, type ManifestIssue } from './rules.js'
+import { Manifest } from './schema.js'
+import { describeIssue, knownKeysAt } from './messages.js'
+
+/** One problem in a manifest, where it is and what to do. */
+export interface ManifestProblem {
+  file: string
+  line: number
+  col: number
+  message: string
+  hint?: string
+}
+
+export function formatProblem(p: ManifestProblem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.message}${p.hint ? ` — ${p.hint}` : ''}`
+}
+
+/** Thrown for any invalid manifest: every problem at once, exit 3. */
+export class ManifestError extends ShipitError {
+  readonly problems: ManifestProblem[]
+  constructor(problems: ManifestProblem[]) {
+    super('InvalidManifest', problems.map(formatProblem).join('\n'), {
+      exitCode: ExitCode.Invalid,
+      source: 'user',
+      details: { problems },
+    })
+    this.problems = problems
+  }
+}
+
+export interface LoadedManifest {
+  file: string
+  /** the manifest as written, validated, interpolated, without environment overlays */
+  manifest: Manifest
+  /** values that must never be printed (secret env values after interpolation) */
+  secrets: string[]
+  /** directory of the manifest file: relative paths in it are relative to this */
+  dir: string
+}
+
+export const MAX_MANIFEST_BYTES = 1024 * 1024
+const MAX_ALIAS_COUNT = 100
+type Vars = Record<string, string | undefined>
+
+/** Read, parse, interpolate and validate app.yaml; every problem is reported at once with its line:col. */
+export async function loadManifest(path: string, vars: Vars = process.env): Promise<LoadedManifest> {
+  const file = displayPath(path)
+  const text = await readManifestText(path, file)
+  return parseManifest(text, file, vars, dirOf(path))
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path)
+  return rel && !rel.startsWith('..') ? rel : path
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/')
+  return i < 0 ? '.' : path.slice(0, i) || '/'
+}
+
+async function readManifestText(path: string, file: string): Promise<string> {
+  const problem = (message: string, hint: string) => new ManifestError([{ file, line: 1, col: 1, message, hint }])
+  let info
+  try {
+    info = await stat(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw problem('file not found', 'run `shipit init` to write one, or pass its path with -f')
+    throw problem(`cannot read the file (${code})`, 'check the path and its permissions')
+  }
+  if (info.isDirectory()) throw problem('is a directory, not a file', 'pass the app.yaml inside it with -f DIR/app.yaml')
+  if (info.size > MAX_MANIFEST_BYTES) throw problem(`is ${info.size} bytes; a manifest is at most 1 MiB`, 'check that -f points at app.yaml')
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw problem(`cannot read the file (${code})`, code === 'EACCES' ? 'make it readable (chmod u+r)' : 'check the path')
+  }
+  if (bytes.includes(0)) throw problem('is a binary file, not YAML', 'check that -f points at app.yaml')
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
+  if (text.includes('\uFFFD')) throw problem('is not valid UTF-8 text', 'save the file as UTF-8')
+  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) throw problem('is empty', 'run `shipit init` for a commented starter')
+  return text
+}
+
+/** Parse manifest text (exported for tests and for stdin). */
+export function parseManifest(text: string, file: string, vars: Vars = process.env, dir = '.'): LoadedManifest {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true })
+  const at = (offset: number) => lineCounter.linePos(offset)
+  const problems: ManifestProblem[] = []
+  for (const err of doc.errors) {
+    const { line, col } = at(err.pos[0])
+    problems.push({ file, line, col, message: yamlMessage(err.code, err.message), hint: yamlHint(err.code) })
+  }
+  if (problems.length) throw new ManifestError(problems)
+  if (!isMap(doc.contents)) {
+    const { line, col } = at(doc.contents?.range?.[0] ?? 0)
+    throw new ManifestError([{ file, line, col, message: 'the top level is not a mapping of keys to values', hint: 'start with `name: my-app`' }])
+  }
+
+  const secrets = interpolate(doc, vars, (node, message, hint) => {
+    const { line, col } = at(node.range?.[0] ?? 0)
+    problems.push({ file, line, col, message, hint })
+  })
+  if (problems.length) throw new ManifestError(problems)
+
+  let raw: unknown
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (err) {
+    let offset = 0
+    visit(doc, { Alias: (_, node) => { offset = node.range?.[0] ?? 0; return visit.BREAK } })
+    const { line, col } = at(offset)
+    throw new ManifestError([{ file, line, col, message: `aliases expand too much (${(err as Error).message})`, hint: 'write the values out instead of nesting aliases' }])
+  }
+
+  const locate = (issue: ManifestIssue, root: (string | number)[] = []) => {
+    const { line, col } = at(offsetOf(doc, [...root, ...issue.path], issue.atKey))
+    problems.push({ file, line, col, message: issue.message, hint: issue.hint })
+  }
+
+  const parsed = Manifest.safeParse(raw)
+  if (!parsed.success) for (const issue of toIssues(parsed.error.issues, raw)) locate(issue)
+  for (const issue of checkRules(raw)) locate(issue)
+  if (!parsed.success) throw new ManifestError(sortProblems(dedupe(problems)))
+  const manifest = parsed.data
+
+  // each environment's merged manifest must be valid too; problems point into the overlay when it set the value
+  for (const [envName, overlay] of Object.entries(manifest.environments)) {
+    const merged = mergeEnvironment(raw as Record<string, unknown>, envName)
+    const result = Manifest.safeParse(merged)
+    const issues = [...(result.success ? [] : toIssues(result.error.issues, merged)), ...checkRules(merged)]
+    for (const issue of issues) {
+      const inOverlay = hasPath(overlay, issue.path)
+      const located = { ...issue, message: `${issue.message} (in environment ${envName})` }
+      locate(located, inOverlay ? ['environments', envName] : [])
+    }
+  }
+  if (problems.length) throw new ManifestError(sortProblems(dedupe(problems)))
+  return { file, manifest, secrets, dir }
+}
+
+function sortProblems(problems: ManifestProblem[]): ManifestProblem[] {
+  return problems.sort((a, b) => a.line - b.line || a.col - b.col)
+}
+
+function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
+  const seen = new Set<string>()
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.col}:${p.message.replace(/ \(in environment [^)]*\)$/, '')}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/** Deep-merge `environments.<env>` over the base (objects merge, arrays and scalars replace). */
+export function mergeEnvironment(raw: Record<string, unknown>, env: string): Record<string, unknown> {
+  const { environments, ...base } = raw
+  const overlay = (environments as Record<string, unknown> | undefined)?.[env]
+  return deepMerge(base, overlay ?? {}) as Record<string, unknown>
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : structuredClone(over)
+  const out: Record<string, unknown> = { ...structuredClone(base) }
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v)
+  return out
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function hasPath(value: unknown, path: (string | number)[]): boolean {
+  let cur = value
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object' || !(key in (cur as object))) return false
+    cur = (cur as Record<string | number, unknown>)[key]
+  }
+  return true
+}
+
+function toIssues(zodIssues: z.core.$ZodIssue[], raw: unknown): ManifestIssue[] {
+  const out: ManifestIssue[] = []
+  for (const issue of zodIssues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push(describeIssue(issue, raw, { unknownKey: key, known: knownKeysAt(issue.path) }))
+      }
+    } else {
+      out.push(describeIssue(issue, raw))
+    }
+  }
+  return out
+}
+
+/** Offset of the node at `path`, or of its nearest existing ancestor; `atKey` points at the map key. */
+function offsetOf(doc: Document, path: (string | number)[], atKey = false): number {
+  let node: unknown = doc.contents
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i]
+    const last = i === path.length - 1
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key))
+      if (!pair) return offset
+      const keyNode = pair.key as Node
+      if (last && atKey) return keyNode.range?.[0] ?? offset
+      node = pair.value
+      offset = (pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0] ?? offset
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as Node | undefined
+      if (!item) return offset
+      node = item
+      offset = item.range?.[0] ?? offset
+    } else {
+      return offset
+    }
+    if (isAlias(node)) return offset
+  }
+  return offset
+}
+
+const INTERPOLATION = /\$\$\{|\$\{([^}]*)\}/g
+const ENV_REF = /^env:([A-Za-z_][A-Za-z0-9_]*)(:-(.*))?$/s
+
+/**
+ * Expand `${env:VAR}` and `${env:VAR:-default}` in every scalar value, in place (`$${` is a literal
+ * `${`). Returns the values marked `secret: true`, which must never be printed.
+ */
+function interpolate(doc: Document, vars: Vars, report: (node: Node, message: string, hint?: string) => void): string[] {
+  const secrets: string[] = []
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return
+      node.value = node.value.replace(INTERPOLATION, (whole, expr: string | undefined) => {
+        if (whole === '$${') return '${'
+        const m = ENV_REF.exec(expr ?? '')
+        if (!m) {
+          report(node, `unsupported interpolation ${whole}`, 'write ${env:VAR} or ${env:VAR:-default}; $${ gives a literal ${')
+          return whole
+        }
+        const [, name, hasDefault, fallback] = m
+        const value = vars[name]
+        if (value !== undefined && value !== '') return value
+        if (hasDefault !== undefined) return fallback ?? ''
+        report(node, `environment variable ${name} is not set`, `set ${name}, or give a default: \${env:${name}:-value}`)
+        return ''
+      })
+    },
+  })
+  visit(doc, {
+    Map(_, map) {
+      const secret = map.get('secret', true)
+      const value = map.get('value', true)
+      if (isScalar(secret) && secret.value === true && isScalar(value) && typeof value.value === 'string' && value.value !== '') {
+        secrets.push(value.value)
+      }
+    },
+  })
+  return secrets
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: a key may appear once in a mapping'
+  return `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`
+}
+
+function yamlHint(code: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'remove one of the two, or merge them'
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return 'check the indentation and the closing brackets'
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces, not tabs'
+    default:
+      return 'fix the YAML syntax here'
+  }
+}

@@ -1,0 +1,184 @@
+import type { z } from 'zod'
+import type { ManifestIssue } from './rules.js'
+import { Manifest, MAX_ENV_LENGTH, MAX_NAME_LENGTH, TARGETS } from './schema.js'
+
+type Path = PropertyKey[]
+
+/** What to do, by the name of the field that is wrong. */
+const HINTS: Record<string, string> = {
+  name: `use lowercase letters, digits and single hyphens, starting with a letter, at most ${MAX_NAME_LENGTH} characters, e.g. name: hello-api`,
+  region: 'write an AWS region code, e.g. region: us-west-2',
+  target: `use one of ${TARGETS.join(', ')}`,
+  role: 'give an IAM role ARN (arn:aws:iam::123456789012:role/NAME), or remove it and shipit creates one',
+  executionRole: 'give an IAM role ARN (arn:aws:iam::123456789012:role/NAME), or remove it and shipit creates one',
+  taskRole: 'give an IAM role ARN (arn:aws:iam::123456789012:role/NAME)',
+  subnets: 'list subnet IDs such as subnet-0abc1234, or remove network: to use the default VPC',
+  securityGroups: 'list security group IDs such as sg-0abc1234, or remove them and shipit creates one',
+  secrets: 'give the ARN of an SSM parameter (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret',
+  env: 'environment variable names use letters, digits and _ and do not start with a digit; values are strings',
+  environments: `environment names use lowercase letters, digits and hyphens, at most ${MAX_ENV_LENGTH} characters`,
+  'function.memory': 'Lambda memory is 128–10240 MB',
+  'container.memory': 'container memory is in MiB; on Fargate it pairs with cpu',
+  'function.timeout': 'Lambda timeout is 1–900 seconds',
+  port: 'a port is 1–65535',
+  routes: 'list route keys such as "GET /" or "ANY /{proxy+}"',
+  image: 'give an image reference, e.g. public.ecr.aws/nginx/nginx:1.27',
+  handler: 'e.g. handler: index.handler',
+  retentionDays: 'use one of CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …',
+}
+
+function dotted(path: Path): string {
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '')
+}
+
+function valueAt(raw: unknown, path: Path): unknown {
+  let cur = raw
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<PropertyKey, unknown>)[k]
+  }
+  return cur
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'a list'
+  if (typeof v === 'object') return 'a mapping'
+  if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 37)}...` : v}"`
+  return `${typeof v} ${String(v)}`
+}
+
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v)
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s
+}
+
+function hintFor(path: Path): string | undefined {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const key = path[i]
+    const qualified = i > 0 ? `${String(path[i - 1])}.${String(key)}` : ''
+    if (HINTS[qualified]) return HINTS[qualified]
+    if (typeof key === 'string' && HINTS[key]) return HINTS[key]
+  }
+  return undefined
+}
+
+function article(expected: string): string {
+  return expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`
+}
+
+/** Turn a schema issue into a sentence that says what is wrong and what to do. */
+export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { unknownKey: string; known: string[] }): ManifestIssue {
+  const path = issue.path as (string | number)[]
+  const where = dotted(path)
+  const hint = hintFor(path)
+  if (extra) {
+    const suggestion = closest(extra.unknownKey, extra.known)
+    return {
+      path: [...path, extra.unknownKey],
+      atKey: true,
+      message: `unknown key "${extra.unknownKey}"${where ? ` in ${where}` : ''}`,
+      hint: suggestion
+        ? `did you mean "${suggestion}"?`
+        : extra.known.length
+          ? `known keys here: ${extra.known.join(', ')}`
+          : 'remove it',
+    }
+  }
+  const value = valueAt(raw, path)
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (value === undefined) return { path, message: `${where} is required`, hint: hint ?? `add ${where}` }
+      const expected = issue.expected === 'int' ? 'integer' : String(issue.expected)
+      return { path, message: `${where} must be ${article(expected)}, not ${kindOf(value)}`, hint }
+    }
+    case 'too_small':
+    case 'too_big': {
+      const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum)
+      const bound = issue.code === 'too_small' ? 'at least' : 'at most'
+      if (issue.origin === 'string') return { path, message: `${where} must be ${bound} ${limit} characters long`, hint }
+      if (issue.origin === 'array') return { path, message: `${where} must have ${bound} ${limit} item${limit === 1 ? '' : 's'}`, hint }
+      return { path, message: `${where} must be ${bound} ${limit}, not ${String(value)}`, hint }
+    }
+    case 'invalid_format':
+      return { path, message: `${where} ${shown(value)} is not valid`, hint }
+    case 'invalid_value':
+      return {
+        path,
+        message: `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${kindOf(value)}`,
+        hint: typeof value === 'string' ? suggestValue(value, issue.values) : hint,
+      }
+    case 'invalid_union':
+      return { path, message: `${where} must be a string, or a mapping {value, secret: true}; it is ${kindOf(value)}`, hint: 'quote numbers and booleans: LOG_LEVEL: "1"' }
+    case 'invalid_key':
+      return { path, atKey: false, message: `${where} has an invalid key`, hint }
+    case 'custom':
+      return { path, message: `${where} ${shown(value)} is not valid`, hint }
+    default:
+      return { path, message: `${where}: ${issue.message}`, hint }
+  }
+}
+
+function suggestValue(value: string, allowed: readonly unknown[]): string | undefined {
+  const s = closest(value, allowed.map(String))
+  return s ? `did you mean "${s}"?` : undefined
+}
+
+/** The keys allowed at `path` in the schema, for "did you mean". */
+export function knownKeysAt(path: Path): string[] {
+  let schema = unwrap(Manifest as unknown as z.core.$ZodType)
+  for (const key of path) {
+    const def = schema._zod.def as unknown as Record<string, unknown>
+    if (def.type === 'object') {
+      const next = (def.shape as Record<string, z.core.$ZodType>)[String(key)]
+      if (!next) return []
+      schema = unwrap(next)
+    } else if (def.type === 'record') {
+      schema = unwrap(def.valueType as z.core.$ZodType)
+    } else if (def.type === 'array') {
+      schema = unwrap(def.element as z.core.$ZodType)
+    } else {
+      return []
+    }
+  }
+  const def = schema._zod.def as unknown as Record<string, unknown>
+  return def.type === 'object' ? Object.keys(def.shape as object).filter((k) => k !== '$schema') : []
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let s = schema
+  for (;;) {
+    const def = s._zod.def as unknown as Record<string, unknown>
+    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') s = def.innerType as z.core.$ZodType
+    else if (def.type === 'pipe') s = def.in as z.core.$ZodType
+    else return s
+  }
+}
+
+/** The candidate nearest to `word` by edit distance, when it is near enough to be a typo. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase())
+    if (d < bestDistance) {
+      best = c
+      bestDistance = d
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]
+    prev[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diag = tmp
+    }
+  }
+  return prev[b.length]
+}

@@ -1,0 +1,131 @@
+import { DEPRECATED_RUNTIMES, LAMBDA_RUNTIMES, type Manifest } from './schema.js'
+
+/** A problem found in a manifest, at a path of its document. */
+export interface ManifestIssue {
+  path: (string | number)[]
+  /** what is wrong */
+  message: string
+  /** what to do about it */
+  hint?: string
+  /** point at the key rather than the value (unknown keys) */
+  atKey?: boolean
+}
+
+/** Fargate's valid task cpu → memory (MiB) combinations, from the ECS developer guide. */
+export const FARGATE_CPU_MEMORY: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+}
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = []
+  for (let n = from; n <= to; n += step) out.push(n)
+  return out
+}
+
+export function describeFargateMemory(cpu: number): string {
+  const mem = FARGATE_CPU_MEMORY[cpu]
+  if (!mem) return ''
+  return mem.length <= 4 ? mem.join(', ') : `${mem[0]}–${mem[mem.length - 1]} in steps of ${mem[1] - mem[0]}`
+}
+
+const ROUTE_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
+/** `METHOD /path`, path segments plain or `{param}` / a final `{proxy+}` (API Gateway's route syntax). */
+const ROUTE_PATH = /^\/$|^(\/([A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z0-9_]+\}))*(\/\{[A-Za-z0-9_]+\+\})?$/
+
+export function checkRoute(route: string): string | undefined {
+  if (route === '$default') return undefined
+  const m = /^(\S+) (\S+)$/.exec(route)
+  if (!m) return `route "${route}" is not "METHOD /path" or "$default"`
+  const [, method, path] = m
+  if (!ROUTE_METHODS.includes(method)) return `route "${route}" has an unknown method ${method} (use one of ${ROUTE_METHODS.join(', ')})`
+  if (!path.startsWith('/')) return `route "${route}" has a path that does not start with /`
+  if (!ROUTE_PATH.test(path)) return `route "${route}" has an invalid path: segments are literals or {name}, and only the last may be {name+}`
+  return undefined
+}
+
+const HANDLER_FORMS: [RegExp, RegExp, string][] = [
+  [/^(nodejs|python|ruby)/, /^[A-Za-z0-9_./-]+\.[A-Za-z_$][A-Za-z0-9_$]*$/, 'FILE.FUNCTION, e.g. index.handler'],
+  [/^java/, /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*(::[A-Za-z_$][\w$]*)?$/, 'package.Class::method, e.g. example.Handler::handleRequest'],
+  [/^dotnet/, /^[^:]+::[^:]+::[^:]+$/, 'Assembly::Namespace.Class::Method'],
+]
+
+/** Reserved Lambda environment keys (the function's runtime sets them). */
+const RESERVED_LAMBDA_ENV = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+])
+
+/**
+ * Rules that span fields or need AWS knowledge; run on the validated manifest (and on each
+ * environment's merged manifest).
+ */
+export function checkRules(input: unknown): ManifestIssue[] {
+  // runs on the raw document too (before defaults, possibly invalid), so every field is guarded
+  const m = (isObject(input) ? input : {}) as Partial<Record<keyof Manifest, unknown>>
+  const issues: ManifestIssue[] = []
+  const env = isObject(m.env) ? m.env : {}
+  const secrets = isObject(m.secrets) ? m.secrets : {}
+  const c = isObject(m.container) ? { cpu: 256, memory: 512, ...m.container } : undefined
+  if (c && typeof c.cpu === 'number' && typeof c.memory === 'number' && Number.isInteger(c.cpu)) {
+    const pairs = FARGATE_CPU_MEMORY[c.cpu]
+    if (!pairs) {
+      issues.push({
+        path: ['container', 'cpu'],
+        message: `container.cpu ${c.cpu} is not a Fargate CPU size`,
+        hint: `use one of ${Object.keys(FARGATE_CPU_MEMORY).join(', ')}`,
+      })
+    } else if (!pairs.includes(c.memory)) {
+      issues.push({
+        path: ['container', 'memory'],
+        message: `container.memory ${c.memory} does not pair with cpu ${c.cpu} on Fargate`,
+        hint: `with cpu ${c.cpu} use memory ${describeFargateMemory(c.cpu)}`,
+      })
+    }
+  }
+  const f = isObject(m.function) ? m.function : undefined
+  if (f && typeof f.runtime === 'string') {
+    const replacement = DEPRECATED_RUNTIMES[f.runtime]
+    if (replacement) {
+      issues.push({ path: ['function', 'runtime'], message: `runtime ${f.runtime} is deprecated and Lambda no longer creates functions with it`, hint: `use ${replacement}` })
+    } else if (!(LAMBDA_RUNTIMES as readonly string[]).includes(f.runtime)) {
+      issues.push({ path: ['function', 'runtime'], message: `runtime ${f.runtime} is not a Lambda runtime`, hint: `use one of ${LAMBDA_RUNTIMES.join(', ')}` })
+    } else {
+      const form = HANDLER_FORMS.find(([runtime]) => runtime.test(f.runtime))
+      if (form && typeof f.handler === 'string' && !form[1].test(f.handler)) {
+        issues.push({ path: ['function', 'handler'], message: `handler "${f.handler}" is not of the form ${f.runtime} expects`, hint: `write it as ${form[2]}` })
+      }
+    }
+    for (const key of Object.keys(env)) {
+      if (RESERVED_LAMBDA_ENV.has(key)) {
+        issues.push({ path: ['env', key], atKey: true, message: `env ${key} is reserved by Lambda`, hint: 'rename the variable' })
+      }
+    }
+  }
+  const routes = isObject(m.http) && Array.isArray(m.http.routes) ? m.http.routes : []
+  {
+    const seen = new Set<string>()
+    routes.forEach((route: unknown, i) => {
+      if (typeof route !== 'string') return
+      const problem = checkRoute(route)
+      if (problem) issues.push({ path: ['http', 'routes', i], message: problem, hint: 'write routes as "GET /items/{id}", "ANY /{proxy+}" or "$default"' })
+      else if (seen.has(route)) issues.push({ path: ['http', 'routes', i], message: `route "${route}" is listed twice`, hint: 'remove the duplicate' })
+      seen.add(route)
+    })
+  }
+  for (const key of Object.keys(secrets)) {
+    if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${key} is both in env and in secrets`, hint: 'keep it in one of them' })
+  }
+  return issues
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod'
+
+/**
+ * The app.yaml schema: the one definition that gives shipit's TypeScript types, the runtime
+ * validation and the JSON Schema published by `shipit schema`. Semantic rules that span fields
+ * (cpu/memory pairs, handler form per runtime) live in `rules.ts`, next to their messages.
+ */
+
+export const TARGETS = ['fargate', 'ecs', 'lambda'] as const
+export type TargetName = (typeof TARGETS)[number]
+
+/** Lambda runtimes that accept CreateFunction today (deprecated ones are refused with a hint). */
+export const LAMBDA_RUNTIMES = [
+  'nodejs24.x', 'nodejs22.x', 'nodejs20.x',
+  'python3.14', 'python3.13', 'python3.12', 'python3.11', 'python3.10',
+  'java25', 'java21', 'java17', 'java11', 'java8.al2',
+  'dotnet10', 'dotnet8',
+  'ruby3.4', 'ruby3.3',
+  'provided.al2023', 'provided.al2',
+] as const
+
+export const DEPRECATED_RUNTIMES: Record<string, string> = {
+  'nodejs18.x': 'nodejs22.x', 'nodejs16.x': 'nodejs22.x', 'nodejs14.x': 'nodejs22.x', 'nodejs12.x': 'nodejs22.x',
+  'python3.9': 'python3.13', 'python3.8': 'python3.13', 'python3.7': 'python3.13',
+  'java8': 'java21', 'dotnet6': 'dotnet8', 'dotnet7': 'dotnet8', 'ruby3.2': 'ruby3.4', 'ruby2.7': 'ruby3.4', 'go1.x': 'provided.al2023',
+  'provided': 'provided.al2023',
+}
+
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const
+
+/** Longest app name and env name, chosen so that every derived AWS name fits its limit (Lambda's 64 is the tightest). */
+export const MAX_NAME_LENGTH = 40
+export const MAX_ENV_LENGTH = 16
+
+const NAME_PATTERN = /^[a-z][a-z0-9-]*$/
+const ENV_VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+export const AppName = z
+  .string()
+  .regex(NAME_PATTERN)
+  .max(MAX_NAME_LENGTH)
+  .refine((s) => !s.endsWith('-') && !s.includes('--'))
+  .meta({ description: 'App name, [a-z][a-z0-9-]*, at most 40 characters; prefixes every AWS resource name.' })
+
+export const EnvName = z.string().regex(NAME_PATTERN).max(MAX_ENV_LENGTH).refine((s) => !s.endsWith('-'))
+
+const SecretEnvValue = z.strictObject({
+  value: z.string().meta({ description: 'The value, usually "${env:VAR}".' }),
+  secret: z.boolean().meta({ description: 'When true the value is never printed: plans show (sensitive).' }),
+})
+export const EnvValue = z.union([z.string(), SecretEnvValue])
+export type EnvValue = z.infer<typeof EnvValue>
+
+const EnvMap = z
+  .record(z.string().regex(ENV_VAR_PATTERN), EnvValue)
+  .meta({ description: 'Environment variables of the function or container. ${env:VAR} and ${env:VAR:-default} are expanded.' })
+
+const SecretArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]+:\d{12}:(parameter\/|secret:).+$/)
+  .meta({ description: 'ARN of an SSM parameter or a Secrets Manager secret; the value is never read or printed by shipit.' })
+const SecretsMap = z.record(z.string().regex(ENV_VAR_PATTERN), SecretArn)
+
+const Region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/)
+const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/)
+const Architecture = z.enum(['x86_64', 'arm64'])
+
+const Network = z.strictObject({
+  subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1).max(16).optional(),
+  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).min(1).max(5).optional(),
+  assignPublicIp: z.boolean().optional(),
+})
+
+const HealthCheck = z.strictObject({
+  command: z.array(z.string()).min(1).meta({ description: 'e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]' }),
+  interval: z.number().int().min(5).max(300).optional(),
+  timeout: z.number().int().min(2).max(120).optional(),
+  retries: z.number().int().min(1).max(10).optional(),
+  startPeriod: z.number().int().min(0).max(300).optional(),
+})
+
+const containerShape = {
+  image: z.string().min(1).max(255).meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27' }),
+  port: z.number().int().min(1).max(65535).optional(),
+  cpu: z.number().int().meta({ description: 'CPU units (Fargate: 256, 512, 1024, 2048, 4096, 8192, 16384).' }),
+  memory: z.number().int().meta({ description: 'Memory in MiB; on Fargate it must pair with cpu.' }),
+  command: z.array(z.string()).optional(),
+  entryPoint: z.array(z.string()).optional(),
+  mode: z.enum(['service', 'task']).meta({ description: 'service: a long-running ECS service; task: a one-off RunTask.' }),
+  count: z.number().int().min(0).max(1000),
+  cluster: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/).optional(),
+  network: Network.optional(),
+  healthCheck: HealthCheck.optional(),
+  architecture: Architecture,
+  executionRole: RoleArn.optional(),
+  taskRole: RoleArn.optional(),
+  insights: z.boolean().optional().meta({ description: 'Turn on CloudWatch Container Insights for a cluster shipit creates.' }),
+}
+const Container = z.strictObject({
+  ...containerShape,
+  cpu: containerShape.cpu.default(256),
+  memory: containerShape.memory.default(512),
+  mode: containerShape.mode.default('service'),
+  count: containerShape.count.default(1),
+  architecture: containerShape.architecture.default('x86_64'),
+})
+
+const functionShape = {
+  source: z.string().min(1).meta({ description: 'Directory to zip, relative to app.yaml; .shipitignore is honoured.' }),
+  handler: z.string().min(1).max(128),
+  runtime: z.string().meta({ description: `One of: ${LAMBDA_RUNTIMES.join(', ')}` }),
+  memory: z.number().int().min(128).max(10240),
+  timeout: z.number().int().min(1).max(900),
+  architecture: Architecture,
+  role: RoleArn.optional().meta({ description: 'Execution role ARN; by default shipit creates one with AWSLambdaBasicExecutionRole.' }),
+}
+const LambdaFunction = z.strictObject({
+  ...functionShape,
+  source: functionShape.source.default('./src'),
+  memory: functionShape.memory.default(128),
+  timeout: functionShape.timeout.default(10),
+  architecture: functionShape.architecture.default('x86_64'),
+})
+
+const Cors = z.strictObject({
+  allowOrigins: z.array(z.string()).min(1),
+  allowMethods: z.array(z.string()).optional(),
+  allowHeaders: z.array(z.string()).optional(),
+  exposeHeaders: z.array(z.string()).optional(),
+  allowCredentials: z.boolean().optional(),
+  maxAge: z.number().int().min(0).max(86400).optional(),
+})
+const httpShape = {
+  routes: z.array(z.string()).min(1).max(300).meta({ description: 'Route keys "METHOD /path" or "$default".' }),
+  cors: Cors.optional(),
+}
+const Http = z.strictObject({ ...httpShape, routes: httpShape.routes.default(['$default']) })
+
+const Logs = z.strictObject({
+  retentionDays: z.literal(LOG_RETENTION_DAYS).default(14),
+})
+
+/** An overlay under `environments.<env>`: any section, every field optional; deep-merged over the base. */
+const Overlay = z.strictObject({
+  region: Region.optional(),
+  env: EnvMap.optional(),
+  secrets: SecretsMap.optional(),
+  container: z.strictObject(containerShape).partial().optional(),
+  function: z.strictObject(functionShape).partial().optional(),
+  http: z.strictObject(httpShape).partial().optional(),
+  logs: Logs.partial().optional(),
+})
+
+export const Manifest = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: AppName,
+    region: Region.optional().meta({ description: 'Else --region, AWS_REGION, or the profile.' }),
+    target: z.enum(TARGETS).optional().meta({ description: 'Default target; --target overrides.' }),
+    env: EnvMap.default({}),
+    secrets: SecretsMap.default({}),
+    container: Container.optional(),
+    function: LambdaFunction.optional(),
+    http: Http.optional(),
+    logs: Logs.default({ retentionDays: 14 }),
+    environments: z.record(EnvName, Overlay).default({}),
+  })
+  .meta({ title: 'shipit app.yaml', description: 'One app, deployed to AWS by shipit.' })
+
+export type Manifest = z.infer<typeof Manifest>
+export type ContainerSpec = z.infer<typeof Container>
+export type FunctionSpec = z.infer<typeof LambdaFunction>
+export type HttpSpec = z.infer<typeof Http>
+
+export function jsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://shipit.dev/schema/app.json',
+  }
+}
