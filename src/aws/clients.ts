@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from 'node:fs'
+import type { ServiceName } from '../plan/types.js'
+import { SHIPIT_VERSION } from '../version.js'
+
+/** Settings every AWS client is built from: one place for region, profile, endpoint, retries, timeouts. */
+export interface AwsSettings {
+  region?: string
+  profile?: string
+  /** --endpoint-url or AWS_ENDPOINT_URL: a LocalStack-style emulator */
+  endpoint?: string
+  /** total attempts per call, first try included (standard retry mode) */
+  maxAttempts?: number
+  /** per-request socket timeout */
+  requestTimeoutMs?: number
+}
+
+/** The part of an SDK v3 client shipit uses. */
+export interface SdkClient {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<any>
+  config: { region: () => Promise<string>; credentials: () => Promise<unknown> }
+  destroy(): void
+}
+
+interface ServiceModule {
+  client: string
+  load: () => Promise<Record<string, any>>
+}
+
+/**
+ * Each SDK package is imported only when its first client is needed: @aws-sdk/client-ec2 alone takes
+ * ~0.1 s and 60 MB to load, and help, validate and init need none.
+ */
+const SERVICES: Record<ServiceName, ServiceModule> = {
+  lambda: { client: 'LambdaClient', load: () => import('@aws-sdk/client-lambda') },
+  apigatewayv2: { client: 'ApiGatewayV2Client', load: () => import('@aws-sdk/client-apigatewayv2') },
+  iam: { client: 'IAMClient', load: () => import('@aws-sdk/client-iam') },
+  sts: { client: 'STSClient', load: () => import('@aws-sdk/client-sts') },
+  logs: { client: 'CloudWatchLogsClient', load: () => import('@aws-sdk/client-cloudwatch-logs') },
+  ecs: { client: 'ECSClient', load: () => import('@aws-sdk/client-ecs') },
+  ec2: { client: 'EC2Client', load: () => import('@aws-sdk/client-ec2') },
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+/** The one client factory: lazily built, cached clients sharing the same settings. */
+export class AwsClients {
+  private readonly clients = new Map<ServiceName, Promise<SdkClient>>()
+  private readonly modules = new Map<ServiceName, Promise<Record<string, any>>>()
+
+  constructor(readonly settings: AwsSettings) {
+    guardInstanceMetadata()
+  }
+
+  module(service: ServiceName): Promise<Record<string, any>> {
+    let mod = this.modules.get(service)
+    if (!mod) {
+      mod = SERVICES[service].load()
+      this.modules.set(service, mod)
+    }
+    return mod
+  }
+
+  client(service: ServiceName): Promise<SdkClient> {
+    let client = this.clients.get(service)
+    if (!client) {
+      client = this.module(service).then((mod) => {
+        const Client = mod[SERVICES[service].client]
+        return new Client(this.clientConfig()) as SdkClient
+      })
+      this.clients.set(service, client)
+    }
+    return client
+  }
+
+  clientConfig(): Record<string, unknown> {
+    const { region, profile, endpoint, maxAttempts, requestTimeoutMs } = this.settings
+    return {
+      ...(region ? { region } : {}),
+      ...(profile ? { profile } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      retryMode: 'standard',
+      customUserAgent: `shipit/${SHIPIT_VERSION}`,
+      requestHandler: { requestTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 },
+    }
+  }
+
+  /** Send `${operation}Command` of a service with this input. */
+  async send<T = any>(service: ServiceName, operation: string, input: Record<string, unknown>, abortSignal?: AbortSignal): Promise<T> {
+    const [client, mod] = await Promise.all([this.client(service), this.module(service)])
+    const Command = mod[`${operation}Command`]
+    if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
+    return client.send(new Command(input), abortSignal ? { abortSignal } : undefined)
+  }
+
+  /** The region the clients use, or undefined when none is configured anywhere. */
+  async region(): Promise<string | undefined> {
+    if (this.settings.region) return this.settings.region
+    try {
+      return await (await this.client('sts')).config.region()
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Whether the SDK's credential chain yields credentials (never returns or logs them). */
+  async hasCredentials(): Promise<boolean> {
+    try {
+      const creds = (await (await this.client('sts')).config.credentials()) as { accessKeyId?: string } | undefined
+      return Boolean(creds?.accessKeyId)
+    } catch {
+      return false
+    }
+  }
+
+  destroy(): void {
+    for (const client of this.clients.values()) client.then((c) => c.destroy(), () => {})
+    this.clients.clear()
+  }
+}
+
+let guarded = false
+/**
+ * The SDK's credential chain ends with the EC2 instance metadata service, whose address does not
+ * answer off EC2 and costs a timeout per call. Off EC2 (no Amazon DMI/hypervisor marks) it is
+ * switched off unless the user set AWS_EC2_METADATA_DISABLED themselves.
+ */
+function guardInstanceMetadata(): void {
+  if (guarded) return
+  guarded = true
+  if (process.env.AWS_EC2_METADATA_DISABLED !== undefined) return
+  if (process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return
+  if (!looksLikeEc2()) process.env.AWS_EC2_METADATA_DISABLED = 'true'
+}
+
+function looksLikeEc2(): boolean {
+  const read = (p: string) => {
+    try {
+      return existsSync(p) ? readFileSync(p, 'utf8').trim().toLowerCase() : ''
+    } catch {
+      return ''
+    }
+  }
+  return (
+    read('/sys/hypervisor/uuid').startsWith('ec2') ||
+    read('/sys/class/dmi/id/sys_vendor').includes('amazon') ||
+    read('/sys/class/dmi/id/board_asset_tag').startsWith('i-') ||
+    read('/sys/class/dmi/id/product_uuid').startsWith('ec2')
+  )
+}

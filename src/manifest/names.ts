@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto'
+
+/** Names of everything shipit creates for one app and env, derived so that each fits its AWS limit. */
+export interface ResourceNames {
+  /** `<name>-<env>`: Lambda function, HTTP API, ECS cluster/service/task family */
+  base: string
+  function: string
+  api: string
+  cluster: string
+  service: string
+  family: string
+  logGroup: string
+  lambdaRole: string
+  taskExecutionRole: string
+  securityGroup: string
+}
+
+/** IAM role names are at most 64 characters: longer ones keep a prefix and a hash of the whole. */
+export function cutName(name: string, limit: number): string {
+  if (name.length <= limit) return name
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8)
+  return `${name.slice(0, limit - 9)}-${hash}`
+}
+
+export function resourceNames(app: string, env: string, cluster?: string): ResourceNames {
+  const base = `${app}-${env}`
+  return {
+    base,
+    function: base,
+    api: base,
+    cluster: cluster ?? base,
+    service: base,
+    family: base,
+    logGroup: `/shipit/${app}/${env}`,
+    lambdaRole: cutName(`shipit-${base}-lambda`, 64),
+    taskExecutionRole: cutName(`shipit-${base}-task-exec`, 64),
+    securityGroup: `shipit-${base}`,
+  }
+}
+
+export const TAG_APP = 'shipit:app'
+export const TAG_ENV = 'shipit:env'
+export const TAG_TARGET = 'shipit:target'
+
+export function shipitTags(app: string, env: string, target: string): Record<string, string> {
+  return { [TAG_APP]: app, [TAG_ENV]: env, [TAG_TARGET]: target }
+}
+
+/** True when `tags` mark a resource as shipit's for this app and env. */
+export function ownedBy(tags: Record<string, string> | undefined, app: string, env: string): boolean {
+  return tags?.[TAG_APP] === app && tags?.[TAG_ENV] === env
+}

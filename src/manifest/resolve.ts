@@ -1,0 +1,85 @@
+import { isAbsolute, resolve as resolvePath } from 'node:path'
+import { invalid } from '../errors.js'
+import type { LoadedManifest } from './load.js'
+import { mergeEnvironment } from './load.js'
+import { resourceNames, shipitTags, type ResourceNames } from './names.js'
+import { Manifest, TARGETS, type ContainerSpec, type FunctionSpec, type HttpSpec, type TargetName } from './schema.js'
+
+export const DEFAULT_ENV = 'dev'
+
+export interface EnvVar {
+  value: string
+  secret: boolean
+}
+
+/** What the user wants live, for one target and env: the input of every target's observe and plan. */
+export interface Desired {
+  app: string
+  env: string
+  target: TargetName
+  /** from the manifest; the client factory may still pick one from flags or the environment */
+  region?: string
+  names: ResourceNames
+  tags: Record<string, string>
+  environment: Record<string, EnvVar>
+  secrets: Record<string, string>
+  logRetentionDays: number
+  container?: ContainerSpec
+  function?: FunctionSpec & { sourceDir: string }
+  http: HttpSpec
+  /** directory of app.yaml; relative paths are relative to it */
+  dir: string
+}
+
+export interface ResolveOptions {
+  env?: string
+  target?: string
+}
+
+/** Apply the chosen environment overlay and target to a loaded manifest. */
+export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions): Desired {
+  const { manifest } = loaded
+  const env = options.env ?? DEFAULT_ENV
+  const known = Object.keys(manifest.environments)
+  if (options.env && !known.includes(options.env) && options.env !== DEFAULT_ENV) {
+    throw invalid('UnknownEnvironment', `environment "${options.env}" is not in ${loaded.file}`, [
+      known.length ? `known environments: ${known.join(', ')}` : `add it under environments: in ${loaded.file}, or leave out --env`,
+    ])
+  }
+  const target = (options.target ?? manifest.target) as TargetName | undefined
+  if (!target) throw invalid('NoTarget', 'no target given', [`pass --target ${TARGETS.join('|')}, or set target: in ${loaded.file}`])
+  if (!TARGETS.includes(target)) throw invalid('UnknownTarget', `unknown target "${target}"`, [`use one of ${TARGETS.join(', ')}`])
+
+  // the merged document was validated by loadManifest, so this parse cannot fail
+  const merged = Manifest.parse(mergeEnvironment(JSON.parse(JSON.stringify(manifest)), env))
+  const environment: Record<string, EnvVar> = {}
+  for (const [k, v] of Object.entries(merged.env)) {
+    environment[k] = typeof v === 'string' ? { value: v, secret: false } : { value: v.value, secret: v.secret }
+  }
+
+  if (target === 'lambda' && !merged.function) {
+    throw invalid('MissingSection', `target lambda needs a function: section in ${loaded.file}`, ['run `shipit init --target lambda` to see one'])
+  }
+  if ((target === 'fargate' || target === 'ecs') && !merged.container) {
+    throw invalid('MissingSection', `target ${target} needs a container: section in ${loaded.file}`, [`run \`shipit init --target ${target}\` to see one`])
+  }
+
+  return {
+    app: merged.name,
+    env,
+    target,
+    region: merged.region,
+    names: resourceNames(merged.name, env, merged.container?.cluster),
+    tags: shipitTags(merged.name, env, target),
+    environment,
+    secrets: merged.secrets,
+    logRetentionDays: merged.logs.retentionDays,
+    container: merged.container,
+    function: merged.function && {
+      ...merged.function,
+      sourceDir: isAbsolute(merged.function.source) ? merged.function.source : resolvePath(loaded.dir, merged.function.source),
+    },
+    http: merged.http ?? { routes: ['$default'] },
+    dir: loaded.dir,
+  }
+}

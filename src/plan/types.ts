@@ -1,0 +1,146 @@
+/**
+ * The plan as data. A plan is a pure function of what is desired and what was observed; every step
+ * carries its AWS request, so one executor applies any plan (fresh or saved) and the `aws` CLI line
+ * of a step is derived from the same data.
+ */
+
+export const PLAN_FORMAT_VERSION = 1
+
+export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2'
+
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'run'
+export const ACTIONS: Action[] = ['create', 'update', 'replace', 'delete', 'run']
+
+/** A value known only after an earlier step ran: `output` is a dotted path into that step's response. */
+export interface Ref {
+  ref: string
+  output: string
+  /** when set, the value is this string with `{}` replaced by the referenced value */
+  format?: string
+}
+
+/** Bytes that are not stored in the plan: the zip of a directory, rebuilt and checked by hash on apply. */
+export interface Artifact {
+  artifact: 'zip'
+  source: string
+  sha256: string
+  size: number
+}
+
+/**
+ * A secret value: sent to AWS, but never stored in a plan or printed. The plan keeps the name of the
+ * variable and a hash; the executor takes the value from the environment and checks it by the hash.
+ */
+export interface Sensitive {
+  sensitive: string
+  sha256: string
+}
+
+export interface AwsRequest {
+  service: ServiceName
+  /** the API operation, e.g. CreateFunction; the SDK command is `${operation}Command` */
+  operation: string
+  input: Record<string, unknown>
+}
+
+/** What the executor waits for after a step's call, with an SDK waiter or one of shipit's own. */
+export interface Wait {
+  /** an SDK waiter name without `waitUntil` (FunctionActiveV2, ServicesStable, …) or a shipit waiter */
+  waiter: string
+  input: Record<string, unknown>
+  /** what is being waited for, for people */
+  description: string
+}
+
+/** Retry a call that fails with this error while AWS is still propagating something (e.g. a new IAM role). */
+export interface RetryOn {
+  errorName: string
+  messageIncludes?: string
+  seconds: number
+}
+
+export interface FieldChange {
+  path: string
+  before?: unknown
+  after?: unknown
+  /** replacing the resource is needed for this change */
+  forcesReplacement?: boolean
+}
+
+export interface ResourceRef {
+  type: string
+  name: string
+}
+
+export interface Step {
+  id: string
+  action: Action
+  resource: ResourceRef
+  /** why this step is needed, in a few words */
+  reason?: string
+  changes?: FieldChange[]
+  request: AwsRequest
+  wait?: Wait
+  retry?: RetryOn
+  /** ids of steps whose outputs or effects this step needs */
+  dependsOn: string[]
+  /** steps that fail with these error names count as done (e.g. deleting what is already gone) */
+  okErrors?: string[]
+}
+
+/** A resource that exists and needs no change, or one that shipit will not touch (with why). */
+export interface Unchanged {
+  resource: ResourceRef
+  note?: string
+}
+
+export interface PlanSummary {
+  create: number
+  update: number
+  replace: number
+  delete: number
+  run: number
+  noop: number
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION
+  shipitVersion: string
+  command: 'deploy' | 'destroy' | 'rollback' | 'run'
+  app: string
+  env: string
+  target: string
+  region: string
+  account?: string
+  /** planned without reading AWS: everything is assumed not to exist */
+  offline: boolean
+  /** sha256 of what observe() saw; a saved plan is stale when this no longer matches */
+  observed: string
+  createdAt: string
+  steps: Step[]
+  unchanged: Unchanged[]
+  warnings: string[]
+  summary: PlanSummary
+}
+
+export function isRef(v: unknown): v is Ref {
+  return typeof v === 'object' && v !== null && typeof (v as Ref).ref === 'string' && typeof (v as Ref).output === 'string'
+}
+
+export function isArtifact(v: unknown): v is Artifact {
+  return typeof v === 'object' && v !== null && (v as Artifact).artifact === 'zip'
+}
+
+export function isSensitive(v: unknown): v is Sensitive {
+  return typeof v === 'object' && v !== null && typeof (v as Sensitive).sensitive === 'string' && typeof (v as Sensitive).sha256 === 'string'
+}
+
+export function summarize(steps: Step[], unchanged: Unchanged[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, run: 0, noop: unchanged.length }
+  for (const step of steps) summary[step.action]++
+  return summary
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.steps.length > 0
+}

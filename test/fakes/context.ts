@@ -1,0 +1,69 @@
+import type { ApiGatewayV2State } from './apigatewayv2.js'
+import type { Ids } from './core.js'
+import type { Ec2State } from './ec2.js'
+import type { EcsState } from './ecs.js'
+import type { IamState } from './iam.js'
+import type { LambdaState } from './lambda.js'
+import type { LogsState } from './logs.js'
+import type { StsState } from './sts.js'
+
+/** Realism switches. Defaults are the realistic behaviour; tests may relax them. */
+export interface FakeBehavior {
+  /**
+   * Lambda: CreateFunction leaves the function `Pending` and UpdateFunctionCode/Configuration leave
+   * `LastUpdateStatus: InProgress` until the function is next read with GetFunction/GetFunctionConfiguration
+   * (which is what the SDK waiters poll). A conflicting call before that read fails with
+   * ResourceConflictException, as on AWS. `false` = every change is settled immediately.
+   */
+  lambdaSettleOnRead: boolean
+  /** Lambda: the execution role must exist in the fake IAM (same account) and trust lambda.amazonaws.com. */
+  lambdaValidateRole: boolean
+  /** ECS: tasks whose awslogs log group does not exist (and no awslogs-create-group) fail to start. */
+  ecsRequireLogGroup: boolean
+  /** ECS: how many DescribeServices responses still show a FAILED (rolled back) deployment before it drains. */
+  ecsFailedDeploymentLingers: number
+  /** API Gateway: default page size of GetApis/GetRoutes/... when MaxResults is not given. */
+  apigwDefaultPageSize: number
+}
+
+export const DEFAULT_BEHAVIOR: FakeBehavior = {
+  lambdaSettleOnRead: true,
+  lambdaValidateRole: true,
+  ecsRequireLogGroup: true,
+  ecsFailedDeploymentLingers: 1,
+  apigwDefaultPageSize: 25,
+}
+
+export interface FakeState {
+  sts: StsState
+  lambda: LambdaState
+  apigatewayv2: ApiGatewayV2State
+  iam: IamState
+  logs: LogsState
+  ecs: EcsState
+  ec2: Ec2State
+  // flat aliases of the per-service collections
+  readonly functions: LambdaState['functions']
+  readonly apis: ApiGatewayV2State['apis']
+  readonly roles: IamState['roles']
+  readonly logGroups: LogsState['logGroups']
+  readonly clusters: EcsState['clusters']
+  readonly services: EcsState['services']
+  readonly taskDefinitions: EcsState['taskDefinitions']
+  readonly tasks: EcsState['tasks']
+  readonly containerInstances: EcsState['containerInstances']
+  readonly vpcs: Ec2State['vpcs']
+  readonly subnets: Ec2State['subnets']
+  readonly securityGroups: Ec2State['securityGroups']
+  readonly networkInterfaces: Ec2State['networkInterfaces']
+}
+
+export interface FakeContext {
+  account: string
+  region: string
+  ids: Ids
+  now(): Date
+  state: FakeState
+  behavior: FakeBehavior
+  containerInstancesPerCluster: number
+}
