@@ -50,6 +50,8 @@ export class AwsClients {
 
   constructor(readonly settings: AwsSettings) {
     guardInstanceMetadata()
+    // the SDK warns on every run under Node 20 about its 2027 releases; our lockfile pins the SDK, and CLI users cannot act on it
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   }
 
   module(service: ServiceName): Promise<Record<string, any>> {

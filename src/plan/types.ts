@@ -120,6 +120,8 @@ export interface Plan {
   steps: Step[]
   unchanged: Unchanged[]
   warnings: string[]
+  /** resources shipit refuses to change (not its own); a plan with any cannot be applied */
+  blocked: { resource: ResourceRef; reason: string }[]
   summary: PlanSummary
 }
 
@@ -143,4 +145,20 @@ export function summarize(steps: Step[], unchanged: Unchanged[]): PlanSummary {
 
 export function hasChanges(plan: Plan): boolean {
   return plan.steps.length > 0
+}
+
+/** Every step a request or wait refers to is a dependency, whether or not the planner listed it. */
+export function withInferredDependencies(steps: Step[]): Step[] {
+  return steps.map((step) => {
+    const refs = new Set(step.dependsOn)
+    const visit = (v: unknown): void => {
+      if (isRef(v)) {
+        if (v.ref !== step.id) refs.add(v.ref)
+      } else if (Array.isArray(v)) v.forEach(visit)
+      else if (v && typeof v === 'object') Object.values(v).forEach(visit)
+    }
+    visit(step.request.input)
+    if (step.wait) visit(step.wait.input)
+    return { ...step, dependsOn: [...refs] }
+  })
 }

@@ -1,0 +1,64 @@
+import { Command, Errors } from '@oclif/core'
+import { ExitCode, ShipitError, EXIT_CODES_HELP } from '../errors.js'
+import { ManifestError } from '../manifest/load.js'
+import { redact } from '../ui/redact.js'
+import { annotateProblems } from '../ui/github.js'
+
+/**
+ * shipit's commands: typed results with --json, errors as one clear message (never a stack trace
+ * unless --debug) and the exit codes of the contract.
+ */
+export abstract class BaseCommand extends Command {
+  static enableJsonFlag = true
+
+  static helpGroup = 'GLOBAL'
+
+  /** Shown at the end of every command's --help. */
+  static exitCodesHelp = EXIT_CODES_HELP
+
+  protected readonly cleanups: (() => void)[] = []
+
+  protected get debugEnabled(): boolean {
+    return this.argv.includes('--debug')
+  }
+
+  /** Plain text for people on stderr (never stdout: stdout holds results). */
+  protected note(text: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${redact(text)}\n`)
+  }
+
+  /** A result on stdout, in text mode. */
+  protected out(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${redact(text)}\n`)
+  }
+
+  protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    if (err instanceof Errors.ExitError) throw err
+    const error = toShipitError(err)
+    process.exitCode = error.exitCode
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${redact(JSON.stringify({ error: error.toJSON() }, null, 2))}\n`)
+      return
+    }
+    if (error instanceof ManifestError) annotateProblems(error.problems)
+    const lines = [`Error: ${error.message}`, ...error.suggestions.map((s) => `  → ${s}`)]
+    if (error.source === 'internal') lines.push('  → this looks like a bug in shipit; run again with --debug and report the output')
+    if (this.debugEnabled && err.stack) lines.push(err.stack)
+    process.stderr.write(`${redact(lines.join('\n'))}\n`)
+  }
+
+  protected async finally(err: Error | undefined): Promise<void> {
+    for (const c of this.cleanups.splice(0)) c()
+    await super.finally(err)
+  }
+}
+
+/** Flag parsing errors of oclif are invalid input (3); anything unknown is a failure (1). */
+export function toShipitError(err: unknown): ShipitError {
+  if (err instanceof ShipitError) return err
+  const e = err as Error & { oclif?: { exit?: number }; parse?: unknown; code?: string }
+  if (e && typeof e === 'object' && ('parse' in e || /Flag|Arg|Parse|Option|Validation/.test(e.constructor?.name ?? ''))) {
+    return new ShipitError('InvalidFlags', e.message.replace(/\n?See more help with --help$/, ''), { exitCode: ExitCode.Invalid, source: 'user', suggestions: ['see --help'] })
+  }
+  return new ShipitError('Unexpected', e?.message ?? String(err), { exitCode: ExitCode.Failure, source: 'internal', cause: err })
+}

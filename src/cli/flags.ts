@@ -1,0 +1,34 @@
+import { Flags } from '@oclif/core'
+import { TARGETS } from '../manifest/schema.js'
+
+/** Flags every command that reads app.yaml takes. */
+export const manifestFlags = {
+  file: Flags.string({ char: 'f', summary: 'Path of the manifest.', default: 'app.yaml', helpValue: 'app.yaml' }),
+  env: Flags.string({ char: 'e', summary: 'Environment overlay of app.yaml to use (environments.<env>); names resources <name>-<env>.', helpValue: 'dev' }),
+  debug: Flags.boolean({ summary: 'Print stack traces of unexpected errors (secrets stay redacted).' }),
+}
+
+export const targetFlag = Flags.string({ char: 't', summary: 'What to deploy to; default: target: in app.yaml.', options: [...TARGETS] })
+
+/** Flags of every command that talks to AWS. */
+export const awsFlags = {
+  ...manifestFlags,
+  target: targetFlag,
+  region: Flags.string({ summary: 'AWS region; else region: in app.yaml, AWS_REGION, or the profile.', helpValue: 'us-west-2' }),
+  profile: Flags.string({ summary: 'Named profile of ~/.aws/config to take credentials from.', env: 'AWS_PROFILE' }),
+  'endpoint-url': Flags.string({ summary: 'Send every AWS call to this endpoint (LocalStack, moto); also AWS_ENDPOINT_URL.', env: 'AWS_ENDPOINT_URL', helpValue: 'http://localhost:4566' }),
+  'max-attempts': Flags.integer({ summary: 'Attempts per AWS call, retries on throttling and 5xx included.', default: 5, min: 1, max: 20 }),
+  'request-timeout': Flags.integer({ summary: 'Seconds before one AWS request is abandoned (and retried).', default: 30, min: 1 }),
+}
+
+/** Flags of commands that plan. */
+export const planFlags = {
+  offline: Flags.boolean({ summary: 'Plan without reading AWS, as if nothing existed (automatic when there are no credentials).' }),
+  adopt: Flags.boolean({ summary: 'Take over resources that have shipit\'s names but not its tags (adds the tags).' }),
+}
+
+/** Flags of commands that change AWS. */
+export const applyFlags = {
+  yes: Flags.boolean({ char: 'y', summary: 'Apply without asking (required when stdin is not a terminal, as in CI).' }),
+  timeout: Flags.integer({ summary: 'Longest wait, in seconds, for any one resource to become ready.', default: 900, min: 1 }),
+}

@@ -1,0 +1,112 @@
+import { appendStepSummary } from '../ui/github.js'
+import { applyPlan, type ApplyOutcome } from '../engine/apply.js'
+import { makePlan } from '../engine/plan.js'
+import { openSession, type SessionOptions } from '../engine/session.js'
+import { ExitCode, ShipitError } from '../errors.js'
+import { renderCli, renderText } from '../plan/render.js'
+import { checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
+import type { Plan } from '../plan/types.js'
+import { createReporter, outputMode } from '../ui/reporter.js'
+import { confirmApply } from './confirm.js'
+import { interruptible } from './interrupt.js'
+
+/** The flags a plan-then-apply command passes to the workflow. */
+export interface WorkflowFlags {
+  file: string
+  env?: string
+  target?: string
+  region?: string
+  profile?: string
+  'endpoint-url'?: string
+  'max-attempts': number
+  'request-timeout': number
+  offline?: boolean
+  adopt?: boolean
+  yes?: boolean
+  timeout?: number
+  json: boolean
+  cli?: boolean
+  out?: string
+  plan?: string
+  'dry-run'?: boolean
+  'detailed-exitcode'?: boolean
+}
+
+export interface WorkflowIo {
+  out: (text: string) => void
+  note: (text: string) => void
+}
+
+export type WorkflowResult = { kind: 'plan'; plan: Plan } | { kind: 'apply'; outcome: ApplyOutcome; plan: Plan }
+
+function sessionOptions(flags: WorkflowFlags, mutates: boolean): SessionOptions {
+  return {
+    file: flags.file,
+    env: flags.env,
+    target: flags.target,
+    region: flags.region,
+    profile: flags.profile,
+    endpoint: flags['endpoint-url'],
+    offline: flags.offline,
+    mutates,
+    maxAttempts: flags['max-attempts'],
+    requestTimeoutMs: flags['request-timeout'] * 1000,
+  }
+}
+
+/**
+ * plan, deploy and destroy: plan (from live state), show, then — unless only planning — confirm and
+ * apply. A saved plan (--plan) is applied only when a fresh plan finds the same live state.
+ */
+export async function planAndApply(command: 'deploy' | 'destroy', flags: WorkflowFlags, planOnly: boolean, io: WorkflowIo): Promise<WorkflowResult> {
+  const mode = outputMode(flags.json)
+  const session = await openSession(sessionOptions(flags, !planOnly))
+  const interrupt = interruptible((sig) => io.note(`\n${sig}: finishing the call in flight, then stopping…`))
+  try {
+    const planned = await makePlan(session, { command, adopt: flags.adopt, signal: interrupt.signal })
+    let plan = planned.plan
+    if (flags.plan) {
+      const saved = await readPlan(flags.plan)
+      checkSavedPlan(saved, plan)
+      plan = saved
+    }
+    const color = mode === 'tty'
+    const show = planOnly ? io.out : io.note
+    if (flags.cli) show(renderCli(plan))
+    else show(renderText(plan, { color }))
+    if (!flags.json) appendStepSummary(plan)
+    if (flags.out) {
+      await writePlan(flags.out, plan)
+      io.note(`Saved the plan to ${flags.out}; apply it with: shipit ${command} --plan ${flags.out}${flags.env ? ` --env ${flags.env}` : ''} --target ${plan.target}`)
+    }
+    if (planOnly) {
+      if (flags['detailed-exitcode'] && plan.steps.length > 0) process.exitCode = ExitCode.Changes
+      return { kind: 'plan', plan }
+    }
+    if (plan.steps.length && !plan.blocked.length) {
+      const ok = await confirmApply(`${command === 'destroy' ? 'Destroy' : 'Apply'} these changes to ${plan.app} (${plan.env}) in ${plan.region}?`, Boolean(flags.yes), flags.json)
+      if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
+    }
+    const reporter = createReporter(mode)
+    try {
+      const outcome = await applyPlan(session, planned, plan, { reporter, signal: interrupt.signal, timeoutSeconds: flags.timeout ?? 900 })
+      return { kind: 'apply', outcome, plan }
+    } finally {
+      reporter.close()
+    }
+  } finally {
+    interrupt.dispose()
+    session.clients.destroy()
+  }
+}
+
+/** The lines a person reads after an apply: what happened and where the app is. */
+export function renderOutcome(outcome: ApplyOutcome): string {
+  const lines: string[] = []
+  if (outcome.status === 'no-changes') lines.push(`No changes: ${outcome.app} (${outcome.env}) is up to date.`)
+  else lines.push(`${outcome.command === 'destroy' ? 'Destroyed' : 'Deployed'} ${outcome.app} (${outcome.env}) on ${outcome.target} in ${outcome.region}: ${outcome.steps.length} steps.`)
+  if (outcome.command !== 'destroy') {
+    for (const [k, v] of Object.entries(outcome.outputs)) if (v !== undefined) lines.push(`${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto'
+import { ExitCode, ShipitError } from '../errors.js'
+import { executePlan, type StepResult } from '../plan/execute.js'
+import type { Plan, PlanSummary } from '../plan/types.js'
+import type { Outputs } from '../targets/target.js'
+import type { Reporter } from '../ui/reporter.js'
+import type { Planned } from './plan.js'
+import type { Session } from './session.js'
+
+export interface ApplyOutcome {
+  app: string
+  env: string
+  target: string
+  region: string
+  account?: string
+  command: Plan['command']
+  status: 'applied' | 'no-changes'
+  summary: PlanSummary
+  steps: StepResult[]
+  outputs: Outputs
+}
+
+export interface ApplyOptions {
+  reporter: Reporter
+  signal?: AbortSignal
+  timeoutSeconds: number
+}
+
+/** Apply `plan` (fresh, or saved and checked) using what `planned` prepared. */
+export async function applyPlan(session: Session, planned: Planned, plan: Plan, options: ApplyOptions): Promise<ApplyOutcome> {
+  if (plan.offline) throw new ShipitError('OfflinePlan', 'an offline plan cannot be applied', { exitCode: ExitCode.Failure, source: 'user' })
+  if (plan.blocked.length) {
+    throw new ShipitError('Blocked', `shipit will not change resources it does not own:\n${plan.blocked.map((b) => `  ${b.resource.type} ${b.resource.name}: ${b.reason}`).join('\n')}`, {
+      exitCode: ExitCode.Failure,
+      source: 'user',
+      suggestions: ['nothing was changed; pass --adopt to take these over, or rename the app'],
+    })
+  }
+  const base = {
+    app: plan.app,
+    env: plan.env,
+    target: plan.target,
+    region: plan.region,
+    ...(plan.account ? { account: plan.account } : {}),
+    command: plan.command,
+    summary: plan.summary,
+  }
+  if (plan.steps.length === 0) {
+    return { ...base, status: 'no-changes', steps: [], outputs: session.target.outputs(session.desired, planned.observed) }
+  }
+  const result = await executePlan(plan, {
+    clients: session.clients,
+    reporter: options.reporter,
+    signal: options.signal,
+    timeoutSeconds: options.timeoutSeconds,
+    artifact: async (a) => {
+      const prepared = [...planned.prepared.artifacts.values()].find((p) => p.artifact.source === a.source)
+      if (!prepared || prepared.artifact.sha256 !== a.sha256) {
+        throw new ShipitError('StalePlan', `the files in ${a.source} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
+      }
+      return prepared.bytes
+    },
+    sensitive: (s) => {
+      const v = session.desired.environment[s.sensitive]
+      if (!v || createHash('sha256').update(v.value).digest('hex') !== s.sha256) {
+        throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
+      }
+      return v.value
+    },
+  })
+  if (!result.ok) {
+    const label = (id: string) => {
+      const s = plan.steps.find((x) => x.id === id)
+      return s ? `${s.action} ${s.resource.type} ${s.resource.name}` : id
+    }
+    const done = result.results.filter((r) => r.status === 'done').map((r) => label(r.id))
+    const failed = result.results.filter((r) => r.status === 'failed')
+    const notDone = result.results.filter((r) => r.status === 'not-started').map((r) => label(r.id))
+    const lines = [
+      result.interrupted ? `${plan.command} interrupted` : `${plan.command} failed at ${failed.map((f) => label(f.id)).join(', ')}`,
+      ...(result.error && !result.interrupted ? [`  ${result.error.message}`] : []),
+      `  done (${done.length}): ${done.join('; ') || 'nothing'}`,
+      `  not done (${notDone.length + failed.length}): ${[...failed.map((f) => label(f.id)), ...notDone].join('; ') || 'nothing'}`,
+    ]
+    throw new ShipitError(result.interrupted ? 'Interrupted' : (result.error?.code ?? 'ApplyFailed'), lines.join('\n'), {
+      exitCode: result.interrupted ? ExitCode.Interrupted : ExitCode.Failure,
+      source: result.error?.source ?? 'aws',
+      suggestions: [...(result.error?.suggestions ?? []), `run the same command again: shipit plans from what is live and finishes the rest`],
+      details: { steps: result.results },
+    })
+  }
+  return { ...base, status: 'applied', steps: result.results, outputs: session.target.outputs(session.desired, planned.observed, result.outputs) }
+}

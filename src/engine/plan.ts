@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto'
+import { translateAwsError } from '../aws/errors.js'
+import type { Prepared, PlanPart } from '../targets/target.js'
+import { PLAN_FORMAT_VERSION, summarize, withInferredDependencies, type Plan } from '../plan/types.js'
+import { SHIPIT_VERSION } from '../version.js'
+import type { Session } from './session.js'
+
+export interface Planned {
+  plan: Plan
+  observed: unknown
+  prepared: Prepared
+}
+
+export interface PlanOptions {
+  command: Plan['command']
+  adopt?: boolean
+  signal?: AbortSignal
+  /** fixed clock for reproducible plans in tests */
+  now?: () => Date
+}
+
+/** JSON with sorted keys, so the same state always hashes the same. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      : v,
+  )
+}
+
+export function fingerprintHash(value: unknown): string {
+  return `sha256:${createHash('sha256').update(stableStringify(value)).digest('hex')}`
+}
+
+/** Read what exists (unless offline), then plan. Packaging runs while AWS is read. */
+export async function observe(session: Session, signal?: AbortSignal): Promise<unknown> {
+  const { target, desired, clients, region } = session
+  if (session.offline) return target.nothing(desired)
+  try {
+    return await target.observe({ clients, region, signal }, desired)
+  } catch (err) {
+    throw translateAwsError(err, `reading the live state of ${desired.names.base}`)
+  }
+}
+
+export async function makePlan(session: Session, options: PlanOptions): Promise<Planned> {
+  const { target, desired, region } = session
+  const [observed, prepared] = await Promise.all([
+    observe(session, options.signal),
+    options.command === 'deploy' ? target.prepare(desired) : Promise.resolve<Prepared>({ artifacts: new Map() }),
+  ])
+  const account = (observed as { account?: string }).account
+  const ctx = { region, account, adopt: Boolean(options.adopt) }
+  const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
+  return { plan: assemblePlan(session, options, part, observed, account), observed, prepared }
+}
+
+export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {
+  const { desired, region } = session
+  const steps = withInferredDependencies(part.steps)
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    shipitVersion: SHIPIT_VERSION,
+    command: options.command,
+    app: desired.app,
+    env: desired.env,
+    target: desired.target,
+    region,
+    ...(account ? { account } : {}),
+    offline: session.offline,
+    observed: fingerprintHash(session.target.fingerprint(observed)),
+    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    steps,
+    unchanged: part.unchanged,
+    warnings: [...session.warnings, ...part.warnings],
+    blocked: part.blocked,
+    summary: summarize(steps, part.unchanged),
+  }
+}

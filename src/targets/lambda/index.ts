@@ -1,0 +1,55 @@
+import { relative } from 'node:path'
+import type { Desired } from '../../manifest/resolve.js'
+import { registerExplainer } from '../../aws/waiters.js'
+import type { Outputs, Prepared, Target } from '../target.js'
+import { ALIAS, observeLambda, type LambdaObserved } from './observe.js'
+import { planLambda, planLambdaDestroy } from './plan.js'
+import { zipDirectory } from './zip.js'
+
+// a failed function update is explained by Lambda's own StateReason / LastUpdateStatusReason
+for (const waiter of ['FunctionActiveV2', 'FunctionUpdatedV2']) {
+  registerExplainer(waiter, async (clients, input) => {
+    const fn = await clients.send('lambda', 'GetFunction', input)
+    const c = fn.Configuration ?? {}
+    const reason = c.LastUpdateStatus === 'Failed' ? c.LastUpdateStatusReason : c.StateReason
+    return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
+  })
+}
+
+export const lambdaTarget: Target<LambdaObserved> = {
+  name: 'lambda',
+
+  async prepare(desired: Desired): Promise<Prepared> {
+    const source = desired.function?.sourceDir
+    if (!source) throw new Error('lambda target without a function section')
+    const zip = await zipDirectory(source)
+    const shown = relative(process.cwd(), source) || '.'
+    return {
+      artifacts: new Map([['function', { artifact: { artifact: 'zip', source: shown, sha256: zip.sha256, size: zip.bytes.length }, bytes: zip.bytes }]]),
+    }
+  },
+
+  observe: observeLambda,
+
+  nothing: () => ({ role: null, logGroup: null, function: null, alias: null, permission: null, api: null, foreignApis: [] }),
+
+  plan: planLambda,
+
+  planDestroy: (desired, observed) => planLambdaDestroy(desired, observed),
+
+  outputs(desired, observed, applied = {}): Outputs {
+    const endpoint = observed.api?.endpoint ?? (applied.api?.ApiEndpoint as string | undefined)
+    const fnArn = observed.function?.arn ?? (applied.function?.FunctionArn as string | undefined)
+    return {
+      url: endpoint ? `${endpoint}/` : undefined,
+      functionName: desired.names.function,
+      functionArn: fnArn,
+      alias: ALIAS,
+      version: (applied.version?.Version as string | undefined) ?? observed.alias?.version,
+      apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
+      logGroup: desired.names.logGroup,
+    }
+  },
+
+  fingerprint: (observed) => observed,
+}

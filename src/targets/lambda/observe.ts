@@ -1,0 +1,190 @@
+import type { AwsClients } from '../../aws/clients.js'
+import { isNotFound } from '../../aws/errors.js'
+import type { Desired } from '../../manifest/resolve.js'
+import { tagMap, type ObserveContext } from '../target.js'
+
+/** The parts of a function's configuration that shipit manages and diffs. */
+export interface FunctionConfig {
+  Runtime?: string
+  Handler?: string
+  MemorySize?: number
+  Timeout?: number
+  Role?: string
+  Architectures?: string[]
+  Environment?: Record<string, string>
+  LogGroup?: string
+  CodeSha256?: string
+}
+
+export interface ObservedFunction {
+  arn: string
+  revisionId?: string
+  config: FunctionConfig
+  tags: Record<string, string>
+}
+
+export interface ObservedAlias {
+  version: string
+  /** configuration of the version the alias points to */
+  config: FunctionConfig
+}
+
+export interface ObservedRole {
+  arn: string
+  tags: Record<string, string>
+  attachedPolicies: string[]
+  inlinePolicies?: string[]
+}
+
+export interface ObservedApi {
+  id: string
+  endpoint: string
+  tags: Record<string, string>
+  cors?: Record<string, unknown>
+  integrations: { id: string; type?: string; uri?: string; payloadFormatVersion?: string }[]
+  routes: { id: string; key: string; target?: string }[]
+  stage?: { autoDeploy: boolean }
+}
+
+export interface LambdaObserved {
+  account?: string
+  role: ObservedRole | null
+  logGroup: { retentionInDays?: number } | null
+  function: ObservedFunction | null
+  alias: ObservedAlias | null
+  /** the invoke permission statement for API Gateway on the alias */
+  permission: { sourceArn?: string } | null
+  api: ObservedApi | null
+  /** APIs with our name that are not ours (no shipit tags) */
+  foreignApis: string[]
+}
+
+export const ALIAS = 'live'
+export const PERMISSION_SID = 'shipit-apigateway-invoke'
+
+const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
+  try {
+    return await p
+  } catch (err) {
+    if (isNotFound(err)) return null
+    throw err
+  }
+}
+
+export function configOf(c: Record<string, any> | undefined): FunctionConfig {
+  return {
+    Runtime: c?.Runtime,
+    Handler: c?.Handler,
+    MemorySize: c?.MemorySize,
+    Timeout: c?.Timeout,
+    Role: c?.Role,
+    Architectures: c?.Architectures,
+    Environment: c?.Environment?.Variables ?? {},
+    LogGroup: c?.LoggingConfig?.LogGroup,
+    CodeSha256: c?.CodeSha256,
+  }
+}
+
+/** Read what exists for this app and env. Only Get/List/Describe calls; independent reads run at once. */
+export async function observeLambda(ctx: ObserveContext, desired: Desired): Promise<LambdaObserved> {
+  const { clients } = ctx
+  const names = desired.names
+  const lambda = (op: string, input: Record<string, unknown>) => clients.send('lambda', op, input)
+
+  const [fn, aliasFn, policy, role, logGroup, apis] = await Promise.all([
+    orNull(lambda('GetFunction', { FunctionName: names.function })),
+    orNull(lambda('GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
+    orNull(lambda('GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
+    desired.function?.role ? Promise.resolve(null) : observeRole(clients, names.lambdaRole),
+    observeLogGroup(clients, names.logGroup),
+    observeApis(clients, desired),
+  ])
+
+  const account = ctx.account ?? (fn ? String(fn.Configuration.FunctionArn).split(':')[4] : await callerAccount(clients))
+  const statement = policy ? findStatement(policy.Policy) : undefined
+  return {
+    account,
+    role,
+    logGroup,
+    function: fn && {
+      arn: fn.Configuration.FunctionArn,
+      revisionId: fn.Configuration.RevisionId,
+      config: configOf(fn.Configuration),
+      tags: fn.Tags ?? {},
+    },
+    alias: aliasFn && { version: aliasFn.Configuration.Version, config: configOf(aliasFn.Configuration) },
+    permission: statement ? { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] } : null,
+    api: apis.ours,
+    foreignApis: apis.foreign,
+  }
+}
+
+export async function callerAccount(clients: AwsClients): Promise<string> {
+  const id = await clients.send('sts', 'GetCallerIdentity', {})
+  return id.Account
+}
+
+function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Record<string, string> } } | undefined {
+  try {
+    const doc = JSON.parse(policy ?? '{}')
+    return (doc.Statement ?? []).find((s: { Sid?: string }) => s.Sid === PERMISSION_SID)
+  } catch {
+    return undefined
+  }
+}
+
+export async function observeRole(clients: AwsClients, roleName: string): Promise<ObservedRole | null> {
+  const [role, attached] = await Promise.all([
+    orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
+    orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
+  ])
+  if (!role) return null
+  return {
+    arn: role.Role.Arn,
+    tags: tagMap(role.Role.Tags),
+    attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
+  }
+}
+
+export async function observeLogGroup(clients: AwsClients, name: string): Promise<{ retentionInDays?: number } | null> {
+  const out = await clients.send('logs', 'DescribeLogGroups', { logGroupNamePrefix: name })
+  const group = (out.logGroups ?? []).find((g: { logGroupName?: string }) => g.logGroupName === name)
+  return group ? { retentionInDays: group.retentionInDays } : null
+}
+
+async function observeApis(clients: AwsClients, desired: Desired): Promise<{ ours: ObservedApi | null; foreign: string[] }> {
+  const matches: { ApiId: string; ApiEndpoint: string; Tags?: Record<string, string>; CorsConfiguration?: Record<string, unknown> }[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await clients.send('apigatewayv2', 'GetApis', { MaxResults: '500', ...(NextToken ? { NextToken } : {}) })
+    for (const item of page.Items ?? []) if (item.Name === desired.names.api) matches.push(item)
+    NextToken = page.NextToken
+  } while (NextToken)
+  const owned = matches.filter((a) => a.Tags?.['shipit:app'] === desired.app && a.Tags?.['shipit:env'] === desired.env)
+  const foreign = matches.filter((a) => !owned.includes(a)).map((a) => a.ApiId)
+  // more than one of ours (a deploy interrupted between CreateApi and its record) converges on the oldest: ids sort by creation
+  const api = owned[0]
+  if (!api) return { ours: null, foreign }
+  const [integrations, routes, stage] = await Promise.all([
+    clients.send('apigatewayv2', 'GetIntegrations', { ApiId: api.ApiId }),
+    clients.send('apigatewayv2', 'GetRoutes', { ApiId: api.ApiId }),
+    orNull(clients.send('apigatewayv2', 'GetStage', { ApiId: api.ApiId, StageName: '$default' })),
+  ])
+  return {
+    ours: {
+      id: api.ApiId,
+      endpoint: api.ApiEndpoint,
+      tags: api.Tags ?? {},
+      cors: api.CorsConfiguration,
+      integrations: (integrations.Items ?? []).map((i: Record<string, string>) => ({
+        id: i.IntegrationId,
+        type: i.IntegrationType,
+        uri: i.IntegrationUri,
+        payloadFormatVersion: i.PayloadFormatVersion,
+      })),
+      routes: (routes.Items ?? []).map((r: Record<string, string>) => ({ id: r.RouteId, key: r.RouteKey, target: r.Target })),
+      stage: stage ? { autoDeploy: Boolean(stage.AutoDeploy) } : undefined,
+    },
+    foreign,
+  }
+}

@@ -1,0 +1,87 @@
+import type { AwsClients } from '../aws/clients.js'
+import type { Desired } from '../manifest/resolve.js'
+import type { TargetName } from '../manifest/schema.js'
+import type { Artifact, Sensitive, Step, Unchanged } from '../plan/types.js'
+
+/** What a target may use while observing: read-only AWS access and where it is. */
+export interface ObserveContext {
+  clients: AwsClients
+  region: string
+  /** the caller's account, when known before observing */
+  account?: string
+  signal?: AbortSignal
+}
+
+/** Planning inputs besides desired and observed state. */
+export interface PlanContext {
+  region: string
+  /** undefined offline: ARNs then carry an `<account>` placeholder */
+  account?: string
+  /** --adopt: take over resources with shipit's names but without its tags */
+  adopt: boolean
+}
+
+/** Local work that a plan needs and that touches no AWS (the function's zip). */
+export interface Prepared {
+  artifacts: Map<string, { artifact: Artifact; bytes: Uint8Array }>
+}
+
+/** A resource shipit will not change, and why; any of these stops a deploy before its first call. */
+export interface Blocked {
+  resource: { type: string; name: string }
+  reason: string
+}
+
+export interface PlanPart {
+  steps: Step[]
+  unchanged: Unchanged[]
+  warnings: string[]
+  blocked: Blocked[]
+}
+
+/** What users want to know after a deploy and from `status`: URLs, ARNs, versions. */
+export type Outputs = Record<string, string | number | boolean | string[] | undefined>
+
+/**
+ * The target contract: reads, a pure plan, outputs. Rendering, saving, confirming, executing,
+ * waiting and reporting are shared by all targets.
+ */
+export interface Target<Observed> {
+  name: TargetName
+  /** Local preparation (zip), run alongside observe. */
+  prepare(desired: Desired): Promise<Prepared>
+  /** Read-only calls: what exists now. Offline, `nothing()` stands in. */
+  observe(ctx: ObserveContext, desired: Desired): Promise<Observed>
+  /** What observe returns when AWS is not read: nothing exists. */
+  nothing(desired: Desired): Observed
+  /** The steps from observed to desired. Pure. */
+  plan(desired: Desired, observed: Observed, prepared: Prepared, ctx: PlanContext): PlanPart
+  /** The steps that remove what shipit created for this app and env. Pure. */
+  planDestroy(desired: Desired, observed: Observed, ctx: PlanContext): PlanPart
+  /** URLs and identifiers, from what was observed and, after an apply, the steps' responses. */
+  outputs(desired: Desired, observed: Observed, applied?: Record<string, Record<string, unknown>>): Outputs
+  /** The part of observed state whose change makes a saved plan stale. */
+  fingerprint(observed: Observed): unknown
+}
+
+/** Secret env values travel through plans as markers; this maps a marker back to its value. */
+export type SensitiveResolver = (s: Sensitive) => string
+
+/** Tags as IAM and EC2 want them. */
+export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
+}
+
+export function tagMap(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const t of list ?? []) if (t.Key) out[t.Key] = t.Value ?? ''
+  return out
+}
+
+export function partition(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn'
+  if (region.startsWith('us-gov-')) return 'aws-us-gov'
+  return 'aws'
+}
+
+export const ACCOUNT_PLACEHOLDER = '<account>'
