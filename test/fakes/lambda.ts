@@ -142,18 +142,21 @@ export function lambdaModel(ctx: FakeContext) {
   }
 
   /** resolves a qualifier to the configuration it designates */
-  function resolve(fn: LambdaFunctionRecord, qualifier: string | undefined) {
+  function resolve(
+    fn: LambdaFunctionRecord,
+    qualifier: string | undefined,
+  ): { kind: 'latest' | 'version' | 'alias'; version: string; config: Rec; code: Uint8Array } {
     if (!qualifier || qualifier === '$LATEST') {
-      return { kind: 'latest' as const, version: '$LATEST', config: fn.config, code: fn.code }
+      return { kind: 'latest', version: '$LATEST', config: fn.config, code: fn.code }
     }
     const v = fn.versions.get(qualifier)
-    if (v) return { kind: 'version' as const, version: qualifier, config: v.config, code: v.code }
+    if (v) return { kind: 'version', version: qualifier, config: v.config, code: v.code }
     const a = fn.aliases.get(qualifier)
     if (a) {
       const target = a.FunctionVersion === '$LATEST' ? { config: fn.config, code: fn.code } : fn.versions.get(a.FunctionVersion)
       if (target) {
         return {
-          kind: 'alias' as const,
+          kind: 'alias',
           version: a.FunctionVersion as string,
           config: { ...target.config, FunctionArn: `${fnArn(fn.name)}:${qualifier}` },
           code: target.code,

@@ -1,0 +1,312 @@
+/**
+ * Stateful in-memory fake of the AWS services shipit talks to, built on aws-sdk-client-mock.
+ *
+ *   const fake = createFakeAws()
+ *   afterEach(() => fake.restore())
+ *
+ * Every client instance of LambdaClient, ApiGatewayV2Client, IAMClient, STSClient,
+ * CloudWatchLogsClient, ECSClient and EC2Client is intercepted (mockClient on the prototype).
+ * Each command is dispatched on `command.constructor.name` to a handler that reads and
+ * mutates `fake.state`; unknown operations throw an Error naming the operation.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { EC2Client } from '@aws-sdk/client-ec2'
+import { ECSClient } from '@aws-sdk/client-ecs'
+import { IAMClient } from '@aws-sdk/client-iam'
+import { LambdaClient } from '@aws-sdk/client-lambda'
+import { STSClient } from '@aws-sdk/client-sts'
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock'
+import { apigwHandlers, createApiGatewayV2State } from './apigatewayv2.js'
+import { DEFAULT_BEHAVIOR, type FakeBehavior, type FakeContext, type FakeState } from './context.js'
+import { awsError, clone, type FakeErrorSpec, type Handlers, Ids, metadata, type ServiceName } from './core.js'
+import { type AddVpcOptions, addVpc, createEc2State, ec2Handlers } from './ec2.js'
+import { createEcsState, ecsModel } from './ecs.js'
+import { type FakeHttpRequest, type FakeHttpResponse, httpApiSimulator } from './http.js'
+import { createIamState, iamHandlers } from './iam.js'
+import { createLambdaState, type LambdaHandler, lambdaModel } from './lambda.js'
+import { appendLogEvents, createLogsState, logsHandlers } from './logs.js'
+import { createStsState, stsHandlers } from './sts.js'
+
+export type { FakeBehavior, FakeState } from './context.js'
+export type { FakeErrorSpec, ServiceName } from './core.js'
+export type { AddVpcOptions } from './ec2.js'
+export type { RolloutOutcome, TaskOutcome } from './ecs.js'
+export type { FakeHttpRequest, FakeHttpResponse } from './http.js'
+export type { LambdaHandler, LambdaInvokeResult } from './lambda.js'
+
+export interface FakeCall {
+  service: ServiceName
+  /** e.g. 'CreateFunction' */
+  operation: string
+  /** deep copy of the command input as sent */
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors arbitrary SDK inputs
+  input: any
+  /** Date.now() when the command was sent */
+  at: number
+}
+
+export interface FailOnOptions {
+  /** fail the n-th matching call from now on (default 1 = the next one) */
+  nth?: number
+  /** how many consecutive matching calls fail, starting at the n-th (default 1) */
+  times?: number
+}
+
+export interface FakeAws {
+  /** inspectable, mutable state; per service (`state.lambda.functions`, `state.ecs.services`, ...) plus flat aliases (`state.functions`, `state.services`, ...) */
+  state: FakeState
+  /** every command sent, in order (including ones that failed) */
+  calls: FakeCall[]
+  /** calls whose operation is not a read (read = starts with Get, List, Describe, Filter) */
+  mutatingCalls(): FakeCall[]
+  /** calls of one operation ('CreateFunction' or 'lambda:CreateFunction') */
+  callsOf(operation: string): FakeCall[]
+  /** clears calls, faults and state back to the seeded defaults (latency and behavior back to the createFakeAws options) */
+  reset(): void
+  /** restores the real clients */
+  restore(): void
+  /** the n-th next call of `operation` ('TagResource' or 'ecs:TagResource') throws `error` instead of running */
+  failOn(operation: string, error?: FakeErrorSpec, opts?: FailOnOptions): void
+  /** the k-th mutating call from now on (1-based) throws `error` instead of running, once */
+  failAtMutation(k: number, error?: { name: string; message: string; httpStatus?: number }): void
+  /** when > 0, every call resolves (or rejects) after this many ms of real time */
+  latencyMs: number
+  account: string
+  region: string
+  /** realism switches, see FakeBehavior */
+  behavior: FakeBehavior
+  /** the aws-sdk-client-mock stubs, for aws-sdk-client-mock-jest matchers */
+  mocks: Record<ServiceName, AwsStub<object, never, unknown>>
+  /** seed CloudWatch Logs events (creates the group and stream when missing) */
+  putLogEvents(group: string, stream: string, events: { timestamp: number; message: string }[]): void
+  /** program what a Lambda function does when invoked (Invoke or through fake.http) */
+  setLambdaHandler(functionName: string, handler: LambdaHandler): void
+  /** send an HTTP request to an HTTP API endpoint (`https://{apiId}.execute-api.{region}.amazonaws.com/...`) */
+  http(request: FakeHttpRequest): Promise<FakeHttpResponse>
+  /** register EC2 container instances in an existing ECS cluster (e.g. after an ASG scaled out) */
+  registerContainerInstances(cluster: string, count: number): string[]
+  /** add a VPC with one subnet per AZ and its default security group */
+  addVpc(opts?: AddVpcOptions): { vpcId: string; subnetIds: string[]; defaultSecurityGroupId: string }
+}
+
+export interface CreateFakeAwsOptions {
+  account?: string
+  region?: string
+  /** seed the default VPC 'vpc-0default' (172.31.0.0/16) with 3 default subnets and its default security group; default true */
+  defaultVpc?: boolean
+  /** EC2 container instances registered in every ECS cluster when it is created; default 0 */
+  containerInstances?: number
+  latencyMs?: number
+  behavior?: Partial<FakeBehavior>
+  /** seed of the deterministic id generator */
+  seed?: number
+}
+
+const READ_RE = /^(Get|List|Describe|Filter)/
+export function isReadOperation(operation: string): boolean {
+  return READ_RE.test(operation) || operation === 'GetCallerIdentity'
+}
+
+const CLIENTS = {
+  lambda: LambdaClient,
+  apigatewayv2: ApiGatewayV2Client,
+  iam: IAMClient,
+  sts: STSClient,
+  logs: CloudWatchLogsClient,
+  ecs: ECSClient,
+  ec2: EC2Client,
+} as const
+
+interface FailRule {
+  service?: string
+  operation: string
+  skip: number
+  remaining: number
+  error: FakeErrorSpec
+}
+
+export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
+  const account = opts.account ?? '123456789012'
+  const region = opts.region ?? 'us-west-2'
+  const seed = opts.seed ?? 0x5eed
+  const initialBehavior: FakeBehavior = { ...DEFAULT_BEHAVIOR, ...(opts.behavior ?? {}) }
+
+  const state = {} as FakeState
+  const ctx: FakeContext = {
+    account,
+    region,
+    ids: new Ids(seed),
+    now: () => new Date(),
+    state,
+    behavior: { ...initialBehavior },
+    containerInstancesPerCluster: opts.containerInstances ?? 0,
+  }
+  const aliases: [keyof FakeState, keyof FakeState, string][] = [
+    ['functions', 'lambda', 'functions'],
+    ['apis', 'apigatewayv2', 'apis'],
+    ['roles', 'iam', 'roles'],
+    ['logGroups', 'logs', 'logGroups'],
+    ['clusters', 'ecs', 'clusters'],
+    ['services', 'ecs', 'services'],
+    ['taskDefinitions', 'ecs', 'taskDefinitions'],
+    ['tasks', 'ecs', 'tasks'],
+    ['containerInstances', 'ecs', 'containerInstances'],
+    ['vpcs', 'ec2', 'vpcs'],
+    ['subnets', 'ec2', 'subnets'],
+    ['securityGroups', 'ec2', 'securityGroups'],
+    ['networkInterfaces', 'ec2', 'networkInterfaces'],
+  ]
+  for (const [alias, ns, key] of aliases) {
+    Object.defineProperty(state, alias, {
+      // biome-ignore lint/suspicious/noExplicitAny: alias plumbing
+      get: () => (state[ns] as any)[key],
+      enumerable: false,
+    })
+  }
+
+  function seedState() {
+    ctx.ids = new Ids(seed)
+    state.sts = createStsState(account)
+    state.lambda = createLambdaState()
+    state.apigatewayv2 = createApiGatewayV2State()
+    state.iam = createIamState()
+    state.logs = createLogsState()
+    state.ecs = createEcsState()
+    state.ec2 = createEc2State()
+    if (opts.defaultVpc ?? true) addVpc(ctx, { isDefault: true })
+  }
+  seedState()
+
+  const lambda = lambdaModel(ctx)
+  const ecs = ecsModel(ctx)
+  const handlers: Record<ServiceName, Handlers> = {
+    lambda: lambda.handlers,
+    apigatewayv2: apigwHandlers(ctx),
+    iam: iamHandlers(ctx),
+    sts: stsHandlers(ctx),
+    logs: logsHandlers(ctx),
+    ecs: ecs.handlers,
+    ec2: ec2Handlers(ctx),
+  }
+
+  let failRules: FailRule[] = []
+  let mutationCount = 0
+  let failMutationAt: { at: number; error: FakeErrorSpec } | undefined
+
+  function injected(service: ServiceName, operation: string): Error | undefined {
+    let spec: FakeErrorSpec | undefined
+    for (const rule of failRules) {
+      if (rule.operation !== operation || (rule.service && rule.service !== service) || rule.remaining <= 0) continue
+      if (rule.skip > 0) {
+        rule.skip -= 1
+        continue
+      }
+      rule.remaining -= 1
+      spec = spec ?? rule.error
+    }
+    failRules = failRules.filter((r) => r.remaining > 0)
+    if (!isReadOperation(operation)) {
+      mutationCount += 1
+      if (failMutationAt && failMutationAt.at === mutationCount) {
+        spec = spec ?? failMutationAt.error
+        failMutationAt = undefined
+      }
+    }
+    return spec ? awsError(service, spec.name, spec.message, spec.httpStatus) : undefined
+  }
+
+  const fake: FakeAws = {
+    state,
+    calls: [],
+    latencyMs: opts.latencyMs ?? 0,
+    account,
+    region,
+    behavior: ctx.behavior,
+    mocks: {} as FakeAws['mocks'],
+
+    mutatingCalls: () => fake.calls.filter((c) => !isReadOperation(c.operation)),
+
+    callsOf: (operation) => {
+      const [svc, op] = operation.includes(':') ? operation.split(':') : [undefined, operation]
+      return fake.calls.filter((c) => c.operation === op && (!svc || c.service === svc))
+    },
+
+    reset() {
+      seedState()
+      fake.calls.length = 0
+      failRules = []
+      failMutationAt = undefined
+      mutationCount = 0
+      fake.latencyMs = opts.latencyMs ?? 0
+      Object.assign(ctx.behavior, initialBehavior)
+      for (const m of Object.values(fake.mocks)) m.resetHistory()
+    },
+
+    restore() {
+      for (const m of Object.values(fake.mocks)) m.restore()
+    },
+
+    failOn(operation, error, o = {}) {
+      const [service, op] = operation.includes(':') ? operation.split(':') : [undefined, operation]
+      failRules.push({
+        service,
+        operation: op,
+        skip: Math.max(0, (o.nth ?? 1) - 1),
+        remaining: o.times ?? 1,
+        error: error ?? { name: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 },
+      })
+    },
+
+    failAtMutation(k, error) {
+      if (!Number.isInteger(k) || k < 1) throw new Error('failAtMutation: k must be a positive integer')
+      failMutationAt = {
+        at: mutationCount + k,
+        error: error ?? { name: 'InternalFailure', message: `Injected failure at mutating call #${k}`, httpStatus: 500 },
+      }
+    },
+
+    putLogEvents(group, stream, events) {
+      appendLogEvents(ctx, group, stream, events, { createGroup: true })
+    },
+
+    setLambdaHandler(functionName, handler) {
+      state.lambda.handlers.set(functionName, handler)
+    },
+
+    http: (request) => httpApiSimulator(ctx, lambda)(request),
+
+    registerContainerInstances(clusterRef, count) {
+      const c = ecs.cluster(clusterRef)
+      return ecs.registerContainerInstances(c, count).map((i) => i.containerInstanceArn)
+    },
+
+    addVpc: (o) => addVpc(ctx, o),
+  }
+
+  async function dispatch(service: ServiceName, command: { input?: unknown; constructor: { name: string } }) {
+    const operation = command.constructor.name.replace(/Command$/, '')
+    fake.calls.push({ service, operation, input: clone(command.input ?? {}), at: Date.now() })
+    const failure = injected(service, operation)
+    if (fake.latencyMs > 0) await sleep(fake.latencyMs)
+    if (failure) throw failure
+    const handler = handlers[service][operation]
+    if (!handler) {
+      throw new Error(`FakeAws: ${service}:${operation} (${command.constructor.name}) is not implemented in test/fakes; add a handler to test/fakes/${service}.ts`)
+    }
+    const output = await handler(clone(command.input ?? {}))
+    return { ...clone(output), $metadata: metadata(200) }
+  }
+
+  for (const [service, Client] of Object.entries(CLIENTS) as [ServiceName, (typeof CLIENTS)[ServiceName]][]) {
+    // biome-ignore lint/suspicious/noExplicitAny: the clients' generic parameters differ per service
+    const stub = mockClient(Client as any) as unknown as AwsStub<object, never, unknown>
+    // Dispatch on the command class (onAnyCommand().callsFake() only hands over the input).
+    // biome-ignore lint/suspicious/noExplicitAny: sinon stub typing
+    ;(stub.send as any).callsFake((command: { input?: unknown; constructor: { name: string } }) => dispatch(service, command))
+    fake.mocks[service] = stub
+  }
+
+  return fake
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto'
+import { parseManifest } from '../../src/manifest/load.js'
+import { resolveDesired, type Desired } from '../../src/manifest/resolve.js'
+import { assemblePlan } from '../../src/engine/plan.js'
+import type { Session } from '../../src/engine/session.js'
+import type { Plan } from '../../src/plan/types.js'
+import type { PlanPart, Prepared, Target } from '../../src/targets/target.js'
+
+export const LAMBDA_YAML = `
+name: hello
+region: us-west-2
+env:
+  LOG_LEVEL: info
+  API_KEY: { value: "\${env:API_KEY:-canary-secret-value}", secret: true }
+function:
+  source: ./src
+  handler: index.handler
+  runtime: nodejs22.x
+  memory: 256
+  timeout: 10
+  architecture: arm64
+http:
+  routes: ["GET /", "ANY /{proxy+}"]
+environments:
+  prod:
+    function: { memory: 1024 }
+`
+
+export function desiredFrom(yaml: string, options: { env?: string; target?: string; vars?: Record<string, string> } = {}): Desired {
+  const loaded = parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app')
+  return resolveDesired(loaded, { env: options.env, target: options.target ?? 'lambda' })
+}
+
+export function preparedZip(content = 'code-v1', source = 'src'): Prepared {
+  const bytes = new TextEncoder().encode(content)
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  return { artifacts: new Map([['function', { artifact: { artifact: 'zip', source, sha256, size: bytes.length }, bytes }]]) }
+}
+
+export function codeSha256Of(prepared: Prepared): string {
+  return Buffer.from(prepared.artifacts.get('function')!.artifact.sha256, 'hex').toString('base64')
+}
+
+/** A plan document as `shipit plan` builds it, from a target's PlanPart, at a fixed time. */
+export function planDocument(desired: Desired, target: Target<unknown>, part: PlanPart, observed: unknown, account?: string, offline = false): Plan {
+  const session = { desired, target, region: 'us-west-2', offline, warnings: [] } as unknown as Session
+  return assemblePlan(session, { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z') }, part, observed, account)
+}
+
+/** Strip what changes between runs and versions, for snapshots. */
+export function stable(plan: Plan): unknown {
+  return JSON.parse(JSON.stringify({ ...plan, shipitVersion: '<version>', observed: '<sha256>' }))
+}

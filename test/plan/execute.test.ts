@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest'
+import type { AwsClients } from '../../src/aws/clients.js'
+import { registerWaiter } from '../../src/aws/waiters.js'
+import { ShipitError } from '../../src/errors.js'
+import { executePlan, type ExecuteContext } from '../../src/plan/execute.js'
+import { PLAN_FORMAT_VERSION, summarize, type Plan, type Step } from '../../src/plan/types.js'
+import { silentReporter, type Reporter } from '../../src/ui/reporter.js'
+
+/** A clients stand-in that records calls and answers from a table; each call takes `delay` ms. */
+function stubClients(answers: Record<string, (input: any) => any>, delay = 0) {
+  const calls: { op: string; input: any; start: number; end: number }[] = []
+  const clients = {
+    async send(_service: string, op: string, input: any) {
+      const start = Date.now()
+      await new Promise((r) => setTimeout(r, delay))
+      const answer = answers[op]
+      const entry = { op, input, start, end: 0 }
+      calls.push(entry)
+      if (!answer) throw Object.assign(new Error(`no answer for ${op}`), { name: 'Unexpected' })
+      const out = answer(input)
+      entry.end = Date.now()
+      return out
+    },
+  } as unknown as AwsClients
+  return { clients, calls }
+}
+
+function plan(steps: Step[]): Plan {
+  return {
+    formatVersion: PLAN_FORMAT_VERSION, shipitVersion: 'test', command: 'deploy', app: 'a', env: 'dev', target: 'lambda', region: 'us-west-2',
+    offline: false, observed: 'x', createdAt: '', steps, unchanged: [], warnings: [], blocked: [], summary: summarize(steps, []),
+  }
+}
+
+const step = (id: string, operation: string, input: Record<string, unknown> = {}, dependsOn: string[] = [], extra: Partial<Step> = {}): Step => ({
+  id, action: 'create', resource: { type: 't', name: id }, request: { service: 'lambda', operation, input }, dependsOn, ...extra,
+})
+
+const ctx = (clients: AwsClients, extra: Partial<ExecuteContext> = {}): ExecuteContext => ({
+  clients, reporter: silentReporter, artifact: async () => new Uint8Array([1]), sensitive: () => 'secret', timeoutSeconds: 5, sleep: async () => {}, ...extra,
+})
+
+describe('executePlan', () => {
+  it('runs a step only after the steps it depends on, and resolves references to their outputs', async () => {
+    // given: B needs A's output, C is independent
+    const { clients, calls } = stubClients({ A: () => ({ Thing: { Id: 'id-1' } }), B: (i) => ({ got: i.Id }), C: () => ({}) }, 5)
+    const p = plan([step('a', 'A'), step('b', 'B', { Id: { ref: 'a', output: 'Thing.Id' }, Arn: { ref: 'a', output: 'Thing.Id', format: 'arn:x:{}/*' } }, ['a']), step('c', 'C')])
+    // when
+    const result = await executePlan(p, ctx(clients))
+    // then
+    expect(result.ok).toBe(true)
+    const b = calls.find((c) => c.op === 'B')!
+    expect(b.input).toEqual({ Id: 'id-1', Arn: 'arn:x:id-1/*' })
+    expect(b.start).toBeGreaterThanOrEqual(calls.find((c) => c.op === 'A')!.end)
+    expect(result.outputs.b).toEqual({ got: 'id-1' })
+  })
+
+  it('runs independent steps at the same time', async () => {
+    const { clients, calls } = stubClients({ A: () => ({}), B: () => ({}), C: () => ({}) }, 40)
+    const t0 = Date.now()
+    const result = await executePlan(plan([step('a', 'A'), step('b', 'B'), step('c', 'C', {}, ['a', 'b'])]), ctx(clients))
+    expect(result.ok).toBe(true)
+    const [a, b] = [calls.find((c) => c.op === 'A')!, calls.find((c) => c.op === 'B')!]
+    expect(Math.abs(a.start - b.start)).toBeLessThan(30)
+    // two levels of 40 ms, not three
+    expect(Date.now() - t0).toBeLessThan(40 * 3)
+  })
+
+  it('stops at the first failure: in-flight steps finish, dependents and later steps do not start', async () => {
+    const { clients, calls } = stubClients({ A: () => ({}), C: () => ({}), D: () => ({}) }, 5)
+    const p = plan([step('a', 'A'), step('b', 'B', {}, ['a']), step('c', 'C', {}, ['b']), step('d', 'D', {}, ['a'])])
+    const result = await executePlan(p, ctx(clients))
+    expect(result.ok).toBe(false)
+    expect(result.error).toBeInstanceOf(ShipitError)
+    expect(result.error!.message).toContain('create t b')
+    expect(result.results.map((r) => [r.id, r.status])).toEqual([['a', 'done'], ['b', 'failed'], ['c', 'not-started'], ['d', 'done']])
+    expect(calls.map((c) => c.op)).not.toContain('C')
+  })
+
+  it('treats an error listed in okErrors as done (deleting what is already gone)', async () => {
+    const { clients } = stubClients({})
+    const gone = { ...step('x', 'Missing'), okErrors: ['Unexpected'] }
+    const result = await executePlan(plan([gone]), ctx(clients))
+    expect(result.ok).toBe(true)
+  })
+
+  it('retries a call while IAM propagates a new role, then succeeds', async () => {
+    let n = 0
+    const { clients, calls } = stubClients({
+      CreateFunction: () => {
+        n++
+        if (n < 3) throw Object.assign(new Error('The role defined for the function cannot be assumed by Lambda.'), { name: 'InvalidParameterValueException' })
+        return { FunctionArn: 'arn' }
+      },
+    })
+    const s = step('f', 'CreateFunction', {}, [], { retry: { errorName: 'InvalidParameterValueException', messageIncludes: 'cannot be assumed', seconds: 30 } })
+    const result = await executePlan(plan([s]), ctx(clients))
+    expect(result.ok).toBe(true)
+    expect(calls.filter((c) => c.op === 'CreateFunction')).toHaveLength(3)
+  })
+
+  it('does not retry other errors', async () => {
+    const { clients, calls } = stubClients({ CreateFunction: () => { throw Object.assign(new Error('bad handler'), { name: 'InvalidParameterValueException' }) } })
+    const s = step('f', 'CreateFunction', {}, [], { retry: { errorName: 'InvalidParameterValueException', messageIncludes: 'cannot be assumed', seconds: 30 } })
+    const result = await executePlan(plan([s]), ctx(clients))
+    expect(result.ok).toBe(false)
+    expect(result.error!.message).toContain('InvalidParameterValueException')
+    expect(result.error!.message).toContain('bad handler')
+    expect(calls).toHaveLength(1)
+  })
+
+  it('runs the wait a step names, with references resolved, before dependents start', async () => {
+    const order: string[] = []
+    registerWaiter('TestReady', async (_c, input) => { order.push(`wait ${input.Name}`) })
+    const { clients } = stubClients({ A: () => { order.push('A'); return { Name: 'n1' } }, B: () => { order.push('B'); return {} } })
+    const a = step('a', 'A', {}, [], { wait: { waiter: 'TestReady', input: { Name: { ref: 'a', output: 'Name' } }, description: 'a ready' } })
+    const result = await executePlan(plan([a, step('b', 'B', {}, ['a'])]), ctx(clients))
+    expect(result.ok).toBe(true)
+    expect(order).toEqual(['A', 'wait n1', 'B'])
+  })
+
+  it('a failed wait fails the step with its reason', async () => {
+    registerWaiter('TestBroken', async () => { throw new ShipitError('WaitFailed', 'deployment rolled back: tasks failed to start') })
+    const { clients } = stubClients({ A: () => ({}) })
+    const result = await executePlan(plan([step('a', 'A', {}, [], { wait: { waiter: 'TestBroken', input: {}, description: 'x' } })]), ctx(clients))
+    expect(result.ok).toBe(false)
+    expect(result.error!.message).toContain('rolled back')
+  })
+
+  it('on interruption starts no new step and reports the rest as not started', async () => {
+    const controller = new AbortController()
+    const { clients } = stubClients({ A: () => { controller.abort(); return {} }, B: () => ({}) })
+    const result = await executePlan(plan([step('a', 'A'), step('b', 'B', {}, ['a'])]), ctx(clients, { signal: controller.signal }))
+    expect(result.interrupted).toBe(true)
+    expect(result.ok).toBe(false)
+    expect(result.results.map((r) => r.status)).toEqual(['done', 'not-started'])
+  })
+
+  it('reports each step to the reporter in order of events', async () => {
+    const events: string[] = []
+    const reporter: Reporter = { ...silentReporter, stepStarted: (s) => events.push(`start ${s.id}`), stepDone: (s) => events.push(`done ${s.id}`), stepFailed: (s) => events.push(`fail ${s.id}`) }
+    const { clients } = stubClients({ A: () => ({}) })
+    await executePlan(plan([step('a', 'A'), step('b', 'B', {}, ['a'])]), ctx(clients, { reporter }))
+    expect(events).toEqual(['start a', 'done a', 'start b', 'fail b'])
+  })
+
+  it('resolves artifacts and sensitive markers only when sending', async () => {
+    const { clients, calls } = stubClients({ A: () => ({}) })
+    const s = step('a', 'A', { Code: { ZipFile: { artifact: 'zip', source: 'src', sha256: 'ab', size: 1 } }, Env: { K: { sensitive: 'K', sha256: 'x' } } })
+    await executePlan(plan([s]), ctx(clients))
+    expect(calls[0].input).toEqual({ Code: { ZipFile: new Uint8Array([1]) }, Env: { K: 'secret' } })
+  })
+
+  it('refuses a plan whose step depends on a missing step', async () => {
+    const { clients } = stubClients({})
+    await expect(executePlan(plan([step('a', 'A', {}, ['nope'])]), ctx(clients))).rejects.toThrow(/depends on nope/)
+  })
+})
