@@ -30,6 +30,8 @@ export interface WorkflowFlags {
   plan?: string
   'dry-run'?: boolean
   'detailed-exitcode'?: boolean
+  /** rollback target */
+  to?: string
 }
 
 export interface WorkflowIo {
@@ -39,7 +41,7 @@ export interface WorkflowIo {
 
 export type WorkflowResult = { kind: 'plan'; plan: Plan } | { kind: 'apply'; outcome: ApplyOutcome; plan: Plan }
 
-function sessionOptions(flags: WorkflowFlags, mutates: boolean): SessionOptions {
+export function sessionOptions(flags: Omit<WorkflowFlags, 'json'>, mutates: boolean): SessionOptions {
   return {
     file: flags.file,
     env: flags.env,
@@ -58,12 +60,12 @@ function sessionOptions(flags: WorkflowFlags, mutates: boolean): SessionOptions 
  * plan, deploy and destroy: plan (from live state), show, then — unless only planning — confirm and
  * apply. A saved plan (--plan) is applied only when a fresh plan finds the same live state.
  */
-export async function planAndApply(command: 'deploy' | 'destroy', flags: WorkflowFlags, planOnly: boolean, io: WorkflowIo): Promise<WorkflowResult> {
+export async function planAndApply(command: 'deploy' | 'destroy' | 'rollback', flags: WorkflowFlags, planOnly: boolean, io: WorkflowIo): Promise<WorkflowResult> {
   const mode = outputMode(flags.json)
   const session = await openSession(sessionOptions(flags, !planOnly))
   const interrupt = interruptible((sig) => io.note(`\n${sig}: finishing the call in flight, then stopping…`))
   try {
-    const planned = await makePlan(session, { command, adopt: flags.adopt, signal: interrupt.signal })
+    const planned = await makePlan(session, { command, adopt: flags.adopt, to: flags.to, signal: interrupt.signal })
     let plan = planned.plan
     if (flags.plan) {
       const saved = await readPlan(flags.plan)
@@ -84,7 +86,7 @@ export async function planAndApply(command: 'deploy' | 'destroy', flags: Workflo
       return { kind: 'plan', plan }
     }
     if (plan.steps.length && !plan.blocked.length) {
-      const ok = await confirmApply(`${command === 'destroy' ? 'Destroy' : 'Apply'} these changes to ${plan.app} (${plan.env}) in ${plan.region}?`, Boolean(flags.yes), flags.json)
+      const ok = await confirmApply(`${command === 'destroy' ? 'Destroy' : command === 'rollback' ? 'Roll back' : 'Apply'} these changes to ${plan.app} (${plan.env}) in ${plan.region}?`, Boolean(flags.yes), flags.json)
       if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
     }
     const reporter = createReporter(mode)
@@ -104,7 +106,7 @@ export async function planAndApply(command: 'deploy' | 'destroy', flags: Workflo
 export function renderOutcome(outcome: ApplyOutcome): string {
   const lines: string[] = []
   if (outcome.status === 'no-changes') lines.push(`No changes: ${outcome.app} (${outcome.env}) is up to date.`)
-  else lines.push(`${outcome.command === 'destroy' ? 'Destroyed' : 'Deployed'} ${outcome.app} (${outcome.env}) on ${outcome.target} in ${outcome.region}: ${outcome.steps.length} steps.`)
+  else lines.push(`${{ deploy: 'Deployed', destroy: 'Destroyed', rollback: 'Rolled back', run: 'Ran' }[outcome.command]} ${outcome.app} (${outcome.env}) on ${outcome.target} in ${outcome.region}: ${outcome.steps.length} steps.`)
   if (outcome.command !== 'destroy') {
     for (const [k, v] of Object.entries(outcome.outputs)) if (v !== undefined) lines.push(`${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
   }

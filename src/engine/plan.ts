@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { translateAwsError } from '../aws/errors.js'
+import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
+import { ExitCode, invalid, ShipitError } from '../errors.js'
 import type { Prepared, PlanPart } from '../targets/target.js'
 import { PLAN_FORMAT_VERSION, summarize, withInferredDependencies, type Plan } from '../plan/types.js'
 import { SHIPIT_VERSION } from '../version.js'
@@ -13,6 +14,8 @@ export interface Planned {
 
 export interface PlanOptions {
   command: Plan['command']
+  /** rollback: the version or revision to go back to */
+  to?: string
   adopt?: boolean
   signal?: AbortSignal
   /** fixed clock for reproducible plans in tests */
@@ -45,6 +48,7 @@ export async function observe(session: Session, signal?: AbortSignal): Promise<u
 
 export async function makePlan(session: Session, options: PlanOptions): Promise<Planned> {
   const { target, desired, region } = session
+  if (options.command === 'rollback') return makeRollbackPlan(session, options)
   const [observed, prepared] = await Promise.all([
     observe(session, options.signal),
     options.command === 'deploy' ? target.prepare(desired) : Promise.resolve<Prepared>({ artifacts: new Map() }),
@@ -76,4 +80,19 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
     blocked: part.blocked,
     summary: summarize(steps, part.unchanged),
   }
+}
+
+async function makeRollbackPlan(session: Session, options: PlanOptions): Promise<Planned> {
+  const { target, desired, region, clients } = session
+  if (!target.rollback) throw invalid('Unsupported', `the ${target.name} target has no rollback`, [])
+  if (session.offline) throw new ShipitError('NoCredentials', 'rollback reads the deploy history from AWS and needs credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
+  let history: unknown
+  try {
+    history = await target.rollback.observe({ clients, region, signal: options.signal }, desired)
+  } catch (err) {
+    throw translateAwsError(err, `reading the deploy history of ${desired.names.base}`)
+  }
+  const account = (history as { account?: string }).account
+  const part = target.rollback.plan(desired, history, { region, account, adopt: false }, options.to)
+  return { plan: assemblePlan(session, options, part, history, account), observed: history, prepared: { artifacts: new Map() } }
 }

@@ -62,6 +62,35 @@ export interface Target<Observed> {
   outputs(desired: Desired, observed: Observed, applied?: Record<string, Record<string, unknown>>): Outputs
   /** The part of observed state whose change makes a saved plan stale. */
   fingerprint(observed: Observed): unknown
+  /** `shipit rollback`: read the deploy history, plan the move back. */
+  rollback?: RollbackSupport<any>
+  /** `shipit run`: a one-off task or an invocation. */
+  run?(ctx: ObserveContext, desired: Desired, options: RunOptions): Promise<RunOutcome>
+}
+
+export interface RollbackSupport<History> {
+  observe(ctx: ObserveContext, desired: Desired): Promise<History>
+  /** Pure. `to` is a version or revision the user picked; throws a ShipitError when there is nothing to go back to. */
+  plan(desired: Desired, history: History, ctx: PlanContext, to?: string): PlanPart
+}
+
+export interface RunOptions {
+  /** container: command override */
+  command?: string[]
+  /** lambda: the event */
+  payload?: string
+  signal?: AbortSignal
+  timeoutSeconds: number
+  /** log lines as they arrive (container tasks) */
+  onLog?: (line: string) => void
+}
+
+export interface RunOutcome {
+  /** the container's exit code; 0 or 1 for an invocation */
+  exitCode: number
+  /** the function's response, or a summary of the task */
+  output?: string
+  details?: Record<string, unknown>
 }
 
 /** Secret env values travel through plans as markers; this maps a marker back to its value. */

@@ -3,6 +3,7 @@ import type { Desired } from '../../manifest/resolve.js'
 import { registerExplainer } from '../../aws/waiters.js'
 import type { Outputs, Prepared, Target } from '../target.js'
 import { ALIAS, observeLambda, type LambdaObserved } from './observe.js'
+import { invokeLambda, lambdaRollback } from './operations.js'
 import { planLambda, planLambdaDestroy } from './plan.js'
 import { zipDirectory } from './zip.js'
 
@@ -46,10 +47,16 @@ export const lambdaTarget: Target<LambdaObserved> = {
       functionArn: fnArn,
       alias: ALIAS,
       version: (applied.version?.Version as string | undefined) ?? observed.alias?.version,
+      codeSha256: observed.alias?.config.CodeSha256,
+      runtime: observed.alias?.config.Runtime,
       apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
       logGroup: desired.names.logGroup,
     }
   },
 
   fingerprint: (observed) => observed,
+
+  rollback: lambdaRollback,
+
+  run: invokeLambda,
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Desired } from '../../manifest/resolve.js'
 import type { Artifact, FieldChange, Ref, Sensitive, Step, Unchanged } from '../../plan/types.js'
 import { ACCOUNT_PLACEHOLDER, partition, tagList, type Blocked, type PlanContext, type PlanPart, type Prepared } from '../target.js'
+import { PREVIOUS_PREFIX } from './operations.js'
 import { ALIAS, PERMISSION_SID, type FunctionConfig, type LambdaObserved } from './observe.js'
 
 export const BASIC_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
@@ -330,7 +331,13 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       request: {
         service: 'lambda',
         operation: observed.alias ? 'UpdateAlias' : 'CreateAlias',
-        input: { FunctionName: names.function, Name: ALIAS, FunctionVersion: ref('version', 'Version'), ...(observed.alias ? {} : { Description: 'the version the HTTP API serves; shipit rollback moves it' }) },
+        input: {
+          FunctionName: names.function,
+          Name: ALIAS,
+          FunctionVersion: ref('version', 'Version'),
+          // what was live before, so that `shipit rollback` goes back to it
+          Description: observed.alias ? `${PREVIOUS_PREFIX}${observed.alias.version}` : 'shipit: first version',
+        },
       },
       dependsOn: ['version'],
     })

@@ -104,7 +104,7 @@ export async function zipDirectory(dir: string, options: { concurrency?: number 
 }
 
 async function listFiles(root: string, ignored: (path: string, dir: boolean) => boolean): Promise<Entry[]> {
-  let top
+  let top: Awaited<ReturnType<typeof stat>>
   try {
     top = await stat(root)
   } catch {

@@ -1,0 +1,70 @@
+import { Flags } from '@oclif/core'
+import { readFileSync } from 'node:fs'
+import { BaseCommand } from '../cli/base-command.js'
+import { awsFlags } from '../cli/flags.js'
+import { interruptible } from '../cli/interrupt.js'
+import { sessionOptions } from '../cli/workflow.js'
+import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
+import { openSession } from '../engine/session.js'
+import { EXIT_CODES_HELP, ExitCode, invalid, ShipitError } from '../errors.js'
+import type { RunOutcome } from '../targets/target.js'
+
+export default class RunCommand extends BaseCommand {
+  static summary = 'Run a one-off task (fargate/ecs) or invoke the function (lambda).'
+  static description = `fargate/ecs: runs the app's task definition once, with an optional command after --, streams its logs and exits with the container's exit code. lambda: invokes the live alias with --payload (or stdin) and prints the response; exit 1 on a function error.
+
+${EXIT_CODES_HELP}`
+  static examples = ['<%= config.bin %> run --target fargate -- npm run migrate', '<%= config.bin %> run --target lambda --payload \'{"name":"ada"}\'', 'echo \'{}\' | <%= config.bin %> run --target lambda']
+  static strict = false
+  static flags = {
+    ...awsFlags,
+    payload: Flags.string({ summary: 'lambda: the JSON event; default: stdin when piped, else {}.' }),
+    timeout: Flags.integer({ summary: 'Longest wait in seconds for the task to finish.', default: 3600, min: 1 }),
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { flags, argv } = await this.parse(RunCommand)
+    const command = (argv as string[]).filter((a) => a !== '--')
+    const session = await openSession(sessionOptions({ ...flags }, true))
+    const interrupt = interruptible()
+    try {
+      const { target, desired, clients, region } = session
+      if (!target.run) throw invalid('Unsupported', `the ${target.name} target cannot run one-off tasks`, [])
+      if (session.offline) throw new ShipitError('NoCredentials', 'run needs AWS credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
+      if (target.name === 'lambda' && command.length) throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])
+      const payload = flags.payload ?? (target.name === 'lambda' && !process.stdin.isTTY ? readStdin() : undefined)
+      let outcome: RunOutcome
+      try {
+        outcome = await target.run({ clients, region, signal: interrupt.signal }, desired, {
+          command: command.length ? command : undefined,
+          payload,
+          signal: interrupt.signal,
+          timeoutSeconds: flags.timeout,
+          onLog: (line) => this.note(line),
+        })
+      } catch (err) {
+        throw translateAwsError(err, `run ${desired.names.base}`)
+      }
+      if (outcome.output !== undefined) this.out(outcome.output)
+      const logs = outcome.details?.logs
+      if (typeof logs === 'string' && logs) this.note(logs.trimEnd())
+      if (outcome.exitCode !== 0) {
+        const message = String(outcome.details?.message ?? `exited with code ${outcome.exitCode}`)
+        throw new ShipitError('RunFailed', message, { exitCode: outcome.exitCode as ExitCode, source: 'aws', details: outcome.details })
+      }
+      return outcome
+    } finally {
+      interrupt.dispose()
+      session.clients.destroy()
+    }
+  }
+}
+
+function readStdin(): string | undefined {
+  try {
+    const text = readFileSync(0, 'utf8')
+    return text.trim() ? text : undefined
+  } catch {
+    return undefined
+  }
+}

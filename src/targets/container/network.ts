@@ -1,0 +1,217 @@
+import type { SecurityGroup, Subnet } from '@aws-sdk/client-ec2'
+import type { AwsClients } from '../../aws/clients.js'
+import { awsErrorName } from '../../aws/errors.js'
+import { invalid } from '../../errors.js'
+import type { Desired } from '../../manifest/resolve.js'
+import type { Ref } from '../../plan/types.js'
+import { tagList, tagMap } from '../target.js'
+import type { PartBuilder } from './part.js'
+import type { LaunchProfile } from './profile.js'
+
+export interface IngressRule {
+  protocol: string
+  fromPort?: number
+  toPort?: number
+  cidr: string
+}
+
+export interface ObservedSecurityGroup {
+  id: string
+  vpcId: string
+  tags: Record<string, string>
+  ingress: IngressRule[]
+}
+
+export interface ObservedNetwork {
+  /** the subnets tasks run in: container.network.subnets, else the default VPC's default subnets (sorted) */
+  subnets: string[]
+  /** the VPC of those subnets, when it had to be read */
+  vpcId?: string
+  /** security groups with shipit's name (names.securityGroup), in any VPC */
+  securityGroups: ObservedSecurityGroup[]
+}
+
+/** awsvpcConfiguration as ECS takes it (RunTask, CreateService, UpdateService). */
+export interface AwsVpcConfiguration {
+  subnets: string[]
+  securityGroups: (string | Ref)[]
+  assignPublicIp: 'ENABLED' | 'DISABLED'
+}
+
+export const DEFAULT_SUBNETS_PLACEHOLDER = '<default-vpc-subnets>'
+export const DEFAULT_VPC_PLACEHOLDER = '<default-vpc>'
+const ANYWHERE = '0.0.0.0/0'
+
+/**
+ * Subnets and shipit's security group. Default subnets exist only in a region's default VPC, so
+ * `default-for-az` alone finds both the subnets and the VPC, in one call that runs alongside the
+ * security-group lookup.
+ */
+export async function observeNetwork(clients: AwsClients, desired: Desired): Promise<ObservedNetwork> {
+  const given = desired.container?.network
+  const [where, groups] = await Promise.all([
+    given?.subnets ? (given.securityGroups ? { subnets: [...given.subnets].sort() } : subnetsVpc(clients, given.subnets)) : defaultSubnets(clients),
+    clients.send('ec2', 'DescribeSecurityGroups', { Filters: [{ Name: 'group-name', Values: [desired.names.securityGroup] }] }),
+  ])
+  return {
+    ...where,
+    securityGroups: ((groups.SecurityGroups ?? []) as SecurityGroup[]).map((g) => ({
+      id: g.GroupId ?? '',
+      vpcId: g.VpcId ?? '',
+      tags: tagMap(g.Tags),
+      ingress: (g.IpPermissions ?? []).flatMap((p) =>
+        (p.IpRanges ?? []).map((r) => ({
+          protocol: p.IpProtocol ?? '-1',
+          ...(p.FromPort === undefined ? {} : { fromPort: p.FromPort }),
+          ...(p.ToPort === undefined ? {} : { toPort: p.ToPort }),
+          cidr: r.CidrIp ?? '',
+        })),
+      ),
+    })),
+  }
+}
+
+async function defaultSubnets(clients: AwsClients): Promise<{ subnets: string[]; vpcId?: string }> {
+  const out = await clients.send('ec2', 'DescribeSubnets', { Filters: [{ Name: 'default-for-az', Values: ['true'] }] })
+  const subnets = ((out.Subnets ?? []) as Subnet[]).filter((s) => s.State !== 'pending')
+  return { subnets: subnets.map((s) => s.SubnetId ?? '').sort(), vpcId: subnets[0]?.VpcId }
+}
+
+async function subnetsVpc(clients: AwsClients, ids: string[]): Promise<{ subnets: string[]; vpcId?: string }> {
+  try {
+    const out = await clients.send('ec2', 'DescribeSubnets', { SubnetIds: ids })
+    return { subnets: [...ids].sort(), vpcId: (out.Subnets as Subnet[] | undefined)?.[0]?.VpcId }
+  } catch (err) {
+    if (awsErrorName(err)?.startsWith('InvalidSubnetID')) {
+      throw invalid('UnknownSubnet', `container.network.subnets: ${(err as Error).message}`, ['use subnet ids of this region: aws ec2 describe-subnets'])
+    }
+    throw err
+  }
+}
+
+export interface PlannedNetwork {
+  awsvpc: AwsVpcConfiguration
+  /** steps the tasks' network needs before tasks start */
+  deps: string[]
+}
+
+/** The awsvpc network of the tasks, and the steps that make shipit's security group what app.yaml says. */
+export function planNetwork(b: PartBuilder, profile: LaunchProfile, network: ObservedNetwork, offline: boolean): PlannedNetwork {
+  const { desired } = b
+  const spec = desired.container
+  if (!spec) throw new Error('container target without a container section')
+  const given = spec.network
+  if (given?.assignPublicIp && !profile.publicIp) {
+    throw invalid('PublicIpUnsupported', `container.network.assignPublicIp: tasks of --target ${profile.target} run on EC2 instances in awsvpc mode, which gives them no public IP`, [
+      'remove assignPublicIp, or use --target fargate',
+    ])
+  }
+
+  let subnets: string[]
+  if (given?.subnets) subnets = [...given.subnets].sort()
+  else if (offline) subnets = [DEFAULT_SUBNETS_PLACEHOLDER]
+  else if (network.subnets.length === 0) {
+    throw invalid('NoDefaultVpc', `${b.ctx.region} has no default VPC (no default subnets) for the tasks to run in`, [
+      'set container.network.subnets (and securityGroups) in app.yaml to subnets of one of your VPCs',
+      `or create the default VPC: aws ec2 create-default-vpc --region ${b.ctx.region}`,
+    ])
+  } else subnets = network.subnets
+  // default subnets are public: a task there needs a public IP to pull its image and be reached
+  const assignPublicIp = profile.publicIp && (given?.assignPublicIp ?? !given?.subnets) ? 'ENABLED' : 'DISABLED'
+
+  if (given?.securityGroups) return { awsvpc: { subnets, securityGroups: [...given.securityGroups].sort(), assignPublicIp }, deps: [] }
+  const vpcId = network.vpcId ?? (offline ? (given?.subnets ? '<vpc-of-the-subnets>' : DEFAULT_VPC_PLACEHOLDER) : undefined)
+  if (!vpcId) throw new Error('the VPC of the subnets was not observed')
+  const { groupId, deps } = planSecurityGroup(b, network.securityGroups.filter((g) => g.vpcId === vpcId), vpcId)
+  return { awsvpc: { subnets, securityGroups: [groupId], assignPublicIp }, deps }
+}
+
+function planSecurityGroup(b: PartBuilder, inVpc: ObservedSecurityGroup[], vpcId: string): { groupId: string | Ref; deps: string[] } {
+  const { desired } = b
+  const name = desired.names.securityGroup
+  const port = desired.container?.port
+  const ours = inVpc.find((g) => b.owned(g.tags))
+  const existing = ours ?? inVpc[0]
+  const deps: string[] = []
+  let groupId: string | Ref
+  if (!existing) {
+    groupId = { ref: 'security-group', output: 'GroupId' }
+    deps.push(
+      b.add({
+        id: 'security-group',
+        action: 'create',
+        resource: { type: 'ec2:security-group', name },
+        reason: port ? `lets tcp ${port} reach the tasks` : 'the tasks’ network interfaces (no inbound traffic)',
+        changes: [{ path: 'VpcId', after: vpcId }],
+        request: {
+          service: 'ec2',
+          operation: 'CreateSecurityGroup',
+          input: {
+            GroupName: name,
+            Description: `shipit: tasks of ${desired.app} (${desired.env})`,
+            VpcId: vpcId,
+            TagSpecifications: [{ ResourceType: 'security-group', Tags: tagList(desired.tags) }],
+          },
+        },
+        dependsOn: [],
+      }),
+    )
+  } else {
+    groupId = existing.id
+    if (!ours) {
+      if (b.refuse('ec2:security-group', name)) return { groupId, deps }
+      deps.push(
+        b.add({
+          id: 'security-group-tags',
+          action: 'update',
+          resource: { type: 'ec2:security-group', name },
+          reason: 'adopt: add shipit tags',
+          request: { service: 'ec2', operation: 'CreateTags', input: { Resources: [existing.id], Tags: tagList(desired.tags) } },
+          dependsOn: [],
+        }),
+      )
+    }
+  }
+
+  // shipit's group opens exactly container.port to the world; other rules someone added are left alone
+  const have = existing?.ingress ?? []
+  const wanted: IngressRule[] = port ? [{ protocol: 'tcp', fromPort: port, toPort: port, cidr: ANYWHERE }] : []
+  const same = (x: IngressRule, y: IngressRule) => x.protocol === y.protocol && x.fromPort === y.fromPort && x.toPort === y.toPort && x.cidr === y.cidr
+  const missing = wanted.filter((w) => !have.some((h) => same(h, w)))
+  const extra = have.filter((h) => h.cidr === ANYWHERE && h.protocol === 'tcp' && !wanted.some((w) => same(h, w)))
+  const permission = (r: IngressRule, description?: string) => ({
+    IpProtocol: r.protocol,
+    FromPort: r.fromPort,
+    ToPort: r.toPort,
+    IpRanges: [{ CidrIp: r.cidr, ...(description ? { Description: description } : {}) }],
+  })
+  if (missing.length) {
+    deps.push(
+      b.add({
+        id: 'security-group-ingress',
+        action: 'create',
+        resource: { type: 'ec2:security-group-rule', name: `${name} tcp ${port} from ${ANYWHERE}` },
+        request: {
+          service: 'ec2',
+          operation: 'AuthorizeSecurityGroupIngress',
+          input: { GroupId: groupId, IpPermissions: missing.map((r) => permission(r, 'container.port, opened by shipit')) },
+        },
+        dependsOn: [],
+        okErrors: ['InvalidPermission.Duplicate'],
+      }),
+    )
+  }
+  if (extra.length) {
+    b.add({
+      id: 'security-group-revoke',
+      action: 'delete',
+      resource: { type: 'ec2:security-group-rule', name: `${name} ${extra.map((r) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`).join(', ')} from ${ANYWHERE}` },
+      reason: port ? `container.port is ${port} now` : 'container.port is no longer set',
+      request: { service: 'ec2', operation: 'RevokeSecurityGroupIngress', input: { GroupId: groupId, IpPermissions: extra.map((r) => permission(r)) } },
+      dependsOn: [],
+      okErrors: ['InvalidPermission.NotFound'],
+    })
+  }
+  if (existing && !missing.length && !extra.length && ours) b.keep('ec2:security-group', name, `${existing.id}${port ? `, tcp ${port} open` : ''}`)
+  return { groupId, deps }
+}

@@ -1,0 +1,227 @@
+import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag } from '@aws-sdk/client-ecs'
+import type { AwsClients } from '../../aws/clients.js'
+import { awsErrorName, isNotFound } from '../../aws/errors.js'
+import type { Desired } from '../../manifest/resolve.js'
+import type { Plan } from '../../plan/types.js'
+import { tagMap, type ObserveContext } from '../target.js'
+import { observeNetwork, type ObservedNetwork } from './network.js'
+import { SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
+import { describedSpec, type TaskDefinitionSpec } from './task-definition.js'
+
+export interface ObservedCluster {
+  arn: string
+  tags: Record<string, string>
+  /** EC2 container instances registered (the ecs target needs at least one) */
+  containerInstances: number
+  /** ACTIVE services in the cluster, ours included */
+  activeServices: number
+  /** the containerInsights setting */
+  insights?: string
+}
+
+export interface ObservedService {
+  arn: string
+  tags: Record<string, string>
+  taskDefinition: string
+  desiredCount: number
+  launchType?: string
+  network?: { subnets: string[]; securityGroups: string[]; assignPublicIp: string }
+  /** deployment circuit breaker with rollback is on */
+  rollsBack: boolean
+}
+
+export interface ObservedTaskDefinition {
+  arn: string
+  revision: number
+  tags: Record<string, string>
+  spec: TaskDefinitionSpec
+}
+
+export interface ObservedRole {
+  arn: string
+  tags: Record<string, string>
+  attachedPolicies: string[]
+  /** shipit's inline secrets policy as canonical JSON; null when absent, undefined when not read */
+  secretsPolicy?: string | null
+}
+
+/** What exists of one app and env on ECS, EC2, IAM and CloudWatch Logs. */
+export interface ContainerObserved {
+  /** planned without reading AWS */
+  offline: boolean
+  account?: string
+  cluster: ObservedCluster | null
+  /** an ACTIVE service with shipit's name (DRAINING and INACTIVE ones count as gone) */
+  service: ObservedService | null
+  /** the family's latest ACTIVE revision */
+  taskDefinition: ObservedTaskDefinition | null
+  network: ObservedNetwork
+  /** the task execution role shipit manages (not read when container.executionRole is given, except for destroy) */
+  role: ObservedRole | null
+  logGroup: { retentionInDays?: number } | null
+  /** destroy only: the family's ACTIVE revisions */
+  revisions?: { arn: string; revision: number; tags: Record<string, string> }[]
+  /** destroy only: tasks shipit started (RunTask) of this family that still run */
+  tasks?: string[]
+}
+
+/**
+ * The command being planned, when the engine says so: reads only destroy needs (every revision of
+ * the family, running tasks) are skipped for a deploy. Without it, everything is read.
+ */
+export type ContainerObserveContext = ObserveContext & { command?: Plan['command'] }
+
+export function nothingObserved(): ContainerObserved {
+  return { offline: true, cluster: null, service: null, taskDefinition: null, network: { subnets: [], securityGroups: [] }, role: null, logGroup: null }
+}
+
+const orNull = async <T>(p: Promise<T>, also: (err: unknown) => boolean = () => false): Promise<T | null> => {
+  try {
+    return await p
+  } catch (err) {
+    if (isNotFound(err) || also(err)) return null
+    throw err
+  }
+}
+
+/** ECS answers a family without ACTIVE revisions with a ClientException, not a not-found error. */
+const noTaskDefinition = (err: unknown) => awsErrorName(err) === 'ClientException' && /unable to describe task definition|does not exist/i.test((err as Error).message ?? '')
+
+export const ecsTags = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']))
+
+/** Read what exists for this app and env: only Describe/List/Get calls, independent ones at once. */
+export async function observeContainer(ctx: ContainerObserveContext, desired: Desired): Promise<ContainerObserved> {
+  const { clients } = ctx
+  const spec = desired.container
+  if (!spec) throw new Error('container target without a container section')
+  const names = desired.names
+  const forDestroy = ctx.command === undefined || ctx.command === 'destroy'
+  const secretKeys = new Set(Object.entries(desired.environment).filter(([, v]) => v.secret).map(([k]) => k))
+  const ecs = (op: string, input: Record<string, unknown>) => clients.send('ecs', op, input)
+
+  const [clusters, services, td, network, role, logGroup, revisions, tasks] = await Promise.all([
+    ecs('DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
+    orNull(ecs('DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
+    orNull<DescribeTaskDefinitionCommandOutput>(ecs('DescribeTaskDefinition', { taskDefinition: names.family, include: ['TAGS'] }), noTaskDefinition),
+    observeNetwork(clients, desired),
+    spec.executionRole && !forDestroy ? Promise.resolve(null) : observeRole(clients, names.taskExecutionRole, forDestroy || Object.keys(desired.secrets).length > 0),
+    observeLogGroup(clients, names.logGroup),
+    forDestroy ? observeRevisions(clients, names.family) : Promise.resolve(undefined),
+    forDestroy ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
+  ])
+
+  const c = ((clusters.clusters ?? []) as Cluster[]).find((x) => x.status !== 'INACTIVE')
+  const s = ((services?.services ?? []) as Service[]).find((x) => x.status === 'ACTIVE')
+  const t = td?.taskDefinition?.status === 'ACTIVE' ? td.taskDefinition : undefined
+  const net = s?.networkConfiguration?.awsvpcConfiguration
+  const observed: ContainerObserved = {
+    offline: false,
+    cluster: c
+      ? {
+          arn: c.clusterArn ?? '',
+          tags: ecsTags(c.tags),
+          containerInstances: c.registeredContainerInstancesCount ?? 0,
+          activeServices: c.activeServicesCount ?? 0,
+          insights: c.settings?.find((x) => x.name === 'containerInsights')?.value,
+        }
+      : null,
+    service: s
+      ? {
+          arn: s.serviceArn ?? '',
+          tags: ecsTags(s.tags),
+          taskDefinition: s.taskDefinition ?? '',
+          desiredCount: s.desiredCount ?? 0,
+          launchType: s.launchType,
+          network: net
+            ? { subnets: [...(net.subnets ?? [])].sort(), securityGroups: [...(net.securityGroups ?? [])].sort(), assignPublicIp: net.assignPublicIp ?? 'DISABLED' }
+            : undefined,
+          rollsBack: Boolean(s.deploymentConfiguration?.deploymentCircuitBreaker?.enable && s.deploymentConfiguration.deploymentCircuitBreaker.rollback),
+        }
+      : null,
+    taskDefinition: t ? { arn: t.taskDefinitionArn ?? '', revision: t.revision ?? 0, tags: ecsTags(td?.tags), spec: describedSpec(t, secretKeys) } : null,
+    network,
+    role,
+    logGroup,
+    ...(revisions ? { revisions } : {}),
+    ...(tasks ? { tasks } : {}),
+  }
+  const anyArn = observed.cluster?.arn || observed.taskDefinition?.arn || observed.role?.arn
+  observed.account = ctx.account ?? (anyArn ? anyArn.split(':')[4] : await callerAccount(clients))
+  return observed
+}
+
+async function callerAccount(clients: AwsClients): Promise<string | undefined> {
+  const id = await clients.send('sts', 'GetCallerIdentity', {})
+  return id.Account
+}
+
+/** JSON with sorted keys: IAM returns policy documents reformatted. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v))
+}
+
+async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy: boolean): Promise<ObservedRole | null> {
+  const [role, attached, inline] = await Promise.all([
+    orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
+    orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
+    readSecretsPolicy ? orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })) : Promise.resolve(undefined),
+  ])
+  if (!role) return null
+  let secretsPolicy: string | null | undefined
+  if (inline === null) secretsPolicy = null
+  else if (inline) {
+    // GetRolePolicy returns the document URL-encoded (RFC 3986)
+    const raw = decodeURIComponent(inline.PolicyDocument ?? '')
+    try {
+      secretsPolicy = canonicalJson(JSON.parse(raw))
+    } catch {
+      secretsPolicy = raw
+    }
+  }
+  return {
+    arn: role.Role.Arn,
+    tags: tagMap(role.Role.Tags),
+    attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
+    ...(secretsPolicy === undefined ? {} : { secretsPolicy }),
+  }
+}
+
+async function observeLogGroup(clients: AwsClients, name: string): Promise<{ retentionInDays?: number } | null> {
+  const out = await clients.send('logs', 'DescribeLogGroups', { logGroupNamePrefix: name })
+  const group = (out.logGroups ?? []).find((g: { logGroupName?: string }) => g.logGroupName === name)
+  return group ? { retentionInDays: group.retentionInDays } : null
+}
+
+async function observeRevisions(clients: AwsClients, family: string): Promise<{ arn: string; revision: number; tags: Record<string, string> }[]> {
+  const arns: string[] = []
+  let nextToken: string | undefined
+  do {
+    const page = await clients.send('ecs', 'ListTaskDefinitions', { familyPrefix: family, status: 'ACTIVE', ...(nextToken ? { nextToken } : {}) })
+    arns.push(...(page.taskDefinitionArns ?? []))
+    nextToken = page.nextToken
+  } while (nextToken)
+  // ListTaskDefinitions matches families by prefix on some implementations: keep this family only
+  const mine = arns.filter((arn) => arn.split('task-definition/').pop()?.split(':')[0] === family)
+  const described = await Promise.all(
+    mine.map((arn) => orNull<DescribeTaskDefinitionCommandOutput>(clients.send('ecs', 'DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }), noTaskDefinition)),
+  )
+  return described
+    .filter((d): d is DescribeTaskDefinitionCommandOutput => Boolean(d?.taskDefinition))
+    .map((d) => ({ arn: d.taskDefinition?.taskDefinitionArn ?? '', revision: d.taskDefinition?.revision ?? 0, tags: ecsTags(d.tags) }))
+}
+
+async function observeTasks(clients: AwsClients, cluster: string, family: string): Promise<string[]> {
+  const arns: string[] = []
+  let nextToken: string | undefined
+  try {
+    do {
+      const page = await clients.send('ecs', 'ListTasks', { cluster, family, startedBy: STARTED_BY, desiredStatus: 'RUNNING', ...(nextToken ? { nextToken } : {}) })
+      arns.push(...(page.taskArns ?? []))
+      nextToken = page.nextToken
+    } while (nextToken)
+  } catch (err) {
+    if (isNotFound(err)) return []
+    throw err
+  }
+  return arns
+}

@@ -1,0 +1,243 @@
+import { createHash } from 'node:crypto'
+import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Desired } from '../../manifest/resolve.js'
+import { isRef, isSensitive, type FieldChange, type Ref, type Sensitive } from '../../plan/types.js'
+import { CONTAINER_NAME, LOG_STREAM_PREFIX, type LaunchProfile } from './profile.js'
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+
+interface HealthCheckSpec {
+  command: string[]
+  interval: number
+  timeout: number
+  retries: number
+  startPeriod: number
+}
+
+/**
+ * The part of a task definition shipit manages, normalised so that a revision described by ECS and
+ * one built from app.yaml compare equal when they would run the same container: ECS fills in
+ * defaults (protocol, hostPort, essential, health-check timings, empty lists), returns cpu/memory as
+ * strings and may reorder lists. Fields shipit does not set are not compared.
+ */
+export interface TaskDefinitionSpec {
+  family: string
+  executionRoleArn: string | Ref | null
+  taskRoleArn: string | null
+  networkMode: string
+  requiresCompatibilities: string[]
+  cpu: string | null
+  memory: string | null
+  cpuArchitecture: string
+  operatingSystemFamily: string
+  /** how many containers the revision has; shipit's have one */
+  containers: number
+  app: {
+    name: string
+    image: string
+    essential: boolean
+    cpu: number
+    memory: number | null
+    portMappings: { containerPort: number; hostPort: number | null; protocol: string }[]
+    /** secret values as markers (desired) or hashed markers (observed): compared by hash */
+    environment: Record<string, string | Sensitive>
+    secrets: Record<string, string>
+    command: string[]
+    entryPoint: string[]
+    healthCheck: HealthCheckSpec | null
+    logConfiguration: { logDriver: string; options: Record<string, string> } | null
+  }
+}
+
+const sortedRecord = <T>(entries: [string, T][]): Record<string, T> => Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+
+function healthCheckSpec(h: { command?: string[]; interval?: number; timeout?: number; retries?: number; startPeriod?: number } | undefined): HealthCheckSpec | null {
+  if (!h?.command?.length) return null
+  // ECS's defaults, which DescribeTaskDefinition reports whether or not they were sent
+  return { command: h.command, interval: h.interval ?? 30, timeout: h.timeout ?? 5, retries: h.retries ?? 3, startPeriod: h.startPeriod ?? 0 }
+}
+
+function portsSpec(ports: { containerPort?: number; hostPort?: number; protocol?: string }[] | undefined, networkMode: string) {
+  return (ports ?? [])
+    .filter((p) => p.containerPort !== undefined)
+    .map((p) => ({
+      containerPort: p.containerPort as number,
+      // in awsvpc mode the host port is the container port, whether or not it was given
+      hostPort: p.hostPort ?? (networkMode === 'awsvpc' ? (p.containerPort as number) : null),
+      protocol: (p.protocol ?? 'tcp').toLowerCase(),
+    }))
+    .sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol))
+}
+
+/** The task definition app.yaml asks for. `executionRoleArn` is a reference while the role is being created. */
+export function desiredSpec(desired: Desired, profile: LaunchProfile, region: string, executionRoleArn: string | Ref): TaskDefinitionSpec {
+  const c = desired.container
+  if (!c) throw new Error(`${profile.target} target without a container section`)
+  const environment = sortedRecord(
+    Object.entries(desired.environment).map(([k, v]): [string, string | Sensitive] => [k, v.secret ? { sensitive: k, sha256: sha256(v.value) } : v.value]),
+  )
+  return {
+    family: desired.names.family,
+    executionRoleArn,
+    taskRoleArn: c.taskRole ?? null,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: [profile.compatibility],
+    cpu: String(c.cpu),
+    memory: String(c.memory),
+    cpuArchitecture: c.architecture === 'arm64' ? 'ARM64' : 'X86_64',
+    operatingSystemFamily: 'LINUX',
+    containers: 1,
+    app: {
+      name: CONTAINER_NAME,
+      image: c.image,
+      essential: true,
+      cpu: c.cpu,
+      memory: c.memory,
+      portMappings: c.port ? [{ containerPort: c.port, hostPort: c.port, protocol: 'tcp' }] : [],
+      environment,
+      secrets: sortedRecord(Object.entries(desired.secrets)),
+      command: c.command ?? [],
+      entryPoint: c.entryPoint ?? [],
+      healthCheck: healthCheckSpec(c.healthCheck),
+      logConfiguration: {
+        logDriver: 'awslogs',
+        options: sortedRecord([
+          ['awslogs-group', desired.names.logGroup],
+          ['awslogs-region', region],
+          ['awslogs-stream-prefix', LOG_STREAM_PREFIX],
+        ]),
+      },
+    },
+  }
+}
+
+/**
+ * A revision as DescribeTaskDefinition returns it, in the same normal form. Values of variables that
+ * app.yaml marks secret are kept only as hashes, so observed state never holds them.
+ */
+export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): TaskDefinitionSpec {
+  const containers: ContainerDefinition[] = td.containerDefinitions ?? []
+  const c = containers.find((x) => x.name === CONTAINER_NAME) ?? containers[0] ?? {}
+  const networkMode = td.networkMode ?? 'bridge'
+  const hc = c.healthCheck
+  return {
+    family: td.family ?? '',
+    executionRoleArn: td.executionRoleArn ?? null,
+    taskRoleArn: td.taskRoleArn ?? null,
+    networkMode,
+    requiresCompatibilities: [...(td.requiresCompatibilities ?? [])].sort(),
+    cpu: td.cpu === undefined ? null : String(td.cpu),
+    memory: td.memory === undefined ? null : String(td.memory),
+    cpuArchitecture: td.runtimePlatform?.cpuArchitecture ?? 'X86_64',
+    operatingSystemFamily: td.runtimePlatform?.operatingSystemFamily ?? 'LINUX',
+    containers: containers.length,
+    app: {
+      name: c.name ?? '',
+      image: c.image ?? '',
+      essential: c.essential ?? true,
+      cpu: c.cpu ?? 0,
+      memory: c.memory ?? null,
+      portMappings: portsSpec(c.portMappings, networkMode),
+      environment: sortedRecord(
+        (c.environment ?? [])
+          .filter((e) => e.name !== undefined)
+          .map((e): [string, string | Sensitive] => {
+            const name = e.name as string
+            const value = e.value ?? ''
+            return [name, secretKeys.has(name) ? { sensitive: name, sha256: sha256(value) } : value]
+          }),
+      ),
+      secrets: sortedRecord((c.secrets ?? []).map((s) => [s.name, s.valueFrom])),
+      command: c.command ?? [],
+      entryPoint: c.entryPoint ?? [],
+      healthCheck: hc ? healthCheckSpec({ command: hc.command, interval: hc.interval, timeout: hc.timeout, retries: hc.retries, startPeriod: hc.startPeriod }) : null,
+      logConfiguration: c.logConfiguration?.logDriver
+        ? { logDriver: c.logConfiguration.logDriver, options: sortedRecord(Object.entries(c.logConfiguration.options ?? {})) }
+        : null,
+    },
+  }
+}
+
+/** The RegisterTaskDefinition request for a spec: only what shipit sets, in the API's own shapes. */
+export function registerInput(spec: TaskDefinitionSpec, tags: Record<string, string>): Record<string, unknown> {
+  const a = spec.app
+  const container: Record<string, unknown> = {
+    name: a.name,
+    image: a.image,
+    cpu: a.cpu,
+    ...(a.memory !== null ? { memory: a.memory } : {}),
+    essential: a.essential,
+    ...(a.portMappings.length ? { portMappings: a.portMappings.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })) } : {}),
+    ...(Object.keys(a.environment).length ? { environment: Object.entries(a.environment).map(([name, value]) => ({ name, value })) } : {}),
+    ...(Object.keys(a.secrets).length ? { secrets: Object.entries(a.secrets).map(([name, valueFrom]) => ({ name, valueFrom })) } : {}),
+    ...(a.command.length ? { command: a.command } : {}),
+    ...(a.entryPoint.length ? { entryPoint: a.entryPoint } : {}),
+    ...(a.healthCheck ? { healthCheck: a.healthCheck } : {}),
+    ...(a.logConfiguration ? { logConfiguration: a.logConfiguration } : {}),
+  }
+  return {
+    family: spec.family,
+    ...(spec.taskRoleArn ? { taskRoleArn: spec.taskRoleArn } : {}),
+    ...(spec.executionRoleArn ? { executionRoleArn: spec.executionRoleArn } : {}),
+    networkMode: spec.networkMode,
+    containerDefinitions: [container],
+    requiresCompatibilities: spec.requiresCompatibilities,
+    ...(spec.cpu ? { cpu: spec.cpu } : {}),
+    ...(spec.memory ? { memory: spec.memory } : {}),
+    runtimePlatform: { cpuArchitecture: spec.cpuArchitecture, operatingSystemFamily: spec.operatingSystemFamily },
+    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+  }
+}
+
+/** Flat, readable paths of a spec (`app.image`, `app.environment.LOG_LEVEL`) and their values. */
+function flatten(spec: TaskDefinitionSpec): Map<string, unknown> {
+  const out = new Map<string, unknown>()
+  const { app, ...task } = spec
+  for (const [k, v] of Object.entries(task)) out.set(k, v)
+  for (const [k, v] of Object.entries(app)) {
+    if (k === 'environment' || k === 'secrets') for (const [name, value] of Object.entries(v as Record<string, unknown>)) out.set(`${CONTAINER_NAME}.${k}.${name}`, value)
+    else out.set(`${CONTAINER_NAME}.${k}`, v)
+  }
+  return out
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (isSensitive(a) && isSensitive(b)) return a.sha256 === b.sha256
+  if (isRef(a) || isRef(b)) return false
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/** Field-level differences between a live revision and the desired one; empty when equal. */
+export function specChanges(before: TaskDefinitionSpec, after: TaskDefinitionSpec): FieldChange[] {
+  const b = flatten(before)
+  const a = flatten(after)
+  const changes: FieldChange[] = []
+  for (const path of new Set([...b.keys(), ...a.keys()])) {
+    const x = b.get(path)
+    const y = a.get(path)
+    if (sameValue(x, y)) continue
+    changes.push({ path, ...(x === undefined ? {} : { before: x }), ...(y === undefined ? {} : { after: y }) })
+  }
+  return changes
+}
+
+/** What to show for a new family: the fields a reader checks. */
+export function createChanges(spec: TaskDefinitionSpec): FieldChange[] {
+  const a = spec.app
+  return [
+    { path: `${CONTAINER_NAME}.image`, after: a.image },
+    { path: 'cpu', after: spec.cpu },
+    { path: 'memory', after: spec.memory },
+    ...(a.portMappings.length ? [{ path: `${CONTAINER_NAME}.portMappings`, after: a.portMappings.map((p) => `${p.containerPort}/${p.protocol}`) }] : []),
+    ...(a.command.length ? [{ path: `${CONTAINER_NAME}.command`, after: a.command }] : []),
+    ...Object.entries(a.environment).map(([k, v]) => ({ path: `${CONTAINER_NAME}.environment.${k}`, after: v })),
+    ...Object.entries(a.secrets).map(([k, v]) => ({ path: `${CONTAINER_NAME}.secrets.${k}`, after: v })),
+    { path: 'runtimePlatform.cpuArchitecture', after: spec.cpuArchitecture },
+    { path: 'requiresCompatibilities', after: spec.requiresCompatibilities },
+  ]
+}
+
+/** `family:revision` of a task definition ARN (or of `family:revision` itself). */
+export function revisionOf(arnOrName: string): string {
+  return arnOrName.includes('task-definition/') ? (arnOrName.split('task-definition/').pop() as string) : arnOrName
+}

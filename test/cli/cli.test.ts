@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { cleanEnv, shipit } from '../helpers/cli.js'
+
+const LAMBDA = 'examples/hello-lambda/app.yaml'
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/)
+
+describe('the CLI as a user runs it', () => {
+  it('--version prints the version on stdout', async () => {
+    const r = await shipit(['--version'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^shipit\/\d+\.\d+\.\d+/)
+  })
+
+  it('deploy --dry-run without credentials plans offline: plan on stdout, exit 0', async () => {
+    const r = await shipit(['deploy', '--target', 'lambda', '--dry-run', '-f', LAMBDA])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('offline: AWS was not read')
+    for (const line of ['+ lambda:function hello-dev', '+ apigatewayv2:api hello-dev', '+ apigatewayv2:route GET /', '+ apigatewayv2:stage hello-dev/$default', '+ lambda:permission']) {
+      expect(r.stdout).toContain(line)
+    }
+    expect(r.stdout).toMatch(/Plan: 13 to create, 0 to update/)
+    expect(r.stderr).toBe('')
+  })
+
+  it('plan --cli prints one aws command per step', async () => {
+    const r = await shipit(['plan', '--target', 'lambda', '--cli', '-f', LAMBDA])
+    expect(r.code).toBe(0)
+    const commands = r.stdout.split('\n').filter((l) => l.startsWith('aws '))
+    const steps = r.stdout.split('\n').filter((l) => /^# [+~>-]/.test(l))
+    expect(commands.length).toBe(steps.length)
+    expect(commands).toContain(commands.find((c) => c.startsWith('aws lambda create-function --function-name hello-dev ') && c.includes('--zip-file fileb://')))
+    expect(commands.some((c) => c.startsWith('aws apigatewayv2 create-api --name hello-dev --protocol-type HTTP'))).toBe(true)
+  })
+
+  it('plan --json prints exactly one JSON document on stdout', async () => {
+    const r = await shipit(['plan', '--target', 'lambda', '--json', '-f', LAMBDA])
+    expect(r.code).toBe(0)
+    const plan = JSON.parse(r.stdout)
+    expect(plan).toMatchObject({ formatVersion: 1, app: 'hello', env: 'dev', target: 'lambda', region: 'us-west-2', offline: true })
+    expect(plan.summary.create).toBe(13)
+    expect(r.stderr).toBe('')
+  })
+
+  it('plan --detailed-exitcode exits 2 when there are changes', async () => {
+    const r = await shipit(['plan', '--target', 'lambda', '--detailed-exitcode', '-f', LAMBDA])
+    expect(r.code).toBe(2)
+  })
+
+  it('deploy without credentials exits 1 and says how to provide them', async () => {
+    const r = await shipit(['deploy', '--target', 'lambda', '--yes', '-f', LAMBDA])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('no AWS credentials found')
+    expect(r.stderr).toContain('--profile')
+    expect(r.stdout).toBe('')
+    noStack(r.stderr)
+  })
+
+  it('an invalid manifest exits 3 with file:line:col, on stderr, without a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-'))
+    writeFileSync(join(dir, 'app.yaml'), 'name: x\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n  memroy: 256\n')
+    const r = await shipit(['plan', '--target', 'lambda'], { cwd: dir })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('app.yaml:5:3: unknown key "memroy" in function — did you mean "memory"?')
+    expect(r.stdout).toBe('')
+    noStack(r.stderr)
+  })
+
+  it('with --json, errors are one JSON document on stdout with the exit code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-'))
+    writeFileSync(join(dir, 'app.yaml'), 'name: Bad\n')
+    const r = await shipit(['validate', '--json'], { cwd: dir })
+    expect(r.code).toBe(3)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.error).toMatchObject({ code: 'InvalidManifest', exitCode: 3 })
+    expect(doc.error.details.problems[0]).toMatchObject({ line: 1, col: 7 })
+  })
+
+  it('a missing manifest exits 3 and suggests shipit init', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-'))
+    const r = await shipit(['validate'], { cwd: dir })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('app.yaml:1:1: file not found — run `shipit init`')
+  })
+
+  it('unknown flags and bad flag values exit 3', async () => {
+    expect((await shipit(['plan', '--nope'])).code).toBe(3)
+    expect((await shipit(['plan', '--target', 'kubernetes', '-f', LAMBDA])).code).toBe(3)
+  })
+
+  it('init writes a starter that validates, refuses to overwrite, and --force overwrites', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-init-'))
+    const first = await shipit(['init', '--target', 'lambda', '--name', 'demo'], { cwd: dir })
+    expect(first.code).toBe(0)
+    expect(existsSync(join(dir, 'src', 'index.mjs'))).toBe(true)
+    expect(readFileSync(join(dir, 'app.yaml'), 'utf8')).toContain('name: demo')
+    const valid = await shipit(['validate'], { cwd: dir })
+    expect(valid.code).toBe(0)
+    expect(valid.stdout).toContain('app.yaml is valid')
+    const again = await shipit(['init', '--target', 'lambda'], { cwd: dir })
+    expect(again.code).toBe(3)
+    expect(again.stderr).toContain('--force')
+    expect((await shipit(['init', '--target', 'fargate', '--force'], { cwd: dir })).code).toBe(0)
+    expect(readFileSync(join(dir, 'app.yaml'), 'utf8')).toContain('target: fargate')
+  })
+
+  it('schema prints a JSON Schema', async () => {
+    const r = await shipit(['schema'])
+    expect(r.code).toBe(0)
+    const schema = JSON.parse(r.stdout)
+    expect(schema.properties.name).toBeDefined()
+    expect(schema.properties.function).toBeDefined()
+  })
+
+  it('a secret value from the environment never reaches any output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-'))
+    writeFileSync(join(dir, 'app.yaml'), 'name: s\nregion: us-west-2\nenv:\n  TOKEN: { value: "${env:TOKEN}", secret: true }\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n')
+    const env = cleanEnv({ TOKEN: 'canary-7f3a9c-do-not-print' })
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(join(dir, 'src'))
+    writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({})')
+    for (const args of [['plan', '--target', 'lambda'], ['plan', '--target', 'lambda', '--json'], ['plan', '--target', 'lambda', '--cli'], ['deploy', '--target', 'lambda', '--yes', '--debug']]) {
+      const r = await shipit(args, { cwd: dir, env })
+      expect(r.stdout + r.stderr).not.toContain('canary-7f3a9c-do-not-print')
+    }
+  })
+})
