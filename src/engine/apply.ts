@@ -89,5 +89,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
       details: { steps: result.results },
     })
   }
-  return { ...base, status: 'applied', steps: result.results, outputs: session.target.outputs(session.desired, planned.observed, result.outputs) }
+  // a rollback observed history, not resources: its outputs come from what the steps returned
+  const observed = plan.command === 'rollback' ? session.target.nothing(session.desired) : planned.observed
+  return { ...base, status: 'applied', steps: result.results, outputs: session.target.outputs(session.desired, observed, result.outputs) }
 }

@@ -1,12 +1,28 @@
-import { ShipitError, ExitCode } from '../../errors.js'
 import type { Target } from '../target.js'
+import { nothingObserved, observeContainer, type ContainerObserved } from './observe.js'
+import { containerOutputs } from './outputs.js'
+import { planContainer, planContainerDestroy } from './plan.js'
+import { EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile } from './profile.js'
+import './waiters.js'
 
-const notYet = (name: 'fargate' | 'ecs'): Target<unknown> => {
-  const fail = (): never => {
-    throw new ShipitError('NotImplemented', `the ${name} target is not built yet`, { exitCode: ExitCode.Invalid, source: 'user', suggestions: ['use --target lambda'] })
+export type { ContainerObserved } from './observe.js'
+export { taskPublicIps } from './outputs.js'
+
+/** fargate and ecs are one target with a different launch profile. */
+function containerTarget(profile: LaunchProfile): Target<ContainerObserved> {
+  return {
+    name: profile.target,
+    // nothing to build locally: the image is built and pushed by the user's own pipeline
+    prepare: async () => ({ artifacts: new Map() }),
+    observe: observeContainer,
+    nothing: nothingObserved,
+    plan: (desired, observed, _prepared, ctx) => planContainer(profile, desired, observed, ctx),
+    planDestroy: planContainerDestroy,
+    outputs: containerOutputs,
+    // the fields whose change makes a saved plan stale; counts of running tasks change all the time and are left out
+    fingerprint: (observed) => observed,
   }
-  return { name, prepare: fail, observe: fail, nothing: fail, plan: fail, planDestroy: fail, outputs: fail, fingerprint: fail }
 }
 
-export const fargateTarget = notYet('fargate')
-export const ecsTarget = notYet('ecs')
+export const fargateTarget = containerTarget(FARGATE_PROFILE)
+export const ecsTarget = containerTarget(EC2_PROFILE)

@@ -147,7 +147,7 @@ export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): Task
             return [name, secretKeys.has(name) ? { sensitive: name, sha256: sha256(value) } : value]
           }),
       ),
-      secrets: sortedRecord((c.secrets ?? []).map((s) => [s.name, s.valueFrom])),
+      secrets: sortedRecord((c.secrets ?? []).filter((s) => s.name).map((s): [string, string] => [s.name as string, s.valueFrom ?? ''])),
       command: c.command ?? [],
       entryPoint: c.entryPoint ?? [],
       healthCheck: hc ? healthCheckSpec({ command: hc.command, interval: hc.interval, timeout: hc.timeout, retries: hc.retries, startPeriod: hc.startPeriod }) : null,

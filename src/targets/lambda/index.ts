@@ -46,7 +46,7 @@ export const lambdaTarget: Target<LambdaObserved> = {
       functionName: desired.names.function,
       functionArn: fnArn,
       alias: ALIAS,
-      version: (applied.version?.Version as string | undefined) ?? observed.alias?.version,
+      version: (applied.version?.Version ?? applied.alias?.FunctionVersion ?? observed.alias?.version) as string | undefined,
       codeSha256: observed.alias?.config.CodeSha256,
       runtime: observed.alias?.config.Runtime,
       apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),

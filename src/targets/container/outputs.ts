@@ -1,0 +1,49 @@
+import type { Task } from '@aws-sdk/client-ecs'
+import type { AwsClients } from '../../aws/clients.js'
+import type { Desired } from '../../manifest/resolve.js'
+import type { Outputs } from '../target.js'
+import type { ContainerObserved } from './observe.js'
+import { STARTED_BY } from './profile.js'
+
+/** Cluster, service, revision: from what was observed and, after an apply, the steps' responses. No calls. */
+export function containerOutputs(desired: Desired, observed: ContainerObserved, applied: Record<string, Record<string, unknown>> = {}): Outputs {
+  const spec = desired.container
+  const registered = applied['task-definition']?.taskDefinition as { taskDefinitionArn?: string; revision?: number } | undefined
+  const ran = (applied.run?.tasks as Task[] | undefined)?.map((t) => t.taskArn ?? '').filter(Boolean)
+  return {
+    cluster: desired.names.cluster,
+    service: spec?.mode === 'service' ? desired.names.service : undefined,
+    desiredCount: spec?.mode === 'service' ? spec.count : undefined,
+    taskDefinition: registered?.taskDefinitionArn ?? observed.taskDefinition?.arn,
+    revision: registered?.revision ?? observed.taskDefinition?.revision,
+    tasks: ran?.length ? ran : undefined,
+    logGroup: desired.names.logGroup,
+  }
+}
+
+/**
+ * Public IPs of the app's running tasks (service tasks, or the tasks shipit ran): ListTasks →
+ * DescribeTasks → the tasks' network interfaces → DescribeNetworkInterfaces. Three or four reads;
+ * for `status` and the line after a deploy, not for planning.
+ */
+export async function taskPublicIps(clients: AwsClients, desired: Desired): Promise<string[]> {
+  const { names } = desired
+  const spec = desired.container
+  if (!spec) return []
+  const list = await clients.send(
+    'ecs',
+    'ListTasks',
+    spec.mode === 'service' ? { cluster: names.cluster, serviceName: names.service, desiredStatus: 'RUNNING' } : { cluster: names.cluster, family: names.family, startedBy: STARTED_BY, desiredStatus: 'RUNNING' },
+  )
+  const arns: string[] = (list.taskArns ?? []).slice(0, 100)
+  if (!arns.length) return []
+  const described = await clients.send('ecs', 'DescribeTasks', { cluster: names.cluster, tasks: arns })
+  const enis = ((described.tasks ?? []) as Task[])
+    .flatMap((t) => t.attachments ?? [])
+    .filter((a) => a.type === 'ElasticNetworkInterface')
+    .map((a) => a.details?.find((d) => d.name === 'networkInterfaceId')?.value)
+    .filter((id): id is string => Boolean(id))
+  if (!enis.length) return []
+  const out = await clients.send('ec2', 'DescribeNetworkInterfaces', { NetworkInterfaceIds: enis })
+  return ((out.NetworkInterfaces ?? []) as { Association?: { PublicIp?: string } }[]).map((n) => n.Association?.PublicIp).filter((ip): ip is string => Boolean(ip)).sort()
+}

@@ -1,0 +1,580 @@
+import { invalid } from '../../errors.js'
+import type { Desired } from '../../manifest/resolve.js'
+import type { FieldChange, Ref, Step } from '../../plan/types.js'
+import { partition, tagList, type PlanContext, type PlanPart } from '../target.js'
+import { planNetwork, type AwsVpcConfiguration } from './network.js'
+import { canonicalJson, type ContainerObserved } from './observe.js'
+import { PartBuilder } from './part.js'
+import { EC2_PROFILE, FARGATE_PROFILE, SECRETS_POLICY_NAME, STARTED_BY, type LaunchProfile } from './profile.js'
+import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
+
+export const TASK_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
+export const ECS_TASKS_TRUST_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+})
+/** RunTask starts at most this many tasks per call. */
+export const RUN_TASK_MAX_COUNT = 10
+export const SERVICE_DEPLOYED_WAITER = 'EcsServiceDeployed'
+export const TASKS_STOPPED_WAITER = 'EcsTasksStopped'
+
+/** ECS wants tags as [{key, value}] (lowercase), unlike IAM and EC2. */
+export const ecsTagList = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({ key, value }))
+const ref = (step: string, output: string): Ref => ({ ref: step, output })
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/** The steps from what exists to what app.yaml asks for, for either launch profile. Pure. */
+export function planContainer(profile: LaunchProfile, desired: Desired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
+  const spec = desired.container
+  if (!spec) throw new Error(`${profile.target} target without a container section`)
+  if (spec.mode === 'task' && spec.count > RUN_TASK_MAX_COUNT) {
+    throw invalid('TooManyTasks', `container.count ${spec.count}: RunTask starts at most ${RUN_TASK_MAX_COUNT} tasks at a time`, [
+      `set count to ${RUN_TASK_MAX_COUNT} or fewer, or use mode: service for a long-running group of tasks`,
+    ])
+  }
+  const b = new PartBuilder(desired, ctx)
+  const clusterDeps = planCluster(b, observed)
+  checkCapacity(b, profile, observed)
+  const logDeps = planLogGroup(b, observed)
+  const role = planExecutionRole(b, observed)
+  const network = planNetwork(b, profile, observed.network, observed.offline)
+  const td = planTaskDefinition(b, profile, observed, role.arn)
+  const prerequisites = [...clusterDeps, ...logDeps, ...role.deps, ...network.deps, ...td.deps]
+  if (spec.mode === 'service') planService(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites)
+  else planRun(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites)
+  return b.part()
+}
+
+function planCluster(b: PartBuilder, observed: ContainerObserved): string[] {
+  const { desired } = b
+  const name = desired.names.cluster
+  const asked = desired.container?.insights
+  const insights = asked ? 'enabled' : 'disabled'
+  const cluster = observed.cluster
+  if (!cluster) {
+    return [
+      b.add({
+        id: 'cluster',
+        action: 'create',
+        resource: { type: 'ecs:cluster', name },
+        changes: [{ path: 'settings.containerInsights', after: insights }],
+        request: {
+          service: 'ecs',
+          operation: 'CreateCluster',
+          input: { clusterName: name, tags: ecsTagList(desired.tags), settings: [{ name: 'containerInsights', value: insights }] },
+        },
+        dependsOn: [],
+      }),
+    ]
+  }
+  if (!b.owned(cluster.tags)) {
+    // running tasks in a cluster does not change it: a cluster made by hand (as in `aws ecs create-cluster`) is used as it is
+    if (b.ctx.adopt) {
+      b.add({
+        id: 'cluster-tags',
+        action: 'update',
+        resource: { type: 'ecs:cluster', name },
+        reason: 'adopt: add shipit tags',
+        request: { service: 'ecs', operation: 'TagResource', input: { resourceArn: cluster.arn, tags: ecsTagList(desired.tags) } },
+        dependsOn: [],
+      })
+    } else b.keep('ecs:cluster', name, 'not created by shipit: used as it is, never changed or deleted')
+    return []
+  }
+  if (asked !== undefined && cluster.insights !== insights) {
+    b.add({
+      id: 'cluster-settings',
+      action: 'update',
+      resource: { type: 'ecs:cluster', name },
+      changes: [{ path: 'settings.containerInsights', before: cluster.insights, after: insights }],
+      request: { service: 'ecs', operation: 'UpdateClusterSettings', input: { cluster: name, settings: [{ name: 'containerInsights', value: insights }] } },
+      dependsOn: [],
+    })
+  } else b.keep('ecs:cluster', name)
+  return []
+}
+
+/** The ecs target places tasks on EC2 instances: without any, nothing it would start can run. */
+function checkCapacity(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved): void {
+  const spec = b.desired.container
+  if (!profile.needsContainerInstances || !spec || spec.count === 0) return
+  const name = b.desired.names.cluster
+  if (observed.offline) {
+    b.warnings.push(`--target ${profile.target} places tasks on EC2 container instances registered in cluster ${name}; offline, shipit cannot check that it has any`)
+    return
+  }
+  if ((observed.cluster?.containerInstances ?? 0) > 0) return
+  const why = observed.cluster ? `cluster ${name} has no registered EC2 container instances` : `cluster ${name} does not exist yet, so it has no EC2 container instances`
+  const what = spec.mode === 'service' ? `the service's ${plural(spec.count, 'task')}` : plural(spec.count, 'task')
+  b.warnings.push(`${why}: ${what} could not be placed`)
+  b.blocked.push({
+    resource: { type: 'ecs:cluster', name },
+    reason: `${why}, so ${what} could not be placed. Register instances (an ECS-optimized AMI with ECS_CLUSTER=${name} in /etc/ecs/ecs.config) and deploy again; deploy with container.count: 0 to create the cluster and everything else without running anything; or use --target fargate`,
+  })
+}
+
+function planLogGroup(b: PartBuilder, observed: ContainerObserved): string[] {
+  const { desired } = b
+  const name = desired.names.logGroup
+  const deps: string[] = []
+  if (!observed.logGroup) {
+    deps.push(
+      b.add({
+        id: 'log-group',
+        action: 'create',
+        resource: { type: 'logs:log-group', name },
+        reason: 'the tasks log here (awslogs driver)',
+        request: { service: 'logs', operation: 'CreateLogGroup', input: { logGroupName: name, tags: desired.tags } },
+        dependsOn: [],
+        okErrors: ['ResourceAlreadyExistsException'],
+      }),
+    )
+  }
+  if (observed.logGroup?.retentionInDays !== desired.logRetentionDays) {
+    b.add({
+      id: 'log-retention',
+      action: observed.logGroup ? 'update' : 'create',
+      resource: { type: 'logs:retention', name },
+      changes: [{ path: 'retentionInDays', before: observed.logGroup?.retentionInDays, after: desired.logRetentionDays }],
+      request: { service: 'logs', operation: 'PutRetentionPolicy', input: { logGroupName: name, retentionInDays: desired.logRetentionDays } },
+      dependsOn: [...deps],
+    })
+  } else b.keep('logs:log-group', name)
+  return deps
+}
+
+/** The role ECS uses to pull the image, write logs and read secrets for the tasks, unless container.executionRole is given. */
+function planExecutionRole(b: PartBuilder, observed: ContainerObserved): { arn: string | Ref; deps: string[] } {
+  const { desired } = b
+  const spec = desired.container
+  const secretArns = Object.values(desired.secrets).sort()
+  if (spec?.executionRole) {
+    if (secretArns.length) b.warnings.push(`container.executionRole is yours: grant it ssm:GetParameters / secretsmanager:GetSecretValue on the secrets' ARNs`)
+    return { arn: spec.executionRole, deps: [] }
+  }
+  const name = desired.names.taskExecutionRole
+  const role = observed.role
+  const deps: string[] = []
+  let arn: string | Ref
+  if (!role) {
+    arn = ref('role', 'Role.Arn')
+    deps.push(
+      b.add({
+        id: 'role',
+        action: 'create',
+        resource: { type: 'iam:role', name },
+        reason: 'task execution role: pulls the image, writes logs',
+        changes: [{ path: 'AssumeRolePolicyDocument', after: 'ecs-tasks.amazonaws.com may assume it' }],
+        request: {
+          service: 'iam',
+          operation: 'CreateRole',
+          input: {
+            RoleName: name,
+            AssumeRolePolicyDocument: ECS_TASKS_TRUST_POLICY,
+            Description: `Task execution role of ${desired.names.family}, managed by shipit`,
+            Tags: tagList(desired.tags),
+          },
+        },
+        wait: { waiter: 'RoleExists', input: { RoleName: name }, description: `role ${name} to exist` },
+        dependsOn: [],
+      }),
+    )
+  } else {
+    arn = role.arn
+    if (!b.owned(role.tags)) {
+      if (b.refuse('iam:role', name)) return { arn, deps }
+      deps.push(b.add({ id: 'role-tags', action: 'update', resource: { type: 'iam:role', name }, reason: 'adopt: add shipit tags', request: { service: 'iam', operation: 'TagRole', input: { RoleName: name, Tags: tagList(desired.tags) } }, dependsOn: [] }))
+    }
+  }
+  const policy = TASK_EXECUTION_POLICY(b.ctx.region)
+  if (!role?.attachedPolicies.includes(policy)) {
+    deps.push(
+      b.add({
+        id: 'role-policy',
+        action: 'create',
+        resource: { type: 'iam:role-policy-attachment', name: `${name}/AmazonECSTaskExecutionRolePolicy` },
+        reason: 'lets ECS pull the image and write the logs',
+        request: { service: 'iam', operation: 'AttachRolePolicy', input: { RoleName: name, PolicyArn: policy } },
+        dependsOn: role ? [] : ['role'],
+      }),
+    )
+  }
+  const document = secretArns.length
+    ? canonicalJson({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'], Resource: secretArns }] })
+    : null
+  if (document && role?.secretsPolicy !== document) {
+    deps.push(
+      b.add({
+        id: 'role-secrets',
+        action: role?.secretsPolicy ? 'update' : 'create',
+        resource: { type: 'iam:role-policy', name: `${name}/${SECRETS_POLICY_NAME}` },
+        reason: 'lets ECS read the secrets for the tasks',
+        changes: [{ path: 'Resource', after: secretArns }],
+        request: { service: 'iam', operation: 'PutRolePolicy', input: { RoleName: name, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: document } },
+        dependsOn: role ? [] : ['role'],
+      }),
+    )
+  } else if (!document && role?.secretsPolicy) {
+    b.add({
+      id: 'role-secrets',
+      action: 'delete',
+      resource: { type: 'iam:role-policy', name: `${name}/${SECRETS_POLICY_NAME}` },
+      reason: 'no secrets any more',
+      request: { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: name, PolicyName: SECRETS_POLICY_NAME } },
+      dependsOn: [],
+      okErrors: ['NoSuchEntityException'],
+    })
+  }
+  if (role && deps.length === 0 && b.owned(role.tags)) b.keep('iam:role', name)
+  return { arn, deps }
+}
+
+/** The revision to run: the latest ACTIVE one when it is what app.yaml says, else a new one. */
+function planTaskDefinition(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved, executionRoleArn: string | Ref): { taskDefinition: string | Ref; deps: string[] } {
+  const { desired } = b
+  const family = desired.names.family
+  const want = desiredSpec(desired, profile, b.ctx.region, executionRoleArn)
+  const live = observed.taskDefinition
+  const ours = live && b.owned(live.tags)
+  if (live && !ours && b.refuse('ecs:task-definition', family)) return { taskDefinition: `${family}:${live.revision}`, deps: [] }
+  const changes: FieldChange[] = live ? specChanges(live.spec, want) : createChanges(want)
+  if (live && ours && changes.length === 0) {
+    b.keep('ecs:task-definition', `${family}:${live.revision}`)
+    return { taskDefinition: `${family}:${live.revision}`, deps: [] }
+  }
+  const changed = [...new Set(changes.map((c) => c.path.replace(/^(app\.(environment|secrets))\..*/, '$1')))]
+  b.add({
+    id: 'task-definition',
+    action: live ? 'update' : 'create',
+    resource: { type: 'ecs:task-definition', name: family },
+    reason: live ? `new revision after ${family}:${live.revision}${changes.length ? `: ${changed.join(', ')} changed` : ' (adopt: with shipit tags)'}` : 'revision 1',
+    changes,
+    request: { service: 'ecs', operation: 'RegisterTaskDefinition', input: registerInput(want, desired.tags) },
+    dependsOn: [],
+  })
+  return { taskDefinition: ref('task-definition', 'taskDefinition.taskDefinitionArn'), deps: ['task-definition'] }
+}
+
+const DEPLOYMENT_CONFIGURATION = {
+  deploymentCircuitBreaker: { enable: true, rollback: true },
+  maximumPercent: 200,
+  minimumHealthyPercent: 100,
+}
+
+function sameNetwork(observed: ObservedNetworkConfiguration | undefined, wanted: AwsVpcConfiguration): boolean {
+  if (!observed) return false
+  if (wanted.securityGroups.some((g) => typeof g !== 'string')) return false
+  return (
+    JSON.stringify(observed.subnets) === JSON.stringify([...wanted.subnets].sort()) &&
+    JSON.stringify(observed.securityGroups) === JSON.stringify([...(wanted.securityGroups as string[])].sort()) &&
+    observed.assignPublicIp === wanted.assignPublicIp
+  )
+}
+type ObservedNetworkConfiguration = NonNullable<NonNullable<ContainerObserved['service']>['network']>
+
+function planService(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved, taskDefinition: string | Ref, awsvpc: AwsVpcConfiguration, prerequisites: string[]): void {
+  const { desired } = b
+  const spec = desired.container
+  if (!spec) return
+  const cluster = desired.names.cluster
+  const name = desired.names.service
+  const svc = observed.service
+  const waitFor = (td: string | Ref): Step['wait'] => ({
+    waiter: SERVICE_DEPLOYED_WAITER,
+    input: { cluster, service: name, taskDefinition: td },
+    description: `service ${name} to finish its deployment (rollout COMPLETED)`,
+  })
+  const networkConfiguration = { awsvpcConfiguration: awsvpc }
+  if (!svc) {
+    b.add({
+      id: 'service',
+      action: 'create',
+      resource: { type: 'ecs:service', name },
+      reason: `${plural(spec.count, 'task')} on ${profile.launchType}`,
+      changes: [
+        { path: 'taskDefinition', after: taskDefinition },
+        { path: 'desiredCount', after: spec.count },
+        { path: 'launchType', after: profile.launchType },
+        { path: 'networkConfiguration.awsvpcConfiguration', after: awsvpc },
+        { path: 'deploymentConfiguration.deploymentCircuitBreaker', after: DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker },
+      ],
+      request: {
+        service: 'ecs',
+        operation: 'CreateService',
+        input: {
+          cluster,
+          serviceName: name,
+          taskDefinition,
+          desiredCount: spec.count,
+          launchType: profile.launchType,
+          networkConfiguration,
+          deploymentConfiguration: DEPLOYMENT_CONFIGURATION,
+          propagateTags: 'SERVICE',
+          enableECSManagedTags: true,
+          tags: ecsTagList(desired.tags),
+        },
+      },
+      wait: waitFor(taskDefinition),
+      dependsOn: prerequisites,
+    })
+    return
+  }
+  const ours = b.owned(svc.tags)
+  if (!ours && b.refuse('ecs:service', name)) return
+  if (svc.launchType && svc.launchType !== profile.launchType) {
+    const other = profile.target === 'fargate' ? EC2_PROFILE.target : FARGATE_PROFILE.target
+    b.blocked.push({
+      resource: { type: 'ecs:service', name },
+      reason: `runs with launch type ${svc.launchType}, and ECS cannot change the launch type of a service to ${profile.launchType}: remove it first with shipit destroy --target ${other}`,
+    })
+    return
+  }
+  if (!ours) {
+    b.add({
+      id: 'service-tags',
+      action: 'update',
+      resource: { type: 'ecs:service', name },
+      reason: 'adopt: add shipit tags',
+      request: { service: 'ecs', operation: 'TagResource', input: { resourceArn: svc.arn, tags: ecsTagList(desired.tags) } },
+      dependsOn: [],
+    })
+  }
+  const changes: FieldChange[] = []
+  const input: Record<string, unknown> = { cluster, service: name }
+  if (typeof taskDefinition !== 'string' || revisionOf(svc.taskDefinition) !== revisionOf(taskDefinition)) {
+    changes.push({ path: 'taskDefinition', before: revisionOf(svc.taskDefinition), after: taskDefinition })
+    input.taskDefinition = taskDefinition
+  }
+  if (svc.desiredCount !== spec.count) {
+    changes.push({ path: 'desiredCount', before: svc.desiredCount, after: spec.count })
+    input.desiredCount = spec.count
+  }
+  if (!sameNetwork(svc.network, awsvpc)) {
+    changes.push({ path: 'networkConfiguration.awsvpcConfiguration', before: svc.network, after: awsvpc })
+    input.networkConfiguration = networkConfiguration
+  }
+  if (!svc.rollsBack) {
+    changes.push({ path: 'deploymentConfiguration.deploymentCircuitBreaker', before: { enable: false }, after: DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker })
+    input.deploymentConfiguration = DEPLOYMENT_CONFIGURATION
+  }
+  if (!changes.length) {
+    b.keep('ecs:service', name, `${revisionOf(svc.taskDefinition)}, ${plural(svc.desiredCount, 'task')}`)
+    return
+  }
+  b.add({
+    id: 'service',
+    action: 'update',
+    resource: { type: 'ecs:service', name },
+    reason: `${changes.map((c) => c.path.split('.')[0]).join(', ')} changed`,
+    changes,
+    request: { service: 'ecs', operation: 'UpdateService', input },
+    wait: waitFor((input.taskDefinition as string | Ref | undefined) ?? svc.taskDefinition),
+    dependsOn: [...prerequisites, ...b.present('service-tags')],
+  })
+}
+
+/** mode: task — the article's run-task: run the revision, wait until the tasks stop, fail with their exit code. */
+function planRun(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved, taskDefinition: string | Ref, awsvpc: AwsVpcConfiguration, prerequisites: string[]): void {
+  const { desired } = b
+  const spec = desired.container
+  if (!spec) return
+  if (observed.service && b.owned(observed.service.tags)) {
+    b.warnings.push(`service ${desired.names.service} from an earlier deploy in mode: service keeps running; shipit destroy removes it`)
+  }
+  if (spec.count === 0) {
+    b.warnings.push('container.count is 0: the task definition is registered, no task is run')
+    return
+  }
+  b.add({
+    id: 'run',
+    action: 'run',
+    resource: { type: 'ecs:task', name: desired.names.family },
+    reason: `${plural(spec.count, 'task')} on ${profile.launchType}, waited for until ${spec.count === 1 ? 'it stops' : 'they stop'}`,
+    changes: [
+      { path: 'taskDefinition', after: taskDefinition },
+      { path: 'count', after: spec.count },
+    ],
+    request: {
+      service: 'ecs',
+      operation: 'RunTask',
+      input: {
+        cluster: desired.names.cluster,
+        taskDefinition,
+        launchType: profile.launchType,
+        count: spec.count,
+        networkConfiguration: { awsvpcConfiguration: awsvpc },
+        startedBy: STARTED_BY,
+        tags: ecsTagList(desired.tags),
+        propagateTags: 'TASK_DEFINITION',
+      },
+    },
+    wait: {
+      waiter: TASKS_STOPPED_WAITER,
+      input: { cluster: desired.names.cluster, tasks: ref('run', 'tasks'), failures: ref('run', 'failures'), logGroup: desired.names.logGroup },
+      description: spec.count === 1 ? 'the task to run and stop' : `the ${spec.count} tasks to run and stop`,
+    },
+    dependsOn: prerequisites,
+  })
+}
+
+// ---- destroy -----------------------------------------------------------------------------------
+
+/** Everything shipit created for this app and env, removed in dependency order; nothing without its tags. */
+export function planContainerDestroy(desired: Desired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
+  const b = new PartBuilder(desired, ctx)
+  const { names } = desired
+  const cluster = names.cluster
+  const kept = 'kept: no shipit tags for this app and env'
+
+  const svc = observed.service
+  const serviceSteps: string[] = []
+  if (svc && b.owned(svc.tags)) {
+    if (svc.desiredCount > 0) {
+      b.add({
+        id: 'service-scale',
+        action: 'update',
+        resource: { type: 'ecs:service', name: names.service },
+        reason: 'stop its tasks',
+        changes: [{ path: 'desiredCount', before: svc.desiredCount, after: 0 }],
+        request: { service: 'ecs', operation: 'UpdateService', input: { cluster, service: names.service, desiredCount: 0 } },
+        dependsOn: [],
+        okErrors: ['ServiceNotFoundException', 'ServiceNotActiveException'],
+      })
+    }
+    serviceSteps.push(
+      b.add({
+        id: 'service',
+        action: 'delete',
+        resource: { type: 'ecs:service', name: names.service },
+        request: { service: 'ecs', operation: 'DeleteService', input: { cluster, service: names.service, force: true } },
+        wait: { waiter: 'ServicesInactive', input: { cluster, services: [names.service] }, description: `service ${names.service} to be inactive` },
+        dependsOn: b.present('service-scale'),
+        okErrors: ['ServiceNotFoundException', 'ServiceNotActiveException'],
+      }),
+    )
+  } else if (svc) b.keep('ecs:service', names.service, kept)
+
+  const revisions = observed.revisions ?? (observed.taskDefinition ? [observed.taskDefinition] : [])
+  const familyOurs = revisions.some((r) => b.owned(r.tags))
+  const taskSteps: string[] = []
+  if (familyOurs) {
+    for (const task of observed.tasks ?? []) {
+      const id = task.split('/').pop() ?? task
+      taskSteps.push(
+        b.add({
+          id: `task ${id}`,
+          action: 'delete',
+          resource: { type: 'ecs:task', name: id },
+          reason: 'started by shipit (mode: task), still running',
+          request: { service: 'ecs', operation: 'StopTask', input: { cluster, task, reason: 'shipit destroy' } },
+          wait: { waiter: 'TasksStopped', input: { cluster, tasks: [task] }, description: `task ${id} to stop` },
+          dependsOn: [],
+        }),
+      )
+    }
+  }
+  for (const r of [...revisions].sort((x, y) => x.revision - y.revision)) {
+    const name = `${names.family}:${r.revision}`
+    if (!b.owned(r.tags)) {
+      b.keep('ecs:task-definition', name, kept)
+      continue
+    }
+    b.add({
+      id: `task-definition ${name}`,
+      action: 'delete',
+      resource: { type: 'ecs:task-definition', name },
+      reason: 'deregistered (ECS keeps INACTIVE revisions readable)',
+      request: { service: 'ecs', operation: 'DeregisterTaskDefinition', input: { taskDefinition: name } },
+      dependsOn: [...serviceSteps, ...taskSteps],
+    })
+  }
+
+  const groups = observed.network.securityGroups
+  for (const g of groups) {
+    if (!b.owned(g.tags)) {
+      b.keep('ec2:security-group', `${names.securityGroup} (${g.id})`, kept)
+      continue
+    }
+    b.add({
+      id: groups.length === 1 ? 'security-group' : `security-group ${g.id}`,
+      action: 'delete',
+      resource: { type: 'ec2:security-group', name: `${names.securityGroup} (${g.id})` },
+      request: { service: 'ec2', operation: 'DeleteSecurityGroup', input: { GroupId: g.id } },
+      // the network interfaces of stopped tasks are released a little after the tasks stop
+      retry: { errorName: 'DependencyViolation', seconds: 300 },
+      dependsOn: [...serviceSteps, ...taskSteps],
+      okErrors: ['InvalidGroup.NotFound'],
+    })
+  }
+
+  if (observed.logGroup) {
+    // the name is shipit's own namespace (/shipit/<app>/<env>), like the lambda target's
+    b.add({
+      id: 'log-group',
+      action: 'delete',
+      resource: { type: 'logs:log-group', name: names.logGroup },
+      reason: 'and the logs in it',
+      request: { service: 'logs', operation: 'DeleteLogGroup', input: { logGroupName: names.logGroup } },
+      dependsOn: [...serviceSteps, ...taskSteps],
+      okErrors: ['ResourceNotFoundException'],
+    })
+  }
+
+  const role = observed.role
+  if (role && b.owned(role.tags)) {
+    const roleName = names.taskExecutionRole
+    const first: string[] = []
+    role.attachedPolicies.forEach((arn, i) => {
+      first.push(
+        b.add({
+          id: `role-policy-${i}`,
+          action: 'delete',
+          resource: { type: 'iam:role-policy-attachment', name: `${roleName}/${arn.split('/').pop()}` },
+          request: { service: 'iam', operation: 'DetachRolePolicy', input: { RoleName: roleName, PolicyArn: arn } },
+          dependsOn: [...serviceSteps, ...taskSteps],
+          okErrors: ['NoSuchEntityException'],
+        }),
+      )
+    })
+    if (role.secretsPolicy !== null) {
+      first.push(
+        b.add({
+          id: 'role-secrets',
+          action: 'delete',
+          resource: { type: 'iam:role-policy', name: `${roleName}/${SECRETS_POLICY_NAME}` },
+          request: { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME } },
+          dependsOn: [...serviceSteps, ...taskSteps],
+          okErrors: ['NoSuchEntityException'],
+        }),
+      )
+    }
+    b.add({
+      id: 'role',
+      action: 'delete',
+      resource: { type: 'iam:role', name: roleName },
+      request: { service: 'iam', operation: 'DeleteRole', input: { RoleName: roleName } },
+      dependsOn: [...first, ...serviceSteps, ...taskSteps],
+      okErrors: ['NoSuchEntityException'],
+    })
+  } else if (role) b.keep('iam:role', names.taskExecutionRole, kept)
+
+  const c = observed.cluster
+  if (c && b.owned(c.tags)) {
+    const others = c.activeServices - (serviceSteps.length ? 1 : 0)
+    if (c.containerInstances > 0) {
+      b.keep('ecs:cluster', cluster, `kept: ${plural(c.containerInstances, 'EC2 container instance')} registered; deregister them (terminate the instances), then destroy again`)
+    } else if (others > 0) {
+      b.keep('ecs:cluster', cluster, `kept: ${plural(others, 'other service')} in it`)
+    } else {
+      b.add({
+        id: 'cluster',
+        action: 'delete',
+        resource: { type: 'ecs:cluster', name: cluster },
+        request: { service: 'ecs', operation: 'DeleteCluster', input: { cluster } },
+        dependsOn: [...serviceSteps, ...taskSteps],
+        okErrors: ['ClusterNotFoundException'],
+      })
+    }
+  } else if (c) b.keep('ecs:cluster', cluster, 'not created by shipit: kept')
+  return b.part()
+}
