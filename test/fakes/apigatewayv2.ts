@@ -1,7 +1,6 @@
 import type { FakeContext } from './context.js'
 import { awsError, decodeToken, encodeToken, type Handlers } from './core.js'
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK-shaped records
 type Rec = Record<string, any>
 
 export interface ApiRecord {
@@ -60,7 +59,13 @@ export function apigwHandlers(ctx: FakeContext): Handlers {
     for (const s of api.stages.values()) {
       if (!s.AutoDeploy) continue
       const id = ctx.ids.lowerAlnum(6)
-      api.deployments.set(id, { DeploymentId: id, DeploymentStatus: 'DEPLOYED', CreatedDate: ctx.now(), AutoDeployed: true, Description: 'Automatic deployment triggered by changes to the Api configuration' })
+      api.deployments.set(id, {
+        DeploymentId: id,
+        DeploymentStatus: 'DEPLOYED',
+        CreatedDate: ctx.now(),
+        AutoDeployed: true,
+        Description: 'Automatic deployment triggered by changes to the Api configuration',
+      })
       s.DeploymentId = id
       s.LastUpdatedDate = ctx.now()
       s.LastDeploymentStatusMessage = `Successfully deployed stage with deployment ID '${id}'`
@@ -153,7 +158,11 @@ export function apigwHandlers(ctx: FakeContext): Handlers {
   }
 
   return {
-    GetApis: (input) => paged([...apis().values()].map((a) => a.api), input),
+    GetApis: (input) =>
+      paged(
+        [...apis().values()].map((a) => a.api),
+        input,
+      ),
 
     GetApi: (input) => getApi(input.ApiId).api,
 
@@ -204,7 +213,16 @@ export function apigwHandlers(ctx: FakeContext): Handlers {
     UpdateApi: (input) => {
       const rec = getApi(input.ApiId)
       const a = rec.api
-      for (const k of ['Name', 'Description', 'CorsConfiguration', 'DisableExecuteApiEndpoint', 'RouteSelectionExpression', 'ApiKeySelectionExpression', 'Version', 'IpAddressType']) {
+      for (const k of [
+        'Name',
+        'Description',
+        'CorsConfiguration',
+        'DisableExecuteApiEndpoint',
+        'RouteSelectionExpression',
+        'ApiKeySelectionExpression',
+        'Version',
+        'IpAddressType',
+      ]) {
         if (input[k] !== undefined) a[k] = input[k]
       }
       autoDeploy(rec)
@@ -245,7 +263,17 @@ export function apigwHandlers(ctx: FakeContext): Handlers {
       if (input.PayloadFormatVersion !== undefined && !['1.0', '2.0'].includes(input.PayloadFormatVersion)) {
         throw bad(`Invalid PayloadFormatVersion '${input.PayloadFormatVersion}'. Supported values: 1.0, 2.0`)
       }
-      for (const k of ['IntegrationType', 'IntegrationUri', 'IntegrationMethod', 'PayloadFormatVersion', 'TimeoutInMillis', 'Description', 'ConnectionType', 'RequestParameters', 'CredentialsArn']) {
+      for (const k of [
+        'IntegrationType',
+        'IntegrationUri',
+        'IntegrationMethod',
+        'PayloadFormatVersion',
+        'TimeoutInMillis',
+        'Description',
+        'ConnectionType',
+        'RequestParameters',
+        'CredentialsArn',
+      ]) {
         if (input[k] !== undefined) i[k] = input[k]
       }
       autoDeploy(rec)
@@ -257,7 +285,9 @@ export function apigwHandlers(ctx: FakeContext): Handlers {
       if (!rec.integrations.has(input.IntegrationId)) throw notFound('Integration')
       const users = [...rec.routes.values()].filter((r) => r.Target === `integrations/${input.IntegrationId}`)
       if (users.length) {
-        throw conflict(`Unable to delete integration ${input.IntegrationId} because it is still referenced by route(s): ${users.map((r) => r.RouteId).join(', ')}`)
+        throw conflict(
+          `Unable to delete integration ${input.IntegrationId} because it is still referenced by route(s): ${users.map((r) => r.RouteId).join(', ')}`,
+        )
       }
       rec.integrations.delete(input.IntegrationId)
       autoDeploy(rec)

@@ -41,7 +41,6 @@ export interface FakeCall {
   /** e.g. 'CreateFunction' */
   operation: string
   /** deep copy of the command input as sent */
-  // biome-ignore lint/suspicious/noExplicitAny: mirrors arbitrary SDK inputs
   input: any
   /** Date.now() when the command was sent */
   at: number
@@ -157,10 +156,10 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     ['subnets', 'ec2', 'subnets'],
     ['securityGroups', 'ec2', 'securityGroups'],
     ['networkInterfaces', 'ec2', 'networkInterfaces'],
+    ['instances', 'ec2', 'instances'],
   ]
   for (const [alias, ns, key] of aliases) {
     Object.defineProperty(state, alias, {
-      // biome-ignore lint/suspicious/noExplicitAny: alias plumbing
       get: () => (state[ns] as any)[key],
       enumerable: false,
     })
@@ -293,17 +292,17 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     if (failure) throw failure
     const handler = handlers[service][operation]
     if (!handler) {
-      throw new Error(`FakeAws: ${service}:${operation} (${command.constructor.name}) is not implemented in test/fakes; add a handler to test/fakes/${service}.ts`)
+      throw new Error(
+        `FakeAws: ${service}:${operation} (${command.constructor.name}) is not implemented in test/fakes; add a handler to test/fakes/${service}.ts`,
+      )
     }
     const output = await handler(clone(command.input ?? {}))
     return { ...clone(output), $metadata: metadata(200) }
   }
 
   for (const [service, Client] of Object.entries(CLIENTS) as [ServiceName, (typeof CLIENTS)[ServiceName]][]) {
-    // biome-ignore lint/suspicious/noExplicitAny: the clients' generic parameters differ per service
     const stub = mockClient(Client as any) as unknown as AwsStub<object, never, unknown>
     // Dispatch on the command class (onAnyCommand().callsFake() only hands over the input).
-    // biome-ignore lint/suspicious/noExplicitAny: sinon stub typing
     ;(stub.send as any).callsFake((command: { input?: unknown; constructor: { name: string } }) => dispatch(service, command))
     fake.mocks[service] = stub
   }

@@ -56,6 +56,7 @@ export interface FakeState {
   readonly subnets: Ec2State['subnets']
   readonly securityGroups: Ec2State['securityGroups']
   readonly networkInterfaces: Ec2State['networkInterfaces']
+  readonly instances: Ec2State['instances']
 }
 
 export interface FakeContext {

@@ -18,7 +18,6 @@ export interface FakeErrorSpec {
   httpStatus?: number
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK modules are looked up by exception name
 type AnyModule = Record<string, any>
 
 const SDK: Record<ServiceName, { mod: AnyModule; base: AnyModule[string] }> = {
@@ -65,13 +64,7 @@ export function metadata(httpStatusCode = 200) {
  * the modeled class from the client package when there is one (so `instanceof` works),
  * otherwise the package's ServiceException base class with `name` = the AWS error code.
  */
-export function awsError(
-  service: ServiceName,
-  name: string,
-  message: string,
-  httpStatus?: number,
-  extra: Record<string, unknown> = {},
-): Error {
+export function awsError(service: ServiceName, name: string, message: string, httpStatus?: number, extra: Record<string, unknown> = {}): Error {
   const status = httpStatus ?? STATUS[name] ?? 400
   const $fault = status >= 500 ? 'server' : 'client'
   const { mod, base } = SDK[service]
@@ -100,8 +93,10 @@ function cloneAny(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v
   if (v instanceof Date) return new Date(v.getTime())
   if (ArrayBuffer.isView(v)) {
-    const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
-    return new Uint8Array(bytes)
+    const copy = new Uint8Array(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+    // keep the SDK's Uint8ArrayBlobAdapter helper (Invoke Payload) working on copies
+    if (typeof (v as { transformToString?: unknown }).transformToString === 'function') asBlob(copy)
+    return copy
   }
   if (v instanceof ArrayBuffer) return v.slice(0)
   if (Array.isArray(v)) return v.map(cloneAny)
@@ -114,6 +109,16 @@ function cloneAny(v: unknown): unknown {
     if (x !== undefined) out[k] = cloneAny(x)
   }
   return out
+}
+
+/** Adds `transformToString()` like the SDK's Uint8ArrayBlobAdapter. */
+export function asBlob(bytes: Uint8Array): Uint8Array {
+  Object.defineProperty(bytes, 'transformToString', {
+    value: (encoding = 'utf-8') => Buffer.from(bytes).toString(encoding as BufferEncoding),
+    enumerable: false,
+    configurable: true,
+  })
+  return bytes
 }
 
 /** Deterministic id source (mulberry32), reseeded by reset(). */
@@ -203,6 +208,5 @@ export function upperTagsToMap(tags: { Key?: string; Value?: string }[] | undefi
   return out
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: handler inputs/outputs follow the SDK shapes loosely
 export type Handler = (input: any) => any
 export type Handlers = Record<string, Handler>

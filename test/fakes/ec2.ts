@@ -1,7 +1,6 @@
 import type { FakeContext } from './context.js'
 import { awsError, globMatch, type Handlers } from './core.js'
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK-shaped records
 type Rec = Record<string, any>
 type Tag = { Key: string; Value: string }
 
@@ -36,10 +35,12 @@ export interface Ec2State {
   subnets: Map<string, Rec>
   securityGroups: Map<string, SecurityGroupRecord>
   networkInterfaces: Map<string, Rec>
+  /** EC2 instances (SDK Instance shape); the fake creates one per ECS container instance */
+  instances: Map<string, Rec>
 }
 
 export function createEc2State(): Ec2State {
-  return { vpcs: new Map(), subnets: new Map(), securityGroups: new Map(), networkInterfaces: new Map() }
+  return { vpcs: new Map(), subnets: new Map(), securityGroups: new Map(), networkInterfaces: new Map(), instances: new Map() }
 }
 
 const err = (name: string, message: string) => awsError('ec2', name, message, 400)
@@ -119,18 +120,35 @@ export function addVpc(ctx: FakeContext, o: AddVpcOptions = {}): { vpcId: string
     rules: [],
   }
   sg.rules.push(
-    { SecurityGroupRuleId: `sgr-${ctx.ids.hex(17)}`, GroupId: sgId, GroupOwnerId: ctx.account, IsEgress: false, IpProtocol: '-1', FromPort: -1, ToPort: -1, ReferencedGroupInfo: { GroupId: sgId, UserId: ctx.account }, Tags: [] },
-    { SecurityGroupRuleId: `sgr-${ctx.ids.hex(17)}`, GroupId: sgId, GroupOwnerId: ctx.account, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0', Tags: [] },
+    {
+      SecurityGroupRuleId: `sgr-${ctx.ids.hex(17)}`,
+      GroupId: sgId,
+      GroupOwnerId: ctx.account,
+      IsEgress: false,
+      IpProtocol: '-1',
+      FromPort: -1,
+      ToPort: -1,
+      ReferencedGroupInfo: { GroupId: sgId, UserId: ctx.account },
+      Tags: [],
+    },
+    {
+      SecurityGroupRuleId: `sgr-${ctx.ids.hex(17)}`,
+      GroupId: sgId,
+      GroupOwnerId: ctx.account,
+      IsEgress: true,
+      IpProtocol: '-1',
+      FromPort: -1,
+      ToPort: -1,
+      CidrIpv4: '0.0.0.0/0',
+      Tags: [],
+    },
   )
   ec2.securityGroups.set(sgId, sg)
   return { vpcId, subnetIds, defaultSecurityGroupId: sgId }
 }
 
 /** Creates an ENI (as ECS does for awsvpc tasks). */
-export function createNetworkInterface(
-  ctx: FakeContext,
-  o: { subnetId: string; groupIds: string[]; assignPublicIp: boolean; description: string },
-): Rec {
+export function createNetworkInterface(ctx: FakeContext, o: { subnetId: string; groupIds: string[]; assignPublicIp: boolean; description: string }): Rec {
   const ec2 = ctx.state.ec2
   const subnet = ec2.subnets.get(o.subnetId)
   if (!subnet) throw err('InvalidSubnetID.NotFound', `The subnet ID '${o.subnetId}' does not exist`)
@@ -178,6 +196,39 @@ export function createNetworkInterface(
   return eni
 }
 
+/** Records a running EC2 instance (used for ECS container instances). */
+export function launchInstance(ctx: FakeContext, o: { instanceId: string; availabilityZone: string; instanceType?: string; tags?: Tag[] }): Rec {
+  const ec2 = ctx.state.ec2
+  const subnet =
+    [...ec2.subnets.values()].find((s) => s.AvailabilityZone === o.availabilityZone && s.DefaultForAz) ??
+    [...ec2.subnets.values()].find((s) => s.AvailabilityZone === o.availabilityZone)
+  const base = subnet ? ipToInt(subnet.CidrBlock.split('/')[0]) : ipToInt('10.0.0.0')
+  const privateIp = intToIp(base + ctx.ids.int(4, 4000))
+  const publicIp = subnet?.MapPublicIpOnLaunch ? `${ctx.ids.int(3, 54)}.${ctx.ids.int(1, 254)}.${ctx.ids.int(1, 254)}.${ctx.ids.int(1, 254)}` : undefined
+  const sg = [...ec2.securityGroups.values()].find((g) => g.GroupName === 'default' && g.VpcId === subnet?.VpcId)
+  const inst: Rec = {
+    AmiLaunchIndex: 0,
+    ImageId: 'ami-0ecsoptimized0000',
+    InstanceId: o.instanceId,
+    InstanceType: o.instanceType ?? 't3.medium',
+    LaunchTime: ctx.now(),
+    Placement: { AvailabilityZone: o.availabilityZone, Tenancy: 'default' },
+    PrivateDnsName: `ip-${privateIp.replace(/\./g, '-')}.${ctx.region}.compute.internal`,
+    PrivateIpAddress: privateIp,
+    PublicDnsName: publicIp ? `ec2-${publicIp.replace(/\./g, '-')}.${ctx.region}.compute.amazonaws.com` : '',
+    PublicIpAddress: publicIp,
+    State: { Code: 16, Name: 'running' },
+    SubnetId: subnet?.SubnetId,
+    VpcId: subnet?.VpcId,
+    Architecture: 'x86_64',
+    SecurityGroups: sg ? [{ GroupId: sg.GroupId, GroupName: sg.GroupName }] : [],
+    Tags: [...(o.tags ?? [])],
+  }
+  for (const k of Object.keys(inst)) if (inst[k] === undefined) delete inst[k]
+  ec2.instances.set(o.instanceId, inst)
+  return inst
+}
+
 export function deleteNetworkInterface(ctx: FakeContext, id: string | undefined) {
   if (id) ctx.state.ec2.networkInterfaces.delete(id)
 }
@@ -191,7 +242,9 @@ function normProtocol(p: unknown): string {
   return s
 }
 
-function ruleKey(r: Pick<SecurityGroupRuleRecord, 'IpProtocol' | 'FromPort' | 'ToPort' | 'CidrIpv4' | 'CidrIpv6' | 'PrefixListId' | 'ReferencedGroupInfo'>): string {
+function ruleKey(
+  r: Pick<SecurityGroupRuleRecord, 'IpProtocol' | 'FromPort' | 'ToPort' | 'CidrIpv4' | 'CidrIpv6' | 'PrefixListId' | 'ReferencedGroupInfo'>,
+): string {
   return [r.IpProtocol, r.FromPort, r.ToPort, r.CidrIpv4 ?? '', r.CidrIpv6 ?? '', r.PrefixListId ?? '', r.ReferencedGroupInfo?.GroupId ?? ''].join('|')
 }
 
@@ -321,25 +374,29 @@ export function ec2Handlers(ctx: FakeContext): Handlers {
   }
   const tagsOf = (id: string): { Tags?: Tag[]; TagSet?: Tag[] } => {
     const e = ec2()
-    const rec = id.startsWith('vpc-')
-      ? e.vpcs.get(id)
-      : id.startsWith('subnet-')
-        ? e.subnets.get(id)
-        : id.startsWith('sg-')
-          ? e.securityGroups.get(id)
-          : id.startsWith('eni-')
-            ? e.networkInterfaces.get(id)
-            : undefined
-    if (!rec) {
-      const code = id.startsWith('vpc-')
-        ? 'InvalidVpcID.NotFound'
+    const rec = id.startsWith('i-')
+      ? e.instances.get(id)
+      : id.startsWith('vpc-')
+        ? e.vpcs.get(id)
         : id.startsWith('subnet-')
-          ? 'InvalidSubnetID.NotFound'
+          ? e.subnets.get(id)
           : id.startsWith('sg-')
-            ? 'InvalidGroup.NotFound'
+            ? e.securityGroups.get(id)
             : id.startsWith('eni-')
-              ? 'InvalidNetworkInterfaceID.NotFound'
-              : 'InvalidID'
+              ? e.networkInterfaces.get(id)
+              : undefined
+    if (!rec) {
+      const code = id.startsWith('i-')
+        ? 'InvalidInstanceID.NotFound'
+        : id.startsWith('vpc-')
+          ? 'InvalidVpcID.NotFound'
+          : id.startsWith('subnet-')
+            ? 'InvalidSubnetID.NotFound'
+            : id.startsWith('sg-')
+              ? 'InvalidGroup.NotFound'
+              : id.startsWith('eni-')
+                ? 'InvalidNetworkInterfaceID.NotFound'
+                : 'InvalidID'
       throw err(code, code === 'InvalidID' ? `The ID '${id}' is not valid` : `The ID '${id}' does not exist`)
     }
     return rec
@@ -374,7 +431,13 @@ export function ec2Handlers(ctx: FakeContext): Handlers {
     const g = getSg(input.GroupId, input.GroupName)
     const add = candidates(g, input.IpPermissions, egress)
     if (input.CidrIp || input.SourceSecurityGroupName) {
-      add.push(...candidates(g, [{ IpProtocol: input.IpProtocol, FromPort: input.FromPort, ToPort: input.ToPort, IpRanges: input.CidrIp ? [{ CidrIp: input.CidrIp }] : [] }], egress))
+      add.push(
+        ...candidates(
+          g,
+          [{ IpProtocol: input.IpProtocol, FromPort: input.FromPort, ToPort: input.ToPort, IpRanges: input.CidrIp ? [{ CidrIp: input.CidrIp }] : [] }],
+          egress,
+        ),
+      )
     }
     const existing = new Set(g.rules.filter((r) => r.IsEgress === egress).map(ruleKey))
     const seen = new Set<string>()
@@ -448,8 +511,10 @@ export function ec2Handlers(ctx: FakeContext): Handlers {
       let rules = [...ec2().securityGroups.values()].flatMap((g) => g.rules)
       if (input.SecurityGroupRuleIds?.length) rules = rules.filter((r) => input.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId))
       return {
-        SecurityGroupRules: filter(rules, input.Filters, (r, name) =>
-          ({ 'group-id': r.GroupId, 'security-group-rule-id': r.SecurityGroupRuleId })[name] ?? tagValues(r.Tags, name),
+        SecurityGroupRules: filter(
+          rules,
+          input.Filters,
+          (r, name) => ({ 'group-id': r.GroupId, 'security-group-rule-id': r.SecurityGroupRuleId })[name] ?? tagValues(r.Tags, name),
         ),
       }
     },
@@ -458,7 +523,7 @@ export function ec2Handlers(ctx: FakeContext): Handlers {
       const name: string = input.GroupName ?? ''
       if (!input.Description) throw err('MissingParameter', 'The request must contain the parameter GroupDescription')
       if (!name) throw err('MissingParameter', 'The request must contain the parameter groupName')
-      if (/^sg-/i.test(name)) throw err('InvalidParameterValue', "Group names may not be in the format sg-*.")
+      if (/^sg-/i.test(name)) throw err('InvalidParameterValue', 'Group names may not be in the format sg-*.')
       if (name === 'default') throw err('InvalidParameterValue', 'Cannot use reserved security group name: default')
       let vpcId: string | undefined = input.VpcId
       if (vpcId && !ec2().vpcs.has(vpcId)) throw err('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`)
@@ -483,7 +548,17 @@ export function ec2Handlers(ctx: FakeContext): Handlers {
         SecurityGroupArn: `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group/${id}`,
         Tags: tags,
         rules: [
-          { SecurityGroupRuleId: `sgr-${ctx.ids.hex(17)}`, GroupId: id, GroupOwnerId: ctx.account, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0', Tags: [] },
+          {
+            SecurityGroupRuleId: `sgr-${ctx.ids.hex(17)}`,
+            GroupId: id,
+            GroupOwnerId: ctx.account,
+            IsEgress: true,
+            IpProtocol: '-1',
+            FromPort: -1,
+            ToPort: -1,
+            CidrIpv4: '0.0.0.0/0',
+            Tags: [],
+          },
         ],
       }
       ec2().securityGroups.set(id, g)
@@ -535,6 +610,31 @@ export function ec2Handlers(ctx: FakeContext): Handlers {
         else rec.Tags = kept
       }
       return {}
+    },
+
+    DescribeInstances: (input) => {
+      for (const id of input.InstanceIds ?? []) {
+        if (!ec2().instances.has(id)) throw err('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`)
+      }
+      const items = [...ec2().instances.values()].filter((i) => !input.InstanceIds?.length || input.InstanceIds.includes(i.InstanceId))
+      const found = filter(
+        items,
+        input.Filters,
+        (i, name) =>
+          ({
+            'instance-id': i.InstanceId,
+            'instance-state-name': i.State.Name,
+            'instance-type': i.InstanceType,
+            'vpc-id': i.VpcId ?? null,
+            'subnet-id': i.SubnetId ?? null,
+            'availability-zone': i.Placement.AvailabilityZone,
+            'private-ip-address': i.PrivateIpAddress,
+            'ip-address': i.PublicIpAddress ?? null,
+          })[name] ?? tagValues(i.Tags, name),
+      )
+      return {
+        Reservations: found.map((i) => ({ ReservationId: `r-${i.InstanceId.slice(2)}`, OwnerId: ctx.account, Groups: [], Instances: [i] })),
+      }
     },
 
     DescribeNetworkInterfaces: (input) => {

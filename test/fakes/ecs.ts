@@ -1,9 +1,8 @@
 import type { FakeContext } from './context.js'
 import { awsError, clone, decodeToken, encodeToken, type Handlers } from './core.js'
-import { createNetworkInterface, deleteNetworkInterface } from './ec2.js'
+import { createNetworkInterface, deleteNetworkInterface, launchInstance } from './ec2.js'
 import { appendLogEvents } from './logs.js'
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK-shaped records
 type Rec = Record<string, any>
 type Tag = { key: string; value: string }
 
@@ -145,7 +144,8 @@ export function ecsModel(ctx: FakeContext) {
     const id = taskIdOf(ref)
     return st().tasks.get(`${prefix()}:task/${c.clusterName}/${id}`)
   }
-  const activeInstances = (c: Rec) => [...st().containerInstances.values()].filter((i) => i.status === 'ACTIVE' && i.containerInstanceArn.includes(`/${c.clusterName}/`))
+  const activeInstances = (c: Rec) =>
+    [...st().containerInstances.values()].filter((i) => i.status === 'ACTIVE' && i.containerInstanceArn.includes(`/${c.clusterName}/`))
 
   function fargateCompatible(td: Rec): boolean {
     if (td.networkMode !== 'awsvpc') return false
@@ -194,6 +194,7 @@ export function ecsModel(ctx: FakeContext) {
         attachments: [],
         tags: [],
       }
+      launchInstance(ctx, { instanceId: ci.ec2InstanceId, availabilityZone: az, tags: [{ Key: 'shipit:ecs-cluster', Value: c.clusterName }] })
       st().containerInstances.set(ci.containerInstanceArn, ci)
       out.push(ci)
     }
@@ -292,14 +293,22 @@ export function ecsModel(ctx: FakeContext) {
       connectivity: 'CONNECTED',
       connectivityAt: now(),
       containerInstanceArn,
-      containers: (o.td.containerDefinitions ?? []).map((cd: Rec) => ({
+      containers: (o.td.containerDefinitions ?? []).map((cd: Rec, ci: number) => ({
         containerArn: `${prefix()}:container/${o.c.clusterName}/${id}/${ctx.ids.uuid()}`,
         taskArn,
         name: cd.name,
         image: cd.image,
         lastStatus: 'PENDING',
         networkInterfaces: eni ? [{ attachmentId, privateIpv4Address: eni.PrivateIpAddress }] : [],
-        networkBindings: [],
+        networkBindings:
+          o.td.networkMode === 'awsvpc' || fargate
+            ? []
+            : (cd.portMappings ?? []).map((pm: Rec, pi: number) => ({
+                bindIP: '0.0.0.0',
+                containerPort: pm.containerPort,
+                hostPort: o.td.networkMode === 'host' ? pm.containerPort : pm.hostPort || 32768 + ((st().tasks.size * 16 + ci * 4 + pi) % 28000),
+                protocol: pm.protocol ?? 'tcp',
+              })),
         healthStatus: 'UNKNOWN',
         cpu: String(cd.cpu ?? 0),
         memory: cd.memory !== undefined ? String(cd.memory) : undefined,
@@ -343,7 +352,10 @@ export function ecsModel(ctx: FakeContext) {
     }
   }
 
-  function stopTask(t: Rec, o: { stopCode: string; reason: string; exitCode?: number; containers?: TaskOutcome['containers']; started?: boolean; logLines?: string[] }) {
+  function stopTask(
+    t: Rec,
+    o: { stopCode: string; reason: string; exitCode?: number; containers?: TaskOutcome['containers']; started?: boolean; logLines?: string[] },
+  ) {
     if (t.lastStatus === 'STOPPED') return
     const started = o.started ?? true
     if (started && t.lastStatus !== 'RUNNING') markRunning(t)
@@ -390,7 +402,7 @@ export function ecsModel(ctx: FakeContext) {
   /** lazily advance a RunTask task on DescribeTasks */
   function advance(t: Rec) {
     const meta = st().taskMeta.get(t.taskArn)
-    if (!meta || meta.kind !== 'run' || t.lastStatus === 'STOPPED') return
+    if (meta?.kind !== 'run' || t.lastStatus === 'STOPPED') return
     if (t.lastStatus !== 'RUNNING') {
       const td = st().taskDefinitions.get(t.taskDefinitionArn)?.taskDefinition
       const problem = td ? logProblem(td) : undefined
@@ -433,7 +445,8 @@ export function ecsModel(ctx: FakeContext) {
     if (vpcs.size > 1) throw invalid('The subnets must all belong to the same VPC.')
     for (const id of aws.securityGroups ?? []) {
       const g = ctx.state.ec2.securityGroups.get(id)
-      if (!g) throw invalid(`Error retrieving security group information for [${id}]: The security group '${id}' does not exist (ErrorCode: InvalidGroup.NotFound)`)
+      if (!g)
+        throw invalid(`Error retrieving security group information for [${id}]: The security group '${id}' does not exist (ErrorCode: InvalidGroup.NotFound)`)
       if (!vpcs.has(g.VpcId)) throw invalid(`Security group ${id} and subnet ${aws.subnets[0]} belong to different networks.`)
     }
   }
@@ -472,7 +485,8 @@ export function ecsModel(ctx: FakeContext) {
 
   function stopServiceTasks(svc: Rec, tasks: Rec[], reason: string) {
     for (const t of tasks) stopTask(t, { stopCode: 'ServiceSchedulerInitiated', reason, exitCode: 0 })
-    if (tasks.length) event(svc, `(service ${svc.serviceName}) has stopped ${tasks.length} running tasks: ${tasks.map((t) => `(task ${taskIdOf(t.taskArn)})`).join(' ')}.`)
+    if (tasks.length)
+      event(svc, `(service ${svc.serviceName}) has stopped ${tasks.length} running tasks: ${tasks.map((t) => `(task ${taskIdOf(t.taskArn)})`).join(' ')}.`)
   }
 
   function complete(svc: Rec, dep: Rec) {
@@ -511,7 +525,16 @@ export function ecsModel(ctx: FakeContext) {
     const td = st().taskDefinitions.get(dep.taskDefinition)?.taskDefinition as Rec
     const tasks: Rec[] = []
     for (let i = 0; i < n; i++) {
-      const t = newTask({ c, td, launchType: dep.launchType, net: dep.networkConfiguration, group: `service:${svc.serviceName}`, startedBy: dep.id, kind: 'service', serviceArn: svc.serviceArn })
+      const t = newTask({
+        c,
+        td,
+        launchType: dep.launchType,
+        net: dep.networkConfiguration,
+        group: `service:${svc.serviceName}`,
+        startedBy: dep.id,
+        kind: 'service',
+        serviceArn: svc.serviceArn,
+      })
       stopTask(t, failToStart ? { stopCode: 'TaskFailedToStart', reason, started: false } : { stopCode: 'EssentialContainerExited', reason, exitCode: 1 })
       tasks.push(t)
     }
@@ -752,7 +775,11 @@ export function ecsModel(ctx: FakeContext) {
     },
 
     ListClusters: (input) => {
-      const p = pageOf([...st().clusters.values()].filter((c) => c.status === 'ACTIVE').map((c) => c.clusterArn), input, 100)
+      const p = pageOf(
+        [...st().clusters.values()].filter((c) => c.status === 'ACTIVE').map((c) => c.clusterArn),
+        input,
+        100,
+      )
       return { clusterArns: p.items, nextToken: p.nextToken }
     },
 
@@ -838,9 +865,12 @@ export function ecsModel(ctx: FakeContext) {
         if (!cpu) throw clientErr("Fargate requires that 'cpu' be defined at the task level.")
         if (!memory) throw clientErr("Fargate requires that 'memory' be defined at the task level.")
         if (!FARGATE_MEMORY[cpu]?.includes(Number(memory))) {
-          throw clientErr(`No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid values.`)
+          throw clientErr(
+            `No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid values.`,
+          )
         }
-        if (usesAwslogs && !input.executionRoleArn) throw clientErr('Fargate requires task definition to have execution role ARN to support log driver awslogs.')
+        if (usesAwslogs && !input.executionRoleArn)
+          throw clientErr('Fargate requires task definition to have execution role ARN to support log driver awslogs.')
       }
       if (!memory) {
         for (const c of containers) {
@@ -884,7 +914,11 @@ export function ecsModel(ctx: FakeContext) {
         .filter((td) => td.status === status)
         .sort((a, b) => (a.family === b.family ? a.revision - b.revision : a.family < b.family ? -1 : 1))
       if (input.sort === 'DESC') all = all.reverse()
-      const p = pageOf(all.map((td) => td.taskDefinitionArn), input, 100)
+      const p = pageOf(
+        all.map((td) => td.taskDefinitionArn),
+        input,
+        100,
+      )
       return { taskDefinitionArns: p.items, nextToken: p.nextToken }
     },
 
@@ -919,7 +953,10 @@ export function ecsModel(ctx: FakeContext) {
         const r = taskDef(ref)
         if (!r) failures.push({ arn: ref, reason: 'The specified task definition does not exist.' })
         else if (r.taskDefinition.status === 'ACTIVE') {
-          failures.push({ arn: r.taskDefinition.taskDefinitionArn, reason: 'The specified task definition is still in ACTIVE status. Please deregister the target and try again.' })
+          failures.push({
+            arn: r.taskDefinition.taskDefinitionArn,
+            reason: 'The specified task definition is still in ACTIVE status. Please deregister the target and try again.',
+          })
         } else {
           r.taskDefinition.status = 'DELETE_IN_PROGRESS'
           r.taskDefinition.deleteRequestedAt = now()
@@ -1023,7 +1060,16 @@ export function ecsModel(ctx: FakeContext) {
           deploymentCircuitBreaker: { ...svc.deploymentConfiguration.deploymentCircuitBreaker, ...clone(dc.deploymentCircuitBreaker ?? {}) },
         }
       }
-      for (const k of ['healthCheckGracePeriodSeconds', 'enableExecuteCommand', 'enableECSManagedTags', 'propagateTags', 'placementConstraints', 'placementStrategy', 'serviceRegistries', 'capacityProviderStrategy']) {
+      for (const k of [
+        'healthCheckGracePeriodSeconds',
+        'enableExecuteCommand',
+        'enableECSManagedTags',
+        'propagateTags',
+        'placementConstraints',
+        'placementStrategy',
+        'serviceRegistries',
+        'capacityProviderStrategy',
+      ]) {
         if (input[k] !== undefined) svc[k] = clone(input[k])
       }
       if (input.forceNewDeployment || tdChanged || netChanged || pvChanged || lbChanged) {
@@ -1153,7 +1199,10 @@ export function ecsModel(ctx: FakeContext) {
         .filter((t) => !input.serviceName || t.group === `service:${(input.serviceName as string).split('/').pop()}`)
         .filter((t) => !input.startedBy || t.startedBy === input.startedBy)
         .filter((t) => !input.launchType || t.launchType === input.launchType)
-        .filter((t) => !input.containerInstance || t.containerInstanceArn === input.containerInstance || t.containerInstanceArn?.endsWith(`/${input.containerInstance}`))
+        .filter(
+          (t) =>
+            !input.containerInstance || t.containerInstanceArn === input.containerInstance || t.containerInstanceArn?.endsWith(`/${input.containerInstance}`),
+        )
         .map((t) => t.taskArn)
       const p = pageOf(all, input, 100)
       return { taskArns: p.items, nextToken: p.nextToken }

@@ -6,7 +6,6 @@
 import type { FakeContext } from './context.js'
 import type { lambdaModel } from './lambda.js'
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK-shaped records
 type Rec = Record<string, any>
 
 export interface FakeHttpRequest {
@@ -134,7 +133,15 @@ export function httpApiSimulator(ctx: FakeContext, lambda: ReturnType<typeof lam
           headers,
           queryStringParameters: Object.keys(query).length ? query : null,
           pathParameters: best && Object.keys(best.params).length ? best.params : null,
-          requestContext: { accountId: ctx.account, apiId: api.api.ApiId, httpMethod: method, path: url.pathname, requestId, stage: stageName, requestTimeEpoch: now.getTime() },
+          requestContext: {
+            accountId: ctx.account,
+            apiId: api.api.ApiId,
+            httpMethod: method,
+            path: url.pathname,
+            requestId,
+            stage: stageName,
+            requestTimeEpoch: now.getTime(),
+          },
           body: req.body ?? null,
           isBase64Encoded: false,
         }

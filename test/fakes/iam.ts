@@ -1,7 +1,6 @@
 import type { FakeContext } from './context.js'
 import { awsError, decodeToken, encodeToken, type Handlers } from './core.js'
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK-shaped records
 type Rec = Record<string, any>
 
 export interface IamRoleRecord {
@@ -106,11 +105,20 @@ export function iamHandlers(ctx: FakeContext): Handlers {
     CreateRole: (input) => {
       const name: string = input.RoleName
       if (!name || !/^[\w+=,.@-]{1,64}$/.test(name)) {
-        throw awsError('iam', 'ValidationError', `1 validation error detected: Value '${name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`)
+        throw awsError(
+          'iam',
+          'ValidationError',
+          `1 validation error detected: Value '${name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+        )
       }
       if (roles().has(name.toLowerCase())) throw err('EntityAlreadyExistsException', `Role with name ${name} already exists.`)
       const path: string = input.Path ?? '/'
-      if (!/^\/(.*\/)?$/.test(path)) throw awsError('iam', 'ValidationError', `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`)
+      if (!/^\/(.*\/)?$/.test(path))
+        throw awsError(
+          'iam',
+          'ValidationError',
+          `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`,
+        )
       const doc = checkDoc(input.AssumeRolePolicyDocument)
       const rec: IamRoleRecord = {
         role: {
@@ -122,9 +130,7 @@ export function iamHandlers(ctx: FakeContext): Handlers {
           AssumeRolePolicyDocument: doc,
           Description: input.Description,
           MaxSessionDuration: input.MaxSessionDuration ?? 3600,
-          PermissionsBoundary: input.PermissionsBoundary
-            ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: input.PermissionsBoundary }
-            : undefined,
+          PermissionsBoundary: input.PermissionsBoundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: input.PermissionsBoundary } : undefined,
           RoleLastUsed: {},
         },
         attachedPolicyArns: [],
@@ -192,7 +198,11 @@ export function iamHandlers(ctx: FakeContext): Handlers {
     PutRolePolicy: (input) => {
       const rec = getRec(input.RoleName)
       if (!input.PolicyName || !/^[\w+=,.@-]{1,128}$/.test(input.PolicyName)) {
-        throw awsError('iam', 'ValidationError', `1 validation error detected: Value '${input.PolicyName}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`)
+        throw awsError(
+          'iam',
+          'ValidationError',
+          `1 validation error detected: Value '${input.PolicyName}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+        )
       }
       rec.inlinePolicies.set(input.PolicyName, checkDoc(input.PolicyDocument))
       return {}

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { FakeContext } from './context.js'
-import { awsError, clone, decodeToken, encodeToken, globMatch, type Handlers, isoLambda } from './core.js'
+import { asBlob, awsError, clone, decodeToken, encodeToken, globMatch, type Handlers, isoLambda } from './core.js'
 import { roleTrustStatus } from './iam.js'
 import { appendLogEvents } from './logs.js'
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK-shaped records
 type Rec = Record<string, any>
 
 export interface LambdaInvokeResult {
@@ -16,7 +15,6 @@ export interface LambdaInvokeResult {
   logs?: string[]
 }
 export type LambdaHandler = (
-  // biome-ignore lint/suspicious/noExplicitAny: arbitrary event payload
   event: any,
   context: { functionName: string; version: string; alias?: string; environment: Record<string, string> },
 ) => LambdaInvokeResult | undefined | Promise<LambdaInvokeResult | undefined>
@@ -98,14 +96,7 @@ export function sha256b64(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64')
 }
 
-function blob(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes)
-  Object.defineProperty(out, 'transformToString', {
-    value: (encoding = 'utf-8') => Buffer.from(out).toString(encoding as BufferEncoding),
-    enumerable: false,
-  })
-  return out
-}
+const blob = (bytes: Uint8Array) => asBlob(new Uint8Array(bytes))
 
 const ROLE_RE = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/
 const NAME_RE = /^[a-zA-Z0-9-_]{1,64}$/
@@ -113,14 +104,17 @@ const ALIAS_RE = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/
 
 export function lambdaModel(ctx: FakeContext) {
   const st = () => ctx.state.lambda
-  const err = (name: string, message: string, extra: Rec = {}) =>
-    awsError('lambda', name, message, undefined, { Type: 'User', ...extra })
+  const err = (name: string, message: string, extra: Rec = {}) => awsError('lambda', name, message, undefined, { Type: 'User', ...extra })
   const fnArn = (name: string) => `arn:aws:lambda:${ctx.region}:${ctx.account}:function:${name}`
-  const notFound = (name: string, q?: string) =>
-    err('ResourceNotFoundException', `Function not found: ${fnArn(name)}${q ? `:${q}` : ''}`)
+  const notFound = (name: string, q?: string) => err('ResourceNotFoundException', `Function not found: ${fnArn(name)}${q ? `:${q}` : ''}`)
 
   function parseName(input: string | undefined): { name: string; qualifier?: string } {
-    if (!input) throw awsError('lambda', 'ValidationException', "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+    if (!input)
+      throw awsError(
+        'lambda',
+        'ValidationException',
+        "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null",
+      )
     let rest = input
     const full = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:(.+)$/.exec(input)
     const partial = /^\d{12}:function:(.+)$/.exec(input)
@@ -202,16 +196,10 @@ export function lambdaModel(ctx: FakeContext) {
 
   function assertReady(fn: LambdaFunctionRecord) {
     if (fn.pending === 'create') {
-      throw err(
-        'ResourceConflictException',
-        'The operation cannot be performed at this time. The function is currently in the following state: Pending',
-      )
+      throw err('ResourceConflictException', 'The operation cannot be performed at this time. The function is currently in the following state: Pending')
     }
     if (fn.pending === 'update') {
-      throw err(
-        'ResourceConflictException',
-        `The operation cannot be performed at this time. An update is in progress for resource: ${fnArn(fn.name)}`,
-      )
+      throw err('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${fnArn(fn.name)}`)
     }
   }
 
@@ -225,11 +213,7 @@ export function lambdaModel(ctx: FakeContext) {
   }
 
   function validationError(field: string, value: unknown, constraint: string) {
-    return awsError(
-      'lambda',
-      'ValidationException',
-      `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
-    )
+    return awsError('lambda', 'ValidationException', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`)
   }
 
   function checkRole(role: unknown) {
@@ -244,10 +228,18 @@ export function lambdaModel(ctx: FakeContext) {
 
   function checkLimits(input: Rec) {
     if (input.MemorySize !== undefined && (input.MemorySize < 128 || input.MemorySize > 10240)) {
-      throw validationError('memorySize', input.MemorySize, input.MemorySize < 128 ? 'Member must have value greater than or equal to 128' : 'Member must have value less than or equal to 10240')
+      throw validationError(
+        'memorySize',
+        input.MemorySize,
+        input.MemorySize < 128 ? 'Member must have value greater than or equal to 128' : 'Member must have value less than or equal to 10240',
+      )
     }
     if (input.Timeout !== undefined && (input.Timeout < 1 || input.Timeout > 900)) {
-      throw validationError('timeout', input.Timeout, input.Timeout < 1 ? 'Member must have value greater than or equal to 1' : 'Member must have value less than or equal to 900')
+      throw validationError(
+        'timeout',
+        input.Timeout,
+        input.Timeout < 1 ? 'Member must have value greater than or equal to 1' : 'Member must have value less than or equal to 900',
+      )
     }
     if (input.Environment?.Variables) {
       for (const k of Object.keys(input.Environment.Variables)) {
@@ -255,7 +247,10 @@ export function lambdaModel(ctx: FakeContext) {
           throw validationError('environment.variables', '[sensitive]', 'Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+')
         }
         if (['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_FUNCTION_NAME'].includes(k)) {
-          throw err('InvalidParameterValueException', `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${k}`)
+          throw err(
+            'InvalidParameterValueException',
+            `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${k}`,
+          )
         }
       }
     }
@@ -343,14 +338,24 @@ export function lambdaModel(ctx: FakeContext) {
     const lines = [
       `START RequestId: ${requestId} Version: ${r.version}`,
       ...(out.logs ?? []).map((l) => `${new Date(now).toISOString()}\t${requestId}\tINFO\t${l}`),
-      ...(out.error ? [`${new Date(now).toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: out.error.errorType ?? 'Error', errorMessage: out.error.errorMessage })}`] : []),
+      ...(out.error
+        ? [
+            `${new Date(now).toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: out.error.errorType ?? 'Error', errorMessage: out.error.errorMessage })}`,
+          ]
+        : []),
       `END RequestId: ${requestId}`,
       `REPORT RequestId: ${requestId}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: ${r.config.MemorySize} MB\tMax Memory Used: 64 MB`,
     ]
     const day = new Date(now).toISOString().slice(0, 10).replace(/-/g, '/')
     const stream = `${day}/[${r.version}]${fn.codeLocationId.replace(/-/g, '')}`
     const group = r.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${name}`
-    appendLogEvents(ctx, group, stream, lines.map((message) => ({ timestamp: now, message })), { createGroup: true })
+    appendLogEvents(
+      ctx,
+      group,
+      stream,
+      lines.map((message) => ({ timestamp: now, message })),
+      { createGroup: true },
+    )
     return { version: r.version, out, logTail: `${lines.join('\n')}\n` }
   }
 
@@ -386,7 +391,12 @@ export function lambdaModel(ctx: FakeContext) {
 
     CreateFunction: (input) => {
       const { name } = parseName(input.FunctionName)
-      if (!NAME_RE.test(name)) throw validationError('functionName', name, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?')
+      if (!NAME_RE.test(name))
+        throw validationError(
+          'functionName',
+          name,
+          'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?',
+        )
       if (st().functions.has(name)) throw err('ResourceConflictException', `Function already exist: ${name}`)
       const packageType = input.PackageType ?? 'Zip'
       if (packageType === 'Zip' && (!input.Runtime || !input.Handler)) {
@@ -409,7 +419,12 @@ export function lambdaModel(ctx: FakeContext) {
         CodeSha256: '',
         Version: '$LATEST',
         VpcConfig: input.VpcConfig
-          ? { SubnetIds: input.VpcConfig.SubnetIds ?? [], SecurityGroupIds: input.VpcConfig.SecurityGroupIds ?? [], VpcId: ctx.state.ec2.subnets.get(input.VpcConfig.SubnetIds?.[0])?.VpcId ?? '', Ipv6AllowedForDualStack: false }
+          ? {
+              SubnetIds: input.VpcConfig.SubnetIds ?? [],
+              SecurityGroupIds: input.VpcConfig.SecurityGroupIds ?? [],
+              VpcId: ctx.state.ec2.subnets.get(input.VpcConfig.SubnetIds?.[0])?.VpcId ?? '',
+              Ipv6AllowedForDualStack: false,
+            }
           : undefined,
         DeadLetterConfig: input.DeadLetterConfig,
         Environment: input.Environment ? { Variables: { ...(input.Environment.Variables ?? {}) } } : undefined,
@@ -422,7 +437,9 @@ export function lambdaModel(ctx: FakeContext) {
         Architectures: input.Architectures ?? ['x86_64'],
         EphemeralStorage: input.EphemeralStorage ?? { Size: 512 },
         SnapStart: { ApplyOn: input.SnapStart?.ApplyOn ?? 'None', OptimizationStatus: 'Off' },
-        RuntimeVersionConfig: input.Runtime ? { RuntimeVersionArn: `arn:aws:lambda:${ctx.region}::runtime:${createHash('sha256').update(input.Runtime).digest('hex')}` } : undefined,
+        RuntimeVersionConfig: input.Runtime
+          ? { RuntimeVersionArn: `arn:aws:lambda:${ctx.region}::runtime:${createHash('sha256').update(input.Runtime).digest('hex')}` }
+          : undefined,
         LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}`, ...(input.LoggingConfig ?? {}) },
         ImageConfigResponse: input.ImageConfig ? { ImageConfig: input.ImageConfig } : undefined,
       }
@@ -467,12 +484,29 @@ export function lambdaModel(ctx: FakeContext) {
       if (input.Role !== undefined) checkRole(input.Role)
       checkLimits(input)
       const c = fn.config
-      const simple = ['Role', 'Handler', 'Description', 'Timeout', 'MemorySize', 'Runtime', 'DeadLetterConfig', 'KMSKeyArn', 'FileSystemConfigs', 'EphemeralStorage']
+      const simple = [
+        'Role',
+        'Handler',
+        'Description',
+        'Timeout',
+        'MemorySize',
+        'Runtime',
+        'DeadLetterConfig',
+        'KMSKeyArn',
+        'FileSystemConfigs',
+        'EphemeralStorage',
+      ]
       for (const k of simple) if (input[k] !== undefined) c[k] = clone(input[k])
       if (input.Environment !== undefined) c.Environment = { Variables: { ...(input.Environment.Variables ?? {}) } }
       if (input.TracingConfig !== undefined) c.TracingConfig = { Mode: input.TracingConfig.Mode ?? 'PassThrough' }
       if (input.Layers !== undefined) c.Layers = input.Layers.map((Arn: string) => ({ Arn, CodeSize: 0 }))
-      if (input.VpcConfig !== undefined) c.VpcConfig = { SubnetIds: input.VpcConfig.SubnetIds ?? [], SecurityGroupIds: input.VpcConfig.SecurityGroupIds ?? [], VpcId: ctx.state.ec2.subnets.get(input.VpcConfig.SubnetIds?.[0])?.VpcId ?? '', Ipv6AllowedForDualStack: false }
+      if (input.VpcConfig !== undefined)
+        c.VpcConfig = {
+          SubnetIds: input.VpcConfig.SubnetIds ?? [],
+          SecurityGroupIds: input.VpcConfig.SecurityGroupIds ?? [],
+          VpcId: ctx.state.ec2.subnets.get(input.VpcConfig.SubnetIds?.[0])?.VpcId ?? '',
+          Ipv6AllowedForDualStack: false,
+        }
       if (input.LoggingConfig !== undefined) c.LoggingConfig = { ...c.LoggingConfig, ...input.LoggingConfig }
       if (input.SnapStart !== undefined) c.SnapStart = { ApplyOn: input.SnapStart.ApplyOn ?? 'None', OptimizationStatus: 'Off' }
       if (input.ImageConfig !== undefined) c.ImageConfigResponse = { ImageConfig: input.ImageConfig }
@@ -505,7 +539,8 @@ export function lambdaModel(ctx: FakeContext) {
 
     CreateAlias: (input) => {
       const { fn } = getFn(input.FunctionName)
-      if (!ALIAS_RE.test(input.Name ?? '')) throw validationError('name', input.Name, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)')
+      if (!ALIAS_RE.test(input.Name ?? ''))
+        throw validationError('name', input.Name, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)')
       const aliasArn = `${fnArn(fn.name)}:${input.Name}`
       if (fn.aliases.has(input.Name)) throw err('ResourceConflictException', `Alias already exists: ${aliasArn}`)
       if (input.FunctionVersion !== '$LATEST' && !fn.versions.has(input.FunctionVersion)) throw notFound(fn.name, input.FunctionVersion)
@@ -668,9 +703,7 @@ export function lambdaModel(ctx: FakeContext) {
       }
       const { version, out, logTail } = await invoke(fn.name, qualifier, event)
       if (type === 'Event') return { StatusCode: 202, Payload: blob(new Uint8Array()) }
-      const payload = out.error
-        ? { errorType: out.error.errorType ?? 'Error', errorMessage: out.error.errorMessage, trace: [] }
-        : (out.result ?? null)
+      const payload = out.error ? { errorType: out.error.errorType ?? 'Error', errorMessage: out.error.errorMessage, trace: [] } : (out.result ?? null)
       return {
         StatusCode: 200,
         ExecutedVersion: version ?? r.version,

@@ -96,7 +96,10 @@ export function logsHandlers(ctx: FakeContext): Handlers {
   }
   const checkName = (name: unknown) => {
     if (typeof name !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) {
-      throw err('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`)
+      throw err(
+        'InvalidParameterException',
+        `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+      )
     }
   }
   const describe = (g: LogGroupRecord) => {
@@ -121,7 +124,11 @@ export function logsHandlers(ctx: FakeContext): Handlers {
         throw err('InvalidParameterException', 'LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.')
       }
       const limit = input.limit ?? 50
-      if (limit < 1 || limit > 50) throw err('InvalidParameterException', `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50`)
+      if (limit < 1 || limit > 50)
+        throw err(
+          'InvalidParameterException',
+          `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50`,
+        )
       const all = [...groups().values()]
         .filter((g) => !input.logGroupNamePrefix || g.logGroupName.startsWith(input.logGroupNamePrefix))
         .filter((g) => !input.logGroupNamePattern || g.logGroupName.toLowerCase().includes(String(input.logGroupNamePattern).toLowerCase()))
@@ -156,7 +163,10 @@ export function logsHandlers(ctx: FakeContext): Handlers {
     PutRetentionPolicy: (input) => {
       const g = getGroup(input.logGroupName)
       if (!RETENTION.includes(input.retentionInDays)) {
-        throw err('InvalidParameterException', `1 validation error detected: Value '${input.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION.join(', ')}]`)
+        throw err(
+          'InvalidParameterException',
+          `1 validation error detected: Value '${input.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION.join(', ')}]`,
+        )
       }
       g.retentionInDays = input.retentionInDays
       return {}
@@ -262,7 +272,13 @@ export function logsHandlers(ctx: FakeContext): Handlers {
       if (start < 0) throw err('InvalidParameterException', 'The specified nextToken is invalid.')
       const slice = all.slice(start, start + limit)
       return {
-        events: slice.map((e) => ({ logStreamName: e.logStreamName, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime, eventId: e.eventId })),
+        events: slice.map((e) => ({
+          logStreamName: e.logStreamName,
+          timestamp: e.timestamp,
+          message: e.message,
+          ingestionTime: e.ingestionTime,
+          eventId: e.eventId,
+        })),
         searchedLogStreams: [],
         nextToken: start + limit < all.length ? encodeToken(start + limit, 'fe') : undefined,
       }
