@@ -1,4 +1,4 @@
-import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag } from '@aws-sdk/client-ecs'
+import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag, Task } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound } from '../../aws/errors.js'
 import type { Desired } from '../../manifest/resolve.js'
@@ -41,8 +41,8 @@ export interface ObservedRole {
   arn: string
   tags: Record<string, string>
   attachedPolicies: string[]
-  /** shipit's inline secrets policy as canonical JSON; null when absent, undefined when not read */
-  secretsPolicy?: string | null
+  /** shipit's inline secrets policy as canonical JSON; null when absent */
+  secretsPolicy: string | null
 }
 
 /** What exists of one app and env on ECS, EC2, IAM and CloudWatch Logs. */
@@ -104,7 +104,7 @@ export async function observeContainer(ctx: ContainerObserveContext, desired: De
     orNull(ecs('DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
     orNull<DescribeTaskDefinitionCommandOutput>(ecs('DescribeTaskDefinition', { taskDefinition: names.family, include: ['TAGS'] }), noTaskDefinition),
     observeNetwork(clients, desired),
-    spec.executionRole && !forDestroy ? Promise.resolve(null) : observeRole(clients, names.taskExecutionRole, forDestroy || Object.keys(desired.secrets).length > 0),
+    spec.executionRole && !forDestroy ? Promise.resolve(null) : observeRole(clients, names.taskExecutionRole),
     observeLogGroup(clients, names.logGroup),
     forDestroy ? observeRevisions(clients, names.family) : Promise.resolve(undefined),
     forDestroy ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
@@ -160,16 +160,16 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v))
 }
 
-async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy: boolean): Promise<ObservedRole | null> {
+/** The role, its managed policies and shipit's inline secrets policy (read even without secrets: removing them removes it). */
+async function observeRole(clients: AwsClients, roleName: string): Promise<ObservedRole | null> {
   const [role, attached, inline] = await Promise.all([
     orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
     orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
-    readSecretsPolicy ? orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })) : Promise.resolve(undefined),
+    orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })),
   ])
   if (!role) return null
-  let secretsPolicy: string | null | undefined
-  if (inline === null) secretsPolicy = null
-  else if (inline) {
+  let secretsPolicy: string | null = null
+  if (inline) {
     // GetRolePolicy returns the document URL-encoded (RFC 3986)
     const raw = decodeURIComponent(inline.PolicyDocument ?? '')
     try {
@@ -182,7 +182,7 @@ async function observeRole(clients: AwsClients, roleName: string, readSecretsPol
     arn: role.Role.Arn,
     tags: tagMap(role.Role.Tags),
     attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
-    ...(secretsPolicy === undefined ? {} : { secretsPolicy }),
+    secretsPolicy,
   }
 }
 
@@ -210,12 +210,16 @@ async function observeRevisions(clients: AwsClients, family: string): Promise<{ 
     .map((d) => ({ arn: d.taskDefinition?.taskDefinitionArn ?? '', revision: d.taskDefinition?.revision ?? 0, tags: ecsTags(d.tags) }))
 }
 
+/**
+ * Tasks shipit started (RunTask) of this family that still run. ECS takes startedBy only as the sole
+ * filter of ListTasks, so the family is checked on the described tasks.
+ */
 async function observeTasks(clients: AwsClients, cluster: string, family: string): Promise<string[]> {
   const arns: string[] = []
   let nextToken: string | undefined
   try {
     do {
-      const page = await clients.send('ecs', 'ListTasks', { cluster, family, startedBy: STARTED_BY, desiredStatus: 'RUNNING', ...(nextToken ? { nextToken } : {}) })
+      const page = await clients.send('ecs', 'ListTasks', { cluster, startedBy: STARTED_BY, ...(nextToken ? { nextToken } : {}) })
       arns.push(...(page.taskArns ?? []))
       nextToken = page.nextToken
     } while (nextToken)
@@ -223,5 +227,13 @@ async function observeTasks(clients: AwsClients, cluster: string, family: string
     if (isNotFound(err)) return []
     throw err
   }
-  return arns
+  const running: string[] = []
+  for (let i = 0; i < arns.length; i += 100) {
+    const out = await clients.send('ecs', 'DescribeTasks', { cluster, tasks: arns.slice(i, i + 100) })
+    for (const t of (out.tasks ?? []) as Task[]) {
+      const ofFamily = t.taskDefinitionArn?.split('task-definition/').pop()?.split(':')[0] === family
+      if (ofFamily && t.lastStatus !== 'STOPPED' && t.taskArn) running.push(t.taskArn)
+    }
+  }
+  return running
 }

@@ -49,18 +49,22 @@ function interrupted(what: string): ShipitError {
 }
 
 /** Why the tasks of a failed deployment stopped, in ECS's words (best effort). */
-async function stoppedTasksOf(clients: AwsClients, cluster: string, deploymentId: string | undefined): Promise<string[]> {
+async function stoppedTasksOf(clients: AwsClients, cluster: string, service: string, deploymentId: string | undefined): Promise<string[]> {
   if (!deploymentId) return []
   try {
-    const list = await clients.send('ecs', 'ListTasks', { cluster, startedBy: deploymentId, desiredStatus: 'STOPPED' })
-    const arns: string[] = (list.taskArns ?? []).slice(0, 3)
+    // startedBy (the deployment id) cannot be combined with other ListTasks filters: list the service's stopped tasks, then match
+    const list = await clients.send('ecs', 'ListTasks', { cluster, serviceName: service, desiredStatus: 'STOPPED' })
+    const arns: string[] = (list.taskArns ?? []).slice(0, 100)
     if (!arns.length) return []
     const out = await clients.send('ecs', 'DescribeTasks', { cluster, tasks: arns })
-    return ((out.tasks ?? []) as Task[]).map((t) => {
-      const c = t.containers?.find((x) => x.name === CONTAINER_NAME) ?? t.containers?.[0]
-      const code = c?.exitCode === undefined ? '' : `, exit code ${c.exitCode}`
-      return `task ${t.taskArn?.split('/').pop()}: ${t.stoppedReason ?? t.stopCode ?? 'stopped'}${code}${c?.reason ? ` (${c.reason})` : ''}`
-    })
+    return ((out.tasks ?? []) as Task[])
+      .filter((t) => t.startedBy === deploymentId)
+      .slice(0, 3)
+      .map((t) => {
+        const c = t.containers?.find((x) => x.name === CONTAINER_NAME) ?? t.containers?.[0]
+        const code = c?.exitCode === undefined ? '' : `, exit code ${c.exitCode}`
+        return `task ${t.taskArn?.split('/').pop()}: ${t.stoppedReason ?? t.stopCode ?? 'stopped'}${code}${c?.reason ? ` (${c.reason})` : ''}`
+      })
   } catch {
     return []
   }
@@ -84,7 +88,7 @@ export async function waitForServiceDeployment(clients: AwsClients, input: Recor
     if (verdict.state === 'done') return
     if (verdict.state === 'failed') {
       const events = eventLines(last)
-      const tasks = await stoppedTasksOf(clients, cluster, verdict.failed?.id)
+      const tasks = await stoppedTasksOf(clients, cluster, name, verdict.failed?.id)
       const lines = [`service ${name}: ${verdict.reason}`]
       if (tasks.length) lines.push('  stopped tasks:', ...tasks.map((t) => `    ${t}`))
       if (events.length) lines.push('  latest service events:', ...events.map((e) => `    ${e}`))

@@ -32,7 +32,7 @@ export const lambdaTarget: Target<LambdaObserved> = {
 
   observe: observeLambda,
 
-  nothing: () => ({ role: null, logGroup: null, function: null, alias: null, permission: null, api: null, foreignApis: [] }),
+  nothing: () => ({ role: null, logGroup: null, function: null, alias: null, permission: null, api: null, foreignApis: [], duplicateApis: [] }),
 
   plan: planLambda,
 

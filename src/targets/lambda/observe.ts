@@ -57,6 +57,8 @@ export interface LambdaObserved {
   api: ObservedApi | null
   /** APIs with our name that are not ours (no shipit tags) */
   foreignApis: string[]
+  /** more APIs of ours (a CreateApi whose answer was lost, then retried): deleted by the next deploy */
+  duplicateApis: string[]
 }
 
 export const ALIAS = 'live'
@@ -116,6 +118,7 @@ export async function observeLambda(ctx: ObserveContext, desired: Desired): Prom
     permission: statement ? { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] } : null,
     api: apis.ours,
     foreignApis: apis.foreign,
+    duplicateApis: apis.duplicates,
   }
 }
 
@@ -152,8 +155,8 @@ export async function observeLogGroup(clients: AwsClients, name: string): Promis
   return group ? { retentionInDays: group.retentionInDays } : null
 }
 
-async function observeApis(clients: AwsClients, desired: Desired): Promise<{ ours: ObservedApi | null; foreign: string[] }> {
-  const matches: { ApiId: string; ApiEndpoint: string; Tags?: Record<string, string>; CorsConfiguration?: Record<string, unknown> }[] = []
+async function observeApis(clients: AwsClients, desired: Desired): Promise<{ ours: ObservedApi | null; foreign: string[]; duplicates: string[] }> {
+  const matches: { ApiId: string; ApiEndpoint: string; CreatedDate?: Date | string; Tags?: Record<string, string>; CorsConfiguration?: Record<string, unknown> }[] = []
   let NextToken: string | undefined
   do {
     const page = await clients.send('apigatewayv2', 'GetApis', { MaxResults: '500', ...(NextToken ? { NextToken } : {}) })
@@ -162,9 +165,11 @@ async function observeApis(clients: AwsClients, desired: Desired): Promise<{ our
   } while (NextToken)
   const owned = matches.filter((a) => a.Tags?.['shipit:app'] === desired.app && a.Tags?.['shipit:env'] === desired.env)
   const foreign = matches.filter((a) => !owned.includes(a)).map((a) => a.ApiId)
-  // more than one of ours (a deploy interrupted between CreateApi and its record) converges on the oldest: ids sort by creation
+  // more than one of ours (a CreateApi whose answer was lost, then a re-run) converges on the oldest
+  owned.sort((a, b) => String(a.CreatedDate ?? '').localeCompare(String(b.CreatedDate ?? '')) || a.ApiId.localeCompare(b.ApiId))
   const api = owned[0]
-  if (!api) return { ours: null, foreign }
+  const duplicates = owned.slice(1).map((a) => a.ApiId)
+  if (!api) return { ours: null, foreign, duplicates }
   const [integrations, routes, stage] = await Promise.all([
     clients.send('apigatewayv2', 'GetIntegrations', { ApiId: api.ApiId }),
     clients.send('apigatewayv2', 'GetRoutes', { ApiId: api.ApiId }),
@@ -186,5 +191,6 @@ async function observeApis(clients: AwsClients, desired: Desired): Promise<{ our
       stage: stage ? { autoDeploy: Boolean(stage.AutoDeploy) } : undefined,
     },
     foreign,
+    duplicates,
   }
 }

@@ -562,6 +562,17 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       })
     }
   }
+  for (const id of observed.duplicateApis) {
+    steps.push({
+      id: `api ${id} (duplicate)`,
+      action: 'delete',
+      resource: { type: 'apigatewayv2:api', name: `${names.api} (${id})` },
+      reason: 'a second copy of this app\'s API (left by an interrupted deploy)',
+      request: { service: 'apigatewayv2', operation: 'DeleteApi', input: { ApiId: id } },
+      dependsOn: [],
+      okErrors: ['NotFoundException'],
+    })
+  }
   if (Object.keys(desired.secrets).length && fnSpec.role) {
     warnings.push(`function.role is yours: grant it ssm:GetParameter / secretsmanager:GetSecretValue on the secrets' ARNs (they reach the function as SHIPIT_SECRET_<NAME>)`)
   }
@@ -614,6 +625,16 @@ export function planLambdaDestroy(desired: Desired, observed: LambdaObserved): P
     } else keep('apigatewayv2:api', names.api)
   }
   for (const id of observed.foreignApis) keep('apigatewayv2:api', `${names.api} (${id})`)
+  for (const id of observed.duplicateApis) {
+    steps.push({
+      id: `api ${id}`,
+      action: 'delete',
+      resource: { type: 'apigatewayv2:api', name: `${names.api} (${id})` },
+      request: { service: 'apigatewayv2', operation: 'DeleteApi', input: { ApiId: id } },
+      dependsOn: [],
+      okErrors: ['NotFoundException'],
+    })
+  }
   const fnOurs = observed.function && owned(observed.function.tags)
   if (observed.function && !fnOurs) keep('lambda:function', names.function)
   if (fnOurs) {

@@ -35,6 +35,7 @@ function deployedState(desired: Desired, codeSha256: string): LambdaObserved {
       stage: { autoDeploy: true },
     },
     foreignApis: [],
+    duplicateApis: [],
   }
 }
 
