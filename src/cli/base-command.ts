@@ -32,12 +32,17 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) process.stdout.write(`${redact(text)}\n`)
   }
 
+  /** The one JSON document of --json: plain (no colour), redacted, on stdout. */
+  logJson(json: unknown): void {
+    process.stdout.write(`${redact(JSON.stringify(json, null, 2))}\n`)
+  }
+
   protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError) throw err
     const error = toShipitError(err)
     process.exitCode = error.exitCode
     if (this.jsonEnabled()) {
-      process.stdout.write(`${redact(JSON.stringify({ error: error.toJSON() }, null, 2))}\n`)
+      this.logJson({ error: error.toJSON() })
       return
     }
     if (error instanceof ManifestError) annotateProblems(error.problems)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { ExitCode, ShipitError } from '../errors.js'
 import { executePlan, type StepResult } from '../plan/execute.js'
-import type { Plan, PlanSummary } from '../plan/types.js'
+import { isArtifact, isRef, isSensitive, type Artifact, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
 import type { Outputs } from '../targets/target.js'
 import type { Reporter } from '../ui/reporter.js'
 import type { Planned } from './plan.js'
@@ -48,25 +48,35 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
   if (plan.steps.length === 0) {
     return { ...base, status: 'no-changes', steps: [], outputs: session.target.outputs(session.desired, planned.observed) }
   }
+  const artifact = async (a: Artifact) => {
+    const prepared = [...planned.prepared.artifacts.values()].find((p) => p.artifact.source === a.source)
+    if (!prepared || prepared.artifact.sha256 !== a.sha256) {
+      throw new ShipitError('StalePlan', `the files in ${a.source} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
+    }
+    return prepared.bytes
+  }
+  const sensitive = (s: Sensitive) => {
+    const v = session.desired.environment[s.sensitive]
+    if (!v || createHash('sha256').update(v.value).digest('hex') !== s.sha256) {
+      throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
+    }
+    return v.value
+  }
+  // every artifact and secret the plan needs is checked before the first call: a stale plan changes nothing
+  const check = async (v: unknown): Promise<void> => {
+    if (isArtifact(v)) await artifact(v)
+    else if (isSensitive(v)) sensitive(v)
+    else if (Array.isArray(v)) for (const x of v) await check(x)
+    else if (v && typeof v === 'object' && !isRef(v)) for (const x of Object.values(v)) await check(x)
+  }
+  for (const step of plan.steps) await check(step.request.input)
   const result = await executePlan(plan, {
     clients: session.clients,
     reporter: options.reporter,
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
-    artifact: async (a) => {
-      const prepared = [...planned.prepared.artifacts.values()].find((p) => p.artifact.source === a.source)
-      if (!prepared || prepared.artifact.sha256 !== a.sha256) {
-        throw new ShipitError('StalePlan', `the files in ${a.source} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
-      }
-      return prepared.bytes
-    },
-    sensitive: (s) => {
-      const v = session.desired.environment[s.sensitive]
-      if (!v || createHash('sha256').update(v.value).digest('hex') !== s.sha256) {
-        throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
-      }
-      return v.value
-    },
+    artifact,
+    sensitive,
   })
   if (!result.ok) {
     const label = (id: string) => {
