@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises'
 import { relative } from 'node:path'
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml'
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml'
 import type { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
+import { describeIssue, knownKeysAt } from './messages.js'
 import { checkRules, type ManifestIssue } from './rules.js'
 import { Manifest } from './schema.js'
-import { describeIssue, knownKeysAt } from './messages.js'
 
 /** One problem in a manifest, where it is and what to do. */
 export interface ManifestProblem {
@@ -66,7 +66,7 @@ function dirOf(path: string): string {
 
 async function readManifestText(path: string, file: string): Promise<string> {
   const problem = (message: string, hint: string) => new ManifestError([{ file, line: 1, col: 1, message, hint }])
-  let info
+  let info: Awaited<ReturnType<typeof stat>>
   try {
     info = await stat(path)
   } catch (err) {
@@ -86,8 +86,16 @@ async function readManifestText(path: string, file: string): Promise<string> {
   if (bytes.includes(0)) throw problem('is a binary file, not YAML', 'check that -f points at app.yaml')
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
   if (text.includes('\uFFFD')) throw problem('is not valid UTF-8 text', 'save the file as UTF-8')
-  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) throw problem('is empty', 'run `shipit init` for a commented starter')
+  if (isBlank(text)) throw problem('is empty', 'run `shipit init` for a commented starter')
   return text
+}
+
+/** True when the text holds only blank lines and comments (line by line: a regex over the whole text backtracks exponentially on `#####` banners). */
+function isBlank(text: string): boolean {
+  return text.split('\n').every((line) => {
+    const t = line.trim()
+    return t === '' || t.startsWith('#')
+  })
 }
 
 /** Parse manifest text (exported for tests and for stdin). */
@@ -98,7 +106,7 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
   const problems: ManifestProblem[] = []
   for (const err of doc.errors) {
     const { line, col } = at(err.pos[0])
-    problems.push({ file, line, col, message: yamlMessage(err.code, err.message), hint: yamlHint(err.code) })
+    problems.push({ file, line, col, ...describeYamlError(doc, err.code, err.message, err.pos[0], at) })
   }
   if (problems.length) throw new ManifestError(problems)
   if (!isMap(doc.contents)) {
@@ -117,9 +125,16 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
   } catch (err) {
     let offset = 0
-    visit(doc, { Alias: (_, node) => { offset = node.range?.[0] ?? 0; return visit.BREAK } })
+    visit(doc, {
+      Alias: (_, node) => {
+        offset = node.range?.[0] ?? 0
+        return visit.BREAK
+      },
+    })
     const { line, col } = at(offset)
-    throw new ManifestError([{ file, line, col, message: `aliases expand too much (${(err as Error).message})`, hint: 'write the values out instead of nesting aliases' }])
+    throw new ManifestError([
+      { file, line, col, message: `aliases expand too much (${(err as Error).message})`, hint: 'write the values out instead of nesting aliases' },
+    ])
   }
 
   const locate = (issue: ManifestIssue, root: (string | number)[] = []) => {
@@ -133,13 +148,16 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
   if (!parsed.success) throw new ManifestError(sortProblems(dedupe(problems)))
   const manifest = parsed.data
 
-  // each environment's merged manifest must be valid too; problems point into the overlay when it set the value
+  // each environment's merged manifest must be valid too; problems point into the overlay when it set the value,
+  // or when the overlay caused them (the base alone does not have them): then at the nearest part of the overlay
+  const issueKey = (issue: ManifestIssue) => `${issue.path.join('\u0000')}\u0000${issue.message}`
+  const baseIssues = new Set(checkRules(raw).map(issueKey))
   for (const [envName, overlay] of Object.entries(manifest.environments)) {
     const merged = mergeEnvironment(raw as Record<string, unknown>, envName)
     const result = Manifest.safeParse(merged)
     const issues = [...(result.success ? [] : toIssues(result.error.issues, merged)), ...checkRules(merged)]
     for (const issue of issues) {
-      const inOverlay = hasPath(overlay, issue.path)
+      const inOverlay = hasPath(overlay, issue.path) || !baseIssues.has(issueKey(issue))
       const located = { ...issue, message: `${issue.message} (in environment ${envName})` }
       locate(located, inOverlay ? ['environments', envName] : [])
     }
@@ -191,14 +209,22 @@ function hasPath(value: unknown, path: (string | number)[]): boolean {
 
 function toIssues(zodIssues: z.core.$ZodIssue[], raw: unknown): ManifestIssue[] {
   const out: ManifestIssue[] = []
+  // "X is required" says nothing more when an unknown key next to it is a typo of X ("did you mean X?")
+  const suggested = new Set<string>()
   for (const issue of zodIssues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        out.push(describeIssue(issue, raw, { unknownKey: key, known: knownKeysAt(issue.path) }))
+        const described = describeIssue(issue, raw, { unknownKey: key, known: knownKeysAt(issue.path) })
+        if (described.suggestion) suggested.add([...issue.path, described.suggestion].join('\u0000'))
+        out.push(described)
       }
-    } else {
-      out.push(describeIssue(issue, raw))
     }
+  }
+  for (const issue of zodIssues) {
+    if (issue.code === 'unrecognized_keys') continue
+    const described = describeIssue(issue, raw)
+    if (described.missing && suggested.has(issue.path.join('\u0000'))) continue
+    out.push(described)
   }
   return out
 }
@@ -270,22 +296,68 @@ function interpolate(doc: Document, vars: Vars, report: (node: Node, message: st
   return secrets
 }
 
-function yamlMessage(code: string, message: string): string {
+/** A YAML syntax error as a sentence, with what to do; names the key or bracket involved when it can. */
+function describeYamlError(
+  doc: Document,
+  code: string,
+  message: string,
+  offset: number,
+  at: (offset: number) => { line: number; col: number },
+): { message: string; hint: string } {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
-  if (code === 'DUPLICATE_KEY') return 'duplicate key: a key may appear once in a mapping'
-  return `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`
+  switch (code) {
+    case 'DUPLICATE_KEY': {
+      const { key, firstOffset } = duplicateKeyAt(doc, offset)
+      const where = firstOffset === undefined ? '' : `; the first is at line ${at(firstOffset).line}`
+      return {
+        message: `duplicate key${key === undefined ? '' : ` "${key}"`}: a key may appear once in a mapping`,
+        hint: `remove one of the two, or merge them${where}`,
+      }
+    }
+    case 'MULTIPLE_DOCS':
+      return { message: 'invalid YAML: the file holds more than one document (a --- line)', hint: 'keep one document: a manifest describes one app' }
+    case 'TAB_AS_INDENT':
+      return { message: `invalid YAML: ${lowerFirst(first)}`, hint: 'indent with spaces, not tabs' }
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR': {
+      const open = unclosedFlowAt(doc, offset)
+      const hint = open
+        ? `close the ${open.char} at line ${at(open.offset).line}, col ${at(open.offset).col} with ${open.char === '[' ? ']' : '}'}, or indent the lines that continue it`
+        : 'check the indentation and the closing brackets'
+      return { message: `invalid YAML: ${lowerFirst(first)}`, hint }
+    }
+    default:
+      return { message: `invalid YAML: ${lowerFirst(first)}`, hint: 'fix the YAML syntax here' }
+  }
 }
 
-function yamlHint(code: string): string {
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'remove one of the two, or merge them'
-    case 'BAD_INDENT':
-    case 'MISSING_CHAR':
-      return 'check the indentation and the closing brackets'
-    case 'TAB_AS_INDENT':
-      return 'indent with spaces, not tabs'
-    default:
-      return 'fix the YAML syntax here'
+function lowerFirst(s: string): string {
+  return `${s.charAt(0).toLowerCase()}${s.slice(1)}`
+}
+
+/** The key of the duplicate pair whose key starts at `offset`, and where the first pair with that key starts. */
+function duplicateKeyAt(doc: Document, offset: number): { key?: string; firstOffset?: number } {
+  let found: { key?: string; firstOffset?: number } = {}
+  visit(doc, {
+    Map(_, map) {
+      const i = map.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset)
+      if (i < 0) return undefined
+      const key = String((map.items[i].key as { value: unknown }).value)
+      const firstPair = map.items.find((p, j) => j < i && isScalar(p.key) && String(p.key.value) === key)
+      found = { key, firstOffset: (firstPair?.key as Node | undefined)?.range?.[0] }
+      return visit.BREAK
+    },
+  })
+  return found
+}
+
+/** The outermost flow collection (`[` or `{`) that runs up to `offset` without being closed there. */
+function unclosedFlowAt(doc: Document, offset: number): { char: '[' | '{'; offset: number } | undefined {
+  let found: { char: '[' | '{'; offset: number } | undefined
+  const check = (node: Node & { flow?: boolean }, char: '[' | '{') => {
+    const r = node.range
+    if (node.flow && r && r[1] === offset && (!found || r[0] < found.offset)) found = { char, offset: r[0] }
   }
+  visit(doc, { Seq: (_, n) => check(n, '['), Map: (_, n) => check(n, '{') })
+  return found
 }

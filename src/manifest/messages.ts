@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { ManifestIssue } from './rules.js'
-import { Manifest, MAX_ENV_LENGTH, MAX_NAME_LENGTH, TARGETS } from './schema.js'
+import { LOG_RETENTION_DAYS, MAX_ENV_LENGTH, MAX_NAME_LENGTH, Manifest, TARGETS } from './schema.js'
 
 type Path = PropertyKey[]
 
@@ -24,8 +24,18 @@ const HINTS: Record<string, string> = {
   routes: 'list route keys such as "GET /" or "ANY /{proxy+}"',
   image: 'give an image reference, e.g. public.ecr.aws/nginx/nginx:1.27',
   handler: 'e.g. handler: index.handler',
-  retentionDays: 'use one of CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …',
+  retentionDays: `use one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
 }
+
+/** What to do about an invalid key of a record, by the name of the record. */
+const KEY_HINTS: Record<string, string> = {
+  env: 'environment variable names use letters, digits and _ and do not start with a digit',
+  secrets: 'environment variable names use letters, digits and _ and do not start with a digit',
+  environments: `environment names use lowercase letters, digits and hyphens, start with a letter, at most ${MAX_ENV_LENGTH} characters`,
+}
+
+/** Above this many allowed values, the message names the value and the hint lists them. */
+const MAX_VALUES_IN_MESSAGE = 8
 
 function dotted(path: Path): string {
   return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '')
@@ -67,8 +77,11 @@ function article(expected: string): string {
   return expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`
 }
 
+/** A described issue; `suggestion` is the known key an unknown one was taken for, `missing` marks "X is required". */
+export type DescribedIssue = ManifestIssue & { suggestion?: string; missing?: boolean }
+
 /** Turn a schema issue into a sentence that says what is wrong and what to do. */
-export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { unknownKey: string; known: string[] }): ManifestIssue {
+export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { unknownKey: string; known: string[] }): DescribedIssue {
   const path = issue.path as (string | number)[]
   const where = dotted(path)
   const hint = hintFor(path)
@@ -77,18 +90,15 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
     return {
       path: [...path, extra.unknownKey],
       atKey: true,
+      suggestion,
       message: `unknown key "${extra.unknownKey}"${where ? ` in ${where}` : ''}`,
-      hint: suggestion
-        ? `did you mean "${suggestion}"?`
-        : extra.known.length
-          ? `known keys here: ${extra.known.join(', ')}`
-          : 'remove it',
+      hint: suggestion ? `did you mean "${suggestion}"?` : extra.known.length ? `known keys here: ${extra.known.join(', ')}` : 'remove it',
     }
   }
   const value = valueAt(raw, path)
   switch (issue.code) {
     case 'invalid_type': {
-      if (value === undefined) return { path, message: `${where} is required`, hint: hint ?? `add ${where}` }
+      if (value === undefined) return { path, missing: true, message: `${where} is required`, hint: hint ?? `add ${where}` }
       const expected = issue.expected === 'int' ? 'integer' : String(issue.expected)
       return { path, message: `${where} must be ${article(expected)}, not ${kindOf(value)}`, hint }
     }
@@ -102,16 +112,30 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
     }
     case 'invalid_format':
       return { path, message: `${where} ${shown(value)} is not valid`, hint }
-    case 'invalid_value':
+    case 'invalid_value': {
+      const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ')
+      const suggestion = typeof value === 'string' ? suggestValue(value, issue.values) : undefined
+      if (issue.values.length > MAX_VALUES_IN_MESSAGE) {
+        return { path, message: `${where} ${shown(value)} is not one of the allowed values`, hint: suggestion ?? hint ?? `use one of ${allowed}` }
+      }
+      return { path, message: `${where} must be one of ${allowed}, not ${kindOf(value)}`, hint: suggestion ?? hint }
+    }
+    case 'invalid_union':
       return {
         path,
-        message: `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${kindOf(value)}`,
-        hint: typeof value === 'string' ? suggestValue(value, issue.values) : hint,
+        message: `${where} must be a string, or a mapping {value, secret: true}; it is ${kindOf(value)}`,
+        hint:
+          value !== null && typeof value === 'object' && !Array.isArray(value)
+            ? 'write { value: "...", secret: true }: value is a string, secret is true or false'
+            : 'quote numbers and booleans: LOG_LEVEL: "1"',
       }
-    case 'invalid_union':
-      return { path, message: `${where} must be a string, or a mapping {value, secret: true}; it is ${kindOf(value)}`, hint: 'quote numbers and booleans: LOG_LEVEL: "1"' }
-    case 'invalid_key':
-      return { path, atKey: false, message: `${where} has an invalid key`, hint }
+    case 'invalid_key': {
+      // zod puts the key itself last in the path: point at it, not at its value
+      const key = String(path[path.length - 1])
+      const parent = path.slice(0, -1)
+      const parentName = String(parent[parent.length - 1] ?? '')
+      return { path, atKey: true, message: `key "${key}" in ${dotted(parent)} is not a valid name`, hint: KEY_HINTS[parentName] ?? hint }
+    }
     case 'custom':
       return { path, message: `${where} ${shown(value)} is not valid`, hint }
     default:

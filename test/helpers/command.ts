@@ -31,7 +31,7 @@ export async function runCommand(cmd: typeof Command, argv: string[], env: Recor
   }
   process.exitCode = undefined
   try {
-    await cmd.run(argv, ROOT)
+    await (cmd as unknown as { run(argv: string[], root: string): Promise<unknown> }).run(argv, ROOT)
   } catch (e) {
     const exit = (e as { oclif?: { exit?: number } }).oclif?.exit
     if (exit === undefined) throw e

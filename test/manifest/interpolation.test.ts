@@ -1,0 +1,157 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadManifest, ManifestError, parseManifest } from '../../src/manifest/load.js'
+
+const VALID = join(import.meta.dirname, '../fixtures/manifests/valid')
+
+const VARS = {
+  SHIPIT_T_GREETING: 'hello',
+  SHIPIT_T_NAME: 'Ada',
+  SHIPIT_T_EMPTY: '',
+  SHIPIT_T_API_KEY: 'sk-live-123',
+}
+
+function problemsOf(text: string, vars: Record<string, string | undefined> = {}) {
+  try {
+    parseManifest(text, 'app.yaml', vars)
+  } catch (err) {
+    expect(err).toBeInstanceOf(ManifestError)
+    return (err as ManifestError).problems
+  }
+  throw new Error('expected the manifest to be invalid')
+}
+
+describe('interpolation in a manifest file', () => {
+  it('expands every form, through loadManifest', async () => {
+    const { manifest, secrets } = await loadManifest(join(VALID, 'interpolation.yaml'), VARS)
+    expect(manifest.region).toBe('us-west-2')
+    expect(manifest.env).toEqual({
+      PLAIN: 'hello',
+      DEFAULTED: 'fallback',
+      EMPTY_USES_DEFAULT: 'was-empty',
+      EMPTY_DEFAULT: '',
+      LITERAL: '${not-interpolated} and ${env:SHIPIT_T_GREETING}',
+      SEVERAL: 'hello, Ada! (hello)',
+      DOLLARS: 'costs $5 and $ {x}',
+      API_KEY: { value: 'sk-live-123', secret: true },
+      NOT_SECRET: { value: 'shown', secret: false },
+    })
+    // inside nested lists too
+    expect(manifest.http?.routes).toEqual(['GET /api/items', 'ANY /api/{proxy+}'])
+    // secret values of the base and of every overlay, after interpolation; never the non-secret ones
+    expect(secrets.sort()).toEqual(['prod-default-pw', 'sk-live-123'])
+  })
+
+  it('takes the variable over the default when it is set', async () => {
+    const { manifest, secrets } = await loadManifest(join(VALID, 'interpolation.yaml'), {
+      ...VARS,
+      SHIPIT_T_REGION: 'eu-central-1',
+      SHIPIT_T_PREFIX: 'v2',
+      SHIPIT_T_DB_PASSWORD: 'hunter2',
+    })
+    expect(manifest.region).toBe('eu-central-1')
+    expect(manifest.http?.routes).toEqual(['GET /v2/items', 'ANY /v2/{proxy+}'])
+    expect(manifest.environments.prod.env?.DB_PASSWORD).toEqual({ value: 'hunter2', secret: true })
+    expect(secrets).toContain('hunter2')
+    expect(secrets).not.toContain('prod-default-pw')
+  })
+
+  it('reads process.env by default', async () => {
+    process.env.SHIPIT_T_GREETING = 'from-process'
+    process.env.SHIPIT_T_API_KEY = 'k'
+    try {
+      const { manifest } = await loadManifest(join(VALID, 'interpolation.yaml'))
+      expect(manifest.env.PLAIN).toBe('from-process')
+    } finally {
+      delete process.env.SHIPIT_T_GREETING
+      delete process.env.SHIPIT_T_API_KEY
+    }
+  })
+})
+
+describe('interpolation rules', () => {
+  const base = (value: string) => `name: app\nenv:\n  X: ${value}\n`
+
+  it.each([
+    ['"${env:A}"', { A: 'a' }, 'a'],
+    ['"${env:A:-d}"', {}, 'd'],
+    ['"${env:A:-d}"', { A: '' }, 'd'],
+    ['"${env:A:-}"', {}, ''],
+    ['"${env:A:-with spaces and : colons}"', {}, 'with spaces and : colons'],
+    ['"$${env:A}"', { A: 'a' }, '${env:A}'],
+    // `$${` is the escape, so `$$${env:A}` is a `$` then the literal `${env:A}`
+    ['"$$${env:A}"', { A: 'a' }, '$${env:A}'],
+    ['"${env:A}${env:B}-${env:A}"', { A: '1', B: '2' }, '12-1'],
+    ['"${env:A}"', { A: '${env:B}' }, '${env:B}'],
+    ['plain-${env:A}', { A: 'x' }, 'plain-x'],
+  ])('%s with %j gives %j', (yamlValue, vars, expected) => {
+    const { manifest } = parseManifest(base(yamlValue), 'app.yaml', vars)
+    expect(manifest.env.X).toBe(expected)
+  })
+
+  it('does not interpolate keys', () => {
+    // were keys expanded, this would be the valid name Z
+    const problems = problemsOf('name: app\nenv:\n  "${env:A}": "v"\n', { A: 'Z' })
+    expect(problems.map((p) => [p.line, p.col, p.message])).toEqual([[3, 3, 'key "${env:A}" in env is not a valid name']])
+  })
+
+  it('interpolates inside lists nested in mappings', () => {
+    const { manifest } = parseManifest(
+      'name: app\ncontainer:\n  image: "nginx:${env:TAG:-1.27}"\n  command: ["sh", "-c", "echo ${env:WHO} ${env:WHO}"]\n',
+      'app.yaml',
+      { WHO: 'me', TAG: '1.29' },
+    )
+    expect(manifest.container?.image).toBe('nginx:1.29')
+    expect(manifest.container?.command).toEqual(['sh', '-c', 'echo me me'])
+  })
+
+  it('names every missing variable, one problem each, at its scalar', () => {
+    const problems = problemsOf('name: app\nenv:\n  A: "${env:MISSING_ONE}"\n  B: "x ${env:MISSING_TWO} ${env:MISSING_THREE}"\n')
+    expect(problems.map((p) => [p.line, p.col, p.message])).toEqual([
+      [3, 6, 'environment variable MISSING_ONE is not set'],
+      [4, 6, 'environment variable MISSING_TWO is not set'],
+      [4, 6, 'environment variable MISSING_THREE is not set'],
+    ])
+  })
+
+  it('treats an empty variable without a default as missing', () => {
+    const problems = problemsOf(base('"${env:EMPTY}"'), { EMPTY: '' })
+    expect(problems.map((p) => p.message)).toEqual(['environment variable EMPTY is not set'])
+    expect(problems[0].hint).toBe('set EMPTY, or give a default: ${env:EMPTY:-value}')
+  })
+
+  it.each([
+    ['${foo}', 'unsupported interpolation ${foo}'],
+    ['${ENV:A}', 'unsupported interpolation ${ENV:A}'],
+    ['${env:}', 'unsupported interpolation ${env:}'],
+    ['${env:1A}', 'unsupported interpolation ${env:1A}'],
+    ['${env:A-B}', 'unsupported interpolation ${env:A-B}'],
+    ['${env:A:default}', 'unsupported interpolation ${env:A:default}'],
+    ['${}', 'unsupported interpolation ${}'],
+  ])('refuses %s', (expr, message) => {
+    const problems = problemsOf(base(`"${expr}"`), { A: 'a' })
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatchObject({ line: 3, col: 6, message })
+    expect(problems[0].hint).toMatch(/^write \$\{env:VAR\} or \$\{env:VAR:-default\}/)
+  })
+
+  it('collects secrets only from {value, secret: true} mappings with a non-empty value', () => {
+    const { secrets } = parseManifest(
+      [
+        'name: app',
+        'env:',
+        '  A: { value: "${env:S1}", secret: true }',
+        '  B: { value: "visible", secret: false }',
+        '  C: "${env:S2}"',
+        '  D: { value: "${env:UNSET:-}", secret: true }',
+        'environments:',
+        '  prod:',
+        '    env:',
+        '      A: { value: "prod-secret", secret: true }',
+      ].join('\n'),
+      'app.yaml',
+      { S1: 'one', S2: 'two' },
+    )
+    expect(secrets.sort()).toEqual(['one', 'prod-secret'])
+  })
+})

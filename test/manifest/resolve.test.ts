@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto'
+import { join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ExitCode, ShipitError } from '../../src/errors.js'
+import { type LoadedManifest, loadManifest, parseManifest } from '../../src/manifest/load.js'
+import { cutName, resourceNames } from '../../src/manifest/names.js'
+import { DEFAULT_ENV, type ResolveOptions, resolveDesired } from '../../src/manifest/resolve.js'
+
+const VALID = join(import.meta.dirname, '../fixtures/manifests/valid')
+const load = (name: string) => loadManifest(join(VALID, name), {})
+
+function refused(loaded: LoadedManifest, options: ResolveOptions): ShipitError {
+  try {
+    resolveDesired(loaded, options)
+  } catch (err) {
+    expect(err).toBeInstanceOf(ShipitError)
+    const e = err as ShipitError
+    expect(e.exitCode).toBe(ExitCode.Invalid)
+    expect(e.source).toBe('user')
+    expect(e.message).not.toContain('    at ')
+    return e
+  }
+  throw new Error(`expected resolveDesired(${JSON.stringify(options)}) to throw`)
+}
+
+describe('environment overlays', () => {
+  it('deep-merges the overlay: objects merge, arrays and scalars replace', async () => {
+    const d = resolveDesired(await load('overlays.yaml'), { env: 'prod' })
+    expect(d.env).toBe('prod')
+    expect(d.region).toBe('eu-west-1')
+    // env: the overlay's key replaces, the others stay
+    expect(d.environment).toEqual({ LOG_LEVEL: { value: 'warn', secret: false }, FEATURE_X: { value: 'on', secret: false } })
+    expect(d.secrets).toEqual({ DB_PASSWORD: 'arn:aws:ssm:us-west-2:123456789012:parameter/shop/db' })
+    expect(d.container).toMatchObject({
+      image: 'public.ecr.aws/nginx/nginx:1.27', // from the base
+      port: 80,
+      cpu: 1024, // scalars replace
+      memory: 2048,
+      count: 3,
+      mode: 'service', // default
+      command: ['nginx'], // arrays replace, they do not concatenate
+      network: { subnets: ['subnet-0ccc'], assignPublicIp: true }, // nested objects merge
+    })
+    expect(d.http.routes).toEqual(['$default'])
+    expect(d.logRetentionDays).toBe(365)
+    expect(d.function?.memory).toBe(256)
+  })
+
+  it("applies the default env 'dev', with its overlay when there is one", async () => {
+    expect(DEFAULT_ENV).toBe('dev')
+    const d = resolveDesired(await load('overlays.yaml'), {})
+    expect(d.env).toBe('dev')
+    expect(d.environment.LOG_LEVEL).toEqual({ value: 'debug', secret: false })
+    expect(d.region).toBe('us-west-2')
+    expect(d.container).toMatchObject({ cpu: 256, memory: 512, count: 1, command: ['nginx', '-g', 'daemon off;'] })
+    expect(d.logRetentionDays).toBe(30)
+    expect(d.names.base).toBe('shop-dev')
+  })
+
+  it("accepts env 'dev' even when the manifest declares no environments", async () => {
+    const d = resolveDesired(await load('container-only.yaml'), { env: 'dev', target: 'fargate' })
+    expect(d.env).toBe('dev')
+    expect(d.names.base).toBe('worker-dev')
+  })
+
+  it('an overlay changes only its own sections', async () => {
+    const d = resolveDesired(await load('overlays.yaml'), { env: 'staging' })
+    expect(d.function).toMatchObject({ memory: 512, timeout: 30, handler: 'index.handler' })
+    expect(d.container).toMatchObject({ cpu: 256, memory: 512, command: ['nginx', '-g', 'daemon off;'] })
+    expect(d.environment.LOG_LEVEL.value).toBe('info')
+  })
+
+  it('does not change the loaded manifest (prod then dev gives dev)', async () => {
+    const loaded = await load('overlays.yaml')
+    const before = structuredClone(loaded.manifest)
+    resolveDesired(loaded, { env: 'prod' })
+    expect(loaded.manifest).toEqual(before)
+    expect(resolveDesired(loaded, { env: 'dev' }).container?.cpu).toBe(256)
+  })
+
+  it('refuses an unknown --env and lists the known ones', async () => {
+    const loaded = await load('overlays.yaml')
+    const e = refused(loaded, { env: 'qa' })
+    expect(e.code).toBe('UnknownEnvironment')
+    expect(e.message).toBe(`environment "qa" is not in ${relative(process.cwd(), join(VALID, 'overlays.yaml'))}`)
+    expect(e.suggestions).toEqual(['known environments: dev, prod, staging'])
+  })
+
+  it('refuses an unknown --env in a manifest without environments, and says where to add it', async () => {
+    const e = refused(await load('container-only.yaml'), { env: 'prod', target: 'fargate' })
+    expect(e.code).toBe('UnknownEnvironment')
+    expect(e.suggestions).toHaveLength(1)
+    expect(e.suggestions[0]).toMatch(/^add it under environments: in .*container-only\.yaml, or leave out --env$/)
+  })
+})
+
+describe('target', () => {
+  it('comes from the manifest when no option is given', async () => {
+    const d = resolveDesired(await load('overlays.yaml'), {})
+    expect(d.target).toBe('fargate')
+    expect(d.tags).toEqual({ 'shipit:app': 'shop', 'shipit:env': 'dev', 'shipit:target': 'fargate' })
+  })
+
+  it('the option overrides the manifest', async () => {
+    const d = resolveDesired(await load('overlays.yaml'), { target: 'lambda' })
+    expect(d.target).toBe('lambda')
+    expect(d.tags['shipit:target']).toBe('lambda')
+    expect(d.function).toMatchObject({ handler: 'index.handler', runtime: 'nodejs22.x', memory: 256, timeout: 10 })
+  })
+
+  it('is required from one or the other', async () => {
+    const e = refused(await load('container-only.yaml'), {})
+    expect(e.code).toBe('NoTarget')
+    expect(e.suggestions[0]).toMatch(/^pass --target fargate\|ecs\|lambda, or set target: in .*container-only\.yaml$/)
+  })
+
+  it('refuses an unknown target', async () => {
+    const e = refused(await load('container-only.yaml'), { target: 'k8s' })
+    expect(e.code).toBe('UnknownTarget')
+    expect(e.message).toBe('unknown target "k8s"')
+    expect(e.suggestions).toEqual(['use one of fargate, ecs, lambda'])
+  })
+
+  it('lambda needs a function: section', async () => {
+    const e = refused(await load('container-only.yaml'), { target: 'lambda' })
+    expect(e.code).toBe('MissingSection')
+    expect(e.message).toMatch(/^target lambda needs a function: section in .*container-only\.yaml$/)
+    expect(e.suggestions).toEqual(['run `shipit init --target lambda` to see one'])
+  })
+
+  it.each(['fargate', 'ecs'])('%s needs a container: section', async (target) => {
+    const e = refused(await load('function-only.yaml'), { target })
+    expect(e.code).toBe('MissingSection')
+    expect(e.message).toMatch(new RegExp(`^target ${target} needs a container: section in .*function-only\\.yaml$`))
+  })
+})
+
+describe('derived values', () => {
+  it('derives every name from <name>-<env>', async () => {
+    const d = resolveDesired(await load('overlays.yaml'), { env: 'prod' })
+    expect(d.names).toEqual({
+      base: 'shop-prod',
+      function: 'shop-prod',
+      api: 'shop-prod',
+      cluster: 'shop-prod',
+      service: 'shop-prod',
+      family: 'shop-prod',
+      logGroup: '/shipit/shop/prod',
+      lambdaRole: 'shipit-shop-prod-lambda',
+      taskExecutionRole: 'shipit-shop-prod-task-exec',
+      securityGroup: 'shipit-shop-prod',
+    })
+  })
+
+  it('uses container.cluster for the cluster name only', () => {
+    const loaded = parseManifest('name: app\ntarget: ecs\ncontainer:\n  image: busybox\n  cluster: Shared_1\n', 'app.yaml', {})
+    const d = resolveDesired(loaded, {})
+    expect(d.names.cluster).toBe('Shared_1')
+    expect(d.names.service).toBe('app-dev')
+  })
+
+  it('cuts IAM role names to 64 characters with a hash of the whole name, deterministically', () => {
+    const name = 'abcdefghij-abcdefghij-abcdefghij-abcdefg'
+    expect(name).toHaveLength(40)
+    const loaded = parseManifest(`name: ${name}\ncontainer:\n  image: nginx\nenvironments:\n  production: {}\n`, 'app.yaml', {})
+    const d = resolveDesired(loaded, { env: 'production', target: 'fargate' })
+    const full = `shipit-${name}-production-lambda`
+    expect(full).toHaveLength(65)
+    const hash = createHash('sha256').update(full).digest('hex').slice(0, 8)
+    expect(d.names.lambdaRole).toBe(`${full.slice(0, 55)}-${hash}`)
+    expect(d.names.lambdaRole).toHaveLength(64)
+    expect(d.names.taskExecutionRole).toHaveLength(64)
+    expect(d.names.taskExecutionRole).toMatch(/^shipit-abcdefghij-abcdefghij-abcdefghij-abcdefg-product-[0-9a-f]{8}$/)
+    // the same input gives the same name; names that share the first 55 characters still differ
+    expect(resolveDesired(loaded, { env: 'production', target: 'fargate' }).names.lambdaRole).toBe(d.names.lambdaRole)
+    expect(d.names.lambdaRole).not.toBe(d.names.taskExecutionRole)
+    expect(cutName(`${full.slice(0, 60)}-other`, 64)).not.toBe(cutName(`${full.slice(0, 60)}-thing`, 64))
+    // names that fit are left alone
+    expect(d.names.base).toBe(`${name}-production`)
+    expect(d.names.logGroup).toBe(`/shipit/${name}/production`)
+    expect(resolveDesired(loaded, { env: 'dev', target: 'fargate' }).names.lambdaRole).toBe(`shipit-${name}-dev-lambda`)
+  })
+
+  it('fits every AWS name limit with the longest app and env names', () => {
+    const names = resourceNames('a'.repeat(40), 'e'.repeat(16))
+    expect(names.function.length).toBeLessThanOrEqual(64)
+    expect(names.lambdaRole.length).toBeLessThanOrEqual(64)
+    expect(names.taskExecutionRole.length).toBeLessThanOrEqual(64)
+    expect(names.api.length).toBeLessThanOrEqual(128)
+    expect(names.securityGroup.length).toBeLessThanOrEqual(255)
+    expect(names.logGroup.length).toBeLessThanOrEqual(512)
+  })
+
+  it('resolves the function source relative to app.yaml, and keeps secret env values marked', async () => {
+    const loaded = await loadManifest(join(VALID, 'interpolation.yaml'), { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k' })
+    const d = resolveDesired(loaded, { env: 'prod' })
+    expect(d.function?.sourceDir).toBe(join(VALID, 'src'))
+    expect(d.dir).toBe(VALID)
+    expect(d.environment.API_KEY).toEqual({ value: 'k', secret: true })
+    expect(d.environment.DB_PASSWORD).toEqual({ value: 'prod-default-pw', secret: true })
+    expect(d.environment.PLAIN).toEqual({ value: 'hi', secret: false })
+  })
+
+  it('defaults http to the $default route and logs to 14 days', async () => {
+    const d = resolveDesired(await load('function-only.yaml'), {})
+    expect(d.http).toEqual({ routes: ['$default'] })
+    expect(d.logRetentionDays).toBe(14)
+    expect(d.function).toMatchObject({ source: './src', memory: 128, timeout: 10, architecture: 'x86_64' })
+  })
+})
