@@ -40,7 +40,7 @@ export default class InitCommand extends BaseCommand {
     const written: string[] = []
     for (const [from, to] of files) {
       await mkdir(dirname(to), { recursive: true })
-      if (from.endsWith('.yaml')) await writeFile(to, (await readFile(from, 'utf8')).replace(/^name: .*$/m, `name: ${name}`))
+      if (from.endsWith('.yaml')) await writeFile(to, (await readFile(from, 'utf8')).replace(/^name: \S+/m, `name: ${name}`))
       else await copyFile(from, to)
       written.push(to)
     }

@@ -30,10 +30,10 @@ export interface ApplyOptions {
 export async function applyPlan(session: Session, planned: Planned, plan: Plan, options: ApplyOptions): Promise<ApplyOutcome> {
   if (plan.offline) throw new ShipitError('OfflinePlan', 'an offline plan cannot be applied', { exitCode: ExitCode.Failure, source: 'user' })
   if (plan.blocked.length) {
-    throw new ShipitError('Blocked', `shipit will not change resources it does not own:\n${plan.blocked.map((b) => `  ${b.resource.type} ${b.resource.name}: ${b.reason}`).join('\n')}`, {
+    throw new ShipitError('Blocked', `this plan cannot be applied; nothing was changed:\n${plan.blocked.map((b) => `  ${b.resource.type} ${b.resource.name}: ${b.reason}`).join('\n')}`, {
       exitCode: ExitCode.Failure,
       source: 'user',
-      suggestions: ['nothing was changed; pass --adopt to take these over, or rename the app'],
+      details: { blocked: plan.blocked },
     })
   }
   const base = {
@@ -96,10 +96,14 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
       exitCode: result.interrupted ? ExitCode.Interrupted : ExitCode.Failure,
       source: result.error?.source ?? 'aws',
       suggestions: [...(result.error?.suggestions ?? []), `run the same command again: shipit plans from what is live and finishes the rest`],
-      details: { steps: result.results },
+      details: { ...((result.error?.details as Record<string, unknown> | undefined) ?? {}), steps: result.results },
     })
   }
   // a rollback observed history, not resources: its outputs come from what the steps returned
   const observed = plan.command === 'rollback' ? session.target.nothing(session.desired) : planned.observed
-  return { ...base, status: 'applied', steps: result.results, outputs: session.target.outputs(session.desired, observed, result.outputs) }
+  const outputs = session.target.outputs(session.desired, observed, result.outputs)
+  if (plan.command === 'deploy' && session.target.liveOutputs) {
+    Object.assign(outputs, await session.target.liveOutputs({ clients: session.clients, region: session.region }, session.desired, observed).catch(() => ({})))
+  }
+  return { ...base, status: 'applied', steps: result.results, outputs }
 }

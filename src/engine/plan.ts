@@ -36,11 +36,11 @@ export function fingerprintHash(value: unknown): string {
 }
 
 /** Read what exists (unless offline), then plan. Packaging runs while AWS is read. */
-export async function observe(session: Session, signal?: AbortSignal): Promise<unknown> {
+export async function observe(session: Session, signal?: AbortSignal, command: Plan['command'] = 'deploy'): Promise<unknown> {
   const { target, desired, clients, region } = session
   if (session.offline) return target.nothing(desired)
   try {
-    return await target.observe({ clients, region, signal }, desired)
+    return await target.observe({ clients, region, signal, command }, desired)
   } catch (err) {
     throw translateAwsError(err, `reading the live state of ${desired.names.base}`)
   }
@@ -50,7 +50,7 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   const { target, desired, region } = session
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
   const [observed, prepared] = await Promise.all([
-    observe(session, options.signal),
+    observe(session, options.signal, options.command),
     options.command === 'deploy' ? target.prepare(desired) : Promise.resolve<Prepared>({ artifacts: new Map() }),
   ])
   const account = (observed as { account?: string }).account

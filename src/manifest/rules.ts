@@ -90,6 +90,9 @@ export function checkRules(input: unknown): ManifestIssue[] {
       })
     }
   }
+  if (isObject(m.container) && m.container.mode === 'task' && typeof m.container.count === 'number' && m.container.count > 10) {
+    issues.push({ path: ['container', 'count'], message: `container.count ${m.container.count} is more than RunTask starts at once (10)`, hint: 'use count 1–10 for mode: task, or mode: service for more copies' })
+  }
   const f = isObject(m.function) ? m.function : undefined
   if (f && typeof f.runtime === 'string') {
     const replacement = DEPRECATED_RUNTIMES[f.runtime]

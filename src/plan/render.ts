@@ -44,6 +44,8 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
   lines.push(`shipit ${plan.command} plan — ${where.filter(Boolean).join(' · ')}`)
   if (plan.offline) lines.push(paint(33, 'offline: AWS was not read (no credentials or --offline); everything is planned as new.'))
   for (const w of plan.warnings) lines.push(paint(33, `warning: ${w}`))
+  for (const b of plan.blocked) lines.push(paint(31, `  ! ${b.resource.type} ${b.resource.name}: ${b.reason}`))
+  if (plan.blocked.length) lines.push(paint(31, 'This plan cannot be applied until the resources marked ! are dealt with.'))
   lines.push('')
   for (const step of plan.steps) {
     const head = `${SYMBOL[step.action].padStart(3)} ${step.resource.type} ${step.resource.name}`

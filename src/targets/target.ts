@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
-import type { Artifact, Sensitive, Step, Unchanged } from '../plan/types.js'
+import type { Artifact, Plan, Sensitive, Step, Unchanged } from '../plan/types.js'
 
 /** What a target may use while observing: read-only AWS access and where it is. */
 export interface ObserveContext {
@@ -10,6 +10,8 @@ export interface ObserveContext {
   /** the caller's account, when known before observing */
   account?: string
   signal?: AbortSignal
+  /** what the observation is for: destroy reads more (every revision, running tasks) than deploy needs */
+  command?: Plan['command']
 }
 
 /** Planning inputs besides desired and observed state. */
@@ -60,6 +62,8 @@ export interface Target<Observed> {
   planDestroy(desired: Desired, observed: Observed, ctx: PlanContext): PlanPart
   /** URLs and identifiers, from what was observed and, after an apply, the steps' responses. */
   outputs(desired: Desired, observed: Observed, applied?: Record<string, Record<string, unknown>>): Outputs
+  /** Outputs that need more reads (task public IPs), for status and after a deploy. */
+  liveOutputs?(ctx: ObserveContext, desired: Desired, observed: Observed): Promise<Outputs>
   /** The part of observed state whose change makes a saved plan stale. */
   fingerprint(observed: Observed): unknown
   /** `shipit rollback`: read the deploy history, plan the move back. */

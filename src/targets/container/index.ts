@@ -1,6 +1,7 @@
 import type { Target } from '../target.js'
-import { nothingObserved, observeContainer, type ContainerObserved } from './observe.js'
-import { containerOutputs } from './outputs.js'
+import { type ContainerObserved, nothingObserved, observeContainer } from './observe.js'
+import { containerRollback, runFor } from './operations.js'
+import { containerOutputs, taskPublicIps } from './outputs.js'
 import { planContainer, planContainerDestroy } from './plan.js'
 import { EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile } from './profile.js'
 import './waiters.js'
@@ -19,8 +20,18 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved> {
     plan: (desired, observed, _prepared, ctx) => planContainer(profile, desired, observed, ctx),
     planDestroy: planContainerDestroy,
     outputs: containerOutputs,
-    // the fields whose change makes a saved plan stale; counts of running tasks change all the time and are left out
-    fingerprint: (observed) => observed,
+    async liveOutputs(ctx, desired) {
+      if (desired.container?.mode !== 'service' || profile.target !== 'fargate') return {}
+      const ips = await taskPublicIps(ctx.clients, desired).catch(() => [])
+      return ips.length ? { publicIps: ips } : {}
+    },
+    // a saved plan is stale when what it planned from changed; how many instances a cluster has is not part of that, whether it has any is
+    rollback: containerRollback,
+    run: runFor(profile),
+    fingerprint: (observed) => ({
+      ...observed,
+      cluster: observed.cluster && { ...observed.cluster, containerInstances: observed.cluster.containerInstances > 0 },
+    }),
   }
 }
 

@@ -102,9 +102,11 @@ export function planNetwork(b: PartBuilder, profile: LaunchProfile, network: Obs
   if (!spec) throw new Error('container target without a container section')
   const given = spec.network
   if (given?.assignPublicIp && !profile.publicIp) {
-    throw invalid('PublicIpUnsupported', `container.network.assignPublicIp: tasks of --target ${profile.target} run on EC2 instances in awsvpc mode, which gives them no public IP`, [
-      'remove assignPublicIp, or use --target fargate',
-    ])
+    throw invalid(
+      'PublicIpUnsupported',
+      `container.network.assignPublicIp: tasks of --target ${profile.target} run on EC2 instances in awsvpc mode, which gives them no public IP`,
+      ['remove assignPublicIp, or use --target fargate'],
+    )
   }
 
   let subnets: string[]
@@ -122,7 +124,11 @@ export function planNetwork(b: PartBuilder, profile: LaunchProfile, network: Obs
   if (given?.securityGroups) return { awsvpc: { subnets, securityGroups: [...given.securityGroups].sort(), assignPublicIp }, deps: [] }
   const vpcId = network.vpcId ?? (offline ? (given?.subnets ? '<vpc-of-the-subnets>' : DEFAULT_VPC_PLACEHOLDER) : undefined)
   if (!vpcId) throw new Error('the VPC of the subnets was not observed')
-  const { groupId, deps } = planSecurityGroup(b, network.securityGroups.filter((g) => g.vpcId === vpcId), vpcId)
+  const { groupId, deps } = planSecurityGroup(
+    b,
+    network.securityGroups.filter((g) => g.vpcId === vpcId),
+    vpcId,
+  )
   return { awsvpc: { subnets, securityGroups: [groupId], assignPublicIp }, deps }
 }
 
@@ -205,7 +211,10 @@ function planSecurityGroup(b: PartBuilder, inVpc: ObservedSecurityGroup[], vpcId
     b.add({
       id: 'security-group-revoke',
       action: 'delete',
-      resource: { type: 'ec2:security-group-rule', name: `${name} ${extra.map((r) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`).join(', ')} from ${ANYWHERE}` },
+      resource: {
+        type: 'ec2:security-group-rule',
+        name: `${name} ${extra.map((r) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`).join(', ')} from ${ANYWHERE}`,
+      },
       reason: port ? `container.port is ${port} now` : 'container.port is no longer set',
       request: { service: 'ec2', operation: 'RevokeSecurityGroupIngress', input: { GroupId: groupId, IpPermissions: extra.map((r) => permission(r)) } },
       dependsOn: [],

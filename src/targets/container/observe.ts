@@ -2,9 +2,8 @@ import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag, Task }
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound } from '../../aws/errors.js'
 import type { Desired } from '../../manifest/resolve.js'
-import type { Plan } from '../../plan/types.js'
-import { tagMap, type ObserveContext } from '../target.js'
-import { observeNetwork, type ObservedNetwork } from './network.js'
+import { type ObserveContext, tagMap } from '../target.js'
+import { type ObservedNetwork, observeNetwork } from './network.js'
 import { SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
 import { describedSpec, type TaskDefinitionSpec } from './task-definition.js'
 
@@ -65,11 +64,6 @@ export interface ContainerObserved {
   tasks?: string[]
 }
 
-/**
- * The command being planned, when the engine says so: reads only destroy needs (every revision of
- * the family, running tasks) are skipped for a deploy. Without it, everything is read.
- */
-export type ContainerObserveContext = ObserveContext & { command?: Plan['command'] }
 
 export function nothingObserved(): ContainerObserved {
   return { offline: true, cluster: null, service: null, taskDefinition: null, network: { subnets: [], securityGroups: [] }, role: null, logGroup: null }
@@ -85,18 +79,23 @@ const orNull = async <T>(p: Promise<T>, also: (err: unknown) => boolean = () => 
 }
 
 /** ECS answers a family without ACTIVE revisions with a ClientException, not a not-found error. */
-const noTaskDefinition = (err: unknown) => awsErrorName(err) === 'ClientException' && /unable to describe task definition|does not exist/i.test((err as Error).message ?? '')
+const noTaskDefinition = (err: unknown) =>
+  awsErrorName(err) === 'ClientException' && /unable to describe task definition|does not exist/i.test((err as Error).message ?? '')
 
 export const ecsTags = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']))
 
 /** Read what exists for this app and env: only Describe/List/Get calls, independent ones at once. */
-export async function observeContainer(ctx: ContainerObserveContext, desired: Desired): Promise<ContainerObserved> {
+export async function observeContainer(ctx: ObserveContext, desired: Desired): Promise<ContainerObserved> {
   const { clients } = ctx
   const spec = desired.container
   if (!spec) throw new Error('container target without a container section')
   const names = desired.names
   const forDestroy = ctx.command === undefined || ctx.command === 'destroy'
-  const secretKeys = new Set(Object.entries(desired.environment).filter(([, v]) => v.secret).map(([k]) => k))
+  const secretKeys = new Set(
+    Object.entries(desired.environment)
+      .filter(([, v]) => v.secret)
+      .map(([k]) => k),
+  )
   const ecs = (op: string, input: Record<string, unknown>) => clients.send('ecs', op, input)
 
   const [clusters, services, td, network, role, logGroup, revisions, tasks] = await Promise.all([
@@ -133,7 +132,11 @@ export async function observeContainer(ctx: ContainerObserveContext, desired: De
           desiredCount: s.desiredCount ?? 0,
           launchType: s.launchType,
           network: net
-            ? { subnets: [...(net.subnets ?? [])].sort(), securityGroups: [...(net.securityGroups ?? [])].sort(), assignPublicIp: net.assignPublicIp ?? 'DISABLED' }
+            ? {
+                subnets: [...(net.subnets ?? [])].sort(),
+                securityGroups: [...(net.securityGroups ?? [])].sort(),
+                assignPublicIp: net.assignPublicIp ?? 'DISABLED',
+              }
             : undefined,
           rollsBack: Boolean(s.deploymentConfiguration?.deploymentCircuitBreaker?.enable && s.deploymentConfiguration.deploymentCircuitBreaker.rollback),
         }
@@ -157,7 +160,15 @@ async function callerAccount(clients: AwsClients): Promise<string | undefined> {
 
 /** JSON with sorted keys: IAM returns policy documents reformatted. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v))
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  )
 }
 
 /** The role, its managed policies and shipit's inline secrets policy (read even without secrets: removing them removes it). */
@@ -203,7 +214,9 @@ async function observeRevisions(clients: AwsClients, family: string): Promise<{ 
   // ListTaskDefinitions matches families by prefix on some implementations: keep this family only
   const mine = arns.filter((arn) => arn.split('task-definition/').pop()?.split(':')[0] === family)
   const described = await Promise.all(
-    mine.map((arn) => orNull<DescribeTaskDefinitionCommandOutput>(clients.send('ecs', 'DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }), noTaskDefinition)),
+    mine.map((arn) =>
+      orNull<DescribeTaskDefinitionCommandOutput>(clients.send('ecs', 'DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }), noTaskDefinition),
+    ),
   )
   return described
     .filter((d): d is DescribeTaskDefinitionCommandOutput => Boolean(d?.taskDefinition))

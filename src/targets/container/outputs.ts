@@ -9,13 +9,15 @@ import { STARTED_BY } from './profile.js'
 export function containerOutputs(desired: Desired, observed: ContainerObserved, applied: Record<string, Record<string, unknown>> = {}): Outputs {
   const spec = desired.container
   const registered = applied['task-definition']?.taskDefinition as { taskDefinitionArn?: string; revision?: number } | undefined
+  // a rollback moves the service without registering anything
+  const moved = (applied.service?.service as { taskDefinition?: string } | undefined)?.taskDefinition
   const ran = (applied.run?.tasks as Task[] | undefined)?.map((t) => t.taskArn ?? '').filter(Boolean)
   return {
     cluster: desired.names.cluster,
     service: spec?.mode === 'service' ? desired.names.service : undefined,
     desiredCount: spec?.mode === 'service' ? spec.count : undefined,
-    taskDefinition: registered?.taskDefinitionArn ?? observed.taskDefinition?.arn,
-    revision: registered?.revision ?? observed.taskDefinition?.revision,
+    taskDefinition: registered?.taskDefinitionArn ?? moved ?? observed.taskDefinition?.arn,
+    revision: registered?.revision ?? (moved ? Number(moved.split(':').pop()) : observed.taskDefinition?.revision),
     tasks: ran?.length ? ran : undefined,
     logGroup: desired.names.logGroup,
   }
@@ -33,7 +35,9 @@ export async function taskPublicIps(clients: AwsClients, desired: Desired): Prom
   const list = await clients.send(
     'ecs',
     'ListTasks',
-    spec.mode === 'service' ? { cluster: names.cluster, serviceName: names.service, desiredStatus: 'RUNNING' } : { cluster: names.cluster, family: names.family, startedBy: STARTED_BY, desiredStatus: 'RUNNING' },
+    spec.mode === 'service'
+      ? { cluster: names.cluster, serviceName: names.service, desiredStatus: 'RUNNING' }
+      : { cluster: names.cluster, family: names.family, startedBy: STARTED_BY, desiredStatus: 'RUNNING' },
   )
   const arns: string[] = (list.taskArns ?? []).slice(0, 100)
   if (!arns.length) return []
@@ -45,5 +49,8 @@ export async function taskPublicIps(clients: AwsClients, desired: Desired): Prom
     .filter((id): id is string => Boolean(id))
   if (!enis.length) return []
   const out = await clients.send('ec2', 'DescribeNetworkInterfaces', { NetworkInterfaceIds: enis })
-  return ((out.NetworkInterfaces ?? []) as { Association?: { PublicIp?: string } }[]).map((n) => n.Association?.PublicIp).filter((ip): ip is string => Boolean(ip)).sort()
+  return ((out.NetworkInterfaces ?? []) as { Association?: { PublicIp?: string } }[])
+    .map((n) => n.Association?.PublicIp)
+    .filter((ip): ip is string => Boolean(ip))
+    .sort()
 }

@@ -1,11 +1,11 @@
 import { invalid } from '../../errors.js'
 import type { Desired } from '../../manifest/resolve.js'
 import type { FieldChange, Ref, Step } from '../../plan/types.js'
-import { partition, tagList, type PlanContext, type PlanPart } from '../target.js'
-import { planNetwork, type AwsVpcConfiguration } from './network.js'
-import { canonicalJson, type ContainerObserved } from './observe.js'
+import { type PlanContext, type PlanPart, partition, tagList } from '../target.js'
+import { type AwsVpcConfiguration, planNetwork } from './network.js'
+import { type ContainerObserved, canonicalJson } from './observe.js'
 import { PartBuilder } from './part.js'
-import { EC2_PROFILE, FARGATE_PROFILE, SECRETS_POLICY_NAME, STARTED_BY, type LaunchProfile } from './profile.js'
+import { EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
 
 export const TASK_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
@@ -17,6 +17,8 @@ export const ECS_TASKS_TRUST_POLICY = JSON.stringify({
 export const RUN_TASK_MAX_COUNT = 10
 export const SERVICE_DEPLOYED_WAITER = 'EcsServiceDeployed'
 export const TASKS_STOPPED_WAITER = 'EcsTasksStopped'
+/** Tag of a revision shipit registered: the revision the service ran before (`family:revision`). */
+export const PREVIOUS_TAG = 'shipit:previous'
 
 /** ECS wants tags as [{key, value}] (lowercase), unlike IAM and EC2. */
 export const ecsTagList = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({ key, value }))
@@ -100,11 +102,15 @@ function checkCapacity(b: PartBuilder, profile: LaunchProfile, observed: Contain
   if (!profile.needsContainerInstances || !spec || spec.count === 0) return
   const name = b.desired.names.cluster
   if (observed.offline) {
-    b.warnings.push(`--target ${profile.target} places tasks on EC2 container instances registered in cluster ${name}; offline, shipit cannot check that it has any`)
+    b.warnings.push(
+      `--target ${profile.target} places tasks on EC2 container instances registered in cluster ${name}; offline, shipit cannot check that it has any`,
+    )
     return
   }
   if ((observed.cluster?.containerInstances ?? 0) > 0) return
-  const why = observed.cluster ? `cluster ${name} has no registered EC2 container instances` : `cluster ${name} does not exist yet, so it has no EC2 container instances`
+  const why = observed.cluster
+    ? `cluster ${name} has no registered EC2 container instances`
+    : `cluster ${name} does not exist yet, so it has no EC2 container instances`
   const what = spec.mode === 'service' ? `the service's ${plural(spec.count, 'task')}` : plural(spec.count, 'task')
   b.warnings.push(`${why}: ${what} could not be placed`)
   b.blocked.push({
@@ -183,7 +189,16 @@ function planExecutionRole(b: PartBuilder, observed: ContainerObserved): { arn: 
     arn = role.arn
     if (!b.owned(role.tags)) {
       if (b.refuse('iam:role', name)) return { arn, deps }
-      deps.push(b.add({ id: 'role-tags', action: 'update', resource: { type: 'iam:role', name }, reason: 'adopt: add shipit tags', request: { service: 'iam', operation: 'TagRole', input: { RoleName: name, Tags: tagList(desired.tags) } }, dependsOn: [] }))
+      deps.push(
+        b.add({
+          id: 'role-tags',
+          action: 'update',
+          resource: { type: 'iam:role', name },
+          reason: 'adopt: add shipit tags',
+          request: { service: 'iam', operation: 'TagRole', input: { RoleName: name, Tags: tagList(desired.tags) } },
+          dependsOn: [],
+        }),
+      )
     }
   }
   const policy = TASK_EXECUTION_POLICY(b.ctx.region)
@@ -200,7 +215,10 @@ function planExecutionRole(b: PartBuilder, observed: ContainerObserved): { arn: 
     )
   }
   const document = secretArns.length
-    ? canonicalJson({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'], Resource: secretArns }] })
+    ? canonicalJson({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'], Resource: secretArns }],
+      })
     : null
   if (document && role?.secretsPolicy !== document) {
     deps.push(
@@ -230,7 +248,12 @@ function planExecutionRole(b: PartBuilder, observed: ContainerObserved): { arn: 
 }
 
 /** The revision to run: the latest ACTIVE one when it is what app.yaml says, else a new one. */
-function planTaskDefinition(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved, executionRoleArn: string | Ref): { taskDefinition: string | Ref; deps: string[] } {
+function planTaskDefinition(
+  b: PartBuilder,
+  profile: LaunchProfile,
+  observed: ContainerObserved,
+  executionRoleArn: string | Ref,
+): { taskDefinition: string | Ref; deps: string[] } {
   const { desired } = b
   const family = desired.names.family
   const want = desiredSpec(desired, profile, b.ctx.region, executionRoleArn)
@@ -243,13 +266,18 @@ function planTaskDefinition(b: PartBuilder, profile: LaunchProfile, observed: Co
     return { taskDefinition: `${family}:${live.revision}`, deps: [] }
   }
   const changed = [...new Set(changes.map((c) => c.path.replace(/^(app\.(environment|secrets))\..*/, '$1')))]
+  // the revision the service runs now is recorded on the new one: `shipit rollback` goes back to it
+  const running = observed.service && b.owned(observed.service.tags) ? revisionOf(observed.service.taskDefinition) : undefined
+  const tags = running ? { ...desired.tags, [PREVIOUS_TAG]: running } : desired.tags
   b.add({
     id: 'task-definition',
     action: live ? 'update' : 'create',
     resource: { type: 'ecs:task-definition', name: family },
-    reason: live ? `new revision after ${family}:${live.revision}${changes.length ? `: ${changed.join(', ')} changed` : ' (adopt: with shipit tags)'}` : 'revision 1',
+    reason: live
+      ? `new revision after ${family}:${live.revision}${changes.length ? `: ${changed.join(', ')} changed` : ' (adopt: with shipit tags)'}`
+      : 'revision 1',
     changes,
-    request: { service: 'ecs', operation: 'RegisterTaskDefinition', input: registerInput(want, desired.tags) },
+    request: { service: 'ecs', operation: 'RegisterTaskDefinition', input: registerInput(want, tags) },
     dependsOn: [],
   })
   return { taskDefinition: ref('task-definition', 'taskDefinition.taskDefinitionArn'), deps: ['task-definition'] }
@@ -272,7 +300,14 @@ function sameNetwork(observed: ObservedNetworkConfiguration | undefined, wanted:
 }
 type ObservedNetworkConfiguration = NonNullable<NonNullable<ContainerObserved['service']>['network']>
 
-function planService(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved, taskDefinition: string | Ref, awsvpc: AwsVpcConfiguration, prerequisites: string[]): void {
+function planService(
+  b: PartBuilder,
+  profile: LaunchProfile,
+  observed: ContainerObserved,
+  taskDefinition: string | Ref,
+  awsvpc: AwsVpcConfiguration,
+  prerequisites: string[],
+): void {
   const { desired } = b
   const spec = desired.container
   if (!spec) return
@@ -354,7 +389,11 @@ function planService(b: PartBuilder, profile: LaunchProfile, observed: Container
     input.networkConfiguration = networkConfiguration
   }
   if (!svc.rollsBack) {
-    changes.push({ path: 'deploymentConfiguration.deploymentCircuitBreaker', before: { enable: false }, after: DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker })
+    changes.push({
+      path: 'deploymentConfiguration.deploymentCircuitBreaker',
+      before: { enable: false },
+      after: DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker,
+    })
     input.deploymentConfiguration = DEPLOYMENT_CONFIGURATION
   }
   if (!changes.length) {
@@ -374,7 +413,14 @@ function planService(b: PartBuilder, profile: LaunchProfile, observed: Container
 }
 
 /** mode: task — the article's run-task: run the revision, wait until the tasks stop, fail with their exit code. */
-function planRun(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved, taskDefinition: string | Ref, awsvpc: AwsVpcConfiguration, prerequisites: string[]): void {
+function planRun(
+  b: PartBuilder,
+  profile: LaunchProfile,
+  observed: ContainerObserved,
+  taskDefinition: string | Ref,
+  awsvpc: AwsVpcConfiguration,
+  prerequisites: string[],
+): void {
   const { desired } = b
   const spec = desired.container
   if (!spec) return
@@ -562,7 +608,11 @@ export function planContainerDestroy(desired: Desired, observed: ContainerObserv
   if (c && b.owned(c.tags)) {
     const others = c.activeServices - (serviceSteps.length ? 1 : 0)
     if (c.containerInstances > 0) {
-      b.keep('ecs:cluster', cluster, `kept: ${plural(c.containerInstances, 'EC2 container instance')} registered; deregister them (terminate the instances), then destroy again`)
+      b.keep(
+        'ecs:cluster',
+        cluster,
+        `kept: ${plural(c.containerInstances, 'EC2 container instance')} registered; deregister them (terminate the instances), then destroy again`,
+      )
     } else if (others > 0) {
       b.keep('ecs:cluster', cluster, `kept: ${plural(others, 'other service')} in it`)
     } else {
@@ -571,6 +621,8 @@ export function planContainerDestroy(desired: Desired, observed: ContainerObserv
         action: 'delete',
         resource: { type: 'ecs:cluster', name: cluster },
         request: { service: 'ecs', operation: 'DeleteCluster', input: { cluster } },
+        // a service deleted by an earlier, interrupted destroy may still be draining
+        retry: { errorName: 'ClusterContainsServicesException', seconds: 300 },
         dependsOn: [...serviceSteps, ...taskSteps],
         okErrors: ['ClusterNotFoundException'],
       })

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Desired } from '../../manifest/resolve.js'
-import { isRef, isSensitive, type FieldChange, type Ref, type Sensitive } from '../../plan/types.js'
-import { CONTAINER_NAME, LOG_STREAM_PREFIX, type LaunchProfile } from './profile.js'
+import { type FieldChange, isRef, isSensitive, type Ref, type Sensitive } from '../../plan/types.js'
+import { CONTAINER_NAME, type LaunchProfile, LOG_STREAM_PREFIX } from './profile.js'
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
@@ -51,7 +51,9 @@ export interface TaskDefinitionSpec {
 
 const sortedRecord = <T>(entries: [string, T][]): Record<string, T> => Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 
-function healthCheckSpec(h: { command?: string[]; interval?: number; timeout?: number; retries?: number; startPeriod?: number } | undefined): HealthCheckSpec | null {
+function healthCheckSpec(
+  h: { command?: string[]; interval?: number; timeout?: number; retries?: number; startPeriod?: number } | undefined,
+): HealthCheckSpec | null {
   if (!h?.command?.length) return null
   // ECS's defaults, which DescribeTaskDefinition reports whether or not they were sent
   return { command: h.command, interval: h.interval ?? 30, timeout: h.timeout ?? 5, retries: h.retries ?? 3, startPeriod: h.startPeriod ?? 0 }
@@ -150,7 +152,9 @@ export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): Task
       secrets: sortedRecord((c.secrets ?? []).filter((s) => s.name).map((s): [string, string] => [s.name as string, s.valueFrom ?? ''])),
       command: c.command ?? [],
       entryPoint: c.entryPoint ?? [],
-      healthCheck: hc ? healthCheckSpec({ command: hc.command, interval: hc.interval, timeout: hc.timeout, retries: hc.retries, startPeriod: hc.startPeriod }) : null,
+      healthCheck: hc
+        ? healthCheckSpec({ command: hc.command, interval: hc.interval, timeout: hc.timeout, retries: hc.retries, startPeriod: hc.startPeriod })
+        : null,
       logConfiguration: c.logConfiguration?.logDriver
         ? { logDriver: c.logConfiguration.logDriver, options: sortedRecord(Object.entries(c.logConfiguration.options ?? {})) }
         : null,
@@ -195,7 +199,8 @@ function flatten(spec: TaskDefinitionSpec): Map<string, unknown> {
   const { app, ...task } = spec
   for (const [k, v] of Object.entries(task)) out.set(k, v)
   for (const [k, v] of Object.entries(app)) {
-    if (k === 'environment' || k === 'secrets') for (const [name, value] of Object.entries(v as Record<string, unknown>)) out.set(`${CONTAINER_NAME}.${k}.${name}`, value)
+    if (k === 'environment' || k === 'secrets')
+      for (const [name, value] of Object.entries(v as Record<string, unknown>)) out.set(`${CONTAINER_NAME}.${k}.${name}`, value)
     else out.set(`${CONTAINER_NAME}.${k}`, v)
   }
   return out

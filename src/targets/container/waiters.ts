@@ -25,7 +25,8 @@ export function rolloutVerdict(service: Service, taskDefinition: string, polls =
   const primary = deployments.find((d) => d.status === 'PRIMARY')
   const ofOurs = deployments.filter((d) => d.taskDefinition && revisionOf(d.taskDefinition) === wanted)
   if (primary?.taskDefinition && revisionOf(primary.taskDefinition) === wanted) {
-    if (primary.rolloutState === 'FAILED') return { state: 'failed', reason: `the deployment of ${wanted} failed: ${primary.rolloutStateReason ?? 'no reason given'}`, failed: primary }
+    if (primary.rolloutState === 'FAILED')
+      return { state: 'failed', reason: `the deployment of ${wanted} failed: ${primary.rolloutStateReason ?? 'no reason given'}`, failed: primary }
     const draining = deployments.filter((d) => d !== primary && d.rolloutState !== 'FAILED' && (d.runningCount ?? 0) > 0)
     const running = primary.runningCount ?? 0
     const desired = primary.desiredCount ?? 0
@@ -35,13 +36,19 @@ export function rolloutVerdict(service: Service, taskDefinition: string, polls =
   const failed = ofOurs.find((d) => d.rolloutState === 'FAILED')
   if (failed || (ofOurs.length === 0 && polls >= GRACE_POLLS)) {
     const back = primary?.taskDefinition ? ` back to ${revisionOf(primary.taskDefinition)}` : ''
-    return { state: 'failed', reason: `ECS rolled the deployment of ${wanted}${back}${failed?.rolloutStateReason ? `: ${failed.rolloutStateReason}` : ''}`, failed }
+    return {
+      state: 'failed',
+      reason: `ECS rolled the deployment of ${wanted}${back}${failed?.rolloutStateReason ? `: ${failed.rolloutStateReason}` : ''}`,
+      failed,
+    }
   }
   return { state: 'waiting', status: 'the new deployment is not visible yet' }
 }
 
 function eventLines(service: Service | undefined): string[] {
-  return (service?.events ?? []).slice(0, EVENTS_SHOWN).map((e) => `${e.createdAt instanceof Date ? e.createdAt.toISOString() : (e.createdAt ?? '')} ${e.message ?? ''}`.trim())
+  return (service?.events ?? [])
+    .slice(0, EVENTS_SHOWN)
+    .map((e) => `${e.createdAt instanceof Date ? e.createdAt.toISOString() : (e.createdAt ?? '')} ${e.message ?? ''}`.trim())
 }
 
 function interrupted(what: string): ShipitError {
@@ -81,8 +88,11 @@ export async function waitForServiceDeployment(clients: AwsClients, input: Recor
     if (signal?.aborted) throw interrupted(`service ${name}`)
     const out = await clients.send('ecs', 'DescribeServices', { cluster, services: [name] })
     last = ((out.services ?? []) as Service[])[0]
-    if (!last || last.status !== 'ACTIVE') {
-      throw new ShipitError('ServiceGone', `service ${name} is ${last?.status ?? 'missing'} while its deployment was awaited (deleted meanwhile?)`, { exitCode: ExitCode.Failure, source: 'aws' })
+    if (last?.status !== 'ACTIVE') {
+      throw new ShipitError('ServiceGone', `service ${name} is ${last?.status ?? 'missing'} while its deployment was awaited (deleted meanwhile?)`, {
+        exitCode: ExitCode.Failure,
+        source: 'aws',
+      })
     }
     const verdict = rolloutVerdict(last, taskDefinition, polls)
     if (verdict.state === 'done') return
@@ -96,17 +106,31 @@ export async function waitForServiceDeployment(clients: AwsClients, input: Recor
         exitCode: ExitCode.Failure,
         source: 'aws',
         suggestions: [`look at the logs: shipit logs --since 15m`, 'fix app.yaml (image, command, health check, port) and deploy again'],
-        details: { service: name, taskDefinition: revisionOf(taskDefinition), rolloutState: verdict.failed?.rolloutState, rolloutStateReason: verdict.failed?.rolloutStateReason, stoppedTasks: tasks, events },
+        details: {
+          service: name,
+          taskDefinition: revisionOf(taskDefinition),
+          rolloutState: verdict.failed?.rolloutState,
+          rolloutStateReason: verdict.failed?.rolloutStateReason,
+          stoppedTasks: tasks,
+          events,
+        },
       })
     }
     status = verdict.status
     if (Date.now() >= deadline) {
       const events = eventLines(last)
-      throw new ShipitError('WaitTimeout', [`timed out waiting for service ${name} to deploy ${revisionOf(taskDefinition)} (${status})`, ...(events.length ? ['  latest service events:', ...events.map((e) => `    ${e}`)] : [])].join('\n'), {
-        exitCode: ExitCode.Failure,
-        source: 'aws',
-        suggestions: ['raise --timeout, or look at the service events in the ECS console; running the deploy again resumes from here'],
-      })
+      throw new ShipitError(
+        'WaitTimeout',
+        [
+          `timed out waiting for service ${name} to deploy ${revisionOf(taskDefinition)} (${status})`,
+          ...(events.length ? ['  latest service events:', ...events.map((e) => `    ${e}`)] : []),
+        ].join('\n'),
+        {
+          exitCode: ExitCode.Failure,
+          source: 'aws',
+          suggestions: ['raise --timeout, or look at the service events in the ECS console; running the deploy again resumes from here'],
+        },
+      )
     }
     await sleep(polling.intervalMs, signal)
   }
@@ -181,14 +205,23 @@ export async function waitForTasksToStop(clients: AwsClients, input: Record<stri
   const logLines = await lastLogLines(clients, logGroup, stream)
   const reason = [first.stoppedReason, first.containerReason].filter(Boolean).join(': ')
   const head =
-    first.exitCode === undefined ? `task ${id} stopped before its container ran${reason ? `: ${reason}` : ''}` : `task ${id} exited with code ${first.exitCode}${reason ? ` (${reason})` : ''}`
+    first.exitCode === undefined
+      ? `task ${id} stopped before its container ran${reason ? `: ${reason}` : ''}`
+      : `task ${id} exited with code ${first.exitCode}${reason ? ` (${reason})` : ''}`
   const lines = [`${head}${failed.length > 1 ? `; ${failed.length - 1} more of ${results.length} tasks failed` : ''}`]
   if (logLines.length) lines.push(`  last log lines (${logGroup}, ${stream}):`, ...logLines.map((l) => `    ${l}`))
   throw new ShipitError('TaskFailed', lines.join('\n'), {
     exitCode: ExitCode.Failure,
     source: 'aws',
     suggestions: first.exitCode === undefined ? ['check the image name, the execution role and the network (a public IP or a NAT to pull the image)'] : [],
-    details: { exitCode: first.exitCode ?? null, stoppedReason: first.stoppedReason, stopCode: first.stopCode, taskArn: first.taskArn, logLines, tasks: results },
+    details: {
+      exitCode: first.exitCode ?? null,
+      stoppedReason: first.stoppedReason,
+      stopCode: first.stopCode,
+      taskArn: first.taskArn,
+      logLines,
+      tasks: results,
+    },
   })
 }
 

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { AwsClients } from '../../../src/aws/clients.js'
+import { polling } from '../../../src/aws/waiters.js'
+import type { ShipitError } from '../../../src/errors.js'
+import { fargateTarget } from '../../../src/targets/container/index.js'
+import { createFakeAws, type FakeAws } from '../../fakes/aws.js'
+import { deploy, desiredFrom, FARGATE_SERVICE, fakeCredentials, planFor, project, rewrite } from './helpers.js'
+
+describe('rollback and run (fargate) against the in-memory AWS', () => {
+  let fake: FakeAws
+  beforeAll(() => {
+    fakeCredentials()
+    polling.intervalMs = 0
+    fake = createFakeAws()
+  })
+  afterAll(() => fake.restore())
+  beforeEach(() => fake.reset())
+
+  it('rollback moves the service back to the revision it ran before, recorded on the new one', async () => {
+    const dir = project(FARGATE_SERVICE)
+    await deploy(dir)
+    rewrite(dir, FARGATE_SERVICE.replace('nginx:1.27', 'nginx:1.28'))
+    await deploy(dir)
+    // the new revision records the one the service ran
+    const rev2 = fake.state.ecs.taskDefinitions.get(`arn:aws:ecs:us-west-2:${fake.account}:task-definition/web-dev:2`)!
+    expect(rev2.tags).toContainEqual({ key: 'shipit:previous', value: 'web-dev:1' })
+
+    // when rolling back
+    fake.calls.length = 0
+    const back = await deploy(dir, { command: 'rollback' })
+    expect(back.plan.steps.map((s) => [s.request.operation, s.changes])).toEqual([
+      ['UpdateService', [{ path: 'taskDefinition', before: 'web-dev:2', after: 'web-dev:1' }]],
+    ])
+    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['UpdateService'])
+    expect(back.outputs.revision).toBe(1)
+    const service = fake.state.ecs.services.get(`arn:aws:ecs:us-west-2:${fake.account}:service/web-dev/web-dev`)!
+    expect(service.taskDefinition).toBe(`arn:aws:ecs:us-west-2:${fake.account}:task-definition/web-dev:1`)
+
+    // nothing before revision 1; --to picks one
+    const err = (await planFor(dir, { command: 'rollback' }).catch((e: unknown) => e)) as ShipitError
+    expect(err.code).toBe('NothingToRollBack')
+    const forward = await planFor(dir, { command: 'rollback', to: '2' })
+    expect(forward.plan.steps[0].request.input).toEqual({ cluster: 'web-dev', service: 'web-dev', taskDefinition: 'web-dev:2' })
+    const unknown = (await planFor(dir, { command: 'rollback', to: '9' }).catch((e: unknown) => e)) as ShipitError
+    expect(unknown.exitCode).toBe(3)
+  })
+
+  it('run starts one task of the deployed revision with the command, streams its logs and returns its exit code', async () => {
+    const dir = project(FARGATE_SERVICE)
+    await deploy(dir)
+    fake.state.ecs.taskOutcome = { exitCode: 3, logLines: ['migrating', 'error: relation "users" already exists'] }
+    const clients = new AwsClients({ region: 'us-west-2' })
+    const lines: string[] = []
+    const outcome = await fargateTarget.run?.({ clients, region: 'us-west-2' }, desiredFrom(FARGATE_SERVICE), {
+      command: ['npm', 'run', 'migrate'],
+      timeoutSeconds: 30,
+      onLog: (l) => lines.push(l),
+    })
+    expect(outcome?.exitCode).toBe(3)
+    expect(lines).toEqual(['migrating', 'error: relation "users" already exists'])
+    expect(outcome?.details).toMatchObject({ exitCode: 3, taskDefinition: 'web-dev:1', stoppedReason: 'Essential container in task exited' })
+    const run = fake.callsOf('RunTask')[0].input
+    expect(run).toMatchObject({
+      cluster: 'web-dev',
+      taskDefinition: 'web-dev:1',
+      launchType: 'FARGATE',
+      count: 1,
+      startedBy: 'shipit',
+      overrides: { containerOverrides: [{ name: 'app', command: ['npm', 'run', 'migrate'] }] },
+    })
+    // in the service's own network
+    const service = fake.state.ecs.services.get(`arn:aws:ecs:us-west-2:${fake.account}:service/web-dev/web-dev`)!
+    expect(run.networkConfiguration).toEqual(service.networkConfiguration)
+  })
+
+  it('run before any deploy says to deploy first', async () => {
+    const clients = new AwsClients({ region: 'us-west-2' })
+    const err = (await fargateTarget
+      .run?.({ clients, region: 'us-west-2' }, desiredFrom(FARGATE_SERVICE), { timeoutSeconds: 30 })
+      .catch((e: unknown) => e)) as ShipitError
+    expect(err.code).toBe('NotDeployed')
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+})
