@@ -10,7 +10,7 @@ export interface AwsSettings {
   endpoint?: string
   /** total attempts per call, first try included (standard retry mode) */
   maxAttempts?: number
-  /** per-request socket timeout */
+  /** per-request socket inactivity timeout: a request silent this long is abandoned (and retried) */
   requestTimeoutMs?: number
 }
 
@@ -84,7 +84,10 @@ export class AwsClients {
       maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       retryMode: 'standard',
       customUserAgent: `shipit/${SHIPIT_VERSION}`,
-      requestHandler: { requestTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 },
+      // socketTimeout, not requestTimeout: since @smithy/node-http-handler 4.x requestTimeout only logs a
+      // warning unless throwOnRequestTimeout is set, so a hung endpoint hung the CLI; an inactivity timeout
+      // abandons (and retries) a silent request without cutting off a slow but progressing zip upload
+      requestHandler: { socketTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 },
     }
   }
 

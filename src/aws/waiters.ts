@@ -28,8 +28,10 @@ export const polling = { intervalMs: 3000 }
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0) return resolve()
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
+    // the listener goes when the timer fires: one per poll would pile up on the apply's signal (MaxListenersExceededWarning)
+    const onAbort = () => { clearTimeout(t); resolve() }
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
 

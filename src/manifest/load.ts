@@ -4,7 +4,7 @@ import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, ty
 import type { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
 import { describeIssue, knownKeysAt } from './messages.js'
-import { checkRules, type ManifestIssue } from './rules.js'
+import { checkRules, quoted, type ManifestIssue } from './rules.js'
 import { Manifest } from './schema.js'
 
 /** One problem in a manifest, where it is and what to do. */
@@ -100,6 +100,13 @@ function isBlank(text: string): boolean {
 
 /** Parse manifest text (exported for tests and for stdin). */
 export function parseManifest(text: string, file: string, vars: Vars = process.env, dir = '.'): LoadedManifest {
+  const deep = nestingTooDeepAt(text)
+  if (deep !== undefined) {
+    const before = text.slice(0, deep)
+    const line = before.split('\n').length
+    const col = deep - before.lastIndexOf('\n')
+    throw new ManifestError([{ file, line, col, message: `invalid YAML: lists and mappings nest more than ${MAX_NESTING} levels deep here`, hint: 'a manifest is a few levels deep: look for brackets that are opened and never closed' }])
+  }
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true })
   const at = (offset: number) => lineCounter.linePos(offset)
@@ -164,6 +171,83 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
   }
   if (problems.length) throw new ManifestError(sortProblems(dedupe(problems)))
   return { file, manifest, secrets, dir }
+}
+
+/** Deeper than this a manifest is refused before it is parsed (a real one is under 10 levels deep). */
+export const MAX_NESTING = 64
+
+/**
+ * Where lists and mappings first nest deeper than MAX_NESTING, found by one linear scan; undefined when
+ * they never do. The YAML parser takes time superlinear in the depth (seconds for 10^5 levels, well
+ * under 1 MiB) and overflows the stack near 10^3, so deep nesting is refused before parsing. The scan
+ * counts flow brackets outside quotes, comments and block scalars, and block levels by indentation
+ * and compact `- `/`? ` indicators; it may over-count by a level (a scalar continued on a more indented
+ * line), never by dozens.
+ */
+function nestingTooDeepAt(text: string): number | undefined {
+  const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r' || c === undefined
+  let flow = 0
+  let quote: '"' | "'" | undefined
+  let blockScalarParent = -1
+  const indents: number[] = []
+  for (let lineStart = 0; lineStart <= text.length; ) {
+    let lineEnd = text.indexOf('\n', lineStart)
+    if (lineEnd < 0) lineEnd = text.length
+    let i = lineStart
+    while (i < lineEnd && text[i] === ' ') i++
+    const indent = i - lineStart
+    const empty = text.slice(i, lineEnd).trim() === ''
+    if (blockScalarParent >= 0 && (empty || indent > blockScalarParent)) {
+      lineStart = lineEnd + 1
+      continue
+    }
+    blockScalarParent = -1
+    let block = indents.length
+    if (!quote && flow === 0 && !empty && text[i] !== '#') {
+      while (indents.length && indents[indents.length - 1] > indent) indents.pop()
+      if (!indents.length || indents[indents.length - 1] < indent) indents.push(indent)
+      block = indents.length
+      while ((text[i] === '-' || text[i] === '?') && isSpace(text[i + 1]) && i < lineEnd) {
+        block++
+        i++
+        while (i < lineEnd && (text[i] === ' ' || text[i] === '\t')) i++
+      }
+      if (block > MAX_NESTING) return i
+    }
+    let tokenStart = true
+    for (; i < lineEnd; i++) {
+      const c = text[i]
+      if (quote === '"') {
+        if (c === '\\') i++
+        else if (c === '"') quote = undefined
+        continue
+      }
+      if (quote === "'") {
+        if (c === "'" && text[i + 1] === "'") i++
+        else if (c === "'") quote = undefined
+        continue
+      }
+      if (c === ' ' || c === '\t') continue
+      if (c === '#' && (i === lineStart || isSpace(text[i - 1]))) break
+      if ((c === '[' || c === '{') && (tokenStart || flow > 0)) {
+        flow++
+        if (block + flow > MAX_NESTING) return i
+        tokenStart = true
+      } else if ((c === ']' || c === '}') && flow > 0) {
+        flow--
+        tokenStart = false
+      } else if ((c === '"' || c === "'") && tokenStart) {
+        quote = c
+      } else if ((c === '|' || c === '>') && tokenStart && flow === 0 && /^[|>][0-9+-]*[ \t]*(#.*)?\r?$/.test(text.slice(i, lineEnd))) {
+        blockScalarParent = indent
+        break
+      } else {
+        tokenStart = c === ',' || ((c === ':' || c === '-' || c === '?') && isSpace(text[i + 1]))
+      }
+    }
+    lineStart = lineEnd + 1
+  }
+  return undefined
 }
 
 function sortProblems(problems: ManifestProblem[]): ManifestProblem[] {
@@ -310,7 +394,7 @@ function describeYamlError(
       const { key, firstOffset } = duplicateKeyAt(doc, offset)
       const where = firstOffset === undefined ? '' : `; the first is at line ${at(firstOffset).line}`
       return {
-        message: `duplicate key${key === undefined ? '' : ` "${key}"`}: a key may appear once in a mapping`,
+        message: `duplicate key${key === undefined ? '' : ` ${quoted(key)}`}: a key may appear once in a mapping`,
         hint: `remove one of the two, or merge them${where}`,
       }
     }

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { ManifestIssue } from './rules.js'
+import { quoted, type ManifestIssue } from './rules.js'
 import { LOG_RETENTION_DAYS, MAX_ENV_LENGTH, MAX_NAME_LENGTH, Manifest, TARGETS } from './schema.js'
 
 type Path = PropertyKey[]
@@ -38,7 +38,13 @@ const KEY_HINTS: Record<string, string> = {
 const MAX_VALUES_IN_MESSAGE = 8
 
 function dotted(path: Path): string {
-  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '')
+  return path.reduce<string>((s, k) => {
+    if (typeof k === 'number') return `${s}[${k}]`
+    const key = String(k)
+    // a key from the file (of env:, secrets:, environments:) may hold spaces, quotes, newlines or be very long
+    if (!/^[\x21-\x7e]{1,60}$/.test(key)) return `${s}[${quoted(key)}]`
+    return s ? `${s}.${key}` : key
+  }, '')
 }
 
 function valueAt(raw: unknown, path: Path): unknown {
@@ -54,7 +60,7 @@ function kindOf(v: unknown): string {
   if (v === null) return 'null'
   if (Array.isArray(v)) return 'a list'
   if (typeof v === 'object') return 'a mapping'
-  if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 37)}...` : v}"`
+  if (typeof v === 'string') return `the string ${quoted(v, 40)}`
   return `${typeof v} ${String(v)}`
 }
 
@@ -91,7 +97,7 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
       path: [...path, extra.unknownKey],
       atKey: true,
       suggestion,
-      message: `unknown key "${extra.unknownKey}"${where ? ` in ${where}` : ''}`,
+      message: `unknown key ${quoted(extra.unknownKey)}${where ? ` in ${where}` : ''}`,
       hint: suggestion ? `did you mean "${suggestion}"?` : extra.known.length ? `known keys here: ${extra.known.join(', ')}` : 'remove it',
     }
   }
@@ -99,6 +105,8 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
   switch (issue.code) {
     case 'invalid_type': {
       if (value === undefined) return { path, missing: true, message: `${where} is required`, hint: hint ?? `add ${where}` }
+      // 1e400, .inf and .nan are numbers to YAML but not to the schema: "must be a number, not number Infinity" reads as a contradiction
+      if (typeof value === 'number' && !Number.isFinite(value)) return { path, message: `${where} must be a finite number, not ${String(value)}`, hint }
       const expected = issue.expected === 'int' ? 'integer' : String(issue.expected)
       return { path, message: `${where} must be ${article(expected)}, not ${kindOf(value)}`, hint }
     }
@@ -134,7 +142,7 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
       const key = String(path[path.length - 1])
       const parent = path.slice(0, -1)
       const parentName = String(parent[parent.length - 1] ?? '')
-      return { path, atKey: true, message: `key "${key}" in ${dotted(parent)} is not a valid name`, hint: KEY_HINTS[parentName] ?? hint }
+      return { path, atKey: true, message: `key ${quoted(key)} in ${dotted(parent)} is not a valid name`, hint: KEY_HINTS[parentName] ?? hint }
     }
     case 'custom':
       return { path, message: `${where} ${shown(value)} is not valid`, hint }

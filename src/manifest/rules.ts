@@ -34,6 +34,16 @@ export function describeFargateMemory(cpu: number): string {
   return mem.length <= 4 ? mem.join(', ') : `${mem[0]}–${mem[mem.length - 1]} in steps of ${mem[1] - mem[0]}`
 }
 
+/** A string from the file inside a message: one line, at most `max` characters, double-quoted with JSON escapes. */
+export function quoted(value: string, max = 60): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max - 3).replace(/[\uD800-\uDBFF]$/, '')}...` : value)
+}
+
+/** The same, left bare when it is short and plain (a runtime, a method). */
+export function bare(value: string, max = 60): string {
+  return /^[\x21-\x7e]+$/.test(value) && value.length <= max ? value : quoted(value, max)
+}
+
 const ROUTE_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
 /** `METHOD /path`, path segments plain or `{param}` / a final `{proxy+}` (API Gateway's route syntax). */
 const ROUTE_PATH = /^\/$|^(\/([A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z0-9_]+\}))*(\/\{[A-Za-z0-9_]+\+\})?$/
@@ -41,11 +51,11 @@ const ROUTE_PATH = /^\/$|^(\/([A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z0-9_]+\}))*
 export function checkRoute(route: string): string | undefined {
   if (route === '$default') return undefined
   const m = /^(\S+) (\S+)$/.exec(route)
-  if (!m) return `route "${route}" is not "METHOD /path" or "$default"`
+  if (!m) return `route ${quoted(route)} is not "METHOD /path" or "$default"`
   const [, method, path] = m
-  if (!ROUTE_METHODS.includes(method)) return `route "${route}" has an unknown method ${method} (use one of ${ROUTE_METHODS.join(', ')})`
-  if (!path.startsWith('/')) return `route "${route}" has a path that does not start with /`
-  if (!ROUTE_PATH.test(path)) return `route "${route}" has an invalid path: segments are literals or {name}, and only the last may be {name+}`
+  if (!ROUTE_METHODS.includes(method)) return `route ${quoted(route)} has an unknown method ${bare(method)} (use one of ${ROUTE_METHODS.join(', ')})`
+  if (!path.startsWith('/')) return `route ${quoted(route)} has a path that does not start with /`
+  if (!ROUTE_PATH.test(path)) return `route ${quoted(route)} has an invalid path: segments are literals or {name}, and only the last may be {name+}`
   return undefined
 }
 
@@ -97,13 +107,13 @@ export function checkRules(input: unknown): ManifestIssue[] {
   if (f && typeof f.runtime === 'string') {
     const replacement = DEPRECATED_RUNTIMES[f.runtime]
     if (replacement) {
-      issues.push({ path: ['function', 'runtime'], message: `runtime ${f.runtime} is deprecated and Lambda no longer creates functions with it`, hint: `use ${replacement}` })
+      issues.push({ path: ['function', 'runtime'], message: `runtime ${bare(f.runtime)} is deprecated and Lambda no longer creates functions with it`, hint: `use ${replacement}` })
     } else if (!(LAMBDA_RUNTIMES as readonly string[]).includes(f.runtime)) {
-      issues.push({ path: ['function', 'runtime'], message: `runtime ${f.runtime} is not a Lambda runtime`, hint: `use one of ${LAMBDA_RUNTIMES.join(', ')}` })
+      issues.push({ path: ['function', 'runtime'], message: `runtime ${bare(f.runtime)} is not a Lambda runtime`, hint: `use one of ${LAMBDA_RUNTIMES.join(', ')}` })
     } else {
       const form = HANDLER_FORMS.find(([runtime]) => runtime.test(f.runtime))
       if (form && typeof f.handler === 'string' && !form[1].test(f.handler)) {
-        issues.push({ path: ['function', 'handler'], message: `handler "${f.handler}" is not of the form ${f.runtime} expects`, hint: `write it as ${form[2]}` })
+        issues.push({ path: ['function', 'handler'], message: `handler ${quoted(f.handler)} is not of the form ${f.runtime} expects`, hint: `write it as ${form[2]}` })
       }
     }
     for (const key of Object.keys(env)) {
@@ -119,12 +129,12 @@ export function checkRules(input: unknown): ManifestIssue[] {
       if (typeof route !== 'string') return
       const problem = checkRoute(route)
       if (problem) issues.push({ path: ['http', 'routes', i], message: problem, hint: 'write routes as "GET /items/{id}", "ANY /{proxy+}" or "$default"' })
-      else if (seen.has(route)) issues.push({ path: ['http', 'routes', i], message: `route "${route}" is listed twice`, hint: 'remove the duplicate' })
+      else if (seen.has(route)) issues.push({ path: ['http', 'routes', i], message: `route ${quoted(route)} is listed twice`, hint: 'remove the duplicate' })
       seen.add(route)
     })
   }
   for (const key of Object.keys(secrets)) {
-    if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${key} is both in env and in secrets`, hint: 'keep it in one of them' })
+    if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${bare(key)} is both in env and in secrets`, hint: 'keep it in one of them' })
   }
   return issues
 }

@@ -116,6 +116,18 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
 
 async function runStep(step: Step, outputs: Record<string, Record<string, unknown>>, ctx: ExecuteContext): Promise<Record<string, unknown>> {
   const input = (await resolveValue(step.request.input, outputs, ctx)) as Record<string, unknown>
+  if (step.precondition) {
+    const { request, path, equals, what } = step.precondition
+    const answer = await ctx.clients.send(request.service, request.operation, request.input)
+    const now = getPath(answer, path)
+    if (JSON.stringify(now) !== JSON.stringify(equals)) {
+      throw new ShipitError('ConcurrentChange', `${what} changed since the plan was made (now ${JSON.stringify(now)}, planned from ${JSON.stringify(equals)}): another deploy is running or just ran`, {
+        exitCode: ExitCode.Failure,
+        source: 'aws',
+        suggestions: ['nothing was changed by this step; run the deploy again to plan from what is live now'],
+      })
+    }
+  }
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   const deadline = Date.now() + (step.retry?.seconds ?? 0) * 1000
   let output: Record<string, unknown>

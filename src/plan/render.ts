@@ -125,6 +125,7 @@ export function renderCli(plan: Plan, artifactPath?: (source: string) => string)
   if (plan.offline) lines.push('# offline plan: AWS was not read, everything is planned as new')
   for (const step of plan.steps) {
     lines.push('', `# ${SYMBOL[step.action]} ${step.action} ${step.resource.type} ${step.resource.name}${step.reason ? ` — ${step.reason}` : ''}`)
+    if (step.precondition) lines.push(`# first check that ${step.precondition.what} is still ${JSON.stringify(step.precondition.equals)}: ${cliCommand({ ...step, request: step.precondition.request }, plan.region, artifactPath)}`)
     lines.push(cliCommand(step, plan.region, artifactPath))
     if (step.wait) lines.push(`# then wait: ${step.wait.description}`)
   }

@@ -59,6 +59,19 @@ export interface RetryOn {
   seconds: number
 }
 
+/**
+ * A read sent right before a step's call: when the value at `path` of its answer is not `equals`,
+ * someone changed the resource since the plan was made (a concurrent deploy), and the step fails
+ * without its call. For APIs with no revision check of their own (ECS UpdateService).
+ */
+export interface Precondition {
+  request: AwsRequest
+  path: string
+  equals: unknown
+  /** what changed, for the error */
+  what: string
+}
+
 export interface FieldChange {
   path: string
   before?: unknown
@@ -82,6 +95,7 @@ export interface Step {
   request: AwsRequest
   wait?: Wait
   retry?: RetryOn
+  precondition?: Precondition
   /** ids of steps whose outputs or effects this step needs */
   dependsOn: string[]
   /** steps that fail with these error names count as done (e.g. deleting what is already gone) */

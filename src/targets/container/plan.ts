@@ -407,6 +407,13 @@ function planService(
     reason: `${changes.map((c) => c.path.split('.')[0]).join(', ')} changed`,
     changes,
     request: { service: 'ecs', operation: 'UpdateService', input },
+    // ECS has no revision check on UpdateService: re-read the service right before, and refuse if another deploy moved it
+    precondition: {
+      request: { service: 'ecs', operation: 'DescribeServices', input: { cluster: input.cluster, services: [name] } },
+      path: 'services.0.taskDefinition',
+      equals: svc.taskDefinition,
+      what: `the task definition of service ${name}`,
+    },
     wait: waitFor((input.taskDefinition as string | Ref | undefined) ?? svc.taskDefinition),
     dependsOn: [...prerequisites, ...b.present('service-tags')],
   })

@@ -34,6 +34,8 @@ export interface ObservedRole {
   tags: Record<string, string>
   attachedPolicies: string[]
   inlinePolicies?: string[]
+  /** the inline policy granting the secrets, as canonical JSON; null when there is none, absent when not read */
+  secretsPolicy?: string | null
 }
 
 export interface ObservedApi {
@@ -62,6 +64,7 @@ export interface LambdaObserved {
 }
 
 export const ALIAS = 'live'
+export const SECRETS_POLICY_NAME = 'shipit-read-secrets'
 export const PERMISSION_SID = 'shipit-apigateway-invoke'
 
 const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
@@ -97,7 +100,8 @@ export async function observeLambda(ctx: ObserveContext, desired: Desired): Prom
     orNull(lambda('GetFunction', { FunctionName: names.function })),
     orNull(lambda('GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNull(lambda('GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
-    desired.function?.role ? Promise.resolve(null) : observeRole(clients, names.lambdaRole),
+    // the secrets policy is read when app.yaml has secrets, or to destroy it (a deploy does not look for one left by removed secrets)
+    desired.function?.role ? Promise.resolve(null) : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
     observeLogGroup(clients, names.logGroup),
     observeApis(clients, desired),
   ])
@@ -136,16 +140,33 @@ function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Re
   }
 }
 
-export async function observeRole(clients: AwsClients, roleName: string): Promise<ObservedRole | null> {
-  const [role, attached] = await Promise.all([
+/** JSON with sorted keys: IAM returns policy documents reformatted, so documents are compared this way. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v))
+}
+
+export async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy = true): Promise<ObservedRole | null> {
+  const [role, attached, inline] = await Promise.all([
     orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
     orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
+    readSecretsPolicy ? orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })) : Promise.resolve(undefined),
   ])
   if (!role) return null
+  let secretsPolicy: string | null | undefined = inline === undefined ? undefined : null
+  if (inline) {
+    // GetRolePolicy returns the document URL-encoded (RFC 3986)
+    const raw = decodeURIComponent(inline.PolicyDocument ?? '')
+    try {
+      secretsPolicy = canonicalJson(JSON.parse(raw))
+    } catch {
+      secretsPolicy = raw
+    }
+  }
   return {
     arn: role.Role.Arn,
     tags: tagMap(role.Role.Tags),
     attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
+    ...(secretsPolicy === undefined ? {} : { secretsPolicy }),
   }
 }
 

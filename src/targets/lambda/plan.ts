@@ -3,14 +3,14 @@ import type { Desired } from '../../manifest/resolve.js'
 import type { Artifact, FieldChange, Ref, Sensitive, Step, Unchanged } from '../../plan/types.js'
 import { ACCOUNT_PLACEHOLDER, partition, tagList, type Blocked, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { PREVIOUS_PREFIX } from './operations.js'
-import { ALIAS, PERMISSION_SID, type FunctionConfig, type LambdaObserved } from './observe.js'
+import { ALIAS, canonicalJson, PERMISSION_SID, SECRETS_POLICY_NAME, type FunctionConfig, type LambdaObserved } from './observe.js'
 
 export const BASIC_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
 export const LAMBDA_TRUST_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 })
-export const SECRETS_POLICY_NAME = 'shipit-read-secrets'
+export { SECRETS_POLICY_NAME }
 /** How long a new IAM role may take to become assumable by Lambda. */
 const ROLE_PROPAGATION_SECONDS = 90
 
@@ -150,25 +150,36 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       roleDeps.push('role-policy')
     }
     const secretArns = Object.values(desired.secrets)
+    // the inline policy as observed: a string or null when read, undefined when not known (then it is always written)
+    const observedSecrets = observed.role?.secretsPolicy
     if (secretArns.length) {
+      const document = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'secretsmanager:GetSecretValue'], Resource: secretArns.sort() }],
+      })
+      if (observedSecrets !== canonicalJson(JSON.parse(document))) {
+        steps.push({
+          id: 'role-secrets',
+          action: observedSecrets ? 'update' : 'create',
+          resource: { type: 'iam:role-policy', name: `${names.lambdaRole}/${SECRETS_POLICY_NAME}` },
+          reason: 'lets the function read its secrets',
+          request: {
+            service: 'iam',
+            operation: 'PutRolePolicy',
+            input: { RoleName: names.lambdaRole, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: document },
+          },
+          dependsOn: roleIsNew ? ['role'] : [],
+        })
+      }
+    } else if (observedSecrets) {
       steps.push({
         id: 'role-secrets',
-        action: observed.role ? 'update' : 'create',
+        action: 'delete',
         resource: { type: 'iam:role-policy', name: `${names.lambdaRole}/${SECRETS_POLICY_NAME}` },
-        reason: 'lets the function read its secrets',
-        request: {
-          service: 'iam',
-          operation: 'PutRolePolicy',
-          input: {
-            RoleName: names.lambdaRole,
-            PolicyName: SECRETS_POLICY_NAME,
-            PolicyDocument: JSON.stringify({
-              Version: '2012-10-17',
-              Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'secretsmanager:GetSecretValue'], Resource: secretArns.sort() }],
-            }),
-          },
-        },
-        dependsOn: roleIsNew ? ['role'] : [],
+        reason: 'no secrets any more',
+        request: { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: names.lambdaRole, PolicyName: SECRETS_POLICY_NAME } },
+        dependsOn: [],
+        okErrors: ['NoSuchEntityException'],
       })
     }
   }
@@ -690,7 +701,9 @@ export function planLambdaDestroy(desired: Desired, observed: LambdaObserved): P
         okErrors: ['NoSuchEntityException'],
       }))
       steps.push(...detach)
-      const inline = Object.keys(desired.secrets).length
+      // the inline policy goes first (DeleteRole refuses a role that has one): as observed, or, when not read, if app.yaml has secrets
+      const secretsPolicy = observed.role.secretsPolicy
+      const inline = secretsPolicy || (secretsPolicy === undefined && Object.keys(desired.secrets).length)
         ? [{
             id: 'role-secrets',
             action: 'delete' as const,
