@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { packageRoot } from './paths.js'
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
-
-export const SHIPIT_VERSION: string = pkg.version
+export const SHIPIT_VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version

@@ -1,12 +1,11 @@
 import { Flags } from '@oclif/core'
 import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { BaseCommand } from '../cli/base-command.js'
 import { invalid } from '../errors.js'
 import { AppName, TARGETS } from '../manifest/schema.js'
+import { packageRoot } from '../paths.js'
 
-const TEMPLATES = resolve(dirname(fileURLToPath(import.meta.url)), '../../templates')
 
 export interface InitResult {
   written: string[]
@@ -29,8 +28,8 @@ export default class InitCommand extends BaseCommand {
     if (!AppName.safeParse(name).success) {
       throw invalid('InvalidName', `"${name}" is not a valid app name`, ['pass --name with lowercase letters, digits and hyphens, starting with a letter'])
     }
-    const files: [string, string][] = [[join(TEMPLATES, `${flags.target}.yaml`), resolve(flags.file)]]
-    if (flags.target === 'lambda') files.push([join(TEMPLATES, 'handler', 'index.mjs'), join(dir, 'src', 'index.mjs')])
+    const files: [string, string][] = [[join(packageRoot(), 'templates', `${flags.target}.yaml`), resolve(flags.file)]]
+    if (flags.target === 'lambda') files.push([join(packageRoot(), 'templates', 'handler', 'index.mjs'), join(dir, 'src', 'index.mjs')])
     if (!flags.force) {
       for (const [, to] of files) {
         const exists = await access(to).then(() => true, () => false)

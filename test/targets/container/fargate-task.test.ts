@@ -148,6 +148,6 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     const dir = project(FARGATE_TASK.replace('count: 1', 'count: 11'))
     const err = (await planFor(dir).catch((e: unknown) => e)) as ShipitError
     expect(err.exitCode).toBe(3)
-    expect(err.message).toContain('RunTask starts at most 10 tasks')
+    expect(err.message).toContain('more than RunTask starts at once (10)')
   })
 })

@@ -1,0 +1,23 @@
+// Build dist/: each command is an entry point, bundled with our code, yaml and zod, with shared chunks.
+// Node 20 resolves and compiles hundreds of small ES modules slowly; one bundle per command starts
+// several times faster. The AWS SDK and oclif stay external: the SDK clients load only when a
+// command needs them (dynamic imports become their own chunks), and oclif is the entry point.
+import { readdirSync, rmSync } from 'node:fs'
+import { build } from 'esbuild'
+
+rmSync('dist', { recursive: true, force: true })
+await build({
+  entryPoints: readdirSync('src/commands').filter((f) => f.endsWith('.ts')).map((f) => `src/commands/${f}`),
+  outdir: 'dist/commands',
+  chunkNames: '../chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['@aws-sdk/*', '@smithy/*', '@oclif/core'],
+  // yaml is CommonJS in places; give the bundle a require
+  banner: { js: "import { createRequire as __shipitRequire } from 'node:module'; const require = __shipitRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+})
