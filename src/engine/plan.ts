@@ -51,7 +51,7 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
   const [observed, prepared] = await Promise.all([
     observe(session, options.signal, options.command),
-    options.command === 'deploy' ? target.prepare(desired) : Promise.resolve<Prepared>({ artifacts: new Map() }),
+    options.command === 'deploy' ? Promise.resolve().then(() => target.prepare(desired)) : Promise.resolve<Prepared>({ artifacts: new Map() }),
   ])
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }

@@ -47,8 +47,9 @@ export const lambdaTarget: Target<LambdaObserved> = {
       functionArn: fnArn,
       alias: ALIAS,
       version: (applied.version?.Version ?? applied.alias?.FunctionVersion ?? observed.alias?.version) as string | undefined,
-      codeSha256: observed.alias?.config.CodeSha256,
-      runtime: observed.alias?.config.Runtime,
+      // a version published by this apply is what live serves now; what was observed is from before it
+      codeSha256: (applied.version?.CodeSha256 ?? observed.alias?.config.CodeSha256) as string | undefined,
+      runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
       apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
       logGroup: desired.names.logGroup,
     }

@@ -1,0 +1,469 @@
+#!/usr/bin/env bash
+# End-to-end check of shipit's AWS requests against an independent AWS implementation: moto.
+#
+#   scripts/e2e-moto.sh [lambda|fargate|ecs|all]     (default: lambda)
+#
+# Starts `moto_server` on 127.0.0.1 (a free port; nothing else is contacted), runs shipit's real
+# commands against it with dummy credentials, and prints one PASS/FAIL/SKIP line per check. Exits 1
+# when any check fails. Not part of `npm test`: the unit tests never need moto.
+#
+# Needs: python3 with moto[server] (5.x) and Flask, node 20. Environment knobs:
+#   KEEP_WORK=1     keep the work directory (moto log, request recording, command outputs)
+#   MOTO_SHIMS=0    run plain moto, without the workarounds for moto's gaps listed below
+#   WAIT_TIMEOUT=N  --timeout of the deploys, in seconds (default 120)
+#   BUILD=1         run `npm run build` first even when dist/ exists
+#
+# Moto settings and gaps handled here (never in shipit's code):
+#   - MOTO_IAM_LOAD_MANAGED_POLICIES=true: moto knows no AWS managed policies by default, so
+#     AttachRolePolicy(AWSLambdaBasicExecutionRole) would fail with NoSuchEntity.
+#   - lambda use_docker=false (POST /moto-api/config): only Invoke would use docker; set so nothing
+#     ever tries to.
+#   - IAM propagation: moto has none (a new role is assumable at once), so nothing to set.
+#   - MOTO_ECS_SERVICE_RUNNING=1: moto starts no tasks for a service; with this every service reports
+#     1 running task and its deployment COMPLETED (the examples ask for count: 1). Without it a
+#     service deploy waits for its rollout until --timeout.
+#   - deploys run with --timeout $WAIT_TIMEOUT (default 120 s): nothing in moto takes long, so a wait
+#     that does is a failure, not something to sit out for shipit's default 900 s.
+#   - Lambda LoggingConfig: moto 5.2 ignores LoggingConfig in CreateFunction and
+#     UpdateFunctionConfiguration and never returns it from GetFunction, while AWS always returns it
+#     (default {LogFormat: Text, LogGroup: /aws/lambda/<name>}). Without a shim every plan would
+#     want to update LoggingConfig.LogGroup and publish a version. The shim below stores and
+#     returns LoggingConfig as AWS documents it (API_LoggingConfig); MOTO_SHIMS=0 turns it off.
+#   - ECS deploymentConfiguration: moto 5.2's CreateService drops it (UpdateService keeps it), so
+#     DescribeServices shows no circuit breaker and every plan wants to update the service. The
+#     shim stores it, with AWS's defaults for what is not sent (circuit breaker off, 200/100 %).
+#
+# Fixtures (not moto gaps):
+#   - ecs: the ecs target runs on EC2 instances the user registers in the cluster named in app.yaml
+#     (examples/hello-ecs: myECSCluster) and refuses to deploy without any; the script creates that
+#     cluster and registers one EC2 instance in it (boto3 against moto) before the ecs checks.
+#   - fargate --env task: a task-mode deploy runs the task on every deploy by design (a `run` step),
+#     so there "no changes" means: nothing but that run step (RunTask) in the plan and the calls.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+WHICH="${1:-lambda}"
+case "$WHICH" in
+  lambda | fargate | ecs | all) ;;
+  -h | --help)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "usage: $0 [lambda|fargate|ecs|all]" >&2
+    exit 3
+    ;;
+esac
+
+command -v python3 >/dev/null || { echo "FAIL setup: python3 not found" >&2; exit 1; }
+# the interpreter itself, not a pyenv shim: each shim call costs a few hundred ms
+PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
+MOTO_VERSION="$("$PYTHON" -c 'import moto, flask; print(moto.__version__)' 2>/dev/null)" || { echo "FAIL setup: python3 cannot import moto and flask (need moto[server])" >&2; exit 1; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/shipit-e2e-moto.XXXXXX")"
+MOTO_PID=""
+cleanup() {
+  if [[ -n "$MOTO_PID" ]] && kill -0 "$MOTO_PID" 2>/dev/null; then
+    kill "$MOTO_PID" 2>/dev/null
+    wait "$MOTO_PID" 2>/dev/null
+  fi
+  if [[ "${KEEP_WORK:-0}" == 1 ]]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+ENDPOINT="http://127.0.0.1:$PORT"
+
+# ---- moto, with the shims for its gaps --------------------------------------------------------
+cat >"$WORK/moto_server.py" <<'PY'
+import os
+import sys
+
+if os.environ.get("MOTO_SHIMS", "1") != "0":
+    from moto.awslambda import models as lambda_models
+
+    # AWS always returns LoggingConfig; moto 5.2 drops it. Store it and return it as AWS does.
+    def merged_logging(update, function_name, current):
+        base = current or {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"}
+        out = {**base, **(update or {})}
+        if out.get("LogFormat") == "JSON":
+            out.setdefault("ApplicationLogLevel", "INFO")
+            out.setdefault("SystemLogLevel", "INFO")
+        return out
+
+    Fn = lambda_models.LambdaFunction
+    orig_init, orig_get, orig_update = Fn.__init__, Fn.get_configuration, Fn.update_configuration
+
+    def __init__(self, account_id, spec, *args, **kwargs):
+        orig_init(self, account_id, spec, *args, **kwargs)
+        self.shim_logging_config = merged_logging(spec.get("LoggingConfig"), self.function_name, None)
+
+    def get_configuration(self, *args, **kwargs):
+        config = orig_get(self, *args, **kwargs)
+        config["LoggingConfig"] = dict(getattr(self, "shim_logging_config", None) or merged_logging(None, self.function_name, None))
+        return config
+
+    def update_configuration(self, updates):
+        if "LoggingConfig" in updates:
+            # a new dict: published versions (shallow copies) keep theirs
+            self.shim_logging_config = merged_logging(updates["LoggingConfig"], self.function_name, getattr(self, "shim_logging_config", None))
+        return orig_update(self, updates)
+
+    Fn.__init__, Fn.get_configuration, Fn.update_configuration = __init__, get_configuration, update_configuration
+
+    from moto.ecs import responses as ecs_responses
+
+    # AWS keeps CreateService's deploymentConfiguration (and returns defaults for the rest); moto 5.2 drops it.
+    orig_create_service = ecs_responses.EC2ContainerServiceResponse.create_service
+
+    def create_service(self):
+        result = orig_create_service(self)
+        service = result.result["service"]
+        sent = self._get_param("deploymentConfiguration") or {}
+        service.deployment_configuration = {
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+            **sent,
+        }
+        return result
+
+    ecs_responses.EC2ContainerServiceResponse.create_service = create_service
+
+from moto.server import main
+
+main(["-H", "127.0.0.1", "-p", sys.argv[1]])
+PY
+
+MOTO_IAM_LOAD_MANAGED_POLICIES=true \
+  MOTO_ECS_SERVICE_RUNNING=1 \
+  MOTO_RECORDER_FILEPATH="$WORK/recording.jsonl" \
+  "$PYTHON" "$WORK/moto_server.py" "$PORT" >"$WORK/moto.log" 2>&1 &
+MOTO_PID=$!
+
+moto_api() { # METHOD PATH [BODY]: moto's own API (config, recorder), on 127.0.0.1 only
+  if command -v curl >/dev/null; then
+    curl -fsS --max-time 5 -X "$1" ${3+--data "$3"} "$ENDPOINT$2"
+  else
+    "$PYTHON" - "$ENDPOINT" "$@" <<'PY'
+import sys, urllib.request
+endpoint, method, path = sys.argv[1:4]
+data = sys.argv[4].encode() if len(sys.argv) > 4 else None
+with urllib.request.urlopen(urllib.request.Request(endpoint + path, data=data, method=method), timeout=5) as r:
+    sys.stdout.write(r.read().decode("utf-8", "replace"))
+PY
+  fi
+}
+
+for _ in $(seq 1 100); do
+  if ! kill -0 "$MOTO_PID" 2>/dev/null; then
+    echo "FAIL setup: moto_server exited:" >&2
+    sed 's/^/    /' "$WORK/moto.log" >&2
+    exit 1
+  fi
+  moto_api GET /moto-api/ >/dev/null 2>&1 && break
+  sleep 0.2
+done
+moto_api GET /moto-api/ >/dev/null 2>&1 || { echo "FAIL setup: moto did not answer on $ENDPOINT" >&2; exit 1; }
+moto_api POST /moto-api/config '{"lambda": {"use_docker": false}}' >/dev/null || { echo "FAIL setup: could not configure moto" >&2; exit 1; }
+echo "moto $MOTO_VERSION on $ENDPOINT (shims: $([[ "${MOTO_SHIMS:-1}" == 0 ]] && echo off || echo on))"
+
+# ---- shipit ---------------------------------------------------------------------------------
+# build when dist/ is missing (or BUILD=1); a dist/ older than src/ is only warned about: `npm run build`
+# empties dist/ first, which would break anyone else running the CLI or its tests at that moment
+STAMP=dist/commands/deploy.js
+if [[ ! -f $STAMP || "${BUILD:-0}" == 1 ]]; then
+  echo "building shipit ($([[ -f $STAMP ]] && echo BUILD=1 || echo "dist/ is missing"))…"
+  npm run build >"$WORK/build.log" 2>&1 || { echo "FAIL setup: npm run build"; sed 's/^/    /' "$WORK/build.log"; exit 1; }
+elif [[ -n "$(find src -type f -newer "$STAMP" -print -quit)" ]]; then
+  echo "warning: dist/ is older than src/: these checks run the old build (BUILD=1 rebuilds it first)"
+fi
+
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-west-2 AWS_EC2_METADATA_DISABLED=true
+# only the dummy credentials and moto: no profile, no real config, no CI step summary
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION GITHUB_STEP_SUMMARY
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+
+WAIT_TIMEOUT="${WAIT_TIMEOUT:-120}"
+PASSED=0 FAILED=0 SKIPPED=0
+N=0 RC=0 OUT="" ERR=""
+
+elapsed() { # seconds since $1 (an $EPOCHREALTIME), one decimal; "?" on bash < 5
+  [[ -n "${EPOCHREALTIME:-}" && -n "$1" ]] || { printf '?'; return; }
+  local ms=$(( (10#${EPOCHREALTIME/./} - 10#${1/./}) / 1000 ))
+  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+# run ARGS…: runs ./bin/run.js ARGS --endpoint-url …; sets RC, OUT, ERR (files)
+run() {
+  N=$((N + 1))
+  OUT="$WORK/$N.stdout" ERR="$WORK/$N.stderr"
+  local t0="${EPOCHREALTIME:-}"
+  ./bin/run.js "$@" --endpoint-url "$ENDPOINT" >"$OUT" 2>"$ERR"
+  RC=$?
+  printf '%s\n' "./bin/run.js $* --endpoint-url $ENDPOINT  → exit $RC after $(elapsed "$t0")s" >"$WORK/$N.cmd"
+}
+
+pass() { PASSED=$((PASSED + 1)); echo "PASS $1"; }
+skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP $1"; }
+fail() { # NAME WHY: shows the last command's output
+  FAILED=$((FAILED + 1))
+  echo "FAIL $1: $2"
+  echo "    \$ $(cat "$WORK/$N.cmd")"
+  if [[ -s "$OUT" ]]; then echo "    stdout:"; tail -n 25 "$OUT" | sed 's/^/      /'; fi
+  if [[ -s "$ERR" ]]; then echo "    stderr:"; tail -n 25 "$ERR" | sed 's/^/      /'; fi
+}
+
+# json_doc FILE EXPR: FILE must hold exactly one JSON document; prints EXPR (python, on `d`) of it
+json_doc() {
+  "$PYTHON" - "$1" "$2" <<'PY'
+import json, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+try:
+    d, end = json.JSONDecoder().raw_decode(text.lstrip())
+except ValueError as e:
+    sys.exit(f"stdout is not JSON ({e})")
+if text.lstrip()[end:].strip():
+    sys.exit("stdout holds more than one JSON document (or text after it)")
+print(eval(sys.argv[2], {}, {"d": d}))
+PY
+}
+
+# mutating_calls [ALLOWED]: AWS operations in the recording that are not Get/List/Describe reads;
+# fails when there is any but exactly the ALLOWED ones (space-separated operation names, each once)
+mutating_calls() {
+  moto_api GET /moto-api/recorder/download-recording >"$WORK/recording.$N.jsonl" || return 1
+  "$PYTHON" - "$WORK/recording.$N.jsonl" "${1:-}" <<'PY'
+import base64, json, re, sys, urllib.parse
+READ = re.compile(r"^(Get|List|Describe|BatchGet|Head)")
+allowed = sorted(sys.argv[2].split())
+bad, total = [], 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    if not line.strip():
+        continue
+    e = json.loads(line)
+    total += 1
+    h = {k.lower(): v for k, v in e["headers"].items()}
+    body = e.get("body") or ""
+    if e.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    path = urllib.parse.urlparse(e["url"]).path
+    if "x-amz-target" in h:  # JSON protocol (logs, ecs): the operation is in the header
+        op = h["x-amz-target"].rsplit(".", 1)[-1]
+    elif "Action=" in body or "Action=" in e["url"]:  # query protocol (iam, sts, ec2)
+        query = urllib.parse.parse_qs(body) or urllib.parse.parse_qs(urllib.parse.urlparse(e["url"]).query)
+        op = query.get("Action", ["?"])[0]
+    else:  # REST (lambda, apigatewayv2): reads are GETs
+        op = "Get" if e["method"] in ("GET", "HEAD") else f"{e['method']} {path}"
+    if not READ.match(op):
+        bad.append(op)
+print(f"{total} calls, {len(bad)} mutating" + (": " + ", ".join(bad) if bad else ""))
+if total == 0:
+    print("nothing was recorded (is moto's recorder working?)")
+sys.exit(1 if sorted(bad) != allowed or total == 0 else 0)
+PY
+}
+
+record() { moto_api POST "/moto-api/recorder/$1" >/dev/null; }
+
+# plan_counts FILE: "<steps> <creates> <unchanged>" of a plan --json on FILE
+plan_counts() { json_doc "$1" '"%d %d %d" % (len(d["steps"]), sum(1 for s in d["steps"] if s["action"] == "create"), len(d["unchanged"]))'; }
+
+# ---- the checks -----------------------------------------------------------------------------
+
+# deploy → second deploy (no mutating call, one JSON document) → plan with no changes.
+# KIND: lambda (the deploy must print a url), service, or task (every deploy runs the task: the only
+# step and the only mutating call allowed the second time is that run, RunTask).
+deploy_twice() { # NAME KIND TARGET FILE [ARGS…]
+  local name="$1" kind="$2" target="$3" file="$4"
+  shift 4
+  local args=(--target "$target" -f "$file" "$@")
+
+  run deploy "${args[@]}" --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -ne 0 ]]; then
+    fail "$name: deploy" "exit $RC (want 0)"
+    return 1
+  fi
+  if [[ $kind == lambda ]]; then
+    local url
+    url="$(grep -Eo '^url: https?://[^ ]+' "$OUT" | head -1)"
+    if [[ -n "$url" ]]; then pass "$name: deploy exits 0 and prints the $url"; else fail "$name: deploy" "exit 0 but no 'url: http…' line on stdout"; fi
+  else
+    pass "$name: deploy exits 0 ($(grep -Ec '^[a-zA-Z]+: ' "$OUT") outputs: $(grep -Eo '^[a-zA-Z]+:' "$OUT" | tr -d : | tr '\n' ' ' | sed 's/ $//'))"
+  fi
+
+  record reset-recording && record start-recording
+  run deploy "${args[@]}" --yes --json --timeout "$WAIT_TIMEOUT"
+  record stop-recording
+  local calls status want=no-changes allowed=""
+  if [[ $kind == task ]]; then want="applied run"; allowed=RunTask; fi
+  if [[ $RC -ne 0 ]]; then
+    fail "$name: second deploy" "exit $RC (want 0)"
+  elif ! status="$(json_doc "$OUT" 'd.get("status") + "".join(" " + s for s in sorted({k for k, v in d.get("summary", {}).items() if v and k != "noop"}))' 2>&1)"; then
+    fail "$name: second deploy --json" "$status"
+  elif [[ "$status" != "$want" ]]; then
+    fail "$name: second deploy" "status and actions \"$status\" (want \"$want\")"
+  else
+    pass "$name: second deploy --json prints one JSON document: $status"
+  fi
+  if calls="$(mutating_calls "$allowed")"; then
+    pass "$name: second deploy sends no mutating call${allowed:+ but $allowed} ($calls)"
+  else
+    fail "$name: second deploy sends mutating calls" "$calls"
+  fi
+  record reset-recording
+
+  if [[ $kind == task ]]; then
+    run plan "${args[@]}" --json
+    local actions
+    if [[ $RC -eq 0 ]] && actions="$(json_doc "$OUT" '" ".join(sorted({s["action"] for s in d["steps"]}))' 2>&1)" && [[ "$actions" == run ]]; then
+      pass "$name: plan after deploy has no changes but the task run"
+    else
+      fail "$name: plan after deploy" "exit $RC, step actions \"${actions:-}\" (want only \"run\")"
+    fi
+  else
+    run plan "${args[@]}" --detailed-exitcode
+    if [[ $RC -eq 0 ]]; then pass "$name: plan after deploy has no changes (exit 0)"; else fail "$name: plan after deploy" "exit $RC (want 0: no changes)"; fi
+  fi
+}
+
+check_lambda() {
+  local file=examples/hello-lambda/app.yaml name=lambda
+  local args=(--target lambda -f "$file")
+
+  run plan "${args[@]}" --json
+  local fresh=""
+  if [[ $RC -eq 0 ]] && fresh="$(plan_counts "$OUT")"; then :; else fresh=""; fi
+
+  deploy_twice "$name" lambda lambda "$file"
+
+  run destroy "${args[@]}" --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -eq 0 ]]; then pass "$name: destroy exits 0"; else fail "$name: destroy" "exit $RC (want 0)"; fi
+
+  run plan "${args[@]}" --destroy --detailed-exitcode
+  if [[ $RC -eq 0 ]]; then pass "$name: nothing left to destroy (plan --destroy exit 0)"; else fail "$name: after destroy, plan --destroy" "exit $RC (want 0: nothing left)"; fi
+
+  run plan "${args[@]}" --detailed-exitcode --json
+  local after="" steps creates unchanged
+  if [[ $RC -eq 2 ]] && after="$(plan_counts "$OUT")"; then
+    read -r steps creates unchanged <<<"$after"
+    if [[ "$steps" == "$creates" && "$unchanged" == 0 && (-z "$fresh" || "$after" == "$fresh") ]]; then
+      pass "$name: plan after destroy shows everything as new again ($creates to create)"
+    else
+      fail "$name: plan after destroy" "steps/creates/unchanged = $after (before the first deploy: ${fresh:-unknown})"
+    fi
+  else
+    fail "$name: plan after destroy" "exit $RC (want 2: changes)"
+  fi
+
+  # a deploy that changes things, in --json: exactly one JSON document on stdout
+  run deploy "${args[@]}" --yes --json --timeout "$WAIT_TIMEOUT"
+  local out
+  if [[ $RC -ne 0 ]]; then
+    fail "$name: deploy --json" "exit $RC (want 0)"
+  elif ! out="$(json_doc "$OUT" 'd.get("status") + " " + str((d.get("outputs") or {}).get("url"))' 2>&1)"; then
+    fail "$name: deploy --json" "$out"
+  elif [[ "$out" != "applied http"* ]]; then
+    fail "$name: deploy --json" "status and url: $out (want applied and a url)"
+  else
+    pass "$name: deploy --json (with changes) prints one JSON document (${out})"
+  fi
+  run destroy "${args[@]}" --yes --json --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -eq 0 ]] && out="$(json_doc "$OUT" 'd.get("status")' 2>&1)"; then pass "$name: destroy --json exits 0 with one JSON document ($out)"; else fail "$name: destroy --json" "exit $RC; ${out:-}"; fi
+}
+
+# secrets: the role's inline policy converges (a redeploy changes nothing), and destroy removes it
+# before the role even when app.yaml no longer lists secrets (IAM refuses DeleteRole otherwise)
+check_lambda_secrets() {
+  local name="lambda secrets" dir="$WORK/hello-secrets"
+  mkdir -p "$dir" && cp -R examples/hello-lambda/src "$dir/src"
+  sed 's/^name: hello$/name: hello-secrets/' examples/hello-lambda/app.yaml >"$dir/app.yaml"
+  printf 'secrets:\n  DB: arn:aws:ssm:us-west-2:123456789012:parameter/shipit-e2e/db\n' >>"$dir/app.yaml"
+  local args=(--target lambda -f "$dir/app.yaml")
+
+  run deploy "${args[@]}" --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -ne 0 ]]; then
+    fail "$name: deploy" "exit $RC (want 0)"
+    return
+  fi
+  run plan "${args[@]}" --detailed-exitcode
+  if [[ $RC -eq 0 ]]; then pass "$name: plan after deploy has no changes (the secrets policy converges)"; else fail "$name: plan after deploy" "exit $RC (want 0: no changes)"; fi
+
+  sed -i.bak '/^secrets:/,$d' "$dir/app.yaml"
+  run destroy "${args[@]}" --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -eq 0 ]]; then pass "$name: destroy after the secrets left app.yaml exits 0"; else fail "$name: destroy after the secrets left app.yaml" "exit $RC (want 0)"; fi
+  run plan "${args[@]}" --destroy --detailed-exitcode
+  if [[ $RC -eq 0 ]]; then pass "$name: nothing left to destroy"; else fail "$name: after destroy, plan --destroy" "exit $RC (want 0: nothing left)"; fi
+}
+
+# the EC2 capacity the ecs target needs: the cluster of app.yaml with one registered instance
+ecs_capacity() { # CLUSTER
+  "$PYTHON" - "$ENDPOINT" "$1" <<'PY'
+import json, sys
+import boto3
+endpoint, cluster = sys.argv[1], sys.argv[2]
+kw = dict(endpoint_url=endpoint, region_name="us-west-2", aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2, ecs = boto3.client("ec2", **kw), boto3.client("ecs", **kw)
+ecs.create_cluster(clusterName=cluster)
+ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+instance = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.medium")["Instances"][0]
+document = {"instanceId": instance["InstanceId"], "region": "us-west-2", "instanceType": "t3.medium", "imageId": ami, "availabilityZone": instance["Placement"]["AvailabilityZone"]}
+ecs.register_container_instance(cluster=cluster, instanceIdentityDocument=json.dumps(document))
+print(f"cluster {cluster} with EC2 instance {instance['InstanceId']} registered")
+PY
+}
+
+check_container() { # NAME KIND TARGET FILE [ARGS…]
+  local name="$1" kind="$2" target="$3" file="$4"
+  shift 4
+  run plan --target "$target" -f "$file" "$@"
+  if grep -q 'not built yet' "$OUT" "$ERR"; then
+    skip "$name: the $target target is not built yet"
+    return
+  fi
+  if [[ $RC -ne 0 ]]; then
+    fail "$name: plan" "exit $RC (want 0)"
+    return
+  fi
+  if [[ $target == ecs ]]; then
+    local cluster out
+    cluster="$(sed -n 's/^ *cluster: *\([A-Za-z0-9_-]*\).*/\1/p' "$file" | head -1)"
+    if [[ -z "$cluster" ]]; then
+      fail "$name: fixture" "no container.cluster in $file"
+      return
+    fi
+    if ! out="$(ecs_capacity "$cluster" 2>&1)"; then
+      fail "$name: fixture" "could not register EC2 capacity in moto: $(tail -1 <<<"$out")"
+      return
+    fi
+    echo "     ($out)"
+  fi
+  deploy_twice "$name" "$kind" "$target" "$file" "$@"
+}
+
+check_fargate() {
+  check_container fargate service fargate examples/hello-fargate/app.yaml
+  check_container "fargate --env task" task fargate examples/hello-fargate/app.yaml --env task
+}
+check_ecs() { check_container ecs service ecs examples/hello-ecs/app.yaml; }
+
+case "$WHICH" in
+  lambda)
+    check_lambda
+    check_lambda_secrets
+    ;;
+  fargate) check_fargate ;;
+  ecs) check_ecs ;;
+  all)
+    check_lambda
+    check_lambda_secrets
+    check_fargate
+    check_ecs
+    ;;
+esac
+
+echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"
+[[ $FAILED -eq 0 ]]
