@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
@@ -66,7 +66,6 @@ describe('a canary secret and the AWS credentials never appear in any output', (
       await run(Plan, [...t, '--json'])
       await run(Destroy, [...t, '--yes', '--debug'])
       // a saved plan file holds no secret either
-      const { readFileSync } = await import('node:fs')
       outputs.push(readFileSync(join(dir, 'plan.json'), 'utf8'))
 
       const all = outputs.join('\n')

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { crc32, deflateRaw } from 'node:zlib'
+import { crc32, deflateRaw, deflateRawSync } from 'node:zlib'
 import { promisify } from 'node:util'
 import { invalid } from '../../errors.js'
 
@@ -32,7 +33,11 @@ interface Entry {
   path: string
   abs: string
   executable: boolean
+  size: number
 }
+
+/** Files up to this size are zipped on the main thread. */
+const SYNC_LIMIT = 256 * 1024
 
 export async function zipDirectory(dir: string, options: { concurrency?: number } = {}): Promise<ZipResult> {
   const ignore = await loadIgnore(dir)
@@ -40,65 +45,83 @@ export async function zipDirectory(dir: string, options: { concurrency?: number 
   if (entries.length === 0) throw invalid('EmptySource', `function.source ${dir} has no files to deploy`, ['put the handler file there, or point function.source at the right directory'])
   if (entries.length > MAX_ENTRIES) throw invalid('TooManyFiles', `function.source has ${entries.length} files; a zip holds at most ${MAX_ENTRIES}`, ['bundle the code, or ignore files in .shipitignore'])
 
+  // Small files are read and deflated synchronously: a thread-pool round trip per tiny file costs more
+  // than the work (12,000 files: 6 s async vs 1.5 s sync on 2 cores). Large files go to the pool.
   const compressed: { name: Buffer; crc: number; size: number; method: number; data: Buffer; executable: boolean }[] = new Array(entries.length)
+  const entryOf = (e: Entry, raw: Buffer, deflated: Buffer) => {
+    const store = deflated.length >= raw.length
+    return { name: Buffer.from(e.path, 'utf8'), crc: crc32(raw), size: raw.length, method: store ? 0 : 8, data: store ? raw : deflated, executable: e.executable }
+  }
+  const large: number[] = []
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i].size > SYNC_LIMIT) {
+      large.push(i)
+      continue
+    }
+    const raw = readFileSync(entries[i].abs)
+    compressed[i] = entryOf(entries[i], raw, raw.length ? deflateRawSync(raw, { level: 6 }) : raw)
+  }
   let next = 0
   const worker = async () => {
-    while (next < entries.length) {
-      const i = next++
-      const e = entries[i]
-      const raw = await readFile(e.abs)
-      const deflated = raw.length ? await deflate(raw, { level: 6 }) : raw
-      const store = deflated.length >= raw.length
-      compressed[i] = { name: Buffer.from(e.path, 'utf8'), crc: crc32(raw), size: raw.length, method: store ? 0 : 8, data: store ? raw : deflated, executable: e.executable }
+    while (next < large.length) {
+      const i = large[next++]
+      const raw = await readFile(entries[i].abs)
+      compressed[i] = entryOf(entries[i], raw, await deflate(raw, { level: 6 }))
     }
   }
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker))
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker))
 
-  const chunks: Buffer[] = []
-  const central: Buffer[] = []
+  // one buffer of the final size: no second copy of the archive
+  let total = 22
+  for (const c of compressed) total += 30 + 46 + 2 * c.name.length + c.data.length
+  if (total > 0xffffffff) throw invalid('ZipTooLarge', 'the function source is larger than 4 GiB', ['bundle the code, or ignore files in .shipitignore'])
+  const bytes = Buffer.allocUnsafe(total)
   let offset = 0
+  const offsets: number[] = []
   for (const c of compressed) {
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4) // version needed: 2.0
-    local.writeUInt16LE(0x0800, 6) // names are UTF-8
-    local.writeUInt16LE(c.method, 8)
-    local.writeUInt16LE(0, 10) // 00:00:00
-    local.writeUInt16LE(0x21, 12) // 1980-01-01
-    local.writeUInt32LE(c.crc >>> 0, 14)
-    local.writeUInt32LE(c.data.length, 18)
-    local.writeUInt32LE(c.size, 22)
-    local.writeUInt16LE(c.name.length, 26)
-    local.writeUInt16LE(0, 28)
-    chunks.push(local, c.name, c.data)
-
-    const cd = Buffer.alloc(46)
-    cd.writeUInt32LE(0x02014b50, 0)
-    cd.writeUInt16LE((3 << 8) | 20, 4) // made by Unix, 2.0: the high bytes of external attributes are the mode
-    cd.writeUInt16LE(20, 6)
-    cd.writeUInt16LE(0x0800, 8)
-    cd.writeUInt16LE(c.method, 10)
-    cd.writeUInt16LE(0, 12)
-    cd.writeUInt16LE(0x21, 14)
-    cd.writeUInt32LE(c.crc >>> 0, 16)
-    cd.writeUInt32LE(c.data.length, 20)
-    cd.writeUInt32LE(c.size, 24)
-    cd.writeUInt16LE(c.name.length, 28)
-    cd.writeUInt32LE((((c.executable ? 0o100755 : 0o100644) << 16) >>> 0), 38)
-    cd.writeUInt32LE(offset, 42)
-    central.push(cd, c.name)
+    offsets.push(offset)
+    bytes.writeUInt32LE(0x04034b50, offset)
+    bytes.writeUInt16LE(20, offset + 4) // version needed: 2.0
+    bytes.writeUInt16LE(0x0800, offset + 6) // names are UTF-8
+    bytes.writeUInt16LE(c.method, offset + 8)
+    bytes.writeUInt16LE(0, offset + 10) // 00:00:00
+    bytes.writeUInt16LE(0x21, offset + 12) // 1980-01-01
+    bytes.writeUInt32LE(c.crc >>> 0, offset + 14)
+    bytes.writeUInt32LE(c.data.length, offset + 18)
+    bytes.writeUInt32LE(c.size, offset + 22)
+    bytes.writeUInt16LE(c.name.length, offset + 26)
+    bytes.writeUInt16LE(0, offset + 28)
+    c.name.copy(bytes, offset + 30)
+    c.data.copy(bytes, offset + 30 + c.name.length)
     offset += 30 + c.name.length + c.data.length
   }
-  const cdSize = central.reduce((n, b) => n + b.length, 0)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(compressed.length, 8)
-  end.writeUInt16LE(compressed.length, 10)
-  end.writeUInt32LE(cdSize, 12)
-  end.writeUInt32LE(offset, 16)
-  if (offset + cdSize > 0xffffffff) throw invalid('ZipTooLarge', 'the function source is larger than 4 GiB', ['bundle the code, or ignore files in .shipitignore'])
+  const cdStart = offset
+  compressed.forEach((c, i) => {
+    bytes.writeUInt32LE(0x02014b50, offset)
+    bytes.writeUInt16LE((3 << 8) | 20, offset + 4) // made by Unix, 2.0: the high bytes of external attributes are the mode
+    bytes.writeUInt16LE(20, offset + 6)
+    bytes.writeUInt16LE(0x0800, offset + 8)
+    bytes.writeUInt16LE(c.method, offset + 10)
+    bytes.writeUInt16LE(0, offset + 12)
+    bytes.writeUInt16LE(0x21, offset + 14)
+    bytes.writeUInt32LE(c.crc >>> 0, offset + 16)
+    bytes.writeUInt32LE(c.data.length, offset + 20)
+    bytes.writeUInt32LE(c.size, offset + 24)
+    bytes.writeUInt16LE(c.name.length, offset + 28)
+    bytes.fill(0, offset + 30, offset + 38) // extra, comment, disk, internal attributes
+    bytes.writeUInt32LE(((c.executable ? 0o100755 : 0o100644) << 16) >>> 0, offset + 38)
+    bytes.writeUInt32LE(offsets[i], offset + 42)
+    c.name.copy(bytes, offset + 46)
+    offset += 46 + c.name.length
+  })
+  bytes.writeUInt32LE(0x06054b50, offset)
+  bytes.writeUInt32LE(0, offset + 4) // disk numbers
+  bytes.writeUInt16LE(compressed.length, offset + 8)
+  bytes.writeUInt16LE(compressed.length, offset + 10)
+  bytes.writeUInt32LE(offset - cdStart, offset + 12)
+  bytes.writeUInt32LE(cdStart, offset + 16)
+  bytes.writeUInt16LE(0, offset + 20)
 
-  const bytes = Buffer.concat([...chunks, ...central, end])
   const digest = createHash('sha256').update(bytes).digest()
   return { bytes, sha256: digest.toString('hex'), codeSha256: digest.toString('base64'), files: compressed.length }
 }
@@ -112,30 +135,31 @@ async function listFiles(root: string, ignored: (path: string, dir: boolean) => 
   }
   if (!top.isDirectory()) throw invalid('MissingSource', `function.source ${root} is not a directory`, ['point function.source at the directory that holds the handler'])
   const out: Entry[] = []
-  const walk = async (rel: string) => {
-    const dirents = await readdir(join(root, rel), { withFileTypes: true })
-    await Promise.all(
-      dirents.map(async (d) => {
-        const path = rel ? `${rel}/${d.name}` : d.name
-        const abs = join(root, path)
-        let isDir = d.isDirectory()
-        let isFile = d.isFile()
-        let mode = 0
-        if (d.isSymbolicLink()) {
-          const target = await stat(abs).catch(() => undefined)
-          if (!target) return
-          isDir = target.isDirectory()
-          isFile = target.isFile()
+  const walk = (rel: string) => {
+    for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${d.name}` : d.name
+      const abs = join(root, path)
+      let isDir = d.isDirectory()
+      let isFile = d.isFile()
+      if (d.isSymbolicLink()) {
+        let target: ReturnType<typeof statSync> | undefined
+        try {
+          target = statSync(abs)
+        } catch {
+          continue // a broken link
         }
-        if (ignored(path, isDir)) return
-        if (isDir) return walk(path)
-        if (!isFile) return
-        mode = (await stat(abs)).mode
-        out.push({ path, abs, executable: (mode & 0o100) !== 0 })
-      }),
-    )
+        isDir = target.isDirectory()
+        isFile = target.isFile()
+      }
+      if (ignored(path, isDir)) continue
+      if (isDir) walk(path)
+      else if (isFile) {
+        const info = statSync(abs)
+        out.push({ path, abs, executable: (info.mode & 0o100) !== 0, size: info.size })
+      }
+    }
   }
-  await walk('')
+  walk('')
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
