@@ -47,6 +47,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export class AwsClients {
   private readonly clients = new Map<ServiceName, Promise<SdkClient>>()
   private readonly modules = new Map<ServiceName, Promise<Record<string, any>>>()
+  /**
+   * Aborted by destroy(). A command that fails while sibling calls are in flight (observe reads in
+   * parallel) destroys the clients; the SDK took the closed sockets of those calls for network errors
+   * and sent them again (attempt=2) after the command had already failed. Aborted calls are not retried.
+   */
+  private closing = new AbortController()
 
   constructor(readonly settings: AwsSettings) {
     guardInstanceMetadata()
@@ -96,7 +102,8 @@ export class AwsClients {
     const [client, mod] = await Promise.all([this.client(service), this.module(service)])
     const Command = mod[`${operation}Command`]
     if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
-    return client.send(new Command(input), abortSignal ? { abortSignal } : undefined)
+    const signal = abortSignal ? AbortSignal.any([abortSignal, this.closing.signal]) : this.closing.signal
+    return client.send(new Command(input), { abortSignal: signal })
   }
 
   /** The region the clients use, or undefined when none is configured anywhere. */
@@ -120,6 +127,8 @@ export class AwsClients {
   }
 
   destroy(): void {
+    this.closing.abort()
+    this.closing = new AbortController()
     for (const client of this.clients.values()) client.then((c) => c.destroy(), () => {})
     this.clients.clear()
   }
