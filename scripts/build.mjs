@@ -7,9 +7,13 @@ import { build } from 'esbuild'
 
 rmSync('dist', { recursive: true, force: true })
 await build({
-  entryPoints: readdirSync('src/commands').filter((f) => f.endsWith('.ts')).map((f) => `src/commands/${f}`),
-  outdir: 'dist/commands',
-  chunkNames: '../chunks/[name]-[hash]',
+  entryPoints: [
+    ...readdirSync('src/commands').filter((f) => f.endsWith('.ts')).map((f) => ({ in: `src/commands/${f}`, out: `commands/${f.replace(/\.ts$/, '')}` })),
+    // --version and validate without oclif (bin/run.js)
+    { in: 'src/cli/fast.ts', out: 'fast' },
+  ],
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   splitting: true,
   format: 'esm',

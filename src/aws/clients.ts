@@ -109,6 +109,9 @@ export class AwsClients {
   /** The region the clients use, or undefined when none is configured anywhere. */
   async region(): Promise<string | undefined> {
     if (this.settings.region) return this.settings.region
+    const fromEnv = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION
+    if (fromEnv) return fromEnv
+    if (!credentialSourceMayExist(this.settings.profile)) return undefined
     try {
       return await (await this.client('sts')).config.region()
     } catch {
@@ -118,6 +121,8 @@ export class AwsClients {
 
   /** Whether the SDK's credential chain yields credentials (never returns or logs them). */
   async hasCredentials(): Promise<boolean> {
+    // without any source the SDK's chain could use, say so without loading the SDK (~100 modules)
+    if (!credentialSourceMayExist(this.settings.profile)) return false
     try {
       const creds = (await (await this.client('sts')).config.credentials()) as { accessKeyId?: string } | undefined
       return Boolean(creds?.accessKeyId)
@@ -132,6 +137,17 @@ export class AwsClients {
     for (const client of this.clients.values()) client.then((c) => c.destroy(), () => {})
     this.clients.clear()
   }
+}
+
+/** Whether anything the SDK's default credential chain reads is present; false means it certainly finds nothing. */
+export function credentialSourceMayExist(profile?: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (profile || env.AWS_PROFILE || env.AWS_ACCESS_KEY_ID || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return true
+  const home = env.HOME ?? env.USERPROFILE ?? ''
+  const config = env.AWS_CONFIG_FILE ?? `${home}/.aws/config`
+  const credentials = env.AWS_SHARED_CREDENTIALS_FILE ?? `${home}/.aws/credentials`
+  if (existsSync(config) || existsSync(credentials)) return true
+  return env.AWS_EC2_METADATA_DISABLED !== 'true' && looksLikeEc2()
 }
 
 let guarded = false

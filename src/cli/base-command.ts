@@ -1,8 +1,7 @@
 import { Command, Errors } from '@oclif/core'
 import { ExitCode, ShipitError, EXIT_CODES_HELP } from '../errors.js'
-import { ManifestError } from '../manifest/load.js'
 import { redact } from '../ui/redact.js'
-import { annotateProblems } from '../ui/github.js'
+import { reportError } from './report-error.js'
 
 /**
  * shipit's commands: typed results with --json, errors as one clear message (never a stack trace
@@ -39,17 +38,7 @@ export abstract class BaseCommand extends Command {
 
   protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError) throw err
-    const error = toShipitError(err)
-    process.exitCode = error.exitCode
-    if (this.jsonEnabled()) {
-      this.logJson({ error: error.toJSON() })
-      return
-    }
-    if (error instanceof ManifestError) annotateProblems(error.problems)
-    const lines = [`Error: ${error.message}`, ...error.suggestions.map((s) => `  → ${s}`)]
-    if (error.source === 'internal') lines.push('  → this looks like a bug in shipit; run again with --debug and report the output')
-    if (this.debugEnabled && err.stack) lines.push(err.stack)
-    process.stderr.write(`${redact(lines.join('\n'))}\n`)
+    reportError(toShipitError(err), { json: this.jsonEnabled(), debug: this.debugEnabled, stack: err.stack })
   }
 
   protected async finally(err: Error | undefined): Promise<void> {

@@ -20,11 +20,16 @@ export function formatProblem(p: ManifestProblem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.message}${p.hint ? ` — ${p.hint}` : ''}`
 }
 
+const MAX_SHOWN_PROBLEMS = 25
+
 /** Thrown for any invalid manifest: every problem at once, exit 3. */
 export class ManifestError extends ShipitError {
   readonly problems: ManifestProblem[]
   constructor(problems: ManifestProblem[]) {
-    super('InvalidManifest', problems.map(formatProblem).join('\n'), {
+    // a file that is not YAML at all gives hundreds: the first ones say enough (--json has them all)
+    const shown = problems.slice(0, MAX_SHOWN_PROBLEMS).map(formatProblem)
+    if (problems.length > MAX_SHOWN_PROBLEMS) shown.push(`… and ${problems.length - MAX_SHOWN_PROBLEMS} more problems (all of them with --json)`)
+    super('InvalidManifest', shown.join('\n'), {
       exitCode: ExitCode.Invalid,
       source: 'user',
       details: { problems },

@@ -78,6 +78,20 @@ describe('the CLI as a user runs it', () => {
     expect(doc.error.details.problems[0]).toMatchObject({ line: 1, col: 7 })
   })
 
+  it('validate (answered without oclif) and plan (through oclif) report a manifest the same way, with GitHub annotations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-'))
+    writeFileSync(join(dir, 'app.yaml'), 'name: x\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n  memory: 64\n')
+    const env = cleanEnv({ GITHUB_ACTIONS: 'true' })
+    const fast = await shipit(['validate'], { cwd: dir, env })
+    const full = await shipit(['plan', '--target', 'lambda'], { cwd: dir, env })
+    for (const r of [fast, full]) {
+      expect(r.code).toBe(3)
+      expect(r.stdout).toContain('::error file=app.yaml,line=5,col=11::function.memory must be at least 128')
+      expect(r.stderr).toContain('Error: app.yaml:5:11: function.memory must be at least 128, not 64')
+    }
+    expect(fast.stderr).toBe(full.stderr)
+  })
+
   it('a missing manifest exits 3 and suggests shipit init', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-'))
     const r = await shipit(['validate'], { cwd: dir })
