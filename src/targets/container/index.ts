@@ -30,6 +30,7 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved> {
     run: runFor(profile),
     fingerprint: (observed) => ({
       ...observed,
+      service: observed.service && { ...observed.service, live: undefined },
       cluster: observed.cluster && { ...observed.cluster, containerInstances: observed.cluster.containerInstances > 0 },
     }),
   }

@@ -27,6 +27,12 @@ export interface ObservedService {
   network?: { subnets: string[]; securityGroups: string[]; assignPublicIp: string }
   /** deployment circuit breaker with rollback is on */
   rollsBack: boolean
+  /** what `status` shows; changes all the time, so not part of a saved plan's fingerprint */
+  live?: {
+    runningCount: number
+    pendingCount: number
+    deployments: { status?: string; taskDefinition?: string; rolloutState?: string; rolloutStateReason?: string; running?: number; desired?: number }[]
+  }
 }
 
 export interface ObservedTaskDefinition {
@@ -139,6 +145,18 @@ export async function observeContainer(ctx: ObserveContext, desired: Desired): P
               }
             : undefined,
           rollsBack: Boolean(s.deploymentConfiguration?.deploymentCircuitBreaker?.enable && s.deploymentConfiguration.deploymentCircuitBreaker.rollback),
+          live: {
+            runningCount: s.runningCount ?? 0,
+            pendingCount: s.pendingCount ?? 0,
+            deployments: (s.deployments ?? []).map((d) => ({
+              status: d.status,
+              taskDefinition: d.taskDefinition,
+              rolloutState: d.rolloutState,
+              rolloutStateReason: d.rolloutStateReason,
+              running: d.runningCount,
+              desired: d.desiredCount,
+            })),
+          },
         }
       : null,
     taskDefinition: t ? { arn: t.taskDefinitionArn ?? '', revision: t.revision ?? 0, tags: ecsTags(td?.tags), spec: describedSpec(t, secretKeys) } : null,

@@ -19,6 +19,11 @@ export function containerOutputs(desired: Desired, observed: ContainerObserved, 
     taskDefinition: registered?.taskDefinitionArn ?? moved ?? observed.taskDefinition?.arn,
     revision: registered?.revision ?? (moved ? Number(moved.split(':').pop()) : observed.taskDefinition?.revision),
     tasks: ran?.length ? ran : undefined,
+    runningCount: observed.service?.live?.runningCount,
+    pendingCount: observed.service?.live?.pendingCount,
+    deployments: observed.service?.live?.deployments.map(
+      (d) => `${d.status ?? '?'} ${d.taskDefinition?.split('/').pop() ?? '?'} ${d.rolloutState ?? ''} ${d.running ?? 0}/${d.desired ?? 0} running${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}`.replace(/\s+/g, ' '),
+    ),
     logGroup: desired.names.logGroup,
   }
 }
