@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { applyPlan } from '../src/engine/apply.js'
 import { silentReporter } from '../src/ui/reporter.js'
-import { isReadOperation, type FakeCall } from '../test/fakes/aws.js'
+import { type FakeCall, isReadOperation } from '../test/fakes/aws.js'
 import { planFor } from '../test/helpers/session.js'
 
 export const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..')

@@ -134,7 +134,11 @@ export class AwsClients {
   destroy(): void {
     this.closing.abort()
     this.closing = new AbortController()
-    for (const client of this.clients.values()) client.then((c) => c.destroy(), () => {})
+    for (const client of this.clients.values())
+      client.then(
+        (c) => c.destroy(),
+        () => {},
+      )
     this.clients.clear()
   }
 }

@@ -14,10 +14,27 @@ export function awsErrorName(err: unknown): string | undefined {
 
 export function isNotFound(err: unknown): boolean {
   const name = awsErrorName(err) ?? ''
-  return ['ResourceNotFoundException', 'NoSuchEntityException', 'NotFoundException', 'NoSuchEntity', 'ClusterNotFoundException', 'ServiceNotFoundException'].includes(name) || (err as AwsErrorLike)?.$metadata?.httpStatusCode === 404
+  return (
+    [
+      'ResourceNotFoundException',
+      'NoSuchEntityException',
+      'NotFoundException',
+      'NoSuchEntity',
+      'ClusterNotFoundException',
+      'ServiceNotFoundException',
+    ].includes(name) || (err as AwsErrorLike)?.$metadata?.httpStatusCode === 404
+  )
 }
 
-const CREDENTIAL_ERRORS = ['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'InvalidSignatureException']
+const CREDENTIAL_ERRORS = [
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
+]
 
 const SUGGESTIONS: Record<string, string> = {
   AccessDenied: 'the credentials in use lack this permission: grant it to the role or user, or use --profile',

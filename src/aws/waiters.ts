@@ -29,8 +29,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0) return resolve()
     // the listener goes when the timer fires: one per poll would pile up on the apply's signal (MaxListenersExceededWarning)
-    const onAbort = () => { clearTimeout(t); resolve() }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    const onAbort = () => {
+      clearTimeout(t)
+      resolve()
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
@@ -49,7 +55,10 @@ export async function runWait(clients: AwsClients, service: ServiceName, wait: W
     await waitUntil({ client, maxWaitTime: timeoutSeconds, minDelay: 1, maxDelay: 10, ...(signal ? { abortSignal: signal } : {}) }, wait.input)
   } catch (err) {
     const state = (err as { state?: string })?.state
-    const why = (await explainers.get(wait.waiter)?.(clients, wait.input).catch(() => undefined)) ?? reasonOf(err)
+    const why =
+      (await explainers
+        .get(wait.waiter)?.(clients, wait.input)
+        .catch(() => undefined)) ?? reasonOf(err)
     if (state === 'TIMEOUT') {
       throw new ShipitError('WaitTimeout', `timed out after ${timeoutSeconds}s waiting for ${wait.description}${why ? `: ${why}` : ''}`, {
         exitCode: ExitCode.Failure,

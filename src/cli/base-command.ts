@@ -1,5 +1,5 @@
 import { Command, Errors } from '@oclif/core'
-import { ExitCode, ShipitError, EXIT_CODES_HELP } from '../errors.js'
+import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
 import { redact } from '../ui/redact.js'
 import { reportError } from './report-error.js'
 
@@ -52,7 +52,11 @@ export function toShipitError(err: unknown): ShipitError {
   if (err instanceof ShipitError) return err
   const e = err as Error & { oclif?: { exit?: number }; parse?: unknown; code?: string }
   if (e && typeof e === 'object' && ('parse' in e || /Flag|Arg|Parse|Option|Validation/.test(e.constructor?.name ?? ''))) {
-    return new ShipitError('InvalidFlags', e.message.replace(/\n?See more help with --help$/, ''), { exitCode: ExitCode.Invalid, source: 'user', suggestions: ['see --help'] })
+    return new ShipitError('InvalidFlags', e.message.replace(/\n?See more help with --help$/, ''), {
+      exitCode: ExitCode.Invalid,
+      source: 'user',
+      suggestions: ['see --help'],
+    })
   }
   return new ShipitError('Unexpected', e?.message ?? String(err), { exitCode: ExitCode.Failure, source: 'internal', cause: err })
 }

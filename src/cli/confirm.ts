@@ -5,7 +5,9 @@ import { invalid } from '../errors.js'
 export async function confirmApply(question: string, yes: boolean, json: boolean): Promise<boolean> {
   if (yes) return true
   if (json || !process.stdin.isTTY) {
-    throw invalid('ConfirmationRequired', 'shipit will not change AWS without confirmation, and stdin is not a terminal', ['add --yes to apply without asking (as CI does)'])
+    throw invalid('ConfirmationRequired', 'shipit will not change AWS without confirmation, and stdin is not a terminal', [
+      'add --yes to apply without asking (as CI does)',
+    ])
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {

@@ -4,9 +4,10 @@
  * half the time. Anything unusual (help, unknown flags) returns false and oclif takes over, so the
  * behaviour and output are the same either way (the CLI tests run both paths).
  */
-import { TARGETS } from '../manifest/schema.js'
+
 import { describeValid, validateManifest } from '../engine/validate.js'
 import { ShipitError } from '../errors.js'
+import { TARGETS } from '../manifest/schema.js'
 import { SHIPIT_VERSION } from '../version.js'
 import { reportError } from './report-error.js'
 

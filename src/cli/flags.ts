@@ -16,7 +16,11 @@ export const awsFlags = {
   target: targetFlag,
   region: Flags.string({ summary: 'AWS region; else region: in app.yaml, AWS_REGION, or the profile.', helpValue: 'us-west-2' }),
   profile: Flags.string({ summary: 'Named profile of ~/.aws/config to take credentials from.', env: 'AWS_PROFILE' }),
-  'endpoint-url': Flags.string({ summary: 'Send every AWS call to this endpoint (LocalStack, moto); also AWS_ENDPOINT_URL.', env: 'AWS_ENDPOINT_URL', helpValue: 'http://localhost:4566' }),
+  'endpoint-url': Flags.string({
+    summary: 'Send every AWS call to this endpoint (LocalStack, moto); also AWS_ENDPOINT_URL.',
+    env: 'AWS_ENDPOINT_URL',
+    helpValue: 'http://localhost:4566',
+  }),
   'max-attempts': Flags.integer({ summary: 'Attempts per AWS call, retries on throttling and 5xx included.', default: 5, min: 1, max: 20 }),
   'request-timeout': Flags.integer({ summary: 'Seconds before one AWS request is abandoned (and retried).', default: 30, min: 1 }),
 }
@@ -24,7 +28,7 @@ export const awsFlags = {
 /** Flags of commands that plan. */
 export const planFlags = {
   offline: Flags.boolean({ summary: 'Plan without reading AWS, as if nothing existed (automatic when there are no credentials).' }),
-  adopt: Flags.boolean({ summary: 'Take over resources that have shipit\'s names but not its tags (adds the tags).' }),
+  adopt: Flags.boolean({ summary: "Take over resources that have shipit's names but not its tags (adds the tags)." }),
 }
 
 /** Flags of commands that change AWS. */

@@ -1,5 +1,5 @@
-import { ManifestError } from '../manifest/load.js'
 import type { ShipitError } from '../errors.js'
+import { ManifestError } from '../manifest/load.js'
 import { annotateProblems } from '../ui/github.js'
 import { redact } from '../ui/redact.js'
 

@@ -1,11 +1,11 @@
-import { appendStepSummary } from '../ui/github.js'
-import { applyPlan, type ApplyOutcome } from '../engine/apply.js'
+import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
 import { makePlan } from '../engine/plan.js'
 import { openSession, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { renderCli, renderText } from '../plan/render.js'
 import { checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
 import type { Plan } from '../plan/types.js'
+import { appendStepSummary } from '../ui/github.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply } from './confirm.js'
 import { interruptible } from './interrupt.js'
@@ -60,7 +60,12 @@ export function sessionOptions(flags: Omit<WorkflowFlags, 'json'>, mutates: bool
  * plan, deploy and destroy: plan (from live state), show, then — unless only planning — confirm and
  * apply. A saved plan (--plan) is applied only when a fresh plan finds the same live state.
  */
-export async function planAndApply(command: 'deploy' | 'destroy' | 'rollback', flags: WorkflowFlags, planOnly: boolean, io: WorkflowIo): Promise<WorkflowResult> {
+export async function planAndApply(
+  command: 'deploy' | 'destroy' | 'rollback',
+  flags: WorkflowFlags,
+  planOnly: boolean,
+  io: WorkflowIo,
+): Promise<WorkflowResult> {
   const mode = outputMode(flags.json)
   const session = await openSession(sessionOptions(flags, !planOnly))
   const interrupt = interruptible((sig) => io.note(`\n${sig}: finishing the call in flight, then stopping…`))
@@ -79,14 +84,20 @@ export async function planAndApply(command: 'deploy' | 'destroy' | 'rollback', f
     if (!flags.json) appendStepSummary(plan)
     if (flags.out) {
       await writePlan(flags.out, plan)
-      io.note(`Saved the plan to ${flags.out}; apply it with: shipit ${command} --plan ${flags.out}${flags.env ? ` --env ${flags.env}` : ''} --target ${plan.target}`)
+      io.note(
+        `Saved the plan to ${flags.out}; apply it with: shipit ${command} --plan ${flags.out}${flags.env ? ` --env ${flags.env}` : ''} --target ${plan.target}`,
+      )
     }
     if (planOnly) {
       if (flags['detailed-exitcode'] && plan.steps.length > 0) process.exitCode = ExitCode.Changes
       return { kind: 'plan', plan }
     }
     if (plan.steps.length && !plan.blocked.length) {
-      const ok = await confirmApply(`${command === 'destroy' ? 'Destroy' : command === 'rollback' ? 'Roll back' : 'Apply'} these changes to ${plan.app} (${plan.env}) in ${plan.region}?`, Boolean(flags.yes), flags.json)
+      const ok = await confirmApply(
+        `${command === 'destroy' ? 'Destroy' : command === 'rollback' ? 'Roll back' : 'Apply'} these changes to ${plan.app} (${plan.env}) in ${plan.region}?`,
+        Boolean(flags.yes),
+        flags.json,
+      )
       if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
     }
     const reporter = createReporter(mode)
@@ -106,7 +117,10 @@ export async function planAndApply(command: 'deploy' | 'destroy' | 'rollback', f
 export function renderOutcome(outcome: ApplyOutcome): string {
   const lines: string[] = []
   if (outcome.status === 'no-changes') lines.push(`No changes: ${outcome.app} (${outcome.env}) is up to date.`)
-  else lines.push(`${{ deploy: 'Deployed', destroy: 'Destroyed', rollback: 'Rolled back', run: 'Ran' }[outcome.command]} ${outcome.app} (${outcome.env}) on ${outcome.target} in ${outcome.region}: ${outcome.steps.length} steps.`)
+  else
+    lines.push(
+      `${{ deploy: 'Deployed', destroy: 'Destroyed', rollback: 'Rolled back', run: 'Ran' }[outcome.command]} ${outcome.app} (${outcome.env}) on ${outcome.target} in ${outcome.region}: ${outcome.steps.length} steps.`,
+    )
   if (outcome.command !== 'destroy') {
     for (const [k, v] of Object.entries(outcome.outputs)) if (v !== undefined) lines.push(`${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
   }

@@ -8,7 +8,8 @@ import type { Plan } from '../plan/types.js'
 
 export default class DeployCommand extends BaseCommand {
   static summary = 'Plan, confirm and apply: put the app on AWS and print where it runs.'
-  static description = `Shows the plan first; asks on a terminal, or needs --yes in CI. Applies step by step, waiting for each resource to be ready, and stops at the first failure saying what was done and what was not: run it again to finish. Running it twice changes nothing the second time.
+  static description =
+    `Shows the plan first; asks on a terminal, or needs --yes in CI. Applies step by step, waiting for each resource to be ready, and stops at the first failure saying what was done and what was not: run it again to finish. Running it twice changes nothing the second time.
 
 ${EXIT_CODES_HELP}`
   static examples = [

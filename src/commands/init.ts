@@ -1,11 +1,10 @@
-import { Flags } from '@oclif/core'
 import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
+import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { invalid } from '../errors.js'
 import { AppName, TARGETS } from '../manifest/schema.js'
 import { packageRoot } from '../paths.js'
-
 
 export interface InitResult {
   written: string[]
@@ -13,7 +12,11 @@ export interface InitResult {
 
 export default class InitCommand extends BaseCommand {
   static summary = 'Write a commented app.yaml for a target (and a hello handler for lambda).'
-  static examples = ['<%= config.bin %> init --target lambda', '<%= config.bin %> init --target fargate --name web', '<%= config.bin %> init --target ecs -f infra/app.yaml --force']
+  static examples = [
+    '<%= config.bin %> init --target lambda',
+    '<%= config.bin %> init --target fargate --name web',
+    '<%= config.bin %> init --target ecs -f infra/app.yaml --force',
+  ]
   static flags = {
     target: Flags.string({ char: 't', summary: 'Which starter to write.', options: [...TARGETS], default: 'lambda' }),
     name: Flags.string({ summary: 'App name; default: the directory name, cleaned.' }),
@@ -32,7 +35,10 @@ export default class InitCommand extends BaseCommand {
     if (flags.target === 'lambda') files.push([join(packageRoot(), 'templates', 'handler', 'index.mjs'), join(dir, 'src', 'index.mjs')])
     if (!flags.force) {
       for (const [, to] of files) {
-        const exists = await access(to).then(() => true, () => false)
+        const exists = await access(to).then(
+          () => true,
+          () => false,
+        )
         if (exists) throw invalid('FileExists', `${to} already exists`, ['pass --force to overwrite it'])
       }
     }
@@ -49,6 +55,12 @@ export default class InitCommand extends BaseCommand {
 }
 
 function defaultName(dir: string): string {
-  const cleaned = dir.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').replace(/-+/g, '-').replace(/-$/, '').slice(0, 40)
+  const cleaned = dir
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .replace(/-+/g, '-')
+    .replace(/-$/, '')
+    .slice(0, 40)
   return cleaned || 'app'
 }

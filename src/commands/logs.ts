@@ -1,20 +1,25 @@
 import { Flags } from '@oclif/core'
+import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
-import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
-import { formatLogEvent, parseSince, readLogs, type LogEvent } from '../engine/logs.js'
+import { formatLogEvent, type LogEvent, parseSince, readLogs } from '../engine/logs.js'
 import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
 import { redact } from '../ui/redact.js'
 
 export default class LogsCommand extends BaseCommand {
   static summary = 'CloudWatch logs of the function or of the tasks, in time order across streams.'
-  static description = `With --follow, new lines keep coming until Ctrl-C. With --json, one JSON document with the events (not with --follow: then one JSON object per line).
+  static description =
+    `With --follow, new lines keep coming until Ctrl-C. With --json, one JSON document with the events (not with --follow: then one JSON object per line).
 
 ${EXIT_CODES_HELP}`
-  static examples = ['<%= config.bin %> logs --target lambda --since 1h', '<%= config.bin %> logs --target fargate --follow', '<%= config.bin %> logs --target lambda --filter ERROR --json']
+  static examples = [
+    '<%= config.bin %> logs --target lambda --since 1h',
+    '<%= config.bin %> logs --target fargate --follow',
+    '<%= config.bin %> logs --target lambda --filter ERROR --json',
+  ]
   static flags = {
     ...awsFlags,
     since: Flags.string({ summary: 'How far back: 30s, 10m, 2h, 1d or an ISO date.', default: '10m' }),
@@ -28,7 +33,12 @@ ${EXIT_CODES_HELP}`
     const session = await openSession(sessionOptions({ ...flags }, false))
     const interrupt = interruptible()
     try {
-      if (session.offline) throw new ShipitError('NoCredentials', 'logs reads AWS and needs credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
+      if (session.offline)
+        throw new ShipitError('NoCredentials', 'logs reads AWS and needs credentials', {
+          exitCode: ExitCode.Failure,
+          source: 'user',
+          suggestions: NO_CREDENTIALS_HINTS,
+        })
       const logGroup = session.desired.names.logGroup
       const events: LogEvent[] = []
       const json = this.jsonEnabled()

@@ -7,7 +7,8 @@ import type { Plan } from '../plan/types.js'
 
 export default class PlanCommand extends BaseCommand {
   static summary = 'Show what a deploy would change, step by step, without changing anything.'
-  static description = `Reads what is live (read-only calls) and prints the plan: create (+), update (~), replace (-/+), delete (-) and run (>), field by field. Without AWS credentials (or with --offline) it plans as if nothing existed.
+  static description =
+    `Reads what is live (read-only calls) and prints the plan: create (+), update (~), replace (-/+), delete (-) and run (>), field by field. Without AWS credentials (or with --offline) it plans as if nothing existed.
 
 ${EXIT_CODES_HELP}`
   static examples = [

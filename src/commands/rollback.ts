@@ -8,10 +8,15 @@ import type { Plan } from '../plan/types.js'
 
 export default class RollbackCommand extends BaseCommand {
   static summary = 'Go back to what was live before the last deploy (shown as a plan first).'
-  static description = `lambda: moves the alias live (which the HTTP API serves) back to the version it pointed to before. fargate/ecs: moves the service back to the task definition shipit deployed before the current one. --to picks a version or revision.
+  static description =
+    `lambda: moves the alias live (which the HTTP API serves) back to the version it pointed to before. fargate/ecs: moves the service back to the task definition shipit deployed before the current one. --to picks a version or revision.
 
 ${EXIT_CODES_HELP}`
-  static examples = ['<%= config.bin %> rollback --target lambda', '<%= config.bin %> rollback --target lambda --to 3 --yes', '<%= config.bin %> rollback --target fargate --env prod --yes']
+  static examples = [
+    '<%= config.bin %> rollback --target lambda',
+    '<%= config.bin %> rollback --target lambda --to 3 --yes',
+    '<%= config.bin %> rollback --target fargate --env prod --yes',
+  ]
   static flags = {
     ...awsFlags,
     ...applyFlags,
@@ -21,7 +26,10 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<Plan | ApplyOutcome> {
     const { flags } = await this.parse(RollbackCommand)
-    const result = await planAndApply('rollback', { ...flags, json: this.jsonEnabled() }, flags['dry-run'], { out: (t) => this.out(t), note: (t) => this.note(t) })
+    const result = await planAndApply('rollback', { ...flags, json: this.jsonEnabled() }, flags['dry-run'], {
+      out: (t) => this.out(t),
+      note: (t) => this.note(t),
+    })
     if (result.kind === 'plan') return result.plan
     this.out(renderOutcome(result.outcome))
     return result.outcome

@@ -1,20 +1,25 @@
-import { Flags } from '@oclif/core'
 import { readFileSync } from 'node:fs'
+import { Flags } from '@oclif/core'
+import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
-import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
 import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, ExitCode, invalid, ShipitError } from '../errors.js'
 import type { RunOutcome } from '../targets/target.js'
 
 export default class RunCommand extends BaseCommand {
   static summary = 'Run a one-off task (fargate/ecs) or invoke the function (lambda).'
-  static description = `fargate/ecs: runs the app's task definition once, with an optional command after --, streams its logs and exits with the container's exit code. lambda: invokes the live alias with --payload (or stdin) and prints the response; exit 1 on a function error.
+  static description =
+    `fargate/ecs: runs the app's task definition once, with an optional command after --, streams its logs and exits with the container's exit code. lambda: invokes the live alias with --payload (or stdin) and prints the response; exit 1 on a function error.
 
 ${EXIT_CODES_HELP}`
-  static examples = ['<%= config.bin %> run --target fargate -- npm run migrate', '<%= config.bin %> run --target lambda --payload \'{"name":"ada"}\'', 'echo \'{}\' | <%= config.bin %> run --target lambda']
+  static examples = [
+    '<%= config.bin %> run --target fargate -- npm run migrate',
+    '<%= config.bin %> run --target lambda --payload \'{"name":"ada"}\'',
+    "echo '{}' | <%= config.bin %> run --target lambda",
+  ]
   static strict = false
   static flags = {
     ...awsFlags,
@@ -30,8 +35,10 @@ ${EXIT_CODES_HELP}`
     try {
       const { target, desired, clients, region } = session
       if (!target.run) throw invalid('Unsupported', `the ${target.name} target cannot run one-off tasks`, [])
-      if (session.offline) throw new ShipitError('NoCredentials', 'run needs AWS credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
-      if (target.name === 'lambda' && command.length) throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])
+      if (session.offline)
+        throw new ShipitError('NoCredentials', 'run needs AWS credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
+      if (target.name === 'lambda' && command.length)
+        throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])
       const payload = flags.payload ?? (target.name === 'lambda' && !process.stdin.isTTY ? readStdin() : undefined)
       let outcome: RunOutcome
       try {

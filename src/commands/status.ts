@@ -1,7 +1,7 @@
+import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { sessionOptions } from '../cli/workflow.js'
-import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
 import { observe } from '../engine/plan.js'
 import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
@@ -29,14 +29,26 @@ ${EXIT_CODES_HELP}`
     const session = await openSession(sessionOptions({ ...flags }, false))
     try {
       if (session.offline) {
-        throw new ShipitError('NoCredentials', 'status reads AWS and needs credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
+        throw new ShipitError('NoCredentials', 'status reads AWS and needs credentials', {
+          exitCode: ExitCode.Failure,
+          source: 'user',
+          suggestions: NO_CREDENTIALS_HINTS,
+        })
       }
       const observed = await observe(session)
-      const outputs = { ...session.target.outputs(session.desired, observed), ...(await session.target.liveOutputs?.({ clients: session.clients, region: session.region }, session.desired, observed)) }
+      const outputs = {
+        ...session.target.outputs(session.desired, observed),
+        ...(await session.target.liveOutputs?.({ clients: session.clients, region: session.region }, session.desired, observed)),
+      }
       const deployed = Boolean(outputs.deployed ?? Object.entries(outputs).some(([k, v]) => v !== undefined && /arn|Arn|url|revision|version/.test(k)))
       const { app, env, target } = session.desired
       this.out(
-        [`${app} (${env}) on ${target} in ${session.region}: ${deployed ? 'deployed' : 'not deployed'}`, ...Object.entries(outputs).filter(([, v]) => v !== undefined).map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : v}`)].join('\n'),
+        [
+          `${app} (${env}) on ${target} in ${session.region}: ${deployed ? 'deployed' : 'not deployed'}`,
+          ...Object.entries(outputs)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : v}`),
+        ].join('\n'),
       )
       return { app, env, target, region: session.region, deployed, outputs }
     } finally {

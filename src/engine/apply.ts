@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { ExitCode, ShipitError } from '../errors.js'
 import { executePlan, type StepResult } from '../plan/execute.js'
-import { isArtifact, isRef, isSensitive, type Artifact, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
+import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
 import type { Outputs } from '../targets/target.js'
 import type { Reporter } from '../ui/reporter.js'
 import type { Planned } from './plan.js'
@@ -30,11 +30,15 @@ export interface ApplyOptions {
 export async function applyPlan(session: Session, planned: Planned, plan: Plan, options: ApplyOptions): Promise<ApplyOutcome> {
   if (plan.offline) throw new ShipitError('OfflinePlan', 'an offline plan cannot be applied', { exitCode: ExitCode.Failure, source: 'user' })
   if (plan.blocked.length) {
-    throw new ShipitError('Blocked', `this plan cannot be applied; nothing was changed:\n${plan.blocked.map((b) => `  ${b.resource.type} ${b.resource.name}: ${b.reason}`).join('\n')}`, {
-      exitCode: ExitCode.Failure,
-      source: 'user',
-      details: { blocked: plan.blocked },
-    })
+    throw new ShipitError(
+      'Blocked',
+      `this plan cannot be applied; nothing was changed:\n${plan.blocked.map((b) => `  ${b.resource.type} ${b.resource.name}: ${b.reason}`).join('\n')}`,
+      {
+        exitCode: ExitCode.Failure,
+        source: 'user',
+        details: { blocked: plan.blocked },
+      },
+    )
   }
   const base = {
     app: plan.app,
@@ -51,14 +55,22 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
   const artifact = async (a: Artifact) => {
     const prepared = [...planned.prepared.artifacts.values()].find((p) => p.artifact.source === a.source)
     if (!prepared || prepared.artifact.sha256 !== a.sha256) {
-      throw new ShipitError('StalePlan', `the files in ${a.source} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
+      throw new ShipitError('StalePlan', `the files in ${a.source} changed since the plan was made`, {
+        exitCode: ExitCode.StalePlan,
+        source: 'user',
+        suggestions: ['make the plan again'],
+      })
     }
     return prepared.bytes
   }
   const sensitive = (s: Sensitive) => {
     const v = session.desired.environment[s.sensitive]
     if (!v || createHash('sha256').update(v.value).digest('hex') !== s.sha256) {
-      throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, { exitCode: ExitCode.StalePlan, source: 'user', suggestions: ['make the plan again'] })
+      throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, {
+        exitCode: ExitCode.StalePlan,
+        source: 'user',
+        suggestions: ['make the plan again'],
+      })
     }
     return v.value
   }

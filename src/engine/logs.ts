@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js'
 import { isNotFound } from '../aws/errors.js'
-import { invalid } from '../errors.js'
 import { sleep } from '../aws/waiters.js'
+import { invalid } from '../errors.js'
 
 export interface LogEvent {
   timestamp: number
@@ -29,7 +29,8 @@ export function parseSince(since: string, now = Date.now()): number {
   const m = /^(\d+)([smhd])$/.exec(since.trim())
   if (m) return now - Number(m[1]) * UNITS[m[2]]
   const t = Date.parse(since)
-  if (Number.isNaN(t)) throw invalid('InvalidSince', `--since ${since} is not a duration or a date`, ['use e.g. --since 10m, --since 2h, --since 2026-01-31T12:00:00Z'])
+  if (Number.isNaN(t))
+    throw invalid('InvalidSince', `--since ${since} is not a duration or a date`, ['use e.g. --since 10m, --since 2h, --since 2026-01-31T12:00:00Z'])
   return t
 }
 
@@ -44,7 +45,7 @@ export async function* readLogs(clients: AwsClients, q: LogQuery): AsyncGenerato
     let nextToken: string | undefined
     const batch: LogEvent[] = []
     do {
-      let page
+      let page: { events?: { eventId?: string; logStreamName?: string; timestamp?: number; message?: string }[]; nextToken?: string }
       try {
         page = await clients.send('logs', 'FilterLogEvents', {
           logGroupName: q.logGroup,

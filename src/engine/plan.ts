@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
-import type { Prepared, PlanPart } from '../targets/target.js'
-import { PLAN_FORMAT_VERSION, summarize, withInferredDependencies, type Plan } from '../plan/types.js'
+import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
+import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
 import type { Session } from './session.js'
 
@@ -26,7 +26,11 @@ export interface PlanOptions {
 export function stableStringify(value: unknown): string {
   return JSON.stringify(value, (_, v) =>
     v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
       : v,
   )
 }
@@ -85,7 +89,12 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
 async function makeRollbackPlan(session: Session, options: PlanOptions): Promise<Planned> {
   const { target, desired, region, clients } = session
   if (!target.rollback) throw invalid('Unsupported', `the ${target.name} target has no rollback`, [])
-  if (session.offline) throw new ShipitError('NoCredentials', 'rollback reads the deploy history from AWS and needs credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
+  if (session.offline)
+    throw new ShipitError('NoCredentials', 'rollback reads the deploy history from AWS and needs credentials', {
+      exitCode: ExitCode.Failure,
+      source: 'user',
+      suggestions: NO_CREDENTIALS_HINTS,
+    })
   let history: unknown
   try {
     history = await target.rollback.observe({ clients, region, signal: options.signal }, desired)

@@ -4,7 +4,7 @@ import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, ty
 import type { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
 import { describeIssue, knownKeysAt } from './messages.js'
-import { checkRules, quoted, type ManifestIssue } from './rules.js'
+import { checkRules, type ManifestIssue, quoted } from './rules.js'
 import { Manifest } from './schema.js'
 
 /** One problem in a manifest, where it is and what to do. */
@@ -110,7 +110,15 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     const before = text.slice(0, deep)
     const line = before.split('\n').length
     const col = deep - before.lastIndexOf('\n')
-    throw new ManifestError([{ file, line, col, message: `invalid YAML: lists and mappings nest more than ${MAX_NESTING} levels deep here`, hint: 'a manifest is a few levels deep: look for brackets that are opened and never closed' }])
+    throw new ManifestError([
+      {
+        file,
+        line,
+        col,
+        message: `invalid YAML: lists and mappings nest more than ${MAX_NESTING} levels deep here`,
+        hint: 'a manifest is a few levels deep: look for brackets that are opened and never closed',
+      },
+    ])
   }
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true })

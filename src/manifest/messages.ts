@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { quoted, type ManifestIssue } from './rules.js'
+import { type ManifestIssue, quoted } from './rules.js'
 import { LOG_RETENTION_DAYS, MAX_ENV_LENGTH, MAX_NAME_LENGTH, Manifest, TARGETS } from './schema.js'
 
 type Path = PropertyKey[]

@@ -2,8 +2,8 @@ import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { invalid } from '../errors.js'
 import type { LoadedManifest } from './load.js'
 import { mergeEnvironment } from './load.js'
-import { resourceNames, shipitTags, type ResourceNames } from './names.js'
-import { Manifest, TARGETS, type ContainerSpec, type FunctionSpec, type HttpSpec, type TargetName } from './schema.js'
+import { type ResourceNames, resourceNames, shipitTags } from './names.js'
+import { type ContainerSpec, type FunctionSpec, type HttpSpec, Manifest, TARGETS, type TargetName } from './schema.js'
 
 export const DEFAULT_ENV = 'dev'
 

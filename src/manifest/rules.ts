@@ -67,10 +67,24 @@ const HANDLER_FORMS: [RegExp, RegExp, string][] = [
 
 /** Reserved Lambda environment keys (the function's runtime sets them). */
 const RESERVED_LAMBDA_ENV = new Set([
-  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
 ])
 
 /**
@@ -101,19 +115,35 @@ export function checkRules(input: unknown): ManifestIssue[] {
     }
   }
   if (isObject(m.container) && m.container.mode === 'task' && typeof m.container.count === 'number' && m.container.count > 10) {
-    issues.push({ path: ['container', 'count'], message: `container.count ${m.container.count} is more than RunTask starts at once (10)`, hint: 'use count 1–10 for mode: task, or mode: service for more copies' })
+    issues.push({
+      path: ['container', 'count'],
+      message: `container.count ${m.container.count} is more than RunTask starts at once (10)`,
+      hint: 'use count 1–10 for mode: task, or mode: service for more copies',
+    })
   }
   const f = isObject(m.function) ? m.function : undefined
   if (f && typeof f.runtime === 'string') {
     const replacement = DEPRECATED_RUNTIMES[f.runtime]
     if (replacement) {
-      issues.push({ path: ['function', 'runtime'], message: `runtime ${bare(f.runtime)} is deprecated and Lambda no longer creates functions with it`, hint: `use ${replacement}` })
+      issues.push({
+        path: ['function', 'runtime'],
+        message: `runtime ${bare(f.runtime)} is deprecated and Lambda no longer creates functions with it`,
+        hint: `use ${replacement}`,
+      })
     } else if (!(LAMBDA_RUNTIMES as readonly string[]).includes(f.runtime)) {
-      issues.push({ path: ['function', 'runtime'], message: `runtime ${bare(f.runtime)} is not a Lambda runtime`, hint: `use one of ${LAMBDA_RUNTIMES.join(', ')}` })
+      issues.push({
+        path: ['function', 'runtime'],
+        message: `runtime ${bare(f.runtime)} is not a Lambda runtime`,
+        hint: `use one of ${LAMBDA_RUNTIMES.join(', ')}`,
+      })
     } else {
       const form = HANDLER_FORMS.find(([runtime]) => runtime.test(f.runtime))
       if (form && typeof f.handler === 'string' && !form[1].test(f.handler)) {
-        issues.push({ path: ['function', 'handler'], message: `handler ${quoted(f.handler)} is not of the form ${f.runtime} expects`, hint: `write it as ${form[2]}` })
+        issues.push({
+          path: ['function', 'handler'],
+          message: `handler ${quoted(f.handler)} is not of the form ${f.runtime} expects`,
+          hint: `write it as ${form[2]}`,
+        })
       }
     }
     for (const key of Object.keys(env)) {

@@ -11,19 +11,42 @@ export type TargetName = (typeof TARGETS)[number]
 
 /** Lambda runtimes that accept CreateFunction today (deprecated ones are refused with a hint). */
 export const LAMBDA_RUNTIMES = [
-  'nodejs24.x', 'nodejs22.x', 'nodejs20.x',
-  'python3.14', 'python3.13', 'python3.12', 'python3.11', 'python3.10',
-  'java25', 'java21', 'java17', 'java11', 'java8.al2',
-  'dotnet10', 'dotnet8',
-  'ruby3.4', 'ruby3.3',
-  'provided.al2023', 'provided.al2',
+  'nodejs24.x',
+  'nodejs22.x',
+  'nodejs20.x',
+  'python3.14',
+  'python3.13',
+  'python3.12',
+  'python3.11',
+  'python3.10',
+  'java25',
+  'java21',
+  'java17',
+  'java11',
+  'java8.al2',
+  'dotnet10',
+  'dotnet8',
+  'ruby3.4',
+  'ruby3.3',
+  'provided.al2023',
+  'provided.al2',
 ] as const
 
 export const DEPRECATED_RUNTIMES: Record<string, string> = {
-  'nodejs18.x': 'nodejs22.x', 'nodejs16.x': 'nodejs22.x', 'nodejs14.x': 'nodejs22.x', 'nodejs12.x': 'nodejs22.x',
-  'python3.9': 'python3.13', 'python3.8': 'python3.13', 'python3.7': 'python3.13',
-  'java8': 'java21', 'dotnet6': 'dotnet8', 'dotnet7': 'dotnet8', 'ruby3.2': 'ruby3.4', 'ruby2.7': 'ruby3.4', 'go1.x': 'provided.al2023',
-  'provided': 'provided.al2023',
+  'nodejs18.x': 'nodejs22.x',
+  'nodejs16.x': 'nodejs22.x',
+  'nodejs14.x': 'nodejs22.x',
+  'nodejs12.x': 'nodejs22.x',
+  'python3.9': 'python3.13',
+  'python3.8': 'python3.13',
+  'python3.7': 'python3.13',
+  java8: 'java21',
+  dotnet6: 'dotnet8',
+  dotnet7: 'dotnet8',
+  'ruby3.2': 'ruby3.4',
+  'ruby2.7': 'ruby3.4',
+  'go1.x': 'provided.al2023',
+  provided: 'provided.al2023',
 }
 
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const
@@ -42,7 +65,11 @@ export const AppName = z
   .refine((s) => !s.endsWith('-') && !s.includes('--'))
   .meta({ description: 'App name, [a-z][a-z0-9-]*, at most 40 characters; prefixes every AWS resource name.' })
 
-export const EnvName = z.string().regex(NAME_PATTERN).max(MAX_ENV_LENGTH).refine((s) => !s.endsWith('-'))
+export const EnvName = z
+  .string()
+  .regex(NAME_PATTERN)
+  .max(MAX_ENV_LENGTH)
+  .refine((s) => !s.endsWith('-'))
 
 const SecretEnvValue = z.strictObject({
   value: z.string().meta({ description: 'The value, usually "${env:VAR}".' }),
@@ -66,8 +93,16 @@ const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+
 const Architecture = z.enum(['x86_64', 'arm64'])
 
 const Network = z.strictObject({
-  subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1).max(16).optional(),
-  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).min(1).max(5).optional(),
+  subnets: z
+    .array(z.string().regex(/^subnet-[0-9a-f]+$/))
+    .min(1)
+    .max(16)
+    .optional(),
+  securityGroups: z
+    .array(z.string().regex(/^sg-[0-9a-f]+$/))
+    .min(1)
+    .max(5)
+    .optional(),
   assignPublicIp: z.boolean().optional(),
 })
 
@@ -88,7 +123,10 @@ const containerShape = {
   entryPoint: z.array(z.string()).optional(),
   mode: z.enum(['service', 'task']).meta({ description: 'service: a long-running ECS service; task: a one-off RunTask.' }),
   count: z.number().int().min(0).max(1000),
-  cluster: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/).optional(),
+  cluster: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,255}$/)
+    .optional(),
   network: Network.optional(),
   healthCheck: HealthCheck.optional(),
   architecture: Architecture,

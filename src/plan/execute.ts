@@ -3,7 +3,7 @@ import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import type { Reporter } from '../ui/reporter.js'
-import { isArtifact, isRef, isSensitive, type Artifact, type Plan, type Sensitive, type Step } from './types.js'
+import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type Sensitive, type Step } from './types.js'
 
 export interface ExecuteContext {
   clients: AwsClients
@@ -64,8 +64,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
   let stopping = false
   const running = new Set<Promise<void>>()
 
-  const ready = () =>
-    plan.steps.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every((d) => status.get(d) === 'done'))
+  const ready = () => plan.steps.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every((d) => status.get(d) === 'done'))
 
   const launch = (step: Step) => {
     status.set(step.id, 'running')
@@ -121,11 +120,15 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
     const answer = await ctx.clients.send(request.service, request.operation, request.input)
     const now = getPath(answer, path)
     if (JSON.stringify(now) !== JSON.stringify(equals)) {
-      throw new ShipitError('ConcurrentChange', `${what} changed since the plan was made (now ${JSON.stringify(now)}, planned from ${JSON.stringify(equals)}): another deploy is running or just ran`, {
-        exitCode: ExitCode.Failure,
-        source: 'aws',
-        suggestions: ['nothing was changed by this step; run the deploy again to plan from what is live now'],
-      })
+      throw new ShipitError(
+        'ConcurrentChange',
+        `${what} changed since the plan was made (now ${JSON.stringify(now)}, planned from ${JSON.stringify(equals)}): another deploy is running or just ran`,
+        {
+          exitCode: ExitCode.Failure,
+          source: 'aws',
+          suggestions: ['nothing was changed by this step; run the deploy again to plan from what is live now'],
+        },
+      )
     }
   }
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
@@ -161,7 +164,11 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
 }
 
 /** Replace references, artifacts and sensitive markers in a request by their values. */
-export async function resolveValue(value: unknown, outputs: Record<string, Record<string, unknown>>, ctx: Pick<ExecuteContext, 'artifact' | 'sensitive'>): Promise<unknown> {
+export async function resolveValue(
+  value: unknown,
+  outputs: Record<string, Record<string, unknown>>,
+  ctx: Pick<ExecuteContext, 'artifact' | 'sensitive'>,
+): Promise<unknown> {
   if (isRef(value)) {
     const out = outputs[value.ref]
     const resolved = out === undefined ? undefined : getPath(out, value.output)

@@ -1,5 +1,5 @@
 import { redact } from '../ui/redact.js'
-import { isArtifact, isRef, isSensitive, type Action, type FieldChange, type Plan, type Step } from './types.js'
+import { type Action, type FieldChange, isArtifact, isRef, isSensitive, type Plan, type Step } from './types.js'
 
 const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }
 const COLOR: Record<Action, number> = { create: 32, update: 33, replace: 35, delete: 31, run: 36 }
@@ -121,15 +121,20 @@ export function cliCommand(step: Step, region: string, artifactPath: (source: st
 
 /** The plan as a runbook of `aws` commands, one per step, in order. */
 export function renderCli(plan: Plan, artifactPath?: (source: string) => string): string {
-  const lines = [`# shipit ${plan.command}: ${plan.app} (${plan.env}) on ${plan.target} in ${plan.region}`, '# <step.Field> is a value an earlier command returns; $NAME is a secret from your environment']
+  const lines = [
+    `# shipit ${plan.command}: ${plan.app} (${plan.env}) on ${plan.target} in ${plan.region}`,
+    '# <step.Field> is a value an earlier command returns; $NAME is a secret from your environment',
+  ]
   if (plan.offline) lines.push('# offline plan: AWS was not read, everything is planned as new')
   for (const step of plan.steps) {
     lines.push('', `# ${SYMBOL[step.action]} ${step.action} ${step.resource.type} ${step.resource.name}${step.reason ? ` — ${step.reason}` : ''}`)
-    if (step.precondition) lines.push(`# first check that ${step.precondition.what} is still ${JSON.stringify(step.precondition.equals)}: ${cliCommand({ ...step, request: step.precondition.request }, plan.region, artifactPath)}`)
+    if (step.precondition)
+      lines.push(
+        `# first check that ${step.precondition.what} is still ${JSON.stringify(step.precondition.equals)}: ${cliCommand({ ...step, request: step.precondition.request }, plan.region, artifactPath)}`,
+      )
     lines.push(cliCommand(step, plan.region, artifactPath))
     if (step.wait) lines.push(`# then wait: ${step.wait.description}`)
   }
   if (plan.steps.length === 0) lines.push('', '# no changes')
   return redact(lines.join('\n'))
 }
-

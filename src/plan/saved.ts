@@ -13,7 +13,9 @@ export async function readPlan(path: string): Promise<Plan> {
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw invalid('PlanNotFound', `cannot read the saved plan ${path} (${(err as NodeJS.ErrnoException).code})`, ['make one with `shipit plan --out plan.json`'])
+    throw invalid('PlanNotFound', `cannot read the saved plan ${path} (${(err as NodeJS.ErrnoException).code})`, [
+      'make one with `shipit plan --out plan.json`',
+    ])
   }
   let doc: Partial<Plan>
   try {
@@ -56,11 +58,15 @@ export function checkSavedPlan(saved: Plan, fresh: Plan): void {
     const gone = [...before].filter((s) => !now.has(s))
     const added = [...now].filter((s) => !before.has(s))
     const what = [...gone.map((s) => `no longer needed: ${s}`), ...added.map((s) => `now also needed: ${s}`)]
-    throw new ShipitError('StalePlan', `the saved plan is stale: what is live changed since it was made${what.length ? `\n  ${what.join('\n  ')}` : ' (the same steps, from a different live state)'}`, {
-      exitCode: ExitCode.StalePlan,
-      source: 'user',
-      suggestions: ['make a new plan with `shipit plan --out plan.json` and review it'],
-      details: { changed: what },
-    })
+    throw new ShipitError(
+      'StalePlan',
+      `the saved plan is stale: what is live changed since it was made${what.length ? `\n  ${what.join('\n  ')}` : ' (the same steps, from a different live state)'}`,
+      {
+        exitCode: ExitCode.StalePlan,
+        source: 'user',
+        suggestions: ['make a new plan with `shipit plan --out plan.json` and review it'],
+        details: { changed: what },
+      },
+    )
   }
 }

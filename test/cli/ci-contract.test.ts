@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -41,7 +41,11 @@ describe('the CI contract (commands in-process against the in-memory AWS)', () =
     expect((await runCommand(Plan, ['--target', 'lambda', '-f', file, '--detailed-exitcode'])).code).toBe(2)
     expect((await deployYes()).code).toBe(0)
     expect((await runCommand(Plan, ['--target', 'lambda', '-f', file, '--detailed-exitcode'])).code).toBe(0)
-    fake.failOn('GetFunction', { name: 'AccessDeniedException', message: 'User is not authorized to perform: lambda:GetFunction', httpStatus: 403 }, { times: 10 })
+    fake.failOn(
+      'GetFunction',
+      { name: 'AccessDeniedException', message: 'User is not authorized to perform: lambda:GetFunction', httpStatus: 403 },
+      { times: 10 },
+    )
     const denied = await runCommand(Plan, ['--target', 'lambda', '-f', file, '--detailed-exitcode'])
     expect(denied.code).toBe(1)
     expect(denied.stderr).toContain('AccessDeniedException')
@@ -168,8 +172,16 @@ describe('the CI contract (commands in-process against the in-memory AWS)', () =
   it('logs: pages through every event in time order; --json gives them as data', async () => {
     await deployYes()
     const now = Date.now()
-    fake.putLogEvents('/shipit/ci/dev', 'stream-b', Array.from({ length: 120 }, (_, i) => ({ timestamp: now - 60_000 + i * 2 + 1, message: `b${i}` })))
-    fake.putLogEvents('/shipit/ci/dev', 'stream-a', Array.from({ length: 120 }, (_, i) => ({ timestamp: now - 60_000 + i * 2, message: `a${i}` })))
+    fake.putLogEvents(
+      '/shipit/ci/dev',
+      'stream-b',
+      Array.from({ length: 120 }, (_, i) => ({ timestamp: now - 60_000 + i * 2 + 1, message: `b${i}` })),
+    )
+    fake.putLogEvents(
+      '/shipit/ci/dev',
+      'stream-a',
+      Array.from({ length: 120 }, (_, i) => ({ timestamp: now - 60_000 + i * 2, message: `a${i}` })),
+    )
     const r = await runCommand(Logs, ['--target', 'lambda', '-f', file, '--since', '5m', '--json'])
     expect(r.code).toBe(0)
     const doc = JSON.parse(r.stdout)
@@ -178,6 +190,18 @@ describe('the CI contract (commands in-process against the in-memory AWS)', () =
     expect(times).toEqual([...times].sort((x: number, y: number) => x - y))
     expect(doc.events.slice(0, 2).map((e: { message: string }) => e.message)).toEqual(['a0', 'b0'])
     const filtered = JSON.parse((await runCommand(Logs, ['--target', 'lambda', '-f', file, '--filter', 'a11', '--json'])).stdout)
-    expect(filtered.events.map((e: { message: string }) => e.message).sort()).toEqual(['a11', 'a110', 'a111', 'a112', 'a113', 'a114', 'a115', 'a116', 'a117', 'a118', 'a119'])
+    expect(filtered.events.map((e: { message: string }) => e.message).sort()).toEqual([
+      'a11',
+      'a110',
+      'a111',
+      'a112',
+      'a113',
+      'a114',
+      'a115',
+      'a116',
+      'a117',
+      'a118',
+      'a119',
+    ])
   })
 })

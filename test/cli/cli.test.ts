@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -18,7 +18,13 @@ describe('the CLI as a user runs it', () => {
     const r = await shipit(['deploy', '--target', 'lambda', '--dry-run', '-f', LAMBDA])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('offline: AWS was not read')
-    for (const line of ['+ lambda:function hello-dev', '+ apigatewayv2:api hello-dev', '+ apigatewayv2:route GET /', '+ apigatewayv2:stage hello-dev/$default', '+ lambda:permission']) {
+    for (const line of [
+      '+ lambda:function hello-dev',
+      '+ apigatewayv2:api hello-dev',
+      '+ apigatewayv2:route GET /',
+      '+ apigatewayv2:stage hello-dev/$default',
+      '+ lambda:permission',
+    ]) {
       expect(r.stdout).toContain(line)
     }
     expect(r.stdout).toMatch(/Plan: 13 to create, 0 to update/)
@@ -130,12 +136,20 @@ describe('the CLI as a user runs it', () => {
 
   it('a secret value from the environment never reaches any output', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-'))
-    writeFileSync(join(dir, 'app.yaml'), 'name: s\nregion: us-west-2\nenv:\n  TOKEN: { value: "${env:TOKEN}", secret: true }\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n')
+    writeFileSync(
+      join(dir, 'app.yaml'),
+      'name: s\nregion: us-west-2\nenv:\n  TOKEN: { value: "${env:TOKEN}", secret: true }\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n',
+    )
     const env = cleanEnv({ TOKEN: 'canary-7f3a9c-do-not-print' })
     const { mkdirSync } = await import('node:fs')
     mkdirSync(join(dir, 'src'))
     writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({})')
-    for (const args of [['plan', '--target', 'lambda'], ['plan', '--target', 'lambda', '--json'], ['plan', '--target', 'lambda', '--cli'], ['deploy', '--target', 'lambda', '--yes', '--debug']]) {
+    for (const args of [
+      ['plan', '--target', 'lambda'],
+      ['plan', '--target', 'lambda', '--json'],
+      ['plan', '--target', 'lambda', '--cli'],
+      ['deploy', '--target', 'lambda', '--yes', '--debug'],
+    ]) {
       const r = await shipit(args, { cwd: dir, env })
       expect(r.stdout + r.stderr).not.toContain('canary-7f3a9c-do-not-print')
     }

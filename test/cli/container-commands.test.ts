@@ -1,11 +1,11 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { polling } from '../../src/aws/waiters.js'
 import Deploy from '../../src/commands/deploy.js'
 import Logs from '../../src/commands/logs.js'
 import Rollback from '../../src/commands/rollback.js'
 import Run from '../../src/commands/run.js'
 import Status from '../../src/commands/status.js'
-import { polling } from '../../src/aws/waiters.js'
 import { createFakeAws, type FakeAws } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
 import { fakeCredentials, project } from '../helpers/session.js'
@@ -77,6 +77,11 @@ describe('day-2 commands on the container targets (in-process, against the in-me
     fake.putLogEvents('/shipit/svc/dev', 'shipit/app/t1', [{ timestamp: now - 2000, message: 'first' }])
     const r = await runCommand(Logs, [...t()])
     expect(r.code).toBe(0)
-    expect(r.stdout.trim().split('\n').map((l) => l.split(' ').slice(2).join(' '))).toEqual(['first', 'second'])
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').slice(2).join(' ')),
+    ).toEqual(['first', 'second'])
   })
 })

@@ -71,7 +71,12 @@ describe('lambda deploys that fail or are interrupted converge when run again', 
       const dir = project(APP)
       const controller = new AbortController()
       let done = 0
-      const reporter = { ...silentReporter, stepDone: () => { if (++done === k) controller.abort() } }
+      const reporter = {
+        ...silentReporter,
+        stepDone: () => {
+          if (++done === k) controller.abort()
+        },
+      }
       const err = await deploy(dir, { target: 'lambda', reporter, signal: controller.signal }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ShipitError)
       expect((err as ShipitError).exitCode).toBe(130)
@@ -86,7 +91,9 @@ describe('lambda deploys that fail or are interrupted converge when run again', 
     const dir = project(APP)
     await deploy(dir, { target: 'lambda' })
     const { ApiGatewayV2Client, CreateApiCommand } = await import('@aws-sdk/client-apigatewayv2')
-    await new ApiGatewayV2Client({ region: 'us-west-2' }).send(new CreateApiCommand({ Name: 'faulty-dev', ProtocolType: 'HTTP', Tags: { 'shipit:app': 'faulty', 'shipit:env': 'dev' } }))
+    await new ApiGatewayV2Client({ region: 'us-west-2' }).send(
+      new CreateApiCommand({ Name: 'faulty-dev', ProtocolType: 'HTTP', Tags: { 'shipit:app': 'faulty', 'shipit:env': 'dev' } }),
+    )
     expect(fake.state.apigatewayv2.apis.size).toBe(2)
     const again = await deploy(dir, { target: 'lambda' })
     expect(again.plan.steps.map((s) => s.request.operation)).toEqual(['DeleteApi'])

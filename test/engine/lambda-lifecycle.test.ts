@@ -45,9 +45,18 @@ describe('lambda target against the in-memory AWS', () => {
     expect(apis).toHaveLength(1)
     expect(first.outputs.url).toBe(`${apis[0].api.ApiEndpoint}/`)
     expect(first.outputs.version).toBe('1')
-    expect(fake.callsOf('CreateRoute').map((c) => c.input.RouteKey).sort()).toEqual(['ANY /{proxy+}', 'GET /'])
+    expect(
+      fake
+        .callsOf('CreateRoute')
+        .map((c) => c.input.RouteKey)
+        .sort(),
+    ).toEqual(['ANY /{proxy+}', 'GET /'])
     expect(fake.callsOf('AddPermission')[0].input.SourceArn).toBe(`arn:aws:execute-api:us-west-2:${fake.account}:${apis[0].api.ApiId}/*`)
-    expect(fake.callsOf('CreateIntegration')[0].input).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: `${fn.config.FunctionArn}:live` })
+    expect(fake.callsOf('CreateIntegration')[0].input).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: `${fn.config.FunctionArn}:live`,
+    })
 
     // when deploying again with nothing changed
     fake.calls.length = 0

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AwsClients } from '../../src/aws/clients.js'
-import { parseSince, readLogs, type LogEvent } from '../../src/engine/logs.js'
+import { type LogEvent, parseSince, readLogs } from '../../src/engine/logs.js'
 import { createFakeAws, type FakeAws } from '../fakes/aws.js'
 import { fakeCredentials } from '../helpers/session.js'
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { parseManifest } from '../../src/manifest/load.js'
-import { resolveDesired, type Desired } from '../../src/manifest/resolve.js'
 import { assemblePlan } from '../../src/engine/plan.js'
 import type { Session } from '../../src/engine/session.js'
+import { parseManifest } from '../../src/manifest/load.js'
+import { type Desired, resolveDesired } from '../../src/manifest/resolve.js'
 import type { Plan } from '../../src/plan/types.js'
 import type { PlanPart, Prepared, Target } from '../../src/targets/target.js'
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { AwsClients } from '../../src/aws/clients.js'
 import { registerWaiter } from '../../src/aws/waiters.js'
 import { ShipitError } from '../../src/errors.js'
-import { executePlan, type ExecuteContext } from '../../src/plan/execute.js'
-import { PLAN_FORMAT_VERSION, summarize, type Plan, type Step } from '../../src/plan/types.js'
-import { silentReporter, type Reporter } from '../../src/ui/reporter.js'
+import { type ExecuteContext, executePlan } from '../../src/plan/execute.js'
+import { PLAN_FORMAT_VERSION, type Plan, type Step, summarize } from '../../src/plan/types.js'
+import { type Reporter, silentReporter } from '../../src/ui/reporter.js'
 
 /** A clients stand-in that records calls and answers from a table; each call takes `delay` ms. */
 function stubClients(answers: Record<string, (input: any) => any>, delay = 0) {
@@ -27,24 +27,52 @@ function stubClients(answers: Record<string, (input: any) => any>, delay = 0) {
 
 function plan(steps: Step[]): Plan {
   return {
-    formatVersion: PLAN_FORMAT_VERSION, shipitVersion: 'test', command: 'deploy', app: 'a', env: 'dev', target: 'lambda', region: 'us-west-2',
-    offline: false, observed: 'x', createdAt: '', steps, unchanged: [], warnings: [], blocked: [], summary: summarize(steps, []),
+    formatVersion: PLAN_FORMAT_VERSION,
+    shipitVersion: 'test',
+    command: 'deploy',
+    app: 'a',
+    env: 'dev',
+    target: 'lambda',
+    region: 'us-west-2',
+    offline: false,
+    observed: 'x',
+    createdAt: '',
+    steps,
+    unchanged: [],
+    warnings: [],
+    blocked: [],
+    summary: summarize(steps, []),
   }
 }
 
 const step = (id: string, operation: string, input: Record<string, unknown> = {}, dependsOn: string[] = [], extra: Partial<Step> = {}): Step => ({
-  id, action: 'create', resource: { type: 't', name: id }, request: { service: 'lambda', operation, input }, dependsOn, ...extra,
+  id,
+  action: 'create',
+  resource: { type: 't', name: id },
+  request: { service: 'lambda', operation, input },
+  dependsOn,
+  ...extra,
 })
 
 const ctx = (clients: AwsClients, extra: Partial<ExecuteContext> = {}): ExecuteContext => ({
-  clients, reporter: silentReporter, artifact: async () => new Uint8Array([1]), sensitive: () => 'secret', timeoutSeconds: 5, sleep: async () => {}, ...extra,
+  clients,
+  reporter: silentReporter,
+  artifact: async () => new Uint8Array([1]),
+  sensitive: () => 'secret',
+  timeoutSeconds: 5,
+  sleep: async () => {},
+  ...extra,
 })
 
 describe('executePlan', () => {
   it('runs a step only after the steps it depends on, and resolves references to their outputs', async () => {
     // given: B needs A's output, C is independent
     const { clients, calls } = stubClients({ A: () => ({ Thing: { Id: 'id-1' } }), B: (i) => ({ got: i.Id }), C: () => ({}) }, 5)
-    const p = plan([step('a', 'A'), step('b', 'B', { Id: { ref: 'a', output: 'Thing.Id' }, Arn: { ref: 'a', output: 'Thing.Id', format: 'arn:x:{}/*' } }, ['a']), step('c', 'C')])
+    const p = plan([
+      step('a', 'A'),
+      step('b', 'B', { Id: { ref: 'a', output: 'Thing.Id' }, Arn: { ref: 'a', output: 'Thing.Id', format: 'arn:x:{}/*' } }, ['a']),
+      step('c', 'C'),
+    ])
     // when
     const result = await executePlan(p, ctx(clients))
     // then
@@ -73,7 +101,12 @@ describe('executePlan', () => {
     expect(result.ok).toBe(false)
     expect(result.error).toBeInstanceOf(ShipitError)
     expect(result.error!.message).toContain('create t b')
-    expect(result.results.map((r) => [r.id, r.status])).toEqual([['a', 'done'], ['b', 'failed'], ['c', 'not-started'], ['d', 'done']])
+    expect(result.results.map((r) => [r.id, r.status])).toEqual([
+      ['a', 'done'],
+      ['b', 'failed'],
+      ['c', 'not-started'],
+      ['d', 'done'],
+    ])
     expect(calls.map((c) => c.op)).not.toContain('C')
   })
 
@@ -100,7 +133,11 @@ describe('executePlan', () => {
   })
 
   it('does not retry other errors', async () => {
-    const { clients, calls } = stubClients({ CreateFunction: () => { throw Object.assign(new Error('bad handler'), { name: 'InvalidParameterValueException' }) } })
+    const { clients, calls } = stubClients({
+      CreateFunction: () => {
+        throw Object.assign(new Error('bad handler'), { name: 'InvalidParameterValueException' })
+      },
+    })
     const s = step('f', 'CreateFunction', {}, [], { retry: { errorName: 'InvalidParameterValueException', messageIncludes: 'cannot be assumed', seconds: 30 } })
     const result = await executePlan(plan([s]), ctx(clients))
     expect(result.ok).toBe(false)
@@ -111,8 +148,19 @@ describe('executePlan', () => {
 
   it('runs the wait a step names, with references resolved, before dependents start', async () => {
     const order: string[] = []
-    registerWaiter('TestReady', async (_c, input) => { order.push(`wait ${input.Name}`) })
-    const { clients } = stubClients({ A: () => { order.push('A'); return { Name: 'n1' } }, B: () => { order.push('B'); return {} } })
+    registerWaiter('TestReady', async (_c, input) => {
+      order.push(`wait ${input.Name}`)
+    })
+    const { clients } = stubClients({
+      A: () => {
+        order.push('A')
+        return { Name: 'n1' }
+      },
+      B: () => {
+        order.push('B')
+        return {}
+      },
+    })
     const a = step('a', 'A', {}, [], { wait: { waiter: 'TestReady', input: { Name: { ref: 'a', output: 'Name' } }, description: 'a ready' } })
     const result = await executePlan(plan([a, step('b', 'B', {}, ['a'])]), ctx(clients))
     expect(result.ok).toBe(true)
@@ -120,7 +168,9 @@ describe('executePlan', () => {
   })
 
   it('a failed wait fails the step with its reason', async () => {
-    registerWaiter('TestBroken', async () => { throw new ShipitError('WaitFailed', 'deployment rolled back: tasks failed to start') })
+    registerWaiter('TestBroken', async () => {
+      throw new ShipitError('WaitFailed', 'deployment rolled back: tasks failed to start')
+    })
     const { clients } = stubClients({ A: () => ({}) })
     const result = await executePlan(plan([step('a', 'A', {}, [], { wait: { waiter: 'TestBroken', input: {}, description: 'x' } })]), ctx(clients))
     expect(result.ok).toBe(false)
@@ -129,7 +179,13 @@ describe('executePlan', () => {
 
   it('on interruption starts no new step and reports the rest as not started', async () => {
     const controller = new AbortController()
-    const { clients } = stubClients({ A: () => { controller.abort(); return {} }, B: () => ({}) })
+    const { clients } = stubClients({
+      A: () => {
+        controller.abort()
+        return {}
+      },
+      B: () => ({}),
+    })
     const result = await executePlan(plan([step('a', 'A'), step('b', 'B', {}, ['a'])]), ctx(clients, { signal: controller.signal }))
     expect(result.interrupted).toBe(true)
     expect(result.ok).toBe(false)
@@ -138,7 +194,12 @@ describe('executePlan', () => {
 
   it('reports each step to the reporter in order of events', async () => {
     const events: string[] = []
-    const reporter: Reporter = { ...silentReporter, stepStarted: (s) => events.push(`start ${s.id}`), stepDone: (s) => events.push(`done ${s.id}`), stepFailed: (s) => events.push(`fail ${s.id}`) }
+    const reporter: Reporter = {
+      ...silentReporter,
+      stepStarted: (s) => events.push(`start ${s.id}`),
+      stepDone: (s) => events.push(`done ${s.id}`),
+      stepFailed: (s) => events.push(`fail ${s.id}`),
+    }
     const { clients } = stubClients({ A: () => ({}) })
     await executePlan(plan([step('a', 'A'), step('b', 'B', {}, ['a'])]), ctx(clients, { reporter }))
     expect(events).toEqual(['start a', 'done a', 'start b', 'fail b'])

@@ -80,7 +80,10 @@ describe.each([
       expect(census(fake), `k=${k}`).toEqual(clean)
       // and then it is stable (a task app runs its task on every deploy: that is its only step)
       const next = await planFor(dir, { target })
-      expect(next.plan.steps.filter((s) => s.action !== 'run'), `k=${k}`).toEqual([])
+      expect(
+        next.plan.steps.filter((s) => s.action !== 'run'),
+        `k=${k}`,
+      ).toEqual([])
     }
   })
 })

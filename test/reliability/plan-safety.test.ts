@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { polling } from '../../src/aws/waiters.js'
 import Deploy from '../../src/commands/deploy.js'
 import Destroy from '../../src/commands/destroy.js'
 import Plan from '../../src/commands/plan.js'
 import Rollback from '../../src/commands/rollback.js'
-import { polling } from '../../src/aws/waiters.js'
 import { createFakeAws, type FakeAws } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
 import { deploy, fakeCredentials, project } from '../helpers/session.js'
@@ -37,7 +37,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'names taken by resources without shipit tags': async (_f, dir, target) => {
     await deploy(dir, { target })
-    const s = (_f.state as any)
+    const s = _f.state as any
     for (const fn of s.lambda.functions.values()) fn.tags = {}
     for (const api of s.apigatewayv2.apis.values()) api.api.Tags = {}
     for (const svc of s.ecs.services?.values?.() ?? []) svc.tags = []

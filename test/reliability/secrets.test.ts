@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { polling } from '../../src/aws/waiters.js'
 import Deploy from '../../src/commands/deploy.js'
 import Destroy from '../../src/commands/destroy.js'
 import Logs from '../../src/commands/logs.js'
@@ -9,7 +10,6 @@ import Rollback from '../../src/commands/rollback.js'
 import Run from '../../src/commands/run.js'
 import Status from '../../src/commands/status.js'
 import Validate from '../../src/commands/validate.js'
-import { polling } from '../../src/aws/waiters.js'
 import { createFakeAws, type FakeAws } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
 import { fakeCredentials, project } from '../helpers/session.js'
@@ -61,7 +61,11 @@ describe('a canary secret and the AWS credentials never appear in any output', (
       outputs.push(changed.stdout, changed.stderr)
       expect(changed.stdout).toContain('(sensitive)')
       // failures: AWS errors whose message carries the secret must be redacted too
-      fake.failOn(target === 'lambda' ? 'GetFunction' : 'DescribeClusters', { name: 'AccessDeniedException', message: `denied for ${CANARY} with ${SECRET_KEY}`, httpStatus: 403 }, { times: 5 })
+      fake.failOn(
+        target === 'lambda' ? 'GetFunction' : 'DescribeClusters',
+        { name: 'AccessDeniedException', message: `denied for ${CANARY} with ${SECRET_KEY}`, httpStatus: 403 },
+        { times: 5 },
+      )
       await run(Plan, [...t, '--debug'])
       await run(Plan, [...t, '--json'])
       await run(Destroy, [...t, '--yes', '--debug'])

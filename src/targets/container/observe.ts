@@ -70,7 +70,6 @@ export interface ContainerObserved {
   tasks?: string[]
 }
 
-
 export function nothingObserved(): ContainerObserved {
   return { offline: true, cluster: null, service: null, taskDefinition: null, network: { subnets: [], securityGroups: [] }, role: null, logGroup: null }
 }

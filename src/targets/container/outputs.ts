@@ -21,8 +21,11 @@ export function containerOutputs(desired: Desired, observed: ContainerObserved, 
     tasks: ran?.length ? ran : undefined,
     runningCount: observed.service?.live?.runningCount,
     pendingCount: observed.service?.live?.pendingCount,
-    deployments: observed.service?.live?.deployments.map(
-      (d) => `${d.status ?? '?'} ${d.taskDefinition?.split('/').pop() ?? '?'} ${d.rolloutState ?? ''} ${d.running ?? 0}/${d.desired ?? 0} running${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}`.replace(/\s+/g, ' '),
+    deployments: observed.service?.live?.deployments.map((d) =>
+      `${d.status ?? '?'} ${d.taskDefinition?.split('/').pop() ?? '?'} ${d.rolloutState ?? ''} ${d.running ?? 0}/${d.desired ?? 0} running${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}`.replace(
+        /\s+/g,
+        ' ',
+      ),
     ),
     logGroup: desired.names.logGroup,
   }

@@ -1,7 +1,7 @@
 import type { AwsClients } from '../../aws/clients.js'
 import { isNotFound } from '../../aws/errors.js'
 import type { Desired } from '../../manifest/resolve.js'
-import { tagMap, type ObserveContext } from '../target.js'
+import { type ObserveContext, tagMap } from '../target.js'
 
 /** The parts of a function's configuration that shipit manages and diffs. */
 export interface FunctionConfig {
@@ -101,7 +101,9 @@ export async function observeLambda(ctx: ObserveContext, desired: Desired): Prom
     orNull(lambda('GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNull(lambda('GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
     // the secrets policy is read when app.yaml has secrets, or to destroy it (a deploy does not look for one left by removed secrets)
-    desired.function?.role ? Promise.resolve(null) : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
+    desired.function?.role
+      ? Promise.resolve(null)
+      : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
     observeLogGroup(clients, names.logGroup),
     observeApis(clients, desired),
   ])
@@ -142,7 +144,15 @@ function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Re
 
 /** JSON with sorted keys: IAM returns policy documents reformatted, so documents are compared this way. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v))
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  )
 }
 
 export async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy = true): Promise<ObservedRole | null> {
@@ -177,7 +187,13 @@ export async function observeLogGroup(clients: AwsClients, name: string): Promis
 }
 
 async function observeApis(clients: AwsClients, desired: Desired): Promise<{ ours: ObservedApi | null; foreign: string[]; duplicates: string[] }> {
-  const matches: { ApiId: string; ApiEndpoint: string; CreatedDate?: Date | string; Tags?: Record<string, string>; CorsConfiguration?: Record<string, unknown> }[] = []
+  const matches: {
+    ApiId: string
+    ApiEndpoint: string
+    CreatedDate?: Date | string
+    Tags?: Record<string, string>
+    CorsConfiguration?: Record<string, unknown>
+  }[] = []
   let NextToken: string | undefined
   do {
     const page = await clients.send('apigatewayv2', 'GetApis', { MaxResults: '500', ...(NextToken ? { NextToken } : {}) })

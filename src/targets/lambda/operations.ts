@@ -1,6 +1,6 @@
-import type { Desired } from '../../manifest/resolve.js'
 import { isNotFound } from '../../aws/errors.js'
 import { ExitCode, ShipitError } from '../../errors.js'
+import type { Desired } from '../../manifest/resolve.js'
 import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions, RunOutcome } from '../target.js'
 import { ALIAS } from './observe.js'
 
@@ -44,7 +44,11 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
   plan(desired: Desired, history: LambdaHistory, _ctx: PlanContext, to?: string): PlanPart {
     const name = desired.names.function
     if (!history.alias) {
-      throw new ShipitError('NothingToRollBack', `${name} has no live alias: nothing is deployed to roll back`, { exitCode: ExitCode.Failure, source: 'user', suggestions: ['deploy first: shipit deploy --target lambda'] })
+      throw new ShipitError('NothingToRollBack', `${name} has no live alias: nothing is deployed to roll back`, {
+        exitCode: ExitCode.Failure,
+        source: 'user',
+        suggestions: ['deploy first: shipit deploy --target lambda'],
+      })
     }
     const current = history.alias.version
     const target = to ?? previousFromDescription(history.alias.description) ?? history.versions.filter((v) => Number(v) < Number(current)).pop()
@@ -56,7 +60,11 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
       })
     }
     if (!history.versions.includes(target)) {
-      throw new ShipitError('UnknownVersion', `version ${target} of ${name} does not exist`, { exitCode: ExitCode.Invalid, source: 'user', suggestions: [`versions: ${history.versions.join(', ')}`] })
+      throw new ShipitError('UnknownVersion', `version ${target} of ${name} does not exist`, {
+        exitCode: ExitCode.Invalid,
+        source: 'user',
+        suggestions: [`versions: ${history.versions.join(', ')}`],
+      })
     }
     return {
       steps: [
@@ -66,7 +74,11 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
           resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
           reason: 'roll back',
           changes: [{ path: 'FunctionVersion', before: current, after: target }],
-          request: { service: 'lambda', operation: 'UpdateAlias', input: { FunctionName: name, Name: ALIAS, FunctionVersion: target, Description: `${PREVIOUS_PREFIX}${current} (rollback)` } },
+          request: {
+            service: 'lambda',
+            operation: 'UpdateAlias',
+            input: { FunctionName: name, Name: ALIAS, FunctionVersion: target, Description: `${PREVIOUS_PREFIX}${current} (rollback)` },
+          },
           dependsOn: [],
         },
       ],
@@ -83,15 +95,24 @@ export async function invokeLambda(ctx: ObserveContext, desired: Desired, option
   try {
     JSON.parse(payload)
   } catch {
-    throw new ShipitError('InvalidPayload', '--payload is not JSON', { exitCode: ExitCode.Invalid, source: 'user', suggestions: ['e.g. --payload \'{"name":"world"}\''] })
+    throw new ShipitError('InvalidPayload', '--payload is not JSON', {
+      exitCode: ExitCode.Invalid,
+      source: 'user',
+      suggestions: ['e.g. --payload \'{"name":"world"}\''],
+    })
   }
-  const out = await ctx.clients.send('lambda', 'Invoke', {
-    FunctionName: desired.names.function,
-    Qualifier: ALIAS,
-    InvocationType: 'RequestResponse',
-    LogType: 'Tail',
-    Payload: new TextEncoder().encode(payload),
-  }, options.signal)
+  const out = await ctx.clients.send(
+    'lambda',
+    'Invoke',
+    {
+      FunctionName: desired.names.function,
+      Qualifier: ALIAS,
+      InvocationType: 'RequestResponse',
+      LogType: 'Tail',
+      Payload: new TextEncoder().encode(payload),
+    },
+    options.signal,
+  )
   const body = out.Payload ? new TextDecoder().decode(out.Payload) : ''
   const logs = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : undefined
   if (out.FunctionError) {

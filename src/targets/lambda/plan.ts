@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { Desired } from '../../manifest/resolve.js'
 import type { Artifact, FieldChange, Ref, Sensitive, Step, Unchanged } from '../../plan/types.js'
-import { ACCOUNT_PLACEHOLDER, partition, tagList, type Blocked, type PlanContext, type PlanPart, type Prepared } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, type Blocked, type PlanContext, type PlanPart, type Prepared, partition, tagList } from '../target.js'
+import { ALIAS, canonicalJson, type FunctionConfig, type LambdaObserved, PERMISSION_SID, SECRETS_POLICY_NAME } from './observe.js'
 import { PREVIOUS_PREFIX } from './operations.js'
-import { ALIAS, canonicalJson, PERMISSION_SID, SECRETS_POLICY_NAME, type FunctionConfig, type LambdaObserved } from './observe.js'
 
 export const BASIC_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
 export const LAMBDA_TRUST_POLICY = JSON.stringify({
@@ -11,6 +11,7 @@ export const LAMBDA_TRUST_POLICY = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 })
 export { SECRETS_POLICY_NAME }
+
 /** How long a new IAM role may take to become assumable by Lambda. */
 const ROLE_PROPAGATION_SECONDS = 90
 
@@ -96,10 +97,18 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
   const owned = (t: Record<string, string> | undefined) => t?.['shipit:app'] === desired.app && t?.['shipit:env'] === desired.env
   const notOurs = (type: string, name: string) => {
     if (ctx.adopt) return false
-    blocked.push({ resource: { type, name }, reason: 'exists without shipit tags (shipit:app, shipit:env); shipit does not change what it did not create — rename the app, delete it, or pass --adopt to take it over' })
+    blocked.push({
+      resource: { type, name },
+      reason:
+        'exists without shipit tags (shipit:app, shipit:env); shipit does not change what it did not create — rename the app, delete it, or pass --adopt to take it over',
+    })
     return true
   }
-  const secretKeys = new Set(Object.entries(desired.environment).filter(([, v]) => v.secret).map(([k]) => k))
+  const secretKeys = new Set(
+    Object.entries(desired.environment)
+      .filter(([, v]) => v.secret)
+      .map(([k]) => k),
+  )
   const artifactEntry = prepared.artifacts.get('function')
   if (!artifactEntry) throw new Error('function zip was not prepared')
   const artifact: Artifact = artifactEntry.artifact
@@ -123,7 +132,12 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       request: {
         service: 'iam',
         operation: 'CreateRole',
-        input: { RoleName: names.lambdaRole, AssumeRolePolicyDocument: LAMBDA_TRUST_POLICY, Description: `Execution role of the Lambda function ${names.function}, managed by shipit`, Tags: tagList(tags) },
+        input: {
+          RoleName: names.lambdaRole,
+          AssumeRolePolicyDocument: LAMBDA_TRUST_POLICY,
+          Description: `Execution role of the Lambda function ${names.function}, managed by shipit`,
+          Tags: tagList(tags),
+        },
       },
       dependsOn: [],
     })
@@ -132,7 +146,14 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
     roleArn = observed.role.arn
     const ours = owned(observed.role.tags)
     if (ours || !notOurs('iam:role', names.lambdaRole)) {
-      if (!ours) steps.push(adoptStep('role-tags', 'iam:role', names.lambdaRole, { service: 'iam', operation: 'TagRole', input: { RoleName: names.lambdaRole, Tags: tagList(tags) } }))
+      if (!ours)
+        steps.push(
+          adoptStep('role-tags', 'iam:role', names.lambdaRole, {
+            service: 'iam',
+            operation: 'TagRole',
+            input: { RoleName: names.lambdaRole, Tags: tagList(tags) },
+          }),
+        )
       unchanged.push({ resource: { type: 'iam:role', name: names.lambdaRole } })
     }
   }
@@ -268,7 +289,10 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
     fnSteps.push('function')
   } else {
     functionArn = fn.arn
-    if (!owned(fn.tags)) steps.push(adoptStep('function-tags', 'lambda:function', names.function, { service: 'lambda', operation: 'TagResource', input: { Resource: fn.arn, Tags: tags } }))
+    if (!owned(fn.tags))
+      steps.push(
+        adoptStep('function-tags', 'lambda:function', names.function, { service: 'lambda', operation: 'TagResource', input: { Resource: fn.arn, Tags: tags } }),
+      )
     const codeChanged = fn.config.CodeSha256 !== codeSha256
     const archChanged = (fn.config.Architectures ?? ['x86_64'])[0] !== want.Architectures[0]
     let previous: string | undefined
@@ -285,7 +309,12 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
         request: {
           service: 'lambda',
           operation: 'UpdateFunctionCode',
-          input: { FunctionName: names.function, ZipFile: artifact, Architectures: want.Architectures, ...(fn.revisionId ? { RevisionId: fn.revisionId } : {}) },
+          input: {
+            FunctionName: names.function,
+            ZipFile: artifact,
+            Architectures: want.Architectures,
+            ...(fn.revisionId ? { RevisionId: fn.revisionId } : {}),
+          },
         },
         wait: { waiter: 'FunctionUpdatedV2', input: { FunctionName: names.function }, description: `the code update of ${names.function} to finish` },
         dependsOn: [],
@@ -293,7 +322,10 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       previous = 'function-code'
       fnSteps.push('function-code')
     }
-    const changes = [...configChanges(fn.config, want), ...(envEqual(fn.config.Environment, want.Environment) ? [] : envChanges(fn.config.Environment, want.Environment, secretKeys))]
+    const changes = [
+      ...configChanges(fn.config, want),
+      ...(envEqual(fn.config.Environment, want.Environment) ? [] : envChanges(fn.config.Environment, want.Environment, secretKeys)),
+    ]
     if (changes.length) {
       const input: Record<string, unknown> = { FunctionName: names.function }
       for (const c of changes) {
@@ -330,8 +362,16 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       action: 'create',
       resource: { type: 'lambda:version', name: names.function },
       reason: fnSteps.length ? 'publish the new code and configuration' : 'live does not serve the current code and configuration',
-      request: { service: 'lambda', operation: 'PublishVersion', input: { FunctionName: names.function, CodeSha256: codeSha256, Description: `deployed by shipit` } },
-      wait: { waiter: 'FunctionActiveV2', input: { FunctionName: names.function, Qualifier: ref('version', 'Version') }, description: `the new version of ${names.function} to be Active` },
+      request: {
+        service: 'lambda',
+        operation: 'PublishVersion',
+        input: { FunctionName: names.function, CodeSha256: codeSha256, Description: `deployed by shipit` },
+      },
+      wait: {
+        waiter: 'FunctionActiveV2',
+        input: { FunctionName: names.function, Qualifier: ref('version', 'Version') },
+        description: `the new version of ${names.function} to be Active`,
+      },
       dependsOn: [...fnSteps],
     })
     steps.push({
@@ -382,13 +422,26 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       request: {
         service: 'apigatewayv2',
         operation: 'CreateApi',
-        input: { Name: names.api, ProtocolType: 'HTTP', Description: `${desired.app} (${desired.env}), deployed by shipit`, ...(cors ? { CorsConfiguration: cors } : {}), Tags: tags },
+        input: {
+          Name: names.api,
+          ProtocolType: 'HTTP',
+          Description: `${desired.app} (${desired.env}), deployed by shipit`,
+          ...(cors ? { CorsConfiguration: cors } : {}),
+          Tags: tags,
+        },
       },
       dependsOn: [],
     })
     apiDeps.push('api')
   } else if (api) {
-    if (!owned(api.tags)) steps.push(adoptStep('api-tags', 'apigatewayv2:api', names.api, { service: 'apigatewayv2', operation: 'TagResource', input: { ResourceArn: `arn:${partition(region)}:apigateway:${region}::/apis/${api.id}`, Tags: tags } }))
+    if (!owned(api.tags))
+      steps.push(
+        adoptStep('api-tags', 'apigatewayv2:api', names.api, {
+          service: 'apigatewayv2',
+          operation: 'TagResource',
+          input: { ResourceArn: `arn:${partition(region)}:apigateway:${region}::/apis/${api.id}`, Tags: tags },
+        }),
+      )
     const observedCors = normalizeCors(api.cors)
     if (JSON.stringify(observedCors) !== JSON.stringify(normalizeCors(cors))) {
       steps.push(
@@ -427,11 +480,20 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
         id: 'integration',
         action: 'create',
         resource: { type: 'apigatewayv2:integration', name: `${names.api} → ${names.function}:${ALIAS}` },
-        changes: [{ path: 'IntegrationUri', after: integrationUri }, { path: 'PayloadFormatVersion', after: '2.0' }],
+        changes: [
+          { path: 'IntegrationUri', after: integrationUri },
+          { path: 'PayloadFormatVersion', after: '2.0' },
+        ],
         request: {
           service: 'apigatewayv2',
           operation: 'CreateIntegration',
-          input: { ApiId: apiId, IntegrationType: 'AWS_PROXY', IntegrationUri: integrationUri, PayloadFormatVersion: '2.0', Description: 'shipit: the function alias live' },
+          input: {
+            ApiId: apiId,
+            IntegrationType: 'AWS_PROXY',
+            IntegrationUri: integrationUri,
+            PayloadFormatVersion: '2.0',
+            Description: 'shipit: the function alias live',
+          },
         },
         dependsOn: [...apiDeps, ...fnSteps.filter((s) => s === 'function')],
       })
@@ -446,7 +508,11 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
             ...(integration.uri !== integrationUri ? [{ path: 'IntegrationUri', before: integration.uri, after: integrationUri }] : []),
             ...(integration.payloadFormatVersion !== '2.0' ? [{ path: 'PayloadFormatVersion', before: integration.payloadFormatVersion, after: '2.0' }] : []),
           ],
-          request: { service: 'apigatewayv2', operation: 'UpdateIntegration', input: { ApiId: apiId, IntegrationId: integration.id, IntegrationUri: integrationUri, PayloadFormatVersion: '2.0' } },
+          request: {
+            service: 'apigatewayv2',
+            operation: 'UpdateIntegration',
+            input: { ApiId: apiId, IntegrationId: integration.id, IntegrationUri: integrationUri, PayloadFormatVersion: '2.0' },
+          },
           dependsOn: [],
         })
       } else {
@@ -578,14 +644,16 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
       id: `api ${id} (duplicate)`,
       action: 'delete',
       resource: { type: 'apigatewayv2:api', name: `${names.api} (${id})` },
-      reason: 'a second copy of this app\'s API (left by an interrupted deploy)',
+      reason: "a second copy of this app's API (left by an interrupted deploy)",
       request: { service: 'apigatewayv2', operation: 'DeleteApi', input: { ApiId: id } },
       dependsOn: [],
       okErrors: ['NotFoundException'],
     })
   }
   if (Object.keys(desired.secrets).length && fnSpec.role) {
-    warnings.push(`function.role is yours: grant it ssm:GetParameter / secretsmanager:GetSecretValue on the secrets' ARNs (they reach the function as SHIPIT_SECRET_<NAME>)`)
+    warnings.push(
+      `function.role is yours: grant it ssm:GetParameter / secretsmanager:GetSecretValue on the secrets' ARNs (they reach the function as SHIPIT_SECRET_<NAME>)`,
+    )
   }
   return { steps, unchanged, warnings, blocked }
 }
@@ -703,16 +771,19 @@ export function planLambdaDestroy(desired: Desired, observed: LambdaObserved): P
       steps.push(...detach)
       // the inline policy goes first (DeleteRole refuses a role that has one): as observed, or, when not read, if app.yaml has secrets
       const secretsPolicy = observed.role.secretsPolicy
-      const inline = secretsPolicy || (secretsPolicy === undefined && Object.keys(desired.secrets).length)
-        ? [{
-            id: 'role-secrets',
-            action: 'delete' as const,
-            resource: { type: 'iam:role-policy', name: `${names.lambdaRole}/${SECRETS_POLICY_NAME}` },
-            request: { service: 'iam' as const, operation: 'DeleteRolePolicy', input: { RoleName: names.lambdaRole, PolicyName: SECRETS_POLICY_NAME } },
-            dependsOn: fnOurs ? ['function'] : [],
-            okErrors: ['NoSuchEntityException'],
-          }]
-        : []
+      const inline =
+        secretsPolicy || (secretsPolicy === undefined && Object.keys(desired.secrets).length)
+          ? [
+              {
+                id: 'role-secrets',
+                action: 'delete' as const,
+                resource: { type: 'iam:role-policy', name: `${names.lambdaRole}/${SECRETS_POLICY_NAME}` },
+                request: { service: 'iam' as const, operation: 'DeleteRolePolicy', input: { RoleName: names.lambdaRole, PolicyName: SECRETS_POLICY_NAME } },
+                dependsOn: fnOurs ? ['function'] : [],
+                okErrors: ['NoSuchEntityException'],
+              },
+            ]
+          : []
       steps.push(...inline)
       steps.push({
         id: 'role',

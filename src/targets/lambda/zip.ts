@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { crc32, deflateRawSync } from 'node:zlib'
 import { invalid } from '../../errors.js'
 
@@ -12,7 +12,6 @@ import { invalid } from '../../errors.js'
  * modes 0644/0755 from the executable bit only, no extra fields. The same files give the same bytes
  * on any checkout, so the archive's SHA-256 says whether the code changed.
  */
-
 
 export interface ZipResult {
   bytes: Buffer
@@ -35,13 +34,17 @@ interface Entry {
   size: number
 }
 
-
-
 export async function zipDirectory(dir: string, options: { workers?: number } = {}): Promise<ZipResult> {
   const ignore = await loadIgnore(dir)
   const entries = await listFiles(dir, ignore)
-  if (entries.length === 0) throw invalid('EmptySource', `function.source ${dir} has no files to deploy`, ['put the handler file there, or point function.source at the right directory'])
-  if (entries.length > MAX_ENTRIES) throw invalid('TooManyFiles', `function.source has ${entries.length} files; a zip holds at most ${MAX_ENTRIES}`, ['bundle the code, or ignore files in .shipitignore'])
+  if (entries.length === 0)
+    throw invalid('EmptySource', `function.source ${dir} has no files to deploy`, [
+      'put the handler file there, or point function.source at the right directory',
+    ])
+  if (entries.length > MAX_ENTRIES)
+    throw invalid('TooManyFiles', `function.source has ${entries.length} files; a zip holds at most ${MAX_ENTRIES}`, [
+      'bundle the code, or ignore files in .shipitignore',
+    ])
 
   const compressed = await compressAll(entries, options)
 
@@ -119,7 +122,7 @@ async function compressAll(entries: Entry[], options: { workers?: number }): Pro
   const workers = options.workers ?? (entries.length >= 500 && bytes >= 4 * 1024 * 1024 ? Math.min(4, availableParallelism()) : 1)
   const results: CompressedRaw[] = new Array(entries.length)
   if (workers <= 1) {
-    entries.forEach((e, i) => (results[i] = compressFile(e.abs)))
+    for (let i = 0; i < entries.length; i++) results[i] = compressFile(entries[i].abs)
   } else {
     // interleaved shares balance big and small files between workers
     await Promise.all(
@@ -128,7 +131,7 @@ async function compressAll(entries: Entry[], options: { workers?: number }): Pro
         return new Promise<void>((resolve, reject) => {
           const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: indexes.map((i) => entries[i].abs) })
           worker.once('message', (out: CompressedRaw[]) => {
-            out.forEach((r, k) => (results[indexes[k]] = r))
+            for (let k = 0; k < out.length; k++) results[indexes[k]] = out[k]
             resolve()
           })
           worker.once('error', reject)
@@ -188,7 +191,8 @@ async function listFiles(root: string, ignored: (path: string, dir: boolean) => 
   } catch {
     throw invalid('MissingSource', `function.source ${root} does not exist`, ['create it with your handler, or fix function.source in app.yaml'])
   }
-  if (!top.isDirectory()) throw invalid('MissingSource', `function.source ${root} is not a directory`, ['point function.source at the directory that holds the handler'])
+  if (!top.isDirectory())
+    throw invalid('MissingSource', `function.source ${root} is not a directory`, ['point function.source at the directory that holds the handler'])
   const out: Entry[] = []
   const walk = (rel: string) => {
     for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {

@@ -17,9 +17,15 @@ function deployedState(desired: Desired, codeSha256: string): LambdaObserved {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(desired.environment)) env[k] = v.value
   const config = configOf({
-    Runtime: desired.function!.runtime, Handler: desired.function!.handler, MemorySize: desired.function!.memory, Timeout: desired.function!.timeout,
-    Role: `arn:aws:iam::${ACCOUNT}:role/${desired.names.lambdaRole}`, Architectures: [desired.function!.architecture],
-    Environment: { Variables: env }, LoggingConfig: { LogGroup: desired.names.logGroup }, CodeSha256: codeSha256,
+    Runtime: desired.function!.runtime,
+    Handler: desired.function!.handler,
+    MemorySize: desired.function!.memory,
+    Timeout: desired.function!.timeout,
+    Role: `arn:aws:iam::${ACCOUNT}:role/${desired.names.lambdaRole}`,
+    Architectures: [desired.function!.architecture],
+    Environment: { Variables: env },
+    LoggingConfig: { LogGroup: desired.names.logGroup },
+    CodeSha256: codeSha256,
   })
   return {
     account: ACCOUNT,
@@ -29,7 +35,9 @@ function deployedState(desired: Desired, codeSha256: string): LambdaObserved {
     alias: { version: '3', config: { ...config } },
     permission: { sourceArn: `arn:aws:execute-api:us-west-2:${ACCOUNT}:abc123defg/*` },
     api: {
-      id: 'abc123defg', endpoint: 'https://abc123defg.execute-api.us-west-2.amazonaws.com', tags: desired.tags,
+      id: 'abc123defg',
+      endpoint: 'https://abc123defg.execute-api.us-west-2.amazonaws.com',
+      tags: desired.tags,
       integrations: [{ id: 'int1234', type: 'AWS_PROXY', uri: `${arn}:live`, payloadFormatVersion: '2.0' }],
       routes: desired.http.routes.map((key, i) => ({ id: `rt${i}`, key, target: 'integrations/int1234' })),
       stage: { autoDeploy: true },
@@ -47,14 +55,31 @@ describe('lambda plan', () => {
     const part = planLambda(desired, target.nothing(desired) as LambdaObserved, prepared, ctx)
     const plan = planDocument(desired, target, part, {}, ACCOUNT)
     expect(plan.steps.map((s) => `${s.action} ${s.request.operation}`)).toEqual([
-      'create CreateRole', 'create AttachRolePolicy', 'create CreateLogGroup', 'create PutRetentionPolicy', 'create CreateFunction',
-      'create PublishVersion', 'create CreateAlias', 'create CreateApi', 'create CreateIntegration', 'create CreateRoute', 'create CreateRoute',
-      'create CreateStage', 'create AddPermission',
+      'create CreateRole',
+      'create AttachRolePolicy',
+      'create CreateLogGroup',
+      'create PutRetentionPolicy',
+      'create CreateFunction',
+      'create PublishVersion',
+      'create CreateAlias',
+      'create CreateApi',
+      'create CreateIntegration',
+      'create CreateRoute',
+      'create CreateRoute',
+      'create CreateStage',
+      'create AddPermission',
     ])
     const fn = plan.steps.find((s) => s.id === 'function')!
     expect(fn.request.input).toMatchObject({
-      FunctionName: 'hello-dev', Runtime: 'nodejs22.x', Handler: 'index.handler', MemorySize: 256, Timeout: 10, Architectures: ['arm64'],
-      Role: { ref: 'role', output: 'Role.Arn' }, PackageType: 'Zip', Tags: { 'shipit:app': 'hello', 'shipit:env': 'dev', 'shipit:target': 'lambda' },
+      FunctionName: 'hello-dev',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 10,
+      Architectures: ['arm64'],
+      Role: { ref: 'role', output: 'Role.Arn' },
+      PackageType: 'Zip',
+      Tags: { 'shipit:app': 'hello', 'shipit:env': 'dev', 'shipit:target': 'lambda' },
     })
     expect(fn.dependsOn).toEqual(expect.arrayContaining(['role', 'role-policy', 'log-group']))
     expect(fn.wait?.waiter).toBe('FunctionActiveV2')
@@ -109,7 +134,9 @@ describe('lambda plan', () => {
     expect(part.steps[0].changes).toEqual([{ path: 'MemorySize', before: 256, after: 1024 }])
     const plan = planDocument(prod, target, part, observed, ACCOUNT)
     expect(renderText(plan)).toMatchSnapshot()
-    expect(renderCli(plan)).toContain('aws lambda update-function-configuration --function-name hello-prod --memory-size 1024 --revision-id rev-1 --region us-west-2')
+    expect(renderCli(plan)).toContain(
+      'aws lambda update-function-configuration --function-name hello-prod --memory-size 1024 --revision-id rev-1 --region us-west-2',
+    )
   })
 
   it('a code update and a config update are ordered: Lambda refuses one while the other runs', () => {
@@ -134,7 +161,8 @@ describe('lambda plan', () => {
     const changed = { ...desired, http: { routes: ['GET /'] } }
     const part = planLambda(changed, observed, prepared, ctx)
     expect(part.steps.map((s) => `${s.action} ${s.request.operation} ${s.resource.name}`)).toEqual([
-      'delete DeleteRoute ANY /{proxy+}', 'delete DeleteRoute POST /old',
+      'delete DeleteRoute ANY /{proxy+}',
+      'delete DeleteRoute POST /old',
     ])
   })
 
@@ -163,7 +191,15 @@ describe('lambda destroy plan', () => {
   it('deletes API, permission, alias, function, log group and role in order', () => {
     const observed = deployedState(desired, 'x')
     const part = lambdaTarget.planDestroy(desired, observed, ctx)
-    expect(part.steps.map((s) => s.request.operation)).toEqual(['DeleteApi', 'RemovePermission', 'DeleteAlias', 'DeleteFunction', 'DeleteLogGroup', 'DetachRolePolicy', 'DeleteRole'])
+    expect(part.steps.map((s) => s.request.operation)).toEqual([
+      'DeleteApi',
+      'RemovePermission',
+      'DeleteAlias',
+      'DeleteFunction',
+      'DeleteLogGroup',
+      'DetachRolePolicy',
+      'DeleteRole',
+    ])
     expect(part.steps.find((s) => s.id === 'role')!.dependsOn).toEqual(expect.arrayContaining(['function', 'role-policy-0']))
   })
   it('keeps what lacks shipit tags', () => {
