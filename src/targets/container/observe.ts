@@ -1,10 +1,13 @@
+export { canonicalJson, type ObservedRole } from '../iam-role.js'
+
 import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag, Task } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound } from '../../aws/errors.js'
 import type { Desired } from '../../manifest/resolve.js'
-import { type ObserveContext, tagMap } from '../target.js'
+import { type ObservedRole, observeRole } from '../iam-role.js'
+import type { ObserveContext } from '../target.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
-import { SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
+import { STARTED_BY } from './profile.js'
 import { describedSpec, type TaskDefinitionSpec } from './task-definition.js'
 
 export interface ObservedCluster {
@@ -40,14 +43,6 @@ export interface ObservedTaskDefinition {
   revision: number
   tags: Record<string, string>
   spec: TaskDefinitionSpec
-}
-
-export interface ObservedRole {
-  arn: string
-  tags: Record<string, string>
-  attachedPolicies: string[]
-  /** shipit's inline secrets policy as canonical JSON; null when absent */
-  secretsPolicy: string | null
 }
 
 /** What exists of one app and env on ECS, EC2, IAM and CloudWatch Logs. */
@@ -173,45 +168,6 @@ export async function observeContainer(ctx: ObserveContext, desired: Desired): P
 async function callerAccount(clients: AwsClients): Promise<string | undefined> {
   const id = await clients.send('sts', 'GetCallerIdentity', {})
   return id.Account
-}
-
-/** JSON with sorted keys: IAM returns policy documents reformatted. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  )
-}
-
-/** The role, its managed policies and shipit's inline secrets policy (read even without secrets: removing them removes it). */
-async function observeRole(clients: AwsClients, roleName: string): Promise<ObservedRole | null> {
-  const [role, attached, inline] = await Promise.all([
-    orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
-    orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
-    orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })),
-  ])
-  if (!role) return null
-  let secretsPolicy: string | null = null
-  if (inline) {
-    // GetRolePolicy returns the document URL-encoded (RFC 3986)
-    const raw = decodeURIComponent(inline.PolicyDocument ?? '')
-    try {
-      secretsPolicy = canonicalJson(JSON.parse(raw))
-    } catch {
-      secretsPolicy = raw
-    }
-  }
-  return {
-    arn: role.Role.Arn,
-    tags: tagMap(role.Role.Tags),
-    attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
-    secretsPolicy,
-  }
 }
 
 async function observeLogGroup(clients: AwsClients, name: string): Promise<{ retentionInDays?: number } | null> {

@@ -36,6 +36,6 @@ export const CONTAINER_NAME = 'app'
 export const LOG_STREAM_PREFIX = 'shipit'
 /** startedBy of the tasks shipit runs (RunTask), so destroy can find them. */
 export const STARTED_BY = 'shipit'
-export const SECRETS_POLICY_NAME = 'shipit-read-secrets'
+export { SECRETS_POLICY_NAME } from '../iam-role.js'
 
 export const logStreamOf = (taskArn: string) => `${LOG_STREAM_PREFIX}/${CONTAINER_NAME}/${taskArn.split('/').pop()}`

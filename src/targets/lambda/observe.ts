@@ -1,7 +1,10 @@
+export { canonicalJson, type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
+
 import type { AwsClients } from '../../aws/clients.js'
 import { isNotFound } from '../../aws/errors.js'
 import type { Desired } from '../../manifest/resolve.js'
-import { type ObserveContext, tagMap } from '../target.js'
+import { type ObservedRole, observeRole } from '../iam-role.js'
+import type { ObserveContext } from '../target.js'
 
 /** The parts of a function's configuration that shipit manages and diffs. */
 export interface FunctionConfig {
@@ -27,15 +30,6 @@ export interface ObservedAlias {
   version: string
   /** configuration of the version the alias points to */
   config: FunctionConfig
-}
-
-export interface ObservedRole {
-  arn: string
-  tags: Record<string, string>
-  attachedPolicies: string[]
-  inlinePolicies?: string[]
-  /** the inline policy granting the secrets, as canonical JSON; null when there is none, absent when not read */
-  secretsPolicy?: string | null
 }
 
 export interface ObservedApi {
@@ -64,7 +58,6 @@ export interface LambdaObserved {
 }
 
 export const ALIAS = 'live'
-export const SECRETS_POLICY_NAME = 'shipit-read-secrets'
 export const PERMISSION_SID = 'shipit-apigateway-invoke'
 
 const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
@@ -139,44 +132,6 @@ function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Re
     return (doc.Statement ?? []).find((s: { Sid?: string }) => s.Sid === PERMISSION_SID)
   } catch {
     return undefined
-  }
-}
-
-/** JSON with sorted keys: IAM returns policy documents reformatted, so documents are compared this way. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  )
-}
-
-export async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy = true): Promise<ObservedRole | null> {
-  const [role, attached, inline] = await Promise.all([
-    orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
-    orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
-    readSecretsPolicy ? orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })) : Promise.resolve(undefined),
-  ])
-  if (!role) return null
-  let secretsPolicy: string | null | undefined = inline === undefined ? undefined : null
-  if (inline) {
-    // GetRolePolicy returns the document URL-encoded (RFC 3986)
-    const raw = decodeURIComponent(inline.PolicyDocument ?? '')
-    try {
-      secretsPolicy = canonicalJson(JSON.parse(raw))
-    } catch {
-      secretsPolicy = raw
-    }
-  }
-  return {
-    arn: role.Role.Arn,
-    tags: tagMap(role.Role.Tags),
-    attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
-    ...(secretsPolicy === undefined ? {} : { secretsPolicy }),
   }
 }
 

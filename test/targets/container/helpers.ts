@@ -37,15 +37,7 @@ container:
   count: 1
 `
 
-/** Dummy credentials and a region: sessions go online, against the fake (every client is mocked). */
-export function fakeCredentials(): void {
-  process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKEFAKE'
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-access-key-0123456789abcdef'
-  process.env.AWS_REGION = 'us-west-2'
-  process.env.AWS_EC2_METADATA_DISABLED = 'true'
-  delete process.env.AWS_ENDPOINT_URL
-  delete process.env.AWS_PROFILE
-}
+export { fakeCredentials } from '../../helpers/session.js'
 
 export function project(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'shipit-container-'))

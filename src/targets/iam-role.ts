@@ -1,0 +1,63 @@
+import type { AwsClients } from '../aws/clients.js'
+import { isNotFound } from '../aws/errors.js'
+import { tagMap } from './target.js'
+
+/** The inline policy shipit puts on the roles it creates when the app has secrets (both targets). */
+export const SECRETS_POLICY_NAME = 'shipit-read-secrets'
+
+/** A role shipit creates (Lambda execution role, ECS task execution role), as observed. */
+export interface ObservedRole {
+  arn: string
+  tags: Record<string, string>
+  attachedPolicies: string[]
+  /** the inline secrets policy as canonical JSON; null when there is none, absent when not read */
+  secretsPolicy?: string | null
+}
+
+const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
+  try {
+    return await p
+  } catch (err) {
+    if (isNotFound(err)) return null
+    throw err
+  }
+}
+
+/** JSON with sorted keys: IAM returns policy documents reformatted, so documents are compared this way. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  )
+}
+
+/** The role, its managed policies and (when asked: it costs a read) shipit's inline secrets policy. */
+export async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy = true): Promise<ObservedRole | null> {
+  const [role, attached, inline] = await Promise.all([
+    orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
+    orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
+    readSecretsPolicy ? orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })) : Promise.resolve(undefined),
+  ])
+  if (!role) return null
+  let secretsPolicy: string | null | undefined = inline === undefined ? undefined : null
+  if (inline) {
+    // GetRolePolicy returns the document URL-encoded (RFC 3986)
+    const raw = decodeURIComponent(inline.PolicyDocument ?? '')
+    try {
+      secretsPolicy = canonicalJson(JSON.parse(raw))
+    } catch {
+      secretsPolicy = raw
+    }
+  }
+  return {
+    arn: role.Role.Arn,
+    tags: tagMap(role.Role.Tags),
+    attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
+    ...(secretsPolicy === undefined ? {} : { secretsPolicy }),
+  }
+}
