@@ -4,6 +4,7 @@ import type { Step } from '../../src/plan/types.js'
 import { addSecret, clearSecrets } from '../../src/ui/redact.js'
 import { createReporter, outputMode } from '../../src/ui/reporter.js'
 
+const ESC = '\u001b'
 const tty = { isTTY: true } as NodeJS.WriteStream
 const pipe = { isTTY: false } as NodeJS.WriteStream
 const step: Step = {
@@ -59,6 +60,6 @@ describe('reporter', () => {
     r.close()
     expect(out).toContain('create lambda:function hello-dev')
     expect(out).toContain('1.5s')
-    expect(out).toMatch(/\x1b\[\d+A\x1b\[J/)
+    expect(out).toMatch(new RegExp(String.raw`${ESC}\[\d+A${ESC}\[J`))
   })
 })
