@@ -77,6 +77,7 @@ export function translateAwsError(err: unknown, doing: string): ShipitError {
   })
 }
 
+/** The first line, without the SDK's internal package prefix ("@smithy/node-http-handler - …"). */
 function firstLine(s: string): string {
-  return s.split('\n')[0]
+  return s.split('\n')[0].replace(/^@(smithy|aws-sdk)\/[\w-]+ - /, '')
 }
