@@ -3,6 +3,7 @@ import { invalid } from '../errors.js'
 import type { LoadedManifest } from './load.js'
 import { mergeEnvironment } from './load.js'
 import { type ResourceNames, resourceNames, shipitTags } from './names.js'
+import { describeFargateMemory, FARGATE_CPU_MEMORY } from './rules.js'
 import { type ContainerSpec, type FunctionSpec, type HttpSpec, Manifest, TARGETS, type TargetName } from './schema.js'
 
 export const DEFAULT_ENV = 'dev'
@@ -59,6 +60,15 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
 
   if (target === 'lambda' && !merged.function) {
     throw invalid('MissingSection', `target lambda needs a function: section in ${loaded.file}`, ['run `shipit init --target lambda` to see one'])
+  }
+  const size = merged.container
+  if (target === 'fargate' && size && !FARGATE_CPU_MEMORY[size.cpu]?.includes(size.memory)) {
+    // app.yaml said target: ecs (any size goes), --target fargate asks for Fargate's pairs
+    throw invalid('InvalidSize', `container cpu ${size.cpu} / memory ${size.memory} is not a Fargate size (${loaded.file} is checked for target ecs)`, [
+      FARGATE_CPU_MEMORY[size.cpu]
+        ? `with cpu ${size.cpu} use memory ${describeFargateMemory(size.cpu)}`
+        : `use cpu ${Object.keys(FARGATE_CPU_MEMORY).join(', ')}`,
+    ])
   }
   if ((target === 'fargate' || target === 'ecs') && !merged.container) {
     throw invalid('MissingSection', `target ${target} needs a container: section in ${loaded.file}`, [`run \`shipit init --target ${target}\` to see one`])

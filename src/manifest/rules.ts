@@ -98,7 +98,8 @@ export function checkRules(input: unknown): ManifestIssue[] {
   const env = isObject(m.env) ? m.env : {}
   const secrets = isObject(m.secrets) ? m.secrets : {}
   const c = isObject(m.container) ? { cpu: 256, memory: 512, ...m.container } : undefined
-  if (c && typeof c.cpu === 'number' && typeof c.memory === 'number' && Number.isInteger(c.cpu)) {
+  // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine
+  if (c && m.target !== 'ecs' && typeof c.cpu === 'number' && typeof c.memory === 'number' && Number.isInteger(c.cpu)) {
     const pairs = FARGATE_CPU_MEMORY[c.cpu]
     if (!pairs) {
       issues.push({
