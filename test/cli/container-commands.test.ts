@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { polling } from '../../src/aws/waiters.js'
 import Deploy from '../../src/commands/deploy.js'
@@ -19,7 +20,7 @@ container:
   count: 2
 `
 
-describe('day-2 commands on the container targets (in-process, against the in-memory AWS)', () => {
+describe.each(['fargate', 'ecs'])('day-2 commands on %s (in-process, against the in-memory AWS)', (target) => {
   let fake: FakeAws
   let file: string
   let dir: string
@@ -29,12 +30,17 @@ describe('day-2 commands on the container targets (in-process, against the in-me
     fake = createFakeAws()
   })
   afterAll(() => fake.restore())
-  beforeEach(() => {
+  beforeEach(async () => {
     fake.reset()
+    // ecs places tasks on EC2 instances: a cluster made by hand (aws ecs create-cluster) with one instance
+    if (target === 'ecs') {
+      await new ECSClient({ region: 'us-west-2' }).send(new CreateClusterCommand({ clusterName: 'svc-dev' }))
+      fake.registerContainerInstances('svc-dev', 1)
+    }
     dir = project(APP)
     file = join(dir, 'app.yaml')
   })
-  const t = () => ['--target', 'fargate', '-f', file]
+  const t = () => ['--target', target, '-f', file]
 
   it('status: not deployed, then revision, counts and deployments as data', async () => {
     const before = JSON.parse((await runCommand(Status, [...t(), '--json'])).stdout)
