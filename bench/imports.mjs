@@ -47,7 +47,7 @@ export async function runImports() {
   const stub = await startDenyingStub()
   const endpoint = `http://127.0.0.1:${stub.address().port}`
   const creds = {
-    AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+    AWS_ACCESS_KEY_ID: 'test-access-key-id',
     AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-bench-stub',
     AWS_REGION: 'us-west-2',
     AWS_MAX_ATTEMPTS: '1',

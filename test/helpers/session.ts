@@ -9,8 +9,8 @@ import { type Reporter, silentReporter } from '../../src/ui/reporter.js'
 
 /** Dummy credentials and a region, so sessions go online against the fake (never real AWS: every client is mocked). */
 export function fakeCredentials(): void {
-  process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKEFAKE'
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-access-key-0123456789abcdef'
+  process.env.AWS_ACCESS_KEY_ID = 'test-access-key-id'
+  process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-access-key'
   process.env.AWS_REGION = 'us-west-2'
   process.env.AWS_EC2_METADATA_DISABLED = 'true'
   delete process.env.AWS_ENDPOINT_URL

@@ -11,7 +11,7 @@ const READ = /^(Get|List|Describe|Filter)/
 /** Run the built CLI and send `signal` to it when the first write reaches the endpoint. */
 function deployAndSignal(dir: string, stub: LoopbackStub, signal: NodeJS.Signals, firstWrite: Promise<void>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const env = cleanEnv({ AWS_ACCESS_KEY_ID: 'AKIAINTERRUPTTEST000', AWS_SECRET_ACCESS_KEY: 'interrupt-test-secret', AWS_REGION: 'us-west-2' })
+    const env = cleanEnv({ AWS_ACCESS_KEY_ID: 'interrupt-test-key-id', AWS_SECRET_ACCESS_KEY: 'interrupt-test-secret', AWS_REGION: 'us-west-2' })
     const child = spawn(process.execPath, [RUN, 'deploy', '--target', 'lambda', '--yes', '-f', join(dir, 'app.yaml'), '--endpoint-url', stub.url], { env })
     let stdout = ''
     let stderr = ''

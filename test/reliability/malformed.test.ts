@@ -779,7 +779,7 @@ describe('malformed manifests, property-based', () => {
 // ---------------------------------------------------------------------------------------------
 // the built CLI, on a sample of the generated files and on files that are not manifests at all
 
-const ACCESS_KEY_ID = 'AKIAMALFORMEDTEST000'
+const ACCESS_KEY_ID = 'malformed-test-key-id'
 const SECRET_ACCESS_KEY = 'malformed-test-secret-0123456789abcdefABCD'
 const isRoot = process.getuid?.() === 0
 

@@ -15,8 +15,8 @@ import { runCommand } from '../helpers/command.js'
 import { fakeCredentials, project } from '../helpers/session.js'
 
 const CANARY = 'canary-8d1f0c2e-secret'
-const SECRET_KEY = 'wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY-canary'
-const SESSION_TOKEN = 'FwoGZXIvYXdzEJr-session-token-canary-0123456789'
+const SECRET_KEY = 'test-secret-key-canary-7d2c'
+const SESSION_TOKEN = 'test-session-token-canary-91b4'
 
 const APPS: Record<string, string> = {
   lambda: `name: leak\nregion: us-west-2\nenv:\n  TOKEN: { value: "\${env:TOKEN}", secret: true }\n  PLAIN: visible\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n`,

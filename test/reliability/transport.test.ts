@@ -17,7 +17,7 @@ import { cleanEnv, type Run, shipit } from '../helpers/cli.js'
 import { awsError, emptyAccount, jsonOk, type LoopbackStub, queryOk, STUB_ACCOUNT, type StubHandler, type StubRequest, startStub } from '../helpers/loopback.js'
 import { project } from '../helpers/session.js'
 
-const ACCESS_KEY_ID = 'AKIATRANSPORTTEST001'
+const ACCESS_KEY_ID = 'transport-test-key-id'
 const SECRET_ACCESS_KEY = 'transport/Test+Secret0123456789abcdefGHIJ'
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjTRANSPORTsessionTOKEN0123456789abcdefEXAMPLE=='
 const REGION = 'us-west-2'
