@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../digest.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { executePlan, type StepResult } from '../plan/execute.js'
 import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
@@ -65,7 +65,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
   }
   const sensitive = (s: Sensitive) => {
     const v = session.desired.environment[s.sensitive]
-    if (!v || createHash('sha256').update(v.value).digest('hex') !== s.sha256) {
+    if (!v || sha256Hex(v.value) !== s.sha256) {
       throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, {
         exitCode: ExitCode.StalePlan,
         source: 'user',

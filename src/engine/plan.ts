@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
 import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
+import { canonicalJson, sha256Hex } from '../digest.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
@@ -22,21 +22,8 @@ export interface PlanOptions {
   now?: () => Date
 }
 
-/** JSON with sorted keys, so the same state always hashes the same. */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  )
-}
-
 export function fingerprintHash(value: unknown): string {
-  return `sha256:${createHash('sha256').update(stableStringify(value)).digest('hex')}`
+  return `sha256:${sha256Hex(canonicalJson(value))}`
 }
 
 /** Read what exists (unless offline), then plan. Packaging runs while AWS is read. */

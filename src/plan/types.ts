@@ -1,3 +1,5 @@
+import { sha256Hex } from '../digest.js'
+
 /**
  * The plan as data. A plan is a pure function of what is desired and what was observed; every step
  * carries its AWS request, so one executor applies any plan (fresh or saved) and the `aws` CLI line
@@ -137,6 +139,11 @@ export interface Plan {
   /** resources shipit refuses to change (not its own); a plan with any cannot be applied */
   blocked: { resource: ResourceRef; reason: string }[]
   summary: PlanSummary
+}
+
+/** The marker a secret value travels as: its name and hash, never the value. */
+export function sensitiveValue(name: string, value: string): Sensitive {
+  return { sensitive: name, sha256: sha256Hex(value) }
 }
 
 export function isRef(v: unknown): v is Ref {

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients.js'
 import { isNotFound } from '../aws/errors.js'
+import { canonicalJson } from '../digest.js'
 import { tagMap } from './target.js'
 
 /** The inline policy shipit puts on the roles it creates when the app has secrets (both targets). */
@@ -21,19 +22,6 @@ const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
     if (isNotFound(err)) return null
     throw err
   }
-}
-
-/** JSON with sorted keys: IAM returns policy documents reformatted, so documents are compared this way. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  )
 }
 
 /** The role, its managed policies and (when asked: it costs a read) shipit's inline secrets policy. */

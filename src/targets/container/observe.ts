@@ -1,4 +1,4 @@
-export { canonicalJson, type ObservedRole } from '../iam-role.js'
+export type { ObservedRole } from '../iam-role.js'
 
 import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag, Task } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'

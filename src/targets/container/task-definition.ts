@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto'
 import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Desired } from '../../manifest/resolve.js'
-import { type FieldChange, isRef, isSensitive, type Ref, type Sensitive } from '../../plan/types.js'
+import { type FieldChange, isRef, isSensitive, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import { CONTAINER_NAME, type LaunchProfile, LOG_STREAM_PREFIX } from './profile.js'
-
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
 interface HealthCheckSpec {
   command: string[]
@@ -76,7 +73,7 @@ export function desiredSpec(desired: Desired, profile: LaunchProfile, region: st
   const c = desired.container
   if (!c) throw new Error(`${profile.target} target without a container section`)
   const environment = sortedRecord(
-    Object.entries(desired.environment).map(([k, v]): [string, string | Sensitive] => [k, v.secret ? { sensitive: k, sha256: sha256(v.value) } : v.value]),
+    Object.entries(desired.environment).map(([k, v]): [string, string | Sensitive] => [k, v.secret ? sensitiveValue(k, v.value) : v.value]),
   )
   return {
     family: desired.names.family,
@@ -146,7 +143,7 @@ export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): Task
           .map((e): [string, string | Sensitive] => {
             const name = e.name as string
             const value = e.value ?? ''
-            return [name, secretKeys.has(name) ? { sensitive: name, sha256: sha256(value) } : value]
+            return [name, secretKeys.has(name) ? sensitiveValue(name, value) : value]
           }),
       ),
       secrets: sortedRecord((c.secrets ?? []).filter((s) => s.name).map((s): [string, string] => [s.name as string, s.valueFrom ?? ''])),

@@ -1,4 +1,4 @@
-export { canonicalJson, type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
+export { type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
 
 import type { AwsClients } from '../../aws/clients.js'
 import { isNotFound } from '../../aws/errors.js'

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
+import { canonicalJson, sha256Hex } from '../../digest.js'
 import type { Desired } from '../../manifest/resolve.js'
-import type { Artifact, FieldChange, Ref, Sensitive, Step, Unchanged } from '../../plan/types.js'
+import { type Artifact, type FieldChange, type Ref, type Sensitive, type Step, sensitiveValue, type Unchanged } from '../../plan/types.js'
 import { ACCOUNT_PLACEHOLDER, type Blocked, type PlanContext, type PlanPart, type Prepared, partition, tagList } from '../target.js'
-import { ALIAS, canonicalJson, type FunctionConfig, type LambdaObserved, PERMISSION_SID, SECRETS_POLICY_NAME } from './observe.js'
+import { ALIAS, type FunctionConfig, type LambdaObserved, PERMISSION_SID, SECRETS_POLICY_NAME } from './observe.js'
 import { PREVIOUS_PREFIX } from './operations.js'
 
 export const BASIC_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
@@ -16,12 +16,11 @@ export { SECRETS_POLICY_NAME }
 const ROLE_PROPAGATION_SECONDS = 90
 
 const ref = (step: string, output: string, format?: string): Ref => (format ? { ref: step, output, format } : { ref: step, output })
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
 /** Environment variables as the function gets them; secret values travel as markers. */
 export function desiredEnvironment(desired: Desired): Record<string, string | Sensitive> {
   const vars: Record<string, string | Sensitive> = {}
-  for (const [k, v] of Object.entries(desired.environment)) vars[k] = v.secret ? { sensitive: k, sha256: sha256(v.value) } : v.value
+  for (const [k, v] of Object.entries(desired.environment)) vars[k] = v.secret ? sensitiveValue(k, v.value) : v.value
   for (const [k, arn] of Object.entries(desired.secrets)) vars[`SHIPIT_SECRET_${k}`] = arn
   return vars
 }
@@ -45,7 +44,7 @@ function envEqual(observed: Record<string, string> | undefined, desired: Record<
   for (const k of keys) {
     const d = desired[k]
     if (d === undefined || o[k] === undefined) return false
-    if (typeof d === 'string' ? d !== o[k] : d.sha256 !== sha256(o[k])) return false
+    if (typeof d === 'string' ? d !== o[k] : d.sha256 !== sha256Hex(o[k])) return false
   }
   return true
 }
@@ -58,7 +57,7 @@ function envChanges(observed: Record<string, string> | undefined, desired: Recor
     const before = o[k] === undefined ? undefined : secretKeys.has(k) ? { sensitive: k, sha256: '' } : o[k]
     if (d === undefined) changes.push({ path: `Environment.${k}`, before })
     else if (o[k] === undefined) changes.push({ path: `Environment.${k}`, after: d })
-    else if (typeof d === 'string' ? d !== o[k] : d.sha256 !== sha256(o[k])) changes.push({ path: `Environment.${k}`, before, after: d })
+    else if (typeof d === 'string' ? d !== o[k] : d.sha256 !== sha256Hex(o[k])) changes.push({ path: `Environment.${k}`, before, after: d })
   }
   return changes
 }
