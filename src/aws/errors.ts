@@ -26,6 +26,16 @@ export function isNotFound(err: unknown): boolean {
   )
 }
 
+/** A read whose "not found" answer means absence: resolves to null then (or also for `alsoAbsent` errors). */
+export async function orNullIfMissing<T>(read: Promise<T>, alsoAbsent: (err: unknown) => boolean = () => false): Promise<T | null> {
+  try {
+    return await read
+  } catch (err) {
+    if (isNotFound(err) || alsoAbsent(err)) return null
+    throw err
+  }
+}
+
 const CREDENTIAL_ERRORS = [
   'CredentialsProviderError',
   'ExpiredToken',

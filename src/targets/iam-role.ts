@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients.js'
-import { isNotFound } from '../aws/errors.js'
+import { orNullIfMissing } from '../aws/errors.js'
 import { canonicalJson } from '../digest.js'
 import { tagMap } from './target.js'
 
@@ -15,21 +15,14 @@ export interface ObservedRole {
   secretsPolicy?: string | null
 }
 
-const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
-  try {
-    return await p
-  } catch (err) {
-    if (isNotFound(err)) return null
-    throw err
-  }
-}
-
 /** The role, its managed policies and (when asked: it costs a read) shipit's inline secrets policy. */
 export async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy = true): Promise<ObservedRole | null> {
   const [role, attached, inline] = await Promise.all([
-    orNull(clients.send('iam', 'GetRole', { RoleName: roleName })),
-    orNull(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
-    readSecretsPolicy ? orNull(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })) : Promise.resolve(undefined),
+    orNullIfMissing(clients.send('iam', 'GetRole', { RoleName: roleName })),
+    orNullIfMissing(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
+    readSecretsPolicy
+      ? orNullIfMissing(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME }))
+      : Promise.resolve(undefined),
   ])
   if (!role) return null
   let secretsPolicy: string | null | undefined = inline === undefined ? undefined : null

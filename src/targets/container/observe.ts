@@ -2,7 +2,7 @@ export type { ObservedRole } from '../iam-role.js'
 
 import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag, Task } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
-import { awsErrorName, isNotFound } from '../../aws/errors.js'
+import { awsErrorName, isNotFound, orNullIfMissing } from '../../aws/errors.js'
 import type { Desired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { ObserveContext } from '../target.js'
@@ -69,15 +69,6 @@ export function nothingObserved(): ContainerObserved {
   return { offline: true, cluster: null, service: null, taskDefinition: null, network: { subnets: [], securityGroups: [] }, role: null, logGroup: null }
 }
 
-const orNull = async <T>(p: Promise<T>, also: (err: unknown) => boolean = () => false): Promise<T | null> => {
-  try {
-    return await p
-  } catch (err) {
-    if (isNotFound(err) || also(err)) return null
-    throw err
-  }
-}
-
 /** ECS answers a family without ACTIVE revisions with a ClientException, not a not-found error. */
 const noTaskDefinition = (err: unknown) =>
   awsErrorName(err) === 'ClientException' && /unable to describe task definition|does not exist/i.test((err as Error).message ?? '')
@@ -100,8 +91,8 @@ export async function observeContainer(ctx: ObserveContext, desired: Desired): P
 
   const [clusters, services, td, network, role, logGroup, revisions, tasks] = await Promise.all([
     ecs('DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
-    orNull(ecs('DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
-    orNull<DescribeTaskDefinitionCommandOutput>(ecs('DescribeTaskDefinition', { taskDefinition: names.family, include: ['TAGS'] }), noTaskDefinition),
+    orNullIfMissing(ecs('DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
+    orNullIfMissing<DescribeTaskDefinitionCommandOutput>(ecs('DescribeTaskDefinition', { taskDefinition: names.family, include: ['TAGS'] }), noTaskDefinition),
     observeNetwork(clients, desired),
     spec.executionRole && !forDestroy ? Promise.resolve(null) : observeRole(clients, names.taskExecutionRole),
     observeLogGroup(clients, names.logGroup),
@@ -188,7 +179,10 @@ async function observeRevisions(clients: AwsClients, family: string): Promise<{ 
   const mine = arns.filter((arn) => arn.split('task-definition/').pop()?.split(':')[0] === family)
   const described = await Promise.all(
     mine.map((arn) =>
-      orNull<DescribeTaskDefinitionCommandOutput>(clients.send('ecs', 'DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }), noTaskDefinition),
+      orNullIfMissing<DescribeTaskDefinitionCommandOutput>(
+        clients.send('ecs', 'DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }),
+        noTaskDefinition,
+      ),
     ),
   )
   return described

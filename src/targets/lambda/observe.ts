@@ -1,7 +1,7 @@
 export { type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
 
 import type { AwsClients } from '../../aws/clients.js'
-import { isNotFound } from '../../aws/errors.js'
+import { orNullIfMissing } from '../../aws/errors.js'
 import type { Desired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { ObserveContext } from '../target.js'
@@ -60,15 +60,6 @@ export interface LambdaObserved {
 export const ALIAS = 'live'
 export const PERMISSION_SID = 'shipit-apigateway-invoke'
 
-const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
-  try {
-    return await p
-  } catch (err) {
-    if (isNotFound(err)) return null
-    throw err
-  }
-}
-
 export function configOf(c: Record<string, any> | undefined): FunctionConfig {
   return {
     Runtime: c?.Runtime,
@@ -90,9 +81,9 @@ export async function observeLambda(ctx: ObserveContext, desired: Desired): Prom
   const lambda = (op: string, input: Record<string, unknown>) => clients.send('lambda', op, input)
 
   const [fn, aliasFn, policy, role, logGroup, apis] = await Promise.all([
-    orNull(lambda('GetFunction', { FunctionName: names.function })),
-    orNull(lambda('GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
-    orNull(lambda('GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
+    orNullIfMissing(lambda('GetFunction', { FunctionName: names.function })),
+    orNullIfMissing(lambda('GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
+    orNullIfMissing(lambda('GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
     // the secrets policy is read when app.yaml has secrets, or to destroy it (a deploy does not look for one left by removed secrets)
     desired.function?.role
       ? Promise.resolve(null)
@@ -165,7 +156,7 @@ async function observeApis(clients: AwsClients, desired: Desired): Promise<{ our
   const [integrations, routes, stage] = await Promise.all([
     clients.send('apigatewayv2', 'GetIntegrations', { ApiId: api.ApiId }),
     clients.send('apigatewayv2', 'GetRoutes', { ApiId: api.ApiId }),
-    orNull(clients.send('apigatewayv2', 'GetStage', { ApiId: api.ApiId, StageName: '$default' })),
+    orNullIfMissing(clients.send('apigatewayv2', 'GetStage', { ApiId: api.ApiId, StageName: '$default' })),
   ])
   return {
     ours: {
