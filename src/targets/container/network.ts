@@ -4,8 +4,8 @@ import { awsErrorName } from '../../aws/errors.js'
 import { invalid } from '../../errors.js'
 import type { Desired } from '../../manifest/resolve.js'
 import type { Ref } from '../../plan/types.js'
+import type { PartBuilder } from '../part.js'
 import { tagList, tagMap } from '../target.js'
-import type { PartBuilder } from './part.js'
 import type { LaunchProfile } from './profile.js'
 
 export interface IngressRule {

@@ -2,10 +2,11 @@ import { canonicalJson } from '../../digest.js'
 import { invalid } from '../../errors.js'
 import type { Desired } from '../../manifest/resolve.js'
 import type { FieldChange, Ref, Step } from '../../plan/types.js'
+import { PartBuilder } from '../part.js'
 import { type PlanContext, type PlanPart, partition, tagList } from '../target.js'
+import { logGroupDeleteStep, roleDeleteSteps } from '../teardown.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import type { ContainerObserved } from './observe.js'
-import { PartBuilder } from './part.js'
 import { EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
 
@@ -561,55 +562,11 @@ export function planContainerDestroy(desired: Desired, observed: ContainerObserv
     })
   }
 
-  if (observed.logGroup) {
-    // the name is shipit's own namespace (/shipit/<app>/<env>), like the lambda target's
-    b.add({
-      id: 'log-group',
-      action: 'delete',
-      resource: { type: 'logs:log-group', name: names.logGroup },
-      reason: 'and the logs in it',
-      request: { service: 'logs', operation: 'DeleteLogGroup', input: { logGroupName: names.logGroup } },
-      dependsOn: [...serviceSteps, ...taskSteps],
-      okErrors: ['ResourceNotFoundException'],
-    })
-  }
+  if (observed.logGroup) b.add(logGroupDeleteStep(names.logGroup, [...serviceSteps, ...taskSteps]))
 
   const role = observed.role
   if (role && b.owned(role.tags)) {
-    const roleName = names.taskExecutionRole
-    const first: string[] = []
-    role.attachedPolicies.forEach((arn, i) => {
-      first.push(
-        b.add({
-          id: `role-policy-${i}`,
-          action: 'delete',
-          resource: { type: 'iam:role-policy-attachment', name: `${roleName}/${arn.split('/').pop()}` },
-          request: { service: 'iam', operation: 'DetachRolePolicy', input: { RoleName: roleName, PolicyArn: arn } },
-          dependsOn: [...serviceSteps, ...taskSteps],
-          okErrors: ['NoSuchEntityException'],
-        }),
-      )
-    })
-    if (role.secretsPolicy !== null) {
-      first.push(
-        b.add({
-          id: 'role-secrets',
-          action: 'delete',
-          resource: { type: 'iam:role-policy', name: `${roleName}/${SECRETS_POLICY_NAME}` },
-          request: { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME } },
-          dependsOn: [...serviceSteps, ...taskSteps],
-          okErrors: ['NoSuchEntityException'],
-        }),
-      )
-    }
-    b.add({
-      id: 'role',
-      action: 'delete',
-      resource: { type: 'iam:role', name: roleName },
-      request: { service: 'iam', operation: 'DeleteRole', input: { RoleName: roleName } },
-      dependsOn: [...first, ...serviceSteps, ...taskSteps],
-      okErrors: ['NoSuchEntityException'],
-    })
+    for (const step of roleDeleteSteps(names.taskExecutionRole, role, [...serviceSteps, ...taskSteps], role.secretsPolicy !== null)) b.add(step)
   } else if (role) b.keep('iam:role', names.taskExecutionRole, kept)
 
   const c = observed.cluster

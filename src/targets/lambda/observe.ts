@@ -2,6 +2,7 @@ export { type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
 
 import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
+import { ownedBy } from '../../manifest/names.js'
 import type { Desired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { ObserveContext } from '../target.js'
@@ -146,7 +147,7 @@ async function observeApis(clients: AwsClients, desired: Desired): Promise<{ our
     for (const item of page.Items ?? []) if (item.Name === desired.names.api) matches.push(item)
     NextToken = page.NextToken
   } while (NextToken)
-  const owned = matches.filter((a) => a.Tags?.['shipit:app'] === desired.app && a.Tags?.['shipit:env'] === desired.env)
+  const owned = matches.filter((a) => ownedBy(a.Tags, desired.app, desired.env))
   const foreign = matches.filter((a) => !owned.includes(a)).map((a) => a.ApiId)
   // more than one of ours (a CreateApi whose answer was lost, then a re-run) converges on the oldest
   owned.sort((a, b) => String(a.CreatedDate ?? '').localeCompare(String(b.CreatedDate ?? '')) || a.ApiId.localeCompare(b.ApiId))

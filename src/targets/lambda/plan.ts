@@ -1,7 +1,10 @@
 import { canonicalJson, sha256Hex } from '../../digest.js'
+import { ownedBy } from '../../manifest/names.js'
 import type { Desired } from '../../manifest/resolve.js'
 import { type Artifact, type FieldChange, type Ref, type Sensitive, type Step, sensitiveValue, type Unchanged } from '../../plan/types.js'
+import { NOT_OURS } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, type Blocked, type PlanContext, type PlanPart, type Prepared, partition, tagList } from '../target.js'
+import { logGroupDeleteStep, roleDeleteSteps } from '../teardown.js'
 import { ALIAS, type FunctionConfig, type LambdaObserved, PERMISSION_SID, SECRETS_POLICY_NAME } from './observe.js'
 import { PREVIOUS_PREFIX } from './operations.js'
 
@@ -93,14 +96,10 @@ export function planLambda(desired: Desired, observed: LambdaObserved, prepared:
   const unchanged: Unchanged[] = []
   const warnings: string[] = []
   const blocked: Blocked[] = []
-  const owned = (t: Record<string, string> | undefined) => t?.['shipit:app'] === desired.app && t?.['shipit:env'] === desired.env
+  const owned = (t: Record<string, string> | undefined) => ownedBy(t, desired.app, desired.env)
   const notOurs = (type: string, name: string) => {
     if (ctx.adopt) return false
-    blocked.push({
-      resource: { type, name },
-      reason:
-        'exists without shipit tags (shipit:app, shipit:env); shipit does not change what it did not create — rename the app, delete it, or pass --adopt to take it over',
-    })
+    blocked.push({ resource: { type, name }, reason: NOT_OURS })
     return true
   }
   const secretKeys = new Set(
@@ -686,7 +685,7 @@ export function planLambdaDestroy(desired: Desired, observed: LambdaObserved): P
   const unchanged: Unchanged[] = []
   const blocked: Blocked[] = []
   const warnings: string[] = []
-  const owned = (t: Record<string, string> | undefined) => t?.['shipit:app'] === desired.app && t?.['shipit:env'] === desired.env
+  const owned = (t: Record<string, string> | undefined) => ownedBy(t, desired.app, desired.env)
   const keep = (type: string, name: string) => unchanged.push({ resource: { type, name }, note: 'kept: no shipit tags for this app and env' })
 
   if (observed.api) {
@@ -746,52 +745,13 @@ export function planLambdaDestroy(desired: Desired, observed: LambdaObserved): P
       okErrors: ['ResourceNotFoundException'],
     })
   }
-  if (observed.logGroup) {
-    steps.push({
-      id: 'log-group',
-      action: 'delete',
-      resource: { type: 'logs:log-group', name: names.logGroup },
-      reason: 'and the logs in it',
-      request: { service: 'logs', operation: 'DeleteLogGroup', input: { logGroupName: names.logGroup } },
-      dependsOn: fnOurs ? ['function'] : [],
-      okErrors: ['ResourceNotFoundException'],
-    })
-  }
+  if (observed.logGroup) steps.push(logGroupDeleteStep(names.logGroup, fnOurs ? ['function'] : []))
   if (observed.role) {
     if (owned(observed.role.tags)) {
-      const detach = observed.role.attachedPolicies.map((arn, i) => ({
-        id: `role-policy-${i}`,
-        action: 'delete' as const,
-        resource: { type: 'iam:role-policy-attachment', name: `${names.lambdaRole}/${arn.split('/').pop()}` },
-        request: { service: 'iam' as const, operation: 'DetachRolePolicy', input: { RoleName: names.lambdaRole, PolicyArn: arn } },
-        dependsOn: fnOurs ? ['function'] : [],
-        okErrors: ['NoSuchEntityException'],
-      }))
-      steps.push(...detach)
-      // the inline policy goes first (DeleteRole refuses a role that has one): as observed, or, when not read, if app.yaml has secrets
+      // the inline policy: as observed, or, when it was not read, if app.yaml has secrets
       const secretsPolicy = observed.role.secretsPolicy
-      const inline =
-        secretsPolicy || (secretsPolicy === undefined && Object.keys(desired.secrets).length)
-          ? [
-              {
-                id: 'role-secrets',
-                action: 'delete' as const,
-                resource: { type: 'iam:role-policy', name: `${names.lambdaRole}/${SECRETS_POLICY_NAME}` },
-                request: { service: 'iam' as const, operation: 'DeleteRolePolicy', input: { RoleName: names.lambdaRole, PolicyName: SECRETS_POLICY_NAME } },
-                dependsOn: fnOurs ? ['function'] : [],
-                okErrors: ['NoSuchEntityException'],
-              },
-            ]
-          : []
-      steps.push(...inline)
-      steps.push({
-        id: 'role',
-        action: 'delete',
-        resource: { type: 'iam:role', name: names.lambdaRole },
-        request: { service: 'iam', operation: 'DeleteRole', input: { RoleName: names.lambdaRole } },
-        dependsOn: [...detach.map((d) => d.id), ...inline.map((d) => d.id), ...(fnOurs ? ['function'] : [])],
-        okErrors: ['NoSuchEntityException'],
-      })
+      const inline = Boolean(secretsPolicy || (secretsPolicy === undefined && Object.keys(desired.secrets).length))
+      steps.push(...roleDeleteSteps(names.lambdaRole, observed.role, fnOurs ? ['function'] : [], inline))
     } else keep('iam:role', names.lambdaRole)
   }
   return { steps, unchanged, warnings, blocked }

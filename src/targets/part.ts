@@ -1,7 +1,7 @@
-import { ownedBy } from '../../manifest/names.js'
-import type { Desired } from '../../manifest/resolve.js'
-import type { Step, Unchanged } from '../../plan/types.js'
-import type { Blocked, PlanContext, PlanPart } from '../target.js'
+import { ownedBy } from '../manifest/names.js'
+import type { Desired } from '../manifest/resolve.js'
+import type { Step, Unchanged } from '../plan/types.js'
+import type { Blocked, PlanContext, PlanPart } from './target.js'
 
 export const NOT_OURS =
   'exists without shipit tags (shipit:app, shipit:env); shipit does not change what it did not create — rename the app, delete it, or pass --adopt to take it over'
