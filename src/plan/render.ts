@@ -61,11 +61,6 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
   return redact(lines.join('\n'))
 }
 
-/** The plan as JSON, exactly the saved-plan document. */
-export function renderJson(plan: Plan): string {
-  return redact(JSON.stringify(plan, null, 2))
-}
-
 // ---- aws CLI ----------------------------------------------------------------------------------
 
 /** `CreateFunction` → `create-function`, `GetCallerIdentity` → `get-caller-identity`. */

@@ -11,7 +11,6 @@ export const PLAN_FORMAT_VERSION = 1
 export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2'
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'run'
-export const ACTIONS: Action[] = ['create', 'update', 'replace', 'delete', 'run']
 
 /** A value known only after an earlier step ran: `output` is a dotted path into that step's response. */
 export interface Ref {
@@ -162,10 +161,6 @@ export function summarize(steps: Step[], unchanged: Unchanged[]): PlanSummary {
   const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, run: 0, noop: unchanged.length }
   for (const step of steps) summary[step.action]++
   return summary
-}
-
-export function hasChanges(plan: Plan): boolean {
-  return plan.steps.length > 0
 }
 
 /** Every step a request or wait refers to is a dependency, whether or not the planner listed it. */

@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
-import type { Artifact, Plan, Sensitive, Step, Unchanged } from '../plan/types.js'
+import type { Artifact, Plan, Step, Unchanged } from '../plan/types.js'
 
 /** What a target may use while observing: read-only AWS access and where it is. */
 export interface ObserveContext {
@@ -96,9 +96,6 @@ export interface RunOutcome {
   output?: string
   details?: Record<string, unknown>
 }
-
-/** Secret env values travel through plans as markers; this maps a marker back to its value. */
-export type SensitiveResolver = (s: Sensitive) => string
 
 /** Tags as IAM and EC2 want them. */
 export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {

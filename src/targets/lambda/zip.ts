@@ -24,8 +24,6 @@ export interface ZipResult {
 
 export const DEFAULT_IGNORES = ['.git/', '.shipit/', '.DS_Store', '.shipitignore']
 const MAX_ENTRIES = 65_535
-/** Lambda's limit for a direct upload is 50 MB zipped. */
-export const MAX_DIRECT_UPLOAD = 50 * 1024 * 1024
 
 interface Entry {
   path: string
