@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Logs from '../../src/commands/logs.js'
 import Plan from '../../src/commands/plan.js'
@@ -9,9 +9,9 @@ import Rollback from '../../src/commands/rollback.js'
 import Run from '../../src/commands/run.js'
 import Status from '../../src/commands/status.js'
 import Validate from '../../src/commands/validate.js'
-import { createFakeAws, type FakeAws } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
-import { fakeCredentials, project } from '../helpers/session.js'
+import { useFakeAws } from '../helpers/fake.js'
+import { project } from '../helpers/session.js'
 
 const APP = `
 name: ci
@@ -22,14 +22,9 @@ function:
 `
 
 describe('the CI contract (commands in-process against the in-memory AWS)', () => {
-  let fake: FakeAws
+  const fake = useFakeAws()
   let dir: string
   let file: string
-  beforeAll(() => {
-    fakeCredentials()
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
   beforeEach(() => {
     fake.reset()
     dir = project(APP)

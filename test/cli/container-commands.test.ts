@@ -1,15 +1,14 @@
 import { join } from 'node:path'
 import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { polling } from '../../src/aws/waiters.js'
+import { beforeEach, describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Logs from '../../src/commands/logs.js'
 import Rollback from '../../src/commands/rollback.js'
 import Run from '../../src/commands/run.js'
 import Status from '../../src/commands/status.js'
-import { createFakeAws, type FakeAws } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
-import { fakeCredentials, project } from '../helpers/session.js'
+import { useFakeAws } from '../helpers/fake.js'
+import { project } from '../helpers/session.js'
 
 const APP = `
 name: svc
@@ -21,15 +20,9 @@ container:
 `
 
 describe.each(['fargate', 'ecs'])('day-2 commands on %s (in-process, against the in-memory AWS)', (target) => {
-  let fake: FakeAws
+  const fake = useFakeAws()
   let file: string
   let dir: string
-  beforeAll(() => {
-    fakeCredentials()
-    polling.intervalMs = 0
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
   beforeEach(async () => {
     fake.reset()
     // ecs places tasks on EC2 instances: a cluster made by hand (aws ecs create-cluster) with one instance

@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { applyPlan } from '../../src/engine/apply.js'
 import { ShipitError } from '../../src/errors.js'
 import { silentReporter } from '../../src/ui/reporter.js'
-import { createFakeAws, type FakeAws } from '../fakes/aws.js'
-import { deploy, fakeCredentials, planFor, project } from '../helpers/session.js'
+import type { FakeAws } from '../fakes/aws.js'
+import { useFakeAws } from '../helpers/fake.js'
+import { deploy, planFor, project } from '../helpers/session.js'
 
 const APP = `
 name: faulty
@@ -33,12 +34,7 @@ function expectConverged(fake: FakeAws) {
 }
 
 describe('lambda deploys that fail or are interrupted converge when run again', () => {
-  let fake: FakeAws
-  beforeAll(() => {
-    fakeCredentials()
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
+  const fake = useFakeAws()
   beforeEach(() => fake.reset())
 
   it('counts the mutating calls of a fresh deploy', async () => {

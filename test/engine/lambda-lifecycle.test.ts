@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createFakeAws, type FakeAws } from '../fakes/aws.js'
-import { deploy, fakeCredentials, planFor, project } from '../helpers/session.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { useFakeAws } from '../helpers/fake.js'
+import { deploy, planFor, project } from '../helpers/session.js'
 
 const APP = `
 name: hello
@@ -23,12 +23,7 @@ environments:
 const isRead = (op: string) => /^(Get|List|Describe|Filter)/.test(op)
 
 describe('lambda target against the in-memory AWS', () => {
-  let fake: FakeAws
-  beforeAll(() => {
-    fakeCredentials()
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
+  const fake = useFakeAws()
   beforeEach(() => fake.reset())
 
   it('deploy → redeploy (no mutating call) → code change → destroy', async () => {

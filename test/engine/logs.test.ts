@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { AwsClients } from '../../src/aws/clients.js'
 import { type LogEvent, parseSince, readLogs } from '../../src/engine/logs.js'
-import { createFakeAws, type FakeAws } from '../fakes/aws.js'
-import { fakeCredentials } from '../helpers/session.js'
+import { useFakeAws } from '../helpers/fake.js'
 
 describe('readLogs', () => {
-  let fake: FakeAws
-  beforeAll(() => {
-    fakeCredentials()
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
+  const fake = useFakeAws()
   beforeEach(() => fake.reset())
 
   it('follows new events until aborted, each event once, then stops', async () => {

@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { polling } from '../../src/aws/waiters.js'
+import { describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Destroy from '../../src/commands/destroy.js'
 import Plan from '../../src/commands/plan.js'
 import Rollback from '../../src/commands/rollback.js'
-import { createFakeAws, type FakeAws } from '../fakes/aws.js'
+import type { FakeAws } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
-import { deploy, fakeCredentials, project } from '../helpers/session.js'
+import { useFakeAws } from '../helpers/fake.js'
+import { deploy, project } from '../helpers/session.js'
 
 /** Reads, by the AWS naming convention: the assertion does not depend on which calls shipit happens to make. */
 const READ = /^(Get|List|Describe|Filter|BatchGet|Head|Lookup|Search)/
@@ -45,13 +45,7 @@ const SCENARIOS: Record<string, Scenario> = {
 }
 
 describe('plan and --dry-run send only read operations, for every target and scenario', () => {
-  let fake: FakeAws
-  beforeAll(() => {
-    fakeCredentials()
-    polling.intervalMs = 0
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
+  const fake = useFakeAws()
 
   for (const target of Object.keys(APPS) as (keyof typeof APPS)[]) {
     for (const [name, setup] of Object.entries(SCENARIOS)) {

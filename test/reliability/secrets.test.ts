@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { polling } from '../../src/aws/waiters.js'
+import { describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Destroy from '../../src/commands/destroy.js'
 import Logs from '../../src/commands/logs.js'
@@ -10,9 +9,9 @@ import Rollback from '../../src/commands/rollback.js'
 import Run from '../../src/commands/run.js'
 import Status from '../../src/commands/status.js'
 import Validate from '../../src/commands/validate.js'
-import { createFakeAws, type FakeAws } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
-import { fakeCredentials, project } from '../helpers/session.js'
+import { useFakeAws } from '../helpers/fake.js'
+import { project } from '../helpers/session.js'
 
 const CANARY = 'canary-8d1f0c2e-secret'
 const SECRET_KEY = 'test-secret-key-canary-7d2c'
@@ -24,14 +23,8 @@ const APPS: Record<string, string> = {
 }
 
 describe('a canary secret and the AWS credentials never appear in any output', () => {
-  let fake: FakeAws
+  const fake = useFakeAws()
   const env = { TOKEN: CANARY, AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_SESSION_TOKEN: SESSION_TOKEN }
-  beforeAll(() => {
-    fakeCredentials()
-    polling.intervalMs = 0
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
 
   for (const target of Object.keys(APPS)) {
     it(`${target}: every command, in text, --json, --cli and --debug, and on failures`, async () => {

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { polling } from '../../../src/aws/waiters.js'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { ShipitError } from '../../../src/errors.js'
-import { createFakeAws, type FakeAws } from '../../fakes/aws.js'
-import { deploy, FARGATE_SERVICE, fakeCredentials, isRead, planFor, project, rewrite } from './helpers.js'
+import { useFakeAws } from '../../helpers/fake.js'
+import { deploy, FARGATE_SERVICE, isRead, planFor, project, rewrite } from './helpers.js'
 
 const TAGS = { 'shipit:app': 'web', 'shipit:env': 'dev', 'shipit:target': 'fargate' }
 const DEFAULT_SUBNETS = ['subnet-0defaulta', 'subnet-0defaultb', 'subnet-0defaultc']
 
 describe('fargate service against the in-memory AWS', () => {
-  let fake: FakeAws
-  beforeAll(() => {
-    fakeCredentials()
-    polling.intervalMs = 0
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
+  const fake = useFakeAws()
   beforeEach(() => fake.reset())
 
   it('deploy → redeploy (no mutating call) → image change (one revision + UpdateService) → destroy', async () => {

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { polling } from '../../../src/aws/waiters.js'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { ShipitError } from '../../../src/errors.js'
 import { executePlan } from '../../../src/plan/execute.js'
 import { silentReporter } from '../../../src/ui/reporter.js'
-import { createFakeAws, type FakeAws } from '../../fakes/aws.js'
-import { deploy, FARGATE_TASK, fakeCredentials, planFor, project } from './helpers.js'
+import { useFakeAws } from '../../helpers/fake.js'
+import { deploy, FARGATE_TASK, planFor, project } from './helpers.js'
 
 describe('fargate task mode (the article’s run-task) against the in-memory AWS', () => {
-  let fake: FakeAws
-  beforeAll(() => {
-    fakeCredentials()
-    polling.intervalMs = 0
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
+  const fake = useFakeAws()
   beforeEach(() => fake.reset())
 
   it('runs the exact revision with RunTask, waits until it stops with exit code 0, and runs it again on every deploy', async () => {

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { AwsClients } from '../../../src/aws/clients.js'
-import { polling } from '../../../src/aws/waiters.js'
 import type { ShipitError } from '../../../src/errors.js'
 import { fargateTarget } from '../../../src/targets/container/index.js'
-import { createFakeAws, type FakeAws } from '../../fakes/aws.js'
-import { deploy, desiredFrom, FARGATE_SERVICE, fakeCredentials, planFor, project, rewrite } from './helpers.js'
+import { useFakeAws } from '../../helpers/fake.js'
+import { deploy, desiredFrom, FARGATE_SERVICE, planFor, project, rewrite } from './helpers.js'
 
 describe('rollback and run (fargate) against the in-memory AWS', () => {
-  let fake: FakeAws
-  beforeAll(() => {
-    fakeCredentials()
-    polling.intervalMs = 0
-    fake = createFakeAws()
-  })
-  afterAll(() => fake.restore())
+  const fake = useFakeAws()
   beforeEach(() => fake.reset())
 
   it('rollback moves the service back to the revision it ran before, recorded on the new one', async () => {
