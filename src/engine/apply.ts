@@ -1,7 +1,7 @@
 import { sha256Hex } from '../digest.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { executePlan, type StepResult } from '../plan/execute.js'
-import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
+import { type Artifact, forEachMarker, isArtifact, isSensitive, type Marker, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
 import type { Outputs } from '../targets/target.js'
 import type { Reporter } from '../ui/reporter.js'
 import type { Planned } from './plan.js'
@@ -75,13 +75,12 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     return v.value
   }
   // every artifact and secret the plan needs is checked before the first call: a stale plan changes nothing
-  const check = async (v: unknown): Promise<void> => {
-    if (isArtifact(v)) await artifact(v)
-    else if (isSensitive(v)) sensitive(v)
-    else if (Array.isArray(v)) for (const x of v) await check(x)
-    else if (v && typeof v === 'object' && !isRef(v)) for (const x of Object.values(v)) await check(x)
+  const markers: Marker[] = []
+  for (const step of plan.steps) forEachMarker(step.request.input, (m) => markers.push(m))
+  for (const m of markers) {
+    if (isArtifact(m)) await artifact(m)
+    else if (isSensitive(m)) sensitive(m)
   }
-  for (const step of plan.steps) await check(step.request.input)
   const result = await executePlan(plan, {
     clients: session.clients,
     reporter: options.reporter,

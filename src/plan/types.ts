@@ -163,18 +163,24 @@ export function summarize(steps: Step[], unchanged: Unchanged[]): PlanSummary {
   return summary
 }
 
+export type Marker = Ref | Artifact | Sensitive
+
+/** Calls `visit` for each reference, artifact and secret marker inside a request value. */
+export function forEachMarker(value: unknown, visit: (marker: Marker) => void): void {
+  if (isRef(value) || isArtifact(value) || isSensitive(value)) visit(value)
+  else if (Array.isArray(value)) for (const v of value) forEachMarker(v, visit)
+  else if (value && typeof value === 'object' && !(value instanceof Uint8Array)) for (const v of Object.values(value)) forEachMarker(v, visit)
+}
+
 /** Every step a request or wait refers to is a dependency, whether or not the planner listed it. */
 export function withInferredDependencies(steps: Step[]): Step[] {
   return steps.map((step) => {
     const refs = new Set(step.dependsOn)
-    const visit = (v: unknown): void => {
-      if (isRef(v)) {
-        if (v.ref !== step.id) refs.add(v.ref)
-      } else if (Array.isArray(v)) v.forEach(visit)
-      else if (v && typeof v === 'object') Object.values(v).forEach(visit)
+    const visit = (marker: Marker) => {
+      if (isRef(marker) && marker.ref !== step.id) refs.add(marker.ref)
     }
-    visit(step.request.input)
-    if (step.wait) visit(step.wait.input)
+    forEachMarker(step.request.input, visit)
+    if (step.wait) forEachMarker(step.wait.input, visit)
     return { ...step, dependsOn: [...refs] }
   })
 }
