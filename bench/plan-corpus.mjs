@@ -16,7 +16,14 @@ if (!out) {
 }
 mkdirSync(out, { recursive: true })
 const home = mkdtempSync(join(tmpdir(), 'shipit-corpus-'))
-const env = { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', API_KEY: 'corpus-secret-value', GREETING: 'hi', DB_PASSWORD: 'corpus-password' }
+const env = {
+  PATH: process.env.PATH,
+  HOME: home,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  API_KEY: 'corpus-secret-value',
+  GREETING: 'hi',
+  DB_PASSWORD: 'corpus-password',
+}
 
 const manifests = [
   ...readdirSync(join(ROOT, 'examples')).map((d) => join(ROOT, 'examples', d, 'app.yaml')),

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
-import type { ServiceName } from '../plan/types.js'
 import { SHIPIT_VERSION } from '../version.js'
+import type { OperationInput, OperationName, OperationOutput, ServiceModules, ServiceName } from './services.js'
 
 /** Settings every AWS client is built from: one place for region, profile, endpoint, retries, timeouts. */
 export interface AwsSettings {
@@ -16,21 +16,31 @@ export interface AwsSettings {
 
 /** The part of an SDK v3 client shipit uses. */
 export interface SdkClient {
-  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<any>
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>
   config: { region: () => Promise<string>; credentials: () => Promise<unknown> }
   destroy(): void
 }
 
-interface ServiceModule {
-  client: string
-  load: () => Promise<Record<string, any>>
+type ClientClass = new (config: Record<string, unknown>) => SdkClient
+type CommandClass = new (input: unknown) => object
+
+interface ServiceModule<S extends ServiceName> {
+  client: keyof ServiceModules[S] & string
+  load: () => Promise<ServiceModules[S]>
+}
+
+/** A request named by data (a plan step, a saved plan): its types are checked where it was planned. */
+export interface RequestData {
+  service: ServiceName
+  operation: string
+  input: Record<string, unknown>
 }
 
 /**
  * Each SDK package is imported only when its first client is needed: @aws-sdk/client-ec2 alone takes
  * ~0.1 s and 60 MB to load, and help, validate and init need none.
  */
-const SERVICES: Record<ServiceName, ServiceModule> = {
+const SERVICES: { [S in ServiceName]: ServiceModule<S> } = {
   lambda: { client: 'LambdaClient', load: () => import('@aws-sdk/client-lambda') },
   apigatewayv2: { client: 'ApiGatewayV2Client', load: () => import('@aws-sdk/client-apigatewayv2') },
   iam: { client: 'IAMClient', load: () => import('@aws-sdk/client-iam') },
@@ -40,13 +50,19 @@ const SERVICES: Record<ServiceName, ServiceModule> = {
   ec2: { client: 'EC2Client', load: () => import('@aws-sdk/client-ec2') },
 }
 
+/** The SDK's `waitUntil…` functions, as shipit calls them. */
+export type SdkWaiter = (
+  params: { client: SdkClient; maxWaitTime: number; minDelay: number; maxDelay: number; abortSignal?: AbortSignal },
+  input: Record<string, unknown>,
+) => Promise<{ state: string; reason?: unknown }>
+
 export const DEFAULT_MAX_ATTEMPTS = 5
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
 /** The one client factory: lazily built, cached clients sharing the same settings. */
 export class AwsClients {
   private readonly clients = new Map<ServiceName, Promise<SdkClient>>()
-  private readonly modules = new Map<ServiceName, Promise<Record<string, any>>>()
+  private readonly modules = new Map<ServiceName, Promise<unknown>>()
   /**
    * Aborted by destroy(). A command that fails while sibling calls are in flight (observe reads in
    * parallel) destroys the clients; the SDK took the closed sockets of those calls for network errors
@@ -60,21 +76,27 @@ export class AwsClients {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   }
 
-  module(service: ServiceName): Promise<Record<string, any>> {
-    let mod = this.modules.get(service)
+  module<S extends ServiceName>(service: S): Promise<ServiceModules[S]> {
+    let mod = this.modules.get(service) as Promise<ServiceModules[S]> | undefined
     if (!mod) {
-      mod = SERVICES[service].load()
+      mod = (SERVICES[service] as ServiceModule<S>).load()
       this.modules.set(service, mod)
     }
     return mod
   }
 
+  /** An export of a service's SDK package by name (a command or waiter class), or undefined. */
+  private async exported<T>(service: ServiceName, name: string): Promise<T | undefined> {
+    const mod = (await this.module(service)) as unknown as Record<string, unknown>
+    return mod[name] as T | undefined
+  }
+
   client(service: ServiceName): Promise<SdkClient> {
     let client = this.clients.get(service)
     if (!client) {
-      client = this.module(service).then((mod) => {
-        const Client = mod[SERVICES[service].client]
-        return new Client(this.clientConfig()) as SdkClient
+      client = this.exported<ClientClass>(service, SERVICES[service].client).then((Client) => {
+        if (!Client) throw new Error(`no client class ${SERVICES[service].client} for ${service}`)
+        return new Client(this.clientConfig())
       })
       this.clients.set(service, client)
     }
@@ -97,13 +119,28 @@ export class AwsClients {
     }
   }
 
-  /** Send `${operation}Command` of a service with this input. */
-  async send<T = any>(service: ServiceName, operation: string, input: Record<string, unknown>, abortSignal?: AbortSignal): Promise<T> {
-    const [client, mod] = await Promise.all([this.client(service), this.module(service)])
-    const Command = mod[`${operation}Command`]
+  /** Send an operation with its SDK input type; the answer has the SDK output type. */
+  send<S extends ServiceName, O extends OperationName<S>>(
+    service: S,
+    operation: O,
+    input: OperationInput<S, O>,
+    abortSignal?: AbortSignal,
+  ): Promise<OperationOutput<S, O>> {
+    return this.sendRequest({ service, operation, input: input as Record<string, unknown> }, abortSignal) as Promise<OperationOutput<S, O>>
+  }
+
+  /** Send a request held as data: `${operation}Command` of its service with its input. */
+  async sendRequest(request: RequestData, abortSignal?: AbortSignal): Promise<Record<string, unknown>> {
+    const { service, operation, input } = request
+    const [client, Command] = await Promise.all([this.client(service), this.exported<CommandClass>(service, `${operation}Command`)])
     if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
     const signal = abortSignal ? AbortSignal.any([abortSignal, this.closing.signal]) : this.closing.signal
-    return client.send(new Command(input), { abortSignal: signal })
+    return ((await client.send(new Command(input), { abortSignal: signal })) ?? {}) as Record<string, unknown>
+  }
+
+  /** An SDK waiter (`waitUntil${name}`) of a service, or undefined when the SDK has none by that name. */
+  waiter(service: ServiceName, name: string): Promise<SdkWaiter | undefined> {
+    return this.exported<SdkWaiter>(service, `waitUntil${name}`)
   }
 
   /** The region the clients use, or undefined when none is configured anywhere. */

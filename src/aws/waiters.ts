@@ -1,26 +1,45 @@
 import { ExitCode, ShipitError } from '../errors.js'
-import type { ServiceName, Wait } from '../plan/types.js'
 import type { AwsClients } from './clients.js'
+import type { ServiceName } from './services.js'
+
+/** What to wait for after a call: an SDK waiter name without `waitUntil` (FunctionActiveV2, …) or one of shipit's own. */
+export interface WaitSpec {
+  waiter: string
+  input: Record<string, unknown>
+  /** what is being waited for, for people */
+  description: string
+}
 
 /**
  * A wait of shipit's own, for what the SDK has no waiter for (an ECS deployment's rollout state, say).
  * It polls until done, and throws a ShipitError in AWS's words when the resource failed.
  */
-export type CustomWaiter = (clients: AwsClients, input: Record<string, unknown>, deadline: number, signal?: AbortSignal) => Promise<void>
+export type CustomWaiter = (clients: AwsClients, input: Record<string, unknown>, wait: WaitContext) => Promise<void>
 
-const customWaiters = new Map<string, CustomWaiter>()
-
-/** Targets register their own waiters (by name) at import time. */
-export function registerWaiter(name: string, waiter: CustomWaiter): void {
-  customWaiters.set(name, waiter)
+/** What a waiter of shipit's own is given besides its input. */
+export interface WaitContext {
+  /** epoch ms after which the waiter gives up */
+  deadline: number
+  signal?: AbortSignal
+  /** where it stands, for the progress line ("RUNNING, 12 s") */
+  progress?: (what: string) => void
+  /** a line the workload printed (a task's log), for commands that stream them */
+  log?: (line: string) => void
 }
 
 /** Explains, in AWS's words, why an SDK waiter ended in failure (e.g. a function's StateReason). */
 export type FailureExplainer = (clients: AwsClients, input: Record<string, unknown>) => Promise<string | undefined>
-const explainers = new Map<string, FailureExplainer>()
-export function registerExplainer(waiter: string, explain: FailureExplainer): void {
-  explainers.set(waiter, explain)
+
+/**
+ * The waits a target's steps may name, given to the executor by the target: shipit's own waiters by
+ * name, and explanations of SDK waiter failures. A name found in neither is an SDK waiter.
+ */
+export interface WaiterSet {
+  custom: Readonly<Record<string, CustomWaiter>>
+  explain: Readonly<Record<string, FailureExplainer>>
 }
+
+export const NO_WAITERS: WaiterSet = { custom: {}, explain: {} }
 
 /** Poll interval for shipit's own waiters; tests set it to 0. */
 export const polling = { intervalMs: 3000 }
@@ -41,14 +60,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-export async function runWait(clients: AwsClients, service: ServiceName, wait: Wait, timeoutSeconds: number, signal?: AbortSignal): Promise<void> {
-  const custom = customWaiters.get(wait.waiter)
-  if (custom) return custom(clients, wait.input, Date.now() + timeoutSeconds * 1000, signal)
+export interface WaitOptions {
+  waiters: WaiterSet
+  timeoutSeconds: number
+  signal?: AbortSignal
+  progress?: (what: string) => void
+  log?: (line: string) => void
+}
 
-  const mod = await clients.module(service)
-  const waitUntil = mod[`waitUntil${wait.waiter}`] as
-    | ((params: Record<string, unknown>, input: Record<string, unknown>) => Promise<{ state: string; reason?: unknown }>)
-    | undefined
+export async function runWait(clients: AwsClients, service: ServiceName, wait: WaitSpec, options: WaitOptions): Promise<void> {
+  const { waiters, timeoutSeconds, signal } = options
+  const custom = Object.hasOwn(waiters.custom, wait.waiter) ? waiters.custom[wait.waiter] : undefined
+  if (custom) return custom(clients, wait.input, { deadline: Date.now() + timeoutSeconds * 1000, signal, progress: options.progress, log: options.log })
+
+  const waitUntil = await clients.waiter(service, wait.waiter)
   if (!waitUntil) throw new ShipitError('UnknownWaiter', `no waiter ${wait.waiter} for ${service}`, { exitCode: ExitCode.Failure })
   const client = await clients.client(service)
   try {
@@ -56,9 +81,8 @@ export async function runWait(clients: AwsClients, service: ServiceName, wait: W
   } catch (err) {
     const state = (err as { state?: string })?.state
     const why =
-      (await explainers
-        .get(wait.waiter)?.(clients, wait.input)
-        .catch(() => undefined)) ?? reasonOf(err)
+      (Object.hasOwn(waiters.explain, wait.waiter) ? await waiters.explain[wait.waiter](clients, wait.input).catch(() => undefined) : undefined) ??
+      reasonOf(err)
     if (state === 'TIMEOUT') {
       throw new ShipitError('WaitTimeout', `timed out after ${timeoutSeconds}s waiting for ${wait.description}${why ? `: ${why}` : ''}`, {
         exitCode: ExitCode.Failure,

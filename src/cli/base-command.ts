@@ -1,6 +1,6 @@
 import { Command, Errors } from '@oclif/core'
 import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
-import { redact } from '../ui/redact.js'
+import { redact } from '../redact.js'
 import { reportError } from './report-error.js'
 
 /**

@@ -1,7 +1,7 @@
 import type { ShipitError } from '../errors.js'
 import { ManifestError } from '../manifest/load.js'
+import { redact } from '../redact.js'
 import { annotateProblems } from '../ui/github.js'
-import { redact } from '../ui/redact.js'
 
 /** Print an error the way every command does: one JSON document on stdout, or a message and what to do on stderr. */
 export function reportError(error: ShipitError, options: { json: boolean; debug: boolean; stack?: string }): void {

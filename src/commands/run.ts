@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
-import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
+import { runOneOff } from '../engine/run.js'
 import { openSession } from '../engine/session.js'
-import { EXIT_CODES_HELP, ExitCode, invalid, ShipitError } from '../errors.js'
+import { EXIT_CODES_HELP, type ExitCode, ShipitError } from '../errors.js'
 import type { RunOutcome } from '../targets/target.js'
+import { createReporter, outputMode } from '../ui/reporter.js'
 
 export default class RunCommand extends BaseCommand {
   static summary = 'Run a one-off task (fargate/ecs) or invoke the function (lambda).'
@@ -32,26 +33,17 @@ ${EXIT_CODES_HELP}`
     const command = (argv as string[]).filter((a) => a !== '--')
     const session = await openSession(sessionOptions({ ...flags }, true))
     const interrupt = interruptible()
+    const reporter = createReporter(outputMode(this.jsonEnabled()))
     try {
-      const { target, desired, clients, region } = session
-      if (!target.run) throw invalid('Unsupported', `the ${target.name} target cannot run one-off tasks`, [])
-      if (session.offline)
-        throw new ShipitError('NoCredentials', 'run needs AWS credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
-      if (target.name === 'lambda' && command.length)
-        throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])
-      const payload = flags.payload ?? (target.name === 'lambda' && !process.stdin.isTTY ? readStdin() : undefined)
-      let outcome: RunOutcome
-      try {
-        outcome = await target.run({ clients, region, signal: interrupt.signal }, desired, {
-          command: command.length ? command : undefined,
-          payload,
-          signal: interrupt.signal,
-          timeoutSeconds: flags.timeout,
-          onLog: (line) => this.note(line),
-        })
-      } catch (err) {
-        throw translateAwsError(err, `run ${desired.names.base}`)
-      }
+      const payload = flags.payload ?? (session.target.invoke && !process.stdin.isTTY ? readStdin() : undefined)
+      const outcome = await runOneOff(session, {
+        command: command.length ? command : undefined,
+        payload,
+        signal: interrupt.signal,
+        timeoutSeconds: flags.timeout,
+        onLog: (line) => this.note(line),
+        reporter,
+      })
       if (outcome.output !== undefined) this.out(outcome.output)
       const logs = outcome.details?.logs
       if (typeof logs === 'string' && logs) this.note(logs.trimEnd())
@@ -61,6 +53,7 @@ ${EXIT_CODES_HELP}`
       }
       return outcome
     } finally {
+      reporter.close()
       interrupt.dispose()
       session.clients.destroy()
     }

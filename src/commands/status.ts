@@ -1,10 +1,9 @@
-import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { observe } from '../engine/plan.js'
-import { openSession } from '../engine/session.js'
-import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
+import { openSession, requireCredentials } from '../engine/session.js'
+import { EXIT_CODES_HELP } from '../errors.js'
 import type { Outputs } from '../targets/target.js'
 
 export interface StatusResult {
@@ -28,13 +27,7 @@ ${EXIT_CODES_HELP}`
     const { flags } = await this.parse(StatusCommand)
     const session = await openSession(sessionOptions({ ...flags }, false))
     try {
-      if (session.offline) {
-        throw new ShipitError('NoCredentials', 'status reads AWS and needs credentials', {
-          exitCode: ExitCode.Failure,
-          source: 'user',
-          suggestions: NO_CREDENTIALS_HINTS,
-        })
-      }
+      requireCredentials(session, 'status')
       const observed = await observe(session)
       const outputs = {
         ...session.target.outputs(session.desired, observed),

@@ -1,9 +1,9 @@
 import { sha256Hex } from '../digest.js'
 import { ExitCode, ShipitError } from '../errors.js'
+import type { Reporter } from '../plan/execute.js'
 import { executePlan, type StepResult } from '../plan/execute.js'
 import { type Artifact, forEachMarker, isArtifact, isSensitive, type Marker, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
 import type { Outputs } from '../targets/target.js'
-import type { Reporter } from '../ui/reporter.js'
 import type { Planned } from './plan.js'
 import type { Session } from './session.js'
 
@@ -86,6 +86,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     reporter: options.reporter,
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
+    waiters: session.target.waiters,
     artifact,
     sensitive,
   })

@@ -3,9 +3,9 @@ import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
 import { type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { type Desired, resolveDesired } from '../manifest/resolve.js'
+import { addCredentialsFromEnvironment, addSecret } from '../redact.js'
 import { loadTarget } from '../targets/index.js'
 import type { Target } from '../targets/target.js'
-import { addCredentialsFromEnvironment, addSecret } from '../ui/redact.js'
 
 /** What every command that talks to AWS is given by its flags. */
 export interface SessionOptions {
@@ -39,6 +39,16 @@ export interface Session {
 }
 
 export const FALLBACK_REGION = 'us-east-1'
+
+/** Commands that read or change AWS cannot work offline: one refusal, worded once. */
+export function requireCredentials(session: Session, command: string): void {
+  if (!session.offline) return
+  throw new ShipitError('NoCredentials', `${command} reads AWS and needs credentials`, {
+    exitCode: ExitCode.Failure,
+    source: 'user',
+    suggestions: NO_CREDENTIALS_HINTS,
+  })
+}
 
 /** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
 export async function openSession(options: SessionOptions): Promise<Session> {

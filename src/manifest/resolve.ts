@@ -13,11 +13,10 @@ export interface EnvVar {
   secret: boolean
 }
 
-/** What the user wants live, for one target and env: the input of every target's observe and plan. */
-export interface Desired {
+/** What every target is given: the app, its env, names, tags, environment and secrets. */
+interface DesiredBase {
   app: string
   env: string
-  target: TargetName
   /** from the manifest; the client factory may still pick one from flags or the environment */
   region?: string
   names: ResourceNames
@@ -25,12 +24,23 @@ export interface Desired {
   environment: Record<string, EnvVar>
   secrets: Record<string, string>
   logRetentionDays: number
-  container?: ContainerSpec
-  function?: FunctionSpec & { sourceDir: string }
   http: HttpSpec
   /** directory of app.yaml; relative paths are relative to it */
   dir: string
 }
+
+export interface LambdaDesired extends DesiredBase {
+  target: 'lambda'
+  function: FunctionSpec & { sourceDir: string }
+}
+
+export interface ContainerDesired extends DesiredBase {
+  target: 'fargate' | 'ecs'
+  container: ContainerSpec
+}
+
+/** What the user wants live, for one target and env: the input of every target's observe and plan. */
+export type Desired = LambdaDesired | ContainerDesired
 
 export interface ResolveOptions {
   env?: string
@@ -58,9 +68,6 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
     environment[k] = typeof v === 'string' ? { value: v, secret: false } : { value: v.value, secret: v.secret }
   }
 
-  if (target === 'lambda' && !merged.function) {
-    throw invalid('MissingSection', `target lambda needs a function: section in ${loaded.file}`, ['run `shipit init --target lambda` to see one'])
-  }
   const size = merged.container
   if (target === 'fargate' && size && !FARGATE_CPU_MEMORY[size.cpu]?.includes(size.memory)) {
     // app.yaml said target: ecs (any size goes), --target fargate asks for Fargate's pairs
@@ -70,26 +77,25 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
         : `use cpu ${Object.keys(FARGATE_CPU_MEMORY).join(', ')}`,
     ])
   }
-  if ((target === 'fargate' || target === 'ecs') && !merged.container) {
-    throw invalid('MissingSection', `target ${target} needs a container: section in ${loaded.file}`, [`run \`shipit init --target ${target}\` to see one`])
-  }
-
-  return {
+  const base: DesiredBase = {
     app: merged.name,
     env,
-    target,
     region: merged.region,
     names: resourceNames(merged.name, env, merged.container?.cluster),
     tags: shipitTags(merged.name, env, target),
     environment,
     secrets: merged.secrets,
     logRetentionDays: merged.logs.retentionDays,
-    container: merged.container,
-    function: merged.function && {
-      ...merged.function,
-      sourceDir: isAbsolute(merged.function.source) ? merged.function.source : resolvePath(loaded.dir, merged.function.source),
-    },
     http: merged.http ?? { routes: ['$default'] },
     dir: loaded.dir,
   }
+  if (target === 'lambda') {
+    const fn = merged.function
+    if (!fn) throw invalid('MissingSection', `target lambda needs a function: section in ${loaded.file}`, ['run `shipit init --target lambda` to see one'])
+    return { ...base, target, function: { ...fn, sourceDir: isAbsolute(fn.source) ? fn.source : resolvePath(loaded.dir, fn.source) } }
+  }
+  if (!merged.container) {
+    throw invalid('MissingSection', `target ${target} needs a container: section in ${loaded.file}`, [`run \`shipit init --target ${target}\` to see one`])
+  }
+  return { ...base, target, container: merged.container }
 }

@@ -1,9 +1,20 @@
 import type { AwsClients } from '../aws/clients.js'
 import { awsErrorName, translateAwsError } from '../aws/errors.js'
-import { runWait } from '../aws/waiters.js'
+import { runWait, type WaiterSet } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
-import type { Reporter } from '../ui/reporter.js'
 import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type Sensitive, type Step } from './types.js'
+
+/** Progress of an apply, as the executor tells it; the UI decides how it looks (everything on stderr). */
+export interface Reporter {
+  stepStarted(step: Step): void
+  stepWaiting?(step: Step, what: string): void
+  stepDone(step: Step, ms: number): void
+  stepFailed(step: Step, error: ShipitError, ms: number): void
+  info(message: string): void
+  warn(message: string): void
+  /** stop any live display */
+  close(): void
+}
 
 export interface ExecuteContext {
   clients: AwsClients
@@ -14,6 +25,10 @@ export interface ExecuteContext {
   sensitive: (s: Sensitive) => string
   /** aborted on SIGINT/SIGTERM: no new step starts, calls in flight finish */
   signal?: AbortSignal
+  /** lines a step's workload printed while it was awaited (a one-off task's log) */
+  onLog?: (line: string) => void
+  /** the waits the plan's steps name: the target's own waiters and explanations */
+  waiters: WaiterSet
   /** the longest any one wait may take */
   timeoutSeconds: number
   /** how many independent steps may run at once */
@@ -117,7 +132,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   const input = (await resolveValue(step.request.input, outputs, ctx)) as Record<string, unknown>
   if (step.precondition) {
     const { request, path, equals, what } = step.precondition
-    const answer = await ctx.clients.send(request.service, request.operation, request.input)
+    const answer = await ctx.clients.sendRequest(request)
     const now = getPath(answer, path)
     if (JSON.stringify(now) !== JSON.stringify(equals)) {
       throw new ShipitError(
@@ -136,7 +151,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   let output: Record<string, unknown>
   for (let attempt = 1; ; attempt++) {
     try {
-      output = (await ctx.clients.send(step.request.service, step.request.operation, input)) ?? {}
+      output = await ctx.clients.sendRequest({ ...step.request, input })
       break
     } catch (err) {
       const name = awsErrorName(err)
@@ -157,7 +172,13 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   if (step.wait) {
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
     ctx.reporter.stepWaiting?.(step, wait.description)
-    await runWait(ctx.clients, step.request.service, wait, ctx.timeoutSeconds, ctx.signal)
+    await runWait(ctx.clients, step.request.service, wait, {
+      waiters: ctx.waiters,
+      timeoutSeconds: ctx.timeoutSeconds,
+      signal: ctx.signal,
+      progress: (what) => ctx.reporter.stepWaiting?.(step, `${wait.description}: ${what}`),
+      log: ctx.onLog,
+    })
   }
   delete (output as { $metadata?: unknown }).$metadata
   return output

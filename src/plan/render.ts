@@ -1,4 +1,4 @@
-import { redact } from '../ui/redact.js'
+import { redact } from '../redact.js'
 import { type Action, type FieldChange, isArtifact, isRef, isSensitive, type Plan, type Step } from './types.js'
 
 const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
-import { redact } from '../ui/redact.js'
+import { redact } from '../redact.js'
 import { PLAN_FORMAT_VERSION, type Plan } from './types.js'
 
 /** Write a plan for `deploy --plan`. It holds no secret values: those travel as name + hash. */

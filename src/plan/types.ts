@@ -1,3 +1,6 @@
+import type { RequestData } from '../aws/clients.js'
+import type { OperationInput, OperationName, ServiceName } from '../aws/services.js'
+import type { WaitSpec } from '../aws/waiters.js'
 import { sha256Hex } from '../digest.js'
 
 /**
@@ -8,7 +11,7 @@ import { sha256Hex } from '../digest.js'
 
 export const PLAN_FORMAT_VERSION = 1
 
-export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2'
+export type { ServiceName }
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'run'
 
@@ -37,21 +40,32 @@ export interface Sensitive {
   sha256: string
 }
 
-export interface AwsRequest {
-  service: ServiceName
-  /** the API operation, e.g. CreateFunction; the SDK command is `${operation}Command` */
-  operation: string
-  input: Record<string, unknown>
+/** A step's AWS call as data: the API operation (the SDK command is `${operation}Command`) and its input. */
+export type AwsRequest = RequestData
+
+/**
+ * An SDK input type as a planner may write it: any value can be a reference to an earlier step's
+ * output, strings can be secret markers, and bytes can be an artifact rebuilt at apply.
+ */
+export type Plannable<T> = T extends string
+  ? T | Ref | Sensitive
+  : T extends Uint8Array
+    ? T | Artifact
+    : T extends number | boolean | bigint | Date | null | undefined
+      ? T | Ref
+      : T extends readonly (infer E)[]
+        ? readonly Plannable<E>[] | Ref
+        : T extends object
+          ? { [K in keyof T]: Plannable<T[K]> }
+          : T
+
+/** A request whose input the compiler checks against the SDK's input type of the operation. */
+export function awsRequest<S extends ServiceName, O extends OperationName<S>>(service: S, operation: O, input: Plannable<OperationInput<S, O>>): AwsRequest {
+  return { service, operation, input: input as Record<string, unknown> }
 }
 
-/** What the executor waits for after a step's call, with an SDK waiter or one of shipit's own. */
-export interface Wait {
-  /** an SDK waiter name without `waitUntil` (FunctionActiveV2, ServicesStable, …) or a shipit waiter */
-  waiter: string
-  input: Record<string, unknown>
-  /** what is being waited for, for people */
-  description: string
-}
+/** What the executor waits for after a step's call, with an SDK waiter or one of the target's own. */
+export type Wait = WaitSpec
 
 /** Retry a call that fails with this error while AWS is still propagating something (e.g. a new IAM role). */
 export interface RetryOn {

@@ -24,7 +24,7 @@ export async function observeRole(clients: AwsClients, roleName: string, readSec
       ? orNullIfMissing(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME }))
       : Promise.resolve(undefined),
   ])
-  if (!role) return null
+  if (!role?.Role) return null
   let secretsPolicy: string | null | undefined = inline === undefined ? undefined : null
   if (inline) {
     // GetRolePolicy returns the document URL-encoded (RFC 3986)
@@ -36,9 +36,9 @@ export async function observeRole(clients: AwsClients, roleName: string, readSec
     }
   }
   return {
-    arn: role.Role.Arn,
+    arn: role.Role.Arn ?? '',
     tags: tagMap(role.Role.Tags),
-    attachedPolicies: (attached?.AttachedPolicies ?? []).map((p: { PolicyArn: string }) => p.PolicyArn),
+    attachedPolicies: (attached?.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
     ...(secretsPolicy === undefined ? {} : { secretsPolicy }),
   }
 }

@@ -7,14 +7,14 @@ export const NOT_OURS =
   'exists without shipit tags (shipit:app, shipit:env); shipit does not change what it did not create — rename the app, delete it, or pass --adopt to take it over'
 
 /** A plan part being built, with the ownership rules every resource follows. */
-export class PartBuilder {
+export class PartBuilder<D extends Desired = Desired> {
   readonly steps: Step[] = []
   readonly unchanged: Unchanged[] = []
   readonly warnings: string[] = []
   readonly blocked: Blocked[] = []
 
   constructor(
-    readonly desired: Desired,
+    readonly desired: D,
     readonly ctx: PlanContext,
   ) {}
 

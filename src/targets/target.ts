@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js'
+import type { WaiterSet } from '../aws/waiters.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
 import type { Artifact, Plan, Step, Unchanged } from '../plan/types.js'
@@ -48,34 +49,38 @@ export type Outputs = Record<string, string | number | boolean | string[] | unde
  * The target contract: reads, a pure plan, outputs. Rendering, saving, confirming, executing,
  * waiting and reporting are shared by all targets.
  */
-export interface Target<Observed> {
+export interface Target<Observed, D extends Desired = Desired> {
   name: TargetName
+  /** The waits this target's steps name; the executor is given them with the plan. */
+  waiters: WaiterSet
   /** Local preparation (zip), run alongside observe. */
-  prepare(desired: Desired): Promise<Prepared>
+  prepare(desired: D): Promise<Prepared>
   /** Read-only calls: what exists now. Offline, `nothing()` stands in. */
-  observe(ctx: ObserveContext, desired: Desired): Promise<Observed>
+  observe(ctx: ObserveContext, desired: D): Promise<Observed>
   /** What observe returns when AWS is not read: nothing exists. */
-  nothing(desired: Desired): Observed
+  nothing(desired: D): Observed
   /** The steps from observed to desired. Pure. */
-  plan(desired: Desired, observed: Observed, prepared: Prepared, ctx: PlanContext): PlanPart
+  plan(desired: D, observed: Observed, prepared: Prepared, ctx: PlanContext): PlanPart
   /** The steps that remove what shipit created for this app and env. Pure. */
-  planDestroy(desired: Desired, observed: Observed, ctx: PlanContext): PlanPart
+  planDestroy(desired: D, observed: Observed, ctx: PlanContext): PlanPart
   /** URLs and identifiers, from what was observed and, after an apply, the steps' responses. */
-  outputs(desired: Desired, observed: Observed, applied?: Record<string, Record<string, unknown>>): Outputs
+  outputs(desired: D, observed: Observed, applied?: Record<string, Record<string, unknown>>): Outputs
   /** Outputs that need more reads (task public IPs), for status and after a deploy. */
-  liveOutputs?(ctx: ObserveContext, desired: Desired, observed: Observed): Promise<Outputs>
+  liveOutputs?(ctx: ObserveContext, desired: D, observed: Observed): Promise<Outputs>
   /** The part of observed state whose change makes a saved plan stale. */
   fingerprint(observed: Observed): unknown
   /** `shipit rollback`: read the deploy history, plan the move back. */
-  rollback?: RollbackSupport<any>
-  /** `shipit run`: a one-off task or an invocation. */
-  run?(ctx: ObserveContext, desired: Desired, options: RunOptions): Promise<RunOutcome>
+  rollback?: RollbackSupport<any, D>
+  /** `shipit run` of a container: a one-off task, planned as one step that the executor runs and waits for. Pure. */
+  planRun?(desired: D, observed: Observed, ctx: PlanContext, options: RunOptions): PlanPart
+  /** `shipit run` of a function: an invocation. */
+  invoke?(ctx: ObserveContext, desired: D, options: RunOptions): Promise<RunOutcome>
 }
 
-export interface RollbackSupport<History> {
-  observe(ctx: ObserveContext, desired: Desired): Promise<History>
+export interface RollbackSupport<History, D extends Desired = Desired> {
+  observe(ctx: ObserveContext, desired: D): Promise<History>
   /** Pure. `to` is a version or revision the user picked; throws a ShipitError when there is nothing to go back to. */
-  plan(desired: Desired, history: History, ctx: PlanContext, to?: string): PlanPart
+  plan(desired: D, history: History, ctx: PlanContext, to?: string): PlanPart
 }
 
 export interface RunOptions {

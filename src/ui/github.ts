@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs'
 import type { ManifestProblem } from '../manifest/load.js'
 import { summaryLine } from '../plan/render.js'
 import type { Plan } from '../plan/types.js'
-import { redact } from './redact.js'
+import { redact } from '../redact.js'
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')

@@ -1,18 +1,9 @@
 import type { ShipitError } from '../errors.js'
+import type { Reporter } from '../plan/execute.js'
 import type { Step } from '../plan/types.js'
-import { redact } from './redact.js'
+import { redact } from '../redact.js'
 
-/** Progress of an apply. Everything goes to stderr: stdout holds only results. */
-export interface Reporter {
-  stepStarted(step: Step): void
-  stepWaiting?(step: Step, what: string): void
-  stepDone(step: Step, ms: number): void
-  stepFailed(step: Step, error: ShipitError, ms: number): void
-  info(message: string): void
-  warn(message: string): void
-  /** stop any live display */
-  close(): void
-}
+export type { Reporter } from '../plan/execute.js'
 
 export type OutputMode = 'tty' | 'ci' | 'json'
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { assemblePlan } from '../../src/engine/plan.js'
 import type { Session } from '../../src/engine/session.js'
 import { parseManifest } from '../../src/manifest/load.js'
-import { type Desired, resolveDesired } from '../../src/manifest/resolve.js'
+import { type ContainerDesired, type Desired, type LambdaDesired, resolveDesired } from '../../src/manifest/resolve.js'
+import type { TargetName } from '../../src/manifest/schema.js'
 import type { Plan } from '../../src/plan/types.js'
 import type { PlanPart, Prepared, Target } from '../../src/targets/target.js'
 
@@ -26,9 +27,25 @@ environments:
     function: { memory: 1024 }
 `
 
-export function desiredFrom(yaml: string, options: { env?: string; target?: string; vars?: Record<string, string> } = {}): Desired {
+export type DesiredOf<T extends TargetName> = Extract<Desired, { target: T }>
+
+export function desiredFrom<T extends TargetName = 'lambda'>(
+  yaml: string,
+  options: { env?: string; target?: T; vars?: Record<string, string> } = {},
+): DesiredOf<T> {
   const loaded = parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app')
-  return resolveDesired(loaded, { env: options.env, target: options.target ?? 'lambda' })
+  return resolveDesired(loaded, { env: options.env, target: options.target ?? 'lambda' }) as DesiredOf<T>
+}
+
+/** The desired state of a function, or a failed test when the manifest resolved to another target. */
+export function asLambda(desired: Desired): LambdaDesired {
+  if (desired.target !== 'lambda') throw new Error(`expected target lambda, got ${desired.target}`)
+  return desired
+}
+
+export function asContainer(desired: Desired): ContainerDesired {
+  if (desired.target === 'lambda') throw new Error('expected a container target, got lambda')
+  return desired
 }
 
 export function preparedZip(content = 'code-v1', source = 'src'): Prepared {
@@ -42,7 +59,7 @@ export function codeSha256Of(prepared: Prepared): string {
 }
 
 /** A plan document as `shipit plan` builds it, from a target's PlanPart, at a fixed time. */
-export function planDocument(desired: Desired, target: Target<unknown>, part: PlanPart, observed: unknown, account?: string, offline = false): Plan {
+export function planDocument(desired: Desired, target: Target<unknown, never>, part: PlanPart, observed: unknown, account?: string, offline = false): Plan {
   const session = { desired, target, region: 'us-west-2', offline, warnings: [] } as unknown as Session
   return assemblePlan(session, { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z') }, part, observed, account)
 }

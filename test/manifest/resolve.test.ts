@@ -5,6 +5,7 @@ import { ExitCode, ShipitError } from '../../src/errors.js'
 import { type LoadedManifest, loadManifest, parseManifest } from '../../src/manifest/load.js'
 import { cutName, resourceNames } from '../../src/manifest/names.js'
 import { DEFAULT_ENV, type ResolveOptions, resolveDesired } from '../../src/manifest/resolve.js'
+import { asContainer, asLambda } from '../helpers/plan.js'
 
 const VALID = join(import.meta.dirname, '../fixtures/manifests/valid')
 const load = (name: string) => loadManifest(join(VALID, name), {})
@@ -31,7 +32,7 @@ describe('environment overlays', () => {
     // env: the overlay's key replaces, the others stay
     expect(d.environment).toEqual({ LOG_LEVEL: { value: 'warn', secret: false }, FEATURE_X: { value: 'on', secret: false } })
     expect(d.secrets).toEqual({ DB_PASSWORD: 'arn:aws:ssm:us-west-2:123456789012:parameter/shop/db' })
-    expect(d.container).toMatchObject({
+    expect(asContainer(d).container).toMatchObject({
       image: 'public.ecr.aws/nginx/nginx:1.27', // from the base
       port: 80,
       cpu: 1024, // scalars replace
@@ -43,7 +44,8 @@ describe('environment overlays', () => {
     })
     expect(d.http.routes).toEqual(['$default'])
     expect(d.logRetentionDays).toBe(365)
-    expect(d.function?.memory).toBe(256)
+    // the function section is the lambda target's: resolved for it, the overlay leaves it as it was
+    expect(asLambda(resolveDesired(await load('overlays.yaml'), { env: 'prod', target: 'lambda' })).function.memory).toBe(256)
   })
 
   it("applies the default env 'dev', with its overlay when there is one", async () => {
@@ -52,7 +54,7 @@ describe('environment overlays', () => {
     expect(d.env).toBe('dev')
     expect(d.environment.LOG_LEVEL).toEqual({ value: 'debug', secret: false })
     expect(d.region).toBe('us-west-2')
-    expect(d.container).toMatchObject({ cpu: 256, memory: 512, count: 1, command: ['nginx', '-g', 'daemon off;'] })
+    expect(asContainer(d).container).toMatchObject({ cpu: 256, memory: 512, count: 1, command: ['nginx', '-g', 'daemon off;'] })
     expect(d.logRetentionDays).toBe(30)
     expect(d.names.base).toBe('shop-dev')
   })
@@ -65,8 +67,12 @@ describe('environment overlays', () => {
 
   it('an overlay changes only its own sections', async () => {
     const d = resolveDesired(await load('overlays.yaml'), { env: 'staging' })
-    expect(d.function).toMatchObject({ memory: 512, timeout: 30, handler: 'index.handler' })
-    expect(d.container).toMatchObject({ cpu: 256, memory: 512, command: ['nginx', '-g', 'daemon off;'] })
+    expect(asLambda(resolveDesired(await load('overlays.yaml'), { env: 'staging', target: 'lambda' })).function).toMatchObject({
+      memory: 512,
+      timeout: 30,
+      handler: 'index.handler',
+    })
+    expect(asContainer(d).container).toMatchObject({ cpu: 256, memory: 512, command: ['nginx', '-g', 'daemon off;'] })
     expect(d.environment.LOG_LEVEL.value).toBe('info')
   })
 
@@ -75,7 +81,7 @@ describe('environment overlays', () => {
     const before = structuredClone(loaded.manifest)
     resolveDesired(loaded, { env: 'prod' })
     expect(loaded.manifest).toEqual(before)
-    expect(resolveDesired(loaded, { env: 'dev' }).container?.cpu).toBe(256)
+    expect(asContainer(resolveDesired(loaded, { env: 'dev' })).container.cpu).toBe(256)
   })
 
   it('refuses an unknown --env and lists the known ones', async () => {
@@ -105,7 +111,7 @@ describe('target', () => {
     const d = resolveDesired(await load('overlays.yaml'), { target: 'lambda' })
     expect(d.target).toBe('lambda')
     expect(d.tags['shipit:target']).toBe('lambda')
-    expect(d.function).toMatchObject({ handler: 'index.handler', runtime: 'nodejs22.x', memory: 256, timeout: 10 })
+    expect(asLambda(d).function).toMatchObject({ handler: 'index.handler', runtime: 'nodejs22.x', memory: 256, timeout: 10 })
   })
 
   it('is required from one or the other', async () => {
@@ -194,7 +200,7 @@ describe('derived values', () => {
   it('resolves the function source relative to app.yaml, and keeps secret env values marked', async () => {
     const loaded = await loadManifest(join(VALID, 'interpolation.yaml'), { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k' })
     const d = resolveDesired(loaded, { env: 'prod' })
-    expect(d.function?.sourceDir).toBe(join(VALID, 'src'))
+    expect(asLambda(d).function?.sourceDir).toBe(join(VALID, 'src'))
     expect(d.dir).toBe(VALID)
     expect(d.environment.API_KEY).toEqual({ value: 'k', secret: true })
     expect(d.environment.DB_PASSWORD).toEqual({ value: 'prod-default-pw', secret: true })
@@ -205,6 +211,6 @@ describe('derived values', () => {
     const d = resolveDesired(await load('function-only.yaml'), {})
     expect(d.http).toEqual({ routes: ['$default'] })
     expect(d.logRetentionDays).toBe(14)
-    expect(d.function).toMatchObject({ source: './src', memory: 128, timeout: 10, architecture: 'x86_64' })
+    expect(asLambda(d).function).toMatchObject({ source: './src', memory: 128, timeout: 10, architecture: 'x86_64' })
   })
 })

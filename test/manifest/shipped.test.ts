@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { loadManifest, parseManifest } from '../../src/manifest/load.js'
 import { DEFAULT_ENV, resolveDesired } from '../../src/manifest/resolve.js'
 import { TARGETS } from '../../src/manifest/schema.js'
+import { asLambda } from '../helpers/plan.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const TEMPLATES = readdirSync(join(ROOT, 'templates'))
@@ -72,8 +73,8 @@ describe('shipped manifests validate as is', () => {
   it('the lambda example points at a handler that exists', async () => {
     const path = EXAMPLES.find((p) => p.includes('hello-lambda'))
     expect(path).toBeDefined()
-    const d = resolveDesired(await loadManifest(path as string, {}), {})
-    const [file] = d.function?.handler.split('.') ?? []
-    expect(readdirSync(d.function?.sourceDir as string)).toContainEqual(expect.stringMatching(new RegExp(`^${file}\\.(m?js|cjs)$`)))
+    const d = asLambda(resolveDesired(await loadManifest(path as string, {}), {}))
+    const [file] = d.function.handler.split('.')
+    expect(readdirSync(d.function.sourceDir)).toContainEqual(expect.stringMatching(new RegExp(`^${file}\\.(m?js|cjs)$`)))
   })
 })

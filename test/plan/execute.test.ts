@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AwsClients } from '../../src/aws/clients.js'
-import { registerWaiter } from '../../src/aws/waiters.js'
+import type { CustomWaiter } from '../../src/aws/waiters.js'
 import { ShipitError } from '../../src/errors.js'
 import { type ExecuteContext, executePlan } from '../../src/plan/execute.js'
 import { PLAN_FORMAT_VERSION, type Plan, type Step, summarize } from '../../src/plan/types.js'
@@ -10,7 +10,7 @@ import { type Reporter, silentReporter } from '../../src/ui/reporter.js'
 function stubClients(answers: Record<string, (input: any) => any>, delay = 0) {
   const calls: { op: string; input: any; start: number; end: number }[] = []
   const clients = {
-    async send(_service: string, op: string, input: any) {
+    async sendRequest({ operation: op, input }: { operation: string; input: any }) {
       const start = Date.now()
       await new Promise((r) => setTimeout(r, delay))
       const answer = answers[op]
@@ -54,9 +54,13 @@ const step = (id: string, operation: string, input: Record<string, unknown> = {}
   ...extra,
 })
 
+/** Waiters of the tests' own, given to the executor as a target gives its waiters. */
+const testWaiters: Record<string, CustomWaiter> = {}
+
 const ctx = (clients: AwsClients, extra: Partial<ExecuteContext> = {}): ExecuteContext => ({
   clients,
   reporter: silentReporter,
+  waiters: { custom: testWaiters, explain: {} },
   artifact: async () => new Uint8Array([1]),
   sensitive: () => 'secret',
   timeoutSeconds: 5,
@@ -148,9 +152,9 @@ describe('executePlan', () => {
 
   it('runs the wait a step names, with references resolved, before dependents start', async () => {
     const order: string[] = []
-    registerWaiter('TestReady', async (_c, input) => {
+    testWaiters.TestReady = async (_c, input) => {
       order.push(`wait ${input.Name}`)
-    })
+    }
     const { clients } = stubClients({
       A: () => {
         order.push('A')
@@ -168,9 +172,9 @@ describe('executePlan', () => {
   })
 
   it('a failed wait fails the step with its reason', async () => {
-    registerWaiter('TestBroken', async () => {
+    testWaiters.TestBroken = async () => {
       throw new ShipitError('WaitFailed', 'deployment rolled back: tasks failed to start')
-    })
+    }
     const { clients } = stubClients({ A: () => ({}) })
     const result = await executePlan(plan([step('a', 'A', {}, [], { wait: { waiter: 'TestBroken', input: {}, description: 'x' } })]), ctx(clients))
     expect(result.ok).toBe(false)

@@ -169,15 +169,15 @@ describe.concurrent('throttling is retried with backoff and then succeeds', () =
         if (n <= c.throttle.length) return awsError(req, c.throttle[n - 1][0], c.throttle[n - 1][1], 'Rate exceeded')
         return c.ok(req)
       })
-      const out = await clients.send(c.service, c.operation, c.input)
+      const out = await clients.sendRequest({ service: c.service, operation: c.operation, input: c.input })
       c.check(out)
       expect(stub.requests.map((r) => r.operation)).toEqual([c.operation, c.operation, c.operation])
       // one call, three attempts: the same invocation id, attempt=1..3 (standard mode, default 5 attempts)
       expect(new Set(stub.requests.map((r) => r.invocationId)).size).toBe(1)
       expect(stub.requests.map((r) => r.attempt)).toEqual([1, 2, 3])
       expect(stub.requests[0].headers['amz-sdk-request']).toBe('attempt=1; max=5')
-      expect(out.$metadata.attempts).toBe(3)
-      expect(out.$metadata.totalRetryDelay).toBeGreaterThan(0)
+      expect((out.$metadata as { attempts?: number; totalRetryDelay?: number }).attempts).toBe(3)
+      expect((out.$metadata as { attempts?: number; totalRetryDelay?: number }).totalRetryDelay).toBeGreaterThan(0)
     })
   }
 
@@ -234,7 +234,7 @@ describe.concurrent("a non-retryable error stops at the first attempt with AWS's
   for (const c of CASES) {
     it(`${c.service} ${c.operation}: ${c.status} ${c.code} → 1 attempt, "${c.name}: …" in the message`, async () => {
       const { stub, clients } = await connect((req) => awsError(req, c.status, c.code, c.message))
-      const err = await clients.send(c.service, c.operation, c.input).catch((e: unknown) => e)
+      const err = await clients.sendRequest({ service: c.service, operation: c.operation, input: c.input }).catch((e: unknown) => e)
       expect(stub.requests).toHaveLength(1)
       expect((err as { $metadata: { attempts: number } }).$metadata.attempts).toBe(1)
       const translated = translateAwsError(err, 'reading the live state of hello-dev')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ShipitError } from '../../src/errors.js'
 import type { Step } from '../../src/plan/types.js'
-import { addSecret, clearSecrets } from '../../src/ui/redact.js'
+import { addSecret, clearSecrets } from '../../src/redact.js'
 import { createReporter, outputMode } from '../../src/ui/reporter.js'
 
 const ESC = '\u001b'

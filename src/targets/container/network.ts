@@ -2,7 +2,7 @@ import type { SecurityGroup, Subnet } from '@aws-sdk/client-ec2'
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName } from '../../aws/errors.js'
 import { invalid } from '../../errors.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { tagList, tagMap } from '../target.js'
@@ -47,7 +47,7 @@ const ANYWHERE = '0.0.0.0/0'
  * `default-for-az` alone finds both the subnets and the VPC, in one call that runs alongside the
  * security-group lookup.
  */
-export async function observeNetwork(clients: AwsClients, desired: Desired): Promise<ObservedNetwork> {
+export async function observeNetwork(clients: AwsClients, desired: ContainerDesired): Promise<ObservedNetwork> {
   const given = desired.container?.network
   const [where, groups] = await Promise.all([
     given?.subnets ? (given.securityGroups ? { subnets: [...given.subnets].sort() } : subnetsVpc(clients, given.subnets)) : defaultSubnets(clients),
@@ -96,7 +96,7 @@ export interface PlannedNetwork {
 }
 
 /** The awsvpc network of the tasks, and the steps that make shipit's security group what app.yaml says. */
-export function planNetwork(b: PartBuilder, profile: LaunchProfile, network: ObservedNetwork, offline: boolean): PlannedNetwork {
+export function planNetwork(b: PartBuilder<ContainerDesired>, profile: LaunchProfile, network: ObservedNetwork, offline: boolean): PlannedNetwork {
   const { desired } = b
   const spec = desired.container
   if (!spec) throw new Error('container target without a container section')
@@ -132,7 +132,7 @@ export function planNetwork(b: PartBuilder, profile: LaunchProfile, network: Obs
   return { awsvpc: { subnets, securityGroups: [groupId], assignPublicIp }, deps }
 }
 
-function planSecurityGroup(b: PartBuilder, inVpc: ObservedSecurityGroup[], vpcId: string): { groupId: string | Ref; deps: string[] } {
+function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecurityGroup[], vpcId: string): { groupId: string | Ref; deps: string[] } {
   const { desired } = b
   const name = desired.names.securityGroup
   const port = desired.container?.port

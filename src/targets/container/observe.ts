@@ -1,9 +1,9 @@
 export type { ObservedRole } from '../iam-role.js'
 
-import type { Cluster, DescribeTaskDefinitionCommandOutput, Service, Tag, Task } from '@aws-sdk/client-ecs'
+import type { DescribeTaskDefinitionCommandOutput, Tag, Task } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound, orNullIfMissing } from '../../aws/errors.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { ObserveContext } from '../target.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
@@ -76,7 +76,7 @@ const noTaskDefinition = (err: unknown) =>
 export const ecsTags = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']))
 
 /** Read what exists for this app and env: only Describe/List/Get calls, independent ones at once. */
-export async function observeContainer(ctx: ObserveContext, desired: Desired): Promise<ContainerObserved> {
+export async function observeContainer(ctx: ObserveContext, desired: ContainerDesired): Promise<ContainerObserved> {
   const { clients } = ctx
   const spec = desired.container
   if (!spec) throw new Error('container target without a container section')
@@ -87,12 +87,14 @@ export async function observeContainer(ctx: ObserveContext, desired: Desired): P
       .filter(([, v]) => v.secret)
       .map(([k]) => k),
   )
-  const ecs = (op: string, input: Record<string, unknown>) => clients.send('ecs', op, input)
 
   const [clusters, services, td, network, role, logGroup, revisions, tasks] = await Promise.all([
-    ecs('DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
-    orNullIfMissing(ecs('DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
-    orNullIfMissing<DescribeTaskDefinitionCommandOutput>(ecs('DescribeTaskDefinition', { taskDefinition: names.family, include: ['TAGS'] }), noTaskDefinition),
+    clients.send('ecs', 'DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
+    orNullIfMissing(clients.send('ecs', 'DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
+    orNullIfMissing<DescribeTaskDefinitionCommandOutput>(
+      clients.send('ecs', 'DescribeTaskDefinition', { taskDefinition: names.family, include: ['TAGS'] }),
+      noTaskDefinition,
+    ),
     observeNetwork(clients, desired),
     spec.executionRole && !forDestroy ? Promise.resolve(null) : observeRole(clients, names.taskExecutionRole),
     observeLogGroup(clients, names.logGroup),
@@ -100,8 +102,8 @@ export async function observeContainer(ctx: ObserveContext, desired: Desired): P
     forDestroy ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
   ])
 
-  const c = ((clusters.clusters ?? []) as Cluster[]).find((x) => x.status !== 'INACTIVE')
-  const s = ((services?.services ?? []) as Service[]).find((x) => x.status === 'ACTIVE')
+  const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')
+  const s = (services?.services ?? []).find((x) => x.status === 'ACTIVE')
   const t = td?.taskDefinition?.status === 'ACTIVE' ? td.taskDefinition : undefined
   const net = s?.networkConfiguration?.awsvpcConfiguration
   const observed: ContainerObserved = {

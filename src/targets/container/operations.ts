@@ -1,16 +1,16 @@
-import type { Service, Task } from '@aws-sdk/client-ecs'
+import type { Service } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
-import { awsErrorName, isNotFound } from '../../aws/errors.js'
-import { polling, sleep } from '../../aws/waiters.js'
+import { isNotFound } from '../../aws/errors.js'
 import { ExitCode, invalid, ShipitError } from '../../errors.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import { PartBuilder } from '../part.js'
-import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions, RunOutcome } from '../target.js'
-import { planNetwork } from './network.js'
-import { ecsTags, observeContainer } from './observe.js'
-import { ecsTagList, PREVIOUS_TAG, SERVICE_DEPLOYED_WAITER } from './plan.js'
-import { CONTAINER_NAME, type LaunchProfile, logStreamOf, STARTED_BY } from './profile.js'
+import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions } from '../target.js'
+import { type AwsVpcConfiguration, planNetwork } from './network.js'
+import { type ContainerObserved, ecsTags } from './observe.js'
+import { addRunStep, PREVIOUS_TAG } from './plan.js'
+import type { LaunchProfile } from './profile.js'
 import { revisionOf } from './task-definition.js'
+import { SERVICE_DEPLOYED_WAITER } from './waiters.js'
 
 export interface ContainerHistory {
   account?: string
@@ -26,7 +26,7 @@ const revisionNumber = (name: string) => Number(name.split(':').pop())
 
 /** `shipit rollback`: move the service back to the revision it ran before the current one, or to --to. */
 export const containerRollback: RollbackSupport<ContainerHistory> = {
-  async observe(ctx: ObserveContext, desired: Desired): Promise<ContainerHistory> {
+  async observe(ctx: ObserveContext, desired: ContainerDesired): Promise<ContainerHistory> {
     const { clients } = ctx
     const { names } = desired
     const [services, revisions] = await Promise.all([
@@ -48,9 +48,9 @@ export const containerRollback: RollbackSupport<ContainerHistory> = {
     }
   },
 
-  plan(desired: Desired, history: ContainerHistory, ctx: PlanContext, to?: string): PlanPart {
+  plan(desired: ContainerDesired, history: ContainerHistory, ctx: PlanContext, to?: string): PlanPart {
     const { names } = desired
-    const b = new PartBuilder(desired, ctx)
+    const b = new PartBuilder<ContainerDesired>(desired, ctx)
     if (!history.service) {
       throw new ShipitError('NothingToRollBack', `no service ${names.service} runs in cluster ${names.cluster}: nothing to roll back`, {
         exitCode: ExitCode.Failure,
@@ -106,32 +106,13 @@ async function listRevisions(clients: AwsClients, family: string): Promise<numbe
   return revisions.sort((a, b) => a - b)
 }
 
-/** New lines of a task's log stream since `token`; none while the stream does not exist yet. */
-async function readStream(clients: AwsClients, logGroup: string, stream: string, token: string | undefined): Promise<{ lines: string[]; token?: string }> {
-  try {
-    const out = await clients.send('logs', 'GetLogEvents', {
-      logGroupName: logGroup,
-      logStreamName: stream,
-      startFromHead: true,
-      ...(token ? { nextToken: token } : {}),
-    })
-    return { lines: ((out.events ?? []) as { message?: string }[]).map((e) => (e.message ?? '').replace(/\n$/, '')), token: out.nextForwardToken ?? token }
-  } catch (err) {
-    if (isNotFound(err)) return { lines: [], token }
-    throw err
-  }
-}
-
 /**
- * `shipit run`: one task of the deployed revision, with an optional command, in the app's network;
- * streams its log lines and returns the container's exit code. An interrupted wait leaves the task
- * running and says how to stop it.
+ * `shipit run`: one task of the deployed revision, with an optional command, in the app's network,
+ * as a plan of one step that the executor runs and waits for (streaming the task's log).
  */
-export function runFor(profile: LaunchProfile) {
-  return async function runContainerTask(ctx: ObserveContext, desired: Desired, options: RunOptions): Promise<RunOutcome> {
-    const { clients } = ctx
+export function planOneOffRun(profile: LaunchProfile) {
+  return function planContainerRun(desired: ContainerDesired, observed: ContainerObserved, ctx: PlanContext, options: RunOptions): PlanPart {
     const { names } = desired
-    const observed = await observeContainer({ ...ctx, command: 'run' }, desired)
     const notDeployed = (what: string) =>
       new ShipitError('NotDeployed', `${what}: deploy first`, {
         exitCode: ExitCode.Failure,
@@ -140,89 +121,26 @@ export function runFor(profile: LaunchProfile) {
       })
     if (!observed.cluster) throw notDeployed(`cluster ${names.cluster} does not exist`)
     if (!observed.taskDefinition) throw notDeployed(`task definition ${names.family} has no ACTIVE revision`)
+    const b = new PartBuilder<ContainerDesired>(desired, ctx)
     // the network the service runs in, else the one a deploy would give the tasks
     const network = observed.service?.network
-    let awsvpc = network && { subnets: network.subnets, securityGroups: network.securityGroups, assignPublicIp: network.assignPublicIp }
+    let awsvpc: AwsVpcConfiguration | undefined = network && {
+      subnets: network.subnets,
+      securityGroups: network.securityGroups,
+      assignPublicIp: network.assignPublicIp === 'ENABLED' ? 'ENABLED' : 'DISABLED',
+    }
     if (!awsvpc) {
-      const b = new PartBuilder(desired, { region: ctx.region, adopt: false })
-      const planned = planNetwork(b, profile, observed.network, false)
-      if (b.steps.some((s) => s.request.operation === 'CreateSecurityGroup') || b.blocked.length)
-        throw notDeployed(`security group ${names.securityGroup} does not exist`)
-      awsvpc = { ...planned.awsvpc, securityGroups: planned.awsvpc.securityGroups as string[] }
+      const planned = planNetwork(new PartBuilder<ContainerDesired>(desired, ctx), profile, observed.network, false)
+      if (planned.awsvpc.securityGroups.some((g) => typeof g !== 'string')) throw notDeployed(`security group ${names.securityGroup} does not exist`)
+      awsvpc = planned.awsvpc
     }
-    const taskDefinition = `${names.family}:${observed.taskDefinition.revision}`
-    const started = await clients.send(
-      'ecs',
-      'RunTask',
-      {
-        cluster: names.cluster,
-        taskDefinition,
-        launchType: profile.launchType,
-        count: 1,
-        networkConfiguration: { awsvpcConfiguration: awsvpc },
-        startedBy: STARTED_BY,
-        tags: ecsTagList(desired.tags),
-        propagateTags: 'TASK_DEFINITION',
-        ...(options.command?.length ? { overrides: { containerOverrides: [{ name: CONTAINER_NAME, command: options.command }] } } : {}),
-      },
-      options.signal,
-    )
-    const task = ((started.tasks ?? []) as Task[])[0]
-    if (!task?.taskArn) {
-      const why = ((started.failures ?? []) as { reason?: string; detail?: string }[])
-        .map((f) => `${f.reason ?? 'failure'}${f.detail ? ` (${f.detail})` : ''}`)
-        .join('; ')
-      return { exitCode: 1, details: { message: `ECS started no task${why ? `: ${why}` : ''}`, failures: started.failures } }
-    }
-    const taskArn = task.taskArn
-    const id = taskArn.split('/').pop()
-    const stream = logStreamOf(taskArn)
-    const deadline = Date.now() + options.timeoutSeconds * 1000
-    let token: string | undefined
-    let last: Task | undefined
-    const drain = async () => {
-      const read = await readStream(clients, names.logGroup, stream, token)
-      token = read.token
-      for (const line of read.lines) options.onLog?.(line)
-    }
-    for (;;) {
-      if (options.signal?.aborted) {
-        throw new ShipitError('Interrupted', `stopped waiting; task ${id} keeps running (aws ecs stop-task --cluster ${names.cluster} --task ${id})`, {
-          exitCode: ExitCode.Interrupted,
-        })
-      }
-      const out = await clients.send('ecs', 'DescribeTasks', { cluster: names.cluster, tasks: [taskArn] })
-      last = ((out.tasks ?? []) as Task[])[0]
-      await drain()
-      if (last?.lastStatus === 'STOPPED') break
-      if (Date.now() >= deadline) {
-        throw new ShipitError('WaitTimeout', `task ${id} still ${last?.lastStatus ?? 'unknown'} after ${options.timeoutSeconds}s; it keeps running`, {
-          exitCode: ExitCode.Failure,
-          source: 'aws',
-          suggestions: [`raise --timeout, or stop it: aws ecs stop-task --cluster ${names.cluster} --task ${id}`],
-        })
-      }
-      await sleep(polling.intervalMs, options.signal)
-    }
-    // the last lines can reach CloudWatch a moment after the task stopped
-    await drain().catch((err: unknown) => {
-      if (awsErrorName(err) !== 'ThrottlingException') throw err
+    addRunStep(b, profile, {
+      taskDefinition: `${names.family}:${observed.taskDefinition.revision}`,
+      awsvpc,
+      count: 1,
+      command: options.command,
+      prerequisites: [],
     })
-    const c = last.containers?.find((x) => x.name === CONTAINER_NAME) ?? last.containers?.[0]
-    const details = { taskArn, taskDefinition, stoppedReason: last.stoppedReason, stopCode: last.stopCode, exitCode: c?.exitCode ?? null }
-    if (c?.exitCode === undefined) {
-      return {
-        exitCode: 1,
-        details: { ...details, message: `task ${id} stopped before its container ran: ${last.stoppedReason ?? last.stopCode ?? 'no reason given'}` },
-      }
-    }
-    return {
-      exitCode: c.exitCode,
-      output: `task ${id} (${taskDefinition}) exited with code ${c.exitCode}`,
-      details: {
-        ...details,
-        ...(c.exitCode === 0 ? {} : { message: `task ${id} exited with code ${c.exitCode}${last.stoppedReason ? ` (${last.stoppedReason})` : ''}` }),
-      },
-    }
+    return b.part()
   }
 }

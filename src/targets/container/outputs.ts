@@ -1,12 +1,12 @@
 import type { Task } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { Outputs } from '../target.js'
 import type { ContainerObserved } from './observe.js'
 import { STARTED_BY } from './profile.js'
 
 /** Cluster, service, revision: from what was observed and, after an apply, the steps' responses. No calls. */
-export function containerOutputs(desired: Desired, observed: ContainerObserved, applied: Record<string, Record<string, unknown>> = {}): Outputs {
+export function containerOutputs(desired: ContainerDesired, observed: ContainerObserved, applied: Record<string, Record<string, unknown>> = {}): Outputs {
   const spec = desired.container
   const registered = applied['task-definition']?.taskDefinition as { taskDefinitionArn?: string; revision?: number } | undefined
   // a rollback moves the service without registering anything
@@ -36,7 +36,7 @@ export function containerOutputs(desired: Desired, observed: ContainerObserved, 
  * DescribeTasks → the tasks' network interfaces → DescribeNetworkInterfaces. Three or four reads;
  * for `status` and the line after a deploy, not for planning.
  */
-export async function taskPublicIps(clients: AwsClients, desired: Desired): Promise<string[]> {
+export async function taskPublicIps(clients: AwsClients, desired: ContainerDesired): Promise<string[]> {
   const { names } = desired
   const spec = desired.container
   if (!spec) return []

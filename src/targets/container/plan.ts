@@ -1,14 +1,15 @@
 import { canonicalJson } from '../../digest.js'
 import { invalid } from '../../errors.js'
-import type { Desired } from '../../manifest/resolve.js'
-import type { FieldChange, Ref, Step } from '../../plan/types.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
+import { awsRequest, type FieldChange, type Ref, type Step } from '../../plan/types.js'
 import { PartBuilder } from '../part.js'
 import { type PlanContext, type PlanPart, partition, tagList } from '../target.js'
 import { logGroupDeleteStep, roleDeleteSteps } from '../teardown.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import type { ContainerObserved } from './observe.js'
-import { EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
+import { CONTAINER_NAME, EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
+import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 
 export const TASK_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
 export const ECS_TASKS_TRUST_POLICY = JSON.stringify({
@@ -17,8 +18,6 @@ export const ECS_TASKS_TRUST_POLICY = JSON.stringify({
 })
 /** RunTask starts at most this many tasks per call. */
 export const RUN_TASK_MAX_COUNT = 10
-export const SERVICE_DEPLOYED_WAITER = 'EcsServiceDeployed'
-export const TASKS_STOPPED_WAITER = 'EcsTasksStopped'
 /** Tag of a revision shipit registered: the revision the service ran before (`family:revision`). */
 export const PREVIOUS_TAG = 'shipit:previous'
 
@@ -28,15 +27,14 @@ const ref = (step: string, output: string): Ref => ({ ref: step, output })
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** The steps from what exists to what app.yaml asks for, for either launch profile. Pure. */
-export function planContainer(profile: LaunchProfile, desired: Desired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
+export function planContainer(profile: LaunchProfile, desired: ContainerDesired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
   const spec = desired.container
-  if (!spec) throw new Error(`${profile.target} target without a container section`)
   if (spec.mode === 'task' && spec.count > RUN_TASK_MAX_COUNT) {
     throw invalid('TooManyTasks', `container.count ${spec.count}: RunTask starts at most ${RUN_TASK_MAX_COUNT} tasks at a time`, [
       `set count to ${RUN_TASK_MAX_COUNT} or fewer, or use mode: service for a long-running group of tasks`,
     ])
   }
-  const b = new PartBuilder(desired, ctx)
+  const b = new PartBuilder<ContainerDesired>(desired, ctx)
   const clusterDeps = planCluster(b, observed)
   checkCapacity(b, profile, observed)
   const logDeps = planLogGroup(b, observed)
@@ -49,7 +47,7 @@ export function planContainer(profile: LaunchProfile, desired: Desired, observed
   return b.part()
 }
 
-function planCluster(b: PartBuilder, observed: ContainerObserved): string[] {
+function planCluster(b: PartBuilder<ContainerDesired>, observed: ContainerObserved): string[] {
   const { desired } = b
   const name = desired.names.cluster
   const asked = desired.container?.insights
@@ -99,7 +97,7 @@ function planCluster(b: PartBuilder, observed: ContainerObserved): string[] {
 }
 
 /** The ecs target places tasks on EC2 instances: without any, nothing it would start can run. */
-function checkCapacity(b: PartBuilder, profile: LaunchProfile, observed: ContainerObserved): void {
+function checkCapacity(b: PartBuilder<ContainerDesired>, profile: LaunchProfile, observed: ContainerObserved): void {
   const spec = b.desired.container
   if (!profile.needsContainerInstances || !spec || spec.count === 0) return
   const name = b.desired.names.cluster
@@ -121,7 +119,7 @@ function checkCapacity(b: PartBuilder, profile: LaunchProfile, observed: Contain
   })
 }
 
-function planLogGroup(b: PartBuilder, observed: ContainerObserved): string[] {
+function planLogGroup(b: PartBuilder<ContainerDesired>, observed: ContainerObserved): string[] {
   const { desired } = b
   const name = desired.names.logGroup
   const deps: string[] = []
@@ -152,7 +150,7 @@ function planLogGroup(b: PartBuilder, observed: ContainerObserved): string[] {
 }
 
 /** The role ECS uses to pull the image, write logs and read secrets for the tasks, unless container.executionRole is given. */
-function planExecutionRole(b: PartBuilder, observed: ContainerObserved): { arn: string | Ref; deps: string[] } {
+function planExecutionRole(b: PartBuilder<ContainerDesired>, observed: ContainerObserved): { arn: string | Ref; deps: string[] } {
   const { desired } = b
   const spec = desired.container
   const secretArns = Object.values(desired.secrets).sort()
@@ -251,7 +249,7 @@ function planExecutionRole(b: PartBuilder, observed: ContainerObserved): { arn: 
 
 /** The revision to run: the latest ACTIVE one when it is what app.yaml says, else a new one. */
 function planTaskDefinition(
-  b: PartBuilder,
+  b: PartBuilder<ContainerDesired>,
   profile: LaunchProfile,
   observed: ContainerObserved,
   executionRoleArn: string | Ref,
@@ -303,7 +301,7 @@ function sameNetwork(observed: ObservedNetworkConfiguration | undefined, wanted:
 type ObservedNetworkConfiguration = NonNullable<NonNullable<ContainerObserved['service']>['network']>
 
 function planService(
-  b: PartBuilder,
+  b: PartBuilder<ContainerDesired>,
   profile: LaunchProfile,
   observed: ContainerObserved,
   taskDefinition: string | Ref,
@@ -312,7 +310,6 @@ function planService(
 ): void {
   const { desired } = b
   const spec = desired.container
-  if (!spec) return
   const cluster = desired.names.cluster
   const name = desired.names.service
   const svc = observed.service
@@ -423,7 +420,7 @@ function planService(
 
 /** mode: task — the article's run-task: run the revision, wait until the tasks stop, fail with their exit code. */
 function planRun(
-  b: PartBuilder,
+  b: PartBuilder<ContainerDesired>,
   profile: LaunchProfile,
   observed: ContainerObserved,
   taskDefinition: string | Ref,
@@ -432,7 +429,6 @@ function planRun(
 ): void {
   const { desired } = b
   const spec = desired.container
-  if (!spec) return
   if (observed.service && b.owned(observed.service.tags)) {
     b.warnings.push(`service ${desired.names.service} from an earlier deploy in mode: service keeps running; shipit destroy removes it`)
   }
@@ -440,43 +436,58 @@ function planRun(
     b.warnings.push('container.count is 0: the task definition is registered, no task is run')
     return
   }
+  addRunStep(b, profile, { taskDefinition, awsvpc, count: spec.count, prerequisites })
+}
+
+export interface RunStepSpec {
+  taskDefinition: string | Ref
+  awsvpc: AwsVpcConfiguration
+  count: number
+  /** shipit run: the container's command instead of the image's */
+  command?: string[]
+  prerequisites: string[]
+}
+
+/** RunTask of the app's tasks, awaited until they stop (streaming the log of a single task); the step of mode: task and of `shipit run`. */
+export function addRunStep(b: PartBuilder<ContainerDesired>, profile: LaunchProfile, run: RunStepSpec): void {
+  const { desired } = b
+  const { count, taskDefinition } = run
+  const overrides = run.command?.length ? { overrides: { containerOverrides: [{ name: CONTAINER_NAME, command: run.command }] } } : {}
   b.add({
     id: 'run',
     action: 'run',
     resource: { type: 'ecs:task', name: desired.names.family },
-    reason: `${plural(spec.count, 'task')} on ${profile.launchType}, waited for until ${spec.count === 1 ? 'it stops' : 'they stop'}`,
+    reason: `${plural(count, 'task')} on ${profile.launchType}, waited for until ${count === 1 ? 'it stops' : 'they stop'}`,
     changes: [
       { path: 'taskDefinition', after: taskDefinition },
-      { path: 'count', after: spec.count },
+      { path: 'count', after: count },
+      ...(run.command?.length ? [{ path: 'overrides.command', after: run.command }] : []),
     ],
-    request: {
-      service: 'ecs',
-      operation: 'RunTask',
-      input: {
-        cluster: desired.names.cluster,
-        taskDefinition,
-        launchType: profile.launchType,
-        count: spec.count,
-        networkConfiguration: { awsvpcConfiguration: awsvpc },
-        startedBy: STARTED_BY,
-        tags: ecsTagList(desired.tags),
-        propagateTags: 'TASK_DEFINITION',
-      },
-    },
+    request: awsRequest('ecs', 'RunTask', {
+      cluster: desired.names.cluster,
+      taskDefinition,
+      launchType: profile.launchType,
+      count,
+      networkConfiguration: { awsvpcConfiguration: run.awsvpc },
+      startedBy: STARTED_BY,
+      tags: ecsTagList(desired.tags),
+      propagateTags: 'TASK_DEFINITION',
+      ...overrides,
+    }),
     wait: {
       waiter: TASKS_STOPPED_WAITER,
       input: { cluster: desired.names.cluster, tasks: ref('run', 'tasks'), failures: ref('run', 'failures'), logGroup: desired.names.logGroup },
-      description: spec.count === 1 ? 'the task to run and stop' : `the ${spec.count} tasks to run and stop`,
+      description: count === 1 ? 'the task to run and stop' : `the ${count} tasks to run and stop`,
     },
-    dependsOn: prerequisites,
+    dependsOn: run.prerequisites,
   })
 }
 
 // ---- destroy -----------------------------------------------------------------------------------
 
 /** Everything shipit created for this app and env, removed in dependency order; nothing without its tags. */
-export function planContainerDestroy(desired: Desired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
-  const b = new PartBuilder(desired, ctx)
+export function planContainerDestroy(desired: ContainerDesired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
+  const b = new PartBuilder<ContainerDesired>(desired, ctx)
   const { names } = desired
   const cluster = names.cluster
   const kept = 'kept: no shipit tags for this app and env'

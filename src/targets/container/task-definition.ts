@@ -1,5 +1,5 @@
 import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs'
-import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type FieldChange, isRef, isSensitive, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import { CONTAINER_NAME, type LaunchProfile, LOG_STREAM_PREFIX } from './profile.js'
 
@@ -69,7 +69,7 @@ function portsSpec(ports: { containerPort?: number; hostPort?: number; protocol?
 }
 
 /** The task definition app.yaml asks for. `executionRoleArn` is a reference while the role is being created. */
-export function desiredSpec(desired: Desired, profile: LaunchProfile, region: string, executionRoleArn: string | Ref): TaskDefinitionSpec {
+export function desiredSpec(desired: ContainerDesired, profile: LaunchProfile, region: string, executionRoleArn: string | Ref): TaskDefinitionSpec {
   const c = desired.container
   if (!c) throw new Error(`${profile.target} target without a container section`)
   const environment = sortedRecord(

@@ -1,10 +1,13 @@
 import type { Deployment, Failure, Service, Task } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
-import { polling, registerWaiter, sleep } from '../../aws/waiters.js'
+import { isNotFound } from '../../aws/errors.js'
+import { polling, sleep, type WaitContext, type WaiterSet } from '../../aws/waiters.js'
 import { ExitCode, ShipitError } from '../../errors.js'
-import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './plan.js'
 import { CONTAINER_NAME, logStreamOf } from './profile.js'
 import { revisionOf } from './task-definition.js'
+
+export const SERVICE_DEPLOYED_WAITER = 'EcsServiceDeployed'
+export const TASKS_STOPPED_WAITER = 'EcsTasksStopped'
 
 /** How many recent service events and log lines a failure shows. */
 const EVENTS_SHOWN = 5
@@ -78,7 +81,8 @@ async function stoppedTasksOf(clients: AwsClients, cluster: string, service: str
 }
 
 /** Waits until a service's deployment of a revision is COMPLETED; fails when ECS rolled it back or it failed. */
-export async function waitForServiceDeployment(clients: AwsClients, input: Record<string, unknown>, deadline: number, signal?: AbortSignal): Promise<void> {
+export async function waitForServiceDeployment(clients: AwsClients, input: Record<string, unknown>, wait: WaitContext): Promise<void> {
+  const { deadline, signal } = wait
   const cluster = String(input.cluster)
   const name = String(input.service)
   const taskDefinition = String(input.taskDefinition)
@@ -117,6 +121,7 @@ export async function waitForServiceDeployment(clients: AwsClients, input: Recor
       })
     }
     status = verdict.status
+    wait.progress?.(status)
     if (Date.now() >= deadline) {
       const events = eventLines(last)
       throw new ShipitError(
@@ -170,7 +175,8 @@ async function lastLogLines(clients: AwsClients, logGroup: string, stream: strin
  * and the last log lines, when a task's container did not exit with 0; `details.exitCode` carries
  * the code for `shipit run` to exit with.
  */
-export async function waitForTasksToStop(clients: AwsClients, input: Record<string, unknown>, deadline: number, signal?: AbortSignal): Promise<void> {
+export async function waitForTasksToStop(clients: AwsClients, input: Record<string, unknown>, wait: WaitContext): Promise<void> {
+  const { deadline, signal } = wait
   const cluster = String(input.cluster)
   const logGroup = String(input.logGroup)
   const started = (input.tasks ?? []) as Task[]
@@ -181,10 +187,24 @@ export async function waitForTasksToStop(clients: AwsClients, input: Record<stri
     throw new ShipitError('TaskNotStarted', `ECS started no task${why ? `: ${why}` : ''}`, { exitCode: ExitCode.Failure, source: 'aws', details: { failures } })
   }
   let tasks: Task[] = []
+  const since = Date.now()
+  const logs = wait.log && arns.length === 1 ? new LogTail(clients, logGroup, logStreamOf(arns[0]), wait.log) : undefined
   for (;;) {
-    if (signal?.aborted) throw interrupted('the tasks to stop')
+    if (signal?.aborted) {
+      await stopTasks(clients, cluster, arns, 'interrupted (shipit)')
+      throw new ShipitError(
+        'Interrupted',
+        `interrupted: stopped ${arns.length === 1 ? `task ${arns[0].split('/').pop()}` : `${arns.length} tasks`} it had started`,
+        {
+          exitCode: ExitCode.Interrupted,
+          details: { stoppedTasks: arns },
+        },
+      )
+    }
     const out = await clients.send('ecs', 'DescribeTasks', { cluster, tasks: arns })
-    tasks = (out.tasks ?? []) as Task[]
+    tasks = out.tasks ?? []
+    await logs?.drain().catch(() => undefined)
+    wait.progress?.(`${[...new Set(tasks.map((t) => t.lastStatus ?? 'PENDING'))].join('/')}, ${Math.round((Date.now() - since) / 1000)} s`)
     if (tasks.length === arns.length && tasks.every((t) => t.lastStatus === 'STOPPED')) break
     if (Date.now() >= deadline) {
       const states = tasks.map((t) => `${t.taskArn?.split('/').pop()} ${t.lastStatus}`).join(', ')
@@ -196,6 +216,8 @@ export async function waitForTasksToStop(clients: AwsClients, input: Record<stri
     }
     await sleep(polling.intervalMs, signal)
   }
+  // the last lines can reach CloudWatch a moment after the task stopped
+  await logs?.drain().catch(() => undefined)
   const results = tasks.map(resultOf)
   const failed = results.filter((r) => r.exitCode !== 0)
   if (!failed.length) return
@@ -225,5 +247,40 @@ export async function waitForTasksToStop(clients: AwsClients, input: Record<stri
   })
 }
 
-registerWaiter(SERVICE_DEPLOYED_WAITER, waitForServiceDeployment)
-registerWaiter(TASKS_STOPPED_WAITER, waitForTasksToStop)
+/** Stops tasks shipit started, with its own signal gone (the apply's was aborted); best effort. */
+async function stopTasks(clients: AwsClients, cluster: string, arns: string[], reason: string): Promise<void> {
+  await Promise.all(arns.map((task) => clients.send('ecs', 'StopTask', { cluster, task, reason }).catch(() => undefined)))
+}
+
+/** New lines of one task's log stream, read from where the last read ended. */
+class LogTail {
+  private token: string | undefined
+  constructor(
+    private readonly clients: AwsClients,
+    private readonly logGroup: string,
+    private readonly stream: string,
+    private readonly emit: (line: string) => void,
+  ) {}
+
+  async drain(): Promise<void> {
+    try {
+      const out = await this.clients.send('logs', 'GetLogEvents', {
+        logGroupName: this.logGroup,
+        logStreamName: this.stream,
+        startFromHead: true,
+        ...(this.token ? { nextToken: this.token } : {}),
+      })
+      for (const e of out.events ?? []) this.emit((e.message ?? '').replace(/\n$/, ''))
+      this.token = out.nextForwardToken ?? this.token
+    } catch (err) {
+      // the stream does not exist until the container writes its first line
+      if (!isNotFound(err)) throw err
+    }
+  }
+}
+
+/** The waits the container targets' steps name, given to the executor. */
+export const containerWaiters: WaiterSet = {
+  custom: { [SERVICE_DEPLOYED_WAITER]: waitForServiceDeployment, [TASKS_STOPPED_WAITER]: waitForTasksToStop },
+  explain: {},
+}

@@ -1,26 +1,25 @@
 import { relative } from 'node:path'
-import { registerExplainer } from '../../aws/waiters.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { AwsClients } from '../../aws/clients.js'
+import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { Outputs, Prepared, Target } from '../target.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
 import { invokeLambda, lambdaRollback } from './operations.js'
 import { planLambda, planLambdaDestroy } from './plan.js'
 import { zipDirectory } from './zip.js'
 
-// a failed function update is explained by Lambda's own StateReason / LastUpdateStatusReason
-for (const waiter of ['FunctionActiveV2', 'FunctionUpdatedV2']) {
-  registerExplainer(waiter, async (clients, input) => {
-    const fn = await clients.send('lambda', 'GetFunction', input)
-    const c = fn.Configuration ?? {}
-    const reason = c.LastUpdateStatus === 'Failed' ? c.LastUpdateStatusReason : c.StateReason
-    return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
-  })
+/** A failed function update is explained by Lambda's own StateReason / LastUpdateStatusReason. */
+async function explainFunctionState(clients: AwsClients, input: Record<string, unknown>): Promise<string | undefined> {
+  const fn = await clients.send('lambda', 'GetFunction', { FunctionName: String(input.FunctionName) })
+  const c = fn.Configuration ?? {}
+  const reason = c.LastUpdateStatus === 'Failed' ? c.LastUpdateStatusReason : c.StateReason
+  return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
 }
 
-export const lambdaTarget: Target<LambdaObserved> = {
+export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   name: 'lambda',
+  waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
 
-  async prepare(desired: Desired): Promise<Prepared> {
+  async prepare(desired: LambdaDesired): Promise<Prepared> {
     const source = desired.function?.sourceDir
     if (!source) throw new Error('lambda target without a function section')
     const zip = await zipDirectory(source)
@@ -59,5 +58,5 @@ export const lambdaTarget: Target<LambdaObserved> = {
 
   rollback: lambdaRollback,
 
-  run: invokeLambda,
+  invoke: invokeLambda,
 }

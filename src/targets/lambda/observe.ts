@@ -1,9 +1,11 @@
 export { type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
 
+import type { Api } from '@aws-sdk/client-apigatewayv2'
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda'
 import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { ownedBy } from '../../manifest/names.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { ObserveContext } from '../target.js'
 
@@ -61,7 +63,7 @@ export interface LambdaObserved {
 export const ALIAS = 'live'
 export const PERMISSION_SID = 'shipit-apigateway-invoke'
 
-export function configOf(c: Record<string, any> | undefined): FunctionConfig {
+export function configOf(c: FunctionConfiguration | undefined): FunctionConfig {
   return {
     Runtime: c?.Runtime,
     Handler: c?.Handler,
@@ -76,15 +78,14 @@ export function configOf(c: Record<string, any> | undefined): FunctionConfig {
 }
 
 /** Read what exists for this app and env. Only Get/List/Describe calls; independent reads run at once. */
-export async function observeLambda(ctx: ObserveContext, desired: Desired): Promise<LambdaObserved> {
+export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired): Promise<LambdaObserved> {
   const { clients } = ctx
   const names = desired.names
-  const lambda = (op: string, input: Record<string, unknown>) => clients.send('lambda', op, input)
 
   const [fn, aliasFn, policy, role, logGroup, apis] = await Promise.all([
-    orNullIfMissing(lambda('GetFunction', { FunctionName: names.function })),
-    orNullIfMissing(lambda('GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
-    orNullIfMissing(lambda('GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
+    orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
+    orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
+    orNullIfMissing(clients.send('lambda', 'GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
     // the secrets policy is read when app.yaml has secrets, or to destroy it (a deploy does not look for one left by removed secrets)
     desired.function?.role
       ? Promise.resolve(null)
@@ -93,19 +94,19 @@ export async function observeLambda(ctx: ObserveContext, desired: Desired): Prom
     observeApis(clients, desired),
   ])
 
-  const account = ctx.account ?? (fn ? String(fn.Configuration.FunctionArn).split(':')[4] : await callerAccount(clients))
+  const account = ctx.account ?? (fn?.Configuration?.FunctionArn ? fn.Configuration.FunctionArn.split(':')[4] : await callerAccount(clients))
   const statement = policy ? findStatement(policy.Policy) : undefined
   return {
     account,
     role,
     logGroup,
     function: fn && {
-      arn: fn.Configuration.FunctionArn,
-      revisionId: fn.Configuration.RevisionId,
+      arn: fn.Configuration?.FunctionArn ?? '',
+      revisionId: fn.Configuration?.RevisionId,
       config: configOf(fn.Configuration),
       tags: fn.Tags ?? {},
     },
-    alias: aliasFn && { version: aliasFn.Configuration.Version, config: configOf(aliasFn.Configuration) },
+    alias: aliasFn && { version: aliasFn.Configuration?.Version ?? '', config: configOf(aliasFn.Configuration) },
     permission: statement ? { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] } : null,
     api: apis.ours,
     foreignApis: apis.foreign,
@@ -115,7 +116,7 @@ export async function observeLambda(ctx: ObserveContext, desired: Desired): Prom
 
 export async function callerAccount(clients: AwsClients): Promise<string> {
   const id = await clients.send('sts', 'GetCallerIdentity', {})
-  return id.Account
+  return id.Account ?? ''
 }
 
 function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Record<string, string> } } | undefined {
@@ -129,22 +130,16 @@ function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Re
 
 export async function observeLogGroup(clients: AwsClients, name: string): Promise<{ retentionInDays?: number } | null> {
   const out = await clients.send('logs', 'DescribeLogGroups', { logGroupNamePrefix: name })
-  const group = (out.logGroups ?? []).find((g: { logGroupName?: string }) => g.logGroupName === name)
+  const group = (out.logGroups ?? []).find((g) => g.logGroupName === name)
   return group ? { retentionInDays: group.retentionInDays } : null
 }
 
-async function observeApis(clients: AwsClients, desired: Desired): Promise<{ ours: ObservedApi | null; foreign: string[]; duplicates: string[] }> {
-  const matches: {
-    ApiId: string
-    ApiEndpoint: string
-    CreatedDate?: Date | string
-    Tags?: Record<string, string>
-    CorsConfiguration?: Record<string, unknown>
-  }[] = []
+async function observeApis(clients: AwsClients, desired: LambdaDesired): Promise<{ ours: ObservedApi | null; foreign: string[]; duplicates: string[] }> {
+  const matches: (Api & { ApiId: string })[] = []
   let NextToken: string | undefined
   do {
     const page = await clients.send('apigatewayv2', 'GetApis', { MaxResults: '500', ...(NextToken ? { NextToken } : {}) })
-    for (const item of page.Items ?? []) if (item.Name === desired.names.api) matches.push(item)
+    for (const item of page.Items ?? []) if (item.Name === desired.names.api && item.ApiId) matches.push({ ...item, ApiId: item.ApiId })
     NextToken = page.NextToken
   } while (NextToken)
   const owned = matches.filter((a) => ownedBy(a.Tags, desired.app, desired.env))
@@ -162,16 +157,16 @@ async function observeApis(clients: AwsClients, desired: Desired): Promise<{ our
   return {
     ours: {
       id: api.ApiId,
-      endpoint: api.ApiEndpoint,
+      endpoint: api.ApiEndpoint ?? '',
       tags: api.Tags ?? {},
-      cors: api.CorsConfiguration,
-      integrations: (integrations.Items ?? []).map((i: Record<string, string>) => ({
-        id: i.IntegrationId,
+      cors: api.CorsConfiguration as Record<string, unknown> | undefined,
+      integrations: (integrations.Items ?? []).map((i) => ({
+        id: i.IntegrationId ?? '',
         type: i.IntegrationType,
         uri: i.IntegrationUri,
         payloadFormatVersion: i.PayloadFormatVersion,
       })),
-      routes: (routes.Items ?? []).map((r: Record<string, string>) => ({ id: r.RouteId, key: r.RouteKey, target: r.Target })),
+      routes: (routes.Items ?? []).map((r) => ({ id: r.RouteId ?? '', key: r.RouteKey ?? '', target: r.Target })),
       stage: stage ? { autoDeploy: Boolean(stage.AutoDeploy) } : undefined,
     },
     foreign,

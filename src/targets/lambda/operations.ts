@@ -1,6 +1,6 @@
 import { isNotFound } from '../../aws/errors.js'
 import { ExitCode, ShipitError } from '../../errors.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions, RunOutcome } from '../target.js'
 import { ALIAS } from './observe.js'
 
@@ -19,12 +19,12 @@ export function previousFromDescription(description: string | undefined): string
 }
 
 export const lambdaRollback: RollbackSupport<LambdaHistory> = {
-  async observe(ctx: ObserveContext, desired: Desired): Promise<LambdaHistory> {
+  async observe(ctx: ObserveContext, desired: LambdaDesired): Promise<LambdaHistory> {
     const name = desired.names.function
     let alias: LambdaHistory['alias'] = null
     try {
       const a = await ctx.clients.send('lambda', 'GetAlias', { FunctionName: name, Name: ALIAS })
-      alias = { version: a.FunctionVersion, description: a.Description }
+      alias = { version: a.FunctionVersion ?? '', description: a.Description }
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
@@ -33,7 +33,7 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
       let Marker: string | undefined
       do {
         const page = await ctx.clients.send('lambda', 'ListVersionsByFunction', { FunctionName: name, ...(Marker ? { Marker } : {}) })
-        for (const v of page.Versions ?? []) if (v.Version !== '$LATEST') versions.push(v.Version)
+        for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version)
         Marker = page.NextMarker
       } while (Marker)
     }
@@ -41,7 +41,7 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
     return { alias, versions }
   },
 
-  plan(desired: Desired, history: LambdaHistory, _ctx: PlanContext, to?: string): PlanPart {
+  plan(desired: LambdaDesired, history: LambdaHistory, _ctx: PlanContext, to?: string): PlanPart {
     const name = desired.names.function
     if (!history.alias) {
       throw new ShipitError('NothingToRollBack', `${name} has no live alias: nothing is deployed to roll back`, {
@@ -90,7 +90,7 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
 }
 
 /** Invoke the live alias synchronously; a function error is exit 1 with the function's message. */
-export async function invokeLambda(ctx: ObserveContext, desired: Desired, options: RunOptions): Promise<RunOutcome> {
+export async function invokeLambda(ctx: ObserveContext, desired: LambdaDesired, options: RunOptions): Promise<RunOutcome> {
   const payload = options.payload ?? '{}'
   try {
     JSON.parse(payload)

@@ -1,6 +1,6 @@
 import { canonicalJson, sha256Hex } from '../../digest.js'
 import { ownedBy } from '../../manifest/names.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type Artifact, type FieldChange, type Ref, type Sensitive, type Step, sensitiveValue, type Unchanged } from '../../plan/types.js'
 import { NOT_OURS } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, type Blocked, type PlanContext, type PlanPart, type Prepared, partition, tagList } from '../target.js'
@@ -21,7 +21,7 @@ const ROLE_PROPAGATION_SECONDS = 90
 const ref = (step: string, output: string, format?: string): Ref => (format ? { ref: step, output, format } : { ref: step, output })
 
 /** Environment variables as the function gets them; secret values travel as markers. */
-export function desiredEnvironment(desired: Desired): Record<string, string | Sensitive> {
+export function desiredEnvironment(desired: LambdaDesired): Record<string, string | Sensitive> {
   const vars: Record<string, string | Sensitive> = {}
   for (const [k, v] of Object.entries(desired.environment)) vars[k] = v.secret ? sensitiveValue(k, v.value) : v.value
   for (const [k, arn] of Object.entries(desired.secrets)) vars[`SHIPIT_SECRET_${k}`] = arn
@@ -86,7 +86,7 @@ function versionMatches(config: FunctionConfig, desired: DesiredFunction, codeSh
   )
 }
 
-export function planLambda(desired: Desired, observed: LambdaObserved, prepared: Prepared, ctx: PlanContext): PlanPart {
+export function planLambda(desired: LambdaDesired, observed: LambdaObserved, prepared: Prepared, ctx: PlanContext): PlanPart {
   const fnSpec = desired.function
   if (!fnSpec) throw new Error('lambda target without a function section')
   const { names, tags } = desired
@@ -679,7 +679,7 @@ function summarizeChanges(changes: FieldChange[]): string {
 }
 
 /** Everything shipit created for this app and env, deleted in dependency order; nothing without its tags. */
-export function planLambdaDestroy(desired: Desired, observed: LambdaObserved): PlanPart {
+export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserved): PlanPart {
   const { names } = desired
   const steps: Step[] = []
   const unchanged: Unchanged[] = []

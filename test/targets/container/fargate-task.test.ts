@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ShipitError } from '../../../src/errors.js'
 import { executePlan } from '../../../src/plan/execute.js'
+import { containerWaiters } from '../../../src/targets/container/waiters.js'
 import { silentReporter } from '../../../src/ui/reporter.js'
 import { useFakeAws } from '../../helpers/fake.js'
 import { deploy, FARGATE_TASK, planFor, project } from './helpers.js'
@@ -82,6 +83,7 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     const result = await executePlan(plan, {
       clients: session.clients,
       reporter: silentReporter,
+      waiters: containerWaiters,
       timeoutSeconds: 30,
       artifact: async () => new Uint8Array(),
       sensitive: () => '',
@@ -103,7 +105,14 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     const steps = plan.steps.filter((s) => s.id !== 'log-group' && s.id !== 'log-retention')
     const result = await executePlan(
       { ...plan, steps: steps.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => d !== 'log-group' && d !== 'log-retention') })) },
-      { clients: session.clients, reporter: silentReporter, timeoutSeconds: 30, artifact: async () => new Uint8Array(), sensitive: () => '' },
+      {
+        clients: session.clients,
+        reporter: silentReporter,
+        waiters: containerWaiters,
+        timeoutSeconds: 30,
+        artifact: async () => new Uint8Array(),
+        sensitive: () => '',
+      },
     )
     expect(result.error?.code).toBe('TaskFailed')
     expect(result.error?.message).toContain('stopped before its container ran: ResourceInitializationError')
@@ -118,7 +127,14 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     const steps = flow.plan.steps.map((s) => (s.id === 'run' ? { ...s, wait: undefined } : s))
     const result = await executePlan(
       { ...flow.plan, steps },
-      { clients: flow.session.clients, reporter: silentReporter, timeoutSeconds: 30, artifact: async () => new Uint8Array(), sensitive: () => '' },
+      {
+        clients: flow.session.clients,
+        reporter: silentReporter,
+        waiters: containerWaiters,
+        timeoutSeconds: 30,
+        artifact: async () => new Uint8Array(),
+        sensitive: () => '',
+      },
     )
     expect(result.ok).toBe(true)
     expect([...fake.state.ecs.tasks.values()].map((t) => t.desiredStatus)).toEqual(['RUNNING'])

@@ -5,9 +5,10 @@ import { type ApplyOutcome, applyPlan } from '../../../src/engine/apply.js'
 import { makePlan, type Planned } from '../../../src/engine/plan.js'
 import { openSession, type Session } from '../../../src/engine/session.js'
 import { parseManifest } from '../../../src/manifest/load.js'
-import { type Desired, resolveDesired } from '../../../src/manifest/resolve.js'
+import { type ContainerDesired, resolveDesired } from '../../../src/manifest/resolve.js'
 import type { Plan } from '../../../src/plan/types.js'
 import { silentReporter } from '../../../src/ui/reporter.js'
+import { asContainer } from '../../helpers/plan.js'
 
 export const FARGATE_SERVICE = `
 name: web
@@ -92,6 +93,6 @@ export async function deploy(dir: string, o: FlowOptions = {}): Promise<ApplyOut
 export const isRead = (op: string) => /^(Describe|List|Get)/.test(op)
 
 /** Desired state of an app.yaml text, as the engine resolves it. */
-export function desiredFrom(yaml: string, options: { target?: 'fargate' | 'ecs'; env?: string; vars?: Record<string, string> } = {}): Desired {
-  return resolveDesired(parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app'), { target: options.target ?? 'fargate', env: options.env })
+export function desiredFrom(yaml: string, options: { target?: 'fargate' | 'ecs'; env?: string; vars?: Record<string, string> } = {}): ContainerDesired {
+  return asContainer(resolveDesired(parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app'), { target: options.target ?? 'fargate', env: options.env }))
 }

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { AwsClients } from '../../../src/aws/clients.js'
+import { runOneOff } from '../../../src/engine/run.js'
 import type { ShipitError } from '../../../src/errors.js'
-import { fargateTarget } from '../../../src/targets/container/index.js'
+import { silentReporter } from '../../../src/ui/reporter.js'
 import { useFakeAws } from '../../helpers/fake.js'
-import { deploy, desiredFrom, FARGATE_SERVICE, planFor, project, rewrite } from './helpers.js'
+import { deploy, FARGATE_SERVICE, planFor, project, rewrite } from './helpers.js'
 
 describe('rollback and run (fargate) against the in-memory AWS', () => {
   const fake = useFakeAws()
@@ -42,16 +42,21 @@ describe('rollback and run (fargate) against the in-memory AWS', () => {
     const dir = project(FARGATE_SERVICE)
     await deploy(dir)
     fake.state.ecs.taskOutcome = { exitCode: 3, logLines: ['migrating', 'error: relation "users" already exists'] }
-    const clients = new AwsClients({ region: 'us-west-2' })
+    const { session } = await planFor(dir)
     const lines: string[] = []
-    const outcome = await fargateTarget.run?.({ clients, region: 'us-west-2' }, desiredFrom(FARGATE_SERVICE), {
+    const steps: string[] = []
+    const outcome = await runOneOff(session, {
       command: ['npm', 'run', 'migrate'],
       timeoutSeconds: 30,
       onLog: (l) => lines.push(l),
+      reporter: { ...silentReporter, stepStarted: (s) => steps.push(`${s.action} ${s.request.operation}`) },
     })
-    expect(outcome?.exitCode).toBe(3)
+    expect(outcome.exitCode).toBe(3)
     expect(lines).toEqual(['migrating', 'error: relation "users" already exists'])
-    expect(outcome?.details).toMatchObject({ exitCode: 3, taskDefinition: 'web-dev:1', stoppedReason: 'Essential container in task exited' })
+    expect(outcome.details).toMatchObject({ exitCode: 3, stoppedReason: 'Essential container in task exited' })
+    // one RunTask, run by the executor as a plan step
+    expect(steps).toEqual(['run RunTask'])
+    expect(fake.mutatingCalls().filter((c) => c.operation === 'RunTask')).toHaveLength(1)
     const run = fake.callsOf('RunTask')[0].input
     expect(run).toMatchObject({
       cluster: 'web-dev',
@@ -66,11 +71,21 @@ describe('rollback and run (fargate) against the in-memory AWS', () => {
     expect(run.networkConfiguration).toEqual(service.networkConfiguration)
   })
 
+  it('run exits 0 with the task when its container exits 0', async () => {
+    const dir = project(FARGATE_SERVICE)
+    await deploy(dir)
+    fake.state.ecs.taskOutcome = { exitCode: 0, logLines: ['done'] }
+    const { session } = await planFor(dir)
+    const outcome = await runOneOff(session, { timeoutSeconds: 30, reporter: silentReporter })
+    expect(outcome.exitCode).toBe(0)
+    expect(outcome.output).toMatch(/^task \S+ exited with code 0$/)
+    expect(fake.callsOf('RunTask')[0].input.overrides).toBeUndefined()
+  })
+
   it('run before any deploy says to deploy first', async () => {
-    const clients = new AwsClients({ region: 'us-west-2' })
-    const err = (await fargateTarget
-      .run?.({ clients, region: 'us-west-2' }, desiredFrom(FARGATE_SERVICE), { timeoutSeconds: 30 })
-      .catch((e: unknown) => e)) as ShipitError
+    const { session } = await planFor(project(FARGATE_SERVICE))
+    fake.calls.length = 0
+    const err = (await runOneOff(session, { timeoutSeconds: 30, reporter: silentReporter }).catch((e: unknown) => e)) as ShipitError
     expect(err.code).toBe('NotDeployed')
     expect(fake.mutatingCalls()).toEqual([])
   })

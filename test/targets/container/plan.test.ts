@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { canonicalJson } from '../../../src/digest.js'
 import { assemblePlan } from '../../../src/engine/plan.js'
 import type { Session } from '../../../src/engine/session.js'
-import type { Desired } from '../../../src/manifest/resolve.js'
+import type { ContainerDesired } from '../../../src/manifest/resolve.js'
 import { renderCli, renderText } from '../../../src/plan/render.js'
 import type { Plan } from '../../../src/plan/types.js'
 import { ecsTarget, fargateTarget } from '../../../src/targets/container/index.js'
@@ -18,10 +18,10 @@ import { desiredFrom, FARGATE_SERVICE, FARGATE_TASK } from './helpers.js'
 const ACCOUNT = '123456789012'
 const REGION = 'us-west-2'
 const ctx = { region: REGION, account: ACCOUNT, adopt: false }
-const ROLE_ARN = (d: Desired) => `arn:aws:iam::${ACCOUNT}:role/${d.names.taskExecutionRole}`
+const ROLE_ARN = (d: ContainerDesired) => `arn:aws:iam::${ACCOUNT}:role/${d.names.taskExecutionRole}`
 
 /** What AWS holds after a deploy of `desired` (revision 7, two tasks, the default VPC). */
-function deployedState(desired: Desired, td: TaskDefinition = describedRevision(desired)): ContainerObserved {
+function deployedState(desired: ContainerDesired, td: TaskDefinition = describedRevision(desired)): ContainerObserved {
   const secretKeys = new Set(
     Object.entries(desired.environment)
       .filter(([, v]) => v.secret)
@@ -41,7 +41,7 @@ function deployedState(desired: Desired, td: TaskDefinition = describedRevision(
       arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${desired.names.cluster}/${desired.names.service}`,
       tags: desired.tags,
       taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${desired.names.family}:7`,
-      desiredCount: desired.container?.count ?? 1,
+      desiredCount: desired.container.count ?? 1,
       launchType: 'FARGATE',
       network: { subnets: ['subnet-0a', 'subnet-0b'], securityGroups: ['sg-0123'], assignPublicIp: 'ENABLED' },
       rollsBack: true,
@@ -60,7 +60,7 @@ function deployedState(desired: Desired, td: TaskDefinition = describedRevision(
           id: 'sg-0123',
           vpcId: 'vpc-0d',
           tags: desired.tags,
-          ingress: desired.container?.port ? [{ protocol: 'tcp', fromPort: desired.container.port, toPort: desired.container.port, cidr: '0.0.0.0/0' }] : [],
+          ingress: desired.container.port ? [{ protocol: 'tcp', fromPort: desired.container.port, toPort: desired.container.port, cidr: '0.0.0.0/0' }] : [],
         },
       ],
     },
@@ -73,7 +73,7 @@ function deployedState(desired: Desired, td: TaskDefinition = describedRevision(
  * The revision as DescribeTaskDefinition returns it: the request shipit sent, with what ECS adds
  * (ARN, status, compatibilities, defaults, empty lists) and its own ordering.
  */
-function describedRevision(desired: Desired): TaskDefinition {
+function describedRevision(desired: ContainerDesired): TaskDefinition {
   const sent = registerInput(desiredSpec(desired, FARGATE_PROFILE, REGION, ROLE_ARN(desired)), desired.tags) as unknown as TaskDefinition & { tags?: unknown }
   const { tags: _tags, ...td } = sent
   // shipit sends variables sorted by name; this revision lists them the other way round
@@ -113,7 +113,7 @@ function describedRevision(desired: Desired): TaskDefinition {
   }
 }
 
-function planDocument(desired: Desired, target: Target<unknown>, observed: ContainerObserved, offline = false): Plan {
+function planDocument(desired: ContainerDesired, target: Target<unknown>, observed: ContainerObserved, offline = false): Plan {
   const part = target.plan(desired, observed, { artifacts: new Map() }, offline ? { region: REGION, adopt: false } : ctx)
   const session = { desired, target, region: REGION, offline, warnings: [] } as unknown as Session
   return assemblePlan(session, { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z') }, part, observed, offline ? undefined : ACCOUNT)

@@ -1,5 +1,6 @@
+import type { Runtime } from '@aws-sdk/client-lambda'
 import { describe, expect, it } from 'vitest'
-import type { Desired } from '../../../src/manifest/resolve.js'
+import type { LambdaDesired } from '../../../src/manifest/resolve.js'
 import { renderCli, renderText } from '../../../src/plan/render.js'
 import { lambdaTarget } from '../../../src/targets/lambda/index.js'
 import { configOf, type LambdaObserved } from '../../../src/targets/lambda/observe.js'
@@ -12,17 +13,17 @@ const target = lambdaTarget as Target<unknown>
 const ctx = { region: 'us-west-2', account: ACCOUNT, adopt: false }
 
 /** What AWS holds after a successful deploy of `desired` with this code. */
-function deployedState(desired: Desired, codeSha256: string): LambdaObserved {
+function deployedState(desired: LambdaDesired, codeSha256: string): LambdaObserved {
   const arn = `arn:aws:lambda:us-west-2:${ACCOUNT}:function:${desired.names.function}`
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(desired.environment)) env[k] = v.value
   const config = configOf({
-    Runtime: desired.function!.runtime,
-    Handler: desired.function!.handler,
-    MemorySize: desired.function!.memory,
-    Timeout: desired.function!.timeout,
+    Runtime: desired.function.runtime as Runtime,
+    Handler: desired.function.handler,
+    MemorySize: desired.function.memory,
+    Timeout: desired.function.timeout,
     Role: `arn:aws:iam::${ACCOUNT}:role/${desired.names.lambdaRole}`,
-    Architectures: [desired.function!.architecture],
+    Architectures: [desired.function.architecture],
     Environment: { Variables: env },
     LoggingConfig: { LogGroup: desired.names.logGroup },
     CodeSha256: codeSha256,

@@ -1,0 +1,37 @@
+/**
+ * The AWS services shipit talks to, and the types of their operations, read off the SDK's own
+ * command classes: `OperationInput<'lambda', 'CreateFunction'>` is `CreateFunctionCommandInput`.
+ * Type-only imports: nothing here loads an SDK package.
+ */
+export interface ServiceModules {
+  lambda: typeof import('@aws-sdk/client-lambda')
+  apigatewayv2: typeof import('@aws-sdk/client-apigatewayv2')
+  iam: typeof import('@aws-sdk/client-iam')
+  sts: typeof import('@aws-sdk/client-sts')
+  logs: typeof import('@aws-sdk/client-cloudwatch-logs')
+  ecs: typeof import('@aws-sdk/client-ecs')
+  ec2: typeof import('@aws-sdk/client-ec2')
+}
+
+export type ServiceName = keyof ServiceModules
+
+export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2']
+
+/** An SDK command class: `new XCommand(input)`. */
+type CommandClass = abstract new (input: never) => { readonly input: unknown; resolveMiddleware(...args: never[]): unknown }
+
+/** The operations of a service, by their API names (`CreateFunction` for `CreateFunctionCommand`). */
+export type OperationName<S extends ServiceName> = {
+  [K in keyof ServiceModules[S]]: K extends `${infer Op}Command` ? (ServiceModules[S][K] extends CommandClass ? Op : never) : never
+}[keyof ServiceModules[S]]
+
+type CommandOf<S extends ServiceName, O extends OperationName<S>> = ServiceModules[S][`${O}Command` & keyof ServiceModules[S]]
+
+type Instance<C> = C extends abstract new (...args: never[]) => infer T ? T : never
+
+/** The SDK's input type of an operation, e.g. `CreateFunctionCommandInput`. */
+export type OperationInput<S extends ServiceName, O extends OperationName<S>> = Instance<CommandOf<S, O>> extends { readonly input: infer I } ? I : never
+
+/** The SDK's output type of an operation, e.g. `CreateFunctionCommandOutput`. */
+export type OperationOutput<S extends ServiceName, O extends OperationName<S>> =
+  Instance<CommandOf<S, O>> extends { resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer R }> } ? R : never

@@ -1,0 +1,57 @@
+import { translateAwsError } from '../aws/errors.js'
+import { ExitCode, invalid, ShipitError } from '../errors.js'
+import { executePlan, type Reporter } from '../plan/execute.js'
+import type { RunOptions, RunOutcome } from '../targets/target.js'
+import { assemblePlan, observe } from './plan.js'
+import { requireCredentials, type Session } from './session.js'
+
+export interface OneOffOptions extends RunOptions {
+  reporter: Reporter
+}
+
+/**
+ * `shipit run`: a function is invoked; a container runs as a plan of one RunTask step, applied by the
+ * executor like any deploy step (same waits, same interruption: the task it started is stopped).
+ */
+export async function runOneOff(session: Session, options: OneOffOptions): Promise<RunOutcome> {
+  const { target, desired, clients, region } = session
+  requireCredentials(session, 'run')
+  if (target.invoke) {
+    if (options.command?.length)
+      throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])
+    try {
+      return await target.invoke({ clients, region, signal: options.signal }, desired, options)
+    } catch (err) {
+      throw translateAwsError(err, `run ${desired.names.base}`)
+    }
+  }
+  if (!target.planRun) throw invalid('Unsupported', `the ${target.name} target cannot run one-off tasks`, [])
+  const observed = await observe(session, options.signal, 'run')
+  const account = (observed as { account?: string }).account
+  const part = target.planRun(desired, observed, { region, account, adopt: false }, options)
+  const plan = assemblePlan(session, { command: 'run' }, part, observed, account)
+  const noMarkers = () => {
+    throw new ShipitError('InvalidPlan', 'a run plan carries no artifacts or secrets', { exitCode: ExitCode.Failure })
+  }
+  const result = await executePlan(plan, {
+    clients,
+    reporter: options.reporter,
+    signal: options.signal,
+    timeoutSeconds: options.timeoutSeconds,
+    waiters: target.waiters,
+    onLog: options.onLog,
+    artifact: noMarkers,
+    sensitive: noMarkers,
+  })
+  if (result.ok) {
+    const started = (result.outputs.run?.tasks as { taskArn?: string }[] | undefined)?.[0]?.taskArn ?? ''
+    return { exitCode: 0, output: `task ${started.split('/').pop()} exited with code 0`, details: { taskArn: started } }
+  }
+  const error = result.error ?? new ShipitError('Interrupted', 'interrupted', { exitCode: ExitCode.Interrupted })
+  const code = (error.details as { exitCode?: unknown } | undefined)?.exitCode
+  // the container ran and failed: `shipit run` exits with its code, as `docker run` does
+  if (error.code === 'TaskFailed' && typeof code === 'number' && code > 0) {
+    return { exitCode: code, details: { ...(error.details as Record<string, unknown>), message: error.message } }
+  }
+  throw error
+}
