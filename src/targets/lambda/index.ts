@@ -1,11 +1,12 @@
 import { relative } from 'node:path'
 import { registerExplainer } from '../../aws/waiters.js'
 import type { Desired } from '../../manifest/resolve.js'
-import type { Outputs, Prepared, Target } from '../target.js'
+import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
 import { invokeLambda, lambdaRollback } from './operations.js'
 import { planLambda, planLambdaDestroy } from './plan.js'
-import { zipDirectory } from './zip.js'
+import { listPackage } from './walk.js'
+import { zipListing } from './zip.js'
 
 // a failed function update is explained by Lambda's own StateReason / LastUpdateStatusReason
 for (const waiter of ['FunctionActiveV2', 'FunctionUpdatedV2']) {
@@ -20,13 +21,17 @@ for (const waiter of ['FunctionActiveV2', 'FunctionUpdatedV2']) {
 export const lambdaTarget: Target<LambdaObserved> = {
   name: 'lambda',
 
-  async prepare(desired: Desired): Promise<Prepared> {
-    const source = desired.function?.sourceDir
-    if (!source) throw new Error('lambda target without a function section')
-    const zip = await zipDirectory(source)
-    const shown = relative(process.cwd(), source) || '.'
-    return {
-      artifacts: new Map([['function', { artifact: { artifact: 'zip', source: shown, sha256: zip.sha256, size: zip.bytes.length }, bytes: zip.bytes }]]),
+  async prepare(desired: Desired, signal?: AbortSignal): Promise<PrepareBuild> {
+    const fn = desired.function
+    if (!fn) throw new Error('lambda target without a function section')
+    const shown = relative(process.cwd(), fn.sourceDir) || '.'
+    // messages name the source as app.yaml writes it
+    const label = fn.source
+    const listing = await listPackage(fn.sourceDir, { appDir: desired.dir, allowOutsideApp: fn.allowSourceOutsideApp, label, signal })
+    return async (): Promise<Prepared> => {
+      const zip = await zipListing(listing, { label, signal })
+      const artifact = { artifact: 'zip' as const, source: shown, sha256: zip.sha256, size: zip.bytes.length }
+      return { artifacts: new Map([['function', { artifact, bytes: zip.bytes, needsS3: zip.needsS3 }]]) }
     }
   },
 
