@@ -83,7 +83,7 @@ export async function listPackage(dir: string, options: WalkOptions = {}): Promi
   const label = options.label ?? dir
   const root = realSource(dir, label)
   if (options.appDir && !options.allowOutsideApp) {
-    const app = realpathSync(options.appDir)
+    const app = realpathSync.native(options.appDir)
     if (!within(app, root))
       throw invalid(
         'SourceOutsideApp',
@@ -171,7 +171,7 @@ function inspect(abs: string): { info: Stats; real: string; link?: string } | un
   const own = lstatSync(abs)
   if (!own.isSymbolicLink()) return { info: own, real: abs }
   try {
-    const real = realpathSync(abs)
+    const real = realpathSync.native(abs)
     return { info: statSync(real), real, link: readlinkSync(abs) }
   } catch {
     return undefined // a broken link (or a chain of links that loops): nothing to pack
@@ -187,7 +187,7 @@ function realSource(dir: string, label: string): string {
   }
   if (!info.isDirectory())
     throw invalid('MissingSource', `function.source ${label} is not a directory`, ['point function.source at the directory that holds the handler'])
-  return realpathSync(dir)
+  return realpathSync.native(dir)
 }
 
 function refuseProblems(state: WalkState): void {
