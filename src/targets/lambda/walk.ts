@@ -59,7 +59,7 @@ const YIELD_MS = 25
 
 const PROC_SUPER_MAGIC = 0x9fa0
 const SYSFS_MAGIC = 0x62656572
-const KERNEL_DIRS = ['/proc', '/sys', '/dev']
+const KERNEL_DIRS = ['/proc', '/sys']
 
 interface WalkState {
   root: string
@@ -236,7 +236,7 @@ function tooManyFiles(state: WalkState): ShipitError {
 }
 
 function kernelFs(label: string, real: string): ShipitError {
-  return invalid('SystemSource', `function.source ${label} is ${real}, a kernel filesystem (/proc, /sys, /dev): it cannot be packaged`, [
+  return invalid('SystemSource', `function.source ${label} is ${real}, a kernel filesystem (/proc, /sys): it cannot be packaged`, [
     'point function.source at the directory that holds the handler',
   ])
 }
