@@ -72,7 +72,7 @@ interface WalkState {
   entries: number
   /** sizes by top-level entry, to say what is big when the package is too large */
   bytesByTop: Map<string, number>
-  problems: { outside: string[]; special: string[]; names: string[]; loops: string[] }
+  problems: { outside: string[]; special: string[]; names: string[]; loops: string[]; unreadable: string[] }
   /** dev:inode of the directories from the root to where the walk is */
   onPath: Set<string>
   lastYield: number
@@ -104,7 +104,7 @@ export async function listPackage(dir: string, options: WalkOptions = {}): Promi
     bytes: 0,
     entries: 0,
     bytesByTop: new Map(),
-    problems: { outside: [], special: [], names: [], loops: [] },
+    problems: { outside: [], special: [], names: [], loops: [], unreadable: [] },
     onPath: new Set([identity(top)]),
     lastYield: performance.now(),
   }
@@ -120,7 +120,14 @@ export async function listPackage(dir: string, options: WalkOptions = {}): Promi
 }
 
 async function walkDirectory(state: WalkState, rel: string, absDir: string, parentDev: number): Promise<void> {
-  for (const raw of readdirSync(absDir, { encoding: 'buffer' })) {
+  let names: Buffer[]
+  try {
+    names = readdirSync(absDir, { encoding: 'buffer' })
+  } catch (err) {
+    state.problems.unreadable.push(`${rel || '.'} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`)
+    return
+  }
+  for (const raw of names) {
     if (performance.now() - state.lastYield > YIELD_MS) await yieldToSignals(state)
     if (++state.entries > state.limits.maxEntries) throw tooLarge(state, true)
     const name = utf8Name(raw)
@@ -168,7 +175,12 @@ async function walkDirectory(state: WalkState, rel: string, absDir: string, pare
 
 /** lstat an entry; for a symlink, what it says and the real path and stat of what it points to. */
 function inspect(abs: string): { info: Stats; real: string; link?: string } | undefined {
-  const own = lstatSync(abs)
+  let own: Stats
+  try {
+    own = lstatSync(abs)
+  } catch {
+    return undefined // removed since the directory was read
+  }
   if (!own.isSymbolicLink()) return { info: own, real: abs }
   try {
     const real = realpathSync.native(abs)
@@ -191,19 +203,21 @@ function realSource(dir: string, label: string): string {
 }
 
 function refuseProblems(state: WalkState): void {
-  const { outside, special, names, loops } = state.problems
+  const { outside, special, names, loops, unreadable } = state.problems
   const lines: string[] = []
   const named = (items: string[]) => items.slice(0, NAMED).join(', ') + (items.length > NAMED ? `, and ${items.length - NAMED} more` : '')
   if (outside.length) lines.push(`  symlinks that lead outside ${state.label}: ${named(outside)}`)
   if (loops.length) lines.push(`  symlinks that loop back to a directory above them: ${named(loops)}`)
   if (special.length) lines.push(`  special files (not regular files or directories): ${named(special)}`)
   if (names.length) lines.push(`  names that are not valid UTF-8 (a zip stores UTF-8 names): ${named(names)}`)
+  if (unreadable.length) lines.push(`  directories shipit may not read: ${named(unreadable)}`)
   if (!lines.length) return
   const suggestions: string[] = []
   if (outside.length) suggestions.push('copy what a link points to into the source, or remove the link; shipit packs only what lies inside function.source')
   if (loops.length) suggestions.push('remove the looping link')
   if (special.length) suggestions.push('remove the special files, or list them in .shipitignore')
   if (names.length) suggestions.push('rename the files to UTF-8 names, or list them in .shipitignore')
+  if (unreadable.length) suggestions.push('make them readable, or list them in .shipitignore')
   throw invalid('UnsafeSource', `function.source ${state.label} cannot be packaged:\n${lines.join('\n')}`, suggestions, state.problems)
 }
 

@@ -203,10 +203,10 @@ function compressInWorkers(entries: PackageFile[], results: CompressedRaw[], wor
 }
 
 function changedWhilePacking(why: string): ShipitError {
-  return new ShipitError('SourceChanged', `a file of function.source changed while it was packaged: ${why}`, {
+  return new ShipitError('SourceChanged', `a file of function.source could not be read, or changed while it was packaged: ${why}`, {
     exitCode: ExitCode.Failure,
     source: 'user',
-    suggestions: ['run the command again once nothing writes to the source directory'],
+    suggestions: ['make the file readable, or run the command again once nothing writes to the source directory'],
   })
 }
 
