@@ -40,10 +40,9 @@ export async function observe(session: Session, signal?: AbortSignal, command: P
 export async function makePlan(session: Session, options: PlanOptions): Promise<Planned> {
   const { target, desired, region } = session
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
-  const [observed, prepared] = await Promise.all([
-    observe(session, options.signal, options.command),
-    options.command === 'deploy' ? Promise.resolve().then(() => target.prepare(desired)) : Promise.resolve<Prepared>({ artifacts: new Map() }),
-  ])
+  // local input is checked before the first AWS call; the zip is built while observe reads
+  const build = options.command === 'deploy' ? await target.prepare(desired, options.signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
+  const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)

@@ -151,6 +151,10 @@ const functionShape = {
   timeout: z.number().int().min(1).max(900),
   architecture: Architecture,
   role: RoleArn.optional().meta({ description: 'Execution role ARN; by default shipit creates one with AWSLambdaBasicExecutionRole.' }),
+  allowSourceOutsideApp: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant).' }),
 }
 const LambdaFunction = z.strictObject({
   ...functionShape,

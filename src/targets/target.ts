@@ -26,8 +26,12 @@ export interface PlanContext {
 
 /** Local work that a plan needs and that touches no AWS (the function's zip). */
 export interface Prepared {
-  artifacts: Map<string, { artifact: Artifact; bytes: Uint8Array }>
+  /** needsS3: the package is too big to send in the request itself (Lambda: above 50 MB zipped) */
+  artifacts: Map<string, { artifact: Artifact; bytes: Uint8Array; needsS3?: boolean }>
 }
+
+/** The second stage of `prepare`: the build (the zip), run alongside observe. */
+export type PrepareBuild = () => Promise<Prepared>
 
 /** A resource shipit will not change, and why; any of these stops a deploy before its first call. */
 export interface Blocked {
@@ -53,8 +57,12 @@ export interface Target<Observed, D extends Desired = Desired> {
   name: TargetName
   /** The waits this target's steps name; the executor is given them with the plan. */
   waiters: WaiterSet
-  /** Local preparation (zip), run alongside observe. */
-  prepare(desired: D): Promise<Prepared>
+  /**
+   * Local preparation, in two stages. The first checks the local input (the package boundary) before
+   * any AWS call, so invalid input exits 3 with nothing sent; it returns the build (the zip), which
+   * runs alongside observe. Both end promptly, with exit 130, when `signal` aborts.
+   */
+  prepare(desired: D, signal?: AbortSignal): Promise<PrepareBuild>
   /** Read-only calls: what exists now. Offline, `nothing()` stands in. */
   observe(ctx: ObserveContext, desired: D): Promise<Observed>
   /** What observe returns when AWS is not read: nothing exists. */

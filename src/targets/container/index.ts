@@ -16,7 +16,7 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
     name: profile.target,
     waiters: containerWaiters,
     // nothing to build locally: the image is built and pushed by the user's own pipeline
-    prepare: async () => ({ artifacts: new Map() }),
+    prepare: async () => async () => ({ artifacts: new Map() }),
     observe: observeContainer,
     nothing: nothingObserved,
     plan: (desired, observed, _prepared, ctx) => planContainer(profile, desired, observed, ctx),

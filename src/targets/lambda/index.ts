@@ -1,11 +1,12 @@
 import { relative } from 'node:path'
 import type { AwsClients } from '../../aws/clients.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import type { Outputs, Prepared, Target } from '../target.js'
+import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
 import { invokeLambda, lambdaRollback } from './operations.js'
 import { planLambda, planLambdaDestroy } from './plan.js'
-import { zipDirectory } from './zip.js'
+import { listPackage } from './walk.js'
+import { zipListing } from './zip.js'
 
 /** A failed function update is explained by Lambda's own StateReason / LastUpdateStatusReason. */
 async function explainFunctionState(clients: AwsClients, input: Record<string, unknown>): Promise<string | undefined> {
@@ -19,13 +20,16 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   name: 'lambda',
   waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
 
-  async prepare(desired: LambdaDesired): Promise<Prepared> {
-    const source = desired.function?.sourceDir
-    if (!source) throw new Error('lambda target without a function section')
-    const zip = await zipDirectory(source)
-    const shown = relative(process.cwd(), source) || '.'
-    return {
-      artifacts: new Map([['function', { artifact: { artifact: 'zip', source: shown, sha256: zip.sha256, size: zip.bytes.length }, bytes: zip.bytes }]]),
+  async prepare(desired: LambdaDesired, signal?: AbortSignal): Promise<PrepareBuild> {
+    const fn = desired.function
+    const shown = relative(process.cwd(), fn.sourceDir) || '.'
+    // messages name the source as app.yaml writes it
+    const label = fn.source
+    const listing = await listPackage(fn.sourceDir, { appDir: desired.dir, allowOutsideApp: fn.allowSourceOutsideApp, label, signal })
+    return async (): Promise<Prepared> => {
+      const zip = await zipListing(listing, { label, signal })
+      const artifact = { artifact: 'zip' as const, source: shown, sha256: zip.sha256, size: zip.bytes.length }
+      return { artifacts: new Map([['function', { artifact, bytes: zip.bytes, needsS3: zip.needsS3 }]]) }
     }
   },
 

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { crc32, deflateRawSync } from 'node:zlib'
-import { invalid } from '../../errors.js'
+import { ExitCode, invalid, ShipitError } from '../../errors.js'
+import { DEFAULT_LIMITS, formatMb, type Listing, listPackage, MB, type PackageFile, throwIfInterrupted, type WalkOptions } from './walk.js'
+
+export { DEFAULT_IGNORES, ignoreMatcher } from './walk.js'
 
 /**
  * Deterministic zip of a source directory: entries sorted by path, a fixed timestamp (1980-01-01),
  * modes 0644/0755 from the executable bit only, no extra fields. The same files give the same bytes
- * on any checkout, so the archive's SHA-256 says whether the code changed.
+ * on any checkout, so the archive's SHA-256 says whether the code changed. What goes in is decided by
+ * the package boundary in walk.ts.
  */
 
 export interface ZipResult {
@@ -20,31 +22,37 @@ export interface ZipResult {
   /** base64 SHA-256 of the archive, as Lambda reports CodeSha256 */
   codeSha256: string
   files: number
+  /** the files' bytes before compression (Lambda's 250 MB limit applies to this) */
+  unzippedBytes: number
+  /** above 50 MB zipped Lambda takes the code only from S3, not in the request */
+  needsS3: boolean
 }
 
-export const DEFAULT_IGNORES = ['.git/', '.shipit/', '.DS_Store', '.shipitignore']
-const MAX_ENTRIES = 65_535
+/** Lambda's limit for code sent in the request itself (ZipFile); larger packages go through S3. */
+export const DIRECT_UPLOAD_LIMIT = 50 * MB
 
-interface Entry {
-  path: string
-  abs: string
-  executable: boolean
-  size: number
+export interface ZipOptions extends WalkOptions {
+  /** worker threads; 0 or 1 packs on the calling thread */
+  workers?: number
 }
 
-export async function zipDirectory(dir: string, options: { workers?: number } = {}): Promise<ZipResult> {
-  const ignore = await loadIgnore(dir)
-  const entries = await listFiles(dir, ignore)
-  if (entries.length === 0)
-    throw invalid('EmptySource', `function.source ${dir} has no files to deploy`, [
-      'put the handler file there, or point function.source at the right directory',
-    ])
-  if (entries.length > MAX_ENTRIES)
-    throw invalid('TooManyFiles', `function.source has ${entries.length} files; a zip holds at most ${MAX_ENTRIES}`, [
-      'bundle the code, or ignore files in .shipitignore',
-    ])
+/** List `dir` within the package boundary (walk.ts), then zip what was listed. */
+export async function zipDirectory(dir: string, options: ZipOptions = {}): Promise<ZipResult> {
+  return zipListing(await listPackage(dir, options), { ...options, label: options.label ?? dir })
+}
 
-  const compressed = await compressAll(entries, options)
+/** Zip the files of a listing, in its order. */
+export async function zipListing(listing: Listing, options: Pick<ZipOptions, 'workers' | 'signal' | 'limits' | 'label'> = {}): Promise<ZipResult> {
+  const compressed = await compressAll(listing.files, options)
+  // a file that grew after it was listed must not carry the package past the limit
+  const unzippedBytes = compressed.reduce((n, c) => n + c.size, 0)
+  const limit = options.limits?.maxUnzippedBytes ?? DEFAULT_LIMITS.maxUnzippedBytes
+  if (unzippedBytes > limit)
+    throw invalid(
+      'PackageTooLarge',
+      `function.source ${options.label ?? ''} is ${formatMb(unzippedBytes)} unzipped; Lambda's hard limit for a .zip package is ${formatMb(limit)} unzipped`,
+      ['bundle the code, or ignore files in .shipitignore'],
+    )
 
   // one buffer of the final size: no second copy of the archive
   let total = 22
@@ -98,7 +106,14 @@ export async function zipDirectory(dir: string, options: { workers?: number } = 
   bytes.writeUInt16LE(0, offset + 20)
 
   const digest = createHash('sha256').update(bytes).digest()
-  return { bytes, sha256: digest.toString('hex'), codeSha256: digest.toString('base64'), files: compressed.length }
+  return {
+    bytes,
+    sha256: digest.toString('hex'),
+    codeSha256: digest.toString('base64'),
+    files: compressed.length,
+    unzippedBytes,
+    needsS3: bytes.length > DIRECT_UPLOAD_LIMIT,
+  }
 }
 
 interface Compressed {
@@ -111,33 +126,22 @@ interface Compressed {
 }
 
 /**
- * Reading and deflating thousands of small files is CPU work on the main thread (a thread-pool round
- * trip per tiny file costs more than the work): a big tree is split across worker threads, one per
- * core, each reading and deflating its share synchronously; a small one is done here.
+ * Reading and deflating is CPU work (a thread-pool round trip per tiny file costs more than the work):
+ * a package of more than a few MB is split across worker threads, one per core, each reading and
+ * deflating its share synchronously; a small one is done here. Off the main thread, packaging never
+ * holds up a signal: an abort terminates the workers at once.
  */
-async function compressAll(entries: Entry[], options: { workers?: number }): Promise<Compressed[]> {
+async function compressAll(entries: PackageFile[], options: Pick<ZipOptions, 'workers' | 'signal'>): Promise<Compressed[]> {
   const bytes = entries.reduce((n, e) => n + e.size, 0)
-  const workers = options.workers ?? (entries.length >= 500 && bytes >= 4 * 1024 * 1024 ? Math.min(4, availableParallelism()) : 1)
+  const threads =
+    options.workers !== undefined
+      ? Math.max(0, options.workers > 1 ? options.workers : 0)
+      : bytes >= INLINE_BYTES
+        ? Math.max(1, Math.min(4, availableParallelism(), entries.length))
+        : 0
   const results: CompressedRaw[] = new Array(entries.length)
-  if (workers <= 1) {
-    for (let i = 0; i < entries.length; i++) results[i] = compressFile(entries[i].abs)
-  } else {
-    // interleaved shares balance big and small files between workers
-    await Promise.all(
-      Array.from({ length: workers }, (_, w) => {
-        const indexes = entries.map((_, i) => i).filter((i) => i % workers === w)
-        return new Promise<void>((resolve, reject) => {
-          const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: indexes.map((i) => entries[i].abs) })
-          worker.once('message', (out: CompressedRaw[]) => {
-            for (let k = 0; k < out.length; k++) results[indexes[k]] = out[k]
-            resolve()
-          })
-          worker.once('error', reject)
-          worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`zip worker exited with ${code}`))))
-        })
-      }),
-    )
-  }
+  if (threads === 0) compressInline(entries, results, options.signal)
+  else await compressInWorkers(entries, results, threads, options.signal)
   return results.map((r, i) => ({
     name: Buffer.from(entries[i].path, 'utf8'),
     crc: r.crc,
@@ -148,6 +152,64 @@ async function compressAll(entries: Entry[], options: { workers?: number }): Pro
   }))
 }
 
+/** Below this the whole package is packed on the calling thread in well under a tenth of a second. */
+const INLINE_BYTES = 4 * MB
+
+function compressInline(entries: PackageFile[], results: CompressedRaw[], signal: AbortSignal | undefined): void {
+  throwIfInterrupted(signal)
+  for (let i = 0; i < entries.length; i++) {
+    const out = compressFile(entries[i].abs)
+    if ('failed' in out) throw changedWhilePacking(out.failed)
+    results[i] = out
+  }
+}
+
+function compressInWorkers(entries: PackageFile[], results: CompressedRaw[], workers: number, signal: AbortSignal | undefined): Promise<void> {
+  throwIfInterrupted(signal)
+  const running: Worker[] = []
+  const stopAll = () => {
+    for (const w of running) void w.terminate()
+  }
+  const shares = Array.from({ length: workers }, (_, w) => {
+    // interleaved shares balance big and small files between workers
+    const indexes = entries.map((_, i) => i).filter((i) => i % workers === w)
+    return new Promise<void>((resolve, reject) => {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: indexes.map((i) => entries[i].abs) })
+      running.push(worker)
+      worker.once('message', (out: CompressedRaw[] | { failed: string }) => {
+        if ('failed' in out) return reject(changedWhilePacking(out.failed))
+        for (let k = 0; k < out.length; k++) results[indexes[k]] = out[k]
+        resolve()
+      })
+      worker.once('error', reject)
+      worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`zip worker exited with ${code}`))))
+    })
+  })
+  let onAbort = () => {}
+  const interrupted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      try {
+        throwIfInterrupted(signal)
+      } catch (err) {
+        reject(err)
+      }
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  return Promise.race([Promise.all(shares).then(() => undefined), interrupted]).finally(() => {
+    signal?.removeEventListener('abort', onAbort)
+    stopAll()
+  })
+}
+
+function changedWhilePacking(why: string): ShipitError {
+  return new ShipitError('SourceChanged', `a file of function.source could not be read, or changed while it was packaged: ${why}`, {
+    exitCode: ExitCode.Failure,
+    source: 'user',
+    suggestions: ['make the file readable, or run the command again once nothing writes to the source directory'],
+  })
+}
+
 interface CompressedRaw {
   crc: number
   size: number
@@ -155,8 +217,25 @@ interface CompressedRaw {
   data: Uint8Array
 }
 
-function compressFile(path: string): CompressedRaw {
-  const raw = readFileSync(path)
+/**
+ * Read without following a link and without blocking: the walk saw a regular file here, and a link or
+ * a FIFO put in its place since then is refused instead of read (or waited on for ever).
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
+
+function compressFile(path: string): CompressedRaw | { failed: string } {
+  let raw: Buffer
+  try {
+    const fd = openSync(path, OPEN_FLAGS)
+    try {
+      if (!fstatSync(fd).isFile()) return { failed: `${path} is no longer a regular file` }
+      raw = readFileSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (err) {
+    return { failed: `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }
+  }
   const deflated = raw.length ? deflateRawSync(raw, { level: 6 }) : raw
   const store = deflated.length >= raw.length
   return { crc: crc32(raw), size: raw.length, method: store ? 0 : 8, data: store ? raw : deflated }
@@ -164,99 +243,34 @@ function compressFile(path: string): CompressedRaw {
 
 // the same as compressFile, as a self-contained worker (no module path to resolve from a bundle)
 const WORKER_SOURCE = `
-const { readFileSync } = require('node:fs')
+const { closeSync, constants, fstatSync, openSync, readFileSync } = require('node:fs')
 const { crc32, deflateRawSync } = require('node:zlib')
 const { parentPort, workerData } = require('node:worker_threads')
+const FLAGS = ${OPEN_FLAGS}
+function read(path) {
+  const fd = openSync(path, FLAGS)
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(path + ' is no longer a regular file'), { shown: true })
+    return readFileSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
 const out = []
 const transfer = []
-for (const path of workerData) {
-  const raw = readFileSync(path)
-  const deflated = raw.length ? deflateRawSync(raw, { level: 6 }) : raw
-  const store = deflated.length >= raw.length
-  const data = store ? raw : deflated
-  const copy = new Uint8Array(data.byteLength)
-  copy.set(data)
-  out.push({ crc: crc32(raw), size: raw.length, method: store ? 0 : 8, data: copy })
-  transfer.push(copy.buffer)
+try {
+  for (const path of workerData) {
+    const raw = read(path)
+    const deflated = raw.length ? deflateRawSync(raw, { level: 6 }) : raw
+    const store = deflated.length >= raw.length
+    const data = store ? raw : deflated
+    const copy = new Uint8Array(data.byteLength)
+    copy.set(data)
+    out.push({ crc: crc32(raw), size: raw.length, method: store ? 0 : 8, data: copy })
+    transfer.push(copy.buffer)
+  }
+  parentPort.postMessage(out, transfer)
+} catch (err) {
+  parentPort.postMessage({ failed: err.shown ? err.message : (err.path || '') + ': ' + (err.code || err.message) })
 }
-parentPort.postMessage(out, transfer)
 `
-
-async function listFiles(root: string, ignored: (path: string, dir: boolean) => boolean): Promise<Entry[]> {
-  let top: Awaited<ReturnType<typeof stat>>
-  try {
-    top = await stat(root)
-  } catch {
-    throw invalid('MissingSource', `function.source ${root} does not exist`, ['create it with your handler, or fix function.source in app.yaml'])
-  }
-  if (!top.isDirectory())
-    throw invalid('MissingSource', `function.source ${root} is not a directory`, ['point function.source at the directory that holds the handler'])
-  const out: Entry[] = []
-  const walk = (rel: string) => {
-    for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${d.name}` : d.name
-      const abs = join(root, path)
-      let isDir = d.isDirectory()
-      let isFile = d.isFile()
-      if (d.isSymbolicLink()) {
-        let target: ReturnType<typeof statSync> | undefined
-        try {
-          target = statSync(abs)
-        } catch {
-          continue // a broken link
-        }
-        isDir = target.isDirectory()
-        isFile = target.isFile()
-      }
-      if (ignored(path, isDir)) continue
-      if (isDir) walk(path)
-      else if (isFile) {
-        const info = statSync(abs)
-        out.push({ path, abs, executable: (info.mode & 0o100) !== 0, size: info.size })
-      }
-    }
-  }
-  walk('')
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-}
-
-/** A matcher for .shipitignore, in .gitignore's syntax (`*`, `**`, `?`, `!negation`, `dir/`, `/anchored`). */
-export async function loadIgnore(dir: string): Promise<(path: string, isDir: boolean) => boolean> {
-  const text = await readFile(join(dir, '.shipitignore'), 'utf8').catch(() => '')
-  return ignoreMatcher([...DEFAULT_IGNORES, ...text.split(/\r?\n/)])
-}
-
-export function ignoreMatcher(lines: string[]): (path: string, isDir: boolean) => boolean {
-  const rules = lines
-    .map((l) => l.replace(/\s+$/, ''))
-    .filter((l) => l && !l.startsWith('#'))
-    .map((line) => {
-      const negate = line.startsWith('!')
-      let p = negate ? line.slice(1) : line
-      const dirOnly = p.endsWith('/')
-      if (dirOnly) p = p.slice(0, -1)
-      const anchored = p.startsWith('/') || p.includes('/')
-      if (p.startsWith('/')) p = p.slice(1)
-      const body = p
-        .split(/(\*\*\/|\/\*\*|\*|\?|[.+^${}()|[\]\\])/)
-        .map((t) => {
-          if (t === '**/') return '(?:.*/)?'
-          if (t === '/**') return '(?:/.*)?'
-          if (t === '*') return '[^/]*'
-          if (t === '?') return '[^/]'
-          if (/^[.+^${}()|[\]\\]$/.test(t)) return `\\${t}`
-          return t
-        })
-        .join('')
-      const re = new RegExp(anchored ? `^${body}$` : `(?:^|/)${body}$`)
-      return { negate, dirOnly, re }
-    })
-  return (path, isDir) => {
-    let ignored = false
-    for (const r of rules) {
-      if (r.dirOnly && !isDir) continue
-      if (r.re.test(path)) ignored = !r.negate
-    }
-    return ignored
-  }
-}
