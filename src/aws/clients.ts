@@ -38,6 +38,7 @@ const SERVICES: Record<ServiceName, ServiceModule> = {
   logs: { client: 'CloudWatchLogsClient', load: () => import('@aws-sdk/client-cloudwatch-logs') },
   ecs: { client: 'ECSClient', load: () => import('@aws-sdk/client-ecs') },
   ec2: { client: 'EC2Client', load: () => import('@aws-sdk/client-ec2') },
+  ecr: { client: 'ECRClient', load: () => import('@aws-sdk/client-ecr') },
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5

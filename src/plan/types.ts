@@ -8,7 +8,7 @@ import { sha256Hex } from '../digest.js'
 
 export const PLAN_FORMAT_VERSION = 1
 
-export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2'
+export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr'
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'run'
 
