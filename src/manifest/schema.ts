@@ -128,12 +128,7 @@ const Build = z.strictObject({
 })
 
 const containerShape = {
-  image: z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27. Exactly one of image and build.' }),
+  image: z.string().min(1).max(255).optional().meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27. Exactly one of image and build.' }),
   build: Build.optional().meta({
     description: 'Build the image from source with your container CLI and push it to ECR (repository shipit/<name>). Exactly one of image and build.',
   }),
