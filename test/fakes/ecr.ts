@@ -141,8 +141,9 @@ export function ecrHandlers(ctx: FakeContext): Handlers {
       return { repository: describeRepo(r) }
     },
     DescribeRepositories: (input) => {
+      syncPushes()
       const names: string[] | undefined = input.repositoryNames
-      const list = names ? names.map((n) => repo(n)) : (syncPushes(), [...state().repositories.values()])
+      const list = names ? names.map((n) => repo(n)) : [...state().repositories.values()]
       return { repositories: list.map(describeRepo) }
     },
     DeleteRepository: (input) => {
