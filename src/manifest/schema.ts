@@ -129,16 +129,6 @@ const Build = z.strictObject({
 
 const containerShape = {
   image: z.string().min(1).max(255).optional().meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27. Exactly one of image and build.' }),
-  build: Build.optional().meta({
-    description: 'Build the image from source with your container CLI and push it to ECR (repository shipit/<name>). Exactly one of image and build.',
-  }),
-  keepImages: z
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .optional()
-    .meta({ description: `With build: ECR keeps the last N images of the app's repository (default ${DEFAULT_KEEP_IMAGES}).` }),
   port: z.number().int().min(1).max(65535).optional(),
   cpu: z.number().int().meta({ description: 'CPU units (Fargate: 256, 512, 1024, 2048, 4096, 8192, 16384).' }),
   memory: z.number().int().meta({ description: 'Memory in MiB; on Fargate it must pair with cpu.' }),
@@ -156,6 +146,16 @@ const containerShape = {
   executionRole: RoleArn.optional(),
   taskRole: RoleArn.optional(),
   insights: z.boolean().optional().meta({ description: 'Turn on CloudWatch Container Insights for a cluster shipit creates.' }),
+  build: Build.optional().meta({
+    description: 'Build the image from source with your container CLI and push it to ECR (repository shipit/<name>). Exactly one of image and build.',
+  }),
+  keepImages: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: `With build: ECR keeps the last N images of the app's repository (default ${DEFAULT_KEEP_IMAGES}).` }),
 }
 const Container = z.strictObject({
   ...containerShape,
@@ -236,8 +236,9 @@ export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
 
 export function jsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }),
-    $id: 'https://shipit.dev/schema/app.json',
-  }
+  const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>
+  // exactly one of image and build (checked with the other rules in rules.ts), told to editors too
+  const container = schema.properties?.container
+  if (container) container.oneOf = [{ required: ['image'] }, { required: ['build'] }]
+  return { ...schema, $id: 'https://shipit.dev/schema/app.json' }
 }
