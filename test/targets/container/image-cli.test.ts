@@ -113,7 +113,20 @@ describe('build, login and push with the container CLI', () => {
     const builds = cli.calls().filter((c) => c.argv[0] !== 'info' && c.argv[1] !== 'version')
     expect(builds.map((c) => c.argv)).toEqual([
       ['build', '--platform', 'linux/amd64', '--file', amd.dockerfile, '--tag', amd.image, '--build-arg', 'NODE_ENV=production', amd.context],
-      ['buildx', 'build', '--load', '--platform', 'linux/arm64', '--file', arm.dockerfile, '--tag', arm.image, '--build-arg', 'NODE_ENV=production', arm.context],
+      [
+        'buildx',
+        'build',
+        '--load',
+        '--platform',
+        'linux/arm64',
+        '--file',
+        arm.dockerfile,
+        '--tag',
+        arm.image,
+        '--build-arg',
+        'NODE_ENV=production',
+        arm.context,
+      ],
     ])
     expect(builds.every((c) => c.stdinBytes === 0)).toBe(true)
   })
@@ -177,7 +190,10 @@ describe('build, login and push with the container CLI', () => {
     const cli = fakeCli()
     const push: PushInput = { image: 'shipit/web:0123456789abcdef', repositoryUri, repositoryName: 'shipit/web', tag: '0123456789abcdef' }
     const err = await failure(() => pushImage(push, { clients, env: cli.env }))
-    expect(err.message).toBe('docker tag shipit/web:0123456789abcdef ' + `${repositoryUri}:0123456789abcdef failed: Error response from daemon: No such image: shipit/web:0123456789abcdef`)
+    expect(err.message).toBe(
+      'docker tag shipit/web:0123456789abcdef ' +
+        `${repositoryUri}:0123456789abcdef failed: Error response from daemon: No such image: shipit/web:0123456789abcdef`,
+    )
   })
 })
 
