@@ -48,6 +48,7 @@ const SERVICES: { [S in ServiceName]: ServiceModule<S> } = {
   logs: { client: 'CloudWatchLogsClient', load: () => import('@aws-sdk/client-cloudwatch-logs') },
   ecs: { client: 'ECSClient', load: () => import('@aws-sdk/client-ecs') },
   ec2: { client: 'EC2Client', load: () => import('@aws-sdk/client-ec2') },
+  ecr: { client: 'ECRClient', load: () => import('@aws-sdk/client-ecr') },
 }
 
 /** The SDK's `waitUntil…` functions, as shipit calls them. */

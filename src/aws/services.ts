@@ -11,11 +11,12 @@ export interface ServiceModules {
   logs: typeof import('@aws-sdk/client-cloudwatch-logs')
   ecs: typeof import('@aws-sdk/client-ecs')
   ec2: typeof import('@aws-sdk/client-ec2')
+  ecr: typeof import('@aws-sdk/client-ecr')
 }
 
 export type ServiceName = keyof ServiceModules
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2']
+export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr']
 
 /** An SDK command class: `new XCommand(input)`. */
 type CommandClass = abstract new (input: never) => { readonly input: unknown; resolveMiddleware(...args: never[]): unknown }

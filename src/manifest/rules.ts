@@ -115,6 +115,26 @@ export function checkRules(input: unknown): ManifestIssue[] {
       })
     }
   }
+  if (isObject(m.container)) {
+    // the image is either named or built, never both: a built image would silently replace the named one
+    const hasImage = m.container.image !== undefined
+    const hasBuild = m.container.build !== undefined
+    if (hasImage && hasBuild) {
+      issues.push({
+        path: ['container', 'build'],
+        atKey: true,
+        message: 'container has both image and build: give exactly one of them',
+        hint: 'keep image: to run an image from a registry, or build: to build one from source and push it to ECR',
+      })
+    } else if (!hasImage && !hasBuild) {
+      issues.push({
+        path: ['container'],
+        atKey: true,
+        message: 'container needs image or build: give exactly one of them',
+        hint: 'add image: public.ecr.aws/nginx/nginx:1.27, or build: { context: . } to build the Dockerfile next to app.yaml',
+      })
+    }
+  }
   if (isObject(m.container) && m.container.mode === 'task' && typeof m.container.count === 'number' && m.container.count > 10) {
     issues.push({
       path: ['container', 'count'],

@@ -114,8 +114,21 @@ const HealthCheck = z.strictObject({
   startPeriod: z.number().int().min(0).max(300).optional(),
 })
 
+/** ECR keeps images of an app's repository up to this many by default (lifecycle policy). */
+export const DEFAULT_KEEP_IMAGES = 20
+
+const Build = z.strictObject({
+  context: z.string().min(1).meta({ description: 'Build context directory, relative to app.yaml; .dockerignore is honoured.' }),
+  dockerfile: z.string().min(1).optional().meta({ description: 'Dockerfile path, relative to the context (default: Dockerfile).' }),
+  args: z
+    .record(z.string().regex(ENV_VAR_PATTERN), z.string())
+    .optional()
+    .meta({ description: 'Build arguments (--build-arg). Not for secrets: they show in the plan and the image history.' }),
+  target: z.string().min(1).max(128).optional().meta({ description: 'Stage of a multi-stage Dockerfile to build (--target).' }),
+})
+
 const containerShape = {
-  image: z.string().min(1).max(255).meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27' }),
+  image: z.string().min(1).max(255).optional().meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27. Exactly one of image and build.' }),
   port: z.number().int().min(1).max(65535).optional(),
   cpu: z.number().int().meta({ description: 'CPU units (Fargate: 256, 512, 1024, 2048, 4096, 8192, 16384).' }),
   memory: z.number().int().meta({ description: 'Memory in MiB; on Fargate it must pair with cpu.' }),
@@ -133,6 +146,16 @@ const containerShape = {
   executionRole: RoleArn.optional(),
   taskRole: RoleArn.optional(),
   insights: z.boolean().optional().meta({ description: 'Turn on CloudWatch Container Insights for a cluster shipit creates.' }),
+  build: Build.optional().meta({
+    description: 'Build the image from source with your container CLI and push it to ECR (repository shipit/<name>). Exactly one of image and build.',
+  }),
+  keepImages: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: `With build: ECR keeps the last N images of the app's repository (default ${DEFAULT_KEEP_IMAGES}).` }),
 }
 const Container = z.strictObject({
   ...containerShape,
@@ -140,6 +163,7 @@ const Container = z.strictObject({
   memory: containerShape.memory.default(512),
   mode: containerShape.mode.default('service'),
   count: containerShape.count.default(1),
+  keepImages: containerShape.keepImages.default(DEFAULT_KEEP_IMAGES),
   architecture: containerShape.architecture.default('x86_64'),
 })
 
@@ -211,12 +235,14 @@ export const Manifest = z
 
 export type Manifest = z.infer<typeof Manifest>
 export type ContainerSpec = z.infer<typeof Container>
+export type BuildSpec = z.infer<typeof Build>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
 
 export function jsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }),
-    $id: 'https://shipit.dev/schema/app.json',
-  }
+  const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>
+  // exactly one of image and build (checked with the other rules in rules.ts), told to editors too
+  const container = schema.properties?.container
+  if (container) container.oneOf = [{ required: ['image'] }, { required: ['build'] }]
+  return { ...schema, $id: 'https://shipit.dev/schema/app.json' }
 }

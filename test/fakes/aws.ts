@@ -5,7 +5,7 @@
  *   afterEach(() => fake.restore())
  *
  * Every client instance of LambdaClient, ApiGatewayV2Client, IAMClient, STSClient,
- * CloudWatchLogsClient, ECSClient and EC2Client is intercepted (mockClient on the prototype).
+ * CloudWatchLogsClient, ECSClient, EC2Client and ECRClient is intercepted (mockClient on the prototype).
  * Each command is dispatched on `command.constructor.name` to a handler that reads and
  * mutates `fake.state`; unknown operations throw an Error naming the operation.
  */
@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { EC2Client } from '@aws-sdk/client-ec2'
+import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { LambdaClient } from '@aws-sdk/client-lambda'
@@ -22,6 +23,7 @@ import { apigwHandlers, createApiGatewayV2State } from './apigatewayv2.js'
 import { DEFAULT_BEHAVIOR, type FakeBehavior, type FakeContext, type FakeState } from './context.js'
 import { awsError, clone, type FakeErrorSpec, type Handlers, Ids, metadata, type ServiceName } from './core.js'
 import { type AddVpcOptions, addVpc, createEc2State, ec2Handlers } from './ec2.js'
+import { createEcrState, ecrHandlers } from './ecr.js'
 import { createEcsState, ecsModel } from './ecs.js'
 import { type FakeHttpRequest, type FakeHttpResponse, httpApiSimulator } from './http.js'
 import { createIamState, iamHandlers } from './iam.js'
@@ -32,6 +34,7 @@ import { createStsState, stsHandlers } from './sts.js'
 export type { FakeBehavior, FakeState } from './context.js'
 export type { FakeErrorSpec, ServiceName } from './core.js'
 export type { AddVpcOptions } from './ec2.js'
+export type { PushedImage } from './ecr.js'
 export type { RolloutOutcome, TaskOutcome } from './ecs.js'
 export type { FakeHttpRequest, FakeHttpResponse } from './http.js'
 export type { LambdaHandler, LambdaInvokeResult } from './lambda.js'
@@ -88,6 +91,8 @@ export interface FakeAws {
   registerContainerInstances(cluster: string, count: number): string[]
   /** add a VPC with one subnet per AZ and its default security group */
   addVpc(opts?: AddVpcOptions): { vpcId: string; subnetIds: string[]; defaultSecurityGroupId: string }
+  /** ECR registers the images the fake container CLI (test/fakes/bin/docker) recorded as pushed in this JSON-lines file */
+  watchContainerPushes(file: string): void
 }
 
 export interface CreateFakeAwsOptions {
@@ -116,6 +121,7 @@ const CLIENTS = {
   logs: CloudWatchLogsClient,
   ecs: ECSClient,
   ec2: EC2Client,
+  ecr: ECRClient,
 } as const
 
 interface FailRule {
@@ -174,6 +180,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     state.logs = createLogsState()
     state.ecs = createEcsState()
     state.ec2 = createEc2State()
+    state.ecr = createEcrState()
     if (opts.defaultVpc ?? true) addVpc(ctx, { isDefault: true })
   }
   seedState()
@@ -188,6 +195,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     logs: logsHandlers(ctx),
     ecs: ecs.handlers,
     ec2: ec2Handlers(ctx),
+    ecr: ecrHandlers(ctx),
   }
 
   let failRules: FailRule[] = []
@@ -282,6 +290,11 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     },
 
     addVpc: (o) => addVpc(ctx, o),
+
+    watchContainerPushes(file) {
+      state.ecr.pushLog = file
+      state.ecr.pushLogLines = 0
+    },
   }
 
   async function dispatch(service: ServiceName, command: { input?: unknown; constructor: { name: string } }) {

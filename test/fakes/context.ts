@@ -1,6 +1,7 @@
 import type { ApiGatewayV2State } from './apigatewayv2.js'
 import type { Ids } from './core.js'
 import type { Ec2State } from './ec2.js'
+import type { EcrState } from './ecr.js'
 import type { EcsState } from './ecs.js'
 import type { IamState } from './iam.js'
 import type { LambdaState } from './lambda.js'
@@ -42,6 +43,7 @@ export interface FakeState {
   logs: LogsState
   ecs: EcsState
   ec2: Ec2State
+  ecr: EcrState
   // flat aliases of the per-service collections
   readonly functions: LambdaState['functions']
   readonly apis: ApiGatewayV2State['apis']

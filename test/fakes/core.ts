@@ -5,12 +5,13 @@
 import * as apigwSdk from '@aws-sdk/client-apigatewayv2'
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs'
 import * as ec2Sdk from '@aws-sdk/client-ec2'
+import * as ecrSdk from '@aws-sdk/client-ecr'
 import * as ecsSdk from '@aws-sdk/client-ecs'
 import * as iamSdk from '@aws-sdk/client-iam'
 import * as lambdaSdk from '@aws-sdk/client-lambda'
 import * as stsSdk from '@aws-sdk/client-sts'
 
-export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2'
+export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr'
 
 export interface FakeErrorSpec {
   name: string
@@ -28,6 +29,7 @@ const SDK: Record<ServiceName, { mod: AnyModule; base: AnyModule[string] }> = {
   logs: { mod: logsSdk, base: logsSdk.CloudWatchLogsServiceException },
   ecs: { mod: ecsSdk, base: ecsSdk.ECSServiceException },
   ec2: { mod: ec2Sdk, base: ec2Sdk.EC2ServiceException },
+  ecr: { mod: ecrSdk, base: ecrSdk.ECRServiceException },
 }
 
 /** Default HTTP status per well-known error code (AWS API references). */

@@ -31,7 +31,8 @@ export interface TaskDefinitionSpec {
   containers: number
   app: {
     name: string
-    image: string
+    /** a reference to the push step's `imageUri` while a built image is being pushed */
+    image: string | Ref
     essential: boolean
     cpu: number
     memory: number | null
@@ -68,10 +69,19 @@ function portsSpec(ports: { containerPort?: number; hostPort?: number; protocol?
     .sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol))
 }
 
-/** The task definition app.yaml asks for. `executionRoleArn` is a reference while the role is being created. */
-export function desiredSpec(desired: ContainerDesired, profile: LaunchProfile, region: string, executionRoleArn: string | Ref): TaskDefinitionSpec {
+/**
+ * The task definition app.yaml asks for. `executionRoleArn` is a reference while the role is being created;
+ * `image` is what planImage gives for container.build (a digest-pinned URI or a reference to the push).
+ */
+export function desiredSpec(
+  desired: ContainerDesired,
+  profile: LaunchProfile,
+  region: string,
+  executionRoleArn: string | Ref,
+  image: string | Ref | undefined = desired.container.image,
+): TaskDefinitionSpec {
   const c = desired.container
-  if (!c) throw new Error(`${profile.target} target without a container section`)
+  if (image === undefined) throw new Error('container.build: the image comes from planImage, pass it to desiredSpec')
   const environment = sortedRecord(
     Object.entries(desired.environment).map(([k, v]): [string, string | Sensitive] => [k, v.secret ? sensitiveValue(k, v.value) : v.value]),
   )
@@ -88,7 +98,7 @@ export function desiredSpec(desired: ContainerDesired, profile: LaunchProfile, r
     containers: 1,
     app: {
       name: CONTAINER_NAME,
-      image: c.image,
+      image,
       essential: true,
       cpu: c.cpu,
       memory: c.memory,

@@ -1,0 +1,223 @@
+import type { AwsClients } from '../../../aws/clients.js'
+import { ExitCode, ShipitError } from '../../../errors.js'
+import { isRef, type Ref } from '../../../plan/types.js'
+import { checkContainerCli, lastLine, needsBuildx, type ReadyContainerCli, runCli } from './cli.js'
+import { contextHash, type Platform } from './context.js'
+
+/**
+ * The two local operations of a plan that builds its image: `{service: 'container', operation, input}`,
+ * run by the executor like an AWS request and written as `docker …` lines in the runbook.
+ */
+
+export interface BuildInput {
+  /** absolute context directory */
+  context: string
+  /** absolute Dockerfile path */
+  dockerfile: string
+  args: Record<string, string>
+  target?: string
+  platform: Platform
+  /** the local name the image is built as: `shipit/<app>:<tag>` */
+  image: string
+  /** the context hash the plan was made from: a context that changed since is refused */
+  contextSha256: string
+}
+
+export interface BuildOutput {
+  image: string
+  contextSha256: string
+}
+
+export interface PushInput {
+  /** the local image (Build's output) */
+  image: string
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/shipit/<app>`: a reference while the repository is being created */
+  repositoryUri: string
+  repositoryName: string
+  tag: string
+}
+
+export interface PushOutput {
+  imageDigest: string
+  /** `repositoryUri@sha256:…`: what the task definition pins */
+  imageUri: string
+  imageTag: string
+}
+
+export type ContainerRequest = { service: 'container'; operation: 'Build'; input: BuildInput } | { service: 'container'; operation: 'Push'; input: PushInput }
+
+export interface BuildLog {
+  /** stream the build to the terminal (true) or keep it and show its end only if the build fails */
+  tty: boolean
+  write(chunk: string): void
+}
+
+export interface ContainerOperationContext {
+  /** for ECR's GetAuthorizationToken and DescribeImages */
+  clients: Pick<AwsClients, 'send'>
+  /** from checkContainerCli (the preflight); checked again here when absent */
+  cli?: ReadyContainerCli
+  env?: NodeJS.ProcessEnv
+  /** where build output goes; default: stderr, streamed on a TTY outside CI */
+  log?: BuildLog
+  signal?: AbortSignal
+}
+
+/** Lines of a failed build shown when its output was collapsed. */
+export const FAILED_BUILD_TAIL_LINES = 30
+
+const defaultLog = (): BuildLog => ({
+  tty: Boolean(process.stderr.isTTY) && !process.env.CI,
+  write: (chunk) => process.stderr.write(chunk),
+})
+
+const archOf = (platform: Platform) => platform.split('/')[1] as 'amd64' | 'arm64'
+
+async function readyCli(input: { platform?: Platform }, ctx: ContainerOperationContext): Promise<ReadyContainerCli> {
+  return ctx.cli ?? checkContainerCli({ env: ctx.env, crossBuildTo: input.platform ? archOf(input.platform) : undefined })
+}
+
+/** The CLI arguments of a build: buildx with --load when docker cross-builds, the CLI's own build otherwise. */
+export function buildArgs(cli: Pick<ReadyContainerCli, 'kind' | 'serverArch'>, input: BuildInput): string[] {
+  const cross = needsBuildx({ path: '', ...cli }, archOf(input.platform))
+  return [
+    ...(cross ? ['buildx', 'build', '--load'] : ['build']),
+    '--platform',
+    input.platform,
+    '--file',
+    input.dockerfile,
+    '--tag',
+    input.image,
+    ...Object.entries(input.args)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    ...(input.target ? ['--target', input.target] : []),
+    input.context,
+  ]
+}
+
+/** Builds the image for the plan's platform, after checking that the context is still the one planned. */
+export async function buildImage(input: BuildInput, ctx: ContainerOperationContext): Promise<BuildOutput> {
+  const now = await contextHash(input)
+  if (now.sha256 !== input.contextSha256) {
+    throw new ShipitError('StaleBuildContext', `the build context ${input.context} changed since the plan was made`, {
+      exitCode: ExitCode.StalePlan,
+      source: 'user',
+      suggestions: ['make the plan again (shipit plan --out …), or deploy without --plan'],
+    })
+  }
+  const cli = await readyCli(input, ctx)
+  const log = ctx.log ?? defaultLog()
+  let tail = ''
+  const result = await runCli(cli, buildArgs(cli, input), {
+    env: ctx.env,
+    signal: ctx.signal,
+    onOutput: (chunk) => {
+      if (log.tty) log.write(chunk)
+      else tail = (tail + chunk).slice(-64 * 1024)
+    },
+  })
+  if (result.code !== 0) {
+    const lines = tail.split(/\r?\n/).filter((l) => l.trim())
+    const shown = log.tty ? '' : `\n${lines.slice(-FAILED_BUILD_TAIL_LINES).join('\n')}`
+    throw new ShipitError('ImageBuildFailed', `building ${input.image} failed (${cli.kind} exited with ${result.code})${shown}`, {
+      exitCode: ExitCode.Failure,
+      source: 'user',
+      suggestions: [`run the same build yourself to see all of it: ${buildArgs(cli, input).join(' ')}`],
+    })
+  }
+  return { image: input.image, contextSha256: input.contextSha256 }
+}
+
+/** `docker login` to the registry with ECR's token, given on stdin: never in argv, on disk by shipit, in output or errors. */
+export async function loginToEcr(registry: string, ctx: ContainerOperationContext): Promise<void> {
+  const cli = await readyCli({}, ctx)
+  const out = await ctx.clients.send('ecr', 'GetAuthorizationToken', {})
+  const token = out.authorizationData?.[0]?.authorizationToken
+  if (!token) throw new ShipitError('EcrNoToken', 'ECR GetAuthorizationToken returned no token', { source: 'aws' })
+  const decoded = Buffer.from(token, 'base64').toString('utf8')
+  const password = decoded.slice(decoded.indexOf(':') + 1)
+  const scrub = (text: string) => text.split(password).join('***').split(token).join('***')
+  const result = await runCli(cli, ['login', '--username', 'AWS', '--password-stdin', registry], { env: ctx.env, stdin: password, signal: ctx.signal })
+  if (result.code !== 0) {
+    throw new ShipitError('EcrLoginFailed', `${cli.kind} login to ${registry} failed: ${scrub(lastLine(result.stderr) || lastLine(result.stdout))}`, {
+      exitCode: ExitCode.Failure,
+      source: 'aws',
+    })
+  }
+}
+
+/** `… digest: sha256:<64 hex> size: N`, the last line docker and finch print after a push. */
+export function pushedDigest(output: string): string | undefined {
+  return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1]
+}
+
+/** Tags the local image with the repository's name, logs in, pushes; returns the digest the task definition pins. */
+export async function pushImage(input: PushInput, ctx: ContainerOperationContext): Promise<PushOutput> {
+  const cli = await readyCli({}, ctx)
+  const remote = `${input.repositoryUri}:${input.tag}`
+  const tagged = await runCli(cli, ['tag', input.image, remote], { env: ctx.env, signal: ctx.signal })
+  if (tagged.code !== 0) throw new ShipitError('ImageTagFailed', `${cli.kind} tag ${input.image} ${remote} failed: ${lastLine(tagged.stderr)}`)
+  await loginToEcr(input.repositoryUri.split('/')[0], ctx)
+  const pushed = await runCli(cli, ['push', remote], { env: ctx.env, signal: ctx.signal })
+  // an immutable tag already there (a concurrent deploy pushed the same source): ECR's image is the one to pin
+  const alreadyThere = /already exists|cannot be overwritten/i.test(pushed.stderr + pushed.stdout)
+  if (pushed.code !== 0 && !alreadyThere) {
+    throw new ShipitError('ImagePushFailed', `${cli.kind} push ${remote} failed: ${lastLine(pushed.stderr) || lastLine(pushed.stdout)}`, { source: 'aws' })
+  }
+  // podman prints no digest line: ask the registry
+  const digest = (pushed.code === 0 && pushedDigest(pushed.stdout + pushed.stderr)) || (await registryDigest(input, ctx))
+  return { imageDigest: digest, imageUri: `${input.repositoryUri}@${digest}`, imageTag: input.tag }
+}
+
+async function registryDigest(input: PushInput, ctx: ContainerOperationContext): Promise<string> {
+  const out = await ctx.clients.send('ecr', 'DescribeImages', {
+    repositoryName: input.repositoryName,
+    imageIds: [{ imageTag: input.tag }],
+  })
+  const digest = out.imageDetails?.[0]?.imageDigest
+  if (!digest) throw new ShipitError('ImagePushFailed', `ECR has no image ${input.repositoryName}:${input.tag} after the push`, { source: 'aws' })
+  return digest
+}
+
+/** Runs one local operation of a plan step; the executor's counterpart of an AWS call. */
+export function runContainerOperation(operation: 'Build', input: BuildInput, ctx: ContainerOperationContext): Promise<BuildOutput>
+export function runContainerOperation(operation: 'Push', input: PushInput, ctx: ContainerOperationContext): Promise<PushOutput>
+export function runContainerOperation(operation: string, input: unknown, ctx: ContainerOperationContext): Promise<BuildOutput | PushOutput>
+export function runContainerOperation(operation: string, input: unknown, ctx: ContainerOperationContext): Promise<BuildOutput | PushOutput> {
+  if (operation === 'Build') return buildImage(input as BuildInput, ctx)
+  if (operation === 'Push') return pushImage(input as PushInput, ctx)
+  throw new Error(`unknown container operation ${operation}`)
+}
+
+const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+const placeholder = (v: unknown): string => (isRef(v) ? `<${(v as Ref).ref}.${(v as Ref).output}>` : String(v))
+
+/** The runbook form of a local operation: the `docker` (and `aws`) command lines a person would type. */
+export function containerRunbook(request: { operation: string; input: Record<string, unknown> }, region: string): string[] {
+  if (request.operation === 'Build') {
+    const input = request.input as unknown as BuildInput
+    return [buildArgs({ kind: 'docker', serverArch: archOf(input.platform) }, input).reduce((line, a) => `${line} ${shellQuote(a)}`, 'docker')]
+  }
+  if (request.operation === 'Push') {
+    const input = request.input as unknown as PushInput
+    const uri = placeholder(input.repositoryUri)
+    const registry = isRef(input.repositoryUri) ? `<registry of ${uri}>` : uri.split('/')[0]
+    return [
+      `aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${registry}`,
+      `docker tag ${shellQuote(input.image)} ${uri}:${input.tag}`,
+      `docker push ${uri}:${input.tag}`,
+      `# the digest to pin: aws ecr describe-images --repository-name ${input.repositoryName} --image-ids imageTag=${input.tag} --query 'imageDetails[0].imageDigest' --output text --region ${region}`,
+    ]
+  }
+  throw new Error(`unknown container operation ${request.operation}`)
+}
+
+/**
+ * The platform a plan builds for, when it builds: the executor then runs checkContainerCli({crossBuildTo})
+ * before the plan's first AWS change, so a missing CLI or a stopped daemon changes nothing.
+ */
+export function buildPlatformOf(steps: { request: { service: string; operation: string; input: Record<string, unknown> } }[]): Platform | undefined {
+  const build = steps.find((s) => s.request.service === 'container' && s.request.operation === 'Build')
+  return build ? (build.request.input as unknown as BuildInput).platform : undefined
+}
