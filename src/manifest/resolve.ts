@@ -1,5 +1,6 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { invalid } from '../errors.js'
+import { type ExpressSpec, expressSpec } from './express.js'
 import type { LoadedManifest } from './load.js'
 import { mergeEnvironment } from './load.js'
 import { type ResourceNames, resourceNames, shipitTags } from './names.js'
@@ -28,6 +29,8 @@ export interface Desired {
   container?: ContainerSpec
   function?: FunctionSpec & { sourceDir: string }
   http: HttpSpec
+  /** `http:` on target fargate: an ECS Express Mode service, defaults filled in */
+  express?: ExpressSpec
   /** directory of app.yaml; relative paths are relative to it */
   dir: string
 }
@@ -90,6 +93,7 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
       sourceDir: isAbsolute(merged.function.source) ? merged.function.source : resolvePath(loaded.dir, merged.function.source),
     },
     http: merged.http ?? { routes: ['$default'] },
+    ...(target === 'fargate' && merged.http && merged.container ? { express: expressSpec(merged.container, loaded.file) } : {}),
     dir: loaded.dir,
   }
 }

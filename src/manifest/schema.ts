@@ -114,6 +114,20 @@ const HealthCheck = z.strictObject({
   startPeriod: z.number().int().min(0).max(300).optional(),
 })
 
+/** http on fargate: how the Express Mode service scales (Application Auto Scaling target tracking). */
+const Scaling = z.strictObject({
+  metric: z
+    .enum(['cpu', 'memory', 'requests'])
+    .optional()
+    .meta({ description: 'cpu (default) or memory: average utilisation in %; requests: requests per task (ALB RequestCountPerTarget).' }),
+  target: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'The value to keep the metric at; default 60 (%) for cpu and memory, required for requests.' }),
+})
+
 const containerShape = {
   image: z.string().min(1).max(255).meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27' }),
   port: z.number().int().min(1).max(65535).optional(),
@@ -133,6 +147,20 @@ const containerShape = {
   executionRole: RoleArn.optional(),
   taskRole: RoleArn.optional(),
   insights: z.boolean().optional().meta({ description: 'Turn on CloudWatch Container Insights for a cluster shipit creates.' }),
+  // with http: on fargate (an ECS Express Mode service)
+  healthCheckPath: z
+    .string()
+    .regex(/^\/[\x21-\x7e]*$/)
+    .max(1024)
+    .optional()
+    .meta({ description: 'http on fargate: the path the load balancer checks; it must answer 200. Default /.' }),
+  minTasks: z.number().int().min(1).max(1000).optional().meta({ description: 'http on fargate: fewest tasks. Default: count (at least 1).' }),
+  maxTasks: z.number().int().min(1).max(1000).optional().meta({ description: 'http on fargate: most tasks. Default: 3, or minTasks when more.' }),
+  scaling: Scaling.optional(),
+  infrastructureRole: RoleArn.optional().meta({
+    description:
+      'http on fargate: role ECS uses to run the load balancer, certificate and scaling; by default shipit creates one with AmazonECSInfrastructureRoleforExpressGatewayServices.',
+  }),
 }
 const Container = z.strictObject({
   ...containerShape,
@@ -169,8 +197,12 @@ const Cors = z.strictObject({
   maxAge: z.number().int().min(0).max(86400).optional(),
 })
 const httpShape = {
-  routes: z.array(z.string()).min(1).max(300).meta({ description: 'Route keys "METHOD /path" or "$default".' }),
-  cors: Cors.optional(),
+  routes: z
+    .array(z.string())
+    .min(1)
+    .max(300)
+    .meta({ description: 'Route keys "METHOD /path" or "$default". Lambda only: on fargate every path goes to the container.' }),
+  cors: Cors.optional().meta({ description: 'Lambda only: on fargate the container answers CORS itself.' }),
 }
 const Http = z.strictObject({ ...httpShape, routes: httpShape.routes.default(['$default']) })
 
@@ -209,6 +241,7 @@ export type Manifest = z.infer<typeof Manifest>
 export type ContainerSpec = z.infer<typeof Container>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
+export type ScalingSpec = z.infer<typeof Scaling>
 
 export function jsonSchema(): Record<string, unknown> {
   return {
