@@ -96,7 +96,7 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
   function checkTaskDefinition(arn: unknown): Rec {
     if (typeof arn !== 'string' || !arn.startsWith('arn:')) throw invalid('taskDefinitionArn must be the full ARN of a task definition.')
     const r = deps.taskDef(arn)
-    if (!r || r.taskDefinition.status !== 'ACTIVE') throw awsError('ecs', 'ClientException', 'TaskDefinition not found.')
+    if (r?.taskDefinition.status !== 'ACTIVE') throw awsError('ecs', 'ClientException', 'TaskDefinition not found.')
     const td = r.taskDefinition
     const main = (td.containerDefinitions ?? []).find((c: Rec) => c.name === 'Main')
     const ports: Rec[] = main?.portMappings ?? []

@@ -28,7 +28,7 @@ import { programExpressDeployment } from '../../fakes/ecs-express.js'
 import { useFakeAws } from '../../helpers/fake.js'
 import { desiredFrom } from './helpers.js'
 
-export const WEB = `
+const WEB = `
 name: web
 region: us-west-2
 target: fargate
