@@ -12,6 +12,8 @@ export interface ResourceNames {
   logGroup: string
   lambdaRole: string
   taskExecutionRole: string
+  /** the role ECS Express Mode uses for the load balancer, certificate and scaling it manages */
+  infrastructureRole: string
   securityGroup: string
 }
 
@@ -34,6 +36,7 @@ export function resourceNames(app: string, env: string, cluster?: string): Resou
     logGroup: `/shipit/${app}/${env}`,
     lambdaRole: cutName(`shipit-${base}-lambda`, 64),
     taskExecutionRole: cutName(`shipit-${base}-task-exec`, 64),
+    infrastructureRole: cutName(`shipit-${base}-ecs-infra`, 64),
     securityGroup: `shipit-${base}`,
   }
 }

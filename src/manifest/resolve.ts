@@ -1,5 +1,6 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { invalid } from '../errors.js'
+import { type ExpressSpec, expressSpec } from './express.js'
 import type { LoadedManifest } from './load.js'
 import { mergeEnvironment } from './load.js'
 import { type ResourceNames, resourceNames, shipitTags } from './names.js'
@@ -25,6 +26,8 @@ interface DesiredBase {
   secrets: Record<string, string>
   logRetentionDays: number
   http: HttpSpec
+  /** `http:` on target fargate: an ECS Express Mode service, defaults filled in */
+  express?: ExpressSpec
   /** directory of app.yaml; relative paths are relative to it */
   dir: string
 }
@@ -87,6 +90,7 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
     secrets: merged.secrets,
     logRetentionDays: merged.logs.retentionDays,
     http: merged.http ?? { routes: ['$default'] },
+    ...(target === 'fargate' && merged.http && merged.container ? { express: expressSpec(merged.container, loaded.file) } : {}),
     dir: loaded.dir,
   }
   if (target === 'lambda') {

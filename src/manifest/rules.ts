@@ -184,8 +184,56 @@ export function checkRules(input: unknown): ManifestIssue[] {
       seen.add(route)
     })
   }
+  issues.push(...expressIssues(m))
   for (const key of Object.keys(secrets)) {
     if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${bare(key)} is both in env and in secrets`, hint: 'keep it in one of them' })
+  }
+  return issues
+}
+
+/**
+ * `http:` on fargate is an ECS Express Mode service. Its routes and CORS are API Gateway's, but one
+ * file may serve both targets (a lambda function and a container), so they are not errors here:
+ * the fargate plan warns that it ignores them (see lambdaOnlyHttpFields).
+ */
+function expressIssues(m: Partial<Record<keyof Manifest, unknown>>): ManifestIssue[] {
+  const issues: ManifestIssue[] = []
+  const c = isObject(m.container) ? m.container : undefined
+  const http = isObject(m.http) ? m.http : undefined
+  if (m.target === 'fargate' && http) {
+    if (c && c.port === undefined) {
+      issues.push({
+        path: ['container'],
+        atKey: true,
+        message: 'container.port is required with http: on target fargate: the load balancer sends requests to it',
+        hint: 'add container.port with the port your server listens on, e.g. 8080',
+      })
+    }
+  }
+  if (!c) return issues
+  if (typeof c.minTasks === 'number' && typeof c.maxTasks === 'number' && c.minTasks > c.maxTasks) {
+    issues.push({
+      path: ['container', 'minTasks'],
+      message: `container.minTasks ${c.minTasks} is more than maxTasks ${c.maxTasks}`,
+      hint: 'raise maxTasks or lower minTasks',
+    })
+  }
+  const scaling = isObject(c.scaling) ? c.scaling : undefined
+  if (scaling) {
+    const metric = scaling.metric ?? 'cpu'
+    if (metric === 'requests' && scaling.target === undefined) {
+      issues.push({
+        path: ['container', 'scaling'],
+        message: 'container.scaling.metric requests needs a target: the requests per task to scale at',
+        hint: 'add target, e.g. 500',
+      })
+    } else if ((metric === 'cpu' || metric === 'memory') && typeof scaling.target === 'number' && scaling.target > 100) {
+      issues.push({
+        path: ['container', 'scaling', 'target'],
+        message: `container.scaling.target ${scaling.target} is more than 100 %, the most ${metric} can reach`,
+        hint: 'use a percentage, e.g. 60',
+      })
+    }
   }
   return issues
 }

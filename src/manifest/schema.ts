@@ -127,6 +127,20 @@ const Build = z.strictObject({
   target: z.string().min(1).max(128).optional().meta({ description: 'Stage of a multi-stage Dockerfile to build (--target).' }),
 })
 
+/** http on fargate: how the Express Mode service scales (Application Auto Scaling target tracking). */
+const Scaling = z.strictObject({
+  metric: z
+    .enum(['cpu', 'memory', 'requests'])
+    .optional()
+    .meta({ description: 'cpu (default) or memory: average utilisation in %; requests: requests per task (ALB RequestCountPerTarget).' }),
+  target: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'The value to keep the metric at; default 60 (%) for cpu and memory, required for requests.' }),
+})
+
 const containerShape = {
   image: z.string().min(1).max(255).optional().meta({ description: 'Container image, e.g. public.ecr.aws/nginx/nginx:1.27. Exactly one of image and build.' }),
   port: z.number().int().min(1).max(65535).optional(),
@@ -156,6 +170,20 @@ const containerShape = {
     .max(1000)
     .optional()
     .meta({ description: `With build: ECR keeps the last N images of the app's repository (default ${DEFAULT_KEEP_IMAGES}).` }),
+  // with http: on fargate (an ECS Express Mode service)
+  healthCheckPath: z
+    .string()
+    .regex(/^\/[\x21-\x7e]*$/)
+    .max(1024)
+    .optional()
+    .meta({ description: 'http on fargate: the path the load balancer checks; it must answer 200. Default /.' }),
+  minTasks: z.number().int().min(1).max(1000).optional().meta({ description: 'http on fargate: fewest tasks. Default: count (at least 1).' }),
+  maxTasks: z.number().int().min(1).max(1000).optional().meta({ description: 'http on fargate: most tasks. Default: 3, or minTasks when more.' }),
+  scaling: Scaling.optional(),
+  infrastructureRole: RoleArn.optional().meta({
+    description:
+      'http on fargate: role ECS uses to run the load balancer, certificate and scaling; by default shipit creates one with AmazonECSInfrastructureRoleforExpressGatewayServices.',
+  }),
 }
 const Container = z.strictObject({
   ...containerShape,
@@ -197,8 +225,12 @@ const Cors = z.strictObject({
   maxAge: z.number().int().min(0).max(86400).optional(),
 })
 const httpShape = {
-  routes: z.array(z.string()).min(1).max(300).meta({ description: 'Route keys "METHOD /path" or "$default".' }),
-  cors: Cors.optional(),
+  routes: z
+    .array(z.string())
+    .min(1)
+    .max(300)
+    .meta({ description: 'Route keys "METHOD /path" or "$default". Lambda only: on fargate every path goes to the container.' }),
+  cors: Cors.optional().meta({ description: 'Lambda only: on fargate the container answers CORS itself.' }),
 }
 const Http = z.strictObject({ ...httpShape, routes: httpShape.routes.default(['$default']) })
 
@@ -238,6 +270,7 @@ export type ContainerSpec = z.infer<typeof Container>
 export type BuildSpec = z.infer<typeof Build>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
+export type ScalingSpec = z.infer<typeof Scaling>
 
 export function jsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>

@@ -1,6 +1,7 @@
 import type { FakeContext } from './context.js'
 import { awsError, clone, decodeToken, encodeToken, type Handlers } from './core.js'
 import { createNetworkInterface, deleteNetworkInterface, launchInstance } from './ec2.js'
+import { expressHandlers } from './ecs-express.js'
 import { appendLogEvents } from './logs.js'
 
 type Rec = Record<string, any>
@@ -1244,6 +1245,9 @@ export function ecsModel(ctx: FakeContext) {
     },
 
     ListTagsForResource: (input) => ({ tags: clone(tagTarget(input.resourceArn).get()) }),
+
+    // ECS Express Mode (test/fakes/ecs-express.ts)
+    ...expressHandlers(ctx, { cluster, taskDef, checkTags }),
   }
 
   return { handlers, registerContainerInstances, cluster }

@@ -154,6 +154,7 @@ describe('derived values', () => {
       logGroup: '/shipit/shop/prod',
       lambdaRole: 'shipit-shop-prod-lambda',
       taskExecutionRole: 'shipit-shop-prod-task-exec',
+      infrastructureRole: 'shipit-shop-prod-ecs-infra',
       securityGroup: 'shipit-shop-prod',
     })
   })
@@ -191,6 +192,7 @@ describe('derived values', () => {
     const names = resourceNames('a'.repeat(40), 'e'.repeat(16))
     expect(names.function.length).toBeLessThanOrEqual(64)
     expect(names.lambdaRole.length).toBeLessThanOrEqual(64)
+    expect(names.infrastructureRole.length).toBeLessThanOrEqual(64)
     expect(names.taskExecutionRole.length).toBeLessThanOrEqual(64)
     expect(names.api.length).toBeLessThanOrEqual(128)
     expect(names.securityGroup.length).toBeLessThanOrEqual(255)

@@ -3,6 +3,7 @@ import type { AwsClients } from '../../aws/clients.js'
 import { isNotFound } from '../../aws/errors.js'
 import { polling, sleep, type WaitContext, type WaiterSet } from '../../aws/waiters.js'
 import { ExitCode, ShipitError } from '../../errors.js'
+import { expressWaiters } from './express-waiters.js'
 import { CONTAINER_NAME, logStreamOf } from './profile.js'
 import { revisionOf } from './task-definition.js'
 
@@ -281,6 +282,6 @@ class LogTail {
 
 /** The waits the container targets' steps name, given to the executor. */
 export const containerWaiters: WaiterSet = {
-  custom: { [SERVICE_DEPLOYED_WAITER]: waitForServiceDeployment, [TASKS_STOPPED_WAITER]: waitForTasksToStop },
+  custom: { [SERVICE_DEPLOYED_WAITER]: waitForServiceDeployment, [TASKS_STOPPED_WAITER]: waitForTasksToStop, ...expressWaiters },
   explain: {},
 }

@@ -4,7 +4,6 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { AwsClients } from '../../../src/aws/clients.js'
 import { parseManifest } from '../../../src/manifest/load.js'
 import { type ContainerDesired, resolveDesired } from '../../../src/manifest/resolve.js'
-import { asContainer } from '../../helpers/plan.js'
 import { resolveValue } from '../../../src/plan/execute.js'
 import type { Ref, Step } from '../../../src/plan/types.js'
 import { checkContainerCli } from '../../../src/targets/container/image/cli.js'
@@ -13,6 +12,7 @@ import { runContainerOperation } from '../../../src/targets/container/image/oper
 import { type PreparedImage, prepareImage } from '../../../src/targets/container/image/prepare.js'
 import { PartBuilder } from '../../../src/targets/part.js'
 import { useFakeAws } from '../../helpers/fake.js'
+import { asContainer } from '../../helpers/plan.js'
 import { buildContext, type FakeCliSetup, fakeCli } from './image-helpers.js'
 
 const ctx = { region: 'us-west-2', account: '123456789012', adopt: false }

@@ -2,8 +2,8 @@ import type { AwsClients } from '../../../aws/clients.js'
 import { awsErrorName, orNullIfMissing } from '../../../aws/errors.js'
 import { canonicalJson } from '../../../digest.js'
 import { TAG_APP } from '../../../manifest/names.js'
-import type { AwsRequest, Ref, Step } from '../../../plan/types.js'
 import type { ContainerDesired } from '../../../manifest/resolve.js'
+import type { AwsRequest, Ref, Step } from '../../../plan/types.js'
 import type { PartBuilder } from '../../part.js'
 import { tagList, tagMap } from '../../target.js'
 import type { BuildInput, ContainerRequest, PushInput } from './operations.js'
@@ -122,7 +122,11 @@ export const localRequest = (request: ContainerRequest): AwsRequest => request a
 const REPOSITORY = 'ecr:repository'
 
 /** The repository, created or brought in line; its URI (a reference while it is created) and the steps a push waits for. */
-export function planRepository(b: PartBuilder<ContainerDesired>, observed: ObservedEcr, keepImages: number): { uri: string | Ref; deps: string[]; refused: boolean } {
+export function planRepository(
+  b: PartBuilder<ContainerDesired>,
+  observed: ObservedEcr,
+  keepImages: number,
+): { uri: string | Ref; deps: string[]; refused: boolean } {
   const { app, env } = b.desired
   const name = repositoryName(app)
   const repo = observed.repository
