@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core'
-import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
+import { needsCredentials } from '../aws/credentials.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { formatLogEvent, type LogEvent, parseSince, readLogs } from '../engine/logs.js'
 import { openSession } from '../engine/session.js'
-import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
+import { EXIT_CODES_HELP } from '../errors.js'
 import { redact } from '../ui/redact.js'
 
 export default class LogsCommand extends BaseCommand {
@@ -33,12 +33,7 @@ ${EXIT_CODES_HELP}`
     const session = await openSession(sessionOptions({ ...flags }, false))
     const interrupt = interruptible()
     try {
-      if (session.offline)
-        throw new ShipitError('NoCredentials', 'logs reads AWS and needs credentials', {
-          exitCode: ExitCode.Failure,
-          source: 'user',
-          suggestions: NO_CREDENTIALS_HINTS,
-        })
+      if (session.offline) throw needsCredentials('logs reads CloudWatch Logs in AWS')
       const logGroup = session.desired.names.logGroup
       const events: LogEvent[] = []
       const json = this.jsonEnabled()

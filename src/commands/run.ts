@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
-import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
+import { needsCredentials } from '../aws/credentials.js'
+import { translateAwsError } from '../aws/errors.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
@@ -35,8 +36,7 @@ ${EXIT_CODES_HELP}`
     try {
       const { target, desired, clients, region } = session
       if (!target.run) throw invalid('Unsupported', `the ${target.name} target cannot run one-off tasks`, [])
-      if (session.offline)
-        throw new ShipitError('NoCredentials', 'run needs AWS credentials', { exitCode: ExitCode.Failure, source: 'user', suggestions: NO_CREDENTIALS_HINTS })
+      if (session.offline) throw needsCredentials('run starts a task or invokes the function in AWS')
       if (target.name === 'lambda' && command.length)
         throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])
       const payload = flags.payload ?? (target.name === 'lambda' && !process.stdin.isTTY ? readStdin() : undefined)

@@ -1,10 +1,10 @@
-import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
+import { needsCredentials } from '../aws/credentials.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { observe } from '../engine/plan.js'
 import { openSession } from '../engine/session.js'
-import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
+import { EXIT_CODES_HELP } from '../errors.js'
 import type { Outputs } from '../targets/target.js'
 
 export interface StatusResult {
@@ -28,13 +28,7 @@ ${EXIT_CODES_HELP}`
     const { flags } = await this.parse(StatusCommand)
     const session = await openSession(sessionOptions({ ...flags }, false))
     try {
-      if (session.offline) {
-        throw new ShipitError('NoCredentials', 'status reads AWS and needs credentials', {
-          exitCode: ExitCode.Failure,
-          source: 'user',
-          suggestions: NO_CREDENTIALS_HINTS,
-        })
-      }
+      if (session.offline) throw needsCredentials('status reads what is live in AWS')
       const observed = await observe(session)
       const outputs = {
         ...session.target.outputs(session.desired, observed),

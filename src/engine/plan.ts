@@ -1,6 +1,7 @@
-import { NO_CREDENTIALS_HINTS, translateAwsError } from '../aws/errors.js'
+import { needsCredentials } from '../aws/credentials.js'
+import { translateAwsError } from '../aws/errors.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
-import { ExitCode, invalid, ShipitError } from '../errors.js'
+import { invalid } from '../errors.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
@@ -76,12 +77,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
 async function makeRollbackPlan(session: Session, options: PlanOptions): Promise<Planned> {
   const { target, desired, region, clients } = session
   if (!target.rollback) throw invalid('Unsupported', `the ${target.name} target has no rollback`, [])
-  if (session.offline)
-    throw new ShipitError('NoCredentials', 'rollback reads the deploy history from AWS and needs credentials', {
-      exitCode: ExitCode.Failure,
-      source: 'user',
-      suggestions: NO_CREDENTIALS_HINTS,
-    })
+  if (session.offline) throw needsCredentials('rollback reads the deploy history from AWS')
   let history: unknown
   try {
     history = await target.rollback.observe({ clients, region, signal: options.signal }, desired)
