@@ -31,6 +31,8 @@ export interface SlowCallNotice {
   elapsedMs: number
 }
 
+/** Retries worth a line: throttling and timeouts (the user already waited), or a back-off of a second or more. */
+export const retryWorthTelling = (n: RetryNotice) => n.reason === 'throttled' || n.reason === 'timed out' || n.delayMs >= 1000
 export const describeRetry = (n: RetryNotice) => `${n.call} ${n.reason}, retry ${n.attempt}/${n.maxAttempts} in ${(n.delayMs / 1000).toFixed(1)} s`
 export const describeSlowCall = (n: SlowCallNotice) => `still waiting for ${n.call} (${Math.round(n.elapsedMs / 1000)} s)`
 

@@ -41,7 +41,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-export async function runWait(clients: AwsClients, service: ServiceName, wait: Wait, timeoutSeconds: number, signal?: AbortSignal): Promise<void> {
+export async function runWait(clients: AwsClients, service: ServiceName, wait: Wait, timeoutSeconds: number, applySignal?: AbortSignal): Promise<void> {
+  // a signal of this wait's own: the waiter's abort listener never adds up with those of the waits beside it on the apply's signal
+  const signal = applySignal && AbortSignal.any([applySignal])
   const custom = customWaiters.get(wait.waiter)
   if (custom) return custom(clients, wait.input, Date.now() + timeoutSeconds * 1000, signal)
 

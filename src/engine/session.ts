@@ -1,4 +1,4 @@
-import { describeRetry, describeSlowCall } from '../aws/bounds.js'
+import { describeRetry, describeSlowCall, retryWorthTelling } from '../aws/bounds.js'
 import { AwsClients } from '../aws/clients.js'
 import { needsCredentials } from '../aws/credentials.js'
 import { resolveRegion } from '../aws/region.js'
@@ -71,7 +71,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     maxAttempts: options.maxAttempts,
     requestTimeoutMs: options.requestTimeoutMs,
     callTimeoutMs: options.callTimeoutMs,
-    onRetry: (notice) => progress.write(describeRetry(notice)),
+    onRetry: (notice) => retryWorthTelling(notice) && progress.write(describeRetry(notice)),
     onSlowCall: (notice) => progress.write(describeSlowCall(notice)),
   })
   const warnings: string[] = []
