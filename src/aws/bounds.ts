@@ -71,7 +71,13 @@ export async function boundedCall<T>(bounds: CallBounds, signals: (AbortSignal |
   const started = Date.now()
   const deadline = new AbortController()
   const expire = setTimeout(
-    () => deadline.abort(timeoutError(`${bounds.call} timed out after ${seconds(bounds.deadlineMs)} in all (--call-timeout; every attempt and back-off included)`, 'CallDeadline')),
+    () =>
+      deadline.abort(
+        timeoutError(
+          `${bounds.call} timed out after ${seconds(bounds.deadlineMs)} in all (--call-timeout; every attempt and back-off included)`,
+          'CallDeadline',
+        ),
+      ),
     bounds.deadlineMs,
   )
   let slow: NodeJS.Timeout | undefined
@@ -114,7 +120,10 @@ export function boundEachAttempt(handler: AttemptHandler, attemptMs: number): vo
   handler.handle = async (request, options = {}) => {
     const budgetMs = attemptMs + uploadAllowanceMs(requestBytes(request))
     const attempt = new AbortController()
-    const timer = setTimeout(() => attempt.abort(timeoutError(`the request timed out after ${budgetMs} ms (--request-timeout, the whole attempt)`, 'ETIMEDOUT')), budgetMs)
+    const timer = setTimeout(
+      () => attempt.abort(timeoutError(`the request timed out after ${budgetMs} ms (--request-timeout, the whole attempt)`, 'ETIMEDOUT')),
+      budgetMs,
+    )
     timer.unref()
     const outer = options.abortSignal
     let out: Awaited<ReturnType<AttemptHandler['handle']>>
@@ -148,7 +157,12 @@ interface DestroyableStream {
 }
 
 function isStream(body: unknown): body is DestroyableStream {
-  return typeof body === 'object' && body !== null && typeof (body as DestroyableStream).destroy === 'function' && typeof (body as DestroyableStream).once === 'function'
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as DestroyableStream).destroy === 'function' &&
+    typeof (body as DestroyableStream).once === 'function'
+  )
 }
 
 function requestBytes(request: AttemptRequest): number {

@@ -17,10 +17,11 @@ export interface AwsSettings {
   requestTimeoutMs?: number
   /** total time of one call, every attempt and back-off included; default callDeadlineMs() */
   callTimeoutMs?: number
-  /** a retry is about to happen (after the back-off delay) */
+  /** a retry was granted: told before its back-off delay starts */
   onRetry?: (notice: RetryNotice) => void
-  /** a call has been running for a while (SLOW_CALL_MS, then every SLOW_CALL_REPEAT_MS) */
+  /** a call has been running for a while (slowCallMs, default SLOW_CALL_MS, then every SLOW_CALL_REPEAT_MS) */
   onSlowCall?: (notice: SlowCallNotice) => void
+  slowCallMs?: number
 }
 
 /** The part of an SDK v3 client shipit uses. */
@@ -124,8 +125,10 @@ export class AwsClients {
     if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
     const call = `${service}:${operation}`
     const deadlineMs = callDeadlineMs(this.settings) + uploadAllowanceMs(payloadBytes(input))
-    return boundedCall({ call, deadlineMs, onSlowCall: this.settings.onSlowCall }, [abortSignal, this.closing.signal], (signal) =>
-      client.send(new Command(input), { abortSignal: signal }),
+    return boundedCall(
+      { call, deadlineMs, onSlowCall: this.settings.onSlowCall, slowCallMs: this.settings.slowCallMs },
+      [abortSignal, this.closing.signal],
+      (signal) => client.send(new Command(input), { abortSignal: signal }),
     )
   }
 
@@ -142,6 +145,8 @@ export class AwsClients {
     // without any configured source, and off EC2, say so without loading the SDK (~100 modules)
     return checkCredentials(this.settings.profile, async () => (await this.client('sts')).config.credentials(), {
       mayUseInstanceRole: process.env.AWS_EC2_METADATA_DISABLED !== 'true' && looksLikeEc2(),
+      // the SDK's providers (SSO, STS for web identity, container endpoints) have no deadline of their own
+      timeoutMs: callDeadlineMs(this.settings),
     })
   }
 

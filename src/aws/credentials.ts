@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ExitCode, ShipitError } from '../errors.js'
+import { timeoutError } from './bounds.js'
 import { NO_CREDENTIALS_HINTS } from './errors.js'
 import { type ProfileSettings, readProfile, type SharedFiles, sharedFiles } from './shared-config.js'
 
@@ -51,7 +52,7 @@ export type CredentialStatus = 'ok' | 'none'
 export async function checkCredentials(
   profile: string | undefined,
   loadCredentials: () => Promise<unknown>,
-  options: { env?: NodeJS.ProcessEnv; mayUseInstanceRole?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; mayUseInstanceRole?: boolean; timeoutMs?: number } = {},
 ): Promise<CredentialStatus> {
   const env = options.env ?? process.env
   const source = configuredCredentialSource(profile, env)
@@ -61,11 +62,18 @@ export async function checkCredentials(
     if (wrong) throw wrong
   }
   let credentials: unknown
+  let timer: NodeJS.Timeout | undefined
   try {
-    credentials = await loadCredentials()
+    const late = new Promise<never>((_, reject) => {
+      if (options.timeoutMs)
+        timer = setTimeout(() => reject(timeoutError(`no credentials after ${options.timeoutMs} ms`, 'CredentialsTimeout')), options.timeoutMs)
+    })
+    credentials = await Promise.race([loadCredentials(), late])
   } catch (err) {
     if (!source) return 'none'
     throw explainCredentialFailure(source, err)
+  } finally {
+    clearTimeout(timer)
   }
   if ((credentials as { accessKeyId?: string } | undefined)?.accessKeyId) return 'ok'
   if (!source) return 'none'
@@ -84,9 +92,11 @@ function precheck(source: CredentialSource, env: NodeJS.ProcessEnv): ShipitError
           'or name another profile with --profile or AWS_PROFILE (`aws configure list-profiles` lists them)',
         ])
       if (!PROFILE_CREDENTIAL_KEYS.some((k) => settings[k]))
-        return credentialsFailed('ProfileWithoutCredentials', `profile ${profile} in ${files.configFile} holds no credentials (${PROFILE_CREDENTIAL_KEYS.join(', ')})`, [
-          `add them: aws configure --profile ${profile}, or aws configure sso --profile ${profile}`,
-        ])
+        return credentialsFailed(
+          'ProfileWithoutCredentials',
+          `profile ${profile} in ${files.configFile} holds no credentials (${PROFILE_CREDENTIAL_KEYS.join(', ')})`,
+          [`add them: aws configure --profile ${profile}, or aws configure sso --profile ${profile}`],
+        )
       return undefined
     }
     case 'environment':
@@ -103,9 +113,18 @@ function precheck(source: CredentialSource, env: NodeJS.ProcessEnv): ShipitError
         token = readFileSync(source.tokenFile, 'utf8').trim()
       } catch (err) {
         const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
-        return credentialsFailed('WebIdentityTokenUnreadable', `the web identity token file ${source.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) ${why}`, WEB_IDENTITY_HINTS)
+        return credentialsFailed(
+          'WebIdentityTokenUnreadable',
+          `the web identity token file ${source.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) ${why}`,
+          WEB_IDENTITY_HINTS,
+        )
       }
-      if (!token) return credentialsFailed('WebIdentityTokenEmpty', `the web identity token file ${source.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) is empty`, WEB_IDENTITY_HINTS)
+      if (!token)
+        return credentialsFailed(
+          'WebIdentityTokenEmpty',
+          `the web identity token file ${source.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) is empty`,
+          WEB_IDENTITY_HINTS,
+        )
       if (!source.roleArn)
         return credentialsFailed('WebIdentityNoRole', 'AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: there is no role to assume', [
           'set AWS_ROLE_ARN to the role that trusts this identity provider',
@@ -149,19 +168,30 @@ export function explainCredentialFailure(source: CredentialSource, err: unknown)
         return credentialsFailed('SsoNotLoggedIn', `profile ${profile} has no SSO session on this machine (${message})`, [login], err)
       if (SSO_EXPIRED.some((re) => re.test(message)))
         return credentialsFailed('SsoSessionExpired', `the SSO session of profile ${profile} has expired`, [`${login}   then run the same command again`], err)
-      return credentialsFailed('ProfileFailed', `profile ${profile} gave no credentials: ${message}`, [`check it with: aws sts get-caller-identity --profile ${profile}`], err)
+      return credentialsFailed(
+        'ProfileFailed',
+        `profile ${profile} gave no credentials: ${message}`,
+        [`check it with: aws sts get-caller-identity --profile ${profile}`],
+        err,
+      )
     }
     case 'environment':
-      return credentialsFailed('EnvironmentKeysFailed', `the keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY were not usable: ${message}`, [
-        'check them with: aws sts get-caller-identity',
-      ], err)
+      return credentialsFailed(
+        'EnvironmentKeysFailed',
+        `the keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY were not usable: ${message}`,
+        ['check them with: aws sts get-caller-identity'],
+        err,
+      )
     case 'web-identity': {
       // an answer from STS has an HTTP status; without one, STS was never reached
       const answered = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode !== undefined
       if (!answered)
-        return credentialsFailed('WebIdentityUnreachable', `could not reach AWS STS to exchange the web identity token in ${source.tokenFile}: ${message}`, [
-          'check the network (and AWS_ENDPOINT_URL_STS or AWS_STS_REGIONAL_ENDPOINTS if set)',
-        ], err)
+        return credentialsFailed(
+          'WebIdentityUnreachable',
+          `could not reach AWS STS to exchange the web identity token in ${source.tokenFile}: ${message}`,
+          ['check the network (and AWS_ENDPOINT_URL_STS or AWS_STS_REGIONAL_ENDPOINTS if set)'],
+          err,
+        )
       return credentialsFailed(
         'WebIdentityRefused',
         `AWS STS refused the web identity token in ${source.tokenFile} for role ${source.roleArn}: ${message}`,
@@ -173,9 +203,12 @@ export function explainCredentialFailure(source: CredentialSource, err: unknown)
       )
     }
     case 'container':
-      return credentialsFailed('ContainerCredentialsFailed', `the container credentials endpoint (${source.variable}) gave no credentials: ${message}`, [
-        'this variable is set by ECS, EKS or CodeBuild; outside them, unset it',
-      ], err)
+      return credentialsFailed(
+        'ContainerCredentialsFailed',
+        `the container credentials endpoint (${source.variable}) gave no credentials: ${message}`,
+        ['this variable is set by ECS, EKS or CodeBuild; outside them, unset it'],
+        err,
+      )
   }
 }
 

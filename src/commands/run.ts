@@ -7,7 +7,7 @@ import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { openSession } from '../engine/session.js'
-import { EXIT_CODES_HELP, ExitCode, invalid, ShipitError } from '../errors.js'
+import { EXIT_CODES_HELP, type ExitCode, invalid, ShipitError } from '../errors.js'
 import type { RunOutcome } from '../targets/target.js'
 
 export default class RunCommand extends BaseCommand {
