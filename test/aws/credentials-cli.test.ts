@@ -51,7 +51,10 @@ beforeAll(async () => {
     AWS_REGION: 'us-west-2',
   })
   runs.defaultRegion = cli(['plan', '--endpoint-url', stub.url], { ...envKeys, AWS_DEFAULT_REGION: 'eu-west-1' })
-  runs.profileRegion = cli(['plan', '--endpoint-url', stub.url, '--profile', 'deployer'], { AWS_CONFIG_FILE: keys.config, AWS_SHARED_CREDENTIALS_FILE: keys.credentials })
+  runs.profileRegion = cli(['plan', '--endpoint-url', stub.url, '--profile', 'deployer'], {
+    AWS_CONFIG_FILE: keys.config,
+    AWS_SHARED_CREDENTIALS_FILE: keys.credentials,
+  })
   runs.nothing = cli(['plan'], {})
   for (const r of Object.values(runs)) r.catch(() => {})
 }, 60_000)
@@ -98,7 +101,9 @@ describe('a configured credential source that fails: exit 1, cause and fix, no o
   it('deploy with a web identity token that STS refuses: exit 1 in STS words, and nothing is sent to the services', async () => {
     const run = await runs.stsRefused
     expect(run.code, run.stderr).toBe(1)
-    expect(run.stderr).toMatch(/AWS STS refused the web identity token in \S+ for role arn:aws:iam::123456789012:role\/ci: Not authorized to perform sts:AssumeRoleWithWebIdentity/)
+    expect(run.stderr).toMatch(
+      /AWS STS refused the web identity token in \S+ for role arn:aws:iam::123456789012:role\/ci: Not authorized to perform sts:AssumeRoleWithWebIdentity/,
+    )
     expect(sts.requests.map((r) => r.operation)).toContain('AssumeRoleWithWebIdentity')
     // the services' endpoint is shared with the region tests, whose requests carry their own keys: none came from this run
     expect(stub.requests.every((r) => /Credential=(AKIDENVIRONMENT|AKIDPROFILEKEY)\//.test(String(r.headers.authorization)))).toBe(true)
@@ -107,7 +112,8 @@ describe('a configured credential source that fails: exit 1, cause and fix, no o
 })
 
 describe('the region reaches every request', () => {
-  const scopes = (run: Run, keyId: string) =>
+  /** the regions of the credential scopes of every request signed with this key */
+  const scopes = (keyId: string) =>
     new Set(
       stub.requests
         .filter((r) => String(r.headers.authorization).includes(`Credential=${keyId}/`))
@@ -118,14 +124,14 @@ describe('the region reaches every request', () => {
     const run = await runs.defaultRegion
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).not.toContain('Region is missing')
-    expect(scopes(run, 'AKIDENVIRONMENT')).toEqual(new Set(['eu-west-1']))
+    expect(scopes('AKIDENVIRONMENT')).toEqual(new Set(['eu-west-1']))
     expect(run.stdout).toMatch(new RegExp(`^shipit deploy plan — app hello · env dev · target lambda · eu-west-1 · account ${STUB_ACCOUNT}$`, 'm'))
   })
 
-  it("with a profile holding a region and static keys (temporary AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), its keys sign for its region", async () => {
+  it('with a profile holding a region and static keys (temporary AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), its keys sign for its region', async () => {
     const run = await runs.profileRegion
     expect(run.code, run.stderr).toBe(0)
-    expect(scopes(run, 'AKIDPROFILEKEY')).toEqual(new Set(['ap-southeast-2']))
+    expect(scopes('AKIDPROFILEKEY')).toEqual(new Set(['ap-southeast-2']))
     expect(run.stdout).toContain('· ap-southeast-2 · account')
   })
 })
