@@ -1,17 +1,27 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { SHIPIT_VERSION } from '../version.js'
+import { attachBounds, type BoundableClient, boundedCall, payloadBytes, type RetryNotice, type SlowCallNotice, uploadAllowanceMs } from './bounds.js'
+import { type CredentialStatus, checkCredentials } from './credentials.js'
 import type { OperationInput, OperationName, OperationOutput, ServiceModules, ServiceName } from './services.js'
 
 /** Settings every AWS client is built from: one place for region, profile, endpoint, retries, timeouts. */
 export interface AwsSettings {
+  /** resolved before the clients are made (resolveRegion): given to every client, as the SDK reads neither AWS_DEFAULT_REGION nor app.yaml */
   region?: string
   profile?: string
   /** --endpoint-url or AWS_ENDPOINT_URL: a LocalStack-style emulator */
   endpoint?: string
   /** total attempts per call, first try included (standard retry mode) */
   maxAttempts?: number
-  /** per-request socket inactivity timeout: a request silent this long is abandoned (and retried) */
+  /** total time of one attempt, answer read in full (plus time to upload a large body); a late attempt is abandoned and retried */
   requestTimeoutMs?: number
+  /** total time of one call, every attempt and back-off included; default callDeadlineMs() */
+  callTimeoutMs?: number
+  /** a retry was granted: told before its back-off delay starts */
+  onRetry?: (notice: RetryNotice) => void
+  /** a call has been running for a while (slowCallMs, default SLOW_CALL_MS, then every SLOW_CALL_REPEAT_MS) */
+  onSlowCall?: (notice: SlowCallNotice) => void
+  slowCallMs?: number
 }
 
 /** The part of an SDK v3 client shipit uses. */
@@ -59,6 +69,12 @@ export type SdkWaiter = (
 
 export const DEFAULT_MAX_ATTEMPTS = 5
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+export const DEFAULT_CALL_TIMEOUT_MS = 120_000
+
+/** The call deadline when none is given: 120 s, or two attempts' worth when --request-timeout is longer. */
+export function callDeadlineMs(settings: AwsSettings): number {
+  return settings.callTimeoutMs ?? Math.max(DEFAULT_CALL_TIMEOUT_MS, 2 * (settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS))
+}
 
 /** The one client factory: lazily built, cached clients sharing the same settings. */
 export class AwsClients {
@@ -97,7 +113,13 @@ export class AwsClients {
     if (!client) {
       client = this.exported<ClientClass>(service, SERVICES[service].client).then((Client) => {
         if (!Client) throw new Error(`no client class ${SERVICES[service].client} for ${service}`)
-        return new Client(this.clientConfig())
+        const client = new Client(this.clientConfig()) as SdkClient & BoundableClient
+        attachBounds(service, client, {
+          attemptMs: this.settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+          maxAttempts: this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+          onRetry: this.settings.onRetry,
+        })
+        return client
       })
       this.clients.set(service, client)
     }
@@ -113,9 +135,8 @@ export class AwsClients {
       maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       retryMode: 'standard',
       customUserAgent: `shipit/${SHIPIT_VERSION}`,
-      // socketTimeout, not requestTimeout: since @smithy/node-http-handler 4.x requestTimeout only logs a
-      // warning unless throwOnRequestTimeout is set, so a hung endpoint hung the CLI; an inactivity timeout
-      // abandons (and retries) a silent request without cutting off a slow but progressing zip upload
+      // the total of each attempt is bounded by attachBounds (the handler's requestTimeout stops at the
+      // response headers); the inactivity timeout stays, so that a silent connection fails at once
       requestHandler: { socketTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 },
     }
   }
@@ -135,8 +156,14 @@ export class AwsClients {
     const { service, operation, input } = request
     const [client, Command] = await Promise.all([this.client(service), this.exported<CommandClass>(service, `${operation}Command`)])
     if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
-    const signal = abortSignal ? AbortSignal.any([abortSignal, this.closing.signal]) : this.closing.signal
-    return ((await client.send(new Command(input), { abortSignal: signal })) ?? {}) as Record<string, unknown>
+    const call = `${service}:${operation}`
+    const deadlineMs = callDeadlineMs(this.settings) + uploadAllowanceMs(payloadBytes(input))
+    const answer = await boundedCall(
+      { call, deadlineMs, onSlowCall: this.settings.onSlowCall, slowCallMs: this.settings.slowCallMs },
+      [abortSignal, this.closing.signal],
+      (signal) => client.send(new Command(input), { abortSignal: signal }),
+    )
+    return (answer ?? {}) as Record<string, unknown>
   }
 
   /** An SDK waiter (`waitUntil${name}`) of a service, or undefined when the SDK has none by that name. */
@@ -144,29 +171,22 @@ export class AwsClients {
     return this.exported<SdkWaiter>(service, `waitUntil${name}`)
   }
 
-  /** The region the clients use, or undefined when none is configured anywhere. */
+  /** The region the clients use (resolved by resolveRegion before they were made), or undefined. */
   async region(): Promise<string | undefined> {
-    if (this.settings.region) return this.settings.region
-    const fromEnv = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION
-    if (fromEnv) return fromEnv
-    if (!credentialSourceMayExist(this.settings.profile)) return undefined
-    try {
-      return await (await this.client('sts')).config.region()
-    } catch {
-      return undefined
-    }
+    return this.settings.region
   }
 
-  /** Whether the SDK's credential chain yields credentials (never returns or logs them). */
-  async hasCredentials(): Promise<boolean> {
-    // without any source the SDK's chain could use, say so without loading the SDK (~100 modules)
-    if (!credentialSourceMayExist(this.settings.profile)) return false
-    try {
-      const creds = (await (await this.client('sts')).config.credentials()) as { accessKeyId?: string } | undefined
-      return Boolean(creds?.accessKeyId)
-    } catch {
-      return false
-    }
+  /**
+   * 'ok' when the SDK's credential chain yields credentials (never returned or logged), 'none' when
+   * nothing is configured; a configured source that fails throws its cause and fix (exit 1).
+   */
+  async credentialStatus(): Promise<CredentialStatus> {
+    // without any configured source, and off EC2, say so without loading the SDK (~100 modules)
+    return checkCredentials(this.settings.profile, async () => (await this.client('sts')).config.credentials(), {
+      mayUseInstanceRole: process.env.AWS_EC2_METADATA_DISABLED !== 'true' && looksLikeEc2(),
+      // the SDK's providers (SSO, STS for web identity, container endpoints) have no deadline of their own
+      timeoutMs: callDeadlineMs(this.settings),
+    })
   }
 
   destroy(): void {
@@ -179,17 +199,6 @@ export class AwsClients {
       )
     this.clients.clear()
   }
-}
-
-/** Whether anything the SDK's default credential chain reads is present; false means it certainly finds nothing. */
-export function credentialSourceMayExist(profile?: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (profile || env.AWS_PROFILE || env.AWS_ACCESS_KEY_ID || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true
-  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return true
-  const home = env.HOME ?? env.USERPROFILE ?? ''
-  const config = env.AWS_CONFIG_FILE ?? `${home}/.aws/config`
-  const credentials = env.AWS_SHARED_CREDENTIALS_FILE ?? `${home}/.aws/credentials`
-  if (existsSync(config) || existsSync(credentials)) return true
-  return env.AWS_EC2_METADATA_DISABLED !== 'true' && looksLikeEc2()
 }
 
 let guarded = false

@@ -78,7 +78,9 @@ export function translateAwsError(err: unknown, doing: string): ShipitError {
     })
   }
   const status = e.$metadata?.httpStatusCode
-  return new ShipitError(name, `${doing}: ${name}${status ? ` (HTTP ${status})` : ''}: ${firstLine(message)}`, {
+  // a 200 with an error is an answer cut short (a timeout while reading it): its status says nothing
+  const shownStatus = status && status >= 300 ? ` (HTTP ${status})` : ''
+  return new ShipitError(name, `${doing}: ${name}${shownStatus}: ${firstLine(message)}`, {
     exitCode: ExitCode.Failure,
     source: 'aws',
     suggestions: SUGGESTIONS[name] ? [SUGGESTIONS[name]] : [],

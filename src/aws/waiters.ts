@@ -69,7 +69,9 @@ export interface WaitOptions {
 }
 
 export async function runWait(clients: AwsClients, service: ServiceName, wait: WaitSpec, options: WaitOptions): Promise<void> {
-  const { waiters, timeoutSeconds, signal } = options
+  const { waiters, timeoutSeconds } = options
+  // a signal of this wait's own: the waiter's abort listener never adds up with those of the waits beside it on the apply's signal
+  const signal = options.signal && AbortSignal.any([options.signal])
   const custom = Object.hasOwn(waiters.custom, wait.waiter) ? waiters.custom[wait.waiter] : undefined
   if (custom) return custom(clients, wait.input, { deadline: Date.now() + timeoutSeconds * 1000, signal, progress: options.progress, log: options.log })
 

@@ -22,12 +22,20 @@ export const awsFlags = {
     helpValue: 'http://localhost:4566',
   }),
   'max-attempts': Flags.integer({ summary: 'Attempts per AWS call, retries on throttling and 5xx included.', default: 5, min: 1, max: 20 }),
-  'request-timeout': Flags.integer({ summary: 'Seconds before one AWS request is abandoned (and retried).', default: 30, min: 1 }),
+  'request-timeout': Flags.integer({
+    summary: 'Seconds one attempt of an AWS call may take in all, answer included (plus time to upload a large package); then it is retried.',
+    default: 30,
+    min: 1,
+  }),
+  'call-timeout': Flags.integer({
+    summary: 'Seconds one AWS call may take in all, every attempt and back-off included; default: 120, or twice --request-timeout if longer.',
+    min: 1,
+  }),
 }
 
 /** Flags of commands that plan. */
 export const planFlags = {
-  offline: Flags.boolean({ summary: 'Plan without reading AWS, as if nothing existed (automatic when there are no credentials).' }),
+  offline: Flags.boolean({ summary: 'Plan without reading AWS, as if nothing existed (automatic only when no credentials are configured at all).' }),
   adopt: Flags.boolean({ summary: "Take over resources that have shipit's names but not its tags (adds the tags)." }),
 }
 

@@ -9,6 +9,7 @@ import { appendStepSummary } from '../ui/github.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply } from './confirm.js'
 import { interruptible } from './interrupt.js'
+import { reportError } from './report-error.js'
 
 /** The flags a plan-then-apply command passes to the workflow. */
 export interface WorkflowFlags {
@@ -20,6 +21,7 @@ export interface WorkflowFlags {
   'endpoint-url'?: string
   'max-attempts': number
   'request-timeout': number
+  'call-timeout'?: number
   offline?: boolean
   adopt?: boolean
   yes?: boolean
@@ -41,7 +43,8 @@ export interface WorkflowIo {
 
 export type WorkflowResult = { kind: 'plan'; plan: Plan } | { kind: 'apply'; outcome: ApplyOutcome; plan: Plan }
 
-export function sessionOptions(flags: Omit<WorkflowFlags, 'json'>, mutates: boolean): SessionOptions {
+/** `progress`: where retries and slow calls are told (stderr); none with --json. */
+export function sessionOptions(flags: Omit<WorkflowFlags, 'json'>, mutates: boolean, progress?: (message: string) => void): SessionOptions {
   return {
     file: flags.file,
     env: flags.env,
@@ -53,6 +56,8 @@ export function sessionOptions(flags: Omit<WorkflowFlags, 'json'>, mutates: bool
     mutates,
     maxAttempts: flags['max-attempts'],
     requestTimeoutMs: flags['request-timeout'] * 1000,
+    callTimeoutMs: flags['call-timeout'] === undefined ? undefined : flags['call-timeout'] * 1000,
+    progress,
   }
 }
 
@@ -67,9 +72,18 @@ export async function planAndApply(
   io: WorkflowIo,
 ): Promise<WorkflowResult> {
   const mode = outputMode(flags.json)
-  const session = await openSession(sessionOptions(flags, !planOnly))
   const interrupt = interruptible((sig) => io.note(`\n${sig}: finishing the call in flight, then stopping…`))
+  // until the apply starts only reads are in flight: a signal ends the command at once, with 130
+  interrupt.readOnly((sig) =>
+    reportError(new ShipitError('Interrupted', `${sig}: stopped before anything was changed`, { exitCode: ExitCode.Interrupted, source: 'user' }), {
+      json: flags.json,
+      debug: false,
+    }),
+  )
+  let session: Awaited<ReturnType<typeof openSession>> | undefined
   try {
+    session = await openSession(sessionOptions(flags, !planOnly, io.note))
+    if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const planned = await makePlan(session, { command, adopt: flags.adopt, to: flags.to, signal: interrupt.signal })
     let plan = planned.plan
     if (flags.plan) {
@@ -101,6 +115,8 @@ export async function planAndApply(
       if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
     }
     const reporter = createReporter(mode)
+    interrupt.readOnly(undefined)
+    session.progress.write = (message) => reporter.info(message)
     try {
       const outcome = await applyPlan(session, planned, plan, { reporter, signal: interrupt.signal, timeoutSeconds: flags.timeout ?? 900 })
       return { kind: 'apply', outcome, plan }
@@ -109,7 +125,7 @@ export async function planAndApply(
     }
   } finally {
     interrupt.dispose()
-    session.clients.destroy()
+    session?.clients.destroy()
   }
 }
 

@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core'
+import { needsCredentials } from '../aws/credentials.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { formatLogEvent, type LogEvent, parseSince, readLogs } from '../engine/logs.js'
-import { openSession, requireCredentials } from '../engine/session.js'
+import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP } from '../errors.js'
 import { redact } from '../redact.js'
 
@@ -29,10 +30,10 @@ ${EXIT_CODES_HELP}`
   async run(): Promise<{ logGroup: string; events: LogEvent[] } | undefined> {
     const { flags } = await this.parse(LogsCommand)
     const startTime = parseSince(flags.since)
-    const session = await openSession(sessionOptions({ ...flags }, false))
+    const session = await openSession(sessionOptions({ ...flags }, false, (t) => this.note(t)))
     const interrupt = interruptible()
     try {
-      requireCredentials(session, 'logs')
+      if (session.offline) throw needsCredentials('logs reads CloudWatch Logs in AWS')
       const logGroup = session.desired.names.logGroup
       const events: LogEvent[] = []
       const json = this.jsonEnabled()

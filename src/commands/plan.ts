@@ -8,7 +8,7 @@ import type { Plan } from '../plan/types.js'
 export default class PlanCommand extends BaseCommand {
   static summary = 'Show what a deploy would change, step by step, without changing anything.'
   static description =
-    `Reads what is live (read-only calls) and prints the plan: create (+), update (~), replace (-/+), delete (-) and run (>), field by field. Without AWS credentials (or with --offline) it plans as if nothing existed.
+    `Reads what is live (read-only calls) and prints the plan: create (+), update (~), replace (-/+), delete (-) and run (>), field by field. With no AWS credentials configured at all (or with --offline) it plans as if nothing existed; configured credentials that fail are an error (exit 1).
 
 ${EXIT_CODES_HELP}`
   static examples = [

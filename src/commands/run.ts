@@ -31,7 +31,7 @@ ${EXIT_CODES_HELP}`
   async run(): Promise<RunOutcome> {
     const { flags, argv } = await this.parse(RunCommand)
     const command = (argv as string[]).filter((a) => a !== '--')
-    const session = await openSession(sessionOptions({ ...flags }, true))
+    const session = await openSession(sessionOptions({ ...flags }, true, (t) => this.note(t)))
     const interrupt = interruptible()
     const reporter = createReporter(outputMode(this.jsonEnabled()))
     try {

@@ -1,8 +1,9 @@
+import { needsCredentials } from '../aws/credentials.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { observe } from '../engine/plan.js'
-import { openSession, requireCredentials } from '../engine/session.js'
+import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP } from '../errors.js'
 import type { Outputs } from '../targets/target.js'
 
@@ -25,9 +26,9 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(StatusCommand)
-    const session = await openSession(sessionOptions({ ...flags }, false))
+    const session = await openSession(sessionOptions({ ...flags }, false, (t) => this.note(t)))
     try {
-      requireCredentials(session, 'status')
+      if (session.offline) throw needsCredentials('status reads what is live in AWS')
       const observed = await observe(session)
       const outputs = {
         ...session.target.outputs(session.desired, observed),

@@ -1,10 +1,11 @@
+import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
-import { requireCredentials, type Session } from './session.js'
+import type { Session } from './session.js'
 
 export interface Planned {
   plan: Plan
@@ -75,7 +76,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
 async function makeRollbackPlan(session: Session, options: PlanOptions): Promise<Planned> {
   const { target, desired, region, clients } = session
   if (!target.rollback) throw invalid('Unsupported', `the ${target.name} target has no rollback`, [])
-  requireCredentials(session, 'rollback')
+  if (session.offline) throw needsCredentials('rollback reads the deploy history from AWS')
   let history: unknown
   try {
     history = await target.rollback.observe({ clients, region, signal: options.signal }, desired)

@@ -1,9 +1,10 @@
+import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
 import { executePlan, type Reporter } from '../plan/execute.js'
 import type { RunOptions, RunOutcome } from '../targets/target.js'
 import { assemblePlan, observe } from './plan.js'
-import { requireCredentials, type Session } from './session.js'
+import type { Session } from './session.js'
 
 export interface OneOffOptions extends RunOptions {
   reporter: Reporter
@@ -15,7 +16,7 @@ export interface OneOffOptions extends RunOptions {
  */
 export async function runOneOff(session: Session, options: OneOffOptions): Promise<RunOutcome> {
   const { target, desired, clients, region } = session
-  requireCredentials(session, 'run')
+  if (session.offline) throw needsCredentials('run starts a task or invokes the function in AWS')
   if (target.invoke) {
     if (options.command?.length)
       throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])

@@ -1,6 +1,8 @@
+import { describeRetry, describeSlowCall, retryWorthTelling } from '../aws/bounds.js'
 import { AwsClients } from '../aws/clients.js'
-import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
-import { ExitCode, invalid, ShipitError } from '../errors.js'
+import { needsCredentials } from '../aws/credentials.js'
+import { resolveRegion } from '../aws/region.js'
+import { invalid } from '../errors.js'
 import { type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { type Desired, resolveDesired } from '../manifest/resolve.js'
 import { addCredentialsFromEnvironment, addSecret } from '../redact.js'
@@ -21,6 +23,9 @@ export interface SessionOptions {
   mutates: boolean
   maxAttempts?: number
   requestTimeoutMs?: number
+  callTimeoutMs?: number
+  /** where retries and slow calls are told (stderr in the CLI); silent when absent */
+  progress?: (message: string) => void
   /** environment variables for ${env:…} (tests pass their own) */
   vars?: Record<string, string | undefined>
 }
@@ -32,23 +37,17 @@ export interface Session {
   target: Target<unknown>
   clients: AwsClients
   region: string
+  /** where the region came from: --region, app.yaml, AWS_REGION, AWS_DEFAULT_REGION, a profile */
+  regionFrom: string
   offline: boolean
   /** why the session is offline, for the plan header */
   offlineReason?: string
   warnings: string[]
+  /** retries and slow calls go to progress.write; an apply points it at its reporter */
+  progress: { write: (message: string) => void }
 }
 
 export const FALLBACK_REGION = 'us-east-1'
-
-/** Commands that read or change AWS cannot work offline: one refusal, worded once. */
-export function requireCredentials(session: Session, command: string): void {
-  if (!session.offline) return
-  throw new ShipitError('NoCredentials', `${command} reads AWS and needs credentials`, {
-    exitCode: ExitCode.Failure,
-    source: 'user',
-    suggestions: NO_CREDENTIALS_HINTS,
-  })
-}
 
 /** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
 export async function openSession(options: SessionOptions): Promise<Session> {
@@ -63,12 +62,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw invalid('InvalidEndpoint', `--endpoint-url ${endpoint} is not an http(s) URL`, ['e.g. --endpoint-url http://localhost:4566'])
   }
+  const resolved = resolveRegion({ flag: options.region, manifest: desired.region, profile: options.profile })
+  const progress = { write: options.progress ?? (() => {}) }
   const clients = new AwsClients({
-    region: options.region ?? desired.region,
+    region: resolved?.region,
     profile: options.profile,
     endpoint,
     maxAttempts: options.maxAttempts,
     requestTimeoutMs: options.requestTimeoutMs,
+    callTimeoutMs: options.callTimeoutMs,
+    onRetry: (notice) => retryWorthTelling(notice) && progress.write(describeRetry(notice)),
+    onSlowCall: (notice) => progress.write(describeSlowCall(notice)),
   })
   const warnings: string[] = []
 
@@ -77,25 +81,19 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   if (options.offline && options.mutates) {
     throw invalid('OfflineApply', '--offline only plans; it cannot change AWS', ['use `shipit plan --offline` or `shipit deploy --dry-run --offline`'])
   }
-  if (!offline && !(await clients.hasCredentials())) {
-    if (options.mutates) {
-      throw new ShipitError('NoCredentials', 'no AWS credentials found: shipit needs them to change AWS', {
-        exitCode: ExitCode.Failure,
-        source: 'user',
-        suggestions: NO_CREDENTIALS_HINTS,
-      })
-    }
+  // a configured source that fails throws here (exit 1): only "nothing configured" may plan offline
+  if (!offline && (await clients.credentialStatus()) === 'none') {
+    if (options.mutates) throw needsCredentials('shipit needs them to change AWS')
     offline = true
     offlineReason = 'no AWS credentials'
   }
 
-  let region = await clients.region()
-  if (!region) {
-    if (!offline) {
-      throw invalid('NoRegion', 'no AWS region configured', ['pass --region, set region: in app.yaml, or set AWS_REGION'])
-    }
-    region = FALLBACK_REGION
-    warnings.push(`no region configured; planning for ${FALLBACK_REGION} (pass --region or set region: in app.yaml)`)
+  if (!resolved && !offline) {
+    throw invalid('NoRegion', 'no AWS region configured', [
+      'pass --region, set region: in app.yaml, set AWS_REGION (or AWS_DEFAULT_REGION), or give the profile a region (aws configure set region …)',
+    ])
   }
-  return { loaded, desired, target, clients, region, offline, offlineReason, warnings }
+  const region = resolved?.region ?? FALLBACK_REGION
+  if (!resolved) warnings.push(`no region configured; planning for ${FALLBACK_REGION} (pass --region or set region: in app.yaml)`)
+  return { loaded, desired, target, clients, region, regionFrom: resolved?.from ?? 'fallback', offline, offlineReason, warnings, progress }
 }

@@ -41,6 +41,8 @@ export interface StubResponse {
   status: number
   headers?: Record<string, string>
   body?: string
+  /** send the headers at once, then the body one byte every `trickleMs` (a link that never quite stalls) */
+  trickleMs?: number
 }
 
 /** `'hang'`: accept the request and never answer. */
@@ -84,6 +86,7 @@ export async function startStub(handler: StubHandler, options: { maxRequests?: n
       if (reply === 'hang') return
       const body = reply.body ?? ''
       res.writeHead(reply.status, { 'x-amzn-requestid': randomUUID(), 'content-length': String(Buffer.byteLength(body)), ...reply.headers })
+      if (reply.trickleMs) return trickle(res, Buffer.from(body), reply.trickleMs)
       res.end(body)
     })
   })
@@ -105,6 +108,20 @@ export async function startStub(handler: StubHandler, options: { maxRequests?: n
       server.close(() => resolve())
     })
   return stub
+}
+
+function trickle(res: import('node:http').ServerResponse, body: Buffer, everyMs: number): void {
+  res.flushHeaders()
+  let sent = 0
+  const timer = setInterval(() => {
+    if (sent >= body.length) {
+      clearInterval(timer)
+      res.end()
+      return
+    }
+    res.write(body.subarray(sent, ++sent))
+  }, everyMs)
+  res.on('close', () => clearInterval(timer))
 }
 
 const REST_OPERATIONS: [string, RegExp, string][] = [

@@ -7,13 +7,15 @@
  *
  * Nothing here uses the in-memory fake (test/fakes/aws.ts): every call goes over HTTP.
  */
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describeRetry, describeSlowCall, type RetryNotice } from '../../src/aws/bounds.js'
 import { AwsClients, type AwsSettings } from '../../src/aws/clients.js'
 import { translateAwsError } from '../../src/aws/errors.js'
 import type { ServiceName } from '../../src/plan/types.js'
 import { SHIPIT_VERSION } from '../../src/version.js'
-import { cleanEnv, type Run, shipit } from '../helpers/cli.js'
+import { cleanEnv, RUN, type Run, shipit } from '../helpers/cli.js'
 import { awsError, emptyAccount, jsonOk, type LoopbackStub, queryOk, STUB_ACCOUNT, type StubHandler, type StubRequest, startStub } from '../helpers/loopback.js'
 import { project } from '../helpers/session.js'
 
@@ -287,6 +289,88 @@ describe.concurrent('a hung endpoint fails within the configured bound', () => {
   })
 })
 
+// one at a time: these measure time
+describe('each attempt and each call are bounded in total, not only by silence', () => {
+  /** GetFunction's answer, its headers at once and then one byte every 100 ms: never silent for long, never done */
+  const trickling = (req: StubRequest) => ({ ...jsonOk(req, FUNCTION), trickleMs: 100 })
+
+  it('a body that trickles a byte every 100 ms: each attempt is cut at requestTimeoutMs (1000), then retried, and the call fails in < 3.5 s', async () => {
+    const { stub, clients } = await connect(trickling, { requestTimeoutMs: 1000, maxAttempts: 2 })
+    await clients.client('lambda') // loading the SDK module is not the call's time
+    const started = Date.now()
+    const err = await clients.send('lambda', 'GetFunction', { FunctionName: 'hello-dev' }).catch((e: unknown) => e)
+    const elapsed = Date.now() - started
+    expect((err as Error).name).toBe('TimeoutError')
+    expect(translateAwsError(err, 'reading').message).toMatch(
+      /^reading: TimeoutError: the request timed out after 1000 ms \(--request-timeout, the whole attempt\)$/,
+    )
+    expect(stub.requests.map((r) => r.attempt)).toEqual([1, 2])
+    expect(elapsed).toBeGreaterThanOrEqual(1900)
+    expect(elapsed).toBeLessThan(3500)
+  })
+
+  it('the same body trickled fast enough (all of it within the attempt) is read in full', async () => {
+    const { clients } = await connect((req) => ({ ...jsonOk(req, { Configuration: { FunctionName: 'hello-dev' } }), trickleMs: 2 }), { requestTimeoutMs: 2000 })
+    const out = await clients.send('lambda', 'GetFunction', { FunctionName: 'hello-dev' })
+    expect(out.Configuration?.FunctionName).toBe('hello-dev')
+  })
+
+  it('the call deadline ends a call across its attempts: callTimeoutMs 1500 over attempts of 400 ms × 5', async () => {
+    const { stub, clients } = await connect(() => 'hang', { requestTimeoutMs: 400, maxAttempts: 5, callTimeoutMs: 1500 })
+    await clients.client('lambda')
+    const started = Date.now()
+    const err = await clients.send('lambda', 'GetFunction', { FunctionName: 'hello-dev' }).catch((e: unknown) => e)
+    const elapsed = Date.now() - started
+    expect((err as Error).name).toBe('TimeoutError')
+    expect((err as Error).message).toBe('lambda:GetFunction timed out after 1.5 s in all (--call-timeout; every attempt and back-off included)')
+    expect(elapsed).toBeGreaterThanOrEqual(1450)
+    expect(elapsed).toBeLessThan(2200)
+    // attempts were cut at 400 ms and retried until the deadline, which came before the fifth
+    expect(stub.requests.length).toBeGreaterThanOrEqual(2)
+    expect(stub.requests.length).toBeLessThan(5)
+  })
+
+  it('retries are told before their back-off, with the call, the attempt and the delay; a slow call is told while it runs', async () => {
+    const retries: RetryNotice[] = []
+    const slow: string[] = []
+    const { stub, clients } = await connect(
+      async (req) => {
+        if (req.attempt < 3) return awsError(req, 400, 'ThrottlingException', 'Rate exceeded')
+        await new Promise((r) => setTimeout(r, 700))
+        return jsonOk(req, FUNCTION)
+      },
+      { onRetry: (n) => retries.push(n), onSlowCall: (n) => slow.push(describeSlowCall(n)), slowCallMs: 300 },
+    )
+    const out = await clients.send('lambda', 'GetFunction', { FunctionName: 'hello-dev' })
+    expect(stub.requests).toHaveLength(3)
+    expect(retries.map((n) => [n.call, n.attempt, n.maxAttempts, n.reason])).toEqual([
+      ['lambda:GetFunction', 2, 5, 'throttled'],
+      ['lambda:GetFunction', 3, 5, 'throttled'],
+    ])
+    // the delays told are the delays waited
+    expect(retries.reduce((sum, n) => sum + n.delayMs, 0)).toBe(out.$metadata.totalRetryDelay)
+    expect(describeRetry(retries[1])).toBe(`lambda:GetFunction throttled, retry 3/5 in ${(retries[1].delayMs / 1000).toFixed(1)} s`)
+    expect(slow[0]).toMatch(/^still waiting for lambda:GetFunction \(\d+ s\)$/)
+  })
+
+  it('many calls at once on one set of clients, failing and retried, with and without a caller signal: no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      const { clients } = await connect((req) => awsError(req, 503, 'ServiceUnavailableException', 'try again'), { maxAttempts: 3 }, 200)
+      const apply = new AbortController()
+      await Promise.allSettled(
+        Array.from({ length: 24 }, (_, i) => clients.send('lambda', 'GetFunction', { FunctionName: `f${i}` }, i % 2 ? apply.signal : undefined)),
+      )
+      await new Promise((r) => setImmediate(r))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning')
+  })
+})
+
 describe.concurrent('calls in flight when the clients are destroyed (a sibling call failed)', () => {
   it('are abandoned at once, not retried on the closed connection', async () => {
     const { stub, clients } = await connect(async (req) => {
@@ -415,7 +499,12 @@ beforeAll(() => {
   start('env', () => cli(emptyAccount, ['plan'], { viaEnv: true }))
   start('plan --json', () => cli(deniedGetFunction, ['plan', '--json']))
   start('plan --debug', () => cli(deniedGetFunction, ['plan', '--debug']))
+  start('trickle', () => cli(tricklingGetFunction, ['plan', '--request-timeout', '1', '--max-attempts', '2']))
+  start('deadline', () => cli(() => 'hang', ['plan', '--request-timeout', '30', '--call-timeout', '2']))
 })
+
+/** Reads find nothing, except GetFunction: its answer's headers at once, then a byte every 200 ms. */
+const tricklingGetFunction: StubHandler = (req) => (req.operation === 'GetFunction' ? { ...jsonOk(req, FUNCTION), trickleMs: 200 } : emptyAccount(req))
 
 function noStackTrace(run: Run): void {
   expect(`${run.stdout}\n${run.stderr}`).not.toMatch(STACK_FRAME)
@@ -490,4 +579,91 @@ describe('through the built CLI', () => {
       if (name === 'plan --json') expect(JSON.parse(run.stdout).error.code).toBe('AccessDeniedException')
     }
   }, 60_000)
+})
+
+describe('bounded calls through the built CLI', () => {
+  it('plan against an endpoint that trickles its answer: each attempt cut after --request-timeout 1, the retry told, exit 1 within ~3 s of the first request', async () => {
+    const run = await runs.trickle
+    expect(run.code, run.stderr).toBe(1)
+    expect(run.stderr).toMatch(/^lambda:GetFunction timed out, retry 2\/2 in \d+\.\d s$/m)
+    expect(run.stderr).toMatch(/TimeoutError: the request timed out after 1000 ms \(--request-timeout, the whole attempt\)/)
+    noStackTrace(run)
+    expect(run.stub.requests.filter((r) => r.operation === 'GetFunction').map((r) => r.attempt)).toContain(2)
+    expect(run.msFromFirstRequest).toBeLessThan(5000)
+  }, 60_000)
+
+  it('plan against a hung endpoint with --call-timeout 2 (attempts of 30 s): the call ends at its deadline, exit 1', async () => {
+    const run = await runs.deadline
+    expect(run.code, run.stderr).toBe(1)
+    expect(run.stderr).toMatch(/timed out after 2 s in all \(--call-timeout; every attempt and back-off included\)/)
+    expect(run.stderr).toMatch(/did not answer in time/)
+    noStackTrace(run)
+    // the deadline counts from the call's start, a little before its first request reached the endpoint
+    expect(run.msFromFirstRequest).toBeGreaterThanOrEqual(1000)
+    expect(run.msFromFirstRequest).toBeLessThan(5000)
+  }, 60_000)
+})
+
+/** The built CLI in a fresh project against `stub`, to be signalled by the test. */
+function signalledRun(args: string[], stub: LoopbackStub) {
+  const dir = project(MANIFEST)
+  const child = spawn(process.execPath, [RUN, ...args, '-f', join(dir, 'app.yaml'), '--endpoint-url', stub.url], { cwd: dir, env: cliEnv() })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  const done = new Promise<Run & { endedAt: number }>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, endedAt: Date.now() })
+    }),
+  )
+  return { child, done }
+}
+
+const firstRequest = (stub: LoopbackStub, matches: (r: StubRequest) => boolean = () => true) =>
+  vi.waitFor(
+    () => {
+      if (!stub.requests.some(matches)) throw new Error('no request yet')
+    },
+    { timeout: 20_000, interval: 20 },
+  )
+
+describe('signals against a hung endpoint (the real process)', () => {
+  it('SIGINT during plan: stops at once, exit 130, nothing on stdout', async () => {
+    const stub = await startStub(() => 'hang')
+    try {
+      const { child, done } = signalledRun(['plan'], stub)
+      await firstRequest(stub)
+      const signalledAt = Date.now()
+      child.kill('SIGINT')
+      const run = await done
+      expect(run.code, run.stderr).toBe(130)
+      expect(run.stderr).toContain('Error: SIGINT: stopped before anything was changed')
+      expect(run.stdout).toBe('')
+      expect(run.endedAt - signalledAt).toBeLessThan(2000)
+    } finally {
+      await stub.close()
+    }
+  }, 40_000)
+
+  it('deploy with a write that hangs: the first SIGTERM waits for the call in flight, the second ends the process at once with 130', async () => {
+    const stub = await startStub((req) => (/^(Get|List|Describe)/.test(req.operation) ? emptyAccount(req) : 'hang'))
+    try {
+      const { child, done } = signalledRun(['deploy', '--yes'], stub)
+      await firstRequest(stub, (r) => !/^(Get|List|Describe)/.test(r.operation))
+      child.kill('SIGTERM')
+      await new Promise((r) => setTimeout(r, 300))
+      expect(child.exitCode).toBeNull() // still waiting for the hung write
+      const secondAt = Date.now()
+      child.kill('SIGTERM')
+      const run = await done
+      expect(run.code, run.stderr).toBe(130)
+      expect(run.stderr).toContain('SIGTERM: finishing the call in flight, then stopping')
+      expect(run.endedAt - secondAt).toBeLessThan(1500)
+    } finally {
+      await stub.close()
+    }
+  }, 40_000)
 })
