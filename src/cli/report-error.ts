@@ -47,7 +47,8 @@ function isInterruption(e: OclifLikeError): boolean {
   return e.name === 'AbortError' || /^received SIG(INT|TERM)$/.test(e.message ?? '')
 }
 
-const ANSI = /\x1b\[[0-9;]*m/g
+// oclif dims the reasons of flag validation errors
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g')
 
 /** oclif's messages about the command line, rewritten as one line that says what to do; undefined if `e` is not one. */
 function commandLineMessage(e: OclifLikeError, context: ErrorContext): string | undefined {
