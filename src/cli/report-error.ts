@@ -69,6 +69,11 @@ function commandLineMessage(e: OclifLikeError, context: ErrorContext): string | 
     const guess = didYouMean(value, options.split(', '))
     return `--${flag} ${value} is not one of ${options}${guess ? ` — did you mean ${guess}?` : ''}`
   }
+  if ((m = /^Expected (.*) to be one of: (.*)$/s.exec(raw))) {
+    const [, value, options] = m
+    const guess = value ? didYouMean(value, options.split(', ')) : undefined
+    return `${value ? `"${value}" is not one of ${options}` : `expected one of ${options}`}${guess ? ` — did you mean ${guess}?` : ''} ${help}`
+  }
   if ((m = /^Flag --([\w-]+) expects one of these values: (.*)$/s.exec(raw))) return `--${m[1]} needs a value: one of ${m[2]}`
   if ((m = /^Flag --([\w-]+) expects a value$/.exec(raw))) return `--${m[1]} needs a value ${help}`
   if ((m = /^Parsing --([\w-]+)\s*\n\s*(.*)$/s.exec(raw))) return `--${m[1]}: ${lowerFirst(m[2].trim())}`
@@ -116,6 +121,7 @@ export function reportUncaught(err: unknown, argv: string[]): void {
     process.exitCode = e.oclif.exit
     return
   }
-  const error = toShipitError(err)
+  // a command that is not shipit's own (autocomplete, help) fails here, not in BaseCommand.catch
+  const error = toShipitError(err, { command: argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined })
   reportError(error, { json: argv.includes('--json'), debug: argv.includes('--debug'), stack: e?.stack })
 }
