@@ -40,9 +40,16 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
  */
 export function shipitOnTerminal(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onOutput?: (soFar: string, write: (s: string) => void) => void } = {},
+  options: {
+    cwd?: string
+    env?: NodeJS.ProcessEnv
+    timeoutMs?: number
+    onOutput?: (soFar: string, write: (s: string) => void) => void
+    /** redirect stdout to this file (stderr stays the terminal), as `shipit plan > plan.txt` does */
+    stdoutTo?: string
+  } = {},
 ): Promise<Run> {
-  const command = [process.execPath, RUN, ...args].map(shellQuote).join(' ')
+  const command = [process.execPath, RUN, ...args].map(shellQuote).join(' ') + (options.stdoutTo ? ` > ${shellQuote(options.stdoutTo)}` : '')
   return spawnRun('script', ['-qfec', command, '/dev/null'], { ...options, keepStdinOpen: true })
 }
 
