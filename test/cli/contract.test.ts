@@ -56,7 +56,7 @@ describe('the CLI contract, command by command (the built CLI, no terminal, no c
   })
   const run = (args: string[], env?: Record<string, string>) => shipit(args, { cwd: project, env: cleanEnv(env) })
 
-  describe.each(COMMANDS)('shipit %s', (command) => {
+  describe.concurrent.each(COMMANDS)('shipit %s', (command) => {
     it(`with no flags: exit ${NO_FLAGS[command].code}`, async () => {
       const r = await run([command])
       expect(r.code).toBe(NO_FLAGS[command].code)
@@ -111,7 +111,7 @@ describe('the CLI contract, command by command (the built CLI, no terminal, no c
     })
   })
 
-  describe.each(CONFIRMING)('shipit %s with no terminal and no --yes, against an unreachable endpoint', (command) => {
+  describe.concurrent.each(CONFIRMING)('shipit %s with no terminal and no --yes, against an unreachable endpoint', (command) => {
     it('exits 3 with the --yes hint at once, before any AWS call', async () => {
       const r = await run([command, '--endpoint-url', 'http://127.0.0.1:9', '--request-timeout', '30'], {
         AWS_ACCESS_KEY_ID: 'contract-test-key-id',
