@@ -70,7 +70,6 @@ describe('the CLI contract, command by command (the built CLI, no terminal, no c
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(`$ shipit ${command}`)
       expect(r.stderr).toBe('')
-      expect((await run([command, '--help'])).stdout).toBe(r.stdout)
     })
 
     it('a wrong flag: exit 3, one line with a did-you-mean', async () => {
