@@ -11,6 +11,8 @@ await build({
     ...readdirSync('src/commands').filter((f) => f.endsWith('.ts')).map((f) => ({ in: `src/commands/${f}`, out: `commands/${f.replace(/\.ts$/, '')}` })),
     // --version and validate without oclif (bin/run.js)
     { in: 'src/cli/fast.ts', out: 'fast' },
+    // `shipit deplooy`: exit 3 with a did-you-mean (package.json oclif.hooks)
+    { in: 'src/cli/hooks/command-not-found.ts', out: 'hooks/command-not-found' },
   ],
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',

@@ -6,24 +6,24 @@ export const ExitCode = {
   Success: 0,
   /** an AWS call or the apply failed */
   Failure: 1,
-  /** `plan --detailed-exitcode` only: the plan has changes */
+  /** `plan` / `deploy --dry-run` with `--detailed-exitcode` only: the plan has changes */
   Changes: 2,
-  /** the manifest or the flags are invalid; nothing was sent to AWS */
+  /** invalid input of any kind (manifest, env, command, flag, missing --yes without a terminal); nothing was sent to AWS */
   Invalid: 3,
   /** a saved plan no longer matches what is live */
   StalePlan: 4,
-  /** interrupted by SIGINT/SIGTERM after the call in flight finished */
+  /** interrupted: Ctrl-C at the prompt, or SIGINT/SIGTERM after the call in flight finished */
   Interrupted: 130,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0    success (plan: no changes with --detailed-exitcode)
-  1    an AWS call or the apply failed
-  2    the plan has changes (only with --detailed-exitcode)
-  3    invalid manifest or flags; nothing was sent to AWS
+  1    an AWS call or the apply failed; status: the app is not deployed
+  2    the plan has changes (only with --detailed-exitcode, only plan and deploy --dry-run)
+  3    invalid input: manifest, --env, command, flag or value, or no --yes without a terminal; nothing was sent to AWS
   4    the saved plan is stale: what is live changed since it was made
-  130  interrupted; the call in flight was finished first`
+  130  interrupted (Ctrl-C at the prompt: nothing was changed; during an apply: the call in flight was finished first)`
 
 export type ErrorSource = 'user' | 'aws' | 'internal'
 

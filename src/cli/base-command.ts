@@ -1,16 +1,22 @@
-import { Command, Errors } from '@oclif/core'
-import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
+import { Command, Errors, Flags } from '@oclif/core'
+import { EXIT_CODES_HELP } from '../errors.js'
 import { redact } from '../redact.js'
-import { reportError } from './report-error.js'
+import { reportError, toShipitError } from './report-error.js'
 
 /**
  * shipit's commands: typed results with --json, errors as one clear message (never a stack trace
- * unless --debug) and the exit codes of the contract.
+ * unless --debug) and the exit codes of the contract (decided in report-error.ts).
  */
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true
 
   static helpGroup = 'GLOBAL'
+
+  /** Every command takes these. */
+  static baseFlags = {
+    // read from argv by colorEnabled() (src/ui/color.ts), which also serves errors before parsing
+    'no-color': Flags.boolean({ summary: 'No colour in any output (also NO_COLOR=1; FORCE_COLOR=1 forces it).', helpGroup: 'GLOBAL' }),
+  }
 
   /** Shown at the end of every command's --help. */
   static exitCodesHelp = EXIT_CODES_HELP
@@ -38,25 +44,13 @@ export abstract class BaseCommand extends Command {
 
   protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError) throw err
-    reportError(toShipitError(err), { json: this.jsonEnabled(), debug: this.debugEnabled, stack: err.stack })
+    // a command line that did not parse was reported above; oclif would add a warning for developers
+    this.parsed = true
+    reportError(toShipitError(err, { command: this.id }), { json: this.jsonEnabled(), debug: this.debugEnabled, stack: err.stack })
   }
 
   protected async finally(err: Error | undefined): Promise<void> {
     for (const c of this.cleanups.splice(0)) c()
     await super.finally(err)
   }
-}
-
-/** Flag parsing errors of oclif are invalid input (3); anything unknown is a failure (1). */
-export function toShipitError(err: unknown): ShipitError {
-  if (err instanceof ShipitError) return err
-  const e = err as Error & { oclif?: { exit?: number }; parse?: unknown; code?: string }
-  if (e && typeof e === 'object' && ('parse' in e || /Flag|Arg|Parse|Option|Validation/.test(e.constructor?.name ?? ''))) {
-    return new ShipitError('InvalidFlags', e.message.replace(/\n?See more help with --help$/, ''), {
-      exitCode: ExitCode.Invalid,
-      source: 'user',
-      suggestions: ['see --help'],
-    })
-  }
-  return new ShipitError('Unexpected', e?.message ?? String(err), { exitCode: ExitCode.Failure, source: 'internal', cause: err })
 }

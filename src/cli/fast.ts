@@ -11,6 +11,9 @@ import { TARGETS } from '../manifest/schema.js'
 import { SHIPIT_VERSION } from '../version.js'
 import { reportError } from './report-error.js'
 
+// bin/run.js reports what escapes oclif with shipit's exit codes; this bundle is the one it has loaded already
+export { reportUncaught } from './report-error.js'
+
 export async function runFast(argv: string[]): Promise<boolean> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')) {
     process.stdout.write(`shipit/${SHIPIT_VERSION} ${process.platform}-${process.arch} node-${process.version}\n`)
@@ -29,6 +32,8 @@ export async function runFast(argv: string[]): Promise<boolean> {
     else if (a === '-t' || a === '--target' || a.startsWith('--target=')) target = value()
     else if (a === '--json') json = true
     else if (a === '--debug') debug = true
+    else if (a === '--no-color')
+      continue // validate prints no colour
     else return false
     if (file === undefined || (target !== undefined && !(TARGETS as readonly string[]).includes(target))) return false
   }

@@ -5,9 +5,10 @@ import { ExitCode, ShipitError } from '../errors.js'
 import { renderCli, renderText } from '../plan/render.js'
 import { checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
 import type { Plan } from '../plan/types.js'
+import { colorEnabled } from '../ui/color.js'
 import { appendStepSummary } from '../ui/github.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
-import { confirmApply } from './confirm.js'
+import { confirmApply, requireConfirmable } from './confirm.js'
 import { interruptible } from './interrupt.js'
 import { reportError } from './report-error.js'
 
@@ -72,6 +73,8 @@ export async function planAndApply(
   io: WorkflowIo,
 ): Promise<WorkflowResult> {
   const mode = outputMode(flags.json)
+  // before the manifest's credentials, the network or any AWS call: a CI job without --yes fails at once
+  if (!planOnly) requireConfirmable(Boolean(flags.yes), flags.json)
   const interrupt = interruptible((sig) => io.note(`\n${sig}: finishing the call in flight, then stopping…`))
   // until the apply starts only reads are in flight: a signal ends the command at once, with 130
   interrupt.readOnly((sig) =>
@@ -91,8 +94,9 @@ export async function planAndApply(
       checkSavedPlan(saved, plan)
       plan = saved
     }
-    const color = mode === 'tty'
     const show = planOnly ? io.out : io.note
+    // the plan goes to stdout when planning and to stderr before an apply: colour as that stream allows
+    const color = !flags.json && colorEnabled(planOnly ? process.stdout : process.stderr)
     if (flags.cli) show(renderCli(plan))
     else show(renderText(plan, { color }))
     if (!flags.json) appendStepSummary(plan)
@@ -111,6 +115,7 @@ export async function planAndApply(
         `${command === 'destroy' ? 'Destroy' : command === 'rollback' ? 'Roll back' : 'Apply'} these changes to ${plan.app} (${plan.env}) in ${plan.region}?`,
         Boolean(flags.yes),
         flags.json,
+        interrupt.signal,
       )
       if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
     }

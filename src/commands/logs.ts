@@ -6,7 +6,7 @@ import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { formatLogEvent, type LogEvent, parseSince, readLogs } from '../engine/logs.js'
 import { openSession } from '../engine/session.js'
-import { EXIT_CODES_HELP } from '../errors.js'
+import { EXIT_CODES_HELP, ExitCode } from '../errors.js'
 import { redact } from '../redact.js'
 
 export default class LogsCommand extends BaseCommand {
@@ -37,15 +37,27 @@ ${EXIT_CODES_HELP}`
       const logGroup = session.desired.names.logGroup
       const events: LogEvent[] = []
       const json = this.jsonEnabled()
+      let count = 0
       for await (const e of readLogs(session.clients, { logGroup, startTime, filterPattern: flags.filter, follow: flags.follow, signal: interrupt.signal })) {
+        count++
         if (json && flags.follow) process.stdout.write(`${redact(JSON.stringify(e))}\n`)
         else if (json) events.push(e)
         else process.stdout.write(`${redact(formatLogEvent(e))}\n`)
       }
+      // nothing to show is an answer, not a failure: exit 0, said on stderr so stdout stays the events
+      if (count === 0 && !flags.follow) this.note(noEventsLine(session.desired, flags.since, flags.filter))
+      // Ctrl-C is how --follow ends: 130, as for every interruption
+      if (interrupt.signal.aborted) process.exitCode = ExitCode.Interrupted
       return json && !flags.follow ? { logGroup, events } : undefined
     } finally {
       interrupt.dispose()
       session.clients.destroy()
     }
   }
+}
+
+/** "no log events for hello (dev) on lambda in the last 10m" */
+export function noEventsLine(desired: { app: string; env: string; target: string }, since: string, filter?: string): string {
+  const window = /^\d+[smhd]$/.test(since.trim()) ? `in the last ${since.trim()}` : `since ${since}`
+  return `no log events for ${desired.app} (${desired.env}) on ${desired.target} ${window}${filter ? ` matching ${filter}` : ''}`
 }

@@ -4,7 +4,7 @@ import { awsFlags } from '../cli/flags.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { observe } from '../engine/plan.js'
 import { openSession } from '../engine/session.js'
-import { EXIT_CODES_HELP } from '../errors.js'
+import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
 import type { Outputs } from '../targets/target.js'
 
 export interface StatusResult {
@@ -18,7 +18,7 @@ export interface StatusResult {
 
 export default class StatusCommand extends BaseCommand {
   static summary = 'What is live: version or task definition, counts, rollout, URL.'
-  static description = `Read-only.
+  static description = `Read-only. Exits 1 with "APP (ENV) is not deployed on TARGET" when nothing is live.
 
 ${EXIT_CODES_HELP}`
   static examples = ['<%= config.bin %> status --target lambda', '<%= config.bin %> status --target fargate --env prod --json']
@@ -36,9 +36,18 @@ ${EXIT_CODES_HELP}`
       }
       const deployed = Boolean(outputs.deployed ?? Object.entries(outputs).some(([k, v]) => v !== undefined && /arn|Arn|url|revision|version/.test(k)))
       const { app, env, target } = session.desired
+      if (!deployed) {
+        // a script that asks "is it live?" gets a no it can test: exit 1, said in one line
+        throw new ShipitError('NotDeployed', `${app} (${env}) is not deployed on ${target} in ${session.region}`, {
+          exitCode: ExitCode.Failure,
+          source: 'user',
+          suggestions: [`deploy it with: shipit deploy --target ${target}${env === 'dev' ? '' : ` --env ${env}`}`],
+          details: { app, env, target, region: session.region, deployed, outputs },
+        })
+      }
       this.out(
         [
-          `${app} (${env}) on ${target} in ${session.region}: ${deployed ? 'deployed' : 'not deployed'}`,
+          `${app} (${env}) on ${target} in ${session.region}: deployed`,
           ...Object.entries(outputs)
             .filter(([, v]) => v !== undefined)
             .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : v}`),

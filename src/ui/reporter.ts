@@ -2,6 +2,7 @@ import type { ShipitError } from '../errors.js'
 import type { Reporter } from '../plan/execute.js'
 import type { Step } from '../plan/types.js'
 import { redact } from '../redact.js'
+import { colorEnabled, painter, Sgr } from './color.js'
 
 export type { Reporter } from '../plan/execute.js'
 
@@ -17,7 +18,7 @@ export function outputMode(json: boolean, stream: NodeJS.WriteStream = process.s
 export function createReporter(mode: OutputMode, write: (s: string) => void = (s) => process.stderr.write(s)): Reporter {
   if (mode === 'json') return silentReporter
   if (mode === 'ci') return new LineReporter(write)
-  return new LiveReporter(write)
+  return new LiveReporter(write, colorEnabled(process.stderr))
 }
 
 const label = (step: Step) => `${step.action} ${step.resource.type} ${step.resource.name}`
@@ -67,8 +68,15 @@ export class LiveReporter implements Reporter {
   private drawn = 0
   private frame = 0
   private timer?: NodeJS.Timeout
+  private readonly paint: (code: number, text: string) => string
 
-  constructor(private readonly write: (s: string) => void) {}
+  /** `color`: NO_COLOR and --no-color leave the live list (it moves the cursor) but take its colours away */
+  constructor(
+    private readonly write: (s: string) => void,
+    color = true,
+  ) {
+    this.paint = painter(color)
+  }
 
   private clear() {
     if (this.drawn) this.write(`\x1b[${this.drawn}A\x1b[J`)
@@ -101,17 +109,17 @@ export class LiveReporter implements Reporter {
   }
   stepDone(step: Step, ms: number) {
     this.running.delete(step)
-    this.permanent(`  \x1b[32m✓\x1b[0m ${label(step)} \x1b[2m${seconds(ms)}\x1b[0m`)
+    this.permanent(`  ${this.paint(Sgr.green, '✓')} ${label(step)} ${this.paint(Sgr.dim, seconds(ms))}`)
   }
   stepFailed(step: Step, error: ShipitError, ms: number) {
     this.running.delete(step)
-    this.permanent(`  \x1b[31m✗\x1b[0m ${label(step)} failed after ${seconds(ms)}: ${error.message}`)
+    this.permanent(`  ${this.paint(Sgr.red, '✗')} ${label(step)} failed after ${seconds(ms)}: ${error.message}`)
   }
   info(message: string) {
     this.permanent(message)
   }
   warn(message: string) {
-    this.permanent(`\x1b[33mwarning:\x1b[0m ${message}`)
+    this.permanent(`${this.paint(Sgr.yellow, 'warning:')} ${message}`)
   }
   close() {
     if (this.timer) clearInterval(this.timer)

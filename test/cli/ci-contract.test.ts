@@ -127,9 +127,12 @@ describe('the CI contract (commands in-process against the in-memory AWS)', () =
     expect(md).toContain('| create | `lambda:function` | `ci-dev` |')
   })
 
-  it('status: not deployed, then deployed with version and URL; --json gives the same as data', async () => {
-    const before = JSON.parse((await runCommand(Status, ['--target', 'lambda', '-f', file, '--json'])).stdout)
-    expect(before).toMatchObject({ app: 'ci', env: 'dev', target: 'lambda', deployed: false })
+  it('status: not deployed (exit 1), then deployed with version and URL; --json gives the same as data', async () => {
+    const notDeployed = await runCommand(Status, ['--target', 'lambda', '-f', file, '--json'])
+    expect(notDeployed.code).toBe(1)
+    const before = JSON.parse(notDeployed.stdout).error
+    expect(before).toMatchObject({ code: 'NotDeployed', message: 'ci (dev) is not deployed on lambda in us-west-2', exitCode: 1 })
+    expect(before.details).toMatchObject({ app: 'ci', env: 'dev', target: 'lambda', deployed: false })
     await deployYes()
     const after = await runCommand(Status, ['--target', 'lambda', '-f', file, '--json'])
     const doc = JSON.parse(after.stdout)

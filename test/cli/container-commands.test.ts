@@ -36,8 +36,9 @@ describe.each(['fargate', 'ecs'])('day-2 commands on %s (in-process, against the
   const t = () => ['--target', target, '-f', file]
 
   it('status: not deployed, then revision, counts and deployments as data', async () => {
-    const before = JSON.parse((await runCommand(Status, [...t(), '--json'])).stdout)
-    expect(before.deployed).toBe(false)
+    const notDeployed = await runCommand(Status, [...t(), '--json'])
+    expect(notDeployed.code).toBe(1)
+    expect(JSON.parse(notDeployed.stdout).error).toMatchObject({ code: 'NotDeployed', details: { deployed: false } })
     expect((await runCommand(Deploy, [...t(), '--yes'])).code).toBe(0)
     const after = JSON.parse((await runCommand(Status, [...t(), '--json'])).stdout)
     expect(after.deployed).toBe(true)

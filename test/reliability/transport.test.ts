@@ -610,13 +610,14 @@ function signalledRun(args: string[], stub: LoopbackStub) {
   const child = spawn(process.execPath, [RUN, ...args, '-f', join(dir, 'app.yaml'), '--endpoint-url', stub.url], { cwd: dir, env: cliEnv() })
   let stdout = ''
   let stderr = ''
+  const started = Date.now()
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
   const done = new Promise<Run & { endedAt: number }>((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({ code, stdout, stderr, endedAt: Date.now() })
+      resolve({ code, stdout, stderr, ms: Date.now() - started, endedAt: Date.now() })
     }),
   )
   return { child, done }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { didYouMean, editDistance } from '../../src/cli/did-you-mean.js'
+import { toShipitError } from '../../src/cli/report-error.js'
+import { ShipitError } from '../../src/errors.js'
+import { colorEnabled } from '../../src/ui/color.js'
+
+const COMMANDS = ['init', 'validate', 'schema', 'plan', 'deploy', 'status', 'logs', 'run', 'rollback', 'destroy']
+
+describe('didYouMean', () => {
+  it('finds typos, swapped letters and unique beginnings', () => {
+    expect(didYouMean('deplooy', COMMANDS)).toBe('deploy')
+    expect(didYouMean('plna', COMMANDS)).toBe('plan')
+    expect(didYouMean('lamda', ['fargate', 'ecs', 'lambda'])).toBe('lambda')
+    expect(didYouMean('--targt', ['--target', '--timeout'])).toBe('--target')
+    expect(didYouMean('dest', COMMANDS)).toBe('destroy')
+    expect(didYouMean('DEPLOY', COMMANDS)).toBe('deploy')
+  })
+
+  it('stays quiet when nothing is close', () => {
+    expect(didYouMean('kubernetes', ['fargate', 'ecs', 'lambda'])).toBeUndefined()
+    expect(didYouMean('xyz', COMMANDS)).toBeUndefined()
+    expect(didYouMean('de', COMMANDS)).toBeUndefined()
+    expect(didYouMean('', COMMANDS)).toBeUndefined()
+  })
+
+  it('counts a swap of neighbours as one edit', () => {
+    expect(editDistance('lmabda', 'lambda')).toBe(1)
+    expect(editDistance('abc', 'abc')).toBe(0)
+    expect(editDistance('', 'abc')).toBe(3)
+  })
+})
+
+describe('toShipitError: the one exit-code decision', () => {
+  const oclif = (message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { oclif: { exit: 2 } }, extra)
+
+  it('keeps shipit errors as they are', () => {
+    const e = new ShipitError('StalePlan', 'stale', { exitCode: 4 })
+    expect(toShipitError(e)).toBe(e)
+  })
+
+  it('makes every command-line error of oclif exit 3, in one line', () => {
+    for (const [err, message] of [
+      [oclif('Flag --out expects a value'), '--out needs a value (see shipit plan --help)'],
+      [oclif('Parsing --timeout \n\tExpected an integer but received: abc\nSee more help with --help'), '--timeout: expected an integer but received: abc'],
+      [oclif('command plna not found'), 'unknown command "plna" (see shipit --help)'],
+      [
+        oclif('Nonexistent flag: --targt\nSee more help with --help', { flags: ['--targt'], parse: { input: { flags: { target: {}, json: {} } } } }),
+        'unknown flag --targt (did you mean --target?) (see shipit plan --help)',
+      ],
+      [
+        oclif('The following error occurred:\n  \x1b[2mAll of the following must be provided when using --out: --dry-run\x1b[22m'),
+        'All of the following must be provided when using --out: --dry-run (see shipit plan --help)',
+      ],
+    ] as const) {
+      const e = toShipitError(err, { command: 'plan' })
+      expect(e.exitCode).toBe(3)
+      expect(e.source).toBe('user')
+      expect(e.message).toBe(message)
+    }
+  })
+
+  it('an abort by a signal is 130; anything else is a failure (1) of ours', () => {
+    expect(toShipitError(Object.assign(new Error('Aborted with Ctrl+C'), { name: 'AbortError' })).exitCode).toBe(130)
+    expect(toShipitError(new Error('received SIGTERM')).exitCode).toBe(130)
+    const bug = toShipitError(new TypeError('x is undefined'))
+    expect(bug).toMatchObject({ exitCode: 1, source: 'internal' })
+  })
+})
+
+describe('colorEnabled', () => {
+  const tty = { isTTY: true }
+  const pipe = { isTTY: false }
+  it('follows the stream it is asked about, then NO_COLOR, FORCE_COLOR and --no-color', () => {
+    expect(colorEnabled(tty, {}, [])).toBe(true)
+    expect(colorEnabled(pipe, {}, [])).toBe(false)
+    expect(colorEnabled(tty, { NO_COLOR: '1' }, [])).toBe(false)
+    expect(colorEnabled(pipe, { FORCE_COLOR: '1' }, [])).toBe(true)
+    expect(colorEnabled(tty, { FORCE_COLOR: '0' }, [])).toBe(false)
+    expect(colorEnabled(tty, { FORCE_COLOR: '1' }, ['--no-color'])).toBe(false)
+    expect(colorEnabled(tty, { NO_COLOR: '1', FORCE_COLOR: '1' }, [])).toBe(false)
+    expect(colorEnabled(tty, { CI: 'true' }, [])).toBe(false)
+    expect(colorEnabled(tty, { TERM: 'dumb' }, [])).toBe(false)
+  })
+})
