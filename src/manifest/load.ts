@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { relative } from 'node:path'
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml'
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from 'yaml'
 import type { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
 import { describeIssue, knownKeysAt } from './messages.js'
@@ -121,14 +121,26 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     ])
   }
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true })
+  // the parser's own duplicate-key check compares each key with every earlier one (quadratic: 16k keys
+  // took seconds); duplicateKeys does it with one hash set per mapping
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true })
   const at = (offset: number) => lineCounter.linePos(offset)
   const problems: ManifestProblem[] = []
   for (const err of doc.errors) {
     const { line, col } = at(err.pos[0])
     problems.push({ file, line, col, ...describeYamlError(doc, err.code, err.message, err.pos[0], at) })
   }
-  if (problems.length) throw new ManifestError(problems)
+  for (const duplicate of duplicateKeys(doc)) {
+    const { line, col } = at(duplicate.offset)
+    problems.push({
+      file,
+      line,
+      col,
+      message: `duplicate key ${quoted(duplicate.key)}: a key may appear once in a mapping`,
+      hint: `remove one of the two, or merge them; the first is at line ${at(duplicate.firstOffset).line}`,
+    })
+  }
+  if (problems.length) throw new ManifestError(sortProblems(problems))
   if (!isMap(doc.contents)) {
     const { line, col } = at(doc.contents?.range?.[0] ?? 0)
     throw new ManifestError([{ file, line, col, message: 'the top level is not a mapping of keys to values', hint: 'start with `name: my-app`' }])
@@ -326,6 +338,23 @@ function toIssues(zodIssues: z.core.$ZodIssue[], raw: unknown): ManifestIssue[] 
   return out
 }
 
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>()
+
+/** The pairs of a mapping by key, built once per mapping: a search per problem was quadratic with thousands of them. */
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndexes.get(map)
+  if (!index) {
+    index = new Map()
+    for (const pair of map.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue
+      const key = String(pair.key.value)
+      if (!index.has(key)) index.set(key, pair)
+    }
+    pairIndexes.set(map, index)
+  }
+  return index
+}
+
 /** Offset of the node at `path`, or of its nearest existing ancestor; `atKey` points at the map key. */
 function offsetOf(doc: Document, path: (string | number)[], atKey = false): number {
   let node: unknown = doc.contents
@@ -334,7 +363,7 @@ function offsetOf(doc: Document, path: (string | number)[], atKey = false): numb
     const key = path[i]
     const last = i === path.length - 1
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key))
+      const pair = pairsByKey(node).get(String(key))
       if (!pair) return offset
       const keyNode = pair.key as Node
       if (last && atKey) return keyNode.range?.[0] ?? offset
@@ -403,14 +432,6 @@ function describeYamlError(
 ): { message: string; hint: string } {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
   switch (code) {
-    case 'DUPLICATE_KEY': {
-      const { key, firstOffset } = duplicateKeyAt(doc, offset)
-      const where = firstOffset === undefined ? '' : `; the first is at line ${at(firstOffset).line}`
-      return {
-        message: `duplicate key${key === undefined ? '' : ` ${quoted(key)}`}: a key may appear once in a mapping`,
-        hint: `remove one of the two, or merge them${where}`,
-      }
-    }
     case 'MULTIPLE_DOCS':
       return { message: 'invalid YAML: the file holds more than one document (a --- line)', hint: 'keep one document: a manifest describes one app' }
     case 'TAB_AS_INDENT':
@@ -432,17 +453,19 @@ function lowerFirst(s: string): string {
   return `${s.charAt(0).toLowerCase()}${s.slice(1)}`
 }
 
-/** The key of the duplicate pair whose key starts at `offset`, and where the first pair with that key starts. */
-function duplicateKeyAt(doc: Document, offset: number): { key?: string; firstOffset?: number } {
-  let found: { key?: string; firstOffset?: number } = {}
+/** Every key that repeats an earlier key of its mapping (scalar keys of equal value, as YAML defines it), in one pass. */
+function duplicateKeys(doc: Document): { key: string; offset: number; firstOffset: number }[] {
+  const found: { key: string; offset: number; firstOffset: number }[] = []
   visit(doc, {
     Map(_, map) {
-      const i = map.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset)
-      if (i < 0) return undefined
-      const key = String((map.items[i].key as { value: unknown }).value)
-      const firstPair = map.items.find((p, j) => j < i && isScalar(p.key) && String(p.key.value) === key)
-      found = { key, firstOffset: (firstPair?.key as Node | undefined)?.range?.[0] }
-      return visit.BREAK
+      const first = new Map<unknown, number>()
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue
+        const offset = pair.key.range?.[0] ?? 0
+        const earlier = first.get(pair.key.value)
+        if (earlier === undefined) first.set(pair.key.value, offset)
+        else found.push({ key: String(pair.key.value), offset, firstOffset: earlier })
+      }
     },
   })
   return found
