@@ -1,8 +1,10 @@
-import { readFile, stat } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from 'yaml'
 import type { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
+import { expandInterpolations, type Vars } from './interpolate.js'
 import { describeIssue, knownKeysAt } from './messages.js'
 import { checkRules, type ManifestIssue, quoted } from './rules.js'
 import { Manifest } from './schema.js'
@@ -50,7 +52,6 @@ export interface LoadedManifest {
 
 export const MAX_MANIFEST_BYTES = 1024 * 1024
 const MAX_ALIAS_COUNT = 100
-type Vars = Record<string, string | undefined>
 
 /** Read, parse, interpolate and validate app.yaml; every problem is reported at once with its line:col. */
 export async function loadManifest(path: string, vars: Vars = process.env): Promise<LoadedManifest> {
@@ -71,28 +72,54 @@ function dirOf(path: string): string {
 
 async function readManifestText(path: string, file: string): Promise<string> {
   const problem = (message: string, hint: string) => new ManifestError([{ file, line: 1, col: 1, message, hint }])
-  let info: Awaited<ReturnType<typeof stat>>
+  let handle: FileHandle
   try {
-    info = await stat(path)
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; the checks below run on
+    // the handle itself, so the file cannot be swapped for a device between a check and the read
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw problem('file not found', 'run `shipit init` to write one, or pass its path with -f')
+    if (code === 'EACCES') throw problem(`cannot read the file (${code})`, 'make it readable (chmod u+r)')
     throw problem(`cannot read the file (${code})`, 'check the path and its permissions')
   }
-  if (info.isDirectory()) throw problem('is a directory, not a file', 'pass the app.yaml inside it with -f DIR/app.yaml')
-  if (info.size > MAX_MANIFEST_BYTES) throw problem(`is ${info.size} bytes; a manifest is at most 1 MiB`, 'check that -f points at app.yaml')
   let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    const info = await handle.stat()
+    if (info.isDirectory()) throw problem('is a directory, not a file', 'pass the app.yaml inside it with -f DIR/app.yaml')
+    if (!info.isFile()) throw problem(`is not a regular file: it is ${specialFileKind(info)}`, 'pass the path of an app.yaml file with -f')
+    const tooBig = (size: string) => problem(`is ${size} bytes; a manifest is at most 1 MiB`, 'check that -f points at app.yaml')
+    if (info.size > MAX_MANIFEST_BYTES) throw tooBig(String(info.size))
+    // read at most one byte past the limit: the file may have grown since it was measured
+    const buffer = Buffer.alloc(MAX_MANIFEST_BYTES + 1)
+    let length = 0
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+      if (length > MAX_MANIFEST_BYTES) throw tooBig(`more than ${MAX_MANIFEST_BYTES}`)
+    }
+    bytes = buffer.subarray(0, length)
   } catch (err) {
+    if (err instanceof ManifestError) throw err
     const code = (err as NodeJS.ErrnoException).code
     throw problem(`cannot read the file (${code})`, code === 'EACCES' ? 'make it readable (chmod u+r)' : 'check the path')
+  } finally {
+    await handle.close()
   }
   if (bytes.includes(0)) throw problem('is a binary file, not YAML', 'check that -f points at app.yaml')
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
   if (text.includes('\uFFFD')) throw problem('is not valid UTF-8 text', 'save the file as UTF-8')
   if (isBlank(text)) throw problem('is empty', 'run `shipit init` for a commented starter')
   return text
+}
+
+function specialFileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO (named pipe)'
+  if (info.isCharacterDevice()) return 'a character device'
+  if (info.isBlockDevice()) return 'a block device'
+  if (info.isSocket()) return 'a socket'
+  return 'not a file'
 }
 
 /** True when the text holds only blank lines and comments (line by line: a regex over the whole text backtracks exponentially on `#####` banners). */
@@ -382,32 +409,18 @@ function offsetOf(doc: Document, path: (string | number)[], atKey = false): numb
   return offset
 }
 
-const INTERPOLATION = /\$\$\{|\$\{([^}]*)\}/g
-const ENV_REF = /^env:([A-Za-z_][A-Za-z0-9_]*)(:-(.*))?$/s
-
 /**
- * Expand `${env:VAR}` and `${env:VAR:-default}` in every scalar value, in place (`$${` is a literal
- * `${`). Returns the values marked `secret: true`, which must never be printed.
+ * Expand `${env:VAR}` and `${env:VAR:-default}` in every scalar value, in place (see interpolate.ts).
+ * Returns the values marked `secret: true`, which must never be printed.
  */
 function interpolate(doc: Document, vars: Vars, report: (node: Node, message: string, hint?: string) => void): string[] {
   const secrets: string[] = []
   visit(doc, {
     Scalar(key, node) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return
-      node.value = node.value.replace(INTERPOLATION, (whole, expr: string | undefined) => {
-        if (whole === '$${') return '${'
-        const m = ENV_REF.exec(expr ?? '')
-        if (!m) {
-          report(node, `unsupported interpolation ${whole}`, 'write ${env:VAR} or ${env:VAR:-default}; $${ gives a literal ${')
-          return whole
-        }
-        const [, name, hasDefault, fallback] = m
-        const value = vars[name]
-        if (value !== undefined && value !== '') return value
-        if (hasDefault !== undefined) return fallback ?? ''
-        report(node, `environment variable ${name} is not set`, `set ${name}, or give a default: \${env:${name}:-value}`)
-        return ''
-      })
+      const { value, problems } = expandInterpolations(node.value, vars)
+      node.value = value
+      for (const p of problems) report(node, p.message, p.hint)
     },
   })
   visit(doc, {

@@ -84,6 +84,14 @@ describe('interpolation rules', () => {
     ['"${env:A}${env:B}-${env:A}"', { A: '1', B: '2' }, '12-1'],
     ['"${env:A}"', { A: '${env:B}' }, '${env:B}'],
     ['plain-${env:A}', { A: 'x' }, 'plain-x'],
+    // the default is expanded too
+    ['"${env:A:-${env:B}}"', { B: 'b' }, 'b'],
+    ['"${env:A:-${env:B}}"', { A: 'a', B: 'b' }, 'a'],
+    ['"${env:A:-x-${env:B:-y}-z}"', {}, 'x-y-z'],
+    ['"${env:A:-${env:B:-${env:C}}}"', { C: 'c' }, 'c'],
+    ['"${env:A:-$${env:B}}"', { B: 'b' }, '${env:B}'],
+    ['"${env:A:-d}}"', {}, 'd}'],
+    ['"{${env:A}}"', { A: 'a' }, '{a}'],
   ])('%s with %j gives %j', (yamlValue, vars, expected) => {
     const { manifest } = parseManifest(base(yamlValue), 'app.yaml', vars)
     expect(manifest.env.X).toBe(expected)
@@ -112,6 +120,35 @@ describe('interpolation rules', () => {
       [4, 6, 'environment variable MISSING_TWO is not set'],
       [4, 6, 'environment variable MISSING_THREE is not set'],
     ])
+  })
+
+  it('does not need the variables of a default that is not used', () => {
+    const { manifest } = parseManifest(base('"${env:A:-${env:UNSET_TOO}}"'), 'app.yaml', { A: 'a' })
+    expect(manifest.env.X).toBe('a')
+  })
+
+  it('names the variable of a nested default when neither is set', () => {
+    const problems = problemsOf(base('"${env:A:-${env:B}}"'))
+    expect(problems.map((p) => [p.line, p.col, p.message, p.hint])).toEqual([
+      [3, 6, 'environment variable B is not set', 'set B, or give a default: ${env:B:-value}'],
+    ])
+  })
+
+  it.each([
+    ['${env:HOME', 'interpolation ${env:HOME is not closed: a } is missing'],
+    ['before ${env:HOME after', 'interpolation ${env:HOME is not closed: a } is missing'],
+    ['${env:A:-fallback', 'interpolation ${env:A:-… is not closed: a } is missing'],
+    ['${env:A:-${env:B}', 'interpolation ${env:A:-… is not closed: a } is missing'],
+    ['${foo', 'interpolation ${foo is not closed: a } is missing'],
+  ])('refuses the unterminated %s with its line:col', (expr, message) => {
+    const problems = problemsOf(base(`"${expr}"`), { HOME: '/home/me', A: 'a', B: 'b' })
+    expect(problems).toEqual([{ file: 'app.yaml', line: 3, col: 6, message, hint: 'close it with }, or write $${ for a literal ${' }])
+  })
+
+  it('does not print the default of an unterminated reference (it may be a secret)', () => {
+    const problems = problemsOf('name: app\nenv:\n  K: { value: "${env:K:-s3cret-default-value", secret: true }\n')
+    expect(problems).toHaveLength(1)
+    expect(JSON.stringify(problems)).not.toContain('s3cret')
   })
 
   it('treats an empty variable without a default as missing', () => {

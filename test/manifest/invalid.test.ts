@@ -83,6 +83,10 @@ const CASES: Record<string, Expected[]> = {
     },
   ],
 
+  'unterminated-interpolation.yaml': [
+    { at: '3:13', message: 'interpolation ${env:HOME is not closed: a } is missing', hint: 'close it with }, or write $${ for a literal ${' },
+  ],
+
   // --- YAML syntax and file shape
   'unclosed-bracket.yaml': [
     {
