@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
 import { expandInterpolations, type Vars } from './interpolate.js'
 import { describeIssue, knownKeysAt } from './messages.js'
-import { checkRules, type ManifestIssue, quoted } from './rules.js'
+import { bare, checkRules, type ManifestIssue, quoted } from './rules.js'
 import { Manifest } from './schema.js'
 
 /** One problem in a manifest, where it is and what to do. */
@@ -409,6 +409,9 @@ function offsetOf(doc: Document, path: (string | number)[], atKey = false): numb
   return offset
 }
 
+/** Shorter secret values are refused (an empty one is allowed: there is nothing to hide but that it is empty). */
+export const MIN_SECRET_LENGTH = 8
+
 /**
  * Expand `${env:VAR}` and `${env:VAR:-default}` in every scalar value, in place (see interpolate.ts).
  * Returns the values marked `secret: true`, which must never be printed.
@@ -424,11 +427,21 @@ function interpolate(doc: Document, vars: Vars, report: (node: Node, message: st
     },
   })
   visit(doc, {
-    Map(_, map) {
+    Map(_, map, path) {
       const secret = map.get('secret', true)
       const value = map.get('value', true)
       if (isScalar(secret) && secret.value === true && isScalar(value) && typeof value.value === 'string' && value.value !== '') {
         secrets.push(value.value)
+        // plans carry a hash of each secret: a short one is found again by trying every value
+        if ([...value.value].length < MIN_SECRET_LENGTH) {
+          const parent = path[path.length - 1]
+          const name = isPair(parent) && isScalar(parent.key) ? bare(String(parent.key.value)) : 'value'
+          report(
+            value,
+            `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters`,
+            `a short secret can be recovered from its hash in a plan: use at least ${MIN_SECRET_LENGTH} characters (e.g. from \`openssl rand -hex 16\`), or secret: false if it is not one`,
+          )
+        }
       }
     },
   })

@@ -47,18 +47,18 @@ describe('interpolation in a manifest file', () => {
       ...VARS,
       SHIPIT_T_REGION: 'eu-central-1',
       SHIPIT_T_PREFIX: 'v2',
-      SHIPIT_T_DB_PASSWORD: 'hunter2',
+      SHIPIT_T_DB_PASSWORD: 'hunter2-long',
     })
     expect(manifest.region).toBe('eu-central-1')
     expect(manifest.http?.routes).toEqual(['GET /v2/items', 'ANY /v2/{proxy+}'])
-    expect(manifest.environments.prod.env?.DB_PASSWORD).toEqual({ value: 'hunter2', secret: true })
-    expect(secrets).toContain('hunter2')
+    expect(manifest.environments.prod.env?.DB_PASSWORD).toEqual({ value: 'hunter2-long', secret: true })
+    expect(secrets).toContain('hunter2-long')
     expect(secrets).not.toContain('prod-default-pw')
   })
 
   it('reads process.env by default', async () => {
     process.env.SHIPIT_T_GREETING = 'from-process'
-    process.env.SHIPIT_T_API_KEY = 'k'
+    process.env.SHIPIT_T_API_KEY = 'key-from-process'
     try {
       const { manifest } = await loadManifest(join(VALID, 'interpolation.yaml'))
       expect(manifest.env.PLAIN).toBe('from-process')
@@ -172,6 +172,29 @@ describe('interpolation rules', () => {
     expect(problems[0].hint).toMatch(/^write \$\{env:VAR\} or \$\{env:VAR:-default\}/)
   })
 
+  it('refuses a secret shorter than 8 characters, after interpolation, naming its key and never its value', () => {
+    const text = [
+      'name: app',
+      'env:',
+      '  A: { value: "${env:S1}", secret: true }',
+      'environments:',
+      '  prod:',
+      '    env:',
+      '      B: { value: "pw1", secret: true }',
+    ].join('\n')
+    const problems = problemsOf(text, { S1: 'seven77' })
+    expect(problems.map((p) => [p.line, p.col, p.message])).toEqual([
+      [3, 15, 'secret A is shorter than 8 characters'],
+      [7, 19, 'secret B is shorter than 8 characters'],
+    ])
+    const shown = JSON.stringify(problems)
+    expect(shown).not.toContain('seven77')
+    expect(shown).not.toContain('pw1')
+    // 8 characters, an empty value, and a short value that is not secret are fine
+    expect(() => parseManifest(text.replace('pw1', 'pw345678'), 'app.yaml', { S1: 'eight888' })).not.toThrow()
+    expect(() => parseManifest('name: app\nenv:\n  A: { value: "", secret: true }\n  B: { value: "x", secret: false }\n', 'app.yaml', {})).not.toThrow()
+  })
+
   it('collects secrets only from {value, secret: true} mappings with a non-empty value', () => {
     const { secrets } = parseManifest(
       [
@@ -187,8 +210,8 @@ describe('interpolation rules', () => {
         '      A: { value: "prod-secret", secret: true }',
       ].join('\n'),
       'app.yaml',
-      { S1: 'one', S2: 'two' },
+      { S1: 'one-secret', S2: 'two' },
     )
-    expect(secrets.sort()).toEqual(['one', 'prod-secret'])
+    expect(secrets.sort()).toEqual(['one-secret', 'prod-secret'])
   })
 })

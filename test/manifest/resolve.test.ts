@@ -192,11 +192,11 @@ describe('derived values', () => {
   })
 
   it('resolves the function source relative to app.yaml, and keeps secret env values marked', async () => {
-    const loaded = await loadManifest(join(VALID, 'interpolation.yaml'), { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k' })
+    const loaded = await loadManifest(join(VALID, 'interpolation.yaml'), { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k-long-enough' })
     const d = resolveDesired(loaded, { env: 'prod' })
     expect(d.function?.sourceDir).toBe(join(VALID, 'src'))
     expect(d.dir).toBe(VALID)
-    expect(d.environment.API_KEY).toEqual({ value: 'k', secret: true })
+    expect(d.environment.API_KEY).toEqual({ value: 'k-long-enough', secret: true })
     expect(d.environment.DB_PASSWORD).toEqual({ value: 'prod-default-pw', secret: true })
     expect(d.environment.PLAIN).toEqual({ value: 'hi', secret: false })
   })
