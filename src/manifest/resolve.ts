@@ -1,9 +1,10 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path'
+import { didYouMean } from '../did-you-mean.js'
 import { invalid } from '../errors.js'
 import type { LoadedManifest } from './load.js'
 import { mergeEnvironment } from './load.js'
 import { type ResourceNames, resourceNames, shipitTags } from './names.js'
-import { describeFargateMemory, FARGATE_CPU_MEMORY } from './rules.js'
+import { bare, describeFargateMemory, FARGATE_CPU_MEMORY, quoted } from './rules.js'
 import { type ContainerSpec, type FunctionSpec, type HttpSpec, Manifest, TARGETS, type TargetName } from './schema.js'
 
 export const DEFAULT_ENV = 'dev'
@@ -37,16 +38,27 @@ export interface ResolveOptions {
   target?: string
 }
 
+/**
+ * `--env` must name an overlay under `environments:` or be the default: a typo would otherwise plan
+ * (and deploy) a second copy of the app under the misspelt name.
+ */
+export function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): void {
+  const declared = Object.keys(loaded.manifest.environments)
+  if (env === DEFAULT_ENV || declared.includes(env)) return
+  const suggestion = didYouMean(env, [...new Set([...declared, DEFAULT_ENV])])
+  throw invalid('UnknownEnvironment', `environment ${quoted(env)} is not declared in ${loaded.file}`, [
+    ...(suggestion ? [`did you mean --env ${suggestion}?`] : []),
+    declared.length
+      ? `declared environments: ${declared.join(', ')} (${DEFAULT_ENV} is the default and needs no declaration)`
+      : `${loaded.file} declares no environments: leave out --env for the default ${DEFAULT_ENV}, or add ${bare(env)} under environments:`,
+  ])
+}
+
 /** Apply the chosen environment overlay and target to a loaded manifest. */
 export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions): Desired {
   const { manifest } = loaded
   const env = options.env ?? DEFAULT_ENV
-  const known = Object.keys(manifest.environments)
-  if (options.env && !known.includes(options.env) && options.env !== DEFAULT_ENV) {
-    throw invalid('UnknownEnvironment', `environment "${options.env}" is not in ${loaded.file}`, [
-      known.length ? `known environments: ${known.join(', ')}` : `add it under environments: in ${loaded.file}, or leave out --env`,
-    ])
-  }
+  checkEnvironmentDeclared(loaded, env)
   const target = (options.target ?? manifest.target) as TargetName | undefined
   if (!target) throw invalid('NoTarget', 'no target given', [`pass --target ${TARGETS.join('|')}, or set target: in ${loaded.file}`])
   if (!TARGETS.includes(target)) throw invalid('UnknownTarget', `unknown target "${target}"`, [`use one of ${TARGETS.join(', ')}`])

@@ -78,19 +78,29 @@ describe('environment overlays', () => {
     expect(resolveDesired(loaded, { env: 'dev' }).container?.cpu).toBe(256)
   })
 
-  it('refuses an unknown --env and lists the known ones', async () => {
+  it('refuses an undeclared --env, lists the declared ones, and suggests the nearest', async () => {
     const loaded = await load('overlays.yaml')
-    const e = refused(loaded, { env: 'qa' })
+    const e = refused(loaded, { env: 'stagin' })
     expect(e.code).toBe('UnknownEnvironment')
-    expect(e.message).toBe(`environment "qa" is not in ${relative(process.cwd(), join(VALID, 'overlays.yaml'))}`)
-    expect(e.suggestions).toEqual(['known environments: dev, prod, staging'])
+    expect(e.message).toBe(`environment "stagin" is not declared in ${relative(process.cwd(), join(VALID, 'overlays.yaml'))}`)
+    expect(e.suggestions).toEqual(['did you mean --env staging?', 'declared environments: dev, prod, staging (dev is the default and needs no declaration)'])
   })
 
-  it('refuses an unknown --env in a manifest without environments, and says where to add it', async () => {
+  it('makes no suggestion for a name that is no typo of a declared one', async () => {
+    const e = refused(await load('overlays.yaml'), { env: 'qa' })
+    expect(e.suggestions).toEqual(['declared environments: dev, prod, staging (dev is the default and needs no declaration)'])
+  })
+
+  it('refuses an undeclared --env in a manifest without environments, and says what to do', async () => {
     const e = refused(await load('container-only.yaml'), { env: 'prod', target: 'fargate' })
     expect(e.code).toBe('UnknownEnvironment')
     expect(e.suggestions).toHaveLength(1)
-    expect(e.suggestions[0]).toMatch(/^add it under environments: in .*container-only\.yaml, or leave out --env$/)
+    expect(e.suggestions[0]).toMatch(/^.*container-only\.yaml declares no environments: leave out --env for the default dev, or add prod under environments:$/)
+  })
+
+  it('suggests the default dev for a typo of it', async () => {
+    const e = refused(await load('container-only.yaml'), { env: 'dve', target: 'fargate' })
+    expect(e.suggestions[0]).toBe('did you mean --env dev?')
   })
 })
 
