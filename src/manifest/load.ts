@@ -48,6 +48,14 @@ export interface LoadedManifest {
   secrets: string[]
   /** directory of the manifest file: relative paths in it are relative to this */
   dir: string
+  /** line:col of the value at `path` (of its key with `atKey`), or of its nearest ancestor in the file */
+  positionOf?: (path: (string | number)[], atKey?: boolean) => { line: number; col: number }
+}
+
+/** One problem at `path` of a loaded manifest, as a ManifestError (exit 3, FILE:LINE:COL). */
+export function problemAt(loaded: LoadedManifest, path: (string | number)[], message: string, hint: string, atKey = false): ManifestError {
+  const { line, col } = loaded.positionOf?.(path, atKey) ?? { line: 1, col: 1 }
+  return new ManifestError([{ file: loaded.file, line, col, message, hint }])
 }
 
 export const MAX_MANIFEST_BYTES = 1024 * 1024
@@ -222,7 +230,8 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     }
   }
   if (problems.length) throw new ManifestError(sortProblems(dedupe(problems)))
-  return { file, manifest, secrets, dir }
+  const positionOf = (path: (string | number)[], atKey = false) => at(offsetOf(doc, path, atKey))
+  return { file, manifest, secrets, dir, positionOf }
 }
 
 /** Deeper than this a manifest is refused before it is parsed (a real one is under 10 levels deep). */

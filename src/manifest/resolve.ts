@@ -2,7 +2,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { didYouMean } from '../did-you-mean.js'
 import { invalid } from '../errors.js'
 import type { LoadedManifest } from './load.js'
-import { mergeEnvironment } from './load.js'
+import { mergeEnvironment, problemAt } from './load.js'
 import { type ResourceNames, resourceNames, shipitTags } from './names.js'
 import { bare, describeFargateMemory, FARGATE_CPU_MEMORY, quoted } from './rules.js'
 import { type ContainerSpec, type FunctionSpec, type HttpSpec, Manifest, TARGETS, type TargetName } from './schema.js'
@@ -54,6 +54,34 @@ export function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): v
   ])
 }
 
+/** Lambda's limit on a function's environment: the JSON of its Variables map, keys and values together. */
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
+
+/** The function's Variables as the lambda target sends them: env values, and each secret's ARN as SHIPIT_SECRET_<KEY>. */
+export function lambdaEnvironmentBytes(environment: Record<string, EnvVar>, secrets: Record<string, string>): number {
+  const variables: Record<string, string> = {}
+  for (const [k, v] of Object.entries(environment)) variables[k] = v.value
+  for (const [k, arn] of Object.entries(secrets)) variables[`SHIPIT_SECRET_${k}`] = arn
+  return Buffer.byteLength(JSON.stringify(variables), 'utf8')
+}
+
+/** Refused offline, where it is cheap to fix, rather than by UpdateFunctionConfiguration halfway through a deploy. */
+function checkLambdaEnvironmentSize(loaded: LoadedManifest, env: string, environment: Record<string, EnvVar>, secrets: Record<string, string>): void {
+  const bytes = lambdaEnvironmentBytes(environment, secrets)
+  if (bytes <= LAMBDA_ENVIRONMENT_MAX_BYTES) return
+  const overlay = loaded.manifest.environments[env]
+  const section = Object.keys(environment).length ? 'env' : 'secrets'
+  const path = overlay?.[section] ? ['environments', env, section] : [section]
+  const where = overlay ? ` (in environment ${env})` : ''
+  throw problemAt(
+    loaded,
+    path,
+    `the function's environment is ${bytes} bytes; Lambda allows at most ${LAMBDA_ENVIRONMENT_MAX_BYTES} (4 KB) for all keys and values together${where}`,
+    'shorten the values, or keep large ones in SSM Parameter Store and list them under secrets:',
+    true,
+  )
+}
+
 /** Apply the chosen environment overlay and target to a loaded manifest. */
 export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions): Desired {
   const { manifest } = loaded
@@ -73,6 +101,7 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
   if (target === 'lambda' && !merged.function) {
     throw invalid('MissingSection', `target lambda needs a function: section in ${loaded.file}`, ['run `shipit init --target lambda` to see one'])
   }
+  if (target === 'lambda') checkLambdaEnvironmentSize(loaded, env, environment, merged.secrets)
   const size = merged.container
   if (target === 'fargate' && size && !FARGATE_CPU_MEMORY[size.cpu]?.includes(size.memory)) {
     // app.yaml said target: ecs (any size goes), --target fargate asks for Fargate's pairs
