@@ -12,7 +12,7 @@ import { interruptible } from './interrupt.js'
 
 /** The flags a plan-then-apply command passes to the workflow. */
 export interface WorkflowFlags {
-  file: string
+  file?: string
   env?: string
   target?: string
   region?: string

@@ -1,6 +1,7 @@
 import { AwsClients } from '../aws/clients.js'
 import { NO_CREDENTIALS_HINTS } from '../aws/errors.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
+import { findManifest } from '../manifest/discover.js'
 import { type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { type Desired, resolveDesired } from '../manifest/resolve.js'
 import { loadTarget } from '../targets/index.js'
@@ -9,7 +10,8 @@ import { addCredentialsFromEnvironment, addSecret } from '../ui/redact.js'
 
 /** What every command that talks to AWS is given by its flags. */
 export interface SessionOptions {
-  file: string
+  /** app.yaml; when not given, the one of the working directory or of its nearest parent */
+  file?: string
   env?: string
   target?: string
   region?: string
@@ -43,7 +45,7 @@ export const FALLBACK_REGION = 'us-east-1'
 /** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
 export async function openSession(options: SessionOptions): Promise<Session> {
   addCredentialsFromEnvironment()
-  const loaded = await loadManifest(options.file, options.vars ?? process.env)
+  const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env)
   for (const s of loaded.secrets) addSecret(s)
   const desired = resolveDesired(loaded, { env: options.env, target: options.target })
   for (const v of Object.values(desired.environment)) if (v.secret) addSecret(v.value)
