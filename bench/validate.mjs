@@ -91,7 +91,7 @@ function validateOnce(file, env, timeFile) {
   return { code: r.status, stderr: r.stderr ?? '', ms, cpuMs }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { rows } = await runValidate({ log: (m) => process.stderr.write(`${m}\n`) })
   printRows(rows)
 }
