@@ -20,7 +20,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
     return true
   }
   if (argv[0] !== 'validate') return false
-  let file = 'app.yaml'
+  let file: string | undefined
   let target: string | undefined
   let json = false
   let debug = false
@@ -35,7 +35,9 @@ export async function runFast(argv: string[]): Promise<boolean> {
     else if (a === '--no-color')
       continue // validate prints no colour
     else return false
-    if (file === undefined || (target !== undefined && !(TARGETS as readonly string[]).includes(target))) return false
+    // a flag without its value, or a target oclif would refuse: oclif says so
+    if (((a.startsWith('-f') || a.startsWith('--file')) && !file) || ((a.startsWith('-t') || a.startsWith('--target')) && !target)) return false
+    if (target !== undefined && !(TARGETS as readonly string[]).includes(target)) return false
   }
   try {
     const result = await validateManifest(file, target)

@@ -3,7 +3,7 @@ import { TARGETS } from '../manifest/schema.js'
 
 /** Flags every command that reads app.yaml takes. */
 export const manifestFlags = {
-  file: Flags.string({ char: 'f', summary: 'Path of the manifest.', default: 'app.yaml', helpValue: 'app.yaml' }),
+  file: Flags.string({ char: 'f', summary: 'Path of the manifest; default: app.yaml here or in the nearest parent directory.', helpValue: 'app.yaml' }),
   env: Flags.string({ char: 'e', summary: 'Environment overlay of app.yaml to use (environments.<env>); names resources <name>-<env>.', helpValue: 'dev' }),
   debug: Flags.boolean({ summary: 'Print stack traces of unexpected errors (secrets stay redacted).' }),
 }

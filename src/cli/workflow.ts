@@ -14,7 +14,7 @@ import { reportError } from './report-error.js'
 
 /** The flags a plan-then-apply command passes to the workflow. */
 export interface WorkflowFlags {
-  file: string
+  file?: string
   env?: string
   target?: string
   region?: string

@@ -3,6 +3,7 @@ import { AwsClients } from '../aws/clients.js'
 import { needsCredentials } from '../aws/credentials.js'
 import { resolveRegion } from '../aws/region.js'
 import { invalid } from '../errors.js'
+import { findManifest } from '../manifest/discover.js'
 import { type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { type Desired, resolveDesired } from '../manifest/resolve.js'
 import { addCredentialsFromEnvironment, addSecret } from '../redact.js'
@@ -11,7 +12,8 @@ import type { Target } from '../targets/target.js'
 
 /** What every command that talks to AWS is given by its flags. */
 export interface SessionOptions {
-  file: string
+  /** app.yaml; when not given, the one of the working directory or of its nearest parent */
+  file?: string
   env?: string
   target?: string
   region?: string
@@ -52,7 +54,7 @@ export const FALLBACK_REGION = 'us-east-1'
 /** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
 export async function openSession(options: SessionOptions): Promise<Session> {
   addCredentialsFromEnvironment()
-  const loaded = await loadManifest(options.file, options.vars ?? process.env)
+  const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env)
   for (const s of loaded.secrets) addSecret(s)
   const desired = resolveDesired(loaded, { env: options.env, target: options.target })
   for (const v of Object.values(desired.environment)) if (v.secret) addSecret(v.value)

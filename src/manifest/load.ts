@@ -1,10 +1,12 @@
-import { readFile, stat } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
 import { relative } from 'node:path'
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml'
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from 'yaml'
 import type { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
+import { expandInterpolations, type Vars } from './interpolate.js'
 import { describeIssue, knownKeysAt } from './messages.js'
-import { checkRules, type ManifestIssue, quoted } from './rules.js'
+import { bare, checkRules, type ManifestIssue, quoted } from './rules.js'
 import { Manifest } from './schema.js'
 
 /** One problem in a manifest, where it is and what to do. */
@@ -46,11 +48,18 @@ export interface LoadedManifest {
   secrets: string[]
   /** directory of the manifest file: relative paths in it are relative to this */
   dir: string
+  /** line:col of the value at `path` (of its key with `atKey`), or of its nearest ancestor in the file */
+  positionOf?: (path: (string | number)[], atKey?: boolean) => { line: number; col: number }
+}
+
+/** One problem at `path` of a loaded manifest, as a ManifestError (exit 3, FILE:LINE:COL). */
+export function problemAt(loaded: LoadedManifest, path: (string | number)[], message: string, hint: string, atKey = false): ManifestError {
+  const { line, col } = loaded.positionOf?.(path, atKey) ?? { line: 1, col: 1 }
+  return new ManifestError([{ file: loaded.file, line, col, message, hint }])
 }
 
 export const MAX_MANIFEST_BYTES = 1024 * 1024
 const MAX_ALIAS_COUNT = 100
-type Vars = Record<string, string | undefined>
 
 /** Read, parse, interpolate and validate app.yaml; every problem is reported at once with its line:col. */
 export async function loadManifest(path: string, vars: Vars = process.env): Promise<LoadedManifest> {
@@ -71,28 +80,54 @@ function dirOf(path: string): string {
 
 async function readManifestText(path: string, file: string): Promise<string> {
   const problem = (message: string, hint: string) => new ManifestError([{ file, line: 1, col: 1, message, hint }])
-  let info: Awaited<ReturnType<typeof stat>>
+  let handle: FileHandle
   try {
-    info = await stat(path)
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; the checks below run on
+    // the handle itself, so the file cannot be swapped for a device between a check and the read
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw problem('file not found', 'run `shipit init` to write one, or pass its path with -f')
+    if (code === 'EACCES') throw problem(`cannot read the file (${code})`, 'make it readable (chmod u+r)')
     throw problem(`cannot read the file (${code})`, 'check the path and its permissions')
   }
-  if (info.isDirectory()) throw problem('is a directory, not a file', 'pass the app.yaml inside it with -f DIR/app.yaml')
-  if (info.size > MAX_MANIFEST_BYTES) throw problem(`is ${info.size} bytes; a manifest is at most 1 MiB`, 'check that -f points at app.yaml')
   let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    const info = await handle.stat()
+    if (info.isDirectory()) throw problem('is a directory, not a file', 'pass the app.yaml inside it with -f DIR/app.yaml')
+    if (!info.isFile()) throw problem(`is not a regular file: it is ${specialFileKind(info)}`, 'pass the path of an app.yaml file with -f')
+    const tooBig = (size: string) => problem(`is ${size} bytes; a manifest is at most 1 MiB`, 'check that -f points at app.yaml')
+    if (info.size > MAX_MANIFEST_BYTES) throw tooBig(String(info.size))
+    // read at most one byte past the limit: the file may have grown since it was measured
+    const buffer = Buffer.alloc(MAX_MANIFEST_BYTES + 1)
+    let length = 0
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+      if (length > MAX_MANIFEST_BYTES) throw tooBig(`more than ${MAX_MANIFEST_BYTES}`)
+    }
+    bytes = buffer.subarray(0, length)
   } catch (err) {
+    if (err instanceof ManifestError) throw err
     const code = (err as NodeJS.ErrnoException).code
     throw problem(`cannot read the file (${code})`, code === 'EACCES' ? 'make it readable (chmod u+r)' : 'check the path')
+  } finally {
+    await handle.close()
   }
   if (bytes.includes(0)) throw problem('is a binary file, not YAML', 'check that -f points at app.yaml')
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
   if (text.includes('\uFFFD')) throw problem('is not valid UTF-8 text', 'save the file as UTF-8')
   if (isBlank(text)) throw problem('is empty', 'run `shipit init` for a commented starter')
   return text
+}
+
+function specialFileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO (named pipe)'
+  if (info.isCharacterDevice()) return 'a character device'
+  if (info.isBlockDevice()) return 'a block device'
+  if (info.isSocket()) return 'a socket'
+  return 'not a file'
 }
 
 /** True when the text holds only blank lines and comments (line by line: a regex over the whole text backtracks exponentially on `#####` banners). */
@@ -121,14 +156,26 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     ])
   }
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true })
+  // the parser's own duplicate-key check compares each key with every earlier one (quadratic: 16k keys
+  // took seconds); duplicateKeys does it with one hash set per mapping
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true })
   const at = (offset: number) => lineCounter.linePos(offset)
   const problems: ManifestProblem[] = []
   for (const err of doc.errors) {
     const { line, col } = at(err.pos[0])
     problems.push({ file, line, col, ...describeYamlError(doc, err.code, err.message, err.pos[0], at) })
   }
-  if (problems.length) throw new ManifestError(problems)
+  for (const duplicate of duplicateKeys(doc)) {
+    const { line, col } = at(duplicate.offset)
+    problems.push({
+      file,
+      line,
+      col,
+      message: `duplicate key ${quoted(duplicate.key)}: a key may appear once in a mapping`,
+      hint: `remove one of the two, or merge them; the first is at line ${at(duplicate.firstOffset).line}`,
+    })
+  }
+  if (problems.length) throw new ManifestError(sortProblems(problems))
   if (!isMap(doc.contents)) {
     const { line, col } = at(doc.contents?.range?.[0] ?? 0)
     throw new ManifestError([{ file, line, col, message: 'the top level is not a mapping of keys to values', hint: 'start with `name: my-app`' }])
@@ -183,7 +230,8 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     }
   }
   if (problems.length) throw new ManifestError(sortProblems(dedupe(problems)))
-  return { file, manifest, secrets, dir }
+  const positionOf = (path: (string | number)[], atKey = false) => at(offsetOf(doc, path, atKey))
+  return { file, manifest, secrets, dir, positionOf }
 }
 
 /** Deeper than this a manifest is refused before it is parsed (a real one is under 10 levels deep). */
@@ -326,6 +374,23 @@ function toIssues(zodIssues: z.core.$ZodIssue[], raw: unknown): ManifestIssue[] 
   return out
 }
 
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>()
+
+/** The pairs of a mapping by key, built once per mapping: a search per problem was quadratic with thousands of them. */
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndexes.get(map)
+  if (!index) {
+    index = new Map()
+    for (const pair of map.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue
+      const key = String(pair.key.value)
+      if (!index.has(key)) index.set(key, pair)
+    }
+    pairIndexes.set(map, index)
+  }
+  return index
+}
+
 /** Offset of the node at `path`, or of its nearest existing ancestor; `atKey` points at the map key. */
 function offsetOf(doc: Document, path: (string | number)[], atKey = false): number {
   let node: unknown = doc.contents
@@ -334,7 +399,7 @@ function offsetOf(doc: Document, path: (string | number)[], atKey = false): numb
     const key = path[i]
     const last = i === path.length - 1
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key))
+      const pair = pairsByKey(node).get(String(key))
       if (!pair) return offset
       const keyNode = pair.key as Node
       if (last && atKey) return keyNode.range?.[0] ?? offset
@@ -353,40 +418,39 @@ function offsetOf(doc: Document, path: (string | number)[], atKey = false): numb
   return offset
 }
 
-const INTERPOLATION = /\$\$\{|\$\{([^}]*)\}/g
-const ENV_REF = /^env:([A-Za-z_][A-Za-z0-9_]*)(:-(.*))?$/s
+/** Shorter secret values are refused (an empty one is allowed: there is nothing to hide but that it is empty). */
+export const MIN_SECRET_LENGTH = 8
 
 /**
- * Expand `${env:VAR}` and `${env:VAR:-default}` in every scalar value, in place (`$${` is a literal
- * `${`). Returns the values marked `secret: true`, which must never be printed.
+ * Expand `${env:VAR}` and `${env:VAR:-default}` in every scalar value, in place (see interpolate.ts).
+ * Returns the values marked `secret: true`, which must never be printed.
  */
 function interpolate(doc: Document, vars: Vars, report: (node: Node, message: string, hint?: string) => void): string[] {
   const secrets: string[] = []
   visit(doc, {
     Scalar(key, node) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return
-      node.value = node.value.replace(INTERPOLATION, (whole, expr: string | undefined) => {
-        if (whole === '$${') return '${'
-        const m = ENV_REF.exec(expr ?? '')
-        if (!m) {
-          report(node, `unsupported interpolation ${whole}`, 'write ${env:VAR} or ${env:VAR:-default}; $${ gives a literal ${')
-          return whole
-        }
-        const [, name, hasDefault, fallback] = m
-        const value = vars[name]
-        if (value !== undefined && value !== '') return value
-        if (hasDefault !== undefined) return fallback ?? ''
-        report(node, `environment variable ${name} is not set`, `set ${name}, or give a default: \${env:${name}:-value}`)
-        return ''
-      })
+      const { value, problems } = expandInterpolations(node.value, vars)
+      node.value = value
+      for (const p of problems) report(node, p.message, p.hint)
     },
   })
   visit(doc, {
-    Map(_, map) {
+    Map(_, map, path) {
       const secret = map.get('secret', true)
       const value = map.get('value', true)
       if (isScalar(secret) && secret.value === true && isScalar(value) && typeof value.value === 'string' && value.value !== '') {
         secrets.push(value.value)
+        // plans carry a hash of each secret: a short one is found again by trying every value
+        if ([...value.value].length < MIN_SECRET_LENGTH) {
+          const parent = path[path.length - 1]
+          const name = isPair(parent) && isScalar(parent.key) ? bare(String(parent.key.value)) : 'value'
+          report(
+            value,
+            `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters`,
+            `a short secret can be recovered from its hash in a plan: use at least ${MIN_SECRET_LENGTH} characters (e.g. from \`openssl rand -hex 16\`), or secret: false if it is not one`,
+          )
+        }
       }
     },
   })
@@ -403,14 +467,6 @@ function describeYamlError(
 ): { message: string; hint: string } {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
   switch (code) {
-    case 'DUPLICATE_KEY': {
-      const { key, firstOffset } = duplicateKeyAt(doc, offset)
-      const where = firstOffset === undefined ? '' : `; the first is at line ${at(firstOffset).line}`
-      return {
-        message: `duplicate key${key === undefined ? '' : ` ${quoted(key)}`}: a key may appear once in a mapping`,
-        hint: `remove one of the two, or merge them${where}`,
-      }
-    }
     case 'MULTIPLE_DOCS':
       return { message: 'invalid YAML: the file holds more than one document (a --- line)', hint: 'keep one document: a manifest describes one app' }
     case 'TAB_AS_INDENT':
@@ -432,17 +488,19 @@ function lowerFirst(s: string): string {
   return `${s.charAt(0).toLowerCase()}${s.slice(1)}`
 }
 
-/** The key of the duplicate pair whose key starts at `offset`, and where the first pair with that key starts. */
-function duplicateKeyAt(doc: Document, offset: number): { key?: string; firstOffset?: number } {
-  let found: { key?: string; firstOffset?: number } = {}
+/** Every key that repeats an earlier key of its mapping (scalar keys of equal value, as YAML defines it), in one pass. */
+function duplicateKeys(doc: Document): { key: string; offset: number; firstOffset: number }[] {
+  const found: { key: string; offset: number; firstOffset: number }[] = []
   visit(doc, {
     Map(_, map) {
-      const i = map.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset)
-      if (i < 0) return undefined
-      const key = String((map.items[i].key as { value: unknown }).value)
-      const firstPair = map.items.find((p, j) => j < i && isScalar(p.key) && String(p.key.value) === key)
-      found = { key, firstOffset: (firstPair?.key as Node | undefined)?.range?.[0] }
-      return visit.BREAK
+      const first = new Map<unknown, number>()
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue
+        const offset = pair.key.range?.[0] ?? 0
+        const earlier = first.get(pair.key.value)
+        if (earlier === undefined) first.set(pair.key.value, offset)
+        else found.push({ key: String(pair.key.value), offset, firstOffset: earlier })
+      }
     },
   })
   return found

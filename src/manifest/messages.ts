@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { didYouMean } from '../did-you-mean.js'
 import { type ManifestIssue, quoted } from './rules.js'
 import { LOG_RETENTION_DAYS, MAX_ENV_LENGTH, MAX_NAME_LENGTH, Manifest, TARGETS } from './schema.js'
 
@@ -92,7 +93,7 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
   const where = dotted(path)
   const hint = hintFor(path)
   if (extra) {
-    const suggestion = closest(extra.unknownKey, extra.known)
+    const suggestion = didYouMean(extra.unknownKey, extra.known)
     return {
       path: [...path, extra.unknownKey],
       atKey: true,
@@ -152,7 +153,7 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
 }
 
 function suggestValue(value: string, allowed: readonly unknown[]): string | undefined {
-  const s = closest(value, allowed.map(String))
+  const s = didYouMean(value, allowed.map(String))
   return s ? `did you mean "${s}"?` : undefined
 }
 
@@ -185,32 +186,4 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
     else if (def.type === 'pipe') s = def.in as z.core.$ZodType
     else return s
   }
-}
-
-/** The candidate nearest to `word` by edit distance, when it is near enough to be a typo. */
-export function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase())
-    if (d < bestDistance) {
-      best = c
-      bestDistance = d
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]
-    prev[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diag = tmp
-    }
-  }
-  return prev[b.length]
 }

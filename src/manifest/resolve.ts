@@ -1,10 +1,11 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path'
+import { didYouMean } from '../did-you-mean.js'
 import { invalid } from '../errors.js'
 import { type ExpressSpec, expressSpec } from './express.js'
 import type { LoadedManifest } from './load.js'
-import { mergeEnvironment } from './load.js'
+import { mergeEnvironment, problemAt } from './load.js'
 import { type ResourceNames, resourceNames, shipitTags } from './names.js'
-import { describeFargateMemory, FARGATE_CPU_MEMORY } from './rules.js'
+import { bare, describeFargateMemory, FARGATE_CPU_MEMORY, quoted } from './rules.js'
 import { type ContainerSpec, type FunctionSpec, type HttpSpec, Manifest, TARGETS, type TargetName } from './schema.js'
 
 export const DEFAULT_ENV = 'dev'
@@ -50,16 +51,55 @@ export interface ResolveOptions {
   target?: string
 }
 
+/**
+ * `--env` must name an overlay under `environments:` or be the default: a typo would otherwise plan
+ * (and deploy) a second copy of the app under the misspelt name.
+ */
+export function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): void {
+  const declared = Object.keys(loaded.manifest.environments)
+  if (env === DEFAULT_ENV || declared.includes(env)) return
+  const suggestion = didYouMean(env, [...new Set([...declared, DEFAULT_ENV])])
+  throw invalid('UnknownEnvironment', `environment ${quoted(env)} is not declared in ${loaded.file}`, [
+    ...(suggestion ? [`did you mean --env ${suggestion}?`] : []),
+    declared.length
+      ? `declared environments: ${declared.join(', ')} (${DEFAULT_ENV} is the default and needs no declaration)`
+      : `${loaded.file} declares no environments: leave out --env for the default ${DEFAULT_ENV}, or add ${bare(env)} under environments:`,
+  ])
+}
+
+/** Lambda's limit on a function's environment: the JSON of its Variables map, keys and values together. */
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
+
+/** The function's Variables as the lambda target sends them: env values, and each secret's ARN as SHIPIT_SECRET_<KEY>. */
+export function lambdaEnvironmentBytes(environment: Record<string, EnvVar>, secrets: Record<string, string>): number {
+  const variables: Record<string, string> = {}
+  for (const [k, v] of Object.entries(environment)) variables[k] = v.value
+  for (const [k, arn] of Object.entries(secrets)) variables[`SHIPIT_SECRET_${k}`] = arn
+  return Buffer.byteLength(JSON.stringify(variables), 'utf8')
+}
+
+/** Refused offline, where it is cheap to fix, rather than by UpdateFunctionConfiguration halfway through a deploy. */
+function checkLambdaEnvironmentSize(loaded: LoadedManifest, env: string, environment: Record<string, EnvVar>, secrets: Record<string, string>): void {
+  const bytes = lambdaEnvironmentBytes(environment, secrets)
+  if (bytes <= LAMBDA_ENVIRONMENT_MAX_BYTES) return
+  const overlay = loaded.manifest.environments[env]
+  const section = Object.keys(environment).length ? 'env' : 'secrets'
+  const path = overlay?.[section] ? ['environments', env, section] : [section]
+  const where = overlay ? ` (in environment ${env})` : ''
+  throw problemAt(
+    loaded,
+    path,
+    `the function's environment is ${bytes} bytes; Lambda allows at most ${LAMBDA_ENVIRONMENT_MAX_BYTES} (4 KB) for all keys and values together${where}`,
+    'shorten the values, or keep large ones in SSM Parameter Store and list them under secrets:',
+    true,
+  )
+}
+
 /** Apply the chosen environment overlay and target to a loaded manifest. */
 export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions): Desired {
   const { manifest } = loaded
   const env = options.env ?? DEFAULT_ENV
-  const known = Object.keys(manifest.environments)
-  if (options.env && !known.includes(options.env) && options.env !== DEFAULT_ENV) {
-    throw invalid('UnknownEnvironment', `environment "${options.env}" is not in ${loaded.file}`, [
-      known.length ? `known environments: ${known.join(', ')}` : `add it under environments: in ${loaded.file}, or leave out --env`,
-    ])
-  }
+  checkEnvironmentDeclared(loaded, env)
   const target = (options.target ?? manifest.target) as TargetName | undefined
   if (!target) throw invalid('NoTarget', 'no target given', [`pass --target ${TARGETS.join('|')}, or set target: in ${loaded.file}`])
   if (!TARGETS.includes(target)) throw invalid('UnknownTarget', `unknown target "${target}"`, [`use one of ${TARGETS.join(', ')}`])
@@ -71,6 +111,7 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
     environment[k] = typeof v === 'string' ? { value: v, secret: false } : { value: v.value, secret: v.secret }
   }
 
+  if (target === 'lambda') checkLambdaEnvironmentSize(loaded, env, environment, merged.secrets)
   const size = merged.container
   if (target === 'fargate' && size && !FARGATE_CPU_MEMORY[size.cpu]?.includes(size.memory)) {
     // app.yaml said target: ecs (any size goes), --target fargate asks for Fargate's pairs

@@ -83,6 +83,19 @@ const CASES: Record<string, Expected[]> = {
     },
   ],
 
+  'unterminated-interpolation.yaml': [
+    { at: '3:13', message: 'interpolation ${env:HOME is not closed: a } is missing', hint: 'close it with }, or write $${ for a literal ${' },
+  ],
+
+  // --- secrets
+  'secret-too-short.yaml': [
+    {
+      at: '4:21',
+      message: 'secret API_KEY is shorter than 8 characters',
+      hint: /^a short secret can be recovered from its hash in a plan: use at least 8 characters/,
+    },
+  ],
+
   // --- YAML syntax and file shape
   'unclosed-bracket.yaml': [
     {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, ShipitError } from '../../src/errors.js'
-import { type LoadedManifest, loadManifest, parseManifest } from '../../src/manifest/load.js'
+import { type LoadedManifest, loadManifest, ManifestError, parseManifest } from '../../src/manifest/load.js'
 import { cutName, resourceNames } from '../../src/manifest/names.js'
-import { DEFAULT_ENV, type ResolveOptions, resolveDesired } from '../../src/manifest/resolve.js'
+import { DEFAULT_ENV, lambdaEnvironmentBytes, type ResolveOptions, resolveDesired } from '../../src/manifest/resolve.js'
 import { asContainer, asLambda } from '../helpers/plan.js'
 
 const VALID = join(import.meta.dirname, '../fixtures/manifests/valid')
@@ -84,19 +84,29 @@ describe('environment overlays', () => {
     expect(asContainer(resolveDesired(loaded, { env: 'dev' })).container.cpu).toBe(256)
   })
 
-  it('refuses an unknown --env and lists the known ones', async () => {
+  it('refuses an undeclared --env, lists the declared ones, and suggests the nearest', async () => {
     const loaded = await load('overlays.yaml')
-    const e = refused(loaded, { env: 'qa' })
+    const e = refused(loaded, { env: 'stagin' })
     expect(e.code).toBe('UnknownEnvironment')
-    expect(e.message).toBe(`environment "qa" is not in ${relative(process.cwd(), join(VALID, 'overlays.yaml'))}`)
-    expect(e.suggestions).toEqual(['known environments: dev, prod, staging'])
+    expect(e.message).toBe(`environment "stagin" is not declared in ${relative(process.cwd(), join(VALID, 'overlays.yaml'))}`)
+    expect(e.suggestions).toEqual(['did you mean --env staging?', 'declared environments: dev, prod, staging (dev is the default and needs no declaration)'])
   })
 
-  it('refuses an unknown --env in a manifest without environments, and says where to add it', async () => {
+  it('makes no suggestion for a name that is no typo of a declared one', async () => {
+    const e = refused(await load('overlays.yaml'), { env: 'qa' })
+    expect(e.suggestions).toEqual(['declared environments: dev, prod, staging (dev is the default and needs no declaration)'])
+  })
+
+  it('refuses an undeclared --env in a manifest without environments, and says what to do', async () => {
     const e = refused(await load('container-only.yaml'), { env: 'prod', target: 'fargate' })
     expect(e.code).toBe('UnknownEnvironment')
     expect(e.suggestions).toHaveLength(1)
-    expect(e.suggestions[0]).toMatch(/^add it under environments: in .*container-only\.yaml, or leave out --env$/)
+    expect(e.suggestions[0]).toMatch(/^.*container-only\.yaml declares no environments: leave out --env for the default dev, or add prod under environments:$/)
+  })
+
+  it('suggests the default dev for a typo of it', async () => {
+    const e = refused(await load('container-only.yaml'), { env: 'dve', target: 'fargate' })
+    expect(e.suggestions[0]).toBe('did you mean --env dev?')
   })
 })
 
@@ -200,11 +210,11 @@ describe('derived values', () => {
   })
 
   it('resolves the function source relative to app.yaml, and keeps secret env values marked', async () => {
-    const loaded = await loadManifest(join(VALID, 'interpolation.yaml'), { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k' })
+    const loaded = await loadManifest(join(VALID, 'interpolation.yaml'), { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k-long-enough' })
     const d = resolveDesired(loaded, { env: 'prod' })
     expect(asLambda(d).function?.sourceDir).toBe(join(VALID, 'src'))
     expect(d.dir).toBe(VALID)
-    expect(d.environment.API_KEY).toEqual({ value: 'k', secret: true })
+    expect(d.environment.API_KEY).toEqual({ value: 'k-long-enough', secret: true })
     expect(d.environment.DB_PASSWORD).toEqual({ value: 'prod-default-pw', secret: true })
     expect(d.environment.PLAIN).toEqual({ value: 'hi', secret: false })
   })
@@ -214,5 +224,61 @@ describe('derived values', () => {
     expect(d.http).toEqual({ routes: ['$default'] })
     expect(d.logRetentionDays).toBe(14)
     expect(asLambda(d).function).toMatchObject({ source: './src', memory: 128, timeout: 10, architecture: 'x86_64' })
+  })
+})
+
+describe("Lambda's 4 KB environment limit, checked offline", () => {
+  // {"A":"…"} is the value plus 8 bytes
+  const manifest = (valueLength: number, extra = '') =>
+    parseManifest(`name: big\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\nenv:\n  A: "${'x'.repeat(valueLength)}"\n${extra}`, 'app.yaml', {})
+
+  function refusedAt(loaded: LoadedManifest, options: ResolveOptions): ManifestError {
+    const e = (() => {
+      try {
+        resolveDesired(loaded, options)
+      } catch (err) {
+        return err
+      }
+    })()
+    expect(e).toBeInstanceOf(ManifestError)
+    expect((e as ManifestError).exitCode).toBe(ExitCode.Invalid)
+    return e as ManifestError
+  }
+
+  it('accepts exactly 4096 bytes and refuses 4097, with the size and the line:col of env', () => {
+    expect(lambdaEnvironmentBytes({ A: { value: 'x'.repeat(4088), secret: false } }, {})).toBe(4096)
+    expect(() => resolveDesired(manifest(4088), { target: 'lambda' })).not.toThrow()
+    const e = refusedAt(manifest(4089), { target: 'lambda' })
+    expect(e.problems).toEqual([
+      {
+        file: 'app.yaml',
+        line: 5,
+        col: 1,
+        message: "the function's environment is 4097 bytes; Lambda allows at most 4096 (4 KB) for all keys and values together",
+        hint: 'shorten the values, or keep large ones in SSM Parameter Store and list them under secrets:',
+      },
+    ])
+  })
+
+  it('counts bytes, not characters, and the ARNs of secrets (sent as SHIPIT_SECRET_<KEY>)', () => {
+    expect(lambdaEnvironmentBytes({ A: { value: 'é', secret: false } }, {})).toBe(10)
+    const arn = 'arn:aws:ssm:us-west-2:123456789012:parameter/big/db'
+    const secrets = `secrets:\n  DB: ${arn}\n`
+    expect(() => resolveDesired(manifest(4050), { target: 'lambda' })).not.toThrow()
+    const size = 4050 + 8 + `,"SHIPIT_SECRET_DB":"${arn}"`.length
+    expect(refusedAt(manifest(4050, secrets), { target: 'lambda' }).problems[0].message).toMatch(new RegExp(`^the function's environment is ${size} bytes`))
+  })
+
+  it('points into the overlay that makes it too big', () => {
+    const loaded = manifest(10, `environments:\n  prod:\n    env:\n      B: "${'y'.repeat(5000)}"\n`)
+    expect(() => resolveDesired(loaded, { target: 'lambda' })).not.toThrow()
+    const [p] = refusedAt(loaded, { target: 'lambda', env: 'prod' }).problems
+    expect([p.line, p.col]).toEqual([9, 5])
+    expect(p.message).toMatch(/^the function's environment is 5025 bytes; .* \(in environment prod\)$/)
+  })
+
+  it('leaves other targets alone (ECS has no such limit)', () => {
+    const loaded = manifest(5000, 'container:\n  image: nginx\n')
+    expect(() => resolveDesired(loaded, { target: 'fargate' })).not.toThrow()
   })
 })

@@ -54,7 +54,7 @@ describe('shipped manifests validate as is', () => {
     it(`templates/${basename(path)} still validates with its commented-out settings turned on`, () => {
       const text = uncommentSettings(readFileSync(path, 'utf8'))
       expect(text).not.toBe(readFileSync(path, 'utf8'))
-      const loaded = parseManifest(text, basename(path), { API_KEY: 'k' }, dirname(path))
+      const loaded = parseManifest(text, basename(path), { API_KEY: 'k-long-enough' }, dirname(path))
       expect(loaded.manifest.region).toBe('us-west-2')
       for (const env of [DEFAULT_ENV, ...Object.keys(loaded.manifest.environments)]) {
         expect(() => resolveDesired(loaded, { env })).not.toThrow()
@@ -63,7 +63,7 @@ describe('shipped manifests validate as is', () => {
   }
 
   it.each(readdirSync(join(ROOT, 'test/fixtures/manifests/valid')))('test fixture valid/%s loads', async (name) => {
-    const vars = { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k' }
+    const vars = { SHIPIT_T_GREETING: 'hi', SHIPIT_T_API_KEY: 'k-long-enough' }
     const started = performance.now()
     const loaded = await loadManifest(join(ROOT, 'test/fixtures/manifests/valid', name), vars)
     expect(performance.now() - started).toBeLessThan(500)
