@@ -65,7 +65,7 @@ export function renderTerminalChart(curves: Curves, height = 14): string {
   for (let decade = Math.ceil(x.min); decade <= x.max; decade++) {
     const label = formatCount(10 ** decade)
     const at = column(10 ** decade)
-    if (axis.slice(at, at + label.length + 1).every((c) => c === ' ')) label.split('').forEach((ch, k) => (axis[at + k] = ch))
+    if (axis.slice(at, at + label.length + 1).every((c) => c === ' ')) axis.splice(at, label.length, ...label)
   }
   lines.push(`${' '.repeat(labelWidth + 2)}${axis.join('').trimEnd()}  requests/month`)
   if (curves.at) lines.push(`${' '.repeat(labelWidth + 2 + column(curves.at))}↑ ${formatCount(curves.at)}/month`)
