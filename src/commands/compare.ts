@@ -35,7 +35,7 @@ ${EXIT_CODES_HELP}`
     const { flags } = await this.parse(CompareCommand)
     const result = await runCompare({ ...flags, livePrices: flags['live-prices'] })
     for (const n of result.notes) this.note(n)
-    this.out(result.text)
+    if (!this.jsonEnabled()) this.out(result.text())
     return result.comparison
   }
 }

@@ -23,7 +23,8 @@ export interface CompareOptions extends TrafficInput {
 
 export interface CompareRun {
   comparison: Comparison
-  text: string
+  /** the text report and the terminal chart (not built for --json) */
+  text: () => string
   /** notes for stderr: which prices were used, where the chart went */
   notes: string[]
 }
@@ -99,5 +100,5 @@ export async function runCompare(options: CompareOptions): Promise<CompareRun> {
     })
     notes.push(`chart written to ${options.chart}`)
   }
-  return { comparison, text: `${renderComparison(comparison)}\n\n${renderTerminalChart(curves)}`, notes }
+  return { comparison, text: () => `${renderComparison(comparison)}\n\n${renderTerminalChart(curves)}`, notes }
 }
