@@ -94,7 +94,7 @@ export function estimators(shape: AppShape, prices: RegionPrices): Estimators {
 const FACTS: Record<TargetName, (shape: AppShape) => string[]> = {
   lambda: (shape) => [
     `cold start: ~100 ms–1 s for the first request on a new instance${shape.function?.runtime?.startsWith('java') ? ' (seconds for java without SnapStart)' : ''}; scales per request, to zero when idle`,
-    `limits: 15 min a request (function.timeout ${shape.function?.timeout ?? 'unset'} s), 10,240 MB memory, 6 MB payload, HTTP API waits 30 s`,
+    `limits: 15 min a request${shape.function ? ` (function.timeout ${shape.function.timeout} s)` : ''}, 10,240 MB memory, 6 MB payload, HTTP API waits 30 s`,
   ],
   fargate: () => [
     'task start-up: ~30–60 s (image pull, network interface): scale ahead of load',
