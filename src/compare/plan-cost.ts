@@ -82,12 +82,12 @@ export function planCost(desired: Desired, region: string, plan: PlanLike, expec
   const isUsd = plan.command === 'destroy' ? 0 : now.totalUsd
   const load =
     traffic === NO_TRAFFIC
-      ? 'with no requests (add expect: to app.yaml to price a load)'
-      : `at ${formatCount(traffic.requestsPerMonth)} requests/month from expect:`
+      ? 'at no traffic (set expect: in app.yaml)'
+      : `at ${formatCount(traffic.requestsPerMonth)} requests/month (expect:)`
   return {
     monthly: { value: isUsd, unit: 'USD/month' },
     change: { value: Math.round((isUsd - wasUsd) * 100) / 100, unit: 'USD/month' },
-    basis: `${load}; shipit's prices of ${table.date}; data transfer, NAT and storage not counted`,
+    basis: `${load} · prices of ${table.date} · excludes data transfer, NAT, storage`,
     pricesDate: table.date,
   }
 }

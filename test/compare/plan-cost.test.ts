@@ -14,7 +14,7 @@ describe('the monthly cost in the plan header', () => {
     // 365 vCPU-h × $0.04048 = $14.78; 730 GB-h × $0.004445 = $3.24; 1,460 IPv4-h × $0.005 = $7.30 → $25.32
     const cost = planCost(fargate, 'us-east-1', { command: 'deploy', steps: [{ action: 'create', resource: { type: 'ecs:service' } }] })
     expect(cost).toMatchObject({ monthly: { value: 25.32, unit: 'USD/month' }, change: { value: 25.32, unit: 'USD/month' }, pricesDate: '2026-12-01' })
-    expect(describePlanCost(cost!)).toMatch(/^estimated cost: \$25\.32\/month \(\+\$25\.32\/month\) with no requests/)
+    expect(describePlanCost(cost!)).toMatch(/^estimated cost: \$25\.32\/month \(\+\$25\.32\/month\) at no traffic \(set expect: in app.yaml\) · prices of 2026-12-01 · excludes data transfer, NAT, storage$/)
   })
 
   it('reads the change from the plan: desiredCount 1 → 2 adds one task, +$12.66', () => {
@@ -31,7 +31,7 @@ describe('the monthly cost in the plan header', () => {
     // 1M requests at 100 ms, 512 MB arm64: $0.67 + $0.20 + $1.00 + $0.14 = $2.01 (see estimate.test.ts)
     const cost = planCost(lambda, 'us-east-1', { command: 'destroy', steps: [] }, { requests: '1M/month', duration: '100ms' })
     expect(cost).toMatchObject({ monthly: { value: 0 }, change: { value: -2.01 } })
-    expect(describePlanCost(cost!)).toMatch(/^estimated cost: \$0\.00\/month \(-\$2\.01\/month\) at 1M requests\/month from expect:/)
+    expect(describePlanCost(cost!)).toMatch(/^estimated cost: \$0\.00\/month \(-\$2\.01\/month\) at 1M requests\/month \(expect:\)/)
   })
 
   it('has nothing to say for a region outside the table or a one-off task', () => {
