@@ -80,10 +80,7 @@ export function planCost(desired: Desired, region: string, plan: PlanLike, expec
   const old = before(desired, plan)
   const wasUsd = plan.command === 'destroy' ? now.totalUsd : old ? (estimateMonthlyCost(old, region, traffic, table)?.totalUsd ?? 0) : 0
   const isUsd = plan.command === 'destroy' ? 0 : now.totalUsd
-  const load =
-    traffic === NO_TRAFFIC
-      ? 'at no traffic (set expect: in app.yaml)'
-      : `at ${formatCount(traffic.requestsPerMonth)} requests/month (expect:)`
+  const load = traffic === NO_TRAFFIC ? 'at no traffic (set expect: in app.yaml)' : `at ${formatCount(traffic.requestsPerMonth)} requests/month (expect:)`
   return {
     monthly: { value: isUsd, unit: 'USD/month' },
     change: { value: Math.round((isUsd - wasUsd) * 100) / 100, unit: 'USD/month' },

@@ -14,7 +14,9 @@ describe('the monthly cost in the plan header', () => {
     // 365 vCPU-h × $0.04048 = $14.78; 730 GB-h × $0.004445 = $3.24; 1,460 IPv4-h × $0.005 = $7.30 → $25.32
     const cost = planCost(fargate, 'us-east-1', { command: 'deploy', steps: [{ action: 'create', resource: { type: 'ecs:service' } }] })
     expect(cost).toMatchObject({ monthly: { value: 25.32, unit: 'USD/month' }, change: { value: 25.32, unit: 'USD/month' }, pricesDate: '2026-12-01' })
-    expect(describePlanCost(cost!)).toMatch(/^estimated cost: \$25\.32\/month \(\+\$25\.32\/month\) at no traffic \(set expect: in app.yaml\) · prices of 2026-12-01 · excludes data transfer, NAT, storage$/)
+    expect(describePlanCost(cost!)).toMatch(
+      /^estimated cost: \$25\.32\/month \(\+\$25\.32\/month\) at no traffic \(set expect: in app.yaml\) · prices of 2026-12-01 · excludes data transfer, NAT, storage$/,
+    )
   })
 
   it('reads the change from the plan: desiredCount 1 → 2 adds one task, +$12.66', () => {
