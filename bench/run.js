@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench [-- section…]`: the performance figures of issue 6, each next to its goal.
-// Sections: calls latency startup imports pack validate profile (default: all, in that order).
+// Sections: calls latency startup imports compare pack validate profile (default: all, in that order).
 // It reports; it is not a test: goals that fail print FAIL and the exit code stays 0. Exit 2 means a
 // section could not run at all (the bench or the build is broken), after everything else has run.
 // Environment: BENCH_ROUNDS (cold start rounds, default 10), BENCH_PACK_RUNS (3), BENCH_LATENCY_RUNS (3),
@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { fmtMs, fmtX, printRows, ROOT, row, runJsonChild } from './lib.mjs'
 
 const started = performance.now()
-const ALL = ['calls', 'latency', 'startup', 'imports', 'pack', 'validate', 'profile']
+const ALL = ['calls', 'latency', 'startup', 'imports', 'compare', 'pack', 'validate', 'profile']
 const wanted = process.argv.slice(2).filter((a) => ALL.includes(a))
 const sections = wanted.length ? wanted : ALL
 const progress = (m) => process.stderr.write(`${m}\n`)
@@ -134,6 +134,11 @@ const SECTIONS = {
     return { rows }
   },
 
+  async compare() {
+    const { runCompareBench } = await import('./compare.mjs')
+    return runCompareBench({ rounds: Number(process.env.BENCH_ROUNDS ?? 10), log: progress })
+  },
+
   async pack() {
     const { runPack } = await import('./pack.mjs')
     const r = await runPack({ log: progress })
@@ -160,6 +165,7 @@ const TITLES = {
   latency: '4. Latency: fresh deploys with 100 ms a call (in-memory fake)',
   startup: '1, 2, 6. Cold start, offline plan, peak RSS (clean env: no AWS_*, empty HOME)',
   imports: '1. AWS clients each command loads (import trace)',
+  compare: '13. compare offline vs an offline plan (clean env)',
   pack: '5. Packaging',
   validate: 'Validation speed against the number of keys in app.yaml (issue 15)',
   profile: 'Cold start profile of `shipit validate` (information: node --cpu-prof)',

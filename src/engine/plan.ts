@@ -1,5 +1,6 @@
 import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
+import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
@@ -53,6 +54,8 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
 export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {
   const { desired, region } = session
   const steps = withInferredDependencies(part.steps)
+  const manifest = session.loaded?.manifest
+  const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     shipitVersion: SHIPIT_VERSION,
@@ -70,6 +73,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
     warnings: [...session.warnings, ...part.warnings],
     blocked: part.blocked,
     summary: summarize(steps, part.unchanged),
+    ...(cost ? { cost } : {}),
   }
 }
 

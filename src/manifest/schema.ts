@@ -238,6 +238,23 @@ const Logs = z.strictObject({
   retentionDays: z.literal(LOG_RETENTION_DAYS).default(14),
 })
 
+/** The load `shipit compare` estimates for when no flags are given (so a plain `shipit compare` works in CI). */
+const Expect = z.strictObject({
+  requests: z
+    .union([z.string().regex(/^\d+(\.\d+)?\s*[kKMBG]?\s*(\/\s*(month|mo|day|d|hour|h|minute|min|second|s))?$/), z.number().positive()])
+    .meta({ description: 'Requests a month (or another period): 5M/month, 100k/day, 20/s.' }),
+  duration: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|min)$/)
+    .meta({ description: 'How long one request takes: 120ms, 1.5s.' }),
+  payload: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/)
+    .optional()
+    .meta({ description: 'Bytes in and out of one request: 4KB (default).' }),
+  concurrency: z.number().int().min(1).max(100000).optional().meta({ description: 'Requests one container serves at once (default 10).' }),
+})
+
 /** An overlay under `environments.<env>`: any section, every field optional; deep-merged over the base. */
 const Overlay = z.strictObject({
   region: Region.optional(),
@@ -247,6 +264,7 @@ const Overlay = z.strictObject({
   function: z.strictObject(functionShape).partial().optional(),
   http: z.strictObject(httpShape).partial().optional(),
   logs: Logs.partial().optional(),
+  expect: Expect.partial().optional(),
 })
 
 export const Manifest = z
@@ -261,6 +279,7 @@ export const Manifest = z
     function: LambdaFunction.optional(),
     http: Http.optional(),
     logs: Logs.default({ retentionDays: 14 }),
+    expect: Expect.optional().meta({ description: 'Expected load, for `shipit compare` and the monthly cost in plans.' }),
     environments: z.record(EnvName, Overlay).default({}),
   })
   .meta({ title: 'shipit app.yaml', description: 'One app, deployed to AWS by shipit.' })
@@ -271,6 +290,7 @@ export type BuildSpec = z.infer<typeof Build>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
 export type ScalingSpec = z.infer<typeof Scaling>
+export type ExpectSpec = z.infer<typeof Expect>
 
 export function jsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>

@@ -1,3 +1,4 @@
+import { describePlanCost } from '../compare/plan-cost.js'
 import { redact } from '../redact.js'
 import { type Action, type FieldChange, isArtifact, isRef, isSensitive, type Plan, type Step } from './types.js'
 
@@ -42,6 +43,7 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
   const lines: string[] = []
   const where = [`app ${plan.app}`, `env ${plan.env}`, `target ${plan.target}`, plan.region, plan.account ? `account ${plan.account}` : undefined]
   lines.push(`shipit ${plan.command} plan — ${where.filter(Boolean).join(' · ')}`)
+  if (plan.cost) lines.push(describePlanCost(plan.cost))
   if (plan.offline) lines.push(paint(33, 'offline: AWS was not read (no credentials or --offline); everything is planned as new.'))
   for (const w of plan.warnings) lines.push(paint(33, `warning: ${w}`))
   for (const b of plan.blocked) lines.push(paint(31, `  ! ${b.resource.type} ${b.resource.name}: ${b.reason}`))

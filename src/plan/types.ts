@@ -1,6 +1,7 @@
 import type { RequestData } from '../aws/clients.js'
 import type { OperationInput, OperationName, ServiceName } from '../aws/services.js'
 import type { WaitSpec } from '../aws/waiters.js'
+import type { PlanCost } from '../compare/plan-cost.js'
 import { sha256Hex } from '../digest.js'
 
 /**
@@ -152,6 +153,8 @@ export interface Plan {
   /** resources shipit refuses to change (not its own); a plan with any cannot be applied */
   blocked: { resource: ResourceRef; reason: string }[]
   summary: PlanSummary
+  /** estimated monthly cost of what is deployed after this plan, and its change (src/compare/plan-cost.ts) */
+  cost?: PlanCost
 }
 
 /** The marker a secret value travels as: its name and hash, never the value. */

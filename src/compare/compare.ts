@@ -1,0 +1,187 @@
+import type { ContainerSpec, FunctionSpec, TargetName } from '../manifest/schema.js'
+import { type ContainerSizing, estimateEcs, estimateFargate, estimateLambda, type LambdaSizing, smallestFargateSize, type TargetEstimate } from './estimate.js'
+import { FREE_TIER, FREE_TIER_NOTE, type PriceTable, type RegionPrices } from './prices.js'
+import { formatCount, type Traffic } from './traffic.js'
+
+/** The parts of a resolved app.yaml that decide its cost. */
+export interface AppShape {
+  app: string
+  env: string
+  function?: Pick<FunctionSpec, 'memory' | 'timeout' | 'architecture' | 'runtime'>
+  container?: Pick<ContainerSpec, 'cpu' | 'memory' | 'count' | 'architecture' | 'port' | 'network'>
+}
+
+export interface TargetComparison extends Omit<TargetEstimate, 'exactUsd'> {
+  /** start-up, scaling and limits worth knowing before choosing */
+  facts: string[]
+}
+
+export interface BreakEven {
+  /** requests a month where Lambda and Fargate cost the same; null when one is cheaper at every load searched */
+  requestsPerMonth: number | null
+  statement: string
+}
+
+export interface Comparison {
+  app: string
+  env: string
+  region: string
+  inputs: Record<'requests' | 'duration' | 'payload' | 'concurrency', { value: number; unit: string }>
+  prices: { origin: PriceTable['origin']; date: string; currency: 'USD'; sources: string[]; hoursPerMonth: number }
+  targets: TargetComparison[]
+  breakEven: BreakEven
+  freeTier: { item: string; label: string; quantity: number; unit: string; always: boolean }[]
+  freeTierNote: string
+  leftOut: string[]
+}
+
+export const LEFT_OUT = [
+  'data transfer out to the internet and between Availability Zones',
+  'NAT gateways (tasks in private subnets need one, or VPC endpoints)',
+  'storage: ECR images, EBS volumes of ECS instances, CloudWatch Logs storage after ingestion',
+  'your own log lines, CloudWatch metrics and alarms, Savings Plans and Spot discounts, taxes',
+]
+
+/** Search range of the break-even and of the chart, in requests a month. */
+export const LOAD_RANGE = { from: 1e4, to: 1e11 }
+
+interface Estimators {
+  lambda?: (traffic: Traffic) => TargetEstimate
+  fargate?: (traffic: Traffic) => TargetEstimate
+  ecs?: (traffic: Traffic) => TargetEstimate
+}
+
+/**
+ * Every target sized for this app: a target without its own section in app.yaml borrows the sizes of
+ * the other (a function's memory becomes the smallest Fargate size that holds it, a container's
+ * memory the function's), and says so in its assumptions.
+ */
+export function estimators(shape: AppShape, prices: RegionPrices): Estimators {
+  const fn = shape.function
+  const c = shape.container
+  const lambdaSizing: LambdaSizing | undefined = fn
+    ? { memory: fn.memory, architecture: fn.architecture, timeout: fn.timeout }
+    : c && { memory: Math.max(128, c.memory), architecture: c.architecture }
+  const lambdaAssumed = fn ? [] : [`sized from container: ${lambdaSizing?.memory} MB, ${lambdaSizing?.architecture}`]
+  let containerSizing: ContainerSizing
+  const containerAssumed: string[] = []
+  if (c) {
+    containerSizing = {
+      cpu: c.cpu,
+      memory: c.memory,
+      count: c.count,
+      architecture: c.architecture,
+      publicIp: c.network?.assignPublicIp ?? !c.network?.subnets,
+    }
+  } else if (fn) {
+    const size = smallestFargateSize(fn.memory, fn.architecture, prices)
+    containerSizing = { ...size, count: 1, architecture: fn.architecture, publicIp: true }
+    containerAssumed.push(`sized from function: cpu ${size.cpu} / memory ${size.memory}, the smallest Fargate size with ${fn.memory} MB`)
+  } else return {}
+  // an app that answers requests (a port, or a function behind an HTTP API) needs one URL in front of its tasks
+  const loadBalancer = Boolean(c?.port !== undefined || !c)
+  if (loadBalancer)
+    containerAssumed.push('an Application Load Balancer in front of the tasks (shipit deploys tasks with public IPs and no load balancer today)')
+  containerAssumed.push('tasks scale to the average load: in-flight requests ÷ concurrency, never fewer than container.count')
+  return {
+    ...(lambdaSizing ? { lambda: (t: Traffic) => estimateLambda(lambdaSizing, t, prices, lambdaAssumed) } : {}),
+    fargate: (t) => estimateFargate(containerSizing, t, prices, { loadBalancer }, containerAssumed),
+    ecs: (t) =>
+      estimateEcs(containerSizing, t, prices, { loadBalancer }, [...containerAssumed, 'instances: the cheapest on-demand type in the list that fits']),
+  }
+}
+
+const FACTS: Record<TargetName, (shape: AppShape) => string[]> = {
+  lambda: (shape) => [
+    `cold start: ~100 ms–1 s for the first request on a new instance${shape.function?.runtime?.startsWith('java') ? ' (seconds for java without SnapStart)' : ''}; scales per request, to zero when idle`,
+    `limits: 15 min a request${shape.function ? ` (function.timeout ${shape.function.timeout} s)` : ''}, 10,240 MB memory, 6 MB payload, HTTP API waits 30 s`,
+  ],
+  fargate: () => [
+    'task start-up: ~30–60 s (image pull, network interface): scale ahead of load',
+    'bills per second while a task runs (1-minute minimum), whether or not requests come; no servers to patch',
+  ],
+  ecs: () => [
+    'task start-up: seconds when an instance has room; minutes when an instance must be added first',
+    'the EC2 instances are yours to run, patch and scale (shipit does not create them)',
+  ],
+}
+
+/** Cost of every target at this load, the break-even between Lambda and Fargate, and what is left out. */
+export function compareTargets(shape: AppShape, traffic: Traffic, table: PriceTable, region: string): Comparison {
+  const prices = table.regions[region]
+  const est = estimators(shape, prices)
+  const targets: TargetComparison[] = []
+  for (const name of ['lambda', 'fargate', 'ecs'] as const) {
+    const estimate = est[name]?.(traffic)
+    if (!estimate) continue
+    const { exactUsd: _, ...rest } = estimate
+    targets.push({ ...rest, facts: FACTS[name](shape) })
+  }
+  return {
+    app: shape.app,
+    env: shape.env,
+    region,
+    inputs: {
+      requests: { value: traffic.requestsPerMonth, unit: 'requests/month' },
+      duration: { value: traffic.durationSeconds, unit: 's' },
+      payload: { value: traffic.payloadBytes, unit: 'bytes' },
+      concurrency: { value: traffic.concurrency, unit: 'requests in flight per task' },
+    },
+    prices: { origin: table.origin, date: table.date, currency: table.currency, sources: table.sources, hoursPerMonth: table.hoursPerMonth },
+    targets,
+    breakEven: breakEven(est, traffic),
+    freeTier: Object.entries(FREE_TIER).map(([item, f]) => ({ item, ...f })),
+    freeTierNote: FREE_TIER_NOTE,
+    leftOut: LEFT_OUT,
+  }
+}
+
+/** Cost of each target at `points` loads spread evenly on a log scale: the chart's data. */
+export function costCurves(shape: AppShape, traffic: Traffic, prices: RegionPrices, points = 57): { requests: number[]; series: Record<string, number[]> } {
+  const est = estimators(shape, prices)
+  const ratio = LOAD_RANGE.to / LOAD_RANGE.from
+  const requests = Array.from({ length: points }, (_, i) => LOAD_RANGE.from * ratio ** (i / (points - 1)))
+  const series: Record<string, number[]> = {}
+  for (const name of ['lambda', 'fargate', 'ecs'] as const) {
+    const f = est[name]
+    if (f) series[name] = requests.map((r) => f({ ...traffic, requestsPerMonth: r }).exactUsd)
+  }
+  return { requests, series }
+}
+
+/**
+ * The load where Lambda's cost meets Fargate's: scanned on a log grid, then bisected. Lambda grows
+ * with every request; Fargate is flat until the load needs more tasks.
+ */
+export function breakEven(est: Estimators, traffic: Traffic): BreakEven {
+  const { lambda, fargate } = est
+  if (!lambda || !fargate) return { requestsPerMonth: null, statement: 'no break-even: the app can be sized for only one of lambda and fargate' }
+  const diff = (r: number) => lambda({ ...traffic, requestsPerMonth: r }).exactUsd - fargate({ ...traffic, requestsPerMonth: r }).exactUsd
+  const steps = 88
+  const ratio = LOAD_RANGE.to / LOAD_RANGE.from
+  let lo = LOAD_RANGE.from
+  const first = diff(lo)
+  for (let i = 1; i <= steps; i++) {
+    let hi = LOAD_RANGE.from * ratio ** (i / steps)
+    if (Math.sign(diff(hi)) !== Math.sign(first)) {
+      for (let k = 0; k < 60; k++) {
+        const mid = Math.sqrt(lo * hi)
+        if (Math.sign(diff(mid)) === Math.sign(first)) lo = mid
+        else hi = mid
+      }
+      const at = Number(hi.toPrecision(3))
+      const cheaperBelow = first < 0 ? 'lambda' : 'fargate'
+      const other = cheaperBelow === 'lambda' ? 'fargate' : 'lambda'
+      return {
+        requestsPerMonth: at,
+        statement: `break-even at ${formatCount(at)} requests/month: below it ${cheaperBelow} costs less, above it ${other}`,
+      }
+    }
+    lo = hi
+  }
+  const cheaper = first < 0 ? 'lambda' : 'fargate'
+  return {
+    requestsPerMonth: null,
+    statement: `no break-even between ${formatCount(LOAD_RANGE.from)} and ${formatCount(LOAD_RANGE.to)} requests/month: ${cheaper} costs less at every load in between`,
+  }
+}

@@ -1,0 +1,105 @@
+import { writeFile } from 'node:fs/promises'
+import { invalid, ShipitError } from '../errors.js'
+import { findManifest } from '../manifest/discover.js'
+import { loadManifest, mergeEnvironment } from '../manifest/load.js'
+import { DEFAULT_ENV } from '../manifest/resolve.js'
+import { Manifest } from '../manifest/schema.js'
+import { type Curves, renderTerminalChart } from './chart.js'
+import { type AppShape, type Comparison, compareTargets, costCurves } from './compare.js'
+import { PRICE_TABLE, type PriceTable } from './prices.js'
+import { renderComparison } from './render.js'
+import { renderSvgChart } from './svg.js'
+import { resolveTraffic, type TrafficInput } from './traffic.js'
+
+export interface CompareOptions extends TrafficInput {
+  file?: string
+  env?: string
+  region?: string
+  profile?: string
+  livePrices?: boolean
+  /** write the chart as SVG to this path */
+  chart?: string
+  vars?: Record<string, string | undefined>
+}
+
+export interface CompareRun {
+  comparison: Comparison
+  /** the text report and the terminal chart (not built for --json) */
+  text: () => string
+  /** notes for stderr: which prices were used, where the chart went */
+  notes: string[]
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/
+
+/** The app's sizes and expected load for one env, without choosing a target. */
+export async function loadShape(
+  file: string | undefined,
+  env: string | undefined,
+  vars?: Record<string, string | undefined>,
+): Promise<{ shape: AppShape; expect?: TrafficInput; region?: string }> {
+  const loaded = await loadManifest(file ?? (await findManifest(process.cwd())), vars ?? process.env)
+  const envName = env ?? DEFAULT_ENV
+  const known = Object.keys(loaded.manifest.environments)
+  if (env && env !== DEFAULT_ENV && !known.includes(env)) {
+    throw invalid('UnknownEnvironment', `environment "${env}" is not in ${loaded.file}`, [
+      known.length ? `known environments: ${known.join(', ')}` : `add it under environments: in ${loaded.file}, or leave out --env`,
+    ])
+  }
+  const merged = Manifest.parse(mergeEnvironment(structuredClone(loaded.manifest) as Record<string, unknown>, envName))
+  if (!merged.function && !merged.container) {
+    throw invalid('MissingSection', `${loaded.file} has neither a function: nor a container: section to size the app from`, [
+      'add one (shipit init --target lambda shows a function:)',
+    ])
+  }
+  return { shape: { app: merged.name, env: envName, function: merged.function, container: merged.container }, expect: merged.expect, region: merged.region }
+}
+
+/** Pick the region and its prices: the shipped table, or the Price List API with --live-prices. */
+export async function pricesFor(region: string, options: Pick<CompareOptions, 'livePrices' | 'profile'>): Promise<{ table: PriceTable; note?: string }> {
+  if (!REGION.test(region)) throw invalid('UnknownRegion', `unknown region "${region}"`, ['use an AWS region code such as us-east-1, eu-west-1'])
+  if (options.livePrices) {
+    const { livePrices } = await import('./live-prices.js')
+    const live = await livePrices(region, { profile: options.profile })
+    if (live.table.regions[region]) return { table: live.table, note: live.note }
+    throw new ShipitError('NoPrices', `${live.note}, and that table has no prices for ${region}`, {
+      exitCode: 3,
+      source: 'user',
+      suggestions: [
+        'configure AWS credentials so --live-prices can read the Price List API',
+        `or compare in one of: ${Object.keys(PRICE_TABLE.regions).join(', ')}`,
+      ],
+    })
+  }
+  if (!PRICE_TABLE.regions[region]) {
+    throw invalid('NoPrices', `shipit's price table (${PRICE_TABLE.date}) has no prices for ${region}`, [
+      `run with --live-prices to read them from the AWS Price List API (needs credentials), or pick one of: ${Object.keys(PRICE_TABLE.regions).join(', ')}`,
+    ])
+  }
+  return { table: PRICE_TABLE }
+}
+
+/** Everything `shipit compare` prints or writes, from its flags. */
+export async function runCompare(options: CompareOptions): Promise<CompareRun> {
+  const { shape, expect, region: manifestRegion } = await loadShape(options.file, options.env, options.vars)
+  const traffic = resolveTraffic(options, expect, options.file ?? 'app.yaml')
+  const region = options.region ?? manifestRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
+  const { table, note } = await pricesFor(region, options)
+  const comparison = compareTargets(shape, traffic, table, region)
+  const curves: Curves = {
+    ...costCurves(shape, traffic, table.regions[region]),
+    at: traffic.requestsPerMonth,
+    breakEven: comparison.breakEven.requestsPerMonth,
+  }
+  const notes = note ? [note] : []
+  if (options.chart) {
+    const svg = renderSvgChart(curves, `${shape.app} (${shape.env}) in ${region}: monthly cost by requests per month, prices of ${table.date}`)
+    await writeFile(options.chart, svg).catch((err: NodeJS.ErrnoException) => {
+      throw invalid('ChartNotWritten', `cannot write the chart to ${options.chart}: ${err.code ?? err.message}`, [
+        'give --chart a path in a directory you can write',
+      ])
+    })
+    notes.push(`chart written to ${options.chart}`)
+  }
+  return { comparison, text: () => `${renderComparison(comparison)}\n\n${renderTerminalChart(curves)}`, notes }
+}
