@@ -40,16 +40,3 @@ export function roleDeleteSteps(roleName: string, role: ObservedRole, after: str
     },
   ]
 }
-
-/** Deleting the app's log group; its name is shipit's own namespace (/shipit/<app>/<env>). */
-export function logGroupDeleteStep(logGroup: string, after: string[]): Step {
-  return {
-    id: 'log-group',
-    action: 'delete',
-    resource: { type: 'logs:log-group', name: logGroup },
-    reason: 'and the logs in it',
-    request: { service: 'logs', operation: 'DeleteLogGroup', input: { logGroupName: logGroup } },
-    dependsOn: after,
-    okErrors: ['ResourceNotFoundException'],
-  }
-}

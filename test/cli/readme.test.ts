@@ -41,7 +41,7 @@ const EXPECTED: [RegExp, Expectation][] = [
   [/^shipit (deploy|destroy|rollback)\b(?!.*--(yes|dry-run))/, { code: 3, says: /add --yes/, needs: 'a terminal to confirm on' }],
   [/^shipit (deploy|destroy|rollback)\b.*--yes/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to change AWS' }],
   [/^shipit run\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to run a task' }],
-  [/^shipit (status|logs)\b/, { code: 1, says: /needs credentials/, needs: 'AWS credentials to read what is live' }],
+  [/^shipit (status|logs)\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to read what is live' }],
   [/^shipit /, { code: 0 }],
 ]
 

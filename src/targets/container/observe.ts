@@ -5,6 +5,7 @@ import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound, orNullIfMissing } from '../../aws/errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
+import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import type { ObserveContext } from '../target.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
 import { STARTED_BY } from './profile.js'
@@ -58,7 +59,7 @@ export interface ContainerObserved {
   network: ObservedNetwork
   /** the task execution role shipit manages (not read when container.executionRole is given, except for destroy) */
   role: ObservedRole | null
-  logGroup: { retentionInDays?: number } | null
+  logGroup: ObservedLogGroup | null
   /** destroy only: the family's ACTIVE revisions */
   revisions?: { arn: string; revision: number; tags: Record<string, string> }[]
   /** destroy only: tasks shipit started (RunTask) of this family that still run */
@@ -161,12 +162,6 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
 async function callerAccount(clients: AwsClients): Promise<string | undefined> {
   const id = await clients.send('sts', 'GetCallerIdentity', {})
   return id.Account
-}
-
-async function observeLogGroup(clients: AwsClients, name: string): Promise<{ retentionInDays?: number } | null> {
-  const out = await clients.send('logs', 'DescribeLogGroups', { logGroupNamePrefix: name })
-  const group = (out.logGroups ?? []).find((g: { logGroupName?: string }) => g.logGroupName === name)
-  return group ? { retentionInDays: group.retentionInDays } : null
 }
 
 async function observeRevisions(clients: AwsClients, family: string): Promise<{ arn: string; revision: number; tags: Record<string, string> }[]> {

@@ -1,21 +1,18 @@
-import { canonicalJson } from '../../digest.js'
 import { invalid } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { awsRequest, type FieldChange, type Ref, type Step } from '../../plan/types.js'
+import { type PlannedRole, planExecutionRole } from '../execution-role.js'
+import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
-import { type PlanContext, type PlanPart, partition, tagList } from '../target.js'
-import { logGroupDeleteStep, roleDeleteSteps } from '../teardown.js'
+import { type PlanContext, type PlanPart, partition } from '../target.js'
+import { roleDeleteSteps } from '../teardown.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import type { ContainerObserved } from './observe.js'
-import { CONTAINER_NAME, EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, SECRETS_POLICY_NAME, STARTED_BY } from './profile.js'
+import { CONTAINER_NAME, EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, STARTED_BY } from './profile.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
 import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 
 export const TASK_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
-export const ECS_TASKS_TRUST_POLICY = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-})
 /** RunTask starts at most this many tasks per call. */
 export const RUN_TASK_MAX_COUNT = 10
 /** Tag of a revision shipit registered: the revision the service ran before (`family:revision`). */
@@ -37,8 +34,8 @@ export function planContainer(profile: LaunchProfile, desired: ContainerDesired,
   const b = new PartBuilder<ContainerDesired>(desired, ctx)
   const clusterDeps = planCluster(b, observed)
   checkCapacity(b, profile, observed)
-  const logDeps = planLogGroup(b, observed)
-  const role = planExecutionRole(b, observed)
+  const logDeps = planLogGroup(b, observed.logGroup, 'the tasks log here (awslogs driver)')
+  const role = planTaskExecutionRole(b, observed)
   const network = planNetwork(b, profile, observed.network, observed.offline)
   const td = planTaskDefinition(b, profile, observed, role.arn)
   const prerequisites = [...clusterDeps, ...logDeps, ...role.deps, ...network.deps, ...td.deps]
@@ -119,132 +116,24 @@ function checkCapacity(b: PartBuilder<ContainerDesired>, profile: LaunchProfile,
   })
 }
 
-function planLogGroup(b: PartBuilder<ContainerDesired>, observed: ContainerObserved): string[] {
-  const { desired } = b
-  const name = desired.names.logGroup
-  const deps: string[] = []
-  if (!observed.logGroup) {
-    deps.push(
-      b.add({
-        id: 'log-group',
-        action: 'create',
-        resource: { type: 'logs:log-group', name },
-        reason: 'the tasks log here (awslogs driver)',
-        request: { service: 'logs', operation: 'CreateLogGroup', input: { logGroupName: name, tags: desired.tags } },
-        dependsOn: [],
-        okErrors: ['ResourceAlreadyExistsException'],
-      }),
-    )
-  }
-  if (observed.logGroup?.retentionInDays !== desired.logRetentionDays) {
-    b.add({
-      id: 'log-retention',
-      action: observed.logGroup ? 'update' : 'create',
-      resource: { type: 'logs:retention', name },
-      changes: [{ path: 'retentionInDays', before: observed.logGroup?.retentionInDays, after: desired.logRetentionDays }],
-      request: { service: 'logs', operation: 'PutRetentionPolicy', input: { logGroupName: name, retentionInDays: desired.logRetentionDays } },
-      dependsOn: [...deps],
-    })
-  } else b.keep('logs:log-group', name)
-  return deps
-}
-
 /** The role ECS uses to pull the image, write logs and read secrets for the tasks, unless container.executionRole is given. */
-function planExecutionRole(b: PartBuilder<ContainerDesired>, observed: ContainerObserved): { arn: string | Ref; deps: string[] } {
+function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: ContainerObserved): PlannedRole {
   const { desired } = b
-  const spec = desired.container
-  const secretArns = Object.values(desired.secrets).sort()
-  if (spec?.executionRole) {
-    if (secretArns.length) b.warnings.push(`container.executionRole is yours: grant it ssm:GetParameters / secretsmanager:GetSecretValue on the secrets' ARNs`)
-    return { arn: spec.executionRole, deps: [] }
+  const given = desired.container.executionRole
+  if (given) {
+    if (Object.keys(desired.secrets).length)
+      b.warnings.push(`container.executionRole is yours: grant it ssm:GetParameters / secretsmanager:GetSecretValue on the secrets' ARNs`)
+    return { arn: given, deps: [], created: false }
   }
-  const name = desired.names.taskExecutionRole
-  const role = observed.role
-  const deps: string[] = []
-  let arn: string | Ref
-  if (!role) {
-    arn = ref('role', 'Role.Arn')
-    deps.push(
-      b.add({
-        id: 'role',
-        action: 'create',
-        resource: { type: 'iam:role', name },
-        reason: 'task execution role: pulls the image, writes logs',
-        changes: [{ path: 'AssumeRolePolicyDocument', after: 'ecs-tasks.amazonaws.com may assume it' }],
-        request: {
-          service: 'iam',
-          operation: 'CreateRole',
-          input: {
-            RoleName: name,
-            AssumeRolePolicyDocument: ECS_TASKS_TRUST_POLICY,
-            Description: `Task execution role of ${desired.names.family}, managed by shipit`,
-            Tags: tagList(desired.tags),
-          },
-        },
-        wait: { waiter: 'RoleExists', input: { RoleName: name }, description: `role ${name} to exist` },
-        dependsOn: [],
-      }),
-    )
-  } else {
-    arn = role.arn
-    if (!b.owned(role.tags)) {
-      if (b.refuse('iam:role', name)) return { arn, deps }
-      deps.push(
-        b.add({
-          id: 'role-tags',
-          action: 'update',
-          resource: { type: 'iam:role', name },
-          reason: 'adopt: add shipit tags',
-          request: { service: 'iam', operation: 'TagRole', input: { RoleName: name, Tags: tagList(desired.tags) } },
-          dependsOn: [],
-        }),
-      )
-    }
-  }
-  const policy = TASK_EXECUTION_POLICY(b.ctx.region)
-  if (!role?.attachedPolicies.includes(policy)) {
-    deps.push(
-      b.add({
-        id: 'role-policy',
-        action: 'create',
-        resource: { type: 'iam:role-policy-attachment', name: `${name}/AmazonECSTaskExecutionRolePolicy` },
-        reason: 'lets ECS pull the image and write the logs',
-        request: { service: 'iam', operation: 'AttachRolePolicy', input: { RoleName: name, PolicyArn: policy } },
-        dependsOn: role ? [] : ['role'],
-      }),
-    )
-  }
-  const document = secretArns.length
-    ? canonicalJson({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'], Resource: secretArns }],
-      })
-    : null
-  if (document && role?.secretsPolicy !== document) {
-    deps.push(
-      b.add({
-        id: 'role-secrets',
-        action: role?.secretsPolicy ? 'update' : 'create',
-        resource: { type: 'iam:role-policy', name: `${name}/${SECRETS_POLICY_NAME}` },
-        reason: 'lets ECS read the secrets for the tasks',
-        changes: [{ path: 'Resource', after: secretArns }],
-        request: { service: 'iam', operation: 'PutRolePolicy', input: { RoleName: name, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: document } },
-        dependsOn: role ? [] : ['role'],
-      }),
-    )
-  } else if (!document && role?.secretsPolicy) {
-    b.add({
-      id: 'role-secrets',
-      action: 'delete',
-      resource: { type: 'iam:role-policy', name: `${name}/${SECRETS_POLICY_NAME}` },
-      reason: 'no secrets any more',
-      request: { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: name, PolicyName: SECRETS_POLICY_NAME } },
-      dependsOn: [],
-      okErrors: ['NoSuchEntityException'],
-    })
-  }
-  if (role && deps.length === 0 && b.owned(role.tags)) b.keep('iam:role', name)
-  return { arn, deps }
+  return planExecutionRole(b, observed.role, {
+    name: desired.names.taskExecutionRole,
+    principal: 'ecs-tasks.amazonaws.com',
+    description: `Task execution role of ${desired.names.family}, managed by shipit`,
+    reason: 'task execution role: pulls the image, writes logs',
+    managedPolicy: { arn: TASK_EXECUTION_POLICY(b.ctx.region), name: 'AmazonECSTaskExecutionRolePolicy', reason: 'lets ECS pull the image and write the logs' },
+    secretsReason: 'lets ECS read the secrets for the tasks',
+    waitUntilExists: true,
+  })
 }
 
 /** The revision to run: the latest ACTIVE one when it is what app.yaml says, else a new one. */
@@ -573,7 +462,7 @@ export function planContainerDestroy(desired: ContainerDesired, observed: Contai
     })
   }
 
-  if (observed.logGroup) b.add(logGroupDeleteStep(names.logGroup, [...serviceSteps, ...taskSteps]))
+  planLogGroupDelete(b, observed.logGroup, [...serviceSteps, ...taskSteps])
 
   const role = observed.role
   if (role && b.owned(role.tags)) {

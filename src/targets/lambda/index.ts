@@ -39,7 +39,7 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
 
   plan: planLambda,
 
-  planDestroy: (desired, observed) => planLambdaDestroy(desired, observed),
+  planDestroy: planLambdaDestroy,
 
   outputs(desired, observed, applied = {}): Outputs {
     const endpoint = observed.api?.endpoint ?? (applied.api?.ApiEndpoint as string | undefined)

@@ -7,6 +7,7 @@ import { orNullIfMissing } from '../../aws/errors.js'
 import { ownedBy } from '../../manifest/names.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
+import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import type { ObserveContext } from '../target.js'
 
 /** The parts of a function's configuration that shipit manages and diffs. */
@@ -48,13 +49,13 @@ export interface ObservedApi {
 export interface LambdaObserved {
   account?: string
   role: ObservedRole | null
-  logGroup: { retentionInDays?: number } | null
+  logGroup: ObservedLogGroup | null
   function: ObservedFunction | null
   alias: ObservedAlias | null
   /** the invoke permission statement for API Gateway on the alias */
   permission: { sourceArn?: string } | null
   api: ObservedApi | null
-  /** APIs with our name that are not ours (no shipit tags) */
+  /** more APIs with our name that are not ours (no shipit tags), besides `api` */
   foreignApis: string[]
   /** more APIs of ours (a CreateApi whose answer was lost, then retried): deleted by the next deploy */
   duplicateApis: string[]
@@ -128,12 +129,6 @@ function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Re
   }
 }
 
-export async function observeLogGroup(clients: AwsClients, name: string): Promise<{ retentionInDays?: number } | null> {
-  const out = await clients.send('logs', 'DescribeLogGroups', { logGroupNamePrefix: name })
-  const group = (out.logGroups ?? []).find((g) => g.logGroupName === name)
-  return group ? { retentionInDays: group.retentionInDays } : null
-}
-
 async function observeApis(clients: AwsClients, desired: LambdaDesired): Promise<{ ours: ObservedApi | null; foreign: string[]; duplicates: string[] }> {
   const matches: (Api & { ApiId: string })[] = []
   let NextToken: string | undefined
@@ -142,12 +137,15 @@ async function observeApis(clients: AwsClients, desired: LambdaDesired): Promise
     for (const item of page.Items ?? []) if (item.Name === desired.names.api && item.ApiId) matches.push({ ...item, ApiId: item.ApiId })
     NextToken = page.NextToken
   } while (NextToken)
-  const owned = matches.filter((a) => ownedBy(a.Tags, desired.app, desired.env))
-  const foreign = matches.filter((a) => !owned.includes(a)).map((a) => a.ApiId)
-  // more than one of ours (a CreateApi whose answer was lost, then a re-run) converges on the oldest
-  owned.sort((a, b) => String(a.CreatedDate ?? '').localeCompare(String(b.CreatedDate ?? '')) || a.ApiId.localeCompare(b.ApiId))
-  const api = owned[0]
+  const oldestFirst = (a: Api & { ApiId: string }, b: Api & { ApiId: string }) =>
+    String(a.CreatedDate ?? '').localeCompare(String(b.CreatedDate ?? '')) || a.ApiId.localeCompare(b.ApiId)
+  const owned = matches.filter((a) => ownedBy(a.Tags, desired.app, desired.env)).sort(oldestFirst)
+  const others = matches.filter((a) => !owned.includes(a)).sort(oldestFirst)
+  // more than one of ours (a CreateApi whose answer was lost, then a re-run) converges on the oldest;
+  // with none of ours, the oldest with our name is read too: the planner refuses it, or --adopt takes it over
+  const api = owned[0] ?? others[0]
   const duplicates = owned.slice(1).map((a) => a.ApiId)
+  const foreign = others.filter((a) => a !== api).map((a) => a.ApiId)
   if (!api) return { ours: null, foreign, duplicates }
   const [integrations, routes, stage] = await Promise.all([
     clients.send('apigatewayv2', 'GetIntegrations', { ApiId: api.ApiId }),

@@ -65,7 +65,7 @@ function deployedState(desired: ContainerDesired, td: TaskDefinition = described
       ],
     },
     role: { arn: ROLE_ARN(desired), tags: desired.tags, attachedPolicies: [TASK_EXECUTION_POLICY(REGION)], secretsPolicy: null },
-    logGroup: { retentionInDays: 14 },
+    logGroup: { arn: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:${desired.names.logGroup}`, retentionInDays: 14, tags: desired.tags },
   }
 }
 
@@ -215,7 +215,11 @@ describe('container plan', () => {
     const policy = fresh.steps.find((s) => s.id === 'role-secrets')!
     expect(JSON.parse(policy.request.input.PolicyDocument as string)).toEqual({
       Statement: [
-        { Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'], Effect: 'Allow', Resource: ['arn:aws:ssm:us-west-2:123456789012:parameter/web/db'] },
+        {
+          Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameter', 'ssm:GetParameters'],
+          Effect: 'Allow',
+          Resource: ['arn:aws:ssm:us-west-2:123456789012:parameter/web/db'],
+        },
       ],
       Version: '2012-10-17',
     })

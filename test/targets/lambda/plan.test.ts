@@ -31,7 +31,7 @@ function deployedState(desired: LambdaDesired, codeSha256: string): LambdaObserv
   return {
     account: ACCOUNT,
     role: { arn: `arn:aws:iam::${ACCOUNT}:role/${desired.names.lambdaRole}`, tags: desired.tags, attachedPolicies: [BASIC_EXECUTION_POLICY('us-west-2')] },
-    logGroup: { retentionInDays: 14 },
+    logGroup: { arn: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:${desired.names.logGroup}`, retentionInDays: 14, tags: desired.tags },
     function: { arn, revisionId: 'rev-1', config, tags: desired.tags },
     alias: { version: '3', config: { ...config } },
     permission: { sourceArn: `arn:aws:execute-api:us-west-2:${ACCOUNT}:abc123defg/*` },
@@ -180,10 +180,25 @@ describe('lambda plan', () => {
 
   it('an API with our name but not our tags is never touched', () => {
     const observed = target.nothing(desired) as LambdaObserved
-    observed.foreignApis = ['zzz9999999']
+    observed.api = { id: 'zzz9999999', endpoint: 'https://zzz9999999.execute-api.us-west-2.amazonaws.com', tags: {}, integrations: [], routes: [] }
     const part = planLambda(desired, observed, prepared, ctx)
     expect(part.blocked.map((b) => b.resource.name)).toContain('hello-dev (zzz9999999)')
     expect(part.steps.map((s) => s.request.operation)).not.toContain('CreateApi')
+  })
+
+  it('--adopt tags an API with our name and uses it: never a second API beside it', () => {
+    const observed = target.nothing(desired) as LambdaObserved
+    observed.api = { id: 'zzz9999999', endpoint: 'https://zzz9999999.execute-api.us-west-2.amazonaws.com', tags: {}, integrations: [], routes: [] }
+    const part = planLambda(desired, observed, prepared, { ...ctx, adopt: true })
+    expect(part.blocked).toEqual([])
+    const ops = part.steps.map((s) => s.request.operation)
+    expect(ops).not.toContain('CreateApi')
+    expect(part.steps.find((s) => s.id === 'api-tags')?.request.input).toEqual({
+      ResourceArn: 'arn:aws:apigateway:us-west-2::/apis/zzz9999999',
+      Tags: desired.tags,
+    })
+    // routes and stage go on the adopted API
+    expect(part.steps.filter((s) => s.request.operation === 'CreateRoute').map((s) => s.request.input.ApiId)).toEqual(['zzz9999999', 'zzz9999999'])
   })
 })
 

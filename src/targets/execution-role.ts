@@ -1,0 +1,138 @@
+import { canonicalJson } from '../digest.js'
+import { awsRequest, type Ref } from '../plan/types.js'
+import { type ObservedRole, SECRETS_POLICY_NAME } from './iam-role.js'
+import type { PartBuilder } from './part.js'
+import { tagList } from './target.js'
+
+/** What differs between the execution roles of the targets: who assumes the role and what it is for. */
+export interface ExecutionRoleSpec {
+  /** the role's name (derived, cut to IAM's limit) */
+  name: string
+  /** the service principal that assumes it, e.g. lambda.amazonaws.com */
+  principal: string
+  description: string
+  /** why the role exists, for the plan */
+  reason: string
+  /** the AWS managed policy it needs (logs, image pulls), with why */
+  managedPolicy: { arn: string; name: string; reason: string }
+  /** why it reads the app's secrets, for the plan */
+  secretsReason: string
+  /** wait until IAM answers for the new role before dependents run */
+  waitUntilExists?: boolean
+}
+
+export function trustPolicy(principal: string): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: principal }, Action: 'sts:AssumeRole' }] })
+}
+
+/**
+ * The one inline policy that lets an execution role read the app's secrets (SSM parameters and
+ * Secrets Manager secrets, one or several at a time), as canonical JSON: IAM returns it reformatted.
+ */
+export function secretsPolicyDocument(secretArns: string[]): string {
+  return canonicalJson({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameter', 'ssm:GetParameters'], Resource: [...secretArns].sort() }],
+  })
+}
+
+export interface PlannedRole {
+  /** the role's ARN, or a reference to CreateRole's answer */
+  arn: string | Ref
+  /** the steps that must be done before the role is used */
+  deps: string[]
+  /** the role is created by this plan (IAM takes a while before others can assume it) */
+  created: boolean
+}
+
+/**
+ * The execution role shipit makes for a target: created and tagged, with its managed policy and,
+ * when the app has secrets, the inline policy that reads them. A role with the name but without
+ * shipit's tags is refused (or adopted with --adopt).
+ */
+export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spec: ExecutionRoleSpec): PlannedRole {
+  const { name } = spec
+  const deps: string[] = []
+  if (!role) {
+    deps.push(
+      b.add({
+        id: 'role',
+        action: 'create',
+        resource: { type: 'iam:role', name },
+        reason: spec.reason,
+        changes: [{ path: 'AssumeRolePolicyDocument', after: `${spec.principal} may assume it` }],
+        request: awsRequest('iam', 'CreateRole', {
+          RoleName: name,
+          AssumeRolePolicyDocument: trustPolicy(spec.principal),
+          Description: spec.description,
+          Tags: tagList(b.desired.tags),
+        }),
+        ...(spec.waitUntilExists ? { wait: { waiter: 'RoleExists', input: { RoleName: name }, description: `role ${name} to exist` } } : {}),
+        dependsOn: [],
+      }),
+    )
+  } else if (!b.owned(role.tags)) {
+    if (b.refuse('iam:role', name)) return { arn: role.arn, deps, created: false }
+    deps.push(
+      b.add({
+        id: 'role-tags',
+        action: 'update',
+        resource: { type: 'iam:role', name },
+        reason: 'adopt: add shipit tags',
+        request: awsRequest('iam', 'TagRole', { RoleName: name, Tags: tagList(b.desired.tags) }),
+        dependsOn: [],
+      }),
+    )
+  }
+  const afterRole = role ? [] : ['role']
+  if (!role?.attachedPolicies.includes(spec.managedPolicy.arn)) {
+    deps.push(
+      b.add({
+        id: 'role-policy',
+        action: 'create',
+        resource: { type: 'iam:role-policy-attachment', name: `${name}/${spec.managedPolicy.name}` },
+        reason: spec.managedPolicy.reason,
+        request: awsRequest('iam', 'AttachRolePolicy', { RoleName: name, PolicyArn: spec.managedPolicy.arn }),
+        dependsOn: afterRole,
+      }),
+    )
+  }
+  deps.push(...planSecretsPolicy(b, role, spec, afterRole))
+  if (role && deps.length === 0) b.keep('iam:role', name)
+  return { arn: role ? role.arn : { ref: 'role', output: 'Role.Arn' }, deps, created: !role }
+}
+
+/** The inline secrets policy: written when the app's secrets changed, deleted when it has none any more. */
+function planSecretsPolicy(b: PartBuilder, role: ObservedRole | null, spec: ExecutionRoleSpec, afterRole: string[]): string[] {
+  const secretArns = Object.values(b.desired.secrets).sort()
+  const resource = { type: 'iam:role-policy', name: `${spec.name}/${SECRETS_POLICY_NAME}` }
+  // the policy as observed: a string, null when there is none, undefined when it was not read (then it is written)
+  const observed = role?.secretsPolicy
+  if (secretArns.length) {
+    const document = secretsPolicyDocument(secretArns)
+    if (observed === document) return []
+    return [
+      b.add({
+        id: 'role-secrets',
+        action: observed ? 'update' : 'create',
+        resource,
+        reason: spec.secretsReason,
+        changes: [{ path: 'Resource', after: secretArns }],
+        request: awsRequest('iam', 'PutRolePolicy', { RoleName: spec.name, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: document }),
+        dependsOn: afterRole,
+      }),
+    ]
+  }
+  if (observed) {
+    b.add({
+      id: 'role-secrets',
+      action: 'delete',
+      resource,
+      reason: 'no secrets any more',
+      request: awsRequest('iam', 'DeleteRolePolicy', { RoleName: spec.name, PolicyName: SECRETS_POLICY_NAME }),
+      dependsOn: [],
+      okErrors: ['NoSuchEntityException'],
+    })
+  }
+  return []
+}

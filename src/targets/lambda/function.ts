@@ -1,0 +1,233 @@
+import type { Architecture, Runtime, UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda'
+import { sha256Hex } from '../../digest.js'
+import type { LambdaDesired } from '../../manifest/resolve.js'
+import { type Artifact, awsRequest, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
+import type { PartBuilder } from '../part.js'
+import type { FunctionConfig, ObservedFunction } from './observe.js'
+
+/** How long a new IAM role may take to become assumable by Lambda. */
+const ROLE_PROPAGATION_SECONDS = 90
+
+/** The function's configuration as app.yaml asks for it, in Lambda's field names. */
+export interface DesiredFunction {
+  Runtime: string
+  Handler: string
+  MemorySize: number
+  Timeout: number
+  Role: string | Ref
+  Architectures: string[]
+  Environment: Record<string, string | Sensitive>
+  LogGroup: string
+}
+
+/** Environment variables as the function gets them; secret values travel as markers. */
+export function desiredEnvironment(desired: LambdaDesired): Record<string, string | Sensitive> {
+  const vars: Record<string, string | Sensitive> = {}
+  for (const [k, v] of Object.entries(desired.environment)) vars[k] = v.secret ? sensitiveValue(k, v.value) : v.value
+  for (const [k, arn] of Object.entries(desired.secrets)) vars[`SHIPIT_SECRET_${k}`] = arn
+  return vars
+}
+
+export function desiredFunction(desired: LambdaDesired, role: string | Ref): DesiredFunction {
+  const fn = desired.function
+  return {
+    Runtime: fn.runtime,
+    Handler: fn.handler,
+    MemorySize: fn.memory,
+    Timeout: fn.timeout,
+    Role: role,
+    Architectures: [fn.architecture],
+    Environment: desiredEnvironment(desired),
+    LogGroup: desired.names.logGroup,
+  }
+}
+
+const CONFIG_FIELDS = ['Runtime', 'Handler', 'MemorySize', 'Timeout', 'Role', 'LogGroup'] as const
+
+const sameValue = (observed: string, desired: string | Sensitive) =>
+  typeof desired === 'string' ? desired === observed : desired.sha256 === sha256Hex(observed)
+
+function envEqual(observed: Record<string, string> | undefined, desired: Record<string, string | Sensitive>): boolean {
+  const o = observed ?? {}
+  const keys = new Set([...Object.keys(o), ...Object.keys(desired)])
+  for (const k of keys) {
+    if (desired[k] === undefined || o[k] === undefined || !sameValue(o[k], desired[k])) return false
+  }
+  return true
+}
+
+function envChanges(observed: Record<string, string> | undefined, desired: Record<string, string | Sensitive>, secretKeys: Set<string>): FieldChange[] {
+  const o = observed ?? {}
+  const changes: FieldChange[] = []
+  for (const k of [...new Set([...Object.keys(o), ...Object.keys(desired)])].sort()) {
+    const d = desired[k]
+    const before = o[k] === undefined ? undefined : secretKeys.has(k) ? { sensitive: k, sha256: '' } : o[k]
+    if (d === undefined) changes.push({ path: `Environment.${k}`, before })
+    else if (o[k] === undefined) changes.push({ path: `Environment.${k}`, after: d })
+    else if (!sameValue(o[k], d)) changes.push({ path: `Environment.${k}`, before, after: d })
+  }
+  return changes
+}
+
+/** Field-level differences of the configuration UpdateFunctionConfiguration changes. */
+function configChanges(observed: FunctionConfig, desired: DesiredFunction): FieldChange[] {
+  const changes: FieldChange[] = []
+  for (const f of CONFIG_FIELDS) {
+    const d = desired[f]
+    if (typeof d === 'object') continue // a role being created now: the function is new too
+    if (observed[f] !== d) changes.push({ path: f === 'LogGroup' ? 'LoggingConfig.LogGroup' : f, before: observed[f], after: d })
+  }
+  return changes
+}
+
+/** Does a published version (what `live` serves) match the function as desired? */
+export function versionMatches(config: FunctionConfig, desired: DesiredFunction, codeSha256: string): boolean {
+  return (
+    config.CodeSha256 === codeSha256 &&
+    configChanges(config, desired).length === 0 &&
+    envEqual(config.Environment, desired.Environment) &&
+    (config.Architectures ?? ['x86_64'])[0] === desired.Architectures[0]
+  )
+}
+
+/** The function, and the steps that write it (empty when it is as desired or refused). */
+export interface PlannedFunction {
+  arn: string | Ref
+  steps: string[]
+  /** it has shipit's name but not its tags: nothing may change it */
+  blocked: boolean
+}
+
+export interface FunctionInputs {
+  want: DesiredFunction
+  artifact: Artifact
+  /** the role was created by this plan: CreateFunction is retried until IAM lets Lambda assume it */
+  roleCreated: boolean
+  /** steps the function's writes wait for (role, policies, log group) */
+  after: string[]
+}
+
+/** Create the function, or update its code and then its configuration (Lambda refuses both at once). */
+export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction | null, inputs: FunctionInputs): PlannedFunction {
+  const name = b.desired.names.function
+  if (fn && !b.owned(fn.tags) && b.refuse('lambda:function', name)) return { arn: fn.arn, steps: [], blocked: true }
+  if (!fn) return { arn: { ref: 'function', output: 'FunctionArn' }, steps: [createFunction(b, inputs)], blocked: false }
+  if (!b.owned(fn.tags)) {
+    b.add({
+      id: 'function-tags',
+      action: 'update',
+      resource: { type: 'lambda:function', name },
+      reason: 'adopt: add shipit tags',
+      request: awsRequest('lambda', 'TagResource', { Resource: fn.arn, Tags: b.desired.tags }),
+      dependsOn: [],
+    })
+  }
+  const steps = [...planCodeUpdate(b, fn, inputs)]
+  steps.push(...planConfigUpdate(b, fn, inputs, steps[0]))
+  if (!steps.length) b.keep('lambda:function', name)
+  return { arn: fn.arn, steps, blocked: false }
+}
+
+function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, roleCreated, after }: FunctionInputs): string {
+  const { desired } = b
+  const name = desired.names.function
+  return b.add({
+    id: 'function',
+    action: 'create',
+    resource: { type: 'lambda:function', name },
+    changes: [
+      { path: 'Runtime', after: want.Runtime },
+      { path: 'Handler', after: want.Handler },
+      { path: 'MemorySize', after: want.MemorySize },
+      { path: 'Timeout', after: want.Timeout },
+      { path: 'Architectures', after: want.Architectures },
+      { path: 'Code', after: artifact },
+      ...Object.entries(want.Environment).map(([k, v]) => ({ path: `Environment.${k}`, after: v })),
+    ],
+    request: awsRequest('lambda', 'CreateFunction', {
+      FunctionName: name,
+      Runtime: want.Runtime as Runtime,
+      Role: want.Role,
+      Handler: want.Handler,
+      Code: { ZipFile: artifact },
+      Description: `${desired.app} (${desired.env}), deployed by shipit`,
+      Timeout: want.Timeout,
+      MemorySize: want.MemorySize,
+      Publish: false,
+      PackageType: 'Zip',
+      Architectures: want.Architectures as Architecture[],
+      Environment: { Variables: want.Environment },
+      LoggingConfig: { LogFormat: 'Text', LogGroup: desired.names.logGroup },
+      Tags: desired.tags,
+    }),
+    wait: { waiter: 'FunctionActiveV2', input: { FunctionName: name }, description: `function ${name} to be Active` },
+    retry: roleCreated ? { errorName: 'InvalidParameterValueException', messageIncludes: 'cannot be assumed', seconds: ROLE_PROPAGATION_SECONDS } : undefined,
+    dependsOn: after,
+  })
+}
+
+function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, artifact }: FunctionInputs): string[] {
+  const name = b.desired.names.function
+  const codeSha256 = Buffer.from(artifact.sha256, 'hex').toString('base64')
+  const codeChanged = fn.config.CodeSha256 !== codeSha256
+  const archChanged = (fn.config.Architectures ?? ['x86_64'])[0] !== want.Architectures[0]
+  if (!codeChanged && !archChanged) return []
+  return [
+    b.add({
+      id: 'function-code',
+      action: 'update',
+      resource: { type: 'lambda:function', name },
+      reason: codeChanged ? 'code changed' : 'architecture changed',
+      changes: [
+        ...(codeChanged ? [{ path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }] : []),
+        ...(archChanged ? [{ path: 'Architectures', before: fn.config.Architectures, after: want.Architectures }] : []),
+      ],
+      request: awsRequest('lambda', 'UpdateFunctionCode', {
+        FunctionName: name,
+        ZipFile: artifact,
+        Architectures: want.Architectures as Architecture[],
+        ...(fn.revisionId ? { RevisionId: fn.revisionId } : {}),
+      }),
+      wait: { waiter: 'FunctionUpdatedV2', input: { FunctionName: name }, description: `the code update of ${name} to finish` },
+      dependsOn: [],
+    }),
+  ]
+}
+
+function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, after }: FunctionInputs, codeStep: string | undefined): string[] {
+  const { desired } = b
+  const name = desired.names.function
+  const secretKeys = new Set(
+    Object.entries(desired.environment)
+      .filter(([, v]) => v.secret)
+      .map(([k]) => k),
+  )
+  const changes = [
+    ...configChanges(fn.config, want),
+    ...(envEqual(fn.config.Environment, want.Environment) ? [] : envChanges(fn.config.Environment, want.Environment, secretKeys)),
+  ]
+  if (!changes.length) return []
+  const input: Plannable<UpdateFunctionConfigurationCommandInput> = { FunctionName: name }
+  const fields: Record<string, unknown> = input
+  for (const c of changes) {
+    if (c.path === 'LoggingConfig.LogGroup') input.LoggingConfig = { LogFormat: 'Text', LogGroup: desired.names.logGroup }
+    else if (c.path.startsWith('Environment.')) input.Environment = { Variables: want.Environment }
+    else fields[c.path] = want[c.path as keyof DesiredFunction]
+  }
+  // the first Lambda write carries the revision shipit planned from: a concurrent deploy makes it fail, not mix
+  if (!codeStep && fn.revisionId) input.RevisionId = fn.revisionId
+  const paths = changes.map((c) => c.path.replace(/^Environment\..*/, 'Environment'))
+  return [
+    b.add({
+      id: 'function-config',
+      action: 'update',
+      resource: { type: 'lambda:function', name },
+      reason: `${[...new Set(paths)].join(', ')} changed`,
+      changes,
+      request: awsRequest('lambda', 'UpdateFunctionConfiguration', input),
+      wait: { waiter: 'FunctionUpdatedV2', input: { FunctionName: name }, description: `the configuration update of ${name} to finish` },
+      // Lambda refuses a configuration update while a code update is in progress
+      dependsOn: [...(codeStep ? [codeStep] : []), ...after],
+    }),
+  ]
+}

@@ -1,0 +1,91 @@
+import type { AwsClients } from '../aws/clients.js'
+import { awsRequest, type Step } from '../plan/types.js'
+import type { PartBuilder } from './part.js'
+
+/** The app's log group as observed: its retention and its tags (whose it is). */
+export interface ObservedLogGroup {
+  arn: string
+  retentionInDays?: number
+  tags: Record<string, string>
+}
+
+/** The log group and its tags (DescribeLogGroups has no tags: ListTagsForResource on its ARN). */
+export async function observeLogGroup(clients: AwsClients, name: string): Promise<ObservedLogGroup | null> {
+  const out = await clients.send('logs', 'DescribeLogGroups', { logGroupNamePrefix: name })
+  const group = (out.logGroups ?? []).find((g) => g.logGroupName === name)
+  if (!group) return null
+  // `arn` ends with ':*', which the tagging API refuses; `logGroupArn` is the one to use
+  const arn = group.logGroupArn ?? (group.arn ?? '').replace(/:\*$/, '')
+  const tagged = await clients.send('logs', 'ListTagsForResource', { resourceArn: arn })
+  return { arn, retentionInDays: group.retentionInDays, tags: tagged.tags ?? {} }
+}
+
+/**
+ * The app's log group (/shipit/<app>/<env>) with its retention. One made by hand with that name is
+ * neither changed nor deleted: refused, or adopted with --adopt. Returns the steps the writers of
+ * logs must wait for.
+ */
+export function planLogGroup(b: PartBuilder, group: ObservedLogGroup | null, reason?: string): string[] {
+  const { desired } = b
+  const name = desired.names.logGroup
+  const deps: string[] = []
+  if (!group) {
+    deps.push(
+      b.add({
+        id: 'log-group',
+        action: 'create',
+        resource: { type: 'logs:log-group', name },
+        ...(reason ? { reason } : {}),
+        request: awsRequest('logs', 'CreateLogGroup', { logGroupName: name, tags: desired.tags }),
+        dependsOn: [],
+        okErrors: ['ResourceAlreadyExistsException'],
+      }),
+    )
+  } else if (!b.owned(group.tags)) {
+    if (b.refuse('logs:log-group', name)) return deps
+    deps.push(
+      b.add({
+        id: 'log-group-tags',
+        action: 'update',
+        resource: { type: 'logs:log-group', name },
+        reason: 'adopt: add shipit tags',
+        request: awsRequest('logs', 'TagResource', { resourceArn: group.arn, tags: desired.tags }),
+        dependsOn: [],
+      }),
+    )
+  }
+  if (group?.retentionInDays !== desired.logRetentionDays) {
+    b.add({
+      id: 'log-retention',
+      action: group ? 'update' : 'create',
+      resource: { type: 'logs:retention', name },
+      changes: [{ path: 'retentionInDays', before: group?.retentionInDays, after: desired.logRetentionDays }],
+      request: awsRequest('logs', 'PutRetentionPolicy', { logGroupName: name, retentionInDays: desired.logRetentionDays }),
+      dependsOn: [...deps],
+    })
+  } else b.keep('logs:log-group', name)
+  return deps
+}
+
+/** Deleting the app's log group and the logs in it: only when it carries this app's and env's tags. */
+export function planLogGroupDelete(b: PartBuilder, group: ObservedLogGroup | null, after: string[]): void {
+  if (!group) return
+  const name = b.desired.names.logGroup
+  if (!b.owned(group.tags)) {
+    b.keep('logs:log-group', name, 'kept: no shipit tags for this app and env')
+    return
+  }
+  b.add(logGroupDeleteStep(name, after))
+}
+
+function logGroupDeleteStep(logGroup: string, after: string[]): Step {
+  return {
+    id: 'log-group',
+    action: 'delete',
+    resource: { type: 'logs:log-group', name: logGroup },
+    reason: 'and the logs in it',
+    request: awsRequest('logs', 'DeleteLogGroup', { logGroupName: logGroup }),
+    dependsOn: after,
+    okErrors: ['ResourceNotFoundException'],
+  }
+}
