@@ -32,6 +32,8 @@ export interface WorkflowFlags {
   out?: string
   plan?: string
   'dry-run'?: boolean
+  /** false with --no-wait: no wait that nothing after it needs */
+  wait?: boolean
   'detailed-exitcode'?: boolean
   /** rollback target */
   to?: string
@@ -87,13 +89,11 @@ export async function planAndApply(
   try {
     session = await openSession(sessionOptions(flags, !planOnly, io.note))
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
-    const planned = await makePlan(session, { command, adopt: flags.adopt, to: flags.to, signal: interrupt.signal })
-    let plan = planned.plan
-    if (flags.plan) {
-      const saved = await readPlan(flags.plan)
-      checkSavedPlan(saved, plan)
-      plan = saved
-    }
+    const saved = flags.plan ? await readPlan(flags.plan) : undefined
+    const planned = await makePlan(session, { command, adopt: flags.adopt, to: flags.to, signal: interrupt.signal, salt: saved?.salt })
+    // a saved plan is verified against the plan made now (same steps) and the plan made now is applied
+    if (saved) checkSavedPlan(saved, planned.plan)
+    const plan = planned.plan
     const show = planOnly ? io.out : io.note
     // the plan goes to stdout when planning and to stderr before an apply: colour as that stream allows
     const color = !flags.json && colorEnabled(planOnly ? process.stdout : process.stderr)
@@ -107,7 +107,11 @@ export async function planAndApply(
       )
     }
     if (planOnly) {
-      if (flags['detailed-exitcode'] && plan.steps.length > 0) process.exitCode = ExitCode.Changes
+      // a plan that cannot be applied is a failure, not "changes": a pull-request check must not pass what deploy refuses
+      if (plan.blocked.length) {
+        io.note(`this plan cannot be applied: ${plan.blocked.length} blocked (see why above)`)
+        process.exitCode = ExitCode.Failure
+      } else if (flags['detailed-exitcode'] && plan.steps.length > 0) process.exitCode = ExitCode.Changes
       return { kind: 'plan', plan }
     }
     if (plan.steps.length && !plan.blocked.length) {
@@ -123,7 +127,12 @@ export async function planAndApply(
     interrupt.readOnly(undefined)
     session.progress.write = (message) => reporter.info(message)
     try {
-      const outcome = await applyPlan(session, planned, plan, { reporter, signal: interrupt.signal, timeoutSeconds: flags.timeout ?? 900 })
+      const outcome = await applyPlan(session, planned, plan, {
+        reporter,
+        signal: interrupt.signal,
+        timeoutSeconds: flags.timeout ?? 900,
+        noWait: flags.wait === false,
+      })
       return { kind: 'apply', outcome, plan }
     } finally {
       reporter.close()

@@ -17,6 +17,7 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> deploy --target lambda --yes',
     '<%= config.bin %> deploy --target fargate --env prod --yes --json',
     '<%= config.bin %> deploy --plan plan.json --yes',
+    '<%= config.bin %> deploy --target fargate --yes --no-wait',
   ]
   static flags = {
     ...awsFlags,
@@ -27,6 +28,11 @@ ${EXIT_CODES_HELP}`
     cli: Flags.boolean({ summary: 'Show the plan as aws CLI commands.' }),
     out: Flags.string({ summary: 'With --dry-run: save the plan.', helpValue: 'plan.json', dependsOn: ['dry-run'] }),
     'detailed-exitcode': Flags.boolean({ summary: 'With --dry-run: exit 2 when there are changes.', dependsOn: ['dry-run'] }),
+    wait: Flags.boolean({
+      summary: 'Wait for the rollout to finish (default). --no-wait returns once AWS accepted the last change (lambda: the alias moved; containers: the service update or the task started); follow up with `shipit status`.',
+      default: true,
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<Plan | ApplyOutcome> {
@@ -37,6 +43,9 @@ ${EXIT_CODES_HELP}`
     })
     if (result.kind === 'plan') return result.plan
     this.out(renderOutcome(result.outcome))
+    if (flags.wait === false && result.outcome.status === 'applied') {
+      this.note(`not waited for the rollout: follow it with shipit status --target ${result.outcome.target}${flags.env ? ` --env ${flags.env}` : ''}`)
+    }
     return result.outcome
   }
 }

@@ -1,7 +1,7 @@
-import { sha256Hex } from '../digest.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import type { Reporter } from '../plan/execute.js'
 import { executePlan, type StepResult } from '../plan/execute.js'
+import { saltedHash } from '../plan/secrets.js'
 import { type Artifact, forEachMarker, isArtifact, isSensitive, type Marker, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
 import type { Outputs } from '../targets/target.js'
 import type { Planned } from './plan.js'
@@ -24,6 +24,8 @@ export interface ApplyOptions {
   reporter: Reporter
   signal?: AbortSignal
   timeoutSeconds: number
+  /** --no-wait: skip the waits no later step needs (the rollout at the end) */
+  noWait?: boolean
 }
 
 /** Apply `plan` (fresh, or saved and checked) using what `planned` prepared. */
@@ -32,7 +34,8 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
   if (plan.blocked.length) {
     throw new ShipitError(
       'Blocked',
-      `this plan cannot be applied; nothing was changed:\n${plan.blocked.map((b) => `  ${b.resource.type} ${b.resource.name}: ${b.reason}`).join('\n')}`,
+      // the reasons are in the plan shown above (and in details for --json): named here, not said twice
+      `this plan cannot be applied; nothing was changed: blocked by ${plan.blocked.map((b) => `${b.resource.type} ${b.resource.name}`).join(', ')}`,
       {
         exitCode: ExitCode.Failure,
         source: 'user',
@@ -65,7 +68,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
   }
   const sensitive = (s: Sensitive) => {
     const v = session.desired.environment[s.sensitive]
-    if (!v || sha256Hex(v.value) !== s.sha256) {
+    if (!v || saltedHash(plan.salt, v.value) !== s.sha256) {
       throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, {
         exitCode: ExitCode.StalePlan,
         source: 'user',
@@ -87,6 +90,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
     waiters: session.target.waiters,
+    noWait: options.noWait,
     artifact,
     sensitive,
   })

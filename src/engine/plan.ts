@@ -3,6 +3,7 @@ import { translateAwsError } from '../aws/errors.js'
 import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
+import { newSalt, saltSecretMarkers } from '../plan/secrets.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
@@ -22,6 +23,8 @@ export interface PlanOptions {
   signal?: AbortSignal
   /** fixed clock for reproducible plans in tests */
   now?: () => Date
+  /** the salt of secret hashes: a saved plan's, so that the re-made plan can be compared with it */
+  salt?: string
 }
 
 export function fingerprintHash(value: unknown): string {
@@ -53,7 +56,8 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
 
 export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {
   const { desired, region } = session
-  const steps = withInferredDependencies(part.steps)
+  const salt = options.salt ?? newSalt()
+  const steps = saltSecretMarkers(withInferredDependencies(part.steps), salt, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
   const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
   return {
@@ -67,6 +71,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
     ...(account ? { account } : {}),
     offline: session.offline,
     observed: fingerprintHash(session.target.fingerprint(observed)),
+    salt,
     createdAt: (options.now?.() ?? new Date()).toISOString(),
     steps,
     unchanged: part.unchanged,

@@ -27,6 +27,10 @@ export interface ExecuteContext {
   signal?: AbortSignal
   /** lines a step's workload printed while it was awaited (a one-off task's log) */
   onLog?: (line: string) => void
+  /** --no-wait: a step's wait is skipped when no other step depends on the step */
+  noWait?: boolean
+  /** set by the executor from noWait */
+  skipWait?: (step: Step) => boolean
   /** the waits the plan's steps name: the target's own waiters and explanations */
   waiters: WaiterSet
   /** the longest any one wait may take */
@@ -78,6 +82,8 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
   let firstError: ShipitError | undefined
   let stopping = false
   const running = new Set<Promise<void>>()
+  const needed = new Set(plan.steps.flatMap((s) => s.dependsOn))
+  const stepCtx: ExecuteContext = ctx.noWait ? { ...ctx, skipWait: (step: Step) => !needed.has(step.id) } : ctx
 
   const ready = () => plan.steps.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every((d) => status.get(d) === 'done'))
 
@@ -85,7 +91,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
     status.set(step.id, 'running')
     const started = now()
     ctx.reporter.stepStarted(step)
-    const p = runStep(step, outputs, ctx)
+    const p = runStep(step, outputs, stepCtx)
       .then((output) => {
         outputs[step.id] = output
         status.set(step.id, 'done')
@@ -169,7 +175,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
       throw err
     }
   }
-  if (step.wait) {
+  if (step.wait && !ctx.skipWait?.(step)) {
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
     ctx.reporter.stepWaiting?.(step, wait.description)
     await runWait(ctx.clients, step.request.service, wait, {

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { canonicalJson } from '../digest.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
 import { redact } from '../redact.js'
-import { PLAN_FORMAT_VERSION, type Plan } from './types.js'
+import { PLAN_FORMAT_VERSION, type Plan, type Step } from './types.js'
 
 /** Write a plan for `deploy --plan`. It holds no secret values: those travel as name + hash. */
 export async function writePlan(path: string, plan: Plan): Promise<void> {
@@ -28,15 +29,17 @@ export async function readPlan(path: string): Promise<Plan> {
       'make the plan again with this version of shipit',
     ])
   }
-  if (!Array.isArray(doc.steps) || typeof doc.observed !== 'string' || typeof doc.app !== 'string') {
+  if (!Array.isArray(doc.steps) || typeof doc.observed !== 'string' || typeof doc.app !== 'string' || typeof doc.salt !== 'string') {
     throw invalid('InvalidPlan', `${path} is not a shipit plan`, ['make one with `shipit plan --out plan.json`'])
   }
   return doc as Plan
 }
 
 /**
- * A saved plan applies only to the app, env, target, account and region it was made for, and only
- * while what it observed is still what is live.
+ * A saved plan is verified, not trusted: it applies only to the app, env, target, account and region
+ * it was made for, only while what it observed is still what is live, and only when the plan made
+ * now from app.yaml and what is live (with the saved plan's salt) has the very same steps: a step
+ * added, removed or altered in the file, or a secret or the code changed since, is a stale plan.
  */
 export function checkSavedPlan(saved: Plan, fresh: Plan): void {
   if (saved.offline) {
@@ -69,4 +72,32 @@ export function checkSavedPlan(saved: Plan, fresh: Plan): void {
       },
     )
   }
+  const difference = stepsDifference(saved.steps, fresh.steps)
+  if (difference) {
+    throw new ShipitError('StalePlan', `the saved plan does not match the plan made now from app.yaml and what is live: ${difference}; nothing was changed`, {
+      exitCode: ExitCode.StalePlan,
+      source: 'user',
+      suggestions: ['make a new plan with `shipit plan --out plan.json` and review it'],
+    })
+  }
+}
+
+const label = (s: Step) => `${s.id} (${s.action} ${s.resource?.type} ${s.resource?.name})`
+
+/** Where two step lists differ, for people; undefined when they are the same, step for step. */
+export function stepsDifference(saved: Step[], fresh: Step[]): string | undefined {
+  for (let i = 0; i < Math.max(saved.length, fresh.length); i++) {
+    const a = saved[i]
+    const b = fresh[i]
+    if (!a) return `the plan made now also has step ${label(b)}`
+    if (!b) return `the saved plan has step ${label(a)}, which the plan made now does not`
+    if (canonicalJson(a) === canonicalJson(b)) continue
+    if (a.id !== b.id) return `step ${i + 1} is ${label(a)} in the saved plan and ${label(b)} now`
+    const fields = (['action', 'resource', 'request', 'wait', 'retry', 'precondition', 'dependsOn', 'okErrors', 'changes', 'reason'] as const).filter(
+      (f) => canonicalJson(a[f] ?? null) !== canonicalJson(b[f] ?? null),
+    )
+    const secret = fields.includes('request') && JSON.stringify(a.request).includes('"sensitive"') ? ' (a secret value or the request changed)' : ''
+    return `step ${label(a)} differs in ${fields.join(', ') || 'its fields'}${secret}`
+  }
+  return undefined
 }

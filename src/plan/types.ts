@@ -10,7 +10,8 @@ import { sha256Hex } from '../digest.js'
  * of a step is derived from the same data.
  */
 
-export const PLAN_FORMAT_VERSION = 1
+/** 2: secret markers carry a hash salted per plan (`salt`); version 1 plans carried a bare SHA-256 and are refused. */
+export const PLAN_FORMAT_VERSION = 2
 
 export type { ServiceName }
 
@@ -146,6 +147,8 @@ export interface Plan {
   offline: boolean
   /** sha256 of what observe() saw; a saved plan is stale when this no longer matches */
   observed: string
+  /** the key of the salted hashes of the secret values this plan sends */
+  salt: string
   createdAt: string
   steps: Step[]
   unchanged: Unchanged[]

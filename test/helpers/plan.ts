@@ -61,7 +61,7 @@ export function codeSha256Of(prepared: Prepared): string {
 /** A plan document as `shipit plan` builds it, from a target's PlanPart, at a fixed time. */
 export function planDocument(desired: Desired, target: Target<unknown, never>, part: PlanPart, observed: unknown, account?: string, offline = false): Plan {
   const session = { desired, target, region: 'us-west-2', offline, warnings: [] } as unknown as Session
-  return assemblePlan(session, { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z') }, part, observed, account)
+  return assemblePlan(session, { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z'), salt: 'fixed-salt-for-snapshots' }, part, observed, account)
 }
 
 /** Strip what changes between runs and versions, for snapshots. */

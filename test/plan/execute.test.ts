@@ -36,6 +36,7 @@ function plan(steps: Step[]): Plan {
     region: 'us-west-2',
     offline: false,
     observed: 'x',
+    salt: 'test-salt',
     createdAt: '',
     steps,
     unchanged: [],

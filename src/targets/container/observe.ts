@@ -1,15 +1,16 @@
 export type { ObservedRole } from '../iam-role.js'
 
-import type { DescribeTaskDefinitionCommandOutput, Tag, Task } from '@aws-sdk/client-ecs'
+import type { DescribeTaskDefinitionCommandOutput, Tag, Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound, orNullIfMissing } from '../../aws/errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
+import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import type { ObserveContext } from '../target.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
 import { STARTED_BY } from './profile.js'
-import { describedSpec, type TaskDefinitionSpec } from './task-definition.js'
+import { describedSpec, liveEnvironment, type TaskDefinitionSpec } from './task-definition.js'
 
 export interface ObservedCluster {
   arn: string
@@ -83,11 +84,6 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
   if (!spec) throw new Error('container target without a container section')
   const names = desired.names
   const forDestroy = ctx.command === undefined || ctx.command === 'destroy'
-  const secretKeys = new Set(
-    Object.entries(desired.environment)
-      .filter(([, v]) => v.secret)
-      .map(([k]) => k),
-  )
 
   const [clusters, services, td, network, role, logGroup, revisions, tasks] = await Promise.all([
     clients.send('ecs', 'DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
@@ -147,7 +143,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
           },
         }
       : null,
-    taskDefinition: t ? { arn: t.taskDefinitionArn ?? '', revision: t.revision ?? 0, tags: ecsTags(td?.tags), spec: describedSpec(t, secretKeys) } : null,
+    taskDefinition: t ? observedRevision(desired, t, ecsTags(td?.tags)) : null,
     network,
     role,
     logGroup,
@@ -162,6 +158,12 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
 async function callerAccount(clients: AwsClients): Promise<string | undefined> {
   const id = await clients.send('sts', 'GetCallerIdentity', {})
   return id.Account
+}
+
+/** A revision in normal form; live values that are secret now, or were when it was registered, only as hashes. */
+function observedRevision(desired: ContainerDesired, t: TaskDefinition, tags: Record<string, string>): NonNullable<ContainerObserved['taskDefinition']> {
+  const hidden = hiddenLiveKeys(desired, liveEnvironment(t), tags[SENSITIVE_KEYS_TAG])
+  return { arn: t.taskDefinitionArn ?? '', revision: t.revision ?? 0, tags, spec: describedSpec(t, hidden) }
 }
 
 async function observeRevisions(clients: AwsClients, family: string): Promise<{ arn: string; revision: number; tags: Record<string, string> }[]> {

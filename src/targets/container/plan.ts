@@ -4,6 +4,7 @@ import { awsRequest, type FieldChange, type Ref, type Step } from '../../plan/ty
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
+import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
 import { type PlanContext, type PlanPart, partition } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
@@ -109,7 +110,6 @@ function checkCapacity(b: PartBuilder<ContainerDesired>, profile: LaunchProfile,
     ? `cluster ${name} has no registered EC2 container instances`
     : `cluster ${name} does not exist yet, so it has no EC2 container instances`
   const what = spec.mode === 'service' ? `the service's ${plural(spec.count, 'task')}` : plural(spec.count, 'task')
-  b.warnings.push(`${why}: ${what} could not be placed`)
   b.blocked.push({
     resource: { type: 'ecs:cluster', name },
     reason: `${why}, so ${what} could not be placed. Register instances (an ECS-optimized AMI with ECS_CLUSTER=${name} in /etc/ecs/ecs.config) and deploy again; deploy with container.count: 0 to create the cluster and everything else without running anything; or use --target fargate`,
@@ -157,7 +157,9 @@ function planTaskDefinition(
   const changed = [...new Set(changes.map((c) => c.path.replace(/^(app\.(environment|secrets))\..*/, '$1')))]
   // the revision the service runs now is recorded on the new one: `shipit rollback` goes back to it
   const running = observed.service && b.owned(observed.service.tags) ? revisionOf(observed.service.taskDefinition) : undefined
-  const tags = running ? { ...desired.tags, [PREVIOUS_TAG]: running } : desired.tags
+  // the names of its secret values (never the values): a later plan hides them even once app.yaml stops marking them secret
+  const record = sensitiveKeysRecord(desired)
+  const tags = { ...desired.tags, ...(running ? { [PREVIOUS_TAG]: running } : {}), ...(record ? { [SENSITIVE_KEYS_TAG]: record } : {}) }
   b.add({
     id: 'task-definition',
     action: live ? 'update' : 'create',

@@ -120,13 +120,24 @@ export function desiredSpec(
   }
 }
 
+/** The app's container of a revision (by name, else the first). */
+export function appContainer(td: TaskDefinition): ContainerDefinition {
+  const containers = td.containerDefinitions ?? []
+  return containers.find((x) => x.name === CONTAINER_NAME) ?? containers[0] ?? {}
+}
+
+/** The plain environment of a revision's app container, name → value, as ECS returns it. */
+export function liveEnvironment(td: TaskDefinition): Record<string, string> {
+  return Object.fromEntries((appContainer(td).environment ?? []).flatMap((e) => (e.name ? [[e.name, e.value ?? '']] : [])))
+}
+
 /**
  * A revision as DescribeTaskDefinition returns it, in the same normal form. Values of variables that
  * app.yaml marks secret are kept only as hashes, so observed state never holds them.
  */
 export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): TaskDefinitionSpec {
   const containers: ContainerDefinition[] = td.containerDefinitions ?? []
-  const c = containers.find((x) => x.name === CONTAINER_NAME) ?? containers[0] ?? {}
+  const c = appContainer(td)
   const networkMode = td.networkMode ?? 'bridge'
   const hc = c.healthCheck
   return {

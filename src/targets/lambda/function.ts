@@ -3,6 +3,7 @@ import { sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type Artifact, awsRequest, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
+import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE, sensitiveKeysRecord } from '../sensitive-keys.js'
 import type { FunctionConfig, ObservedFunction } from './observe.js'
 
 /** How long a new IAM role may take to become assumable by Lambda. */
@@ -25,6 +26,9 @@ export function desiredEnvironment(desired: LambdaDesired): Record<string, strin
   const vars: Record<string, string | Sensitive> = {}
   for (const [k, v] of Object.entries(desired.environment)) vars[k] = v.secret ? sensitiveValue(k, v.value) : v.value
   for (const [k, arn] of Object.entries(desired.secrets)) vars[`SHIPIT_SECRET_${k}`] = arn
+  // the names of its secret values (never the values): a later plan hides them even once app.yaml stops marking them secret
+  const record = sensitiveKeysRecord(desired)
+  if (record) vars[SENSITIVE_KEYS_VARIABLE] = record
   return vars
 }
 
@@ -197,11 +201,8 @@ function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { w
 function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, after }: FunctionInputs, codeStep: string | undefined): string[] {
   const { desired } = b
   const name = desired.names.function
-  const secretKeys = new Set(
-    Object.entries(desired.environment)
-      .filter(([, v]) => v.secret)
-      .map(([k]) => k),
-  )
+  const live = fn.config.Environment ?? {}
+  const secretKeys = hiddenLiveKeys(desired, live, live[SENSITIVE_KEYS_VARIABLE])
   const changes = [
     ...configChanges(fn.config, want),
     ...(envEqual(fn.config.Environment, want.Environment) ? [] : envChanges(fn.config.Environment, want.Environment, secretKeys)),

@@ -61,6 +61,7 @@ function planDocument(steps: Step[]): Plan {
     region: REGION,
     offline: false,
     observed: 'x',
+    salt: 'test-salt',
     createdAt: '',
     steps,
     unchanged: [],

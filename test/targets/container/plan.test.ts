@@ -116,7 +116,13 @@ function describedRevision(desired: ContainerDesired): TaskDefinition {
 function planDocument(desired: ContainerDesired, target: Target<unknown>, observed: ContainerObserved, offline = false): Plan {
   const part = target.plan(desired, observed, { artifacts: new Map() }, offline ? { region: REGION, adopt: false } : ctx)
   const session = { desired, target, region: REGION, offline, warnings: [] } as unknown as Session
-  return assemblePlan(session, { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z') }, part, observed, offline ? undefined : ACCOUNT)
+  return assemblePlan(
+    session,
+    { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z'), salt: 'fixed-salt-for-snapshots' },
+    part,
+    observed,
+    offline ? undefined : ACCOUNT,
+  )
 }
 
 const fargate = fargateTarget as Target<unknown>

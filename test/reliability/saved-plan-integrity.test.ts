@@ -1,0 +1,117 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeEach, describe, expect, it } from 'vitest'
+import Deploy from '../../src/commands/deploy.js'
+import Plan from '../../src/commands/plan.js'
+import type { Plan as PlanDocument, Step } from '../../src/plan/types.js'
+import { runCommand } from '../helpers/command.js'
+import { useFakeAws } from '../helpers/fake.js'
+import { project } from '../helpers/session.js'
+
+const APP = `name: saved
+region: us-west-2
+env:
+  API_KEY: { value: "\${env:API_KEY}", secret: true }
+function:
+  handler: index.handler
+  runtime: nodejs22.x
+`
+
+/** A saved plan is verified against the plan made now, step for step; anything else exits 4 and runs nothing. */
+describe('saved plans are verified, not trusted', () => {
+  const fake = useFakeAws()
+  let dir: string
+  let file: string
+  let out: string
+  const env = { API_KEY: 'first-secret-value' }
+  const apply = (vars = env) => runCommand(Deploy, ['--target', 'lambda', '-f', file, '--plan', out, '--yes'], vars)
+  const save = async (vars = env) => {
+    expect((await runCommand(Plan, ['--target', 'lambda', '-f', file, '--out', out], vars)).code).toBe(0)
+    return JSON.parse(readFileSync(out, 'utf8')) as PlanDocument
+  }
+
+  beforeEach(async () => {
+    fake.reset()
+    dir = project(APP)
+    file = join(dir, 'app.yaml')
+    out = join(dir, 'plan.json')
+    expect((await runCommand(Deploy, ['--target', 'lambda', '-f', file, '--yes'], env)).code).toBe(0)
+    // a code change gives the saved plan something to do
+    writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({ statusCode: 201 })\n')
+  })
+
+  it('a step appended to a saved plan (a DeleteFunction of an unrelated function, labelled harmless) exits 4 and nothing runs', async () => {
+    fake.state.lambda.functions.set('bystander', { ...[...fake.state.lambda.functions.values()][0], FunctionName: 'bystander', Tags: {} } as never)
+    const plan = await save()
+    const evil: Step = {
+      id: 'harmless',
+      action: 'update',
+      resource: { type: 'lambda:function', name: 'harmless' },
+      reason: 'update … harmless',
+      request: { service: 'lambda', operation: 'DeleteFunction', input: { FunctionName: 'bystander' } },
+      dependsOn: [],
+    }
+    writeFileSync(out, JSON.stringify({ ...plan, steps: [...plan.steps, evil] }))
+    fake.calls.length = 0
+    const r = await apply()
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain('the saved plan has step harmless')
+    expect(fake.mutatingCalls()).toEqual([])
+    expect(fake.state.lambda.functions.has('bystander')).toBe(true)
+  })
+
+  it('an altered step (a secret written into a tag) exits 4 and nothing runs', async () => {
+    const plan = await save()
+    const steps = plan.steps.map((s) =>
+      s.request.operation === 'UpdateFunctionCode'
+        ? { ...s, request: { ...s.request, input: { ...s.request.input, Tags: { leak: 'first-secret-value' } } } }
+        : s,
+    )
+    writeFileSync(out, JSON.stringify({ ...plan, steps }))
+    fake.calls.length = 0
+    const r = await apply()
+    expect(r.code).toBe(4)
+    expect(r.stderr).toMatch(/step function-code .* differs in request/)
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
+  it('a plan saved with no changes, applied after a secret changed, exits 4', async () => {
+    writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 })\n')
+    await runCommand(Deploy, ['--target', 'lambda', '-f', file, '--yes'], env)
+    const plan = await save()
+    expect(plan.steps).toEqual([])
+    fake.calls.length = 0
+    const r = await apply({ API_KEY: 'second-secret-value' })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain('the plan made now also has step')
+    expect(r.stderr).not.toContain('second-secret-value')
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
+  it('the saved plan carries a salted hash of each secret, never a bare SHA-256', async () => {
+    const { createHash } = await import('node:crypto')
+    const plan = await save()
+    const text = readFileSync(out, 'utf8')
+    expect(plan.salt).toMatch(/^[0-9a-f]{32}$/)
+    expect(text).not.toContain(createHash('sha256').update('first-secret-value').digest('hex'))
+    expect(text).not.toContain('first-secret-value')
+    // two plans of the same app never share a hash
+    const again = await save()
+    expect(again.salt).not.toBe(plan.salt)
+  })
+
+  it('a version 1 plan (bare hashes) is refused with exit 3', async () => {
+    const plan = await save()
+    writeFileSync(out, JSON.stringify({ ...plan, formatVersion: 1 }))
+    const r = await apply()
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('formatVersion 1')
+  })
+
+  it('an untouched saved plan applies exactly', async () => {
+    await save()
+    fake.calls.length = 0
+    expect((await apply()).code).toBe(0)
+    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['UpdateFunctionCode', 'PublishVersion', 'UpdateAlias'])
+  })
+})
