@@ -1,5 +1,4 @@
 import { Command, Errors, Flags } from '@oclif/core'
-import { EXIT_CODES_HELP } from '../errors.js'
 import { redact } from '../redact.js'
 import { reportError, toShipitError } from './report-error.js'
 
@@ -10,18 +9,11 @@ import { reportError, toShipitError } from './report-error.js'
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true
 
-  static helpGroup = 'GLOBAL'
-
   /** Every command takes these. */
   static baseFlags = {
     // read from argv by colorEnabled() (src/ui/color.ts), which also serves errors before parsing
     'no-color': Flags.boolean({ summary: 'No colour in any output (also NO_COLOR=1; FORCE_COLOR=1 forces it).', helpGroup: 'GLOBAL' }),
   }
-
-  /** Shown at the end of every command's --help. */
-  static exitCodesHelp = EXIT_CODES_HELP
-
-  protected readonly cleanups: (() => void)[] = []
 
   protected get debugEnabled(): boolean {
     return this.argv.includes('--debug')
@@ -47,10 +39,5 @@ export abstract class BaseCommand extends Command {
     // a command line that did not parse was reported above; oclif would add a warning for developers
     this.parsed = true
     reportError(toShipitError(err, { command: this.id }), { json: this.jsonEnabled(), debug: this.debugEnabled, stack: err.stack })
-  }
-
-  protected async finally(err: Error | undefined): Promise<void> {
-    for (const c of this.cleanups.splice(0)) c()
-    await super.finally(err)
   }
 }

@@ -29,7 +29,8 @@ ${EXIT_CODES_HELP}`
     out: Flags.string({ summary: 'With --dry-run: save the plan.', helpValue: 'plan.json', dependsOn: ['dry-run'] }),
     'detailed-exitcode': Flags.boolean({ summary: 'With --dry-run: exit 2 when there are changes.', dependsOn: ['dry-run'] }),
     wait: Flags.boolean({
-      summary: 'Wait for the rollout to finish (default). --no-wait returns once AWS accepted the last change (lambda: the alias moved; containers: the service update or the task started); follow up with `shipit status`.',
+      summary:
+        'Wait for the rollout to finish (default). --no-wait returns once AWS accepted the last change (lambda: the alias moved; containers: the service update or the task started); follow up with `shipit status`.',
       default: true,
       allowNo: true,
     }),

@@ -34,6 +34,8 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
       ...observed,
       service: observed.service && { ...observed.service, live: undefined },
       cluster: observed.cluster && { ...observed.cluster, containerInstances: observed.cluster.containerInstances > 0 },
+      // one-off tasks come and go; the steps they lead to (StopTask on destroy) are compared step by step
+      tasks: undefined,
     }),
   }
 }

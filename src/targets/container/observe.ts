@@ -96,7 +96,8 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     spec.executionRole && !forDestroy ? Promise.resolve(null) : observeRole(clients, names.taskExecutionRole),
     observeLogGroup(clients, names.logGroup),
     forDestroy ? observeRevisions(clients, names.family) : Promise.resolve(undefined),
-    forDestroy ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
+    // a one-off deploy looks for the tasks of an earlier one that still run: a re-run says it starts another
+    forDestroy || (spec.mode === 'task' && ctx.command === 'deploy') ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
   ])
 
   const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')

@@ -327,6 +327,13 @@ function planRun(
     b.warnings.push('container.count is 0: the task definition is registered, no task is run')
     return
   }
+  const still = observed.tasks ?? []
+  if (still.length) {
+    const ids = still.map((t) => t.split('/').pop()).join(', ')
+    b.warnings.push(
+      `${plural(still.length, 'task')} started by an earlier deploy still ${still.length === 1 ? 'runs' : 'run'} (${ids}); this deploy starts ${plural(spec.count, 'more task')}`,
+    )
+  }
   addRunStep(b, profile, { taskDefinition, awsvpc, count: spec.count, prerequisites })
 }
 

@@ -160,3 +160,29 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     expect(err.message).toContain('more than RunTask starts at once (10)')
   })
 })
+
+describe('a re-run of a one-off deploy', () => {
+  const fake = useFakeAws()
+  beforeEach(() => fake.reset())
+
+  it('says that a task of an earlier deploy still runs before it starts another', async () => {
+    const dir = project(FARGATE_TASK)
+    // given a task that keeps running, started by a deploy whose wait was interrupted
+    fake.state.ecs.taskOutcome = undefined
+    const first = await planFor(dir)
+    const steps = first.plan.steps.map((s) => (s.id === 'run' ? { ...s, wait: undefined } : s))
+    await executePlan(
+      { ...first.plan, steps },
+      {
+        clients: first.session.clients,
+        reporter: silentReporter,
+        waiters: containerWaiters,
+        timeoutSeconds: 30,
+        artifact: async () => new Uint8Array(),
+        sensitive: () => '',
+      },
+    )
+    const again = await planFor(dir)
+    expect(again.plan.warnings.join('\n')).toMatch(/1 task started by an earlier deploy still runs \(\S+\); this deploy starts 1 more task/)
+  })
+})

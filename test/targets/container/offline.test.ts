@@ -30,10 +30,11 @@ describe('plans without credentials', () => {
     expect(plan.steps.at(-1)?.action).toBe('run')
   })
 
-  it('examples/hello-ecs: the service on EC2 in the hand-named cluster, with a warning about container instances', async () => {
+  it('examples/hello-ecs: the service on EC2 in the hand-named cluster, with no task to place on a new cluster (count 0)', async () => {
     const plan = await offlinePlan('hello-ecs', 'ecs')
     expect(renderCli(plan)).toContain('aws ecs create-cluster --cluster-name myECSCluster ')
-    expect(renderText(plan)).toContain('warning: --target ecs places tasks on EC2 container instances registered in cluster myECSCluster')
+    expect(renderText(plan)).not.toContain('warning: --target ecs places tasks')
+    expect(plan.steps.find((s) => s.id === 'service')?.request.input).toMatchObject({ desiredCount: 0 })
     expect(plan.steps.find((s) => s.id === 'service')?.request.input).toMatchObject({ cluster: 'myECSCluster', launchType: 'EC2' })
   })
 })

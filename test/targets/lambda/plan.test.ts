@@ -17,6 +17,9 @@ function deployedState(desired: LambdaDesired, codeSha256: string): LambdaObserv
   const arn = `arn:aws:lambda:us-west-2:${ACCOUNT}:function:${desired.names.function}`
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(desired.environment)) env[k] = v.value
+  // a deploy records the names of its secret values with the function
+  const secret = Object.keys(desired.environment).filter((k) => desired.environment[k].secret)
+  if (secret.length) env.SHIPIT_SENSITIVE_KEYS = secret.sort().join(' ')
   const config = configOf({
     Runtime: desired.function.runtime as Runtime,
     Handler: desired.function.handler,
