@@ -24,6 +24,8 @@ export interface ApplyOptions {
   reporter: Reporter
   signal?: AbortSignal
   timeoutSeconds: number
+  /** test hook: the pause between propagation retries (see ExecuteContext.sleep) */
+  sleep?: (ms: number) => Promise<void>
 }
 
 /** Apply `plan` (fresh, or saved and checked) using what `planned` prepared. */
@@ -86,6 +88,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     reporter: options.reporter,
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
     waiters: session.target.waiters,
     artifact,
     sensitive,
