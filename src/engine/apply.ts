@@ -26,6 +26,8 @@ export interface ApplyOptions {
   timeoutSeconds: number
   /** --no-wait: skip the waits no later step needs (the rollout at the end) */
   noWait?: boolean
+  /** test hook: the pause between propagation retries (see ExecuteContext.sleep) */
+  sleep?: (ms: number) => Promise<void>
 }
 
 /** Apply `plan` (fresh, or saved and checked) using what `planned` prepared. */
@@ -89,6 +91,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     reporter: options.reporter,
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
     waiters: session.target.waiters,
     noWait: options.noWait,
     artifact,

@@ -2,7 +2,7 @@ import type { AwsClients } from '../aws/clients.js'
 import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait, type WaiterSet } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
-import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type Sensitive, type Step } from './types.js'
+import { type Artifact, isArtifact, isRef, isSensitive, type Plan, retryRules, type Sensitive, type Step } from './types.js'
 
 /** Progress of an apply, as the executor tells it; the UI decides how it looks (everything on stderr). */
 export interface Reporter {
@@ -152,30 +152,9 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
       )
     }
   }
-  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
-  const deadline = Date.now() + (step.retry?.seconds ?? 0) * 1000
-  let output: Record<string, unknown>
-  for (let attempt = 1; ; attempt++) {
-    try {
-      output = await ctx.clients.sendRequest({ ...step.request, input })
-      break
-    } catch (err) {
-      const name = awsErrorName(err)
-      if (name && step.okErrors?.includes(name)) {
-        output = {}
-        break
-      }
-      const retry = step.retry
-      const message = (err as Error)?.message ?? ''
-      if (retry && name === retry.errorName && (!retry.messageIncludes || message.includes(retry.messageIncludes)) && Date.now() < deadline) {
-        ctx.reporter.stepWaiting?.(step, 'waiting for IAM to propagate the new role')
-        await sleep(Math.min(1000 * attempt, 5000))
-        continue
-      }
-      throw err
-    }
-  }
-  if (step.wait && !ctx.skipWait?.(step)) {
+  const output = await sendWithRetries(step, input, ctx)
+  // a call that ended in one of its okErrors did nothing (e.g. deleting what is already gone): there is nothing to wait for
+  if (step.wait && output !== OK_ERROR && !ctx.skipWait?.(step)) {
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
     ctx.reporter.stepWaiting?.(step, wait.description)
     await runWait(ctx.clients, step.request.service, wait, {
@@ -186,8 +165,45 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
       log: ctx.onLog,
     })
   }
+  if (output === OK_ERROR) return {}
   delete (output as { $metadata?: unknown }).$metadata
   return output
+}
+
+/** The answer of a call that failed with one of the step's okErrors. */
+const OK_ERROR: Record<string, unknown> = Object.freeze({})
+
+/** Longest pause between two retries of a call that waits for AWS to propagate something. */
+const MAX_RETRY_DELAY_MS = 5000
+
+/**
+ * The step's call, retried while it fails with the error of one of its retry rules (a role IAM has
+ * not propagated yet, a service still draining) and the time waited so far stays within that rule's
+ * bound. The progress line names what is waited for. At the bound, AWS's own error is the failure.
+ */
+async function sendWithRetries(step: Step, input: Record<string, unknown>, ctx: ExecuteContext): Promise<Record<string, unknown>> {
+  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  const rules = retryRules(step)
+  // time waited so far, counted from the pauses themselves so that the bound holds whatever the clock
+  let waitedMs = 0
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.clients.sendRequest({ ...step.request, input })
+    } catch (err) {
+      const name = awsErrorName(err)
+      if (name && step.okErrors?.includes(name)) return OK_ERROR
+      const message = (err as Error)?.message ?? ''
+      const rule = rules.find((r) => r.errorName === name && (!r.messageIncludes || message.includes(r.messageIncludes)))
+      const delayMs = Math.min(1000 * attempt, MAX_RETRY_DELAY_MS)
+      if (!rule || waitedMs + delayMs > rule.seconds * 1000 || ctx.signal?.aborted) throw err
+      waitedMs += delayMs
+      ctx.reporter.stepWaiting?.(
+        step,
+        `waiting for ${rule.waitingFor ?? `AWS to propagate a change (${name})`}, retry ${attempt} (${Math.round(waitedMs / 1000)} s)`,
+      )
+      await sleep(delayMs)
+    }
+  }
 }
 
 /** Replace references, artifacts and sensitive markers in a request by their values. */

@@ -73,7 +73,16 @@ export type Wait = WaitSpec
 export interface RetryOn {
   errorName: string
   messageIncludes?: string
+  /** how long, in total, the call is retried for this rule */
   seconds: number
+  /** what the retries wait for, for the progress line (e.g. "IAM to propagate role web-dev-exec") */
+  waitingFor?: string
+}
+
+/** A step's retry rules as a list: a saved plan of format 1 may hold one rule, a fresh one a list. */
+export function retryRules(step: Pick<Step, 'retry'>): RetryOn[] {
+  const { retry } = step
+  return retry === undefined ? [] : Array.isArray(retry) ? retry : [retry]
 }
 
 /**
@@ -111,7 +120,8 @@ export interface Step {
   changes?: FieldChange[]
   request: AwsRequest
   wait?: Wait
-  retry?: RetryOn
+  /** one rule or several; each retries the call while its error lasts, within its own bound */
+  retry?: RetryOn | RetryOn[]
   precondition?: Precondition
   /** ids of steps whose outputs or effects this step needs */
   dependsOn: string[]

@@ -1,6 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { applyPlan } from '../../src/engine/apply.js'
+import { ShipitError } from '../../src/errors.js'
+import { silentReporter } from '../../src/ui/reporter.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { deploy, planFor, project } from '../helpers/session.js'
 
@@ -59,8 +62,8 @@ describe('lambda target against the in-memory AWS', () => {
     // then no mutating call is sent, and few reads
     expect(second.status).toBe('no-changes')
     expect(fake.mutatingCalls()).toEqual([])
-    // 11 reads: the log group's tags are read too (ownership), besides what the function, role and API need
-    expect(fake.calls.length).toBeLessThanOrEqual(11)
+    // 12 reads: the log group's tags are read too (ownership), and the alias (its RevisionId), besides what the function, role and API need
+    expect(fake.calls.length).toBeLessThanOrEqual(12)
 
     // when the code changes
     writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({ statusCode: 201 })\n')
@@ -112,5 +115,29 @@ describe('lambda target against the in-memory AWS', () => {
     const back = await deploy(dir, { target: 'lambda', command: 'rollback' })
     expect(back.status).toBe('applied')
     expect(fake.callsOf('UpdateAlias').at(-1)!.input).toMatchObject({ Name: 'live', FunctionVersion: '1' })
+  })
+
+  it('UpdateAlias carries the RevisionId observed: a deploy planned before another one moved the alias fails instead of mixing', async () => {
+    // given a deployed app, and two deploys of different code planned from the same live alias
+    const dir = project(APP)
+    await deploy(dir, { target: 'lambda' })
+    const revision = fake.state.lambda.functions.get('hello-dev')!.aliases.get('live')!.RevisionId
+    writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({ statusCode: 201 })\n')
+    const late = await planFor(dir, { target: 'lambda' })
+    const alias = late.plan.steps.find((s) => s.id === 'alias')!
+    expect(alias.request.input).toMatchObject({ Name: 'live', RevisionId: revision })
+
+    // when the other deploy moves the alias first
+    writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({ statusCode: 202 })\n')
+    expect((await deploy(dir, { target: 'lambda' })).status).toBe('applied')
+    const served = fake.state.lambda.functions.get('hello-dev')!.aliases.get('live')!.FunctionVersion
+
+    // then the late one is refused by Lambda with its own words, and live still serves what the other deploy set
+    const error = await applyPlan(late.session, late.planned, late.plan, { reporter: silentReporter, timeoutSeconds: 30 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ShipitError)
+    expect((error as ShipitError).exitCode).toBe(1)
+    expect((error as ShipitError).message).toContain('PreconditionFailedException')
+    expect((error as ShipitError).message).toContain('The Revision Id provided does not match the latest Revision Id')
+    expect(fake.state.lambda.functions.get('hello-dev')!.aliases.get('live')!.FunctionVersion).toBe(served)
   })
 })

@@ -73,6 +73,8 @@ export interface FakeAws {
   failOn(operation: string, error?: FakeErrorSpec, opts?: FailOnOptions): void
   /** the k-th mutating call from now on (1-based) throws `error` instead of running, once */
   failAtMutation(k: number, error?: { name: string; message: string; httpStatus?: number }): void
+  /** moves the fake's clock (timestamps, IAM propagation, draining services) forward without waiting */
+  advanceClock(ms: number): void
   /** when > 0, every call resolves (or rejects) after this many ms of real time */
   latencyMs: number
   account: string
@@ -139,11 +141,12 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
   const initialBehavior: FakeBehavior = { ...DEFAULT_BEHAVIOR, ...(opts.behavior ?? {}) }
 
   const state = {} as FakeState
+  let clockOffsetMs = 0
   const ctx: FakeContext = {
     account,
     region,
     ids: new Ids(seed),
-    now: () => new Date(),
+    now: () => new Date(Date.now() + clockOffsetMs),
     state,
     behavior: { ...initialBehavior },
     containerInstancesPerCluster: opts.containerInstances ?? 0,
@@ -241,6 +244,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     },
 
     reset() {
+      clockOffsetMs = 0
       seedState()
       fake.calls.length = 0
       failRules = []
@@ -253,6 +257,10 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
 
     restore() {
       for (const m of Object.values(fake.mocks)) m.restore()
+    },
+
+    advanceClock(ms) {
+      clockOffsetMs += ms
     },
 
     failOn(operation, error, o = {}) {

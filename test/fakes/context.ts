@@ -23,6 +23,20 @@ export interface FakeBehavior {
   ecsRequireLogGroup: boolean
   /** ECS: how many DescribeServices responses still show a FAILED (rolled back) deployment before it drains. */
   ecsFailedDeploymentLingers: number
+  /**
+   * ECS: seconds after CreateRole during which ECS cannot assume the role yet (IAM propagation):
+   * RunTask answers ClientException and CreateService InvalidParameterException "ECS was unable to
+   * assume the role '…' that was provided for this task. …" for a task definition naming it. 0 = at once.
+   */
+  ecsRolePropagationSeconds: number
+  /**
+   * ECS: a fresh account, without AWSServiceRoleForECS: the first CreateCluster starts creating it,
+   * and the next CreateService or RunTask fails once with InvalidParameterException "Unable to
+   * assume the service linked role. Please verify that the ECS service linked role exists."
+   */
+  ecsFreshAccount: boolean
+  /** ECS: seconds a deleted service stays DRAINING before it is INACTIVE. 0 = INACTIVE at once. */
+  ecsServiceDrainSeconds: number
   /** API Gateway: default page size of GetApis/GetRoutes/... when MaxResults is not given. */
   apigwDefaultPageSize: number
 }
@@ -32,6 +46,9 @@ export const DEFAULT_BEHAVIOR: FakeBehavior = {
   lambdaValidateRole: true,
   ecsRequireLogGroup: true,
   ecsFailedDeploymentLingers: 1,
+  ecsRolePropagationSeconds: 0,
+  ecsFreshAccount: false,
+  ecsServiceDrainSeconds: 0,
   apigwDefaultPageSize: 25,
 }
 

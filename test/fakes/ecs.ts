@@ -53,6 +53,10 @@ export interface EcsState {
   lingering: Map<string, number>
   /** internal: deployments that cannot complete, deploymentId -> why */
   stuck: Map<string, 'placement' | 'programmed' | 'failing'>
+  /** internal: deleted services still DRAINING, serviceArn -> when DeleteService ran */
+  draining: Map<string, Date>
+  /** AWSServiceRoleForECS in a fresh account (behavior.ecsFreshAccount): being created by the first CreateCluster, or ready */
+  serviceLinkedRole?: 'creating' | 'ready'
 }
 
 export function createEcsState(): EcsState {
@@ -66,6 +70,7 @@ export function createEcsState(): EcsState {
     taskMeta: new Map(),
     lingering: new Map(),
     stuck: new Map(),
+    draining: new Map(),
   }
 }
 
@@ -733,6 +738,36 @@ export function ecsModel(ctx: FakeContext) {
     if ((tags ?? []).length > 50) throw invalid('A resource can have no more than 50 tags.')
   }
 
+  // ---------- propagation and draining ----------
+  /** IAM propagation: a role the task definition names, created too recently for ECS to assume it. */
+  function unpropagatedRole(td: Rec): string | undefined {
+    const seconds = ctx.behavior.ecsRolePropagationSeconds
+    if (seconds <= 0) return undefined
+    for (const arn of [td.executionRoleArn, td.taskRoleArn]) {
+      const name = typeof arn === 'string' ? arn.split('/').pop() : undefined
+      const created = name ? ctx.state.iam.roles.get(name.toLowerCase())?.role.CreateDate : undefined
+      if (created && now().getTime() - new Date(created).getTime() < seconds * 1000) return arn
+    }
+    return undefined
+  }
+  const cannotAssume = (arn: string) =>
+    `ECS was unable to assume the role '${arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role.`
+  /** A fresh account's first service or task after CreateCluster started making AWSServiceRoleForECS fails once. */
+  function checkServiceLinkedRole() {
+    if (st().serviceLinkedRole !== 'creating') return
+    st().serviceLinkedRole = 'ready'
+    throw invalid('Unable to assume the service linked role. Please verify that the ECS service linked role exists.')
+  }
+  /** Deleted services turn INACTIVE once they have drained (behavior.ecsServiceDrainSeconds). */
+  function settleDraining() {
+    for (const [arn, since] of st().draining) {
+      if (now().getTime() - since.getTime() < ctx.behavior.ecsServiceDrainSeconds * 1000) continue
+      const svc = st().services.get(arn)
+      if (svc?.status === 'DRAINING') svc.status = 'INACTIVE'
+      st().draining.delete(arn)
+    }
+  }
+
   // ---------- handlers ----------
   const handlers: Handlers = {
     CreateCluster: (input) => {
@@ -759,6 +794,7 @@ export function ecsModel(ctx: FakeContext) {
       }
       if (!c.configuration) delete c.configuration
       st().clusters.set(arn, c)
+      if (ctx.behavior.ecsFreshAccount && !st().serviceLinkedRole) st().serviceLinkedRole = 'creating'
       registerContainerInstances(c, ctx.containerInstancesPerCluster)
       return { cluster: clusterOut(c, ['TAGS', 'SETTINGS', 'CONFIGURATIONS']) }
     },
@@ -982,6 +1018,9 @@ export function ecsModel(ctx: FakeContext) {
       const launchType: string | undefined = input.launchType ?? (input.capacityProviderStrategy?.length ? undefined : 'EC2')
       if (launchType === 'FARGATE' && !fargateCompatible(td)) throw invalid('Task definition does not support launch_type FARGATE.')
       validateNetwork(td, input.networkConfiguration, launchType)
+      checkServiceLinkedRole()
+      const role = unpropagatedRole(td)
+      if (role) throw invalid(cannotAssume(role))
       const scheduling = input.schedulingStrategy ?? 'REPLICA'
       if (scheduling === 'REPLICA' && input.desiredCount === undefined) {
         throw invalid('The desired count must be specified for services using the REPLICA scheduling strategy.')
@@ -1108,7 +1147,7 @@ export function ecsModel(ctx: FakeContext) {
     DeleteService: (input) => {
       const c = cluster(input.cluster)
       const svc = service(c, input.service)
-      if (svc.status === 'INACTIVE') throw awsError('ecs', 'ServiceNotActiveException', 'Service was not ACTIVE.')
+      if (svc.status !== 'ACTIVE') throw awsError('ecs', 'ServiceNotActiveException', 'Service was not ACTIVE.')
       if (svc.desiredCount > 0 && !input.force && svc.schedulingStrategy !== 'DAEMON') {
         throw invalid('The service cannot be stopped while it is scaled above 0.')
       }
@@ -1126,7 +1165,9 @@ export function ecsModel(ctx: FakeContext) {
       svc.deployments = svc.deployments.filter((d: Rec) => d.status === 'PRIMARY')
       svc.runningCount = 0
       svc.pendingCount = 0
-      svc.status = 'INACTIVE'
+      // DRAINING until ECS has let go of it; CreateService of the same name meanwhile is "not idempotent"
+      st().draining.set(svc.serviceArn, now())
+      settleDraining()
       return { service: response }
     },
 
@@ -1144,6 +1185,9 @@ export function ecsModel(ctx: FakeContext) {
       if (launchType === 'FARGATE' && !fargateCompatible(td)) throw invalid('Task definition does not support launch_type FARGATE.')
       validateNetwork(td, input.networkConfiguration, launchType)
       if (launchType !== 'FARGATE' && activeInstances(c).length === 0) throw invalid('No Container Instances were found in your cluster.')
+      checkServiceLinkedRole()
+      const role = unpropagatedRole(td)
+      if (role) throw clientErr(cannotAssume(role))
       const tags = input.propagateTags === 'TASK_DEFINITION' ? [...r.tags, ...(input.tags ?? [])] : (input.tags ?? [])
       const tasks: Rec[] = []
       for (let i = 0; i < count; i++) {
@@ -1189,6 +1233,12 @@ export function ecsModel(ctx: FakeContext) {
       const c = cluster(input.cluster)
       const desired = input.desiredStatus ?? 'RUNNING'
       if (input.family && input.serviceName) throw invalid('Specifying both family and serviceName is not supported.')
+      // the API reference: "When you specify startedBy as the filter, it must be the only filter that you use."
+      // (the cluster scopes the list, it is not a filter). AWS's wording of the refusal is not published; this is ours.
+      const others = ['family', 'serviceName', 'containerInstance', 'launchType', 'desiredStatus'].filter((k) => input[k] !== undefined)
+      if (input.startedBy !== undefined && others.length) {
+        throw invalid(`startedBy cannot be specified with other filters (${others.join(', ')}): when startedBy is specified, it must be the only filter.`)
+      }
       if (input.serviceName) {
         const svc = st().services.get(serviceArnOf(c, input.serviceName))
         if (!svc) throw awsError('ecs', 'ServiceNotFoundException', 'Service not found.')
@@ -1250,6 +1300,13 @@ export function ecsModel(ctx: FakeContext) {
     ...expressHandlers(ctx, { cluster, taskDef, checkTags }),
   }
 
+  // a deleted service drains with the clock, whatever the next call is
+  for (const [operation, handler] of Object.entries(handlers)) {
+    handlers[operation] = (input) => {
+      settleDraining()
+      return handler(input)
+    }
+  }
   return { handlers, registerContainerInstances, cluster }
 }
 

@@ -128,6 +128,7 @@ const REST_OPERATIONS: [string, RegExp, string][] = [
   ['GET', /^\/2015-03-31\/functions\/[^/]+\/policy$/, 'GetPolicy'],
   ['GET', /^\/2015-03-31\/functions\/[^/]+$/, 'GetFunction'],
   ['GET', /^\/2015-03-31\/functions\/[^/]+\/configuration$/, 'GetFunctionConfiguration'],
+  ['GET', /^\/2015-03-31\/functions\/[^/]+\/aliases\/[^/]+$/, 'GetAlias'],
   ['POST', /^\/2015-03-31\/functions$/, 'CreateFunction'],
   ['GET', /^\/v2\/apis$/, 'GetApis'],
   ['POST', /^\/v2\/apis$/, 'CreateApi'],
@@ -217,7 +218,7 @@ export const STUB_ACCOUNT = '123456789012'
 
 /**
  * An AWS account where nothing of the app exists yet: answers every read a lambda plan makes
- * (GetFunction, GetPolicy → 404 ResourceNotFoundException; GetRole, ListAttachedRolePolicies → 404
+ * (GetFunction, GetAlias, GetPolicy → 404 ResourceNotFoundException; GetRole, ListAttachedRolePolicies → 404
  * NoSuchEntity; DescribeLogGroups → no groups; GetApis → no APIs; GetCallerIdentity → an account),
  * and refuses anything else with 403 AccessDenied(Exception).
  */
@@ -233,6 +234,13 @@ export function emptyAccount(req: StubRequest): StubResponse {
       )
     case 'GetPolicy':
       return awsError(req, 404, 'ResourceNotFoundException', 'The resource you requested does not exist.')
+    case 'GetAlias':
+      return awsError(
+        req,
+        404,
+        'ResourceNotFoundException',
+        `Function not found: arn:aws:lambda:us-west-2:${STUB_ACCOUNT}:function:${decodeURIComponent(req.path.split('/')[3] ?? '')}`,
+      )
     case 'GetRole':
     case 'ListAttachedRolePolicies':
     case 'ListRolePolicies':

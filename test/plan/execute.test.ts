@@ -151,6 +151,88 @@ describe('executePlan', () => {
     expect(calls).toHaveLength(1)
   })
 
+  it("retries on any of several rules, saying what it waits for, and stops at the bound with AWS's error", async () => {
+    // given a call that fails first with one propagation error, then another, then succeeds
+    const answers = [
+      Object.assign(new Error('Unable to assume the service linked role. Please verify that the ECS service linked role exists.'), {
+        name: 'InvalidParameterException',
+      }),
+      Object.assign(new Error("ECS was unable to assume the role 'arn:aws:iam::1:role/r' that was provided for this task."), { name: 'ClientException' }),
+    ]
+    const { clients, calls } = stubClients({
+      RunTask: () => {
+        const next = answers.shift()
+        if (next) throw next
+        return { tasks: [] }
+      },
+    })
+    const waiting: string[] = []
+    const reporter: Reporter = { ...silentReporter, stepWaiting: (_s, what) => waiting.push(what) }
+    const slept: number[] = []
+    const rules = {
+      retry: [
+        { errorName: 'InvalidParameterException', messageIncludes: 'service linked role', seconds: 60, waitingFor: 'ECS to set up its service-linked role' },
+        { errorName: 'ClientException', messageIncludes: 'ECS was unable to assume the role', seconds: 90, waitingFor: 'IAM to propagate role r' },
+      ],
+    }
+    const result = await executePlan(plan([step('run', 'RunTask', {}, [], rules)]), ctx(clients, { reporter, sleep: async (ms) => void slept.push(ms) }))
+    // then both errors were waited out, and the progress line named each wait
+    expect(result.ok).toBe(true)
+    expect(calls).toHaveLength(3)
+    expect(waiting).toEqual(['waiting for ECS to set up its service-linked role, retry 1 (1 s)', 'waiting for IAM to propagate role r, retry 2 (3 s)'])
+    expect(slept).toEqual([1000, 2000])
+
+    // when the error never clears: the retries stop at the rule's bound, with AWS's message
+    const never = stubClients({
+      RunTask: () => {
+        throw Object.assign(new Error("ECS was unable to assume the role 'arn:aws:iam::1:role/r' that was provided for this task."), {
+          name: 'ClientException',
+        })
+      },
+    })
+    const total: number[] = []
+    const failed = await executePlan(plan([step('run', 'RunTask', {}, [], rules)]), ctx(never.clients, { sleep: async (ms) => void total.push(ms) }))
+    expect(failed.ok).toBe(false)
+    expect(failed.error!.message).toContain('ECS was unable to assume the role')
+    expect(total.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(90_000)
+    expect(total.reduce((a, b) => a + b, 0)).toBeGreaterThan(80_000)
+    expect(never.calls.length).toBe(total.length + 1)
+  })
+
+  it('reads a saved plan whose step holds a single retry rule (format 1 before rule lists)', async () => {
+    let n = 0
+    const { clients, calls } = stubClients({
+      DeleteSecurityGroup: () => {
+        if (n++ === 0) throw Object.assign(new Error('resource sg-1 has a dependent object'), { name: 'DependencyViolation' })
+        return {}
+      },
+    })
+    const saved = JSON.parse(JSON.stringify(step('sg', 'DeleteSecurityGroup', {}, [], { retry: { errorName: 'DependencyViolation', seconds: 300 } })))
+    const result = await executePlan(plan([saved]), ctx(clients))
+    expect(result.ok).toBe(true)
+    expect(calls).toHaveLength(2)
+  })
+
+  it('skips the wait of a step whose call ended in one of its okErrors (nothing was deleted, nothing to wait for)', async () => {
+    let waited = 0
+    testWaiters.TestInactive = async () => {
+      waited++
+      throw new Error('the waiter fails on MISSING')
+    }
+    const { clients } = stubClients({
+      DeleteService: () => {
+        throw Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException' })
+      },
+    })
+    const s = step('service', 'DeleteService', {}, [], {
+      okErrors: ['ServiceNotFoundException'],
+      wait: { waiter: 'TestInactive', input: {}, description: 'service to be inactive' },
+    })
+    const result = await executePlan(plan([s]), ctx(clients))
+    expect(result.ok).toBe(true)
+    expect(waited).toBe(0)
+  })
+
   it('runs the wait a step names, with references resolved, before dependents start', async () => {
     const order: string[] = []
     testWaiters.TestReady = async (_c, input) => {

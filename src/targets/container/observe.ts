@@ -55,6 +55,8 @@ export interface ContainerObserved {
   cluster: ObservedCluster | null
   /** an ACTIVE service with shipit's name (DRAINING and INACTIVE ones count as gone) */
   service: ObservedService | null
+  /** no ACTIVE one, but a service with that name deleted earlier is still DRAINING: ECS refuses the name until it is INACTIVE */
+  serviceDraining?: boolean
   /** the family's latest ACTIVE revision */
   taskDefinition: ObservedTaskDefinition | null
   network: ObservedNetwork
@@ -102,10 +104,12 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
 
   const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')
   const s = (services?.services ?? []).find((x) => x.status === 'ACTIVE')
+  const draining = !s && (services?.services ?? []).some((x) => x.status === 'DRAINING')
   const t = td?.taskDefinition?.status === 'ACTIVE' ? td.taskDefinition : undefined
   const net = s?.networkConfiguration?.awsvpcConfiguration
   const observed: ContainerObserved = {
     offline: false,
+    ...(draining ? { serviceDraining: true } : {}),
     cluster: c
       ? {
           arn: c.clusterArn ?? '',

@@ -40,17 +40,20 @@ export async function taskPublicIps(clients: AwsClients, desired: ContainerDesir
   const { names } = desired
   const spec = desired.container
   if (!spec) return []
+  // startedBy must be the only filter of ListTasks (ECS refuses it beside family or desiredStatus): the family is checked on the described tasks
   const list = await clients.send(
     'ecs',
     'ListTasks',
     spec.mode === 'service'
       ? { cluster: names.cluster, serviceName: names.service, desiredStatus: 'RUNNING' }
-      : { cluster: names.cluster, family: names.family, startedBy: STARTED_BY, desiredStatus: 'RUNNING' },
+      : { cluster: names.cluster, startedBy: STARTED_BY },
   )
   const arns: string[] = (list.taskArns ?? []).slice(0, 100)
   if (!arns.length) return []
   const described = await clients.send('ecs', 'DescribeTasks', { cluster: names.cluster, tasks: arns })
+  const ofApp = (t: Task) => spec.mode === 'service' || t.taskDefinitionArn?.split('task-definition/').pop()?.split(':')[0] === names.family
   const enis = ((described.tasks ?? []) as Task[])
+    .filter((t) => ofApp(t) && t.lastStatus !== 'STOPPED')
     .flatMap((t) => t.attachments ?? [])
     .filter((a) => a.type === 'ElasticNetworkInterface')
     .map((a) => a.details?.find((d) => d.name === 'networkInterfaceId')?.value)

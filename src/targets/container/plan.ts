@@ -1,6 +1,6 @@
 import { invalid } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
-import { awsRequest, type FieldChange, type Ref, type Step } from '../../plan/types.js'
+import { awsRequest, type FieldChange, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
@@ -10,6 +10,7 @@ import { roleDeleteSteps } from '../teardown.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import type { ContainerObserved } from './observe.js'
 import { CONTAINER_NAME, EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, STARTED_BY } from './profile.js'
+import { firstUseRetries } from './propagation.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
 import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 
@@ -40,8 +41,10 @@ export function planContainer(profile: LaunchProfile, desired: ContainerDesired,
   const network = planNetwork(b, profile, observed.network, observed.offline)
   const td = planTaskDefinition(b, profile, observed, role.arn)
   const prerequisites = [...clusterDeps, ...logDeps, ...role.deps, ...network.deps, ...td.deps]
-  if (spec.mode === 'service') planService(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites)
-  else planRun(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites)
+  // the first service or task after shipit made its role or cluster waits out IAM propagation (./propagation.ts)
+  const firstUse = { createdRole: role.created ? desired.names.taskExecutionRole : undefined, clusterCreated: clusterDeps.length > 0 }
+  if (spec.mode === 'service') planService(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
+  else planRun(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
   return b.part()
 }
 
@@ -174,6 +177,8 @@ function planTaskDefinition(
   return { taskDefinition: ref('task-definition', 'taskDefinition.taskDefinitionArn'), deps: ['task-definition'] }
 }
 
+type FirstUse = Omit<Parameters<typeof firstUseRetries>[0], 'drainingService'>
+
 const DEPLOYMENT_CONFIGURATION = {
   deploymentCircuitBreaker: { enable: true, rollback: true },
   maximumPercent: 200,
@@ -198,6 +203,7 @@ function planService(
   taskDefinition: string | Ref,
   awsvpc: AwsVpcConfiguration,
   prerequisites: string[],
+  firstUse: FirstUse,
 ): void {
   const { desired } = b
   const spec = desired.container
@@ -211,6 +217,8 @@ function planService(
   })
   const networkConfiguration = { awsvpcConfiguration: awsvpc }
   if (!svc) {
+    if (observed.serviceDraining) b.warnings.push(`service ${name} of an earlier deploy is still DRAINING: CreateService waits until ECS has removed it`)
+    const retry = firstUseRetries({ ...firstUse, drainingService: observed.serviceDraining ? name : undefined })
     b.add({
       id: 'service',
       action: 'create',
@@ -240,6 +248,7 @@ function planService(
         },
       },
       wait: waitFor(taskDefinition),
+      ...(retry ? { retry } : {}),
       dependsOn: prerequisites,
     })
     return
@@ -317,6 +326,7 @@ function planRun(
   taskDefinition: string | Ref,
   awsvpc: AwsVpcConfiguration,
   prerequisites: string[],
+  firstUse: FirstUse,
 ): void {
   const { desired } = b
   const spec = desired.container
@@ -334,7 +344,7 @@ function planRun(
       `${plural(still.length, 'task')} started by an earlier deploy still ${still.length === 1 ? 'runs' : 'run'} (${ids}); this deploy starts ${plural(spec.count, 'more task')}`,
     )
   }
-  addRunStep(b, profile, { taskDefinition, awsvpc, count: spec.count, prerequisites })
+  addRunStep(b, profile, { taskDefinition, awsvpc, count: spec.count, prerequisites, retry: firstUseRetries(firstUse) })
 }
 
 export interface RunStepSpec {
@@ -344,6 +354,8 @@ export interface RunStepSpec {
   /** shipit run: the container's command instead of the image's */
   command?: string[]
   prerequisites: string[]
+  /** propagation retries, when the role or cluster is created by the same plan */
+  retry?: RetryOn[]
 }
 
 /** RunTask of the app's tasks, awaited until they stop (streaming the log of a single task); the step of mode: task and of `shipit run`. */
@@ -377,6 +389,7 @@ export function addRunStep(b: PartBuilder<ContainerDesired>, profile: LaunchProf
       input: { cluster: desired.names.cluster, tasks: ref('run', 'tasks'), failures: ref('run', 'failures'), logGroup: desired.names.logGroup },
       description: count === 1 ? 'the task to run and stop' : `the ${count} tasks to run and stop`,
     },
+    ...(run.retry ? { retry: run.retry } : {}),
     dependsOn: run.prerequisites,
   })
 }

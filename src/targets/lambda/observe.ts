@@ -32,6 +32,8 @@ export interface ObservedFunction {
 
 export interface ObservedAlias {
   version: string
+  /** the alias's RevisionId (GetAlias): UpdateAlias carries it, so a concurrent deploy fails instead of mixing */
+  revisionId?: string
   /** configuration of the version the alias points to */
   config: FunctionConfig
 }
@@ -83,9 +85,10 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired)
   const { clients } = ctx
   const names = desired.names
 
-  const [fn, aliasFn, policy, role, logGroup, apis] = await Promise.all([
+  const [fn, aliasFn, alias, policy, role, logGroup, apis] = await Promise.all([
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
+    orNullIfMissing(clients.send('lambda', 'GetAlias', { FunctionName: names.function, Name: ALIAS })),
     orNullIfMissing(clients.send('lambda', 'GetPolicy', { FunctionName: names.function, Qualifier: ALIAS })),
     // the secrets policy is read when app.yaml has secrets, or to destroy it (a deploy does not look for one left by removed secrets)
     desired.function?.role
@@ -107,7 +110,11 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired)
       config: configOf(fn.Configuration),
       tags: fn.Tags ?? {},
     },
-    alias: aliasFn && { version: aliasFn.Configuration?.Version ?? '', config: configOf(aliasFn.Configuration) },
+    alias: aliasFn && {
+      version: aliasFn.Configuration?.Version ?? '',
+      ...(alias?.RevisionId ? { revisionId: alias.RevisionId } : {}),
+      config: configOf(aliasFn.Configuration),
+    },
     permission: statement ? { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] } : null,
     api: apis.ours,
     foreignApis: apis.foreign,

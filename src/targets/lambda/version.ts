@@ -50,7 +50,10 @@ export function planVersionAndAlias(
     action: alias ? 'update' : 'create',
     resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
     changes: [{ path: 'FunctionVersion', before: alias?.version, after: versionRef }],
-    request: alias ? awsRequest('lambda', 'UpdateAlias', input) : awsRequest('lambda', 'CreateAlias', input),
+    // the RevisionId observed: Lambda refuses the update (PreconditionFailedException) if another deploy moved the alias since
+    request: alias
+      ? awsRequest('lambda', 'UpdateAlias', { ...input, ...(alias.revisionId ? { RevisionId: alias.revisionId } : {}) })
+      : awsRequest('lambda', 'CreateAlias', input),
     dependsOn: ['version'],
   })
   return alias ? [] : ['alias']

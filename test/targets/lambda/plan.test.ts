@@ -2,6 +2,7 @@ import type { Runtime } from '@aws-sdk/client-lambda'
 import { describe, expect, it } from 'vitest'
 import type { LambdaDesired } from '../../../src/manifest/resolve.js'
 import { renderCli, renderText } from '../../../src/plan/render.js'
+import { retryRules } from '../../../src/plan/types.js'
 import { lambdaTarget } from '../../../src/targets/lambda/index.js'
 import { configOf, type LambdaObserved } from '../../../src/targets/lambda/observe.js'
 import { BASIC_EXECUTION_POLICY, desiredEnvironment, planLambda } from '../../../src/targets/lambda/plan.js'
@@ -87,7 +88,7 @@ describe('lambda plan', () => {
     })
     expect(fn.dependsOn).toEqual(expect.arrayContaining(['role', 'role-policy', 'log-group']))
     expect(fn.wait?.waiter).toBe('FunctionActiveV2')
-    expect(fn.retry?.errorName).toBe('InvalidParameterValueException')
+    expect(retryRules(fn)[0]?.errorName).toBe('InvalidParameterValueException')
     const permission = plan.steps.find((s) => s.id === 'permission')!
     expect(permission.request.input.SourceArn).toEqual({ ref: 'api', output: 'ApiId', format: `arn:aws:execute-api:us-west-2:${ACCOUNT}:{}/*` })
     expect(permission.dependsOn).toEqual(expect.arrayContaining(['api', 'alias']))
