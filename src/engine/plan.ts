@@ -3,6 +3,7 @@ import { translateAwsError } from '../aws/errors.js'
 import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
+import { withIdempotency } from '../plan/idempotency.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
@@ -53,7 +54,8 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
 
 export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {
   const { desired, region } = session
-  const steps = withInferredDependencies(part.steps)
+  const createdAt = (options.now?.() ?? new Date()).toISOString()
+  const steps = withIdempotency({ app: desired.app, env: desired.env, createdAt }, withInferredDependencies(part.steps))
   const manifest = session.loaded?.manifest
   const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
   return {
@@ -67,7 +69,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
     ...(account ? { account } : {}),
     offline: session.offline,
     observed: fingerprintHash(session.target.fingerprint(observed)),
-    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    createdAt,
     steps,
     unchanged: part.unchanged,
     warnings: [...session.warnings, ...part.warnings],

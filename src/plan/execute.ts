@@ -1,7 +1,8 @@
-import type { AwsClients } from '../aws/clients.js'
+import { type AwsClients, DEFAULT_MAX_ATTEMPTS } from '../aws/clients.js'
 import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait, type WaiterSet } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
+import { answerLost, conflict, recoverCreate, throttled, withToken } from './idempotency.js'
 import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type Sensitive, type Step } from './types.js'
 
 /** Progress of an apply, as the executor tells it; the UI decides how it looks (everything on stderr). */
@@ -151,7 +152,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   let output: Record<string, unknown>
   for (let attempt = 1; ; attempt++) {
     try {
-      output = await ctx.clients.sendRequest({ ...step.request, input })
+      output = await sendOnce(step, input, ctx, sleep)
       break
     } catch (err) {
       const name = awsErrorName(err)
@@ -182,6 +183,39 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   }
   delete (output as { $metadata?: unknown }).$metadata
   return output
+}
+
+/**
+ * Send a step's request by its idempotency rule. A `recover` or `single` create goes with a single
+ * attempt, so the SDK never resends it blindly; throttled, it is sent again (AWS did nothing). A
+ * `token` request keeps the SDK's retries (they carry the same token). After a lost answer or a
+ * conflict, a `recover` or `token` create is read back: when what it asked for is there and shipit's,
+ * the step is done with what was read; when nothing is there, the error stands and a re-run converges.
+ */
+async function sendOnce(step: Step, input: Record<string, unknown>, ctx: ExecuteContext, sleep: (ms: number) => Promise<void>): Promise<Record<string, unknown>> {
+  const request = { ...step.request, input: withToken(step, input) }
+  const rule = step.idempotency
+  if (!rule || rule.kind === 'natural') return ctx.clients.sendRequest(request)
+  const single = rule.kind !== 'token'
+  const attempts = ctx.clients.settings?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
+  const since = Date.now()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.clients.sendRequest(request, undefined, single ? { maxAttempts: 1 } : {})
+    } catch (err) {
+      if (single && throttled(err) && attempt < attempts) {
+        ctx.reporter.stepWaiting?.(step, `throttled; sending it again (${attempt + 1}/${attempts})`)
+        await sleep(Math.min(1000 * 2 ** (attempt - 1), 10_000))
+        continue
+      }
+      const lost = answerLost(err)
+      if (rule.kind === 'single' || !(lost || conflict(err))) throw err
+      const found = await recoverCreate(step, input, ctx.clients, since)
+      if (!found) throw err
+      ctx.reporter.stepWaiting?.(step, lost ? `the response was lost; AWS had created ${found.what}` : `${found.what} already exists and is shipit's: taken as created`)
+      return found.outputs
+    }
+  }
 }
 
 /** Replace references, artifacts and sensitive markers in a request by their values. */
