@@ -161,10 +161,7 @@ export class AwsClients {
    */
   async sendRequest(request: RequestData, abortSignal?: AbortSignal, options: { maxAttempts?: number } = {}): Promise<Record<string, unknown>> {
     const { service, operation, input } = request
-    const [client, Command] = await Promise.all([
-      this.client(service, options.maxAttempts),
-      this.exported<CommandClass>(service, `${operation}Command`),
-    ])
+    const [client, Command] = await Promise.all([this.client(service, options.maxAttempts), this.exported<CommandClass>(service, `${operation}Command`)])
     if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
     const call = `${service}:${operation}`
     const deadlineMs = callDeadlineMs(this.settings) + uploadAllowanceMs(payloadBytes(input))

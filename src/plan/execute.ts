@@ -192,7 +192,12 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
  * conflict, a `recover` or `token` create is read back: when what it asked for is there and shipit's,
  * the step is done with what was read; when nothing is there, the error stands and a re-run converges.
  */
-async function sendOnce(step: Step, input: Record<string, unknown>, ctx: ExecuteContext, sleep: (ms: number) => Promise<void>): Promise<Record<string, unknown>> {
+async function sendOnce(
+  step: Step,
+  input: Record<string, unknown>,
+  ctx: ExecuteContext,
+  sleep: (ms: number) => Promise<void>,
+): Promise<Record<string, unknown>> {
   const request = { ...step.request, input: withToken(step, input) }
   const rule = step.idempotency
   if (!rule || rule.kind === 'natural') return ctx.clients.sendRequest(request)
@@ -212,7 +217,10 @@ async function sendOnce(step: Step, input: Record<string, unknown>, ctx: Execute
       if (rule.kind === 'single' || !(lost || conflict(err))) throw err
       const found = await recoverCreate(step, input, ctx.clients, since)
       if (!found) throw err
-      ctx.reporter.stepWaiting?.(step, lost ? `the response was lost; AWS had created ${found.what}` : `${found.what} already exists and is shipit's: taken as created`)
+      ctx.reporter.stepWaiting?.(
+        step,
+        lost ? `the response was lost; AWS had created ${found.what}` : `${found.what} already exists and is shipit's: taken as created`,
+      )
       return found.outputs
     }
   }

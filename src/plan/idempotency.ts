@@ -206,11 +206,19 @@ const RECOVERIES: Record<string, Recovery> = {
     // the tasks this RunTask started: same revision, started by shipit, created after the step began
     const arns: string[] = []
     for (const desiredStatus of ['RUNNING', 'STOPPED']) {
-      const listed = await clients.sendRequest({ service: 'ecs', operation: 'ListTasks', input: { cluster: input.cluster, startedBy: input.startedBy, desiredStatus } })
+      const listed = await clients.sendRequest({
+        service: 'ecs',
+        operation: 'ListTasks',
+        input: { cluster: input.cluster, startedBy: input.startedBy, desiredStatus },
+      })
       arns.push(...((listed.taskArns as string[] | undefined) ?? []))
     }
     if (!arns.length) return undefined
-    const described = await clients.sendRequest({ service: 'ecs', operation: 'DescribeTasks', input: { cluster: input.cluster, tasks: arns.slice(0, 100), include: ['TAGS'] } })
+    const described = await clients.sendRequest({
+      service: 'ecs',
+      operation: 'DescribeTasks',
+      input: { cluster: input.cluster, tasks: arns.slice(0, 100), include: ['TAGS'] },
+    })
     const tasks = ((described.tasks as Input[] | undefined) ?? []).filter(
       (t) =>
         (t.taskDefinitionArn === input.taskDefinition || String(t.taskDefinitionArn).endsWith(`/${input.taskDefinition}`)) &&

@@ -228,7 +228,9 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     }
     if (!spec) return undefined
     // a network failure is Node's error, not an AWS answer: the SDK retries ECONNRESET and the like
-    const error = spec.code ? Object.assign(new Error(spec.message), { name: spec.name, code: spec.code }) : awsError(service, spec.name, spec.message, spec.httpStatus)
+    const error = spec.code
+      ? Object.assign(new Error(spec.message), { name: spec.name, code: spec.code })
+      : awsError(service, spec.name, spec.message, spec.httpStatus)
     return { error, after }
   }
 
