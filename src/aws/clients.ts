@@ -78,7 +78,8 @@ export function callDeadlineMs(settings: AwsSettings): number {
 
 /** The one client factory: lazily built, cached clients sharing the same settings. */
 export class AwsClients {
-  private readonly clients = new Map<ServiceName, Promise<SdkClient>>()
+  /** by service, and by service and attempts for calls sent with their own maxAttempts */
+  private readonly clients = new Map<string, Promise<SdkClient>>()
   private readonly modules = new Map<ServiceName, Promise<unknown>>()
   /**
    * Aborted by destroy(). A command that fails while sibling calls are in flight (observe reads in
@@ -108,26 +109,29 @@ export class AwsClients {
     return mod[name] as T | undefined
   }
 
-  client(service: ServiceName): Promise<SdkClient> {
-    let client = this.clients.get(service)
+  /** The client of a service; `maxAttempts` gives one of its own (a create that must not be resent blindly is sent with 1). */
+  client(service: ServiceName, maxAttempts?: number): Promise<SdkClient> {
+    const key = maxAttempts === undefined ? service : `${service}/${maxAttempts}`
+    let client = this.clients.get(key)
     if (!client) {
       client = this.exported<ClientClass>(service, SERVICES[service].client).then((Client) => {
         if (!Client) throw new Error(`no client class ${SERVICES[service].client} for ${service}`)
-        const client = new Client(this.clientConfig()) as SdkClient & BoundableClient
+        const client = new Client(this.clientConfig(maxAttempts)) as SdkClient & BoundableClient
         attachBounds(service, client, {
           attemptMs: this.settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          maxAttempts: this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+          maxAttempts: maxAttempts ?? this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
           onRetry: this.settings.onRetry,
         })
         return client
       })
-      this.clients.set(service, client)
+      this.clients.set(key, client)
     }
     return client
   }
 
-  clientConfig(): Record<string, unknown> {
-    const { region, profile, endpoint, maxAttempts, requestTimeoutMs } = this.settings
+  clientConfig(attempts?: number): Record<string, unknown> {
+    const { region, profile, endpoint, requestTimeoutMs } = this.settings
+    const maxAttempts = attempts ?? this.settings.maxAttempts
     return {
       ...(region ? { region } : {}),
       ...(profile ? { profile } : {}),
@@ -151,10 +155,13 @@ export class AwsClients {
     return this.sendRequest({ service, operation, input: input as Record<string, unknown> }, abortSignal) as Promise<OperationOutput<S, O>>
   }
 
-  /** Send a request held as data: `${operation}Command` of its service with its input. */
-  async sendRequest(request: RequestData, abortSignal?: AbortSignal): Promise<Record<string, unknown>> {
+  /**
+   * Send a request held as data: `${operation}Command` of its service with its input. `maxAttempts`
+   * overrides the settings for this call (1: the SDK never resends it, see src/plan/idempotency.ts).
+   */
+  async sendRequest(request: RequestData, abortSignal?: AbortSignal, options: { maxAttempts?: number } = {}): Promise<Record<string, unknown>> {
     const { service, operation, input } = request
-    const [client, Command] = await Promise.all([this.client(service), this.exported<CommandClass>(service, `${operation}Command`)])
+    const [client, Command] = await Promise.all([this.client(service, options.maxAttempts), this.exported<CommandClass>(service, `${operation}Command`)])
     if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
     const call = `${service}:${operation}`
     const deadlineMs = callDeadlineMs(this.settings) + uploadAllowanceMs(payloadBytes(input))

@@ -3,6 +3,7 @@ import { translateAwsError } from '../aws/errors.js'
 import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
+import { withIdempotency } from '../plan/idempotency.js'
 import { newSalt, saltSecretMarkers } from '../plan/secrets.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
@@ -57,7 +58,9 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
 export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {
   const { desired, region } = session
   const salt = options.salt ?? newSalt()
-  const steps = saltSecretMarkers(withInferredDependencies(part.steps), salt, (name) => desired.environment[name]?.value)
+  const createdAt = (options.now?.() ?? new Date()).toISOString()
+  const inferred = withIdempotency({ app: desired.app, env: desired.env, createdAt }, withInferredDependencies(part.steps))
+  const steps = saltSecretMarkers(inferred, salt, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
   const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
   return {
@@ -72,7 +75,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
     offline: session.offline,
     observed: fingerprintHash(session.target.fingerprint(observed)),
     salt,
-    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    createdAt,
     steps,
     unchanged: part.unchanged,
     warnings: [...session.warnings, ...part.warnings],

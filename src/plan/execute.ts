@@ -1,7 +1,8 @@
-import type { AwsClients } from '../aws/clients.js'
+import { type AwsClients, DEFAULT_MAX_ATTEMPTS } from '../aws/clients.js'
 import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait, type WaiterSet } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
+import { answerLost, conflict, recoverCreate, throttled, withToken } from './idempotency.js'
 import { type Artifact, isArtifact, isRef, isSensitive, type Plan, retryRules, type Sensitive, type Step } from './types.js'
 
 /** Progress of an apply, as the executor tells it; the UI decides how it looks (everything on stderr). */
@@ -188,7 +189,7 @@ async function sendWithRetries(step: Step, input: Record<string, unknown>, ctx: 
   let waitedMs = 0
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.clients.sendRequest({ ...step.request, input })
+      return await sendOnce(step, input, ctx, sleep)
     } catch (err) {
       const name = awsErrorName(err)
       if (name && step.okErrors?.includes(name)) return OK_ERROR
@@ -238,4 +239,52 @@ export function getPath(obj: unknown, path: string): unknown {
     cur = (cur as Record<string, unknown>)[key]
   }
   return cur
+}
+
+/**
+ * Send a step's request by its idempotency rule. A `recover` or `single` create goes with a single
+ * attempt, so the SDK never resends it blindly; throttled, it is sent again (AWS did nothing). A
+ * `token` request keeps the SDK's retries (they carry the same token). After a lost answer or a
+ * conflict, a `recover` or `token` create is read back: when what it asked for is there and shipit's,
+ * the step is done with what was read; when nothing is there after a lost answer, it is sent again
+ * (within the attempts of --max-attempts), as the SDK would have done for an idempotent call.
+ */
+async function sendOnce(
+  step: Step,
+  input: Record<string, unknown>,
+  ctx: ExecuteContext,
+  sleep: (ms: number) => Promise<void>,
+): Promise<Record<string, unknown>> {
+  const request = { ...step.request, input: withToken(step, input) }
+  const rule = step.idempotency
+  if (!rule || rule.kind === 'natural') return ctx.clients.sendRequest(request)
+  const single = rule.kind !== 'token'
+  const attempts = ctx.clients.settings?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
+  const since = Date.now()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.clients.sendRequest(request, undefined, single ? { maxAttempts: 1 } : {})
+    } catch (err) {
+      if (single && throttled(err) && attempt < attempts) {
+        ctx.reporter.stepWaiting?.(step, `throttled; sending it again (${attempt + 1}/${attempts})`)
+        await sleep(Math.min(1000 * 2 ** (attempt - 1), 10_000))
+        continue
+      }
+      const lost = answerLost(err)
+      if (rule.kind === 'single' || !(lost || conflict(err))) throw err
+      const found = await recoverCreate(step, input, ctx.clients, since)
+      if (!found && lost && attempt < attempts) {
+        // read back and not there: AWS did not do it, so sending it again cannot make a second one
+        ctx.reporter.stepWaiting?.(step, `the response was lost and AWS had not done it; sending it again (${attempt + 1}/${attempts})`)
+        await sleep(Math.min(1000 * 2 ** (attempt - 1), 10_000))
+        continue
+      }
+      if (!found) throw err
+      ctx.reporter.stepWaiting?.(
+        step,
+        lost ? `the response was lost; AWS had created ${found.what}` : `${found.what} already exists and is shipit's: taken as created`,
+      )
+      return found.outputs
+    }
+  }
 }

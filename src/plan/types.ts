@@ -98,6 +98,25 @@ export interface Precondition {
   what: string
 }
 
+/**
+ * What makes a step safe to send again when its answer is lost (a 5xx, a reset, a timeout after AWS
+ * may have done the work). Attached to every mutating step by the plan's assembly (src/plan/idempotency.ts):
+ * - natural: sending it twice leaves what sending it once does (updates, puts, tags, deletes, and
+ *   creates AWS itself makes idempotent);
+ * - token: the request carries a client token derived from the plan, so AWS answers a resend (or a
+ *   re-run of the same saved plan) with what the first one made;
+ * - recover: sent with a single attempt; after a lost answer or a conflict the executor reads the
+ *   resource back (`read`, said in words) and, when it is what the step asked for and shipit's, the
+ *   step is done with what it read;
+ * - single: sent with a single attempt and never resent: a second send would fail on the name, not
+ *   duplicate, so a lost answer fails the step and the next deploy observes what exists.
+ */
+export type Idempotency =
+  | { kind: 'natural'; why: string }
+  | { kind: 'token'; field: 'clientToken'; value: string }
+  | { kind: 'recover'; read: string }
+  | { kind: 'single'; why: string }
+
 export interface FieldChange {
   path: string
   before?: unknown
@@ -127,6 +146,8 @@ export interface Step {
   dependsOn: string[]
   /** steps that fail with these error names count as done (e.g. deleting what is already gone) */
   okErrors?: string[]
+  /** how a lost answer is survived without a duplicate; set on every mutating step when the plan is assembled */
+  idempotency?: Idempotency
 }
 
 /** A resource that exists and needs no change, or one that shipit will not touch (with why). */

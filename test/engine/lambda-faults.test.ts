@@ -45,7 +45,8 @@ describe('lambda deploys that fail or are interrupted converge when run again', 
   for (let k = 1; k <= 13; k++) {
     it(`a failure at mutating call ${k}, then a re-run: exactly the desired state, nothing duplicated`, async () => {
       const dir = project(APP)
-      fake.failAtMutation(k, { name: 'InternalFailure', message: `injected failure at call ${k}` })
+      // a failure AWS reports (a 5xx before the work is read back and sent again: see lost-response.test.ts)
+      fake.failAtMutation(k, { name: 'AccessDeniedException', message: `injected failure at call ${k}`, httpStatus: 403 })
       const failed = await deploy(dir, { target: 'lambda' }).catch((e: unknown) => e)
       expect(failed).toBeInstanceOf(ShipitError)
       expect((failed as ShipitError).exitCode).toBe(1)

@@ -54,6 +54,8 @@ export interface FailOnOptions {
   nth?: number
   /** how many consecutive matching calls fail, starting at the n-th (default 1) */
   times?: number
+  /** apply the operation, then fail: AWS did the work and its answer was lost (a 500 after the fact, a reset) */
+  after?: boolean
 }
 
 export interface FakeAws {
@@ -132,6 +134,7 @@ interface FailRule {
   skip: number
   remaining: number
   error: FakeErrorSpec
+  after: boolean
 }
 
 export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
@@ -205,8 +208,9 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
   let mutationCount = 0
   let failMutationAt: { at: number; error: FakeErrorSpec } | undefined
 
-  function injected(service: ServiceName, operation: string): Error | undefined {
+  function injected(service: ServiceName, operation: string): { error: Error; after: boolean } | undefined {
     let spec: FakeErrorSpec | undefined
+    let after = false
     for (const rule of failRules) {
       if (rule.operation !== operation || (rule.service && rule.service !== service) || rule.remaining <= 0) continue
       if (rule.skip > 0) {
@@ -214,6 +218,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
         continue
       }
       rule.remaining -= 1
+      if (!spec) after = rule.after
       spec = spec ?? rule.error
     }
     failRules = failRules.filter((r) => r.remaining > 0)
@@ -224,7 +229,12 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
         failMutationAt = undefined
       }
     }
-    return spec ? awsError(service, spec.name, spec.message, spec.httpStatus) : undefined
+    if (!spec) return undefined
+    // a network failure is Node's error, not an AWS answer: the SDK retries ECONNRESET and the like
+    const error = spec.code
+      ? Object.assign(new Error(spec.message), { name: spec.name, code: spec.code })
+      : awsError(service, spec.name, spec.message, spec.httpStatus)
+    return { error, after }
   }
 
   const fake: FakeAws = {
@@ -271,6 +281,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
         skip: Math.max(0, (o.nth ?? 1) - 1),
         remaining: o.times ?? 1,
         error: error ?? { name: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 },
+        after: o.after ?? false,
       })
     },
 
@@ -310,7 +321,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     fake.calls.push({ service, operation, input: clone(command.input ?? {}), at: Date.now() })
     const failure = injected(service, operation)
     if (fake.latencyMs > 0) await sleep(fake.latencyMs)
-    if (failure) throw failure
+    if (failure && !failure.after) throw failure.error
     const handler = handlers[service][operation]
     if (!handler) {
       throw new Error(
@@ -318,6 +329,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
       )
     }
     const output = await handler(clone(command.input ?? {}))
+    if (failure) throw failure.error
     return { ...clone(output), $metadata: metadata(200) }
   }
 

@@ -17,6 +17,8 @@ export interface FakeErrorSpec {
   name: string
   message: string
   httpStatus?: number
+  /** a network error of Node's (ECONNRESET, ETIMEDOUT…) rather than an AWS answer */
+  code?: string
 }
 
 type AnyModule = Record<string, any>

@@ -57,6 +57,8 @@ export interface EcsState {
   draining: Map<string, Date>
   /** AWSServiceRoleForECS in a fresh account (behavior.ecsFreshAccount): being created by the first CreateCluster, or ready */
   serviceLinkedRole?: 'creating' | 'ready'
+  /** clientToken of RunTask / CreateService, per cluster: the request it came with, the answer, when */
+  clientTokens: Map<string, { request: string; answer: Rec; at: number }>
 }
 
 export function createEcsState(): EcsState {
@@ -71,8 +73,12 @@ export function createEcsState(): EcsState {
     lingering: new Map(),
     stuck: new Map(),
     draining: new Map(),
+    clientTokens: new Map(),
   }
 }
+
+/** RunTask's client token lives 24 hours (ECS API reference, "Ensuring idempotency"); CreateService's as long here. */
+const CLIENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000
 
 const FARGATE_MEMORY: Record<string, number[]> = {
   '256': [512, 1024, 2048],
@@ -1307,6 +1313,28 @@ export function ecsModel(ctx: FakeContext) {
       return handler(input)
     }
   }
+  // ECS's client tokens: the same token and parameters in the same cluster within the TTL answer with the first
+  // answer and do nothing; the same token with other parameters is a ConflictException
+  for (const operation of ['RunTask', 'CreateService']) {
+    const make = handlers[operation]
+    handlers[operation] = (input) => {
+      const token: string | undefined = input.clientToken
+      if (token === undefined) return make(input)
+      if (token.length > (operation === 'RunTask' ? 64 : 36)) throw invalid(`clientToken is too long for ${operation}.`)
+      const key = `${cluster(input.cluster).clusterArn}/${operation}/${token}`
+      const { clientToken: _t, ...params } = input
+      const request = JSON.stringify(params)
+      const seen = st().clientTokens.get(key)
+      if (seen && now().getTime() - seen.at < CLIENT_TOKEN_TTL_MS) {
+        if (seen.request !== request) throw awsError('ecs', 'ConflictException', 'The client token was used with different parameters.')
+        return clone(seen.answer)
+      }
+      const answer = make(input)
+      st().clientTokens.set(key, { request, answer: clone(answer), at: now().getTime() })
+      return answer
+    }
+  }
+
   return { handlers, registerContainerInstances, cluster }
 }
 

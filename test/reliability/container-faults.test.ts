@@ -72,7 +72,7 @@ describe.each([
       fake.reset()
       seed(fake, _mode)
       const dir = project(yaml)
-      fake.failAtMutation(k, { name: 'InternalFailure', message: `injected at ${k}` })
+      fake.failAtMutation(k, { name: 'AccessDeniedException', message: `injected at ${k}`, httpStatus: 403 })
       const err = await deploy(dir, { target }).catch((e: unknown) => e)
       expect(err, `k=${k}`).toBeInstanceOf(ShipitError)
       expect((err as ShipitError).message, `k=${k}`).toContain(`injected at ${k}`)

@@ -34,6 +34,8 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
         },
       },
       startedBy: 'shipit',
+      // derived from the plan: the same saved plan sent again runs no second task
+      clientToken: expect.stringMatching(/^[0-9a-f]{32}$/),
       tags: [
         { key: 'shipit:app', value: 'job' },
         { key: 'shipit:env', value: 'dev' },
