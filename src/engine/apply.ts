@@ -81,12 +81,15 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     if (isArtifact(m)) await artifact(m)
     else if (isSensitive(m)) sensitive(m)
   }
+  // the container CLI a build needs is checked before the first AWS change, too
+  const local = await session.target.localOperations?.(plan.steps, options.signal)
   const result = await executePlan(plan, {
     clients: session.clients,
     reporter: options.reporter,
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
     waiters: session.target.waiters,
+    ...(local ? { local } : {}),
     artifact,
     sensitive,
   })

@@ -2,7 +2,10 @@ import type { AwsClients } from '../aws/clients.js'
 import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait, type WaiterSet } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
-import { type Artifact, isArtifact, isRef, isSensitive, type Plan, type Sensitive, type Step } from './types.js'
+import { type Artifact, isArtifact, isLocalRequest, isRef, isSensitive, type LocalRequest, type Plan, type Sensitive, type Step } from './types.js'
+
+/** Runs a step's local operation (a container build or push); what it returns is the step's output. Given by the target. */
+export type LocalOperations = (request: LocalRequest, ctx: { clients: AwsClients; signal?: AbortSignal }) => Promise<Record<string, unknown>>
 
 /** Progress of an apply, as the executor tells it; the UI decides how it looks (everything on stderr). */
 export interface Reporter {
@@ -29,6 +32,8 @@ export interface ExecuteContext {
   onLog?: (line: string) => void
   /** the waits the plan's steps name: the target's own waiters and explanations */
   waiters: WaiterSet
+  /** runs the plan's local steps (request.service 'container'); a plan with such steps needs it */
+  local?: LocalOperations
   /** the longest any one wait may take */
   timeoutSeconds: number
   /** how many independent steps may run at once */
@@ -130,6 +135,11 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
 
 async function runStep(step: Step, outputs: Record<string, Record<string, unknown>>, ctx: ExecuteContext): Promise<Record<string, unknown>> {
   const input = (await resolveValue(step.request.input, outputs, ctx)) as Record<string, unknown>
+  const request = step.request
+  if (isLocalRequest(request)) {
+    if (!ctx.local) throw new ShipitError('InvalidPlan', `step ${step.id} is a local ${request.operation}, and this target runs no local operations`)
+    return ctx.local({ ...request, input }, { clients: ctx.clients, signal: ctx.signal })
+  }
   if (step.precondition) {
     const { request, path, equals, what } = step.precondition
     const answer = await ctx.clients.sendRequest(request)
@@ -151,7 +161,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   let output: Record<string, unknown>
   for (let attempt = 1; ; attempt++) {
     try {
-      output = await ctx.clients.sendRequest({ ...step.request, input })
+      output = await ctx.clients.sendRequest({ ...request, input })
       break
     } catch (err) {
       const name = awsErrorName(err)
@@ -172,7 +182,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   if (step.wait) {
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
     ctx.reporter.stepWaiting?.(step, wait.description)
-    await runWait(ctx.clients, step.request.service, wait, {
+    await runWait(ctx.clients, request.service, wait, {
       waiters: ctx.waiters,
       timeoutSeconds: ctx.timeoutSeconds,
       signal: ctx.signal,
