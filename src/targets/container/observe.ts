@@ -7,6 +7,9 @@ import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import type { ObserveContext } from '../target.js'
+import { type ExpressObserved, nothingExpress, observeExpress } from './express.js'
+import { nothingEcr, type ObservedEcr, observeEcr } from './image/ecr.js'
+import { type PreparedImage, prepareImage } from './image/prepare.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
 import { STARTED_BY } from './profile.js'
 import { describedSpec, type TaskDefinitionSpec } from './task-definition.js'
@@ -31,6 +34,8 @@ export interface ObservedService {
   network?: { subnets: string[]; securityGroups: string[]; assignPublicIp: string }
   /** deployment circuit breaker with rollback is on */
   rollsBack: boolean
+  /** an Express Mode service (resourceManagementType ECS): CreateExpressGatewayService made it */
+  express?: true
   /** what `status` shows; changes all the time, so not part of a saved plan's fingerprint */
   live?: {
     runningCount: number
@@ -64,10 +69,50 @@ export interface ContainerObserved {
   revisions?: { arn: string; revision: number; tags: Record<string, string> }[]
   /** destroy only: tasks shipit started (RunTask) of this family that still run */
   tasks?: string[]
+  /** container.build (or destroy): the app's ECR repository and whether the source's image is in it */
+  ecr?: ObservedEcr
+  /** http: on fargate (or destroy on fargate): the Express service and its infrastructure role */
+  express?: ExpressObserved
 }
 
-export function nothingObserved(): ContainerObserved {
-  return { offline: true, cluster: null, service: null, taskDefinition: null, network: { subnets: [], securityGroups: [] }, role: null, logGroup: null }
+export function nothingObserved(desired?: ContainerDesired): ContainerObserved {
+  return {
+    offline: true,
+    cluster: null,
+    service: null,
+    taskDefinition: null,
+    network: { subnets: [], securityGroups: [] },
+    role: null,
+    logGroup: null,
+    ...(desired?.container.build ? { ecr: nothingEcr() } : {}),
+    ...(desired?.express ? { express: nothingExpress() } : {}),
+  }
+}
+
+const preparedImages = new WeakMap<ContainerDesired, Promise<PreparedImage | null>>()
+
+/**
+ * The build context's hash, computed once per resolved app: prepare (for the plan) and observe (for
+ * the image tag to look up in ECR) run at the same time and share it.
+ */
+export function preparedImageOf(desired: ContainerDesired): Promise<PreparedImage | null> {
+  let prepared = preparedImages.get(desired)
+  if (!prepared) {
+    prepared = prepareImage(desired)
+    preparedImages.set(desired, prepared)
+  }
+  return prepared
+}
+
+/** The ECR and Express Mode parts of what exists: read only when the app builds its image or has a URL, and for destroy. */
+async function observeExtras(ctx: ObserveContext, desired: ContainerDesired, forDestroy: boolean): Promise<Pick<ContainerObserved, 'ecr' | 'express'>> {
+  const withEcr = Boolean(desired.container.build) || forDestroy
+  const withExpress = Boolean(desired.express) || (forDestroy && desired.target === 'fargate')
+  const [ecr, express] = await Promise.all([
+    withEcr ? observeEcr(ctx.clients, desired.app, forDestroy ? null : await preparedImageOf(desired)) : undefined,
+    withExpress ? observeExpress(ctx.clients, desired, forDestroy) : undefined,
+  ])
+  return { ...(ecr ? { ecr } : {}), ...(express ? { express } : {}) }
 }
 
 /** ECS answers a family without ACTIVE revisions with a ClientException, not a not-found error. */
@@ -89,7 +134,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
       .map(([k]) => k),
   )
 
-  const [clusters, services, td, network, role, logGroup, revisions, tasks] = await Promise.all([
+  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras] = await Promise.all([
     clients.send('ecs', 'DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
     orNullIfMissing(clients.send('ecs', 'DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
     orNullIfMissing<DescribeTaskDefinitionCommandOutput>(
@@ -101,6 +146,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     observeLogGroup(clients, names.logGroup),
     forDestroy ? observeRevisions(clients, names.family) : Promise.resolve(undefined),
     forDestroy ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
+    observeExtras(ctx, desired, forDestroy),
   ])
 
   const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')
@@ -133,6 +179,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
               }
             : undefined,
           rollsBack: Boolean(s.deploymentConfiguration?.deploymentCircuitBreaker?.enable && s.deploymentConfiguration.deploymentCircuitBreaker.rollback),
+          ...(s.resourceManagementType === 'ECS' ? { express: true as const } : {}),
           live: {
             runningCount: s.runningCount ?? 0,
             pendingCount: s.pendingCount ?? 0,
@@ -153,6 +200,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     logGroup,
     ...(revisions ? { revisions } : {}),
     ...(tasks ? { tasks } : {}),
+    ...extras,
   }
   const anyArn = observed.cluster?.arn || observed.taskDefinition?.arn || observed.role?.arn
   observed.account = ctx.account ?? (anyArn ? anyArn.split(':')[4] : await callerAccount(clients))

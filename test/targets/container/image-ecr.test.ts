@@ -155,10 +155,12 @@ describe('images on the in-memory ECR with the fake container CLI', () => {
       const input = (await resolveValue(step.request.input, outputs, { artifact: never, sensitive: never })) as Record<string, any>
       const request = step.request
       outputs[step.id] = isLocalRequest(request)
-        ? ((await runContainerOperation(request.operation, input, { clients, cli: ready, env: cli.env, log: { tty: false, write: () => {} } })) as unknown as Record<
-            string,
-            unknown
-          >)
+        ? ((await runContainerOperation(request.operation, input, {
+            clients,
+            cli: ready,
+            env: cli.env,
+            log: { tty: false, write: () => {} },
+          })) as unknown as Record<string, unknown>)
         : await clients.sendRequest({ ...request, input })
     }
     return outputs
