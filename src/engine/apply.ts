@@ -86,6 +86,8 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     if (isArtifact(m)) await artifact(m)
     else if (isSensitive(m)) sensitive(m)
   }
+  // the container CLI a build needs is checked before the first AWS change, too
+  const local = await session.target.localOperations?.(plan.steps, options.signal)
   const result = await executePlan(plan, {
     clients: session.clients,
     reporter: options.reporter,
@@ -94,6 +96,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     ...(options.sleep ? { sleep: options.sleep } : {}),
     waiters: session.target.waiters,
     noWait: options.noWait,
+    ...(local ? { local } : {}),
     artifact,
     sensitive,
   })

@@ -3,7 +3,22 @@ import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait, type WaiterSet } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { answerLost, conflict, recoverCreate, throttled, withToken } from './idempotency.js'
-import { type Artifact, isArtifact, isRef, isSensitive, type Plan, retryRules, type Sensitive, type Step } from './types.js'
+import {
+  type Artifact,
+  type AwsRequest,
+  isArtifact,
+  isLocalRequest,
+  isRef,
+  isSensitive,
+  type LocalRequest,
+  type Plan,
+  retryRules,
+  type Sensitive,
+  type Step,
+} from './types.js'
+
+/** Runs a step's local operation (a container build or push); what it returns is the step's output. Given by the target. */
+export type LocalOperations = (request: LocalRequest, ctx: { clients: AwsClients; signal?: AbortSignal }) => Promise<Record<string, unknown>>
 
 /** Progress of an apply, as the executor tells it; the UI decides how it looks (everything on stderr). */
 export interface Reporter {
@@ -34,6 +49,8 @@ export interface ExecuteContext {
   skipWait?: (step: Step) => boolean
   /** the waits the plan's steps name: the target's own waiters and explanations */
   waiters: WaiterSet
+  /** runs the plan's local steps (request.service 'container'); a plan with such steps needs it */
+  local?: LocalOperations
   /** the longest any one wait may take */
   timeoutSeconds: number
   /** how many independent steps may run at once */
@@ -137,6 +154,11 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
 
 async function runStep(step: Step, outputs: Record<string, Record<string, unknown>>, ctx: ExecuteContext): Promise<Record<string, unknown>> {
   const input = (await resolveValue(step.request.input, outputs, ctx)) as Record<string, unknown>
+  const request = step.request
+  if (isLocalRequest(request)) {
+    if (!ctx.local) throw new ShipitError('InvalidPlan', `step ${step.id} is a local ${request.operation}, and this target runs no local operations`)
+    return ctx.local({ ...request, input }, { clients: ctx.clients, signal: ctx.signal })
+  }
   if (step.precondition) {
     const { request, path, equals, what } = step.precondition
     const answer = await ctx.clients.sendRequest(request)
@@ -153,12 +175,12 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
       )
     }
   }
-  const output = await sendWithRetries(step, input, ctx)
+  const output = await sendWithRetries(step, request, input, ctx)
   // a call that ended in one of its okErrors did nothing (e.g. deleting what is already gone): there is nothing to wait for
   if (step.wait && output !== OK_ERROR && !ctx.skipWait?.(step)) {
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
     ctx.reporter.stepWaiting?.(step, wait.description)
-    await runWait(ctx.clients, step.request.service, wait, {
+    await runWait(ctx.clients, request.service, wait, {
       waiters: ctx.waiters,
       timeoutSeconds: ctx.timeoutSeconds,
       signal: ctx.signal,
@@ -182,14 +204,14 @@ const MAX_RETRY_DELAY_MS = 5000
  * not propagated yet, a service still draining) and the time waited so far stays within that rule's
  * bound. The progress line names what is waited for. At the bound, AWS's own error is the failure.
  */
-async function sendWithRetries(step: Step, input: Record<string, unknown>, ctx: ExecuteContext): Promise<Record<string, unknown>> {
+async function sendWithRetries(step: Step, request: AwsRequest, input: Record<string, unknown>, ctx: ExecuteContext): Promise<Record<string, unknown>> {
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   const rules = retryRules(step)
   // time waited so far, counted from the pauses themselves so that the bound holds whatever the clock
   let waitedMs = 0
   for (let attempt = 1; ; attempt++) {
     try {
-      return await sendOnce(step, input, ctx, sleep)
+      return await sendOnce(step, request, input, ctx, sleep)
     } catch (err) {
       const name = awsErrorName(err)
       if (name && step.okErrors?.includes(name)) return OK_ERROR
@@ -251,11 +273,12 @@ export function getPath(obj: unknown, path: string): unknown {
  */
 async function sendOnce(
   step: Step,
+  aws: AwsRequest,
   input: Record<string, unknown>,
   ctx: ExecuteContext,
   sleep: (ms: number) => Promise<void>,
 ): Promise<Record<string, unknown>> {
-  const request = { ...step.request, input: withToken(step, input) }
+  const request = { ...aws, input: withToken(step, input) }
   const rule = step.idempotency
   if (!rule || rule.kind === 'natural') return ctx.clients.sendRequest(request)
   const single = rule.kind !== 'token'

@@ -1,6 +1,7 @@
 import { describePlanCost } from '../compare/plan-cost.js'
 import { redact } from '../redact.js'
-import { type Action, type FieldChange, isArtifact, isRef, isSensitive, type Plan, type Step } from './types.js'
+import { containerRunbook } from '../targets/container/image/operations.js'
+import { type Action, type FieldChange, isArtifact, isLocalRequest, isRef, isSensitive, type Plan, type Step } from './types.js'
 
 const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }
 const COLOR: Record<Action, number> = { create: 32, update: 33, replace: 35, delete: 31, run: 36 }
@@ -129,7 +130,9 @@ export function renderCli(plan: Plan, artifactPath?: (source: string) => string)
       lines.push(
         `# first check that ${step.precondition.what} is still ${JSON.stringify(step.precondition.equals)}: ${cliCommand({ ...step, request: step.precondition.request }, plan.region, artifactPath)}`,
       )
-    lines.push(cliCommand(step, plan.region, artifactPath))
+    // a local step (container build or push) is what a person types: `docker build …`, `docker push …`
+    if (isLocalRequest(step.request)) lines.push(...containerRunbook(step.request, plan.region))
+    else lines.push(cliCommand(step, plan.region, artifactPath))
     if (step.wait) lines.push(`# then wait: ${step.wait.description}`)
   }
   if (plan.steps.length === 0) lines.push('', '# no changes')

@@ -46,6 +46,20 @@ export interface Sensitive {
 export type AwsRequest = RequestData
 
 /**
+ * A step's local operation as data (building and pushing a container image): not sent to AWS but run
+ * by the target's local operations, which the executor is given, like its waiters.
+ */
+export interface LocalRequest {
+  service: 'container'
+  operation: string
+  input: Record<string, unknown>
+}
+
+export type StepRequest = AwsRequest | LocalRequest
+
+export const isLocalRequest = (request: StepRequest): request is LocalRequest => request.service === 'container'
+
+/**
  * An SDK input type as a planner may write it: any value can be a reference to an earlier step's
  * output, strings can be secret markers, and bytes can be an artifact rebuilt at apply.
  */
@@ -137,7 +151,7 @@ export interface Step {
   /** why this step is needed, in a few words */
   reason?: string
   changes?: FieldChange[]
-  request: AwsRequest
+  request: StepRequest
   wait?: Wait
   /** one rule or several; each retries the call while its error lasts, within its own bound */
   retry?: RetryOn | RetryOn[]

@@ -2,7 +2,9 @@ import type { AwsClients } from '../aws/clients.js'
 import type { WaiterSet } from '../aws/waiters.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
+import type { LocalOperations } from '../plan/execute.js'
 import type { Artifact, Plan, Step, Unchanged } from '../plan/types.js'
+import type { PreparedImage } from './container/image/prepare.js'
 
 /** What a target may use while observing: read-only AWS access and where it is. */
 export interface ObserveContext {
@@ -28,6 +30,8 @@ export interface PlanContext {
 export interface Prepared {
   /** needsS3: the package is too big to send in the request itself (Lambda: above 50 MB zipped) */
   artifacts: Map<string, { artifact: Artifact; bytes: Uint8Array; needsS3?: boolean }>
+  /** container.build: the build context hashed, so the plan knows the image tag before any build */
+  image?: PreparedImage | null
 }
 
 /** The second stage of `prepare`: the build (the zip), run alongside observe. */
@@ -57,6 +61,12 @@ export interface Target<Observed, D extends Desired = Desired> {
   name: TargetName
   /** The waits this target's steps name; the executor is given them with the plan. */
   waiters: WaiterSet
+  /**
+   * The runner of the plan's local steps (a container build and push), or undefined when it has
+   * none. Called before the plan's first AWS change, it checks what they need (the container CLI and
+   * its daemon), so a machine that cannot build changes nothing.
+   */
+  localOperations?(steps: Step[], signal?: AbortSignal): Promise<LocalOperations | undefined>
   /**
    * Local preparation, in two stages. The first checks the local input (the package boundary) before
    * any AWS call, so invalid input exits 3 with nothing sent; it returns the build (the zip), which

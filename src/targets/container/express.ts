@@ -20,6 +20,7 @@ import type { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, type Outputs, partition, tagList } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import type { AwsVpcConfiguration } from './network.js'
+import { EXPRESS_CONTAINER_NAME } from './profile.js'
 import { revisionOf } from './task-definition.js'
 
 /**
@@ -151,7 +152,7 @@ export async function observeExpress(clients: AwsClients, desired: Desired, forD
 // ---- task definition ---------------------------------------------------------------------------
 
 /** Express Mode runs a task definition whose container is named `Main`, with one named TCP port mapping. */
-export const EXPRESS_CONTAINER_NAME = 'Main'
+export { EXPRESS_CONTAINER_NAME }
 export const EXPRESS_PORT_NAME = 'http'
 
 /**

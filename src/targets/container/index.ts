@@ -1,6 +1,11 @@
 import type { ContainerDesired } from '../../manifest/resolve.js'
-import type { Target } from '../target.js'
-import { type ContainerObserved, nothingObserved, observeContainer } from './observe.js'
+import type { LocalOperations } from '../../plan/execute.js'
+import { isLocalRequest, type Step } from '../../plan/types.js'
+import type { Outputs, Prepared, Target } from '../target.js'
+import { expressOutputs } from './express.js'
+import { readExpressDeployment } from './express-waiters.js'
+import { buildPlatformOf, checkContainerCli, runContainerOperation } from './image/index.js'
+import { type ContainerObserved, nothingObserved, observeContainer, preparedImageOf } from './observe.js'
 import { containerRollback, planOneOffRun } from './operations.js'
 import { containerOutputs, taskPublicIps } from './outputs.js'
 import { planContainer, planContainerDestroy } from './plan.js'
@@ -10,32 +15,65 @@ import { containerWaiters } from './waiters.js'
 export type { ContainerObserved } from './observe.js'
 export { taskPublicIps } from './outputs.js'
 
+/**
+ * The runner of a plan's container build and push. The container CLI and its daemon are checked
+ * first (for the platform the build targets), before the plan's first AWS change.
+ */
+async function containerLocalOperations(steps: Step[]): Promise<LocalOperations | undefined> {
+  if (!steps.some((s) => isLocalRequest(s.request))) return undefined
+  const platform = buildPlatformOf(steps)
+  const cli = await checkContainerCli({ crossBuildTo: platform ? (platform.split('/')[1] as 'amd64' | 'arm64') : undefined })
+  return async (request, ctx) => ({ ...(await runContainerOperation(request.operation, request.input, { clients: ctx.clients, cli, signal: ctx.signal })) })
+}
+
+/** Outputs that need reads: the Express deployment, or the public IPs of a plain Fargate service's tasks. */
+async function containerLiveOutputs(
+  profile: LaunchProfile,
+  clients: Parameters<typeof taskPublicIps>[0],
+  desired: ContainerDesired,
+  observed: ContainerObserved,
+): Promise<Outputs> {
+  const express = observed.express?.service
+  if (desired.express) {
+    if (!express) return {}
+    const { deployment } = await readExpressDeployment(clients, express.arn).catch(() => ({ deployment: undefined }))
+    if (!deployment) return {}
+    const stage = deployment.lifecycleStage ? ` (${deployment.lifecycleStage})` : ''
+    return { deployment: `${deployment.status ?? '?'}${stage} ${deployment.targetServiceRevision?.arn?.split('/').pop() ?? ''}`.trim() }
+  }
+  if (desired.container.mode !== 'service' || profile.target !== 'fargate') return {}
+  const ips = await taskPublicIps(clients, desired).catch(() => [])
+  return ips.length ? { publicIps: ips } : {}
+}
+
 /** fargate and ecs are one target with a different launch profile. */
 function containerTarget(profile: LaunchProfile): Target<ContainerObserved, ContainerDesired> {
   return {
     name: profile.target,
     waiters: containerWaiters,
-    // nothing to build locally: the image is built and pushed by the user's own pipeline
-    prepare: async () => async () => ({ artifacts: new Map() }),
+    localOperations: containerLocalOperations,
+    // container.image: nothing to build. container.build: the context is hashed (the image tag) while AWS is read
+    prepare: async (desired) => async (): Promise<Prepared> => ({ artifacts: new Map(), image: await preparedImageOf(desired) }),
     observe: observeContainer,
     nothing: nothingObserved,
-    plan: (desired, observed, _prepared, ctx) => planContainer(profile, desired, observed, ctx),
+    plan: (desired, observed, prepared, ctx) => planContainer(profile, desired, observed, ctx, prepared),
     planDestroy: planContainerDestroy,
-    outputs: containerOutputs,
-    async liveOutputs(ctx, desired) {
-      if (desired.container.mode !== 'service' || profile.target !== 'fargate') return {}
-      const ips = await taskPublicIps(ctx.clients, desired).catch(() => [])
-      return ips.length ? { publicIps: ips } : {}
-    },
-    // a saved plan is stale when what it planned from changed; how many instances a cluster has is not part of that, whether it has any is
+    outputs: (desired, observed, applied) => ({
+      ...containerOutputs(desired, observed, applied),
+      ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
+    }),
+    liveOutputs: (ctx, desired, observed) => containerLiveOutputs(profile, ctx.clients, desired, observed),
     rollback: containerRollback,
     planRun: planOneOffRun(profile),
+    // a saved plan is stale when what it planned from changed; how many instances a cluster has is not part of that, whether it has any is;
+    // task counts of a service change all the time
     fingerprint: (observed) => ({
       ...observed,
       service: observed.service && { ...observed.service, live: undefined },
       cluster: observed.cluster && { ...observed.cluster, containerInstances: observed.cluster.containerInstances > 0 },
       // one-off tasks come and go; the steps they lead to (StopTask on destroy) are compared step by step
       tasks: undefined,
+      express: observed.express && { ...observed.express, service: observed.express.service && { ...observed.express.service, live: undefined } },
     }),
   }
 }

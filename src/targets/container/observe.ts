@@ -8,6 +8,9 @@ import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import type { ObserveContext } from '../target.js'
+import { type ExpressObserved, nothingExpress, observeExpress } from './express.js'
+import { nothingEcr, type ObservedEcr, observeEcr } from './image/ecr.js'
+import { type PreparedImage, prepareImage } from './image/prepare.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
 import { STARTED_BY } from './profile.js'
 import { describedSpec, liveEnvironment, type TaskDefinitionSpec } from './task-definition.js'
@@ -32,6 +35,8 @@ export interface ObservedService {
   network?: { subnets: string[]; securityGroups: string[]; assignPublicIp: string }
   /** deployment circuit breaker with rollback is on */
   rollsBack: boolean
+  /** an Express Mode service (resourceManagementType ECS): CreateExpressGatewayService made it */
+  express?: true
   /** what `status` shows; changes all the time, so not part of a saved plan's fingerprint */
   live?: {
     runningCount: number
@@ -67,10 +72,50 @@ export interface ContainerObserved {
   revisions?: { arn: string; revision: number; tags: Record<string, string> }[]
   /** destroy only: tasks shipit started (RunTask) of this family that still run */
   tasks?: string[]
+  /** container.build (or destroy): the app's ECR repository and whether the source's image is in it */
+  ecr?: ObservedEcr
+  /** http: on fargate (or destroy on fargate): the Express service and its infrastructure role */
+  express?: ExpressObserved
 }
 
-export function nothingObserved(): ContainerObserved {
-  return { offline: true, cluster: null, service: null, taskDefinition: null, network: { subnets: [], securityGroups: [] }, role: null, logGroup: null }
+export function nothingObserved(desired?: ContainerDesired): ContainerObserved {
+  return {
+    offline: true,
+    cluster: null,
+    service: null,
+    taskDefinition: null,
+    network: { subnets: [], securityGroups: [] },
+    role: null,
+    logGroup: null,
+    ...(desired?.container.build ? { ecr: nothingEcr() } : {}),
+    ...(desired?.express ? { express: nothingExpress() } : {}),
+  }
+}
+
+const preparedImages = new WeakMap<ContainerDesired, Promise<PreparedImage | null>>()
+
+/**
+ * The build context's hash, computed once per resolved app: prepare (for the plan) and observe (for
+ * the image tag to look up in ECR) run at the same time and share it.
+ */
+export function preparedImageOf(desired: ContainerDesired): Promise<PreparedImage | null> {
+  let prepared = preparedImages.get(desired)
+  if (!prepared) {
+    prepared = prepareImage(desired)
+    preparedImages.set(desired, prepared)
+  }
+  return prepared
+}
+
+/** The ECR and Express Mode parts of what exists: read only when the app builds its image or has a URL, and for destroy. */
+async function observeExtras(ctx: ObserveContext, desired: ContainerDesired, forDestroy: boolean): Promise<Pick<ContainerObserved, 'ecr' | 'express'>> {
+  const withEcr = Boolean(desired.container.build) || forDestroy
+  const withExpress = Boolean(desired.express) || (forDestroy && desired.target === 'fargate')
+  const [ecr, express] = await Promise.all([
+    withEcr ? observeEcr(ctx.clients, desired.app, forDestroy ? null : await preparedImageOf(desired)) : undefined,
+    withExpress ? observeExpress(ctx.clients, desired, forDestroy) : undefined,
+  ])
+  return { ...(ecr ? { ecr } : {}), ...(express ? { express } : {}) }
 }
 
 /** ECS answers a family without ACTIVE revisions with a ClientException, not a not-found error. */
@@ -87,7 +132,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
   const names = desired.names
   const forDestroy = ctx.command === undefined || ctx.command === 'destroy'
 
-  const [clusters, services, td, network, role, logGroup, revisions, tasks] = await Promise.all([
+  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras] = await Promise.all([
     clients.send('ecs', 'DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
     orNullIfMissing(clients.send('ecs', 'DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
     orNullIfMissing<DescribeTaskDefinitionCommandOutput>(
@@ -100,6 +145,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     forDestroy ? observeRevisions(clients, names.family) : Promise.resolve(undefined),
     // a one-off deploy looks for the tasks of an earlier one that still run: a re-run says it starts another
     forDestroy || (spec.mode === 'task' && ctx.command === 'deploy') ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
+    observeExtras(ctx, desired, forDestroy),
   ])
 
   const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')
@@ -134,6 +180,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
               }
             : undefined,
           rollsBack: Boolean(s.deploymentConfiguration?.deploymentCircuitBreaker?.enable && s.deploymentConfiguration.deploymentCircuitBreaker.rollback),
+          ...(s.resourceManagementType === 'ECS' ? { express: true as const } : {}),
           live: {
             runningCount: s.runningCount ?? 0,
             pendingCount: s.pendingCount ?? 0,
@@ -154,6 +201,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     logGroup,
     ...(revisions ? { revisions } : {}),
     ...(tasks ? { tasks } : {}),
+    ...extras,
   }
   const anyArn = observed.cluster?.arn || observed.taskDefinition?.arn || observed.role?.arn
   observed.account = ctx.account ?? (anyArn ? anyArn.split(':')[4] : await callerAccount(clients))

@@ -5,11 +5,13 @@ import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
-import { type PlanContext, type PlanPart, partition } from '../target.js'
+import { type PlanContext, type PlanPart, type Prepared, partition } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
+import { expressContainerName, forExpress, nothingExpress, planExpress, planExpressDestroy } from './express.js'
+import { nothingEcr, planImage, planImageDestroy } from './image/ecr.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import type { ContainerObserved } from './observe.js'
-import { CONTAINER_NAME, EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, STARTED_BY } from './profile.js'
+import { containerNameOf, EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, STARTED_BY } from './profile.js'
 import { firstUseRetries } from './propagation.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
 import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
@@ -26,7 +28,13 @@ const ref = (step: string, output: string): Ref => ({ ref: step, output })
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** The steps from what exists to what app.yaml asks for, for either launch profile. Pure. */
-export function planContainer(profile: LaunchProfile, desired: ContainerDesired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
+export function planContainer(
+  profile: LaunchProfile,
+  desired: ContainerDesired,
+  observed: ContainerObserved,
+  ctx: PlanContext,
+  prepared: Pick<Prepared, 'image'> = {},
+): PlanPart {
   const spec = desired.container
   if (spec.mode === 'task' && spec.count > RUN_TASK_MAX_COUNT) {
     throw invalid('TooManyTasks', `container.count ${spec.count}: RunTask starts at most ${RUN_TASK_MAX_COUNT} tasks at a time`, [
@@ -39,11 +47,19 @@ export function planContainer(profile: LaunchProfile, desired: ContainerDesired,
   const logDeps = planLogGroup(b, observed.logGroup, 'the tasks log here (awslogs driver)')
   const role = planTaskExecutionRole(b, observed)
   const network = planNetwork(b, profile, observed.network, observed.offline)
-  const td = planTaskDefinition(b, profile, observed, role.arn)
+  const image = planImage(b, observed.ecr ?? nothingEcr(), prepared.image ?? null)
+  const td = planTaskDefinition(b, profile, observed, role.arn, image)
   const prerequisites = [...clusterDeps, ...logDeps, ...role.deps, ...network.deps, ...td.deps]
   // the first service or task after shipit made its role or cluster waits out IAM propagation (./propagation.ts)
   const firstUse = { createdRole: role.created ? desired.names.taskExecutionRole : undefined, clusterCreated: clusterDeps.length > 0 }
-  if (spec.mode === 'service') planService(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
+  if (desired.express) {
+    planExpress(b, observed.express ?? nothingExpress(), { taskDefinition: td.taskDefinition, network: network.awsvpc, prerequisites })
+  } else if (observed.service?.express) {
+    b.blocked.push({
+      resource: { type: 'ecs:service', name: desired.names.service },
+      reason: `runs as an Express service (deployed with http:), and ECS cannot turn it into a plain service: put http: back, or remove it first with shipit destroy --target ${profile.target}`,
+    })
+  } else if (spec.mode === 'service') planService(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
   else planRun(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
   return b.part()
 }
@@ -145,10 +161,13 @@ function planTaskDefinition(
   profile: LaunchProfile,
   observed: ContainerObserved,
   executionRoleArn: string | Ref,
+  image: { image: string | Ref; deps: string[] },
 ): { taskDefinition: string | Ref; deps: string[] } {
   const { desired } = b
   const family = desired.names.family
-  const want = desiredSpec(desired, profile, b.ctx.region, executionRoleArn)
+  const spec = desiredSpec(desired, profile, b.ctx.region, executionRoleArn, image.image)
+  // Express Mode runs the container named Main, with a named port
+  const want = desired.express ? expressContainerName(spec) : spec
   const live = observed.taskDefinition
   const ours = live && b.owned(live.tags)
   if (live && !ours && b.refuse('ecs:task-definition', family)) return { taskDefinition: `${family}:${live.revision}`, deps: [] }
@@ -171,8 +190,12 @@ function planTaskDefinition(
       ? `new revision after ${family}:${live.revision}${changes.length ? `: ${changed.join(', ')} changed` : ' (adopt: with shipit tags)'}`
       : 'revision 1',
     changes,
-    request: { service: 'ecs', operation: 'RegisterTaskDefinition', input: registerInput(want, tags) },
-    dependsOn: [],
+    request: {
+      service: 'ecs',
+      operation: 'RegisterTaskDefinition',
+      input: desired.express ? forExpress(registerInput(want, tags)) : registerInput(want, tags),
+    },
+    dependsOn: image.deps,
   })
   return { taskDefinition: ref('task-definition', 'taskDefinition.taskDefinitionArn'), deps: ['task-definition'] }
 }
@@ -362,7 +385,7 @@ export interface RunStepSpec {
 export function addRunStep(b: PartBuilder<ContainerDesired>, profile: LaunchProfile, run: RunStepSpec): void {
   const { desired } = b
   const { count, taskDefinition } = run
-  const overrides = run.command?.length ? { overrides: { containerOverrides: [{ name: CONTAINER_NAME, command: run.command }] } } : {}
+  const overrides = run.command?.length ? { overrides: { containerOverrides: [{ name: containerNameOf(desired), command: run.command }] } } : {}
   b.add({
     id: 'run',
     action: 'run',
@@ -386,7 +409,13 @@ export function addRunStep(b: PartBuilder<ContainerDesired>, profile: LaunchProf
     }),
     wait: {
       waiter: TASKS_STOPPED_WAITER,
-      input: { cluster: desired.names.cluster, tasks: ref('run', 'tasks'), failures: ref('run', 'failures'), logGroup: desired.names.logGroup },
+      input: {
+        cluster: desired.names.cluster,
+        tasks: ref('run', 'tasks'),
+        failures: ref('run', 'failures'),
+        logGroup: desired.names.logGroup,
+        ...(desired.express ? { container: containerNameOf(desired) } : {}),
+      },
       description: count === 1 ? 'the task to run and stop' : `the ${count} tasks to run and stop`,
     },
     ...(run.retry ? { retry: run.retry } : {}),
@@ -396,13 +425,32 @@ export function addRunStep(b: PartBuilder<ContainerDesired>, profile: LaunchProf
 
 // ---- destroy -----------------------------------------------------------------------------------
 
+const KEPT = 'kept: no shipit tags for this app and env'
+
 /** Everything shipit created for this app and env, removed in dependency order; nothing without its tags. */
 export function planContainerDestroy(desired: ContainerDesired, observed: ContainerObserved, ctx: PlanContext): PlanPart {
   const b = new PartBuilder<ContainerDesired>(desired, ctx)
   const { names } = desired
-  const cluster = names.cluster
-  const kept = 'kept: no shipit tags for this app and env'
+  // the Express service is an ECS service too: DeleteExpressGatewayService removes it and what ECS made for it
+  const expressSteps = observed.express ? planExpressDestroy(b, observed.express) : []
+  const serviceSteps = observed.express?.service ? expressSteps : [...expressSteps, ...planServiceDestroy(b, observed)]
+  const taskSteps = planTasksDestroy(b, observed, serviceSteps)
+  const after = [...serviceSteps, ...taskSteps]
+  planSecurityGroupsDestroy(b, observed, after)
+  planLogGroupDelete(b, observed.logGroup, after)
+  const role = observed.role
+  if (role && b.owned(role.tags)) {
+    for (const step of roleDeleteSteps(names.taskExecutionRole, role, after, role.secretsPolicy !== null)) b.add(step)
+  } else if (role) b.keep('iam:role', names.taskExecutionRole, KEPT)
+  if (observed.ecr) planImageDestroy(b, observed.ecr)
+  planClusterDestroy(b, observed, after)
+  return b.part()
+}
 
+/** A plain ECS service: scaled to zero, then deleted. */
+function planServiceDestroy(b: PartBuilder<ContainerDesired>, observed: ContainerObserved): string[] {
+  const { names } = b.desired
+  const cluster = names.cluster
   const svc = observed.service
   const serviceSteps: string[] = []
   if (svc && b.owned(svc.tags)) {
@@ -429,8 +477,14 @@ export function planContainerDestroy(desired: ContainerDesired, observed: Contai
         okErrors: ['ServiceNotFoundException', 'ServiceNotActiveException'],
       }),
     )
-  } else if (svc) b.keep('ecs:service', names.service, kept)
+  } else if (svc) b.keep('ecs:service', names.service, KEPT)
+  return serviceSteps
+}
 
+/** Tasks shipit ran that still run, stopped; then every revision of the family shipit registered, deregistered. */
+function planTasksDestroy(b: PartBuilder<ContainerDesired>, observed: ContainerObserved, serviceSteps: string[]): string[] {
+  const { names } = b.desired
+  const cluster = names.cluster
   const revisions = observed.revisions ?? (observed.taskDefinition ? [observed.taskDefinition] : [])
   const familyOurs = revisions.some((r) => b.owned(r.tags))
   const taskSteps: string[] = []
@@ -453,7 +507,7 @@ export function planContainerDestroy(desired: ContainerDesired, observed: Contai
   for (const r of [...revisions].sort((x, y) => x.revision - y.revision)) {
     const name = `${names.family}:${r.revision}`
     if (!b.owned(r.tags)) {
-      b.keep('ecs:task-definition', name, kept)
+      b.keep('ecs:task-definition', name, KEPT)
       continue
     }
     b.add({
@@ -465,11 +519,15 @@ export function planContainerDestroy(desired: ContainerDesired, observed: Contai
       dependsOn: [...serviceSteps, ...taskSteps],
     })
   }
+  return taskSteps
+}
 
+function planSecurityGroupsDestroy(b: PartBuilder<ContainerDesired>, observed: ContainerObserved, after: string[]): void {
+  const { names } = b.desired
   const groups = observed.network.securityGroups
   for (const g of groups) {
     if (!b.owned(g.tags)) {
-      b.keep('ec2:security-group', `${names.securityGroup} (${g.id})`, kept)
+      b.keep('ec2:security-group', `${names.securityGroup} (${g.id})`, KEPT)
       continue
     }
     b.add({
@@ -479,21 +537,18 @@ export function planContainerDestroy(desired: ContainerDesired, observed: Contai
       request: { service: 'ec2', operation: 'DeleteSecurityGroup', input: { GroupId: g.id } },
       // the network interfaces of stopped tasks are released a little after the tasks stop
       retry: { errorName: 'DependencyViolation', seconds: 300 },
-      dependsOn: [...serviceSteps, ...taskSteps],
+      dependsOn: after,
       okErrors: ['InvalidGroup.NotFound'],
     })
   }
+}
 
-  planLogGroupDelete(b, observed.logGroup, [...serviceSteps, ...taskSteps])
-
-  const role = observed.role
-  if (role && b.owned(role.tags)) {
-    for (const step of roleDeleteSteps(names.taskExecutionRole, role, [...serviceSteps, ...taskSteps], role.secretsPolicy !== null)) b.add(step)
-  } else if (role) b.keep('iam:role', names.taskExecutionRole, kept)
-
+/** The cluster, when shipit made it and nothing else runs in it. `after`: the steps that empty it. */
+function planClusterDestroy(b: PartBuilder<ContainerDesired>, observed: ContainerObserved, after: string[]): void {
+  const cluster = b.desired.names.cluster
   const c = observed.cluster
   if (c && b.owned(c.tags)) {
-    const others = c.activeServices - (serviceSteps.length ? 1 : 0)
+    const others = c.activeServices - (b.present('service', 'express-service').length ? 1 : 0)
     if (c.containerInstances > 0) {
       b.keep(
         'ecs:cluster',
@@ -510,10 +565,9 @@ export function planContainerDestroy(desired: ContainerDesired, observed: Contai
         request: { service: 'ecs', operation: 'DeleteCluster', input: { cluster } },
         // a service deleted by an earlier, interrupted destroy may still be draining
         retry: { errorName: 'ClusterContainsServicesException', seconds: 300 },
-        dependsOn: [...serviceSteps, ...taskSteps],
+        dependsOn: after,
         okErrors: ['ClusterNotFoundException'],
       })
     }
   } else if (c) b.keep('ecs:cluster', cluster, 'not created by shipit: kept')
-  return b.part()
 }

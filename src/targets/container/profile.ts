@@ -32,10 +32,16 @@ export const EC2_PROFILE: LaunchProfile = {
 
 /** The one container of every task definition shipit registers. */
 export const CONTAINER_NAME = 'app'
+/** Express Mode runs a task definition whose container is named `Main`. */
+export const EXPRESS_CONTAINER_NAME = 'Main'
+
+/** The container's name in the app's task definition: `Main` for an Express service (http: on fargate), else `app`. */
+export const containerNameOf = (desired: { express?: unknown }): string => (desired.express ? EXPRESS_CONTAINER_NAME : CONTAINER_NAME)
 /** awslogs-stream-prefix: a task's stream is `shipit/app/<task-id>`. */
 export const LOG_STREAM_PREFIX = 'shipit'
 /** startedBy of the tasks shipit runs (RunTask), so destroy can find them. */
 export const STARTED_BY = 'shipit'
 export { SECRETS_POLICY_NAME } from '../iam-role.js'
 
-export const logStreamOf = (taskArn: string) => `${LOG_STREAM_PREFIX}/${CONTAINER_NAME}/${taskArn.split('/').pop()}`
+/** The awslogs stream of a task's container: `shipit/<container>/<task-id>`. */
+export const logStreamOf = (taskArn: string, container: string = CONTAINER_NAME) => `${LOG_STREAM_PREFIX}/${container}/${taskArn.split('/').pop()}`

@@ -151,8 +151,8 @@ export interface TaskResult {
   containerReason?: string
 }
 
-function resultOf(t: Task): TaskResult {
-  const c = t.containers?.find((x) => x.name === CONTAINER_NAME) ?? t.containers?.[0]
+function resultOf(t: Task, container: string): TaskResult {
+  const c = t.containers?.find((x) => x.name === container) ?? t.containers?.[0]
   return {
     taskArn: t.taskArn ?? '',
     ...(c?.exitCode === undefined ? {} : { exitCode: c.exitCode }),
@@ -180,6 +180,8 @@ export async function waitForTasksToStop(clients: AwsClients, input: Record<stri
   const { deadline, signal } = wait
   const cluster = String(input.cluster)
   const logGroup = String(input.logGroup)
+  // the app's container: `Main` in an Express service's task definition
+  const container = typeof input.container === 'string' ? input.container : CONTAINER_NAME
   const started = (input.tasks ?? []) as Task[]
   const failures = (input.failures ?? []) as Failure[]
   const arns = started.map((t) => t.taskArn).filter((a): a is string => Boolean(a))
@@ -189,7 +191,7 @@ export async function waitForTasksToStop(clients: AwsClients, input: Record<stri
   }
   let tasks: Task[] = []
   const since = Date.now()
-  const logs = wait.log && arns.length === 1 ? new LogTail(clients, logGroup, logStreamOf(arns[0]), wait.log) : undefined
+  const logs = wait.log && arns.length === 1 ? new LogTail(clients, logGroup, logStreamOf(arns[0], container), wait.log) : undefined
   for (;;) {
     if (signal?.aborted) {
       await stopTasks(clients, cluster, arns, 'interrupted (shipit)')
@@ -219,12 +221,12 @@ export async function waitForTasksToStop(clients: AwsClients, input: Record<stri
   }
   // the last lines can reach CloudWatch a moment after the task stopped
   await logs?.drain().catch(() => undefined)
-  const results = tasks.map(resultOf)
+  const results = tasks.map((t) => resultOf(t, container))
   const failed = results.filter((r) => r.exitCode !== 0)
   if (!failed.length) return
   const first = failed[0]
   const id = first.taskArn.split('/').pop()
-  const stream = logStreamOf(first.taskArn)
+  const stream = logStreamOf(first.taskArn, container)
   const logLines = await lastLogLines(clients, logGroup, stream)
   const reason = [first.stoppedReason, first.containerReason].filter(Boolean).join(': ')
   const head =

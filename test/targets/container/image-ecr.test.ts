@@ -5,7 +5,7 @@ import { AwsClients } from '../../../src/aws/clients.js'
 import { parseManifest } from '../../../src/manifest/load.js'
 import { type ContainerDesired, resolveDesired } from '../../../src/manifest/resolve.js'
 import { resolveValue } from '../../../src/plan/execute.js'
-import type { Ref, Step } from '../../../src/plan/types.js'
+import { isLocalRequest, type Ref, type Step } from '../../../src/plan/types.js'
 import { checkContainerCli } from '../../../src/targets/container/image/cli.js'
 import { lifecyclePolicy, nothingEcr, type ObservedEcr, observeEcr, planImage, planImageDestroy } from '../../../src/targets/container/image/ecr.js'
 import { runContainerOperation } from '../../../src/targets/container/image/operations.js'
@@ -153,14 +153,15 @@ describe('images on the in-memory ECR with the fake container CLI', () => {
     }
     for (const step of steps) {
       const input = (await resolveValue(step.request.input, outputs, { artifact: never, sensitive: never })) as Record<string, any>
-      const { service, operation } = step.request as { service: string; operation: string }
-      outputs[step.id] =
-        service === 'container'
-          ? ((await runContainerOperation(operation, input, { clients, cli: ready, env: cli.env, log: { tty: false, write: () => {} } })) as unknown as Record<
-              string,
-              unknown
-            >)
-          : await clients.sendRequest({ service: step.request.service, operation, input })
+      const request = step.request
+      outputs[step.id] = isLocalRequest(request)
+        ? ((await runContainerOperation(request.operation, input, {
+            clients,
+            cli: ready,
+            env: cli.env,
+            log: { tty: false, write: () => {} },
+          })) as unknown as Record<string, unknown>)
+        : await clients.sendRequest({ ...request, input })
     }
     return outputs
   }

@@ -3,7 +3,7 @@ import { awsErrorName, orNullIfMissing } from '../../../aws/errors.js'
 import { canonicalJson } from '../../../digest.js'
 import { TAG_APP } from '../../../manifest/names.js'
 import type { ContainerDesired } from '../../../manifest/resolve.js'
-import type { AwsRequest, Ref, Step } from '../../../plan/types.js'
+import type { LocalRequest, Ref, Step } from '../../../plan/types.js'
 import type { PartBuilder } from '../../part.js'
 import { tagList, tagMap } from '../../target.js'
 import type { BuildInput, ContainerRequest, PushInput } from './operations.js'
@@ -116,8 +116,8 @@ export const repositoryEnvs = (tags: Record<string, string>): string[] =>
     .map((k) => k.slice(ENV_USES_PREFIX.length))
     .sort()
 
-/** Step.request holds AWS requests only until the executor dispatches local operations too: the one cast, here. */
-export const localRequest = (request: ContainerRequest): AwsRequest => request as unknown as AwsRequest
+/** A build or push as a plan step's request: its input as plain data. */
+export const localRequest = (request: ContainerRequest): LocalRequest => ({ ...request, input: { ...request.input } })
 
 const REPOSITORY = 'ecr:repository'
 

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { cleanEnv, shipit } from '../helpers/cli.js'
+
+const WEB = 'examples/hello-web/app.yaml'
+
+describe('the web app example (container.build + http: on fargate) as a user runs it', () => {
+  it('deploy --dry-run --cli with no credentials prints the ECR, build, push, role and create-express-gateway-service steps', async () => {
+    const r = await shipit(['deploy', '--target', 'fargate', '--dry-run', '--cli', '-f', WEB], { env: cleanEnv() })
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split('\n')
+    const first = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix))
+    const order = [
+      'aws ecr create-repository --repository-name shipit/hello-site',
+      'docker build --platform linux/arm64',
+      'docker push <ecr-repository.repository.repositoryUri>:',
+      'aws ecs register-task-definition --family hello-site-dev',
+      'aws iam create-role --role-name shipit-hello-site-dev-ecs-infra',
+      'aws ecs create-express-gateway-service --service-name hello-site-dev',
+    ].map(first)
+    // each is there, in an order that can run top to bottom
+    expect(order.every((i) => i >= 0)).toBe(true)
+    expect(order.slice(0, 4)).toEqual([...order.slice(0, 4)].sort((a, b) => a - b))
+    expect(order[5]).toBeGreaterThan(order[4])
+    expect(r.stdout).toContain("--task-definition-arn '<task-definition.taskDefinition.taskDefinitionArn>'")
+    expect(r.stdout).toContain('aws iam create-role --role-name shipit-hello-site-dev-task-exec')
+    // the ECR token is piped to docker login, never written out
+    expect(r.stdout).toContain('aws ecr get-login-password --region us-west-2 | docker login --username AWS --password-stdin')
+    expect(r.stderr).toContain('planning offline')
+  })
+
+  it('the text plan shows the build, the push and the Express service', async () => {
+    const r = await shipit(['plan', '--target', 'fargate', '-f', WEB], { env: cleanEnv() })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/\+ container:image shipit\/hello-site:[0-9a-f]{16}/)
+    expect(r.stdout).toMatch(/\+ ecr:image shipit\/hello-site:[0-9a-f]{16}/)
+    expect(r.stdout).toContain('+ ecs:express-service hello-site-dev')
+    expect(r.stdout).not.toContain('+ ecs:service ')
+  })
+})
