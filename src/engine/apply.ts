@@ -87,6 +87,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
     waiters: session.target.waiters,
+    localOperations: session.target.localOperations,
     artifact,
     sensitive,
   })

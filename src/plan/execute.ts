@@ -16,8 +16,13 @@ export interface Reporter {
   close(): void
 }
 
+/** A step run by the target's own code rather than one AWS call (e.g. a multipart upload), by `service:operation`. */
+export type LocalOperation = (clients: AwsClients, input: Record<string, unknown>, signal?: AbortSignal) => Promise<Record<string, unknown>>
+
 export interface ExecuteContext {
   clients: AwsClients
+  /** the target's local operations, by `service:operation` */
+  localOperations?: Record<string, LocalOperation>
   reporter: Reporter
   /** the bytes of an artifact, checked against its sha256 */
   artifact: (a: Artifact) => Promise<Uint8Array>
@@ -151,7 +156,8 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   let output: Record<string, unknown>
   for (let attempt = 1; ; attempt++) {
     try {
-      output = await ctx.clients.sendRequest({ ...step.request, input })
+      const local = ctx.localOperations?.[`${step.request.service}:${step.request.operation}`]
+      output = local ? await local(ctx.clients, input, ctx.signal) : await ctx.clients.sendRequest({ ...step.request, input })
       break
     } catch (err) {
       const name = awsErrorName(err)

@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients.js'
 import type { WaiterSet } from '../aws/waiters.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
+import type { LocalOperation } from '../plan/execute.js'
 import type { Artifact, Plan, Step, Unchanged } from '../plan/types.js'
 
 /** What a target may use while observing: read-only AWS access and where it is. */
@@ -57,6 +58,8 @@ export interface Target<Observed, D extends Desired = Desired> {
   name: TargetName
   /** The waits this target's steps name; the executor is given them with the plan. */
   waiters: WaiterSet
+  /** Steps this target runs itself rather than as one AWS call, by `service:operation` (a multipart upload). */
+  localOperations?: Record<string, LocalOperation>
   /**
    * Local preparation, in two stages. The first checks the local input (the package boundary) before
    * any AWS call, so invalid input exits 3 with nothing sent; it returns the build (the zip), which
