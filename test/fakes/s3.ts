@@ -29,7 +29,7 @@ export interface S3State {
   buckets: Map<string, S3BucketRecord>
   /** bucket names taken by other accounts: CreateBucket says BucketAlreadyExists, HeadBucket 403 */
   foreignBuckets: Set<string>
-  uploads: Map<string, { bucket: string; key: string; parts: Map<number, Uint8Array> }>
+  uploads: Map<string, { bucket: string; key: string; parts: Map<number, { bytes: Uint8Array; etag: string }> }>
 }
 
 export function createS3State(): S3State {
@@ -167,9 +167,10 @@ export function s3Handlers(ctx: FakeContext): Handlers {
     UploadPart: (input) => {
       const upload = st().uploads.get(input.UploadId)
       if (!upload) throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
-      const body = bodyBytes(input.Body)
-      upload.parts.set(input.PartNumber, new Uint8Array(body))
-      return { ETag: `"${md5(body)}"` }
+      const bytes = new Uint8Array(bodyBytes(input.Body))
+      const etag = `"${md5(bytes)}"`
+      upload.parts.set(input.PartNumber, { bytes, etag })
+      return { ETag: etag }
     },
 
     CompleteMultipartUpload: (input) => {
@@ -179,14 +180,14 @@ export function s3Handlers(ctx: FakeContext): Handlers {
       if (!listed.length) throw err('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400)
       const parts: Uint8Array[] = []
       for (const [i, p] of listed.entries()) {
-        const bytes = upload.parts.get(p.PartNumber)
-        if (!bytes || `"${md5(bytes)}"` !== p.ETag) throw err('InvalidPart', 'One or more of the specified parts could not be found.', 400)
+        const part = upload.parts.get(p.PartNumber)
+        if (!part || part.etag !== p.ETag) throw err('InvalidPart', 'One or more of the specified parts could not be found.', 400)
         if (i > 0 && p.PartNumber <= listed[i - 1].PartNumber) throw err('InvalidPartOrder', 'The list of parts was not in ascending order.', 400)
-        if (i < listed.length - 1 && bytes.byteLength < MIN_PART) throw err('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400)
-        parts.push(bytes)
+        if (i < listed.length - 1 && part.bytes.byteLength < MIN_PART) throw err('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400)
+        parts.push(part.bytes)
       }
       const body = Buffer.concat(parts)
-      const etag = `"${md5(Buffer.concat(parts.map((p) => Buffer.from(md5(p), 'hex'))))}-${parts.length}"`
+      const etag = `"${md5(Buffer.concat(listed.map((p) => Buffer.from(p.ETag.replace(/"/g, ''), 'hex'))))}-${parts.length}"`
       putObject(bucket(upload.bucket), upload.key, body, true, etag)
       st().uploads.delete(input.UploadId)
       return { Bucket: upload.bucket, Key: upload.key, ETag: etag, Location: `https://${upload.bucket}.s3.${ctx.region}.amazonaws.com/${upload.key}` }
