@@ -100,6 +100,10 @@ function cliValue(v: unknown, artifactPath: (source: string) => string): string 
 /** The `aws` CLI command equivalent to one step's request, derived from the request data. */
 export function cliCommand(step: Step, region: string, artifactPath: (source: string) => string = (s) => `${s}.zip`): string {
   const { service, operation, input } = step.request
+  // a package upload is a local step (multipart through lib-storage): `aws s3 cp` does the same
+  if ((service as string) === 'local' && operation === 'UploadArtifact' && isArtifact(input.Body)) {
+    return ['aws', 's3', 'cp', shellQuote(artifactPath(input.Body.source)), shellQuote(`s3://${input.Bucket}/${input.Key}`), '--region', region].join(' ')
+  }
   const parts = ['aws', service, kebab(operation)]
   for (const [member, raw] of Object.entries(input)) {
     if (raw === undefined) continue

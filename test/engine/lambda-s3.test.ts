@@ -108,6 +108,26 @@ describe('lambda packages above 50 MB go through S3', () => {
     expect(fake.state.s3.buckets.has(bucket())).toBe(false)
   })
 
+  it('an upload that fails part-way leaves no parts behind, and the next deploy converges', async () => {
+    const dir = bigProject(55)
+    // given the third part fails
+    fake.failOn('UploadPart', { name: 'InternalError', message: 'We encountered an internal error. Please try again.', httpStatus: 500 }, { nth: 3 })
+
+    // when deploying: the deploy fails, the function is not created, the multipart upload is aborted
+    await expect(deploy(dir, { target: 'lambda' })).rejects.toMatchObject({ exitCode: 1 })
+    expect(fake.state.lambda.functions.size).toBe(0)
+    expect(fake.callsOf('AbortMultipartUpload')).toHaveLength(1)
+    expect(fake.state.s3.uploads.size).toBe(0)
+    expect(fake.state.s3.buckets.get(bucket())!.objects.size).toBe(0)
+
+    // when deploying again: the bucket is kept as it is, the package uploaded, the function created
+    fake.calls.length = 0
+    await deploy(dir, { target: 'lambda' })
+    expect(fake.callsOf('CreateBucket')).toHaveLength(0)
+    expect(fake.state.s3.buckets.get(bucket())!.objects.size).toBe(1)
+    expect(fake.state.lambda.functions.get('hello-dev')).toBeDefined()
+  })
+
   it('another env of the same app keeps the bucket too', async () => {
     const dir = project(APP)
     fake.state.s3.buckets.set(bucket(), {

@@ -166,7 +166,8 @@ export function s3Handlers(ctx: FakeContext): Handlers {
 
     UploadPart: (input) => {
       const upload = st().uploads.get(input.UploadId)
-      if (!upload) throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
+      if (!upload)
+        throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
       const bytes = new Uint8Array(bodyBytes(input.Body))
       const etag = `"${md5(bytes)}"`
       upload.parts.set(input.PartNumber, { bytes, etag })
@@ -175,7 +176,8 @@ export function s3Handlers(ctx: FakeContext): Handlers {
 
     CompleteMultipartUpload: (input) => {
       const upload = st().uploads.get(input.UploadId)
-      if (!upload) throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
+      if (!upload)
+        throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
       const listed: { PartNumber: number; ETag: string }[] = input.MultipartUpload?.Parts ?? []
       if (!listed.length) throw err('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400)
       const parts: Uint8Array[] = []
@@ -183,7 +185,8 @@ export function s3Handlers(ctx: FakeContext): Handlers {
         const part = upload.parts.get(p.PartNumber)
         if (!part || part.etag !== p.ETag) throw err('InvalidPart', 'One or more of the specified parts could not be found.', 400)
         if (i > 0 && p.PartNumber <= listed[i - 1].PartNumber) throw err('InvalidPartOrder', 'The list of parts was not in ascending order.', 400)
-        if (i < listed.length - 1 && part.bytes.byteLength < MIN_PART) throw err('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400)
+        if (i < listed.length - 1 && part.bytes.byteLength < MIN_PART)
+          throw err('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400)
         parts.push(part.bytes)
       }
       const body = Buffer.concat(parts)

@@ -158,7 +158,12 @@ export interface PlannedArtifact {
 const BUCKET = 's3:bucket'
 
 /** Bring the bucket in line (shipit's) or check it (the user's), then upload the package unless it is there. */
-export function planArtifactUpload(b: PartBuilder<LambdaDesired>, store: ObservedArtifactStore | null, where: StoreLocation, artifact: Artifact): PlannedArtifact {
+export function planArtifactUpload(
+  b: PartBuilder<LambdaDesired>,
+  store: ObservedArtifactStore | null,
+  where: StoreLocation,
+  artifact: Artifact,
+): PlannedArtifact {
   const { desired } = b
   const key = artifactKey(desired.app, desired.env, artifact.sha256)
   const code = { S3Bucket: where.bucket, S3Key: key }
@@ -183,7 +188,10 @@ export function planArtifactUpload(b: PartBuilder<LambdaDesired>, store: Observe
 /** shipit's bucket: created, tagged, public access blocked, encrypted. The steps the upload waits for, or null when refused. */
 function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifactStore | null, Bucket: string): string[] | null {
   if (store?.forbidden) {
-    b.blocked.push({ resource: { type: BUCKET, name: Bucket }, reason: 'the name is taken by a bucket these credentials cannot read; set function.bucket to a bucket of yours' })
+    b.blocked.push({
+      resource: { type: BUCKET, name: Bucket },
+      reason: 'the name is taken by a bucket these credentials cannot read; set function.bucket to a bucket of yours',
+    })
     return null
   }
   const exists = Boolean(store?.exists)

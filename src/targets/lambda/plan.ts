@@ -24,7 +24,8 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
   const b = new PartBuilder(desired, ctx)
   const account = ctx.account ?? observed.account ?? ACCOUNT_PLACEHOLDER
   // above 50 MB zipped (or whenever function.bucket is set) the code reaches Lambda through S3
-  const s3 = pkg.needsS3 || desired.function.bucket ? planArtifactUpload(b, observed.artifacts, storeLocation(desired, account, ctx.region), artifact) : undefined
+  const s3 =
+    pkg.needsS3 || desired.function.bucket ? planArtifactUpload(b, observed.artifacts, storeLocation(desired, account, ctx.region), artifact) : undefined
   const role = planFunctionRole(b, observed)
   const logDeps = planLogGroup(b, observed.logGroup)
   const want = desiredFunction(desired, role.arn)
