@@ -219,12 +219,14 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
     )
   }
   const after = steps.slice()
+  // on a bucket made by this plan, its settings are part of creating it
+  const settings = exists ? 'update' : 'create'
   if (!managed) {
     const TagSet = Object.entries({ ...(store?.tags ?? {}), ...ARTIFACTS_BUCKET_TAGS }).map(([Key, Value]) => ({ Key, Value }))
     steps.push(
       b.add({
         id: 'artifacts-bucket-tags',
-        action: 'update',
+        action: settings,
         resource,
         reason: exists ? 'adopt: add shipit tags' : 'tags: shared by apps, so shipit:managed rather than an app',
         request: awsRequest('s3', 'PutBucketTagging', { Bucket, Tagging: { TagSet } }),
@@ -237,7 +239,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
     steps.push(
       b.add({
         id: 'artifacts-bucket-public-access',
-        action: 'update',
+        action: settings,
         resource,
         reason: 'block all public access',
         request: awsRequest('s3', 'PutPublicAccessBlock', { Bucket, PublicAccessBlockConfiguration: all }),
@@ -250,7 +252,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
     steps.push(
       b.add({
         id: 'artifacts-bucket-encryption',
-        action: 'update',
+        action: settings,
         resource,
         reason: 'encrypt objects at rest (SSE-S3, AES256)',
         request: awsRequest('s3', 'PutBucketEncryption', {
