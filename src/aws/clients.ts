@@ -59,6 +59,7 @@ const SERVICES: { [S in ServiceName]: ServiceModule<S> } = {
   ecs: { client: 'ECSClient', load: () => import('@aws-sdk/client-ecs') },
   ec2: { client: 'EC2Client', load: () => import('@aws-sdk/client-ec2') },
   ecr: { client: 'ECRClient', load: () => import('@aws-sdk/client-ecr') },
+  s3: { client: 'S3Client', load: () => import('@aws-sdk/client-s3') },
 }
 
 /** The SDK's `waitUntil…` functions, as shipit calls them. */
@@ -116,7 +117,9 @@ export class AwsClients {
     if (!client) {
       client = this.exported<ClientClass>(service, SERVICES[service].client).then((Client) => {
         if (!Client) throw new Error(`no client class ${SERVICES[service].client} for ${service}`)
-        const client = new Client(this.clientConfig(maxAttempts)) as SdkClient & BoundableClient
+        // an emulator (--endpoint-url) serves buckets by path, not as <bucket>.<host> names it cannot resolve
+        const pathStyle = service === 's3' && this.settings.endpoint ? { forcePathStyle: true } : {}
+        const client = new Client({ ...this.clientConfig(maxAttempts), ...pathStyle }) as SdkClient & BoundableClient
         attachBounds(service, client, {
           attemptMs: this.settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
           maxAttempts: maxAttempts ?? this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,

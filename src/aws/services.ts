@@ -12,11 +12,12 @@ export interface ServiceModules {
   ecs: typeof import('@aws-sdk/client-ecs')
   ec2: typeof import('@aws-sdk/client-ec2')
   ecr: typeof import('@aws-sdk/client-ecr')
+  s3: typeof import('@aws-sdk/client-s3')
 }
 
 export type ServiceName = keyof ServiceModules
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr']
+export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3']
 
 /** An SDK command class: `new XCommand(input)`. */
 type CommandClass = abstract new (input: never) => { readonly input: unknown; resolveMiddleware(...args: never[]): unknown }

@@ -203,6 +203,14 @@ const functionShape = {
   timeout: z.number().int().min(1).max(900),
   architecture: Architecture,
   role: RoleArn.optional().meta({ description: 'Execution role ARN; by default shipit creates one with AWSLambdaBasicExecutionRole.' }),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens')
+    .optional()
+    .meta({
+      description:
+        'S3 bucket (yours, in the same region) the package is uploaded to; by default packages above 50 MB zipped go through shipit-artifacts-<account>-<region>, a bucket shipit creates.',
+    }),
   allowSourceOutsideApp: z
     .boolean()
     .optional()

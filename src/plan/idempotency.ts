@@ -91,6 +91,14 @@ export const IDEMPOTENCY_RULES: Record<string, Idempotency | 'token'> = {
   // local steps: an image is addressed by the content hash of its build context
   'container:Build': natural('the image is tagged by the hash of its build context'),
   'container:Push': natural('pushing an image the registry has changes nothing'),
+  // the package bucket: S3 answers a create of a bucket of ours with BucketAlreadyOwnedByYou (accepted), or 200 in us-east-1
+  's3:CreateBucket': natural('a bucket of ours answers BucketAlreadyOwnedByYou, which the step accepts'),
+  's3:PutBucketTagging': TAG,
+  's3:PutPublicAccessBlock': UPDATE,
+  's3:PutBucketEncryption': UPDATE,
+  's3:DeleteObjects': DELETE,
+  's3:DeleteBucket': DELETE,
+  'local:UploadArtifact': natural('the key is the hash of the package: uploading it again writes the same bytes'),
 }
 
 const READ_OPERATION = /^(Get|List|Describe|Filter)/

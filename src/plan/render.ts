@@ -101,6 +101,10 @@ function cliValue(v: unknown, artifactPath: (source: string) => string): string 
 /** The `aws` CLI command equivalent to one step's request, derived from the request data. */
 export function cliCommand(step: Step, region: string, artifactPath: (source: string) => string = (s) => `${s}.zip`): string {
   const { service, operation, input } = step.request
+  // a package upload is a local step (multipart through lib-storage): `aws s3 cp` does the same
+  if ((service as string) === 'local' && operation === 'UploadArtifact' && isArtifact(input.Body)) {
+    return ['aws', 's3', 'cp', shellQuote(artifactPath(input.Body.source)), shellQuote(`s3://${input.Bucket}/${input.Key}`), '--region', region].join(' ')
+  }
   const parts = ['aws', service, kebab(operation)]
   for (const [member, raw] of Object.entries(input)) {
     if (raw === undefined) continue
@@ -131,7 +135,7 @@ export function renderCli(plan: Plan, artifactPath?: (source: string) => string)
         `# first check that ${step.precondition.what} is still ${JSON.stringify(step.precondition.equals)}: ${cliCommand({ ...step, request: step.precondition.request }, plan.region, artifactPath)}`,
       )
     // a local step (container build or push) is what a person types: `docker build …`, `docker push …`
-    if (isLocalRequest(step.request)) lines.push(...containerRunbook(step.request, plan.region))
+    if (isLocalRequest(step.request) && step.request.service === 'container') lines.push(...containerRunbook(step.request, plan.region))
     else lines.push(cliCommand(step, plan.region, artifactPath))
     if (step.wait) lines.push(`# then wait: ${step.wait.description}`)
   }

@@ -46,18 +46,19 @@ export interface Sensitive {
 export type AwsRequest = RequestData
 
 /**
- * A step's local operation as data (building and pushing a container image): not sent to AWS but run
+ * A step's local operation as data (building and pushing a container image, uploading a package): not sent to AWS but run
  * by the target's local operations, which the executor is given, like its waiters.
  */
 export interface LocalRequest {
-  service: 'container'
+  /** container: the container CLI (build, push); local: shipit's own work (a package's multipart upload) */
+  service: 'container' | 'local'
   operation: string
   input: Record<string, unknown>
 }
 
 export type StepRequest = AwsRequest | LocalRequest
 
-export const isLocalRequest = (request: StepRequest): request is LocalRequest => request.service === 'container'
+export const isLocalRequest = (request: StepRequest): request is LocalRequest => request.service === 'container' || request.service === 'local'
 
 /**
  * An SDK input type as a planner may write it: any value can be a reference to an earlier step's

@@ -23,7 +23,7 @@ environments:
   prod:
     function: { memory: 1024 }
 `
-const isRead = (op: string) => /^(Get|List|Describe|Filter)/.test(op)
+const isRead = (op: string) => /^(Get|List|Describe|Filter|Head)/.test(op)
 
 describe('lambda target against the in-memory AWS', () => {
   const fake = useFakeAws()

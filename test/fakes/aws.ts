@@ -5,7 +5,7 @@
  *   afterEach(() => fake.restore())
  *
  * Every client instance of LambdaClient, ApiGatewayV2Client, IAMClient, STSClient,
- * CloudWatchLogsClient, ECSClient, EC2Client and ECRClient is intercepted (mockClient on the prototype).
+ * CloudWatchLogsClient, ECSClient, EC2Client, ECRClient and S3Client is intercepted (mockClient on the prototype).
  * Each command is dispatched on `command.constructor.name` to a handler that reads and
  * mutates `fake.state`; unknown operations throw an Error naming the operation.
  */
@@ -17,6 +17,7 @@ import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { LambdaClient } from '@aws-sdk/client-lambda'
+import { S3Client } from '@aws-sdk/client-s3'
 import { STSClient } from '@aws-sdk/client-sts'
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock'
 import { apigwHandlers, createApiGatewayV2State } from './apigatewayv2.js'
@@ -29,6 +30,7 @@ import { type FakeHttpRequest, type FakeHttpResponse, httpApiSimulator } from '.
 import { createIamState, iamHandlers } from './iam.js'
 import { createLambdaState, type LambdaHandler, lambdaModel } from './lambda.js'
 import { appendLogEvents, createLogsState, logsHandlers } from './logs.js'
+import { createS3State, s3Handlers } from './s3.js'
 import { createStsState, stsHandlers } from './sts.js'
 
 export type { FakeBehavior, FakeState } from './context.js'
@@ -38,6 +40,7 @@ export type { PushedImage } from './ecr.js'
 export type { RolloutOutcome, TaskOutcome } from './ecs.js'
 export type { FakeHttpRequest, FakeHttpResponse } from './http.js'
 export type { LambdaHandler, LambdaInvokeResult } from './lambda.js'
+export type { S3BucketRecord, S3ObjectRecord } from './s3.js'
 
 export interface FakeCall {
   service: ServiceName
@@ -63,7 +66,7 @@ export interface FakeAws {
   state: FakeState
   /** every command sent, in order (including ones that failed) */
   calls: FakeCall[]
-  /** calls whose operation is not a read (read = starts with Get, List, Describe, Filter) */
+  /** calls whose operation is not a read (read = starts with Get, List, Describe, Filter, Head) */
   mutatingCalls(): FakeCall[]
   /** calls of one operation ('CreateFunction' or 'lambda:CreateFunction') */
   callsOf(operation: string): FakeCall[]
@@ -112,7 +115,7 @@ export interface CreateFakeAwsOptions {
   seed?: number
 }
 
-const READ_RE = /^(Get|List|Describe|Filter)/
+const READ_RE = /^(Get|List|Describe|Filter|Head)/
 export function isReadOperation(operation: string): boolean {
   return READ_RE.test(operation) || operation === 'GetCallerIdentity'
 }
@@ -126,6 +129,7 @@ const CLIENTS = {
   ecs: ECSClient,
   ec2: EC2Client,
   ecr: ECRClient,
+  s3: S3Client,
 } as const
 
 interface FailRule {
@@ -187,6 +191,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     state.ecs = createEcsState()
     state.ec2 = createEc2State()
     state.ecr = createEcrState()
+    state.s3 = createS3State()
     if (opts.defaultVpc ?? true) addVpc(ctx, { isDefault: true })
   }
   seedState()
@@ -202,6 +207,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     ecs: ecs.handlers,
     ec2: ec2Handlers(ctx),
     ecr: ecrHandlers(ctx),
+    s3: s3Handlers(ctx),
   }
 
   let failRules: FailRule[] = []

@@ -6,6 +6,7 @@ import type { EcsState } from './ecs.js'
 import type { IamState } from './iam.js'
 import type { LambdaState } from './lambda.js'
 import type { LogsState } from './logs.js'
+import type { S3State } from './s3.js'
 import type { StsState } from './sts.js'
 
 /** Realism switches. Defaults are the realistic behaviour; tests may relax them. */
@@ -61,6 +62,7 @@ export interface FakeState {
   ecs: EcsState
   ec2: Ec2State
   ecr: EcrState
+  s3: S3State
   // flat aliases of the per-service collections
   readonly functions: LambdaState['functions']
   readonly apis: ApiGatewayV2State['apis']

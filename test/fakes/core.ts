@@ -9,9 +9,10 @@ import * as ecrSdk from '@aws-sdk/client-ecr'
 import * as ecsSdk from '@aws-sdk/client-ecs'
 import * as iamSdk from '@aws-sdk/client-iam'
 import * as lambdaSdk from '@aws-sdk/client-lambda'
+import * as s3Sdk from '@aws-sdk/client-s3'
 import * as stsSdk from '@aws-sdk/client-sts'
 
-export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr'
+export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr' | 's3'
 
 export interface FakeErrorSpec {
   name: string
@@ -32,6 +33,7 @@ const SDK: Record<ServiceName, { mod: AnyModule; base: AnyModule[string] }> = {
   ecs: { mod: ecsSdk, base: ecsSdk.ECSServiceException },
   ec2: { mod: ec2Sdk, base: ec2Sdk.EC2ServiceException },
   ecr: { mod: ecrSdk, base: ecrSdk.ECRServiceException },
+  s3: { mod: s3Sdk, base: s3Sdk.S3ServiceException },
 }
 
 /** Default HTTP status per well-known error code (AWS API references). */

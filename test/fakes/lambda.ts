@@ -3,6 +3,7 @@ import type { FakeContext } from './context.js'
 import { asBlob, awsError, clone, decodeToken, encodeToken, globMatch, type Handlers, isoLambda } from './core.js'
 import { roleTrustStatus } from './iam.js'
 import { appendLogEvents } from './logs.js'
+import { readObject } from './s3.js'
 
 type Rec = Record<string, any>
 
@@ -256,12 +257,19 @@ export function lambdaModel(ctx: FakeContext) {
     }
   }
 
+  /** Lambda copies the package out of S3 at the call: CodeSha256 is the object's hash */
+  function fromS3(bucket: string, key: string): Uint8Array {
+    const read = readObject(ctx, bucket, key)
+    if (read instanceof Uint8Array) return read
+    throw err('InvalidParameterValueException', `Error occurred while GetObject. S3 Error Code: ${read.error}. S3 Error Message: ${read.message}`)
+  }
+
   function codeFrom(code: Rec | undefined, input: Rec): Uint8Array {
     if (code?.ZipFile !== undefined) return toBytes(code.ZipFile)
-    if (code?.S3Bucket && code?.S3Key) return toBytes(`s3://${code.S3Bucket}/${code.S3Key}${code.S3ObjectVersion ? `?versionId=${code.S3ObjectVersion}` : ''}`)
+    if (code?.S3Bucket && code?.S3Key) return fromS3(code.S3Bucket, code.S3Key)
     if (code?.ImageUri) return toBytes(code.ImageUri)
     if (input.ZipFile !== undefined) return toBytes(input.ZipFile)
-    if (input.S3Bucket && input.S3Key) return toBytes(`s3://${input.S3Bucket}/${input.S3Key}`)
+    if (input.S3Bucket && input.S3Key) return fromS3(input.S3Bucket, input.S3Key)
     if (input.ImageUri) return toBytes(input.ImageUri)
     throw err('InvalidParameterValueException', 'Please provide a source for function code.')
   }

@@ -105,10 +105,14 @@ export interface PlannedFunction {
 export interface FunctionInputs {
   want: DesiredFunction
   artifact: Artifact
+  /** where the package was uploaded, when it goes through S3 (above 50 MB zipped) rather than in the request */
+  s3?: { S3Bucket: string; S3Key: string }
   /** the role was created by this plan: CreateFunction is retried until IAM lets Lambda assume it */
   roleCreated: boolean
-  /** steps the function's writes wait for (role, policies, log group) */
+  /** steps the function's writes wait for (role, policies, log group, the upload) */
   after: string[]
+  /** steps a code update waits for (the upload of the package) */
+  codeAfter: string[]
 }
 
 /** Create the function, or update its code and then its configuration (Lambda refuses both at once). */
@@ -132,7 +136,7 @@ export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction
   return { arn: fn.arn, steps, blocked: false }
 }
 
-function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, roleCreated, after }: FunctionInputs): string {
+function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, roleCreated, after }: FunctionInputs): string {
   const { desired } = b
   const name = desired.names.function
   return b.add({
@@ -153,7 +157,7 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, roleCre
       Runtime: want.Runtime as Runtime,
       Role: want.Role,
       Handler: want.Handler,
-      Code: { ZipFile: artifact },
+      Code: s3 ?? { ZipFile: artifact },
       Description: `${desired.app} (${desired.env}), deployed by shipit`,
       Timeout: want.Timeout,
       MemorySize: want.MemorySize,
@@ -170,7 +174,7 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, roleCre
   })
 }
 
-function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, artifact }: FunctionInputs): string[] {
+function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, artifact, s3, codeAfter }: FunctionInputs): string[] {
   const name = b.desired.names.function
   const codeSha256 = Buffer.from(artifact.sha256, 'hex').toString('base64')
   const codeChanged = fn.config.CodeSha256 !== codeSha256
@@ -188,12 +192,12 @@ function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { w
       ],
       request: awsRequest('lambda', 'UpdateFunctionCode', {
         FunctionName: name,
-        ZipFile: artifact,
+        ...(s3 ?? { ZipFile: artifact }),
         Architectures: want.Architectures as Architecture[],
         ...(fn.revisionId ? { RevisionId: fn.revisionId } : {}),
       }),
       wait: { waiter: 'FunctionUpdatedV2', input: { FunctionName: name }, description: `the code update of ${name} to finish` },
-      dependsOn: [],
+      dependsOn: codeAfter,
     }),
   ]
 }

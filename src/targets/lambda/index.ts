@@ -1,7 +1,9 @@
 import { relative } from 'node:path'
 import type { AwsClients } from '../../aws/clients.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
+import { isLocalRequest } from '../../plan/types.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
+import { packageMayNeedS3, UPLOAD_ARTIFACT, uploadArtifact } from './artifacts.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
 import { invokeLambda, lambdaRollback } from './operations.js'
 import { planLambda, planLambdaDestroy } from './plan.js'
@@ -16,6 +18,12 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
   return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
 }
 
+/**
+ * The deploys whose package may be too big for the request itself, told by prepare (which lists the
+ * files) to observe (which runs while the zip is built): only those read the S3 bucket.
+ */
+const mayNeedS3 = new WeakSet<LambdaDesired>()
+
 export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   name: 'lambda',
   waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
@@ -26,6 +34,7 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     // messages name the source as app.yaml writes it
     const label = fn.source
     const listing = await listPackage(fn.sourceDir, { appDir: desired.dir, allowOutsideApp: fn.allowSourceOutsideApp, label, signal })
+    if (packageMayNeedS3(listing.files)) mayNeedS3.add(desired)
     return async (): Promise<Prepared> => {
       const zip = await zipListing(listing, { label, signal })
       const artifact = { artifact: 'zip' as const, source: shown, sha256: zip.sha256, size: zip.bytes.length }
@@ -33,9 +42,31 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     }
   },
 
-  observe: observeLambda,
+  // destroy removes this app's packages; a deploy reads the bucket when it may upload there
+  observe: (ctx, desired) =>
+    observeLambda(ctx, desired, { artifacts: ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired) }),
 
-  nothing: () => ({ role: null, logGroup: null, function: null, alias: null, permission: null, api: null, foreignApis: [], duplicateApis: [] }),
+  nothing: () => ({
+    role: null,
+    logGroup: null,
+    function: null,
+    alias: null,
+    permission: null,
+    api: null,
+    foreignApis: [],
+    duplicateApis: [],
+    artifacts: null,
+  }),
+
+  async localOperations(steps) {
+    if (!steps.some((s) => isLocalRequest(s.request))) return undefined
+    return async (request, ctx) => {
+      if (request.service !== UPLOAD_ARTIFACT.service || request.operation !== UPLOAD_ARTIFACT.operation) {
+        throw new Error(`the lambda target runs no local ${request.service}:${request.operation}`)
+      }
+      return uploadArtifact(ctx.clients, request.input, ctx.signal)
+    }
+  },
 
   plan: planLambda,
 

@@ -9,6 +9,7 @@ import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import type { ObserveContext } from '../target.js'
+import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from './artifacts.js'
 
 /** The parts of a function's configuration that shipit manages and diffs. */
 export interface FunctionConfig {
@@ -61,6 +62,8 @@ export interface LambdaObserved {
   foreignApis: string[]
   /** more APIs of ours (a CreateApi whose answer was lost, then retried): deleted by the next deploy */
   duplicateApis: string[]
+  /** the S3 bucket packages go through and this app's packages in it; null when not read (the package goes in the request) */
+  artifacts: ObservedArtifactStore | null
 }
 
 export const ALIAS = 'live'
@@ -81,7 +84,7 @@ export function configOf(c: FunctionConfiguration | undefined): FunctionConfig {
 }
 
 /** Read what exists for this app and env. Only Get/List/Describe calls; independent reads run at once. */
-export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired): Promise<LambdaObserved> {
+export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired, options: { artifacts?: boolean } = {}): Promise<LambdaObserved> {
   const { clients } = ctx
   const names = desired.names
 
@@ -100,6 +103,9 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired)
 
   const account = ctx.account ?? (fn?.Configuration?.FunctionArn ? fn.Configuration.FunctionArn.split(':')[4] : await callerAccount(clients))
   const statement = policy ? findStatement(policy.Policy) : undefined
+  const artifacts = options.artifacts
+    ? await observeArtifactStore(clients, storeLocation(desired, account, ctx.region), desired, ctx.command === 'destroy')
+    : null
   return {
     account,
     role,
@@ -119,6 +125,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired)
     api: apis.ours,
     foreignApis: apis.foreign,
     duplicateApis: apis.duplicates,
+    artifacts,
   }
 }
 

@@ -5,6 +5,7 @@ import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, type PlanContext, type PlanPart, type Prepared, partition } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
+import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
 import { desiredFunction, planFunction } from './function.js'
 import { type PlannedApi, planApiRoutes, planDuplicateApis, planHttpApi } from './http-api.js'
 import { ALIAS, type LambdaObserved, PERMISSION_SID } from './observe.js'
@@ -16,20 +17,32 @@ export const BASIC_EXECUTION_POLICY = (region: string) => `arn:${partition(regio
 
 /** The steps from what exists to what app.yaml asks for: role, logs, function, version and alias, HTTP API, permission. Pure. */
 export function planLambda(desired: LambdaDesired, observed: LambdaObserved, prepared: Prepared, ctx: PlanContext): PlanPart {
-  const artifact = prepared.artifacts.get('function')?.artifact
-  if (!artifact) throw new Error('function zip was not prepared')
+  const pkg = prepared.artifacts.get('function')
+  if (!pkg) throw new Error('function zip was not prepared')
+  const { artifact } = pkg
   const codeSha256 = Buffer.from(artifact.sha256, 'hex').toString('base64')
   const b = new PartBuilder(desired, ctx)
+  const account = ctx.account ?? observed.account ?? ACCOUNT_PLACEHOLDER
+  // above 50 MB zipped (or whenever function.bucket is set) the code reaches Lambda through S3
+  const s3 =
+    pkg.needsS3 || desired.function.bucket ? planArtifactUpload(b, observed.artifacts, storeLocation(desired, account, ctx.region), artifact) : undefined
   const role = planFunctionRole(b, observed)
   const logDeps = planLogGroup(b, observed.logGroup)
   const want = desiredFunction(desired, role.arn)
-  const fn = planFunction(b, observed.function, { want, artifact, roleCreated: role.created, after: [...role.deps, ...logDeps] })
+  const fn = planFunction(b, observed.function, {
+    want,
+    artifact,
+    s3: s3?.code,
+    roleCreated: role.created,
+    after: [...role.deps, ...logDeps, ...(s3?.deps ?? [])],
+    codeAfter: s3?.deps ?? [],
+  })
   const aliasDeps = planVersionAndAlias(b, fn, observed.alias, want, codeSha256)
   const api = planHttpApi(b, observed.api)
   if (!api.blocked && !fn.blocked) {
     const aliasArn: string | Ref = typeof fn.arn === 'string' ? `${fn.arn}:${ALIAS}` : { ref: 'function', output: 'FunctionArn', format: `{}:${ALIAS}` }
     planApiRoutes(b, observed.api, api, aliasArn, fn.steps)
-    planPermission(b, observed, api, aliasDeps, ctx.account ?? observed.account ?? ACCOUNT_PLACEHOLDER)
+    planPermission(b, observed, api, aliasDeps, account)
   }
   planDuplicateApis(b, observed.duplicateApis)
   if (Object.keys(desired.secrets).length && desired.function.role) {
@@ -135,6 +148,7 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
     const inline = Boolean(role.secretsPolicy || (role.secretsPolicy === undefined && Object.keys(desired.secrets).length))
     for (const step of roleDeleteSteps(names.lambdaRole, role, afterFunction, inline)) b.add(step)
   } else if (role) b.keep('iam:role', names.lambdaRole, kept)
+  planArtifactCleanup(b, observed.artifacts)
   return b.part()
 }
 

@@ -218,6 +218,14 @@ interface CompressedRaw {
 }
 
 /**
+ * Files of 1 MB or more are sampled first: when deflate cannot shrink their first 128 KB, the file is
+ * stored as is. Deflating 60 MB of incompressible bytes takes ~4 s only to be thrown away; the
+ * decision depends on the bytes alone, so the zip stays deterministic.
+ */
+const SAMPLED_FROM = MB
+const SAMPLE_BYTES = 128 * 1024
+
+/**
  * Read without following a link and without blocking: the walk saw a regular file here, and a link or
  * a FIFO put in its place since then is refused instead of read (or waited on for ever).
  */
@@ -236,7 +244,9 @@ function compressFile(path: string): CompressedRaw | { failed: string } {
   } catch (err) {
     return { failed: `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }
   }
-  const deflated = raw.length ? deflateRawSync(raw, { level: 6 }) : raw
+  // a big file whose first part deflate cannot shrink (a random blob, a .zip, media) is stored without deflating it all
+  const sampled = raw.length >= SAMPLED_FROM && deflateRawSync(raw.subarray(0, SAMPLE_BYTES), { level: 6 }).length >= SAMPLE_BYTES
+  const deflated = !raw.length || sampled ? raw : deflateRawSync(raw, { level: 6 })
   const store = deflated.length >= raw.length
   return { crc: crc32(raw), size: raw.length, method: store ? 0 : 8, data: store ? raw : deflated }
 }
@@ -261,7 +271,8 @@ const transfer = []
 try {
   for (const path of workerData) {
     const raw = read(path)
-    const deflated = raw.length ? deflateRawSync(raw, { level: 6 }) : raw
+    const sampled = raw.length >= ${SAMPLED_FROM} && deflateRawSync(raw.subarray(0, ${SAMPLE_BYTES}), { level: 6 }).length >= ${SAMPLE_BYTES}
+    const deflated = !raw.length || sampled ? raw : deflateRawSync(raw, { level: 6 })
     const store = deflated.length >= raw.length
     const data = store ? raw : deflated
     const copy = new Uint8Array(data.byteLength)

@@ -268,6 +268,24 @@ describe('size limits', () => {
     expect(zip.needsS3).toBe(true)
     expect(zip.unzippedBytes).toBe(3 * 17 * 1024 * 1024 + 1)
   })
+
+  it('a big file whose start does not compress is stored without deflating it; one whose start does is deflated', async () => {
+    const { randomBytes } = await import('node:crypto')
+    const random = randomBytes(2 * 1024 * 1024)
+    const root = tree({ 'index.mjs': 'x' })
+    writeFileSync(join(root, 'random.bin'), random)
+    // random, then 2 MB of zeros: the sample says "incompressible", so the file is stored whole
+    writeFileSync(join(root, 'random-then-zeros.bin'), Buffer.concat([random, Buffer.alloc(2 * 1024 * 1024)]))
+    // zeros, then random: the sample compresses, the file is deflated
+    writeFileSync(join(root, 'zeros-then-random.bin'), Buffer.concat([Buffer.alloc(2 * 1024 * 1024), random]))
+    const zip = await zipDirectory(root, { workers: 0 })
+    const again = await zipDirectory(root, { workers: 2 })
+    expect(again.sha256).toBe(zip.sha256)
+    const method = (name: string) => zip.bytes.readUInt16LE(zip.bytes.indexOf(Buffer.from(name)) - 30 + 8)
+    expect(method('random.bin')).toBe(0)
+    expect(method('random-then-zeros.bin')).toBe(0)
+    expect(method('zeros-then-random.bin')).toBe(8)
+  })
 })
 
 describe('.shipitignore', () => {
@@ -309,7 +327,8 @@ describe('interrupting the packaging', () => {
   it('an abort while worker threads deflate stops them instead of waiting for the archive', async () => {
     const root = tree({ 'index.mjs': 'x' })
     const { randomBytes } = await import('node:crypto')
-    for (let i = 0; i < 8; i++) writeFileSync(join(root, `blob${i}.bin`), randomBytes(4 * 1024 * 1024))
+    // zeros first: zip.ts's sample of each file compresses, so the whole file is deflated (slowly)
+    for (let i = 0; i < 8; i++) writeFileSync(join(root, `blob${i}.bin`), Buffer.concat([Buffer.alloc(256 * 1024), randomBytes(4 * 1024 * 1024)]))
     const controller = new AbortController()
     const packing = zipDirectory(root, { workers: 2, signal: controller.signal })
     setTimeout(() => controller.abort(new Error('received SIGINT')), 20)

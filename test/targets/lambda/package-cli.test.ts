@@ -103,10 +103,13 @@ describe('shipit deploy refuses a source that reaches outside (exit 3, no AWS ca
 })
 
 describe('a signal while packaging', () => {
-  /** An app whose zip takes seconds: 48 MB of random bytes, which deflate slowly and do not shrink. */
+  /**
+   * An app whose zip takes seconds: 48 MB of random bytes, which deflate slowly. Each file starts with
+   * zeros, so the sample zip.ts takes of a big file compresses and the whole file is deflated.
+   */
   function bigApp() {
     const { dir, src, home } = app()
-    for (let i = 0; i < 12; i++) writeFileSync(join(src, `blob${i}.bin`), randomBytes(4 * 1024 * 1024))
+    for (let i = 0; i < 12; i++) writeFileSync(join(src, `blob${i}.bin`), Buffer.concat([Buffer.alloc(256 * 1024), randomBytes(4 * 1024 * 1024)]))
     return { dir, home }
   }
 

@@ -49,6 +49,7 @@ function deployedState(desired: LambdaDesired, codeSha256: string): LambdaObserv
     },
     foreignApis: [],
     duplicateApis: [],
+    artifacts: null,
   }
 }
 

@@ -1,0 +1,362 @@
+import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3'
+import type { AwsClients } from '../../aws/clients.js'
+import { awsErrorName, isNotFound } from '../../aws/errors.js'
+import type { LambdaDesired } from '../../manifest/resolve.js'
+import { type Artifact, awsRequest, type LocalRequest } from '../../plan/types.js'
+import type { PartBuilder } from '../part.js'
+import { DIRECT_UPLOAD_LIMIT } from './zip.js'
+
+/**
+ * Lambda takes at most 50 MB zipped in the request itself; a larger package (or any, when
+ * function.bucket is set) is uploaded to S3 and the function is created from there. By default the
+ * bucket is shipit's own, one per account and region (`shipit-artifacts-<account>-<region>`), shared
+ * by every app: it carries `shipit:managed=true` and `shipit:purpose=lambda-artifacts` rather than an
+ * app's tags. Objects are keyed `<app>/<env>/<sha256>.zip`: an unchanged package is never uploaded
+ * twice, and destroy removes exactly this app's and env's packages.
+ */
+
+export const ARTIFACTS_BUCKET_TAGS: Record<string, string> = { 'shipit:managed': 'true', 'shipit:purpose': 'lambda-artifacts' }
+
+/** Multipart parts of 8 MB, four at a time: a 60 MB package is 8 parts. */
+export const UPLOAD_PART_BYTES = 8 * 1024 * 1024
+const UPLOAD_QUEUE = 4
+/** DeleteObjects takes at most 1000 keys a call. */
+const DELETE_BATCH = 1000
+
+/** shipit's bucket for this account and region; S3 names are at most 63 characters. */
+export function artifactsBucketName(account: string, region: string): string {
+  return `shipit-artifacts-${account}-${region}`.slice(0, 63).replace(/[-.]+$/, '')
+}
+
+export function artifactKeyPrefix(app: string, env: string): string {
+  return `${app}/${env}/`
+}
+
+export function artifactKey(app: string, env: string, sha256: string): string {
+  return `${artifactKeyPrefix(app, env)}${sha256}.zip`
+}
+
+/**
+ * Could the zip of files totalling `unzippedBytes` exceed the direct-upload limit? A zip never grows
+ * a file (zip.ts stores what deflate does not shrink), so this bound is exact enough to decide, before
+ * the zip exists, whether observe must read the bucket.
+ */
+export function packageMayNeedS3(files: { path: string; size: number }[]): boolean {
+  let bound = 22
+  for (const f of files) bound += f.size + 76 + 2 * Buffer.byteLength(f.path)
+  return bound > DIRECT_UPLOAD_LIMIT
+}
+
+/** Where packages go, and what is there now. */
+export interface ObservedArtifactStore {
+  bucket: string
+  /** shipit's shared bucket (else function.bucket, the user's) */
+  managed: boolean
+  /** the bucket exists and these credentials may read it */
+  exists: boolean
+  /** the name is taken by a bucket these credentials may not read (another account's) */
+  forbidden: boolean
+  region?: string
+  tags: Record<string, string>
+  publicAccessBlocked: boolean
+  encrypted: boolean
+  /** this app's and env's packages */
+  keys: string[]
+  /** packages of other apps or envs, or anything else, are in the bucket */
+  othersUse: boolean
+}
+
+export interface StoreLocation {
+  bucket: string
+  managed: boolean
+}
+
+/** The bucket the package goes to: function.bucket, else shipit's for this account and region. */
+export function storeLocation(desired: LambdaDesired, account: string, region: string): StoreLocation {
+  return desired.function.bucket ? { bucket: desired.function.bucket, managed: false } : { bucket: artifactsBucketName(account, region), managed: true }
+}
+
+/** Read the bucket and this app's packages. `cleanup`: also whether anything else is in it (destroy). Reads only. */
+export async function observeArtifactStore(
+  clients: AwsClients,
+  where: StoreLocation,
+  desired: LambdaDesired,
+  cleanup: boolean,
+): Promise<ObservedArtifactStore> {
+  const Bucket = where.bucket
+  const absent = { ...where, exists: false, forbidden: false, tags: {}, publicAccessBlocked: false, encrypted: false, keys: [], othersUse: false }
+  let region: string | undefined
+  try {
+    region = (await clients.send('s3', 'HeadBucket', { Bucket })).BucketRegion
+  } catch (err) {
+    if (isNotFound(err)) return absent
+    if (awsErrorName(err) === 'Forbidden' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
+      return { ...absent, forbidden: true }
+    throw err
+  }
+  const prefix = artifactKeyPrefix(desired.app, desired.env)
+  const [tags, keys, publicAccessBlocked, encrypted, othersUse] = await Promise.all([
+    clients.send('s3', 'GetBucketTagging', { Bucket }).then(
+      (t) => Object.fromEntries((t.TagSet ?? []).map((x) => [x.Key ?? '', x.Value ?? ''])),
+      (err) => (awsErrorName(err) === 'NoSuchTagSet' ? {} : Promise.reject(err)),
+    ),
+    listKeys(clients, Bucket, prefix),
+    where.managed ? observePublicAccessBlocked(clients, Bucket) : true,
+    where.managed ? observeEncrypted(clients, Bucket) : true,
+    cleanup && where.managed ? observeOthersUse(clients, Bucket, desired.app, prefix) : true,
+  ])
+  return { ...where, exists: true, forbidden: false, region, tags, publicAccessBlocked, encrypted, keys, othersUse }
+}
+
+async function listKeys(clients: AwsClients, Bucket: string, Prefix: string): Promise<string[]> {
+  const keys: string[] = []
+  let ContinuationToken: string | undefined
+  do {
+    const page = await clients.send('s3', 'ListObjectsV2', { Bucket, Prefix, ...(ContinuationToken ? { ContinuationToken } : {}) })
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key)
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined
+  } while (ContinuationToken)
+  return keys
+}
+
+/** Is there anything in the bucket besides `<app>/<env>/`? Two listings by prefix, one level each. */
+async function observeOthersUse(clients: AwsClients, Bucket: string, app: string, ours: string): Promise<boolean> {
+  const top = await clients.send('s3', 'ListObjectsV2', { Bucket, Delimiter: '/', MaxKeys: 2 })
+  const apps = (top.CommonPrefixes ?? []).map((p) => p.Prefix)
+  if ((top.Contents ?? []).length || apps.some((p) => p !== `${app}/`) || top.IsTruncated) return true
+  const envs = await clients.send('s3', 'ListObjectsV2', { Bucket, Prefix: `${app}/`, Delimiter: '/', MaxKeys: 2 })
+  return Boolean((envs.Contents ?? []).length || (envs.CommonPrefixes ?? []).some((p) => p.Prefix !== ours) || envs.IsTruncated)
+}
+
+async function observePublicAccessBlocked(clients: AwsClients, Bucket: string): Promise<boolean> {
+  try {
+    const c = (await clients.send('s3', 'GetPublicAccessBlock', { Bucket })).PublicAccessBlockConfiguration ?? {}
+    return Boolean(c.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets)
+  } catch (err) {
+    if (awsErrorName(err) === 'NoSuchPublicAccessBlockConfiguration') return false
+    throw err
+  }
+}
+
+async function observeEncrypted(clients: AwsClients, Bucket: string): Promise<boolean> {
+  try {
+    const rules = (await clients.send('s3', 'GetBucketEncryption', { Bucket })).ServerSideEncryptionConfiguration?.Rules ?? []
+    return rules.some((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm)
+  } catch (err) {
+    if (awsErrorName(err) === 'ServerSideEncryptionConfigurationNotFoundError') return false
+    throw err
+  }
+}
+
+/** The package in S3, and the steps the function's code must wait for. */
+export interface PlannedArtifact {
+  code: { S3Bucket: string; S3Key: string }
+  deps: string[]
+  blocked: boolean
+}
+
+const BUCKET = 's3:bucket'
+
+/** Bring the bucket in line (shipit's) or check it (the user's), then upload the package unless it is there. */
+export function planArtifactUpload(
+  b: PartBuilder<LambdaDesired>,
+  store: ObservedArtifactStore | null,
+  where: StoreLocation,
+  artifact: Artifact,
+): PlannedArtifact {
+  const { desired } = b
+  const key = artifactKey(desired.app, desired.env, artifact.sha256)
+  const code = { S3Bucket: where.bucket, S3Key: key }
+  const bucketDeps = where.managed ? planManagedBucket(b, store, where.bucket) : checkUserBucket(b, store, where.bucket)
+  if (bucketDeps === null) return { code, deps: [], blocked: true }
+  if (store?.keys.includes(key)) {
+    b.keep('s3:object', `s3://${where.bucket}/${key}`, 'this package was uploaded before (same content hash)')
+    return { code, deps: bucketDeps, blocked: false }
+  }
+  const id = b.add({
+    id: 'artifact-upload',
+    action: 'create',
+    resource: { type: 's3:object', name: `s3://${where.bucket}/${key}` },
+    reason: `${(artifact.size / 1024 / 1024).toFixed(1)} MB zipped${artifact.size > DIRECT_UPLOAD_LIMIT ? ', above the 50 MB Lambda takes directly' : ''}`,
+    changes: [{ path: 'Body', after: artifact }],
+    request: uploadArtifactRequest(where.bucket, key, artifact),
+    dependsOn: bucketDeps,
+  })
+  return { code, deps: [id], blocked: false }
+}
+
+/** shipit's bucket: created, tagged, public access blocked, encrypted. The steps the upload waits for, or null when refused. */
+function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifactStore | null, Bucket: string): string[] | null {
+  if (store?.forbidden) {
+    b.blocked.push({
+      resource: { type: BUCKET, name: Bucket },
+      reason: 'the name is taken by a bucket these credentials cannot read; set function.bucket to a bucket of yours',
+    })
+    return null
+  }
+  const exists = Boolean(store?.exists)
+  const managed = store?.tags['shipit:managed'] === 'true'
+  if (exists && !managed && b.refuse(BUCKET, Bucket)) return null
+  const steps: string[] = []
+  const resource = { type: BUCKET, name: Bucket }
+  if (!exists) {
+    const region = b.ctx.region
+    steps.push(
+      b.add({
+        id: 'artifacts-bucket',
+        action: 'create',
+        resource,
+        reason: "packages above 50 MB go through S3; shared by shipit's Lambda apps in this account and region",
+        // us-east-1 is S3's default and refuses to be named as a location constraint
+        request: awsRequest('s3', 'CreateBucket', {
+          Bucket,
+          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+        }),
+        // created by an earlier run whose answer was lost
+        okErrors: ['BucketAlreadyOwnedByYou'],
+        dependsOn: [],
+      }),
+    )
+  }
+  const after = steps.slice()
+  // on a bucket made by this plan, its settings are part of creating it
+  const settings = exists ? 'update' : 'create'
+  if (!managed) {
+    const TagSet = Object.entries({ ...(store?.tags ?? {}), ...ARTIFACTS_BUCKET_TAGS }).map(([Key, Value]) => ({ Key, Value }))
+    steps.push(
+      b.add({
+        id: 'artifacts-bucket-tags',
+        action: settings,
+        resource,
+        reason: exists ? 'adopt: add shipit tags' : 'tags: shared by apps, so shipit:managed rather than an app',
+        request: awsRequest('s3', 'PutBucketTagging', { Bucket, Tagging: { TagSet } }),
+        dependsOn: after,
+      }),
+    )
+  }
+  if (!store?.publicAccessBlocked) {
+    const all = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true }
+    steps.push(
+      b.add({
+        id: 'artifacts-bucket-public-access',
+        action: settings,
+        resource,
+        reason: 'block all public access',
+        request: awsRequest('s3', 'PutPublicAccessBlock', { Bucket, PublicAccessBlockConfiguration: all }),
+        dependsOn: after,
+      }),
+    )
+  }
+  // S3 encrypts new buckets with SSE-S3 by default since January 2023; shipit states it rather than rely on it
+  if (!store?.encrypted) {
+    steps.push(
+      b.add({
+        id: 'artifacts-bucket-encryption',
+        action: settings,
+        resource,
+        reason: 'encrypt objects at rest (SSE-S3, AES256)',
+        request: awsRequest('s3', 'PutBucketEncryption', {
+          Bucket,
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        }),
+        dependsOn: after,
+      }),
+    )
+  }
+  if (!steps.length) b.keep(BUCKET, Bucket)
+  return steps
+}
+
+/** function.bucket is the user's: it must exist, be readable and be in the function's region; shipit changes nothing on it. */
+function checkUserBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifactStore | null, Bucket: string): string[] | null {
+  const region = b.ctx.region
+  const problem = !store
+    ? undefined // offline: nothing was read
+    : store.forbidden
+      ? 'function.bucket: these credentials may not read it (s3:ListBucket); grant it, or name a bucket of yours'
+      : !store.exists
+        ? `function.bucket: no such bucket; create it in ${region}, or remove function.bucket to let shipit make its own`
+        : store.region && store.region !== region
+          ? `function.bucket is in ${store.region}: Lambda reads code only from a bucket in the function's region (${region})`
+          : undefined
+  if (problem) {
+    b.blocked.push({ resource: { type: BUCKET, name: Bucket }, reason: problem })
+    return null
+  }
+  b.keep(BUCKET, Bucket, 'function.bucket: yours, not changed')
+  return []
+}
+
+/** Destroy: this app's and env's packages in any case; shipit's bucket too when nothing else is left in it. */
+export function planArtifactCleanup(b: PartBuilder<LambdaDesired>, store: ObservedArtifactStore | null): void {
+  if (!store?.exists) return
+  const Bucket = store.bucket
+  const deletes: string[] = []
+  for (let i = 0; i < store.keys.length; i += DELETE_BATCH) {
+    const batch = store.keys.slice(i, i + DELETE_BATCH)
+    deletes.push(
+      b.add({
+        id: i === 0 ? 'artifacts-objects' : `artifacts-objects-${i / DELETE_BATCH + 1}`,
+        action: 'delete',
+        resource: { type: 's3:object', name: `s3://${Bucket}/${artifactKeyPrefix(b.desired.app, b.desired.env)}*` },
+        reason: `${batch.length} package${batch.length === 1 ? '' : 's'} of this app (the function keeps its own copy)`,
+        request: awsRequest('s3', 'DeleteObjects', { Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        okErrors: ['NoSuchBucket'],
+        dependsOn: [],
+      }),
+    )
+  }
+  if (!store.managed || store.tags['shipit:managed'] !== 'true') return
+  if (store.othersUse) {
+    b.keep(BUCKET, Bucket, "other apps' packages remain: kept")
+    return
+  }
+  b.add({
+    id: 'artifacts-bucket',
+    action: 'delete',
+    resource: { type: BUCKET, name: Bucket },
+    reason: 'no other app uses it',
+    request: awsRequest('s3', 'DeleteBucket', { Bucket }),
+    // BucketNotEmpty: another app uploaded since the plan was made; the bucket is theirs now
+    okErrors: ['NoSuchBucket', 'BucketNotEmpty'],
+    dependsOn: deletes,
+  })
+}
+
+/** The local operation that uploads a package: its bytes are the artifact, rebuilt and checked at apply. */
+export const UPLOAD_ARTIFACT = { service: 'local', operation: 'UploadArtifact' } as const
+
+export interface UploadArtifactInput {
+  Bucket: string
+  Key: string
+  Body: Uint8Array
+}
+
+function uploadArtifactRequest(Bucket: string, Key: string, Body: Artifact): LocalRequest {
+  return { ...UPLOAD_ARTIFACT, input: { Bucket, Key, Body } }
+}
+
+/**
+ * Upload a package with lib-storage: multipart in 8 MB parts, four at a time (a package at or under
+ * one part is a single PutObject). An abort stops the upload and aborts the multipart upload, so no
+ * parts are left behind; a later run uploads again.
+ */
+export async function uploadArtifact(clients: AwsClients, input: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  const { Bucket, Key, Body } = input as unknown as UploadArtifactInput
+  const [{ Upload }, client] = await Promise.all([import('@aws-sdk/lib-storage'), clients.client('s3')])
+  const upload = new Upload({
+    client: client as unknown as S3Client,
+    params: { Bucket, Key, Body, ContentType: 'application/zip' },
+    partSize: UPLOAD_PART_BYTES,
+    queueSize: UPLOAD_QUEUE,
+    leavePartsOnError: false,
+  })
+  const abort = () => void upload.abort()
+  signal?.addEventListener('abort', abort, { once: true })
+  try {
+    const done = await upload.done()
+    return { Bucket, Key, ETag: done.ETag }
+  } finally {
+    signal?.removeEventListener('abort', abort)
+  }
+}
