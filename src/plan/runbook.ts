@@ -318,7 +318,6 @@ function waitCommand(step: Step): WaitCommand | undefined {
   return undefined
 }
 
-
 // ---- the script ---------------------------------------------------------------------------------
 
 const SYMBOL: Record<Step['action'], string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }
@@ -438,7 +437,9 @@ export function renderRunbook(plan: Plan, options: RunbookOptions = {}): string 
     ...lookupLines(scan.placeholders),
     ...body,
     '',
-    steps.length ? `step "done: ${plan.command} of ${plan.app} (${plan.env}) on ${plan.target} in ${plan.region}"` : `step "no changes: ${plan.app} (${plan.env}) matches app.yaml"`,
+    steps.length
+      ? `step "done: ${plan.command} of ${plan.app} (${plan.env}) on ${plan.target} in ${plan.region}"`
+      : `step "no changes: ${plan.app} (${plan.env}) matches app.yaml"`,
   ]
   return `${redact(lines.join('\n'))}\n`
 }
@@ -547,7 +548,8 @@ function stepLines(step: Step, words: Words, captures: Map<string, Capture>, opt
   else {
     const all = `${upperSnake(step.id) || 'STEP'}_ANSWER`
     lines.push(`${all}=$(${call})`)
-    mine.forEach((c, i) => lines.push(`${c.variable}=$(jq ${c.json ? '-c' : '-r'} '.[${i}]' <<<"$${all}")`, `need ${c.variable} ${what}`))
+    words.usesJq = true
+    for (const [i, c] of mine.entries()) lines.push(`${c.variable}=$(jq ${c.json ? '-c' : '-r'} '.[${i}]' <<<"$${all}")`, `need ${c.variable} ${what}`)
   }
   lines.push(...waitLines(step, words))
   return lines
@@ -557,7 +559,10 @@ function preconditionLines(step: Step, words: Words): string[] {
   const p = step.precondition
   if (!p) return []
   const { service, operation, input } = p.request
-  const read = command(['aws', service, kebab(operation)], [...words.options(input), '--region', '"$REGION"', '--query', singleQuoted(jmesPath(p.path)), '--output', 'json'])
+  const read = command(
+    ['aws', service, kebab(operation)],
+    [...words.options(input), '--region', '"$REGION"', '--query', singleQuoted(jmesPath(p.path)), '--output', 'json'],
+  )
   words.usesJq = true
   return [
     `# only if ${p.what} is still what the plan saw`,

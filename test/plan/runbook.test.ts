@@ -232,6 +232,52 @@ describe('the runbook (plan --cli)', () => {
     expect(stepCalls(r.calls)).toEqual(ecs.plan.steps.map((s) => `${s.request.service} ${kebabOp(s)}`))
   })
 
+  it('a precondition is checked before its call; several values of one answer are captured together', () => {
+    const update = (equals: string): Step => ({
+      id: 'service',
+      action: 'update',
+      resource: { type: 'ecs:service', name: 'web' },
+      request: { service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 2 } },
+      precondition: {
+        request: { service: 'ecs', operation: 'DescribeServices', input: { cluster: 'c', services: ['web'] } },
+        path: 'services.0.taskDefinition',
+        equals,
+        what: 'the task definition of service web',
+      },
+      dependsOn: [],
+    })
+    const tag: Step = {
+      id: 'tag',
+      action: 'update',
+      resource: { type: 'ecs:tags', name: 'web' },
+      request: {
+        service: 'ecs',
+        operation: 'TagResource',
+        input: {
+          resourceArn: { ref: 'service', output: 'service.serviceArn' },
+          tags: [{ key: 'n', value: { ref: 'service', output: 'service.desiredCount' } }],
+        },
+      },
+      dependsOn: ['service'],
+    }
+    const script = (equals: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
+      writeFileSync(join(dir, 'deploy.sh'), renderRunbook({ ...ecs.plan, steps: [update(equals), tag] }))
+      return join(dir, 'deploy.sh')
+    }
+    const same = runScript(script('fake(services[0].taskDefinition)'))
+    expect(same.code).toBe(0)
+    expect(option(findCall(same.calls, 'ecs', 'update-service'), '--query')).toBe('[service.serviceArn, service.desiredCount]')
+    const tagged = findCall(same.calls, 'ecs', 'tag-resource')
+    expect(option(tagged, '--resource-arn')).toBe('fake(service.serviceArn)')
+    expect(JSON.parse(option(tagged, '--tags') ?? '[]')).toEqual([{ key: 'n', value: 'fake(service.desiredCount)' }])
+
+    const changed = runScript(script('hello-web-dev:7'))
+    expect(changed.code).toBe(1)
+    expect(changed.stderr).toContain('the task definition of service web changed since the plan was made')
+    expect(findCall(changed.calls, 'ecs', 'update-service')).toBeUndefined()
+  })
+
   it('a step the aws CLI cannot do is rendered by the hook for its service, or stops the script there', () => {
     const build: Step = {
       id: 'image',
@@ -265,7 +311,9 @@ describe('shipit plan --cli --out DIR', () => {
   it('with --out naming a file that is not a directory, exits 3 and says --out is a directory with --cli', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-out-'))
     writeFileSync(join(dir, 'file'), '')
-    const r = await shipit(['plan', '--target', 'lambda', '--cli', '--out', join(dir, 'file'), '-f', join(EXAMPLES, 'hello-lambda', 'app.yaml')], { env: cleanEnv() })
+    const r = await shipit(['plan', '--target', 'lambda', '--cli', '--out', join(dir, 'file'), '-f', join(EXAMPLES, 'hello-lambda', 'app.yaml')], {
+      env: cleanEnv(),
+    })
     expect(r.code).toBe(3)
     expect(r.stderr).toContain('--out names a directory')
   })
