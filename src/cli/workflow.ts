@@ -2,7 +2,9 @@ import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
 import { makePlan } from '../engine/plan.js'
 import { openSession, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
-import { renderCli, renderText } from '../plan/render.js'
+import { renderText } from '../plan/render.js'
+import { renderRunbook } from '../plan/runbook.js'
+import { writeRunbook } from '../plan/runbook-files.js'
 import { checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
 import type { Plan } from '../plan/types.js'
 import { colorEnabled } from '../ui/color.js'
@@ -97,10 +99,14 @@ export async function planAndApply(
     const show = planOnly ? io.out : io.note
     // the plan goes to stdout when planning and to stderr before an apply: colour as that stream allows
     const color = !flags.json && colorEnabled(planOnly ? process.stdout : process.stderr)
-    if (flags.cli) show(renderCli(plan))
+    // --cli --out DIR writes the runbook and its package into DIR, and shows the plan as without --cli
+    if (flags.cli && !flags.out) show(renderRunbook(plan, { otherServices: session.target.runbookSteps }))
     else show(renderText(plan, { color }))
     if (!flags.json) appendStepSummary(plan)
-    if (flags.out) {
+    if (flags.cli && flags.out) {
+      const written = await writeRunbook(flags.out, plan, planned.prepared, session.target.runbookSteps)
+      io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)
+    } else if (flags.out) {
       await writePlan(flags.out, plan)
       io.note(
         `Saved the plan to ${flags.out}; apply it with: shipit ${command} --plan ${flags.out}${flags.env ? ` --env ${flags.env}` : ''} --target ${plan.target}`,

@@ -25,8 +25,12 @@ ${EXIT_CODES_HELP}`
     ...applyFlags,
     'dry-run': Flags.boolean({ summary: 'Only plan (same as `shipit plan`); nothing is changed.' }),
     plan: Flags.string({ summary: 'Apply this saved plan (from `shipit plan --out`), if what is live has not changed since.', helpValue: 'plan.json' }),
-    cli: Flags.boolean({ summary: 'Show the plan as aws CLI commands.' }),
-    out: Flags.string({ summary: 'With --dry-run: save the plan.', helpValue: 'plan.json', dependsOn: ['dry-run'] }),
+    cli: Flags.boolean({ summary: 'Show the plan as a bash script of aws CLI commands.' }),
+    out: Flags.string({
+      summary: 'With --dry-run: save the plan; with --cli, the directory for deploy.sh and the package.',
+      helpValue: 'plan.json|DIR',
+      dependsOn: ['dry-run'],
+    }),
     'detailed-exitcode': Flags.boolean({ summary: 'With --dry-run: exit 2 when there are changes.', dependsOn: ['dry-run'] }),
     wait: Flags.boolean({
       summary:

@@ -15,13 +15,21 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> plan --target lambda',
     '<%= config.bin %> plan --target fargate --env prod --json',
     '<%= config.bin %> plan --target lambda --cli',
+    '<%= config.bin %> plan --target lambda --cli --out runbook',
     '<%= config.bin %> plan --target lambda --out plan.json --detailed-exitcode',
   ]
   static flags = {
     ...awsFlags,
     ...planFlags,
-    out: Flags.string({ char: 'o', summary: 'Save the plan for `shipit deploy --plan FILE`.', helpValue: 'plan.json' }),
-    cli: Flags.boolean({ summary: 'Print the plan as the equivalent aws CLI commands, one per step.' }),
+    out: Flags.string({
+      char: 'o',
+      summary: 'Save the plan for `shipit deploy --plan FILE`; with --cli, the directory for deploy.sh and the package.',
+      helpValue: 'plan.json|DIR',
+    }),
+    cli: Flags.boolean({
+      summary:
+        'Print the plan as a bash script that performs it with the aws CLI (v1 1.30.2+ / v2 2.13.38+); with --out DIR, write DIR/deploy.sh and DIR/function.zip.',
+    }),
     'detailed-exitcode': Flags.boolean({ summary: 'Exit 2 when the plan has changes, 0 when none, 1 on error.' }),
     destroy: Flags.boolean({ summary: 'Plan a destroy instead of a deploy.' }),
   }

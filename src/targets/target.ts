@@ -3,6 +3,7 @@ import type { WaiterSet } from '../aws/waiters.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
 import type { LocalOperations } from '../plan/execute.js'
+import type { RunbookOptions } from '../plan/runbook.js'
 import type { Artifact, Plan, Step, Unchanged } from '../plan/types.js'
 import type { PreparedImage } from './container/image/prepare.js'
 
@@ -59,6 +60,8 @@ export type Outputs = Record<string, string | number | boolean | string[] | unde
  */
 export interface Target<Observed, D extends Desired = Desired> {
   name: TargetName
+  /** How the runbook (plan --cli) does the target's local steps (a docker build and push, a package upload). */
+  runbookSteps?: RunbookOptions['otherServices']
   /** The waits this target's steps name; the executor is given them with the plan. */
   waiters: WaiterSet
   /**

@@ -32,14 +32,17 @@ describe('the CLI as a user runs it', () => {
     expect(r.stderr).toBe('no AWS credentials configured: planning offline, everything is planned as new\n')
   })
 
-  it('plan --cli prints one aws command per step', async () => {
+  it('plan --cli prints a bash script with one aws call per step', async () => {
     const r = await shipit(['plan', '--target', 'lambda', '--cli', '-f', LAMBDA])
     expect(r.code).toBe(0)
-    const commands = r.stdout.split('\n').filter((l) => l.startsWith('aws '))
-    const steps = r.stdout.split('\n').filter((l) => /^# [+~>-]/.test(l))
-    expect(commands.length).toBe(steps.length)
-    expect(commands).toContain(commands.find((c) => c.startsWith('aws lambda create-function --function-name hello-dev ') && c.includes('--zip-file fileb://')))
-    expect(commands.some((c) => c.startsWith('aws apigatewayv2 create-api --name hello-dev --protocol-type HTTP'))).toBe(true)
+    expect(r.stdout.startsWith('#!/usr/bin/env bash\n')).toBe(true)
+    const lines = r.stdout.split('\n')
+    const steps = lines.filter((l) => /^# [+~>-]/.test(l))
+    expect(lines.filter((l) => l.startsWith("step '"))).toHaveLength(steps.length)
+    expect(steps).toHaveLength(13)
+    expect(r.stdout).toContain('aws lambda create-function \\\n    --function-name hello-dev \\')
+    expect(r.stdout).toContain('--zip-file "fileb://${HERE}/function.zip"')
+    expect(r.stdout).toContain('aws apigatewayv2 create-api \\\n    --name hello-dev \\\n    --protocol-type HTTP')
   })
 
   it('plan --json prints exactly one JSON document on stdout', async () => {

@@ -9,22 +9,25 @@ describe('the web app example (container.build + http: on fargate) as a user run
     expect(r.code).toBe(0)
     const lines = r.stdout.split('\n')
     const first = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix))
+    const has = (text: string) => lines.findIndex((l) => l.includes(text))
     const order = [
-      'aws ecr create-repository --repository-name shipit/hello-site',
-      'docker build --platform linux/arm64',
-      'docker push <ecr-repository.repository.repositoryUri>:',
-      'aws ecs register-task-definition --family hello-site-dev',
-      'aws iam create-role --role-name shipit-hello-site-dev-ecs-infra',
-      'aws ecs create-express-gateway-service --service-name hello-site-dev',
-    ].map(first)
+      has('aws ecr create-repository'),
+      first('docker build --platform linux/arm64'),
+      first('docker push "$ECR_REPOSITORY_REPOSITORY_URI":'),
+      has('aws ecs register-task-definition'),
+      has('--role-name shipit-hello-site-dev-ecs-infra'),
+      has('aws ecs create-express-gateway-service'),
+    ]
     // each is there, in an order that can run top to bottom
     expect(order.every((i) => i >= 0)).toBe(true)
     expect(order.slice(0, 4)).toEqual([...order.slice(0, 4)].sort((a, b) => a - b))
     expect(order[5]).toBeGreaterThan(order[4])
-    expect(r.stdout).toContain("--task-definition-arn '<task-definition.taskDefinition.taskDefinitionArn>'")
-    expect(r.stdout).toContain('aws iam create-role --role-name shipit-hello-site-dev-task-exec')
+    // values from earlier steps are captured in variables: the pushed image is pinned by digest
+    expect(r.stdout).toContain('--task-definition-arn "${TASK_DEFINITION_ARN}"')
+    expect(r.stdout).toContain('IMAGE_PUSH_IMAGE_URI="$ECR_REPOSITORY_REPOSITORY_URI"@"$IMAGE_DIGEST"')
+    expect(r.stdout).toContain('--role-name shipit-hello-site-dev-task-exec')
     // the ECR token is piped to docker login, never written out
-    expect(r.stdout).toContain('aws ecr get-login-password --region us-west-2 | docker login --username AWS --password-stdin')
+    expect(r.stdout).toContain('aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin')
     expect(r.stderr).toContain('planning offline')
   })
 

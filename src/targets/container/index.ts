@@ -4,7 +4,7 @@ import { isLocalRequest, type Step } from '../../plan/types.js'
 import type { Outputs, Prepared, Target } from '../target.js'
 import { expressOutputs } from './express.js'
 import { readExpressDeployment } from './express-waiters.js'
-import { buildPlatformOf, checkContainerCli, runContainerOperation } from './image/index.js'
+import { buildPlatformOf, checkContainerCli, containerRunbook, runContainerOperation } from './image/index.js'
 import { type ContainerObserved, nothingObserved, observeContainer, preparedImageOf } from './observe.js'
 import { containerRollback, planOneOffRun } from './operations.js'
 import { containerOutputs, taskPublicIps } from './outputs.js'
@@ -52,6 +52,7 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
     name: profile.target,
     waiters: containerWaiters,
     localOperations: containerLocalOperations,
+    runbookSteps: { container: (step, refs) => containerRunbook(step.request, refs.region, refs) },
     // container.image: nothing to build. container.build: the context is hashed (the image tag) while AWS is read
     prepare: async (desired) => async (): Promise<Prepared> => ({ artifacts: new Map(), image: await preparedImageOf(desired) }),
     observe: observeContainer,

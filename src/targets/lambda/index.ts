@@ -1,7 +1,7 @@
 import { relative } from 'node:path'
 import type { AwsClients } from '../../aws/clients.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { isLocalRequest } from '../../plan/types.js'
+import { isArtifact, isLocalRequest } from '../../plan/types.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, UPLOAD_ARTIFACT, uploadArtifact } from './artifacts.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
@@ -57,6 +57,15 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     duplicateApis: [],
     artifacts: null,
   }),
+
+  // the package upload of a big function: `aws s3 cp` uploads in parts as lib-storage does
+  runbookSteps: {
+    local: (step, refs) => {
+      const { Bucket, Key, Body } = step.request.input
+      if (!isArtifact(Body)) throw new Error(`the lambda target's runbook has no ${step.request.operation}`)
+      return [`aws s3 cp ${refs.artifact(Body)} ${refs.text(`s3://${Bucket}/${Key}`)} --region ${refs.region} >/dev/null`]
+    },
+  },
 
   async localOperations(steps) {
     if (!steps.some((s) => isLocalRequest(s.request))) return undefined

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../../../aws/clients.js'
 import { ExitCode, ShipitError } from '../../../errors.js'
+import type { RunbookRefs } from '../../../plan/runbook.js'
 import { isRef, type Ref } from '../../../plan/types.js'
 import { checkContainerCli, lastLine, needsBuildx, type ReadyContainerCli, runCli } from './cli.js'
 import { contextHash, type Platform } from './context.js'
@@ -194,13 +195,14 @@ const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${
 const placeholder = (v: unknown): string => (isRef(v) ? `<${(v as Ref).ref}.${(v as Ref).output}>` : String(v))
 
 /** The runbook form of a local operation: the `docker` (and `aws`) command lines a person would type. */
-export function containerRunbook(request: { operation: string; input: Record<string, unknown> }, region: string): string[] {
+export function containerRunbook(request: { operation: string; input: Record<string, unknown> }, region: string, refs?: RunbookRefs): string[] {
   if (request.operation === 'Build') {
     const input = request.input as unknown as BuildInput
     return [buildArgs({ kind: 'docker', serverArch: archOf(input.platform) }, input).reduce((line, a) => `${line} ${shellQuote(a)}`, 'docker')]
   }
   if (request.operation === 'Push') {
     const input = request.input as unknown as PushInput
+    if (refs) return pushScript(input, refs)
     const uri = placeholder(input.repositoryUri)
     const registry = isRef(input.repositoryUri) ? `<registry of ${uri}>` : uri.split('/')[0]
     return [
@@ -211,6 +213,22 @@ export function containerRunbook(request: { operation: string; input: Record<str
     ]
   }
   throw new Error(`unknown container operation ${request.operation}`)
+}
+
+/** The push in a runnable script: the repository URI from the variable that captured it, the digest pinned for the steps after it. */
+function pushScript(input: PushInput, refs: RunbookRefs): string[] {
+  const uri = refs.text(input.repositoryUri)
+  const lines = [
+    `aws ecr get-login-password --region ${refs.region} | docker login --username AWS --password-stdin "$(printf %s ${uri} | cut -d/ -f1)"`,
+    `docker tag ${shellQuote(input.image)} ${uri}:${shellQuote(input.tag)}`,
+    `docker push ${uri}:${shellQuote(input.tag)}`,
+    `IMAGE_DIGEST=$(aws ecr describe-images --repository-name ${shellQuote(input.repositoryName)} --image-ids imageTag=${shellQuote(input.tag)} --query 'imageDetails[0].imageDigest' --output text --region ${refs.region})`,
+  ]
+  const pinned = refs.variable('imageUri')
+  if (pinned) lines.push(`${pinned}=${uri}@"$IMAGE_DIGEST"`)
+  const digest = refs.variable('imageDigest')
+  if (digest) lines.push(`${digest}="$IMAGE_DIGEST"`)
+  return lines
 }
 
 /**

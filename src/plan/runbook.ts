@@ -1,0 +1,612 @@
+import { redact } from '../redact.js'
+import { kebab } from './render.js'
+import { type Artifact, forEachMarker, isArtifact, isRef, isSensitive, type Plan, type Ref, retryRules, type Sensitive, type Step } from './types.js'
+
+/**
+ * The plan as a bash script that performs the same deploy with the plain aws CLI (`plan --cli`): values
+ * of earlier steps captured in shell variables with `--query`, every wait an `aws … wait …`, IAM
+ * propagation retried in a bounded loop, secrets taken from the environment inside quoted arguments.
+ * The human text plan stays in render.ts; this is the eject button.
+ */
+
+export interface RunbookOptions {
+  /** the file name, beside the script, of an artifact; `function.zip` by default */
+  artifactFile?: (artifact: Artifact) => string
+  /**
+   * Steps whose request is not an aws CLI call (a container build or push, say), by request service:
+   * the lines that do the step. A step with no renderer stops the script with a clear message there.
+   */
+  otherServices?: Record<string, (step: Step, refs: RunbookRefs) => string[]>
+}
+
+/** What a renderer of a step that is not an aws CLI call needs from the script around it. */
+export interface RunbookRefs {
+  /** a value of the request as the script has it: a captured variable for a reference ("$VAR"), else the value quoted */
+  text(value: unknown): string
+  /** the variable a later step reads this step's output from, when one does */
+  variable(output: string): string | undefined
+  /** the path of a package the script sends, beside the script */
+  artifact(value: Artifact): string
+  region: string
+}
+
+/** The services the aws CLI calls under these names (the request's service is the CLI's command). */
+const AWS_CLI_SERVICES = new Set(['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3api'])
+
+/**
+ * What offline plans write where a value is only known from the account (the planners' placeholders,
+ * see src/targets/target.ts and src/targets/container/network.ts): the script looks it up first, or
+ * asks for it in the environment.
+ */
+interface Placeholder {
+  variable: string
+  /** the aws CLI call that finds it (its answer captured as text, or as a JSON list) */
+  lookup?: string
+  json?: boolean
+  /** what to do when it is not found */
+  missing: string
+}
+
+export const PLACEHOLDERS: Record<string, Placeholder> = {
+  '<account>': { variable: 'ACCOUNT_ID', lookup: 'aws sts get-caller-identity --query Account --output text', missing: 'the caller has no account' },
+  '<default-vpc>': {
+    variable: 'DEFAULT_VPC',
+    lookup: "aws ec2 describe-vpcs --filters Name=isDefault,Values=true --query 'Vpcs[0].VpcId' --output text",
+    missing: 'the region has no default VPC: set container.network in app.yaml',
+  },
+  '<default-vpc-subnets>': {
+    variable: 'DEFAULT_SUBNETS',
+    lookup: "aws ec2 describe-subnets --filters Name=default-for-az,Values=true --query 'sort(Subnets[].SubnetId)' --output json",
+    json: true,
+    missing: 'the region has no default subnets: set container.network in app.yaml',
+  },
+  '<vpc-of-the-subnets>': { variable: 'VPC_ID', missing: 'set VPC_ID to the VPC of container.network.subnets' },
+}
+const PLACEHOLDER_PATTERN = new RegExp(`(${Object.keys(PLACEHOLDERS).join('|')})`)
+
+/**
+ * The aws CLI versions that know every option the script uses. LoggingConfig came to the Lambda API on
+ * 2023-11-16 (AWS SDK for Go v2 service/lambda v1.48.0 of that day); aws CLI v1 1.30.2 and v2 2.13.38
+ * are assumed to be the first releases of the CLI with it (the CLI's own changelog was not at hand).
+ */
+const MINIMUM_CLI = { v1: '1.30.2', v2: '2.13.38', why: '--logging-config of aws lambda create-function and update-function-configuration' }
+
+/** shipit's own waits, as the closest aws CLI waiter; why they differ is told in the script. */
+const OWN_WAITS: Record<string, (input: Record<string, unknown>) => { service: string; waiter: string; input: Record<string, unknown>; note: string }> = {
+  EcsServiceDeployed: (i) => ({
+    service: 'ecs',
+    waiter: 'services-stable',
+    input: { cluster: i.cluster, services: [i.service] },
+    note: 'shipit waits for the rollout to be COMPLETED (and stops on the circuit breaker); services-stable is the closest aws CLI wait',
+  }),
+  EcsTasksStopped: (i) => ({
+    service: 'ecs',
+    waiter: 'tasks-stopped',
+    input: { cluster: i.cluster, tasks: isRef(i.tasks) ? { ref: i.tasks.ref, output: 'tasks[].taskArn' } : i.tasks },
+    note: 'shipit also reports the exit code and the last log lines: aws ecs describe-tasks and aws logs tail show them',
+  }),
+}
+
+/** Names the script must not take for a captured value. */
+const RESERVED = new Set(['PATH', 'HOME', 'IFS', 'PWD', 'SHELL', 'HERE', 'REGION', 'ENV', 'UID', 'USER', 'RANDOM', 'LINENO', 'OPTIND', 'TMPDIR'])
+
+interface Capture {
+  variable: string
+  /** JMESPath of the value in the step's answer */
+  query: string
+  /** a list or structure: captured as JSON, passed as JSON */
+  json: boolean
+}
+
+// ---- shell words ------------------------------------------------------------------------------
+
+/** A word the shell takes literally. */
+export function singleQuoted(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s
+  return `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+type Piece = { text: string } | { variable: string }
+
+/** A double-quoted word: literal text escaped, variables expanded (`"arn:…:${ACCOUNT_ID}:…"`). */
+function doubleQuoted(pieces: Piece[]): string {
+  const body = pieces.map((p) => ('variable' in p ? `\${${p.variable}}` : p.text.replace(/[\\"$`]/g, '\\$&'))).join('')
+  return `"${body}"`
+}
+
+/** `"arn:…:<account>:…"` → text and variable pieces. */
+function placeholderPieces(text: string): Piece[] {
+  return text
+    .split(PLACEHOLDER_PATTERN)
+    .filter((s) => s !== '')
+    .map((s) => (Object.hasOwn(PLACEHOLDERS, s) ? { variable: PLACEHOLDERS[s].variable } : { text: s }))
+}
+
+function hasVariables(value: unknown): boolean {
+  if (typeof value === 'string') return PLACEHOLDER_PATTERN.test(value)
+  let found = false
+  forEachMarker(value, (m) => {
+    if (isRef(m) || isSensitive(m)) found = true
+  })
+  if (found) return true
+  if (Array.isArray(value)) return value.some(hasVariables)
+  if (value && typeof value === 'object') return Object.values(value).some(hasVariables)
+  return false
+}
+
+/** Turns request values into shell words, given the captured values of the plan. */
+class Words {
+  usesJq = false
+  constructor(
+    private readonly captures: Map<string, Capture>,
+    private readonly artifactFile: (a: Artifact) => string,
+  ) {}
+
+  /** The file name of a package beside the script, quoted for a double-quoted word. */
+  artifactName(a: Artifact): string {
+    return this.artifactFile(a).replace(/[\\"$`]/g, '\\$&')
+  }
+
+  capture(ref: Ref): Capture {
+    const c = this.captures.get(captureKey(ref))
+    if (!c) throw new Error(`no capture for ${ref.ref}.${ref.output}`)
+    return c
+  }
+
+  /** A string-valued reference, secret or text as pieces of one word. */
+  pieces(value: string | Ref | Sensitive): Piece[] {
+    if (isSensitive(value)) return [{ variable: value.sensitive }]
+    if (isRef(value)) {
+      const variable = this.capture(value).variable
+      if (!value.format) return [{ variable }]
+      const [before, after] = value.format.split('{}')
+      return [...placeholderPieces(before ?? ''), { variable }, ...placeholderPieces(after ?? '')]
+    }
+    return placeholderPieces(value)
+  }
+
+  /** One argument of an aws CLI option. */
+  word(value: unknown): string {
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+    if (isArtifact(value)) return `"fileb://\${HERE}/${this.artifactFile(value).replace(/[\\"$`]/g, '\\$&')}"`
+    if (isRef(value) && this.capture(value).json) return `"\${${this.capture(value).variable}}"`
+    if (typeof value === 'string' || isRef(value) || isSensitive(value)) {
+      const pieces = this.pieces(value)
+      return pieces.every((p) => 'text' in p) ? singleQuoted(pieces.map((p) => ('text' in p ? p.text : '')).join('')) : doubleQuoted(pieces)
+    }
+    if (!hasVariables(value)) return singleQuoted(JSON.stringify(value))
+    // JSON with values from the shell: jq quotes them, so spaces, quotes and $ arrive unchanged
+    this.usesJq = true
+    const args = new Map<string, boolean>()
+    const program = this.jq(value, args)
+    const options = [...args].map(([v, json]) => `--${json ? 'argjson' : 'arg'} ${jqName(v)} "\${${v}}"`)
+    return `"$(jq -cn ${[...options, singleQuoted(program)].join(' ')})"`
+  }
+
+  /** A jq program that builds `value`; `args` collects the shell variables it reads (true: as JSON). */
+  private jq(value: unknown, args: Map<string, boolean>): string {
+    if (isRef(value) && this.capture(value).json) {
+      args.set(this.capture(value).variable, true)
+      return `$${jqName(this.capture(value).variable)}`
+    }
+    if (typeof value === 'string' || isRef(value) || isSensitive(value)) {
+      const pieces = this.pieces(value)
+      const terms = pieces.map((p) => {
+        if ('text' in p) return JSON.stringify(p.text)
+        const json = Boolean(Object.values(PLACEHOLDERS).find((x) => x.variable === p.variable)?.json)
+        args.set(p.variable, json)
+        return `$${jqName(p.variable)}`
+      })
+      return terms.length === 0 ? '""' : terms.length === 1 ? terms[0] : `(${terms.join(' + ')})`
+    }
+    if (Array.isArray(value)) {
+      // a placeholder for a list (the default subnets) stands for all of its items
+      const parts: string[] = []
+      let items: string[] = []
+      for (const item of value) {
+        const spread = typeof item === 'string' && Object.hasOwn(PLACEHOLDERS, item) && PLACEHOLDERS[item].json ? PLACEHOLDERS[item].variable : undefined
+        if (!spread) {
+          items.push(this.jq(item, args))
+          continue
+        }
+        if (items.length) parts.push(`[${items.join(', ')}]`)
+        items = []
+        args.set(spread, true)
+        parts.push(`$${jqName(spread)}`)
+      }
+      if (items.length || parts.length === 0) parts.push(`[${items.join(', ')}]`)
+      return parts.length === 1 ? parts[0] : `(${parts.join(' + ')})`
+    }
+    if (value && typeof value === 'object') {
+      return `{${Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${JSON.stringify(k)}: ${this.jq(v, args)}`)
+        .join(', ')}}`
+    }
+    return JSON.stringify(value)
+  }
+
+  /** `--option value` pairs of an input, as `aws` takes them. */
+  options(input: Record<string, unknown>): string[] {
+    const parts: string[] = []
+    for (const [member, raw] of Object.entries(input)) {
+      if (raw === undefined) continue
+      // Lambda's Code structure has the CLI's own --zip-file shorthand
+      if (member === 'Code' && raw && typeof raw === 'object' && 'ZipFile' in raw) {
+        parts.push('--zip-file', this.word((raw as { ZipFile: unknown }).ZipFile))
+        continue
+      }
+      const flag = `--${kebab(member)}`
+      if (typeof raw === 'boolean') parts.push(raw ? flag : `--no-${kebab(member)}`)
+      else parts.push(flag, this.word(raw))
+    }
+    return parts
+  }
+}
+
+/** jq reserves `$ENV` and `$__loc__`. */
+function jqName(variable: string): string {
+  return variable === 'ENV' || variable.startsWith('__') ? `v_${variable}` : variable
+}
+
+function captureKey(ref: Ref): string {
+  return `${ref.ref}\u0000${ref.output}`
+}
+
+/** `taskDefinition.taskDefinitionArn` → JMESPath; an output already written in JMESPath is kept. */
+export function jmesPath(output: string): string {
+  if (/[[\]|(]/.test(output)) return output
+  return output
+    .split('.')
+    .map((key, i) => (/^\d+$/.test(key) ? `[${key}]` : `${i ? '.' : ''}${/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : JSON.stringify(key)}`))
+    .join('')
+}
+
+function upperSnake(s: string): string {
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase()
+}
+
+/** `role` + `Role.Arn` → ROLE_ARN, `api` + `ApiId` → API_ID, `security-group` + `GroupId` → SECURITY_GROUP_GROUP_ID. */
+function variableName(ref: Ref, taken: Set<string>): string {
+  const step = upperSnake(ref.ref) || 'STEP'
+  const last = upperSnake(ref.output.replace(/\[\]/g, '').split('.').pop() ?? '') || 'VALUE'
+  let name = last.startsWith(step) ? last : `${step}_${last}`
+  if (/^\d/.test(name)) name = `S_${name}`
+  if (RESERVED.has(name)) name = `${name}_OUT`
+  let unique = name
+  for (let n = 2; taken.has(unique); n++) unique = `${name}_${n}`
+  taken.add(unique)
+  return unique
+}
+
+/** The values the script captures: every reference of a request, a precondition or a wait. */
+function collectCaptures(steps: Step[], reserved: Set<string>): Map<string, Capture> {
+  const captures = new Map<string, Capture>()
+  const taken = new Set(reserved)
+  const visit = (v: unknown) =>
+    forEachMarker(v, (m) => {
+      if (!isRef(m) || captures.has(captureKey(m))) return
+      const query = jmesPath(m.output)
+      captures.set(captureKey(m), { variable: variableName(m, taken), query, json: query.includes('[]') })
+    })
+  for (const step of steps) {
+    visit(step.request.input)
+    if (step.precondition) visit(step.precondition.request.input)
+    visit(waitCommand(step)?.input)
+  }
+  return captures
+}
+
+/** SDK waiters the steps name that the aws CLI has under the same name (`aws lambda wait function-active-v2`). */
+const CLI_WAITERS = new Set([
+  'FunctionActiveV2',
+  'FunctionUpdatedV2',
+  'FunctionActive',
+  'FunctionUpdated',
+  'FunctionExists',
+  'PublishedVersionActive',
+  'ServicesStable',
+  'ServicesInactive',
+  'TasksRunning',
+  'TasksStopped',
+  'RoleExists',
+  'PolicyExists',
+  'SecurityGroupExists',
+])
+
+interface WaitCommand {
+  service: string
+  waiter: string
+  input: Record<string, unknown>
+  note?: string
+}
+
+/** The aws CLI wait of a step; undefined when the CLI has none (the script then says what to check). */
+function waitCommand(step: Step): WaitCommand | undefined {
+  const wait = step.wait
+  if (!wait) return undefined
+  if (Object.hasOwn(OWN_WAITS, wait.waiter)) return OWN_WAITS[wait.waiter](wait.input)
+  if (CLI_WAITERS.has(wait.waiter)) return { service: step.request.service, waiter: kebab(wait.waiter), input: wait.input }
+  return undefined
+}
+
+// ---- the script ---------------------------------------------------------------------------------
+
+const SYMBOL: Record<Step['action'], string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }
+/** Seconds between attempts of a call AWS refuses while a new role propagates. */
+const RETRY_SECONDS = 3
+
+/** Helpers every script carries: a few lines a reader can check once. */
+const HELPERS = `die() { echo "deploy.sh: $*" >&2; exit 1; }
+step() { echo "==> $*" >&2; }
+# need VAR WHAT: an earlier call must have answered a value (the aws CLI prints None or null for none)
+need() { [[ -n "\${!1}" && "\${!1}" != None && "\${!1}" != null ]] || die "$2 gave no value for $1"; }
+# retrying TIMES ERROR TEXT [ERROR TEXT…] -- CMD…: CMD, again every __RETRY__ s while it fails with one of the ERROR and TEXT pairs
+# (AWS has not propagated a role it just made), at most TIMES times
+retrying() {
+  local times="$1" attempt out err matched i
+  shift
+  local rules=()
+  while [[ "$1" != "--" ]]; do rules+=("$1" "$2"); shift 2; done
+  shift
+  err="$(mktemp)"
+  for ((attempt = 1; ; attempt++)); do
+    if out="$("$@" 2>"$err")"; then
+      rm -f "$err"
+      [[ -z "$out" ]] || printf '%s\\n' "$out"
+      return 0
+    fi
+    matched=""
+    for ((i = 0; i < \${#rules[@]}; i += 2)); do
+      if grep -q "(\${rules[i]})" "$err" && grep -qF -- "\${rules[i + 1]}" "$err"; then matched="\${rules[i]}"; break; fi
+    done
+    if [[ -z "$matched" ]] || ((attempt >= times)); then
+      cat "$err" >&2
+      rm -f "$err"
+      ((attempt < times)) || echo "deploy.sh: still failing after $times attempts" >&2
+      return 1
+    fi
+    echo "    ($matched: waiting for AWS to propagate, attempt $attempt of $times)" >&2
+    sleep __RETRY__
+  done
+}
+# tolerating 'ERROR…' CMD…: CMD, where failing with one of these errors counts as done (what is gone is gone)
+tolerating() {
+  local errors="$1" out err e
+  shift
+  err="$(mktemp)"
+  if out="$("$@" 2>"$err")"; then
+    rm -f "$err"
+    [[ -z "$out" ]] || printf '%s\\n' "$out"
+    return 0
+  fi
+  for e in $errors; do
+    if grep -q "($e)" "$err"; then rm -f "$err"; return 0; fi
+  done
+  cat "$err" >&2
+  rm -f "$err"
+  return 1
+}
+# version_at_least HAVE WANT: dotted version numbers
+version_at_least() {
+  local IFS=. i
+  local -a have=($1) want=($2)
+  for i in 0 1 2; do
+    ((\${have[i]:-0} > \${want[i]:-0})) && return 0
+    ((\${have[i]:-0} < \${want[i]:-0})) && return 1
+  done
+  return 0
+}`.replaceAll('__RETRY__', String(RETRY_SECONDS))
+
+/** Steps in an order where each comes after the steps it depends on; the plan's order otherwise. */
+function runOrder(steps: Step[]): Step[] {
+  const done = new Set<string>()
+  const ids = new Set(steps.map((s) => s.id))
+  const ordered: Step[] = []
+  let rest = steps
+  while (rest.length) {
+    const next = rest.find((s) => s.dependsOn.every((d) => done.has(d) || !ids.has(d))) ?? rest[0]
+    ordered.push(next)
+    done.add(next.id)
+    rest = rest.filter((s) => s !== next)
+  }
+  return ordered
+}
+
+/** Secrets, placeholders and artifacts the steps use, and whether any sets LoggingConfig. */
+function scanPlan(steps: Step[]) {
+  const secrets = new Set<string>()
+  const placeholders = new Set<string>()
+  const artifacts = new Map<string, Artifact>()
+  let loggingConfig = false
+  const scanStrings = (v: unknown): void => {
+    if (typeof v === 'string') for (const m of v.match(new RegExp(PLACEHOLDER_PATTERN, 'g')) ?? []) placeholders.add(m)
+    else if (isRef(v)) scanStrings(v.format)
+    else if (Array.isArray(v)) v.forEach(scanStrings)
+    else if (v && typeof v === 'object' && !isArtifact(v) && !isSensitive(v)) Object.values(v).forEach(scanStrings)
+  }
+  for (const step of steps) {
+    const inputs = [step.request.input, step.precondition?.request.input, waitCommand(step)?.input]
+    for (const input of inputs) {
+      forEachMarker(input, (m) => {
+        if (isSensitive(m)) secrets.add(m.sensitive)
+        if (isArtifact(m)) artifacts.set(m.sha256, m)
+      })
+      scanStrings(input)
+    }
+    if (step.request.service === 'lambda' && 'LoggingConfig' in step.request.input) loggingConfig = true
+  }
+  return { secrets, placeholders, artifacts, loggingConfig }
+}
+
+/**
+ * The plan as a bash script that performs it with the aws CLI. `artifactFile` names the package beside
+ * the script (`shipit plan --cli --out DIR` writes both).
+ */
+export function renderRunbook(plan: Plan, options: RunbookOptions = {}): string {
+  const steps = runOrder(plan.steps)
+  const scan = scanPlan(steps)
+  const artifactFile = options.artifactFile ?? (() => 'function.zip')
+  const reserved = new Set([...scan.secrets, ...[...scan.placeholders].map((p) => PLACEHOLDERS[p].variable)])
+  const captures = collectCaptures(steps, reserved)
+  const words = new Words(captures, artifactFile)
+  const body = steps.flatMap((step) => stepLines(step, words, captures, options))
+  const lines = [
+    ...headerLines(plan, scan, artifactFile, words.usesJq),
+    ...lookupLines(scan.placeholders),
+    ...body,
+    '',
+    steps.length
+      ? `step "done: ${plan.command} of ${plan.app} (${plan.env}) on ${plan.target} in ${plan.region}"`
+      : `step "no changes: ${plan.app} (${plan.env}) matches app.yaml"`,
+  ]
+  return `${redact(lines.join('\n'))}\n`
+}
+
+function headerLines(plan: Plan, scan: ReturnType<typeof scanPlan>, artifactFile: (a: Artifact) => string, usesJq: boolean): string[] {
+  const files = [...scan.artifacts.values()].map(artifactFile)
+  const needs = [
+    scan.loggingConfig ? `the aws CLI v1 ${MINIMUM_CLI.v1}+ or v2 ${MINIMUM_CLI.v2}+` : 'the aws CLI',
+    ...(usesJq ? ['jq'] : []),
+    ...files.map((f) => `${f} beside this script`),
+  ]
+  const lines = [
+    '#!/usr/bin/env bash',
+    `# shipit ${plan.command} of ${plan.app} (${plan.env}) on ${plan.target} in ${plan.region}, with the plain aws CLI.`,
+    `# Made by shipit ${plan.shipitVersion} from the plan of ${plan.createdAt}${plan.offline ? ' (offline: everything planned as new)' : ''}.`,
+    `# Needs ${needs.join(', ')}${files.length ? ' (shipit plan --cli --out DIR writes them together)' : ''}.`,
+    '# Credentials and endpoint as the aws CLI finds them (AWS_PROFILE, AWS_ENDPOINT_URL, …).',
+    ...(scan.secrets.size ? [`# Secrets are read from the environment: ${[...scan.secrets].join(', ')}.`] : []),
+    'set -euo pipefail',
+    '',
+    'HERE="$(dirname "$0")"',
+    `REGION=${singleQuoted(plan.region)}`,
+    'export AWS_PAGER=""',
+    '',
+    HELPERS,
+  ]
+  const required = [...scan.secrets].map((name) => `: "\${${name}:?set ${name} to the secret value of env.${name} in app.yaml}"`)
+  for (const p of scan.placeholders) {
+    const { variable, lookup, missing } = PLACEHOLDERS[p]
+    if (!lookup) required.push(`: "\${${variable}:?${missing}}"`)
+  }
+  if (required.length) lines.push('', '# values this script does not store', ...required)
+  lines.push('', '# the tools', 'aws_version="$(aws --version 2>&1)" || die "the aws CLI is not installed: https://aws.amazon.com/cli/"')
+  if (scan.loggingConfig) {
+    lines.push(
+      'have="${aws_version#aws-cli/}"',
+      'have="${have%% *}"',
+      'case "$have" in',
+      `  1.*) want=${MINIMUM_CLI.v1} ;;`,
+      `  *) want=${MINIMUM_CLI.v2} ;;`,
+      'esac',
+      `version_at_least "$have" "$want" || die "this script needs aws CLI $want or later (${MINIMUM_CLI.why}); this is $have: upgrade the aws CLI"`,
+    )
+  }
+  if (usesJq) lines.push('command -v jq >/dev/null || die "this script builds JSON arguments with jq: install jq"')
+  for (const f of files) lines.push(`[[ -f "$HERE/${f}" ]] || die "$HERE/${f} is missing: write it with this script by shipit plan --cli --out DIR"`)
+  return lines
+}
+
+function lookupLines(placeholders: Set<string>): string[] {
+  const lines: string[] = []
+  for (const p of placeholders) {
+    const { variable, lookup, missing } = PLACEHOLDERS[p]
+    if (!lookup) continue
+    lines.push(`${variable}=$(${lookup} --region "$REGION")`, `need ${variable} ${singleQuoted(missing)}`)
+  }
+  return lines.length ? ['', '# values of the account', ...lines] : []
+}
+
+/** A command with its options one pair per line, as people read long aws calls. */
+function command(head: string[], options: string[]): string {
+  const pairs: string[] = []
+  for (const o of options) {
+    if (o.startsWith('--') && /^--[a-z0-9-]+$/.test(o)) pairs.push(o)
+    else pairs[pairs.length - 1] += ` ${o}`
+  }
+  return [head.join(' '), ...pairs].join(' \\\n    ')
+}
+
+/**
+ * Request members the script leaves out, by `service.Operation`, and why. shipit's CodeSha256 would make
+ * publish-version fail for any zip but the one shipit built; the script publishes what it uploaded.
+ */
+const LEFT_OUT: Record<string, { members: string[]; why: string }> = {
+  'lambda.PublishVersion': { members: ['CodeSha256'], why: 'publishes the code this script uploaded (no --code-sha256: any other zip would fail it)' },
+}
+
+function stepLines(step: Step, words: Words, captures: Map<string, Capture>, options: RunbookOptions): string[] {
+  const title = `${SYMBOL[step.action]} ${step.action} ${step.resource.type} ${step.resource.name}`
+  const lines = ['', `# ${title}${step.reason ? ` — ${step.reason}` : ''}`.replace(/\n/g, ' '), `step ${singleQuoted(title)}`]
+  const { service, operation } = step.request
+  const leftOut = LEFT_OUT[`${service}.${operation}`]
+  const input = leftOut ? Object.fromEntries(Object.entries(step.request.input).filter(([k]) => !leftOut.members.includes(k))) : step.request.input
+  if (leftOut) lines.push(`# ${leftOut.why}`)
+  if (!AWS_CLI_SERVICES.has(service)) {
+    const render = options.otherServices?.[service]
+    const refs: RunbookRefs = {
+      text: (v) => (isRef(v) ? `"$${captures.get(captureKey(v))?.variable ?? 'UNKNOWN'}"` : singleQuoted(String(v))),
+      variable: (output) => captures.get(`${step.id}\u0000${output}`)?.variable,
+      artifact: (a) => `"\${HERE}/${words.artifactName(a)}"`,
+      region: '"$REGION"',
+    }
+    if (render) return [...lines, ...render(step, refs)]
+    return [...lines, `die ${singleQuoted(`${title}: ${service} ${operation} is not an aws CLI call; do it by hand, then run the rest of this script`)}`]
+  }
+  if (step.precondition) lines.push(...preconditionLines(step, words))
+
+  const mine = [...captures.entries()].filter(([key]) => key.startsWith(`${step.id}\u0000`)).map(([, c]) => c)
+  const opts = [...words.options(input), '--region', '"$REGION"']
+  if (mine.length === 1) opts.push('--query', singleQuoted(mine[0].query), '--output', mine[0].json ? 'json' : 'text')
+  if (mine.length > 1) opts.push('--query', singleQuoted(`[${mine.map((c) => c.query).join(', ')}]`), '--output', 'json')
+  const head = ['aws', service, kebab(operation)]
+  if (step.okErrors?.length) head.unshift('tolerating', singleQuoted(step.okErrors.join(' ')))
+  const rules = retryRules(step)
+  if (rules.length) {
+    const times = Math.max(1, Math.ceil(Math.max(...rules.map((r) => r.seconds)) / RETRY_SECONDS))
+    head.unshift('retrying', String(times), ...rules.flatMap((r) => [r.errorName, singleQuoted(r.messageIncludes ?? '')]), '--')
+  }
+  const call = command(head, opts)
+  const what = `${kebab(operation)}`
+  if (mine.length === 0) lines.push(`${call} >/dev/null`)
+  else if (mine.length === 1) lines.push(`${mine[0].variable}=$(${call})`, `need ${mine[0].variable} ${what}`)
+  else {
+    const all = `${upperSnake(step.id) || 'STEP'}_ANSWER`
+    lines.push(`${all}=$(${call})`)
+    words.usesJq = true
+    for (const [i, c] of mine.entries()) lines.push(`${c.variable}=$(jq ${c.json ? '-c' : '-r'} '.[${i}]' <<<"$${all}")`, `need ${c.variable} ${what}`)
+  }
+  lines.push(...waitLines(step, words))
+  return lines
+}
+
+function preconditionLines(step: Step, words: Words): string[] {
+  const p = step.precondition
+  if (!p) return []
+  const { service, operation, input } = p.request
+  const read = command(
+    ['aws', service, kebab(operation)],
+    [...words.options(input), '--region', '"$REGION"', '--query', singleQuoted(jmesPath(p.path)), '--output', 'json'],
+  )
+  words.usesJq = true
+  return [
+    `# only if ${p.what} is still what the plan saw`,
+    `${read} | jq -e --argjson planned ${singleQuoted(JSON.stringify(p.equals))} '. == $planned' >/dev/null ||`,
+    `  die ${singleQuoted(`${p.what} changed since the plan was made (another deploy?): plan again`)}`,
+  ]
+}
+
+function waitLines(step: Step, words: Words): string[] {
+  if (!step.wait) return []
+  const wait = waitCommand(step)
+  if (!wait) return [`# wait: ${step.wait.description} — the aws CLI has no waiter for this; check it before going on`]
+  return [
+    ...(wait.note ? [`# ${wait.note}`] : []),
+    command(['aws', wait.service, 'wait', wait.waiter], [...words.options(wait.input), '--region', '"$REGION"']),
+  ]
+}
