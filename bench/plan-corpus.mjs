@@ -58,6 +58,18 @@ secrets:
 `,
 )
 manifests.push(join(extra, 'secrets.yaml'), join(extra, 'given-role.yaml'))
+/** What differs between two runs of the same plan: the time, the per-plan salt and what derives from them (client tokens, salted hashes). */
+function normalize(text) {
+  const salt = /"salt": "([0-9a-f]+)"/.exec(text)?.[1]
+  return text
+    .replace(/"createdAt": "[^"]+"/g, '"createdAt": "(fixed)"')
+    .replace(/from the plan of \S+Z/g, 'from the plan of (fixed)')
+    .replace(/"salt": "[0-9a-f]+"/g, '"salt": "(fixed)"')
+    .replace(/"(value|clientToken)": "[0-9a-f]{32}"/g, '"$1": "(token)"')
+    .replace(/clientToken=[0-9a-f]{32}|--client-token '?[0-9a-f]{32}'?/g, 'client-token (token)')
+    .replace(/"sensitive": "([^"]+)",\s*"sha256": "[0-9a-f]{64}"/g, (_m, name) => `"sensitive": "${name}", "sha256": "(salted${salt ? '' : ''})"`)
+}
+
 let written = 0
 for (const file of manifests) {
   for (const target of ['lambda', 'fargate', 'ecs']) {
@@ -66,7 +78,7 @@ for (const file of manifests) {
         const args = ['plan', '-f', file, '--target', target, '--env', envName, '--region', 'us-west-2', '--offline', mode === 'json' ? '--json' : '--cli']
         const r = spawnSync(join(ROOT, 'bin/run.js'), args, { cwd: dirname(file), env, encoding: 'utf8' })
         const name = `${file.startsWith(extra) ? 'extra' : basename(dirname(file))}-${basename(file, '.yaml')}-${target}-${envName}.${mode === 'json' ? 'json' : 'txt'}`
-        const body = r.status === 0 ? r.stdout.replace(/"createdAt": "[^"]+"/g, '"createdAt": "(fixed)"') : `exit ${r.status}\n${r.stdout}${r.stderr}`
+        const body = r.status === 0 ? normalize(r.stdout) : `exit ${r.status}\n${r.stdout}${r.stderr}`
         writeFileSync(join(out, name), body)
         written++
       }

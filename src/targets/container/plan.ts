@@ -1,6 +1,7 @@
+import type { UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { invalid } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
-import { awsRequest, type FieldChange, type Ref, type RetryOn, type Step } from '../../plan/types.js'
+import { awsRequest, type FieldChange, type Plannable, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
@@ -219,6 +220,23 @@ function sameNetwork(observed: ObservedNetworkConfiguration | undefined, wanted:
 }
 type ObservedNetworkConfiguration = NonNullable<NonNullable<ContainerObserved['service']>['network']>
 
+/** What the service planners share: where the service runs and what it waits for. */
+interface ServiceInputs {
+  profile: LaunchProfile
+  taskDefinition: string | Ref
+  awsvpc: AwsVpcConfiguration
+  prerequisites: string[]
+}
+
+function serviceDeployed(b: PartBuilder<ContainerDesired>, taskDefinition: string | Ref): NonNullable<Step['wait']> {
+  const { cluster, service } = b.desired.names
+  return {
+    waiter: SERVICE_DEPLOYED_WAITER,
+    input: { cluster, service, taskDefinition },
+    description: `service ${service} to finish its deployment (rollout COMPLETED)`,
+  }
+}
+
 function planService(
   b: PartBuilder<ContainerDesired>,
   profile: LaunchProfile,
@@ -228,54 +246,10 @@ function planService(
   prerequisites: string[],
   firstUse: FirstUse,
 ): void {
-  const { desired } = b
-  const spec = desired.container
-  const cluster = desired.names.cluster
-  const name = desired.names.service
+  const inputs: ServiceInputs = { profile, taskDefinition, awsvpc, prerequisites }
   const svc = observed.service
-  const waitFor = (td: string | Ref): Step['wait'] => ({
-    waiter: SERVICE_DEPLOYED_WAITER,
-    input: { cluster, service: name, taskDefinition: td },
-    description: `service ${name} to finish its deployment (rollout COMPLETED)`,
-  })
-  const networkConfiguration = { awsvpcConfiguration: awsvpc }
-  if (!svc) {
-    if (observed.serviceDraining) b.warnings.push(`service ${name} of an earlier deploy is still DRAINING: CreateService waits until ECS has removed it`)
-    const retry = firstUseRetries({ ...firstUse, drainingService: observed.serviceDraining ? name : undefined })
-    b.add({
-      id: 'service',
-      action: 'create',
-      resource: { type: 'ecs:service', name },
-      reason: `${plural(spec.count, 'task')} on ${profile.launchType}`,
-      changes: [
-        { path: 'taskDefinition', after: taskDefinition },
-        { path: 'desiredCount', after: spec.count },
-        { path: 'launchType', after: profile.launchType },
-        { path: 'networkConfiguration.awsvpcConfiguration', after: awsvpc },
-        { path: 'deploymentConfiguration.deploymentCircuitBreaker', after: DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker },
-      ],
-      request: {
-        service: 'ecs',
-        operation: 'CreateService',
-        input: {
-          cluster,
-          serviceName: name,
-          taskDefinition,
-          desiredCount: spec.count,
-          launchType: profile.launchType,
-          networkConfiguration,
-          deploymentConfiguration: DEPLOYMENT_CONFIGURATION,
-          propagateTags: 'SERVICE',
-          enableECSManagedTags: true,
-          tags: ecsTagList(desired.tags),
-        },
-      },
-      wait: waitFor(taskDefinition),
-      ...(retry ? { retry } : {}),
-      dependsOn: prerequisites,
-    })
-    return
-  }
+  if (!svc) return planServiceCreate(b, inputs, observed, firstUse)
+  const name = b.desired.names.service
   const ours = b.owned(svc.tags)
   if (!ours && b.refuse('ecs:service', name)) return
   if (svc.launchType && svc.launchType !== profile.launchType) {
@@ -292,12 +266,58 @@ function planService(
       action: 'update',
       resource: { type: 'ecs:service', name },
       reason: 'adopt: add shipit tags',
-      request: { service: 'ecs', operation: 'TagResource', input: { resourceArn: svc.arn, tags: ecsTagList(desired.tags) } },
+      request: awsRequest('ecs', 'TagResource', { resourceArn: svc.arn, tags: ecsTagList(b.desired.tags) }),
       dependsOn: [],
     })
   }
+  planServiceUpdate(b, inputs, svc)
+}
+
+function planServiceCreate(b: PartBuilder<ContainerDesired>, inputs: ServiceInputs, observed: ContainerObserved, firstUse: FirstUse): void {
+  const { desired } = b
+  const { profile, taskDefinition, awsvpc } = inputs
+  const spec = desired.container
+  const name = desired.names.service
+  if (observed.serviceDraining) b.warnings.push(`service ${name} of an earlier deploy is still DRAINING: CreateService waits until ECS has removed it`)
+  const retry = firstUseRetries({ ...firstUse, drainingService: observed.serviceDraining ? name : undefined })
+  b.add({
+    id: 'service',
+    action: 'create',
+    resource: { type: 'ecs:service', name },
+    reason: `${plural(spec.count, 'task')} on ${profile.launchType}`,
+    changes: [
+      { path: 'taskDefinition', after: taskDefinition },
+      { path: 'desiredCount', after: spec.count },
+      { path: 'launchType', after: profile.launchType },
+      { path: 'networkConfiguration.awsvpcConfiguration', after: awsvpc },
+      { path: 'deploymentConfiguration.deploymentCircuitBreaker', after: DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker },
+    ],
+    request: awsRequest('ecs', 'CreateService', {
+      cluster: desired.names.cluster,
+      serviceName: name,
+      taskDefinition,
+      desiredCount: spec.count,
+      launchType: profile.launchType,
+      networkConfiguration: { awsvpcConfiguration: awsvpc },
+      deploymentConfiguration: DEPLOYMENT_CONFIGURATION,
+      propagateTags: 'SERVICE',
+      enableECSManagedTags: true,
+      tags: ecsTagList(desired.tags),
+    }),
+    wait: serviceDeployed(b, taskDefinition),
+    ...(retry ? { retry } : {}),
+    dependsOn: inputs.prerequisites,
+  })
+}
+
+type ObservedService = NonNullable<ContainerObserved['service']>
+
+/** UpdateService with only what changed, guarded by a re-read of the task definition it planned from. */
+function planServiceUpdate(b: PartBuilder<ContainerDesired>, { taskDefinition, awsvpc, prerequisites }: ServiceInputs, svc: ObservedService): void {
+  const spec = b.desired.container
+  const { cluster, service: name } = b.desired.names
   const changes: FieldChange[] = []
-  const input: Record<string, unknown> = { cluster, service: name }
+  const input: Plannable<UpdateServiceCommandInput> = { cluster, service: name }
   if (typeof taskDefinition !== 'string' || revisionOf(svc.taskDefinition) !== revisionOf(taskDefinition)) {
     changes.push({ path: 'taskDefinition', before: revisionOf(svc.taskDefinition), after: taskDefinition })
     input.taskDefinition = taskDefinition
@@ -308,7 +328,7 @@ function planService(
   }
   if (!sameNetwork(svc.network, awsvpc)) {
     changes.push({ path: 'networkConfiguration.awsvpcConfiguration', before: svc.network, after: awsvpc })
-    input.networkConfiguration = networkConfiguration
+    input.networkConfiguration = { awsvpcConfiguration: awsvpc }
   }
   if (!svc.rollsBack) {
     changes.push({
@@ -328,15 +348,15 @@ function planService(
     resource: { type: 'ecs:service', name },
     reason: `${changes.map((c) => c.path.split('.')[0]).join(', ')} changed`,
     changes,
-    request: { service: 'ecs', operation: 'UpdateService', input },
+    request: awsRequest('ecs', 'UpdateService', input),
     // ECS has no revision check on UpdateService: re-read the service right before, and refuse if another deploy moved it
     precondition: {
-      request: { service: 'ecs', operation: 'DescribeServices', input: { cluster: input.cluster, services: [name] } },
+      request: awsRequest('ecs', 'DescribeServices', { cluster, services: [name] }),
       path: 'services.0.taskDefinition',
       equals: svc.taskDefinition,
       what: `the task definition of service ${name}`,
     },
-    wait: waitFor((input.taskDefinition as string | Ref | undefined) ?? svc.taskDefinition),
+    wait: serviceDeployed(b, changes.some((c) => c.path === 'taskDefinition') ? taskDefinition : svc.taskDefinition),
     dependsOn: [...prerequisites, ...b.present('service-tags')],
   })
 }
