@@ -73,16 +73,7 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
     )
   } else if (!b.owned(role.tags)) {
     if (b.refuse('iam:role', name)) return { arn: role.arn, deps, created: false }
-    deps.push(
-      b.add({
-        id: 'role-tags',
-        action: 'update',
-        resource: { type: 'iam:role', name },
-        reason: 'adopt: add shipit tags',
-        request: awsRequest('iam', 'TagRole', { RoleName: name, Tags: tagList(b.desired.tags) }),
-        dependsOn: [],
-      }),
-    )
+    deps.push(b.adopt('role-tags', { type: 'iam:role', name }, awsRequest('iam', 'TagRole', { RoleName: name, Tags: tagList(b.desired.tags) })))
   }
   const afterRole = role ? [] : ['role']
   if (!role?.attachedPolicies.includes(spec.managedPolicy.arn)) {

@@ -43,16 +43,7 @@ export function planLogGroup(b: PartBuilder, group: ObservedLogGroup | null, rea
     )
   } else if (!b.owned(group.tags)) {
     if (b.refuse('logs:log-group', name)) return deps
-    deps.push(
-      b.add({
-        id: 'log-group-tags',
-        action: 'update',
-        resource: { type: 'logs:log-group', name },
-        reason: 'adopt: add shipit tags',
-        request: awsRequest('logs', 'TagResource', { resourceArn: group.arn, tags: desired.tags }),
-        dependsOn: [],
-      }),
-    )
+    deps.push(b.adopt('log-group-tags', { type: 'logs:log-group', name }, awsRequest('logs', 'TagResource', { resourceArn: group.arn, tags: desired.tags })))
   }
   if (group?.retentionInDays !== desired.logRetentionDays) {
     b.add({

@@ -29,6 +29,11 @@ export class PartBuilder<D extends Desired = Desired> {
     return true
   }
 
+  /** The step that takes over a resource with shipit's name but not its tags (--adopt): it adds the tags. */
+  adopt(id: string, resource: { type: string; name: string }, request: Step['request']): string {
+    return this.add({ id, action: 'update', resource, reason: 'adopt: add shipit tags', request, dependsOn: [] })
+  }
+
   add(step: Step): string {
     this.steps.push(step)
     return step.id

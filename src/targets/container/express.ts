@@ -280,14 +280,11 @@ function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): Plan
   } else if (!b.owned(role.tags)) {
     if (b.refuse('iam:role', name)) return null
     deps.push(
-      b.add({
-        id: 'infrastructure-role-tags',
-        action: 'update',
-        resource: { type: 'iam:role', name },
-        reason: 'adopt: add shipit tags',
-        request: { service: 'iam', operation: 'TagRole', input: { RoleName: name, Tags: tagList(desired.tags) } },
-        dependsOn: [],
-      }),
+      b.adopt(
+        'infrastructure-role-tags',
+        { type: 'iam:role', name },
+        { service: 'iam', operation: 'TagRole', input: { RoleName: name, Tags: tagList(desired.tags) } },
+      ),
     )
   }
   const policy = EXPRESS_INFRASTRUCTURE_POLICY(b.ctx.region)
@@ -406,14 +403,11 @@ function planExpressUpdate(b: PartBuilder, spec: ExpressSpec, live: ObservedExpr
   const ours = b.owned(live.tags)
   if (!ours && b.refuse('ecs:express-service', name)) return
   if (!ours) {
-    b.add({
-      id: 'express-service-tags',
-      action: 'update',
-      resource: { type: 'ecs:express-service', name },
-      reason: 'adopt: add shipit tags',
-      request: { service: 'ecs', operation: 'TagResource', input: { resourceArn: live.arn, tags: ecsTagList(b.desired.tags) } },
-      dependsOn: [],
-    })
+    b.adopt(
+      'express-service-tags',
+      { type: 'ecs:express-service', name },
+      { service: 'ecs', operation: 'TagResource', input: { resourceArn: live.arn, tags: ecsTagList(b.desired.tags) } },
+    )
   }
   if (typeof role.arn === 'string' && live.infrastructureRoleArn && live.infrastructureRoleArn !== role.arn) {
     // UpdateExpressGatewayService has no infrastructureRoleArn, and a live service is never recreated for a field

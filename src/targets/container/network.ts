@@ -167,14 +167,11 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
     if (!ours) {
       if (b.refuse('ec2:security-group', name)) return { groupId, deps }
       deps.push(
-        b.add({
-          id: 'security-group-tags',
-          action: 'update',
-          resource: { type: 'ec2:security-group', name },
-          reason: 'adopt: add shipit tags',
-          request: { service: 'ec2', operation: 'CreateTags', input: { Resources: [existing.id], Tags: tagList(desired.tags) } },
-          dependsOn: [],
-        }),
+        b.adopt(
+          'security-group-tags',
+          { type: 'ec2:security-group', name },
+          { service: 'ec2', operation: 'CreateTags', input: { Resources: [existing.id], Tags: tagList(desired.tags) } },
+        ),
       )
     }
   }

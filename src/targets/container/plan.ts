@@ -90,14 +90,11 @@ function planCluster(b: PartBuilder<ContainerDesired>, observed: ContainerObserv
   if (!b.owned(cluster.tags)) {
     // running tasks in a cluster does not change it: a cluster made by hand (as in `aws ecs create-cluster`) is used as it is
     if (b.ctx.adopt) {
-      b.add({
-        id: 'cluster-tags',
-        action: 'update',
-        resource: { type: 'ecs:cluster', name },
-        reason: 'adopt: add shipit tags',
-        request: { service: 'ecs', operation: 'TagResource', input: { resourceArn: cluster.arn, tags: ecsTagList(desired.tags) } },
-        dependsOn: [],
-      })
+      b.adopt(
+        'cluster-tags',
+        { type: 'ecs:cluster', name },
+        { service: 'ecs', operation: 'TagResource', input: { resourceArn: cluster.arn, tags: ecsTagList(desired.tags) } },
+      )
     } else b.keep('ecs:cluster', name, 'not created by shipit: used as it is, never changed or deleted')
     return []
   }
@@ -261,14 +258,7 @@ function planService(
     return
   }
   if (!ours) {
-    b.add({
-      id: 'service-tags',
-      action: 'update',
-      resource: { type: 'ecs:service', name },
-      reason: 'adopt: add shipit tags',
-      request: awsRequest('ecs', 'TagResource', { resourceArn: svc.arn, tags: ecsTagList(b.desired.tags) }),
-      dependsOn: [],
-    })
+    b.adopt('service-tags', { type: 'ecs:service', name }, awsRequest('ecs', 'TagResource', { resourceArn: svc.arn, tags: ecsTagList(b.desired.tags) }))
   }
   planServiceUpdate(b, inputs, svc)
 }

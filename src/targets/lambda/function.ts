@@ -121,14 +121,7 @@ export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction
   if (fn && !b.owned(fn.tags) && b.refuse('lambda:function', name)) return { arn: fn.arn, steps: [], blocked: true }
   if (!fn) return { arn: { ref: 'function', output: 'FunctionArn' }, steps: [createFunction(b, inputs)], blocked: false }
   if (!b.owned(fn.tags)) {
-    b.add({
-      id: 'function-tags',
-      action: 'update',
-      resource: { type: 'lambda:function', name },
-      reason: 'adopt: add shipit tags',
-      request: awsRequest('lambda', 'TagResource', { Resource: fn.arn, Tags: b.desired.tags }),
-      dependsOn: [],
-    })
+    b.adopt('function-tags', { type: 'lambda:function', name }, awsRequest('lambda', 'TagResource', { Resource: fn.arn, Tags: b.desired.tags }))
   }
   const steps = [...planCodeUpdate(b, fn, inputs)]
   steps.push(...planConfigUpdate(b, fn, inputs, steps[0]))

@@ -69,17 +69,14 @@ export function planHttpApi(b: PartBuilder<LambdaDesired>, api: ObservedApi | nu
     return { id: ref('api', 'ApiId'), deps: [id], blocked: false }
   }
   if (!b.owned(api.tags)) {
-    b.add({
-      id: 'api-tags',
-      action: 'update',
-      resource: { type: 'apigatewayv2:api', name },
-      reason: 'adopt: add shipit tags',
-      request: awsRequest('apigatewayv2', 'TagResource', {
+    b.adopt(
+      'api-tags',
+      { type: 'apigatewayv2:api', name },
+      awsRequest('apigatewayv2', 'TagResource', {
         ResourceArn: `arn:${partition(ctx.region)}:apigateway:${ctx.region}::/apis/${api.id}`,
         Tags: desired.tags,
       }),
-      dependsOn: [],
-    })
+    )
   }
   if (JSON.stringify(normalizeCors(api.cors)) === JSON.stringify(normalizeCors(cors as Record<string, unknown> | undefined))) {
     b.keep('apigatewayv2:api', name, api.endpoint)
