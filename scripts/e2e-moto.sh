@@ -399,6 +399,56 @@ check_lambda_secrets() {
   if [[ $RC -eq 0 ]]; then pass "$name: nothing left to destroy"; else fail "$name: after destroy, plan --destroy" "exit $RC (want 0: nothing left)"; fi
 }
 
+# run_env VAR=VALUE… -- ARGS…: run, with these environment changes (VAR= unsets)
+run_env() {
+  local changes=()
+  while [[ "$1" != "--" ]]; do
+    if [[ "$1" == *= ]]; then changes+=(-u "${1%=}"); else changes+=("$1"); fi
+    shift
+  done
+  shift
+  N=$((N + 1))
+  OUT="$WORK/$N.stdout" ERR="$WORK/$N.stderr"
+  env "${changes[@]}" ./bin/run.js "$@" --endpoint-url "$ENDPOINT" >"$OUT" 2>"$ERR"
+  RC=$?
+  printf '%s\n' "env ${changes[*]} ./bin/run.js $* --endpoint-url $ENDPOINT  → exit $RC" >"$WORK/$N.cmd"
+}
+
+# region and credentials as the aws CLI resolves them (issue 10): AWS_DEFAULT_REGION alone; a profile
+# that does not exist (exit 1, never an offline plan); a profile with region and static keys in files
+check_credentials() {
+  local name=credentials dir="$WORK/hello-creds"
+  mkdir -p "$dir" && cp -R examples/hello-lambda/src "$dir/src"
+  sed -e 's/^name: hello$/name: hello-creds/' -e '/^region:/d' examples/hello-lambda/app.yaml >"$dir/app.yaml"
+  local args=(--target lambda -f "$dir/app.yaml")
+
+  run_env AWS_REGION= AWS_DEFAULT_REGION=eu-west-1 -- plan "${args[@]}" --json
+  if [[ $RC -eq 0 ]] && [[ "$(json_doc "$OUT" 'd["region"] + " " + str(d["offline"])')" == "eu-west-1 False" ]]; then
+    pass "$name: with only AWS_DEFAULT_REGION, plan reads AWS in that region"
+  else fail "$name: AWS_DEFAULT_REGION plan" "exit $RC (want 0, region eu-west-1, online)"; fi
+  run_env AWS_REGION= AWS_DEFAULT_REGION=eu-west-1 -- deploy "${args[@]}" --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -eq 0 ]]; then pass "$name: with only AWS_DEFAULT_REGION, deploy works"; else fail "$name: AWS_DEFAULT_REGION deploy" "exit $RC (want 0)"; fi
+
+  run_env AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= -- plan "${args[@]}" --profile nope
+  if [[ $RC -eq 1 ]] && grep -q "nope" "$ERR" && ! grep -qi "offline\|planned as new" "$OUT" "$ERR"; then
+    pass "$name: --profile nope exits 1 naming the profile, no offline plan"
+  else fail "$name: --profile nope" "exit $RC (want 1, the profile named, no offline plan)"; fi
+
+  local aws="$WORK/aws-profile"
+  mkdir -p "$aws"
+  printf '[profile e2e]\nregion = eu-central-1\n' >"$aws/config"
+  printf '[e2e]\naws_access_key_id = testing\naws_secret_access_key = testing\n' >"$aws/credentials"
+  local profile=(AWS_REGION= AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= AWS_CONFIG_FILE="$aws/config" AWS_SHARED_CREDENTIALS_FILE="$aws/credentials")
+  run_env "${profile[@]}" -- plan "${args[@]}" --profile e2e --json
+  if [[ $RC -eq 0 ]] && [[ "$(json_doc "$OUT" 'd["region"] + " " + str(d["offline"])')" == "eu-central-1 False" ]]; then
+    pass "$name: a profile in AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE gives region and keys to plan"
+  else fail "$name: profile plan" "exit $RC (want 0, region eu-central-1, online)"; fi
+  run_env "${profile[@]}" -- deploy "${args[@]}" --profile e2e --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -eq 0 ]]; then pass "$name: deploy with that profile works"; else fail "$name: profile deploy" "exit $RC (want 0)"; fi
+  run_env "${profile[@]}" -- destroy "${args[@]}" --profile e2e --yes --timeout "$WAIT_TIMEOUT"
+  run_env AWS_REGION= AWS_DEFAULT_REGION=eu-west-1 -- destroy "${args[@]}" --yes --timeout "$WAIT_TIMEOUT"
+}
+
 # the EC2 capacity the ecs target needs: the cluster of app.yaml with one registered instance
 ecs_capacity() { # CLUSTER
   "$PYTHON" - "$ENDPOINT" "$1" <<'PY'
@@ -454,12 +504,14 @@ case "$WHICH" in
   lambda)
     check_lambda
     check_lambda_secrets
+    check_credentials
     ;;
   fargate) check_fargate ;;
   ecs) check_ecs ;;
   all)
     check_lambda
     check_lambda_secrets
+    check_credentials
     check_fargate
     check_ecs
     ;;
