@@ -206,6 +206,11 @@ export interface Plan {
   cost?: PlanCost
 }
 
+/** The changes of a resource being created: each field with the value it gets. */
+export function createdFields(fields: Record<string, unknown>): FieldChange[] {
+  return Object.entries(fields).map(([path, after]) => ({ path, after }))
+}
+
 /** The marker a secret value travels as: its name and hash, never the value. */
 export function sensitiveValue(name: string, value: string): Sensitive {
   return { sensitive: name, sha256: sha256Hex(value) }

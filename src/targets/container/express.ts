@@ -14,7 +14,7 @@ import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { type ExpressSpec, lambdaOnlyHttpFields } from '../../manifest/express.js'
 import type { Desired } from '../../manifest/resolve.js'
-import { type FieldChange, isRef, type Ref, type RetryOn, type Step } from '../../plan/types.js'
+import { createdFields, type FieldChange, isRef, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, type Outputs, partition, tagList } from '../target.js'
@@ -351,13 +351,13 @@ function planExpressCreate(b: PartBuilder, spec: ExpressSpec, inputs: ExpressPla
     action: 'create',
     resource: { type: 'ecs:express-service', name },
     reason: `HTTPS URL on *.ecs.${b.ctx.region}.on.aws, ${spec.minTasks}–${spec.maxTasks} tasks`,
-    changes: [
-      { path: 'taskDefinitionArn', after: inputs.taskDefinition },
-      { path: 'healthCheckPath', after: spec.healthCheckPath },
-      { path: 'scalingTarget', after: input.scalingTarget },
-      { path: 'networkConfiguration', after: input.networkConfiguration },
-      { path: 'infrastructureRoleArn', after: role.arn },
-    ],
+    changes: createdFields({
+      taskDefinitionArn: inputs.taskDefinition,
+      healthCheckPath: spec.healthCheckPath,
+      scalingTarget: input.scalingTarget,
+      networkConfiguration: input.networkConfiguration,
+      infrastructureRoleArn: role.arn,
+    }),
     request: { service: 'ecs', operation: 'CreateExpressGatewayService', input: { ...input } },
     ...(role.fresh ? { retry: { ...INFRASTRUCTURE_ROLE_NOT_READY[0], seconds: INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS } } : {}),
     wait: expressWait(ref('express-service', 'service.serviceArn'), undefined, name),

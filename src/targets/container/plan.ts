@@ -1,7 +1,7 @@
 import type { UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { invalid } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
-import { awsRequest, type FieldChange, type Plannable, type Ref, type RetryOn, type Step } from '../../plan/types.js'
+import { awsRequest, createdFields, type FieldChange, type Plannable, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
@@ -275,13 +275,13 @@ function planServiceCreate(b: PartBuilder<ContainerDesired>, inputs: ServiceInpu
     action: 'create',
     resource: { type: 'ecs:service', name },
     reason: `${plural(spec.count, 'task')} on ${profile.launchType}`,
-    changes: [
-      { path: 'taskDefinition', after: taskDefinition },
-      { path: 'desiredCount', after: spec.count },
-      { path: 'launchType', after: profile.launchType },
-      { path: 'networkConfiguration.awsvpcConfiguration', after: awsvpc },
-      { path: 'deploymentConfiguration.deploymentCircuitBreaker', after: DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker },
-    ],
+    changes: createdFields({
+      taskDefinition,
+      desiredCount: spec.count,
+      launchType: profile.launchType,
+      'networkConfiguration.awsvpcConfiguration': awsvpc,
+      'deploymentConfiguration.deploymentCircuitBreaker': DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker,
+    }),
     request: awsRequest('ecs', 'CreateService', {
       cluster: desired.names.cluster,
       serviceName: name,

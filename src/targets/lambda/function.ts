@@ -1,7 +1,7 @@
 import type { Architecture, Runtime, UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda'
 import { sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { type Artifact, awsRequest, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
+import { type Artifact, awsRequest, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE, sensitiveKeysRecord } from '../sensitive-keys.js'
 import type { FunctionConfig, ObservedFunction } from './observe.js'
@@ -136,15 +136,15 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
     id: 'function',
     action: 'create',
     resource: { type: 'lambda:function', name },
-    changes: [
-      { path: 'Runtime', after: want.Runtime },
-      { path: 'Handler', after: want.Handler },
-      { path: 'MemorySize', after: want.MemorySize },
-      { path: 'Timeout', after: want.Timeout },
-      { path: 'Architectures', after: want.Architectures },
-      { path: 'Code', after: artifact },
-      ...Object.entries(want.Environment).map(([k, v]) => ({ path: `Environment.${k}`, after: v })),
-    ],
+    changes: createdFields({
+      Runtime: want.Runtime,
+      Handler: want.Handler,
+      MemorySize: want.MemorySize,
+      Timeout: want.Timeout,
+      Architectures: want.Architectures,
+      Code: artifact,
+      ...Object.fromEntries(Object.entries(want.Environment).map(([k, v]) => [`Environment.${k}`, v])),
+    }),
     request: awsRequest('lambda', 'CreateFunction', {
       FunctionName: name,
       Runtime: want.Runtime as Runtime,

@@ -90,3 +90,31 @@ describe('rollback and run (fargate) against the in-memory AWS', () => {
     expect(fake.mutatingCalls()).toEqual([])
   })
 })
+
+describe('an interrupted one-off task', () => {
+  const fake = useFakeAws()
+  beforeEach(() => fake.reset())
+
+  it('SIGINT while shipit run waits: the task it started is stopped (StopTask), exit 130, and it says so', async () => {
+    const dir = project(FARGATE_SERVICE)
+    await deploy(dir)
+    // a task that keeps running until stopped
+    fake.state.ecs.taskOutcome = undefined
+    const { session } = await planFor(dir)
+    const controller = new AbortController()
+    const running = runOneOff(session, {
+      timeoutSeconds: 30,
+      signal: controller.signal,
+      reporter: { ...silentReporter, stepWaiting: () => controller.abort() },
+    })
+    const err = (await running.catch((e: unknown) => e)) as ShipitError
+    expect(err.exitCode).toBe(130)
+    expect(err.message).toMatch(/interrupted: stopped task \S+ it had started/)
+    const started = fake.callsOf('RunTask')
+    expect(started).toHaveLength(1)
+    expect(fake.callsOf('StopTask').map((c) => c.input.reason)).toEqual(['interrupted (shipit)'])
+    // the one-off task is stopped; the service's own tasks keep running
+    const oneOff = [...fake.state.ecs.tasks.values()].filter((t) => t.startedBy === 'shipit')
+    expect(oneOff.map((t) => t.desiredStatus)).toEqual(['STOPPED'])
+  })
+})
