@@ -15,8 +15,10 @@ export interface ExecutionRoleSpec {
   reason: string
   /** the AWS managed policy it needs (logs, image pulls), with why */
   managedPolicy: { arn: string; name: string; reason: string }
-  /** why it reads the app's secrets, for the plan */
-  secretsReason: string
+  /** why it reads the app's secrets, for the plan; without it the role gets no secrets policy */
+  secretsReason?: string
+  /** the id of its create step, and the prefix of its other steps' ids (default `role`) */
+  id?: string
   /** wait until IAM answers for the new role before dependents run */
   waitUntilExists?: boolean
 }
@@ -43,6 +45,8 @@ export interface PlannedRole {
   deps: string[]
   /** the role is created by this plan (IAM takes a while before others can assume it) */
   created: boolean
+  /** it has shipit's name but not its tags: refused, nothing may use it */
+  refused?: boolean
 }
 
 /**
@@ -52,11 +56,12 @@ export interface PlannedRole {
  */
 export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spec: ExecutionRoleSpec): PlannedRole {
   const { name } = spec
+  const id = spec.id ?? 'role'
   const deps: string[] = []
   if (!role) {
     deps.push(
       b.add({
-        id: 'role',
+        id,
         action: 'create',
         resource: { type: 'iam:role', name },
         reason: spec.reason,
@@ -72,14 +77,14 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
       }),
     )
   } else if (!b.owned(role.tags)) {
-    if (b.refuse('iam:role', name)) return { arn: role.arn, deps, created: false }
-    deps.push(b.adopt('role-tags', { type: 'iam:role', name }, awsRequest('iam', 'TagRole', { RoleName: name, Tags: tagList(b.desired.tags) })))
+    if (b.refuse('iam:role', name)) return { arn: role.arn, deps, created: false, refused: true }
+    deps.push(b.adopt(`${id}-tags`, { type: 'iam:role', name }, awsRequest('iam', 'TagRole', { RoleName: name, Tags: tagList(b.desired.tags) })))
   }
-  const afterRole = role ? [] : ['role']
+  const afterRole = role ? [] : [id]
   if (!role?.attachedPolicies.includes(spec.managedPolicy.arn)) {
     deps.push(
       b.add({
-        id: 'role-policy',
+        id: `${id}-policy`,
         action: 'create',
         resource: { type: 'iam:role-policy-attachment', name: `${name}/${spec.managedPolicy.name}` },
         reason: spec.managedPolicy.reason,
@@ -88,13 +93,13 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
       }),
     )
   }
-  deps.push(...planSecretsPolicy(b, role, spec, afterRole))
+  if (spec.secretsReason) deps.push(...planSecretsPolicy(b, role, { ...spec, secretsReason: spec.secretsReason }, afterRole))
   if (role && deps.length === 0) b.keep('iam:role', name)
-  return { arn: role ? role.arn : { ref: 'role', output: 'Role.Arn' }, deps, created: !role }
+  return { arn: role ? role.arn : { ref: id, output: 'Role.Arn' }, deps, created: !role }
 }
 
 /** The inline secrets policy: written when the app's secrets changed, deleted when it has none any more. */
-function planSecretsPolicy(b: PartBuilder, role: ObservedRole | null, spec: ExecutionRoleSpec, afterRole: string[]): string[] {
+function planSecretsPolicy(b: PartBuilder, role: ObservedRole | null, spec: ExecutionRoleSpec & { secretsReason: string }, afterRole: string[]): string[] {
   const secretArns = Object.values(b.desired.secrets).sort()
   const resource = { type: 'iam:role-policy', name: `${spec.name}/${SECRETS_POLICY_NAME}` }
   // the policy as observed: a string, null when there is none, undefined when it was not read (then it is written)

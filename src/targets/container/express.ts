@@ -15,9 +15,10 @@ import { orNullIfMissing } from '../../aws/errors.js'
 import { type ExpressSpec, lambdaOnlyHttpFields } from '../../manifest/express.js'
 import type { Desired } from '../../manifest/resolve.js'
 import { createdFields, type FieldChange, isRef, type Ref, type RetryOn, type Step } from '../../plan/types.js'
+import { planExecutionRole } from '../execution-role.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
-import { ACCOUNT_PLACEHOLDER, type Outputs, partition, tagList } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, type Outputs, partition } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import type { AwsVpcConfiguration } from './network.js'
 import { EXPRESS_CONTAINER_NAME } from './profile.js'
@@ -31,11 +32,6 @@ import { revisionOf } from './task-definition.js'
 
 export const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
 export const EXPRESS_INFRASTRUCTURE_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
-/** The trust policy of the ECS developer guide's "Amazon ECS infrastructure IAM role". */
-export const ECS_INFRASTRUCTURE_TRUST_POLICY = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Sid: 'AllowAccessToECSForInfrastructureManagement', Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-})
 export const EXPRESS_DEPLOYED_WAITER = 'EcsExpressServiceDeployed'
 export const EXPRESS_DELETED_WAITER = 'EcsExpressServiceDeleted'
 /** How long CreateExpressGatewayService is retried while a role made in the same deploy propagates. */
@@ -240,7 +236,7 @@ export function planExpress(b: PartBuilder, observed: ExpressObserved, inputs: E
   else planExpressUpdate(b, spec, observed.service, { ...inputs, taskDefinition }, role)
 }
 
-interface PlannedRole {
+interface PlannedInfrastructureRole {
   arn: string | Ref
   deps: string[]
   /** made or given its policy in this deploy: ECS may not be able to assume it yet */
@@ -248,60 +244,25 @@ interface PlannedRole {
 }
 
 /** The role ECS uses to manage the load balancer, certificate, security groups and scaling of the service. */
-function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): PlannedRole | null {
+function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): PlannedInfrastructureRole | null {
   const { desired } = b
   const given = desired.express?.infrastructureRole
   if (given) return { arn: given, deps: [], fresh: false }
-  const name = desired.names.infrastructureRole
-  const role = observed.infrastructureRole
-  const deps: string[] = []
-  if (!role) {
-    deps.push(
-      b.add({
-        id: 'infrastructure-role',
-        action: 'create',
-        resource: { type: 'iam:role', name },
-        reason: 'infrastructure role: ECS runs the load balancer, certificate and scaling of the Express service with it',
-        changes: [{ path: 'AssumeRolePolicyDocument', after: 'ecs.amazonaws.com may assume it' }],
-        request: {
-          service: 'iam',
-          operation: 'CreateRole',
-          input: {
-            RoleName: name,
-            AssumeRolePolicyDocument: ECS_INFRASTRUCTURE_TRUST_POLICY,
-            Description: `Infrastructure role of the Express service ${desired.names.service}, managed by shipit`,
-            Tags: tagList(desired.tags),
-          },
-        },
-        wait: { waiter: 'RoleExists', input: { RoleName: name }, description: `role ${name} to exist` },
-        dependsOn: [],
-      }),
-    )
-  } else if (!b.owned(role.tags)) {
-    if (b.refuse('iam:role', name)) return null
-    deps.push(
-      b.adopt(
-        'infrastructure-role-tags',
-        { type: 'iam:role', name },
-        { service: 'iam', operation: 'TagRole', input: { RoleName: name, Tags: tagList(desired.tags) } },
-      ),
-    )
-  }
-  const policy = EXPRESS_INFRASTRUCTURE_POLICY(b.ctx.region)
-  if (!role?.attachedPolicies.includes(policy)) {
-    deps.push(
-      b.add({
-        id: 'infrastructure-role-policy',
-        action: 'create',
-        resource: { type: 'iam:role-policy-attachment', name: `${name}/${EXPRESS_POLICY_NAME}` },
-        reason: 'lets ECS manage the load balancer, certificate, security groups and scaling',
-        request: { service: 'iam', operation: 'AttachRolePolicy', input: { RoleName: name, PolicyArn: policy } },
-        dependsOn: role ? [] : ['infrastructure-role'],
-      }),
-    )
-  }
-  if (role && deps.length === 0) b.keep('iam:role', name)
-  return { arn: role ? role.arn : ref('infrastructure-role', 'Role.Arn'), deps, fresh: !role || deps.length > 0 }
+  const role = planExecutionRole(b, observed.infrastructureRole, {
+    id: 'infrastructure-role',
+    name: desired.names.infrastructureRole,
+    principal: 'ecs.amazonaws.com',
+    description: `Infrastructure role of the Express service ${desired.names.service}, managed by shipit`,
+    reason: 'infrastructure role: ECS runs the load balancer, certificate and scaling of the Express service with it',
+    managedPolicy: {
+      arn: EXPRESS_INFRASTRUCTURE_POLICY(b.ctx.region),
+      name: EXPRESS_POLICY_NAME,
+      reason: 'lets ECS manage the load balancer, certificate, security groups and scaling',
+    },
+    waitUntilExists: true,
+  })
+  if (role.refused) return null
+  return { arn: role.arn, deps: role.deps, fresh: role.created || role.deps.length > 0 }
 }
 
 /** The CreateExpressGatewayService request: shipit's task definition by ARN, so no container fields. */
@@ -334,7 +295,7 @@ function expressWait(service: string | Ref, revision: string | Ref | undefined, 
   }
 }
 
-function planExpressCreate(b: PartBuilder, spec: ExpressSpec, inputs: ExpressPlanInputs, role: PlannedRole): void {
+function planExpressCreate(b: PartBuilder, spec: ExpressSpec, inputs: ExpressPlanInputs, role: PlannedInfrastructureRole): void {
   const { desired } = b
   const name = desired.names.service
   const input = createExpressInput({
@@ -359,7 +320,7 @@ function planExpressCreate(b: PartBuilder, spec: ExpressSpec, inputs: ExpressPla
       infrastructureRoleArn: role.arn,
     }),
     request: { service: 'ecs', operation: 'CreateExpressGatewayService', input: { ...input } },
-    ...(role.fresh ? { retry: { ...INFRASTRUCTURE_ROLE_NOT_READY[0], seconds: INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS } } : {}),
+    ...(role.fresh ? { retry: INFRASTRUCTURE_ROLE_NOT_READY.map((rule) => ({ ...rule, seconds: INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS })) } : {}),
     wait: expressWait(ref('express-service', 'service.serviceArn'), undefined, name),
     dependsOn: [...inputs.prerequisites, ...role.deps],
   })
@@ -398,7 +359,7 @@ export function expressChanges(
   return { changes, input }
 }
 
-function planExpressUpdate(b: PartBuilder, spec: ExpressSpec, live: ObservedExpressService, inputs: ExpressPlanInputs, role: PlannedRole): void {
+function planExpressUpdate(b: PartBuilder, spec: ExpressSpec, live: ObservedExpressService, inputs: ExpressPlanInputs, role: PlannedInfrastructureRole): void {
   const name = b.desired.names.service
   const ours = b.owned(live.tags)
   if (!ours && b.refuse('ecs:express-service', name)) return
