@@ -1,3 +1,4 @@
+import { relative } from 'node:path'
 import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
 import { planCost } from '../compare/plan-cost.js'
@@ -75,6 +76,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
     offline: session.offline,
     observed: fingerprintHash(session.target.fingerprint(observed)),
     salt,
+    ...(session.loaded?.file ? { manifest: relative(process.cwd(), session.loaded.file) || session.loaded.file } : {}),
     createdAt,
     steps,
     unchanged: part.unchanged,

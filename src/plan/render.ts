@@ -42,7 +42,14 @@ function changeLine(c: FieldChange, action: Action): string {
 export function renderText(plan: Plan, options: TextOptions = {}): string {
   const paint = (code: number, s: string) => (options.color ? `\x1b[${code}m${s}\x1b[0m` : s)
   const lines: string[] = []
-  const where = [`app ${plan.app}`, `env ${plan.env}`, `target ${plan.target}`, plan.region, plan.account ? `account ${plan.account}` : undefined]
+  const where = [
+    `app ${plan.app}`,
+    `env ${plan.env}`,
+    `target ${plan.target}`,
+    plan.region,
+    plan.account ? `account ${plan.account}` : undefined,
+    plan.manifest ? `from ${plan.manifest}` : undefined,
+  ]
   lines.push(`shipit ${plan.command} plan — ${where.filter(Boolean).join(' · ')}`)
   if (plan.cost) lines.push(describePlanCost(plan.cost))
   if (plan.offline) lines.push(paint(33, 'offline: AWS was not read (no credentials or --offline); everything is planned as new.'))

@@ -195,6 +195,8 @@ export interface Plan {
   observed: string
   /** the key of the salted hashes of the secret values this plan sends */
   salt: string
+  /** the app.yaml it was made from, relative to the working directory (found upwards when -f is not given) */
+  manifest?: string
   createdAt: string
   steps: Step[]
   unchanged: Unchanged[]

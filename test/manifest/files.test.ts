@@ -89,7 +89,10 @@ describe('finding app.yaml when -f is not given', () => {
     expect(validate.stdout).toBe(`${join(root, 'app.yaml')} is valid: app found; target lambda; environments none (default dev)\n`)
     const plan = await shipit(['plan', '--json'], { cwd, env: cleanEnv() })
     expect(plan.code).toBe(0)
-    expect(JSON.parse(plan.stdout)).toMatchObject({ app: 'found', target: 'lambda' })
+    // the plan names the file it was made from, as a path from where shipit ran
+    expect(JSON.parse(plan.stdout)).toMatchObject({ app: 'found', target: 'lambda', manifest: '../../app.yaml' })
+    const text = await shipit(['plan'], { cwd, env: cleanEnv() })
+    expect(text.stdout.split('\n')[0]).toMatch(/· from \.\.\/\.\.\/app\.yaml$/)
     // an explicit -f is taken as given: no search
     const explicit = await shipit(['validate', '-f', 'app.yaml'], { cwd })
     expect(explicit.code).toBe(3)
