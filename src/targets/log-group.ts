@@ -6,16 +6,21 @@ import type { PartBuilder } from './part.js'
 export interface ObservedLogGroup {
   arn: string
   retentionInDays?: number
-  tags: Record<string, string>
+  /** not read when a deploy has nothing to change on the group: then whose it is does not matter */
+  tags?: Record<string, string>
 }
 
-/** The log group and its tags (DescribeLogGroups has no tags: ListTagsForResource on its ARN). */
-export async function observeLogGroup(clients: AwsClients, name: string): Promise<ObservedLogGroup | null> {
+/**
+ * The log group and, when shipit may change or delete it, its tags (DescribeLogGroups has none:
+ * ListTagsForResource on its ARN). `retention` is what a deploy wants; undefined (destroy) always reads them.
+ */
+export async function observeLogGroup(clients: AwsClients, name: string, retention?: number): Promise<ObservedLogGroup | null> {
   const out = await clients.send('logs', 'DescribeLogGroups', { logGroupNamePrefix: name })
   const group = (out.logGroups ?? []).find((g) => g.logGroupName === name)
   if (!group) return null
   // `arn` ends with ':*', which the tagging API refuses; `logGroupArn` is the one to use
   const arn = group.logGroupArn ?? (group.arn ?? '').replace(/:\*$/, '')
+  if (retention !== undefined && group.retentionInDays === retention) return { arn, retentionInDays: group.retentionInDays }
   const tagged = await clients.send('logs', 'ListTagsForResource', { resourceArn: arn })
   return { arn, retentionInDays: group.retentionInDays, tags: tagged.tags ?? {} }
 }
@@ -41,7 +46,7 @@ export function planLogGroup(b: PartBuilder, group: ObservedLogGroup | null, rea
         okErrors: ['ResourceAlreadyExistsException'],
       }),
     )
-  } else if (!b.owned(group.tags)) {
+  } else if (group.tags && !b.owned(group.tags)) {
     if (b.refuse('logs:log-group', name)) return deps
     deps.push(b.adopt('log-group-tags', { type: 'logs:log-group', name }, awsRequest('logs', 'TagResource', { resourceArn: group.arn, tags: desired.tags })))
   }
@@ -62,7 +67,8 @@ export function planLogGroup(b: PartBuilder, group: ObservedLogGroup | null, rea
 export function planLogGroupDelete(b: PartBuilder, group: ObservedLogGroup | null, after: string[]): void {
   if (!group) return
   const name = b.desired.names.logGroup
-  if (!b.owned(group.tags)) {
+  // tags unread means a deploy's observation: never delete on it
+  if (!group.tags || !b.owned(group.tags)) {
     b.keep('logs:log-group', name, 'kept: no shipit tags for this app and env')
     return
   }

@@ -141,7 +141,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     ),
     observeNetwork(clients, desired),
     spec.executionRole && !forDestroy ? Promise.resolve(null) : observeRole(clients, names.taskExecutionRole),
-    observeLogGroup(clients, names.logGroup),
+    observeLogGroup(clients, names.logGroup, ctx.command === 'deploy' ? desired.logRetentionDays : undefined),
     forDestroy ? observeRevisions(clients, names.family) : Promise.resolve(undefined),
     // a one-off deploy looks for the tasks of an earlier one that still run: a re-run says it starts another
     forDestroy || (spec.mode === 'task' && ctx.command === 'deploy') ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),

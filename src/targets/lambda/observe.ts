@@ -97,7 +97,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     desired.function?.role
       ? Promise.resolve(null)
       : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
-    observeLogGroup(clients, names.logGroup),
+    observeLogGroup(clients, names.logGroup, ctx.command === 'deploy' ? desired.logRetentionDays : undefined),
     observeApis(clients, desired),
   ])
 
