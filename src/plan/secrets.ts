@@ -18,9 +18,9 @@ export function saltedHash(salt: string, value: string): string {
  * The steps as the plan document carries them: markers of values to send get the salted hash of
  * the value app.yaml gives now; markers of live values (`before`) keep only the name.
  */
-export function saltSecretMarkers(steps: Step[], salt: string, valueOf: (name: string) => string | undefined): Step[] {
+export function saltSecretMarkers(steps: Step[], salt: string, secretValue: (name: string) => string | undefined): Step[] {
   const salted = (marker: Sensitive): Sensitive => {
-    const value = valueOf(marker.sensitive)
+    const value = secretValue(marker.sensitive)
     return { sensitive: marker.sensitive, sha256: value === undefined ? '' : saltedHash(salt, value) }
   }
   const walk = (value: unknown, keep: boolean): unknown => {

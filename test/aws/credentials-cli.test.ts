@@ -125,7 +125,9 @@ describe('the region reaches every request', () => {
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).not.toContain('Region is missing')
     expect(scopes('AKIDENVIRONMENT')).toEqual(new Set(['eu-west-1']))
-    expect(run.stdout).toMatch(new RegExp(`^shipit deploy plan — app hello · env dev · target lambda · eu-west-1 · account ${STUB_ACCOUNT} · from app\\.yaml$`, 'm'))
+    expect(run.stdout).toMatch(
+      new RegExp(`^shipit deploy plan — app hello · env dev · target lambda · eu-west-1 · account ${STUB_ACCOUNT} · from app\\.yaml$`, 'm'),
+    )
   })
 
   it('with a profile holding a region and static keys (temporary AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), its keys sign for its region', async () => {

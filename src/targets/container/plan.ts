@@ -245,7 +245,10 @@ function planService(
 ): void {
   const inputs: ServiceInputs = { profile, taskDefinition, awsvpc, prerequisites }
   const svc = observed.service
-  if (!svc) return planServiceCreate(b, inputs, observed, firstUse)
+  if (!svc) {
+    planServiceCreate(b, inputs, observed, firstUse)
+    return
+  }
   const name = b.desired.names.service
   const ours = b.owned(svc.tags)
   if (!ours && b.refuse('ecs:service', name)) return
