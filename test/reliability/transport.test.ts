@@ -546,9 +546,10 @@ describe('through the built CLI', () => {
     expect(run.stderr).toMatch(/TimeoutError: .*timed out after 1000 ms/)
     expect(run.stderr).toMatch(/did not answer in time/)
     noStackTrace(run)
-    // measured from the first request: the process start-up (module loading) is not the endpoint's doing
+    // measured from the first request: the process start-up (module loading) is not the endpoint's doing;
+    // the attempt's 1 s counts from when the SDK starts it (signing, connecting), a moment before the stub sees it
     expect(run.msFromFirstRequest).toBeDefined()
-    expect(run.msFromFirstRequest).toBeGreaterThanOrEqual(1000)
+    expect(run.msFromFirstRequest).toBeGreaterThanOrEqual(800)
     expect(run.msFromFirstRequest).toBeLessThan(5000)
     expect(run.stub.requests.every((r) => r.attempt === 1)).toBe(true)
   }, 60_000)
@@ -599,7 +600,7 @@ describe('bounded calls through the built CLI', () => {
     expect(run.stderr).toMatch(/did not answer in time/)
     noStackTrace(run)
     // the deadline counts from the call's start, a little before its first request reached the endpoint
-    expect(run.msFromFirstRequest).toBeGreaterThanOrEqual(1000)
+    expect(run.msFromFirstRequest).toBeGreaterThanOrEqual(800)
     expect(run.msFromFirstRequest).toBeLessThan(5000)
   }, 60_000)
 })
