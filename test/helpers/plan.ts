@@ -4,7 +4,7 @@ import type { Session } from '../../src/engine/session.js'
 import { parseManifest } from '../../src/manifest/load.js'
 import { type ContainerDesired, type Desired, type LambdaDesired, resolveDesired } from '../../src/manifest/resolve.js'
 import type { TargetName } from '../../src/manifest/schema.js'
-import type { Plan } from '../../src/plan/types.js'
+import { PLAN_FORMAT_VERSION, type Plan, type Step, summarize } from '../../src/plan/types.js'
 import type { PlanPart, Prepared, Target } from '../../src/targets/target.js'
 
 export const LAMBDA_YAML = `
@@ -62,6 +62,28 @@ export function codeSha256Of(prepared: Prepared): string {
 export function planDocument(desired: Desired, target: Target<unknown, never>, part: PlanPart, observed: unknown, account?: string, offline = false): Plan {
   const session = { desired, target, region: 'us-west-2', offline, warnings: [] } as unknown as Session
   return assemblePlan(session, { command: 'deploy', now: () => new Date('2026-01-01T00:00:00Z'), salt: 'fixed-salt-for-snapshots' }, part, observed, account)
+}
+
+/** A plan document around hand-made steps, for tests of the executor. */
+export function planOfSteps(steps: Step[], where: Partial<Pick<Plan, 'app' | 'target' | 'region'>> = {}): Plan {
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    shipitVersion: 'test',
+    command: 'deploy',
+    app: where.app ?? 'a',
+    env: 'dev',
+    target: where.target ?? 'lambda',
+    region: where.region ?? 'us-west-2',
+    offline: false,
+    observed: 'x',
+    salt: 'test-salt',
+    createdAt: '',
+    steps,
+    unchanged: [],
+    warnings: [],
+    blocked: [],
+    summary: summarize(steps, []),
+  }
 }
 
 /** Strip what changes between runs and versions, for snapshots. */

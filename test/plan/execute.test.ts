@@ -3,8 +3,9 @@ import type { AwsClients } from '../../src/aws/clients.js'
 import type { CustomWaiter } from '../../src/aws/waiters.js'
 import { ShipitError } from '../../src/errors.js'
 import { type ExecuteContext, executePlan } from '../../src/plan/execute.js'
-import { PLAN_FORMAT_VERSION, type Plan, type Step, summarize } from '../../src/plan/types.js'
+import type { Plan, Step } from '../../src/plan/types.js'
 import { type Reporter, silentReporter } from '../../src/ui/reporter.js'
+import { planOfSteps } from '../helpers/plan.js'
 
 /** A clients stand-in that records calls and answers from a table; each call takes `delay` ms. */
 function stubClients(answers: Record<string, (input: any) => any>, delay = 0) {
@@ -25,26 +26,7 @@ function stubClients(answers: Record<string, (input: any) => any>, delay = 0) {
   return { clients, calls }
 }
 
-function plan(steps: Step[]): Plan {
-  return {
-    formatVersion: PLAN_FORMAT_VERSION,
-    shipitVersion: 'test',
-    command: 'deploy',
-    app: 'a',
-    env: 'dev',
-    target: 'lambda',
-    region: 'us-west-2',
-    offline: false,
-    observed: 'x',
-    salt: 'test-salt',
-    createdAt: '',
-    steps,
-    unchanged: [],
-    warnings: [],
-    blocked: [],
-    summary: summarize(steps, []),
-  }
-}
+const plan = (steps: Step[]): Plan => planOfSteps(steps)
 
 const step = (id: string, operation: string, input: Record<string, unknown> = {}, dependsOn: string[] = [], extra: Partial<Step> = {}): Step => ({
   id,

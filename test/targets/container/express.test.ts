@@ -5,7 +5,7 @@ import type { ServiceName } from '../../../src/aws/services.js'
 import type { ContainerDesired } from '../../../src/manifest/resolve.js'
 import { executePlan } from '../../../src/plan/execute.js'
 import { cliCommand } from '../../../src/plan/render.js'
-import { PLAN_FORMAT_VERSION, type Plan, type Step, summarize } from '../../../src/plan/types.js'
+import type { Plan, Step } from '../../../src/plan/types.js'
 import {
   createExpressInput,
   EXPRESS_DEPLOYED_WAITER,
@@ -19,6 +19,7 @@ import {
   planExpressDestroy,
 } from '../../../src/targets/container/express.js'
 import { containerWaiters } from '../../../src/targets/container/waiters.js'
+import { planOfSteps } from '../../helpers/plan.js'
 import '../../../src/targets/container/express-waiters.js'
 import type { AwsVpcConfiguration } from '../../../src/targets/container/network.js'
 import { FARGATE_PROFILE } from '../../../src/targets/container/profile.js'
@@ -50,26 +51,7 @@ const EXEC_ROLE = `arn:aws:iam::${ACCOUNT}:role/exec`
 const NETWORK: AwsVpcConfiguration = { subnets: ['subnet-0b', 'subnet-0a'], securityGroups: ['sg-0web'], assignPublicIp: 'ENABLED' }
 const planContext: PlanContext = { region: REGION, account: ACCOUNT, adopt: false }
 
-function planDocument(steps: Step[]): Plan {
-  return {
-    formatVersion: PLAN_FORMAT_VERSION,
-    shipitVersion: 'test',
-    command: 'deploy',
-    app: 'web',
-    env: 'dev',
-    target: 'fargate',
-    region: REGION,
-    offline: false,
-    observed: 'x',
-    salt: 'test-salt',
-    createdAt: '',
-    steps,
-    unchanged: [],
-    warnings: [],
-    blocked: [],
-    summary: summarize(steps, []),
-  }
-}
+const planDocument = (steps: Step[]): Plan => planOfSteps(steps, { app: 'web', target: 'fargate', region: REGION })
 
 describe('ECS Express Mode (http: on fargate)', () => {
   const fake = useFakeAws()
