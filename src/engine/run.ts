@@ -40,6 +40,7 @@ export async function runOneOff(session: Session, options: OneOffOptions): Promi
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
     waiters: target.waiters,
+    recoveries: target.recoveries,
     onLog: options.onLog,
     artifact: noMarkers,
     sensitive: noMarkers,

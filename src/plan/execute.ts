@@ -2,7 +2,7 @@ import { type AwsClients, DEFAULT_MAX_ATTEMPTS } from '../aws/clients.js'
 import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait, type WaiterSet } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
-import { answerLost, conflict, recoverCreate, throttled, withToken } from './idempotency.js'
+import { answerLost, conflict, type Recoveries, throttled, withToken } from './idempotency.js'
 import {
   type Artifact,
   type AwsRequest,
@@ -47,6 +47,8 @@ export interface ExecuteContext {
   noWait?: boolean
   /** set by the executor from noWait */
   skipWait?: (step: Step) => boolean
+  /** how the target reads back a create whose answer was lost (src/targets/recoveries.ts) */
+  recoveries?: Recoveries
   /** the waits the plan's steps name: the target's own waiters and explanations */
   waiters: WaiterSet
   /** runs the plan's local steps (request.service 'container'); a plan with such steps needs it */
@@ -295,7 +297,8 @@ async function sendOnce(
       }
       const lost = answerLost(err)
       if (rule.kind === 'single' || !(lost || conflict(err))) throw err
-      const found = await recoverCreate(step, input, ctx.clients, since)
+      const recovery = ctx.recoveries?.[`${aws.service}:${aws.operation}`]
+      const found = recovery ? await recovery(input, ctx.clients, since) : undefined
       if (!found && lost && attempt < attempts) {
         // read back and not there: AWS did not do it, so sending it again cannot make a second one
         ctx.reporter.stepWaiting?.(step, `the response was lost and AWS had not done it; sending it again (${attempt + 1}/${attempts})`)

@@ -1,6 +1,5 @@
 import { describePlanCost } from '../compare/plan-cost.js'
 import { redact } from '../redact.js'
-import { containerRunbook } from '../targets/container/image/operations.js'
 import { type Action, type FieldChange, isArtifact, isLocalRequest, isRef, isSensitive, type Plan, type Step } from './types.js'
 
 const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }
@@ -128,8 +127,12 @@ export function cliCommand(step: Step, region: string, artifactPath: (source: st
   return parts.join(' ')
 }
 
-/** The plan as a runbook of `aws` commands, one per step, in order. */
-export function renderCli(plan: Plan, artifactPath?: (source: string) => string): string {
+/**
+ * The plan as one aws CLI line per step, with `<step.Field>` for values earlier steps return (the
+ * runnable script is src/plan/runbook.ts). `localSteps` gives the lines of a step that is not an aws
+ * call (a target's docker build and push); without it such a step is a comment.
+ */
+export function renderCli(plan: Plan, artifactPath?: (source: string) => string, localSteps?: (step: Step) => string[]): string {
   const lines = [
     `# shipit ${plan.command}: ${plan.app} (${plan.env}) on ${plan.target} in ${plan.region}`,
     '# <step.Field> is a value an earlier command returns; $NAME is a secret from your environment',
@@ -142,7 +145,8 @@ export function renderCli(plan: Plan, artifactPath?: (source: string) => string)
         `# first check that ${step.precondition.what} is still ${JSON.stringify(step.precondition.equals)}: ${cliCommand({ ...step, request: step.precondition.request }, plan.region, artifactPath)}`,
       )
     // a local step (container build or push) is what a person types: `docker build …`, `docker push …`
-    if (isLocalRequest(step.request) && step.request.service === 'container') lines.push(...containerRunbook(step.request, plan.region))
+    if (isLocalRequest(step.request) && step.request.service === 'container')
+      lines.push(...(localSteps?.(step) ?? [`# ${step.request.service} ${step.request.operation}: done by shipit itself (plan --cli prints the commands)`]))
     else lines.push(cliCommand(step, plan.region, artifactPath))
     if (step.wait) lines.push(`# then wait: ${step.wait.description}`)
   }

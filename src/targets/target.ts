@@ -3,6 +3,7 @@ import type { WaiterSet } from '../aws/waiters.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
 import type { LocalOperations } from '../plan/execute.js'
+import type { Recoveries } from '../plan/idempotency.js'
 import type { RunbookOptions } from '../plan/runbook.js'
 import type { Artifact, Plan, Step, Unchanged } from '../plan/types.js'
 import type { PreparedImage } from './container/image/prepare.js'
@@ -62,6 +63,8 @@ export interface Target<Observed, D extends Desired = Desired> {
   name: TargetName
   /** How the runbook (plan --cli) does the target's local steps (a docker build and push, a package upload). */
   runbookSteps?: RunbookOptions['otherServices']
+  /** How the target reads back a create whose answer was lost; the executor is given them with the plan. */
+  recoveries?: Recoveries
   /** The waits this target's steps name; the executor is given them with the plan. */
   waiters: WaiterSet
   /**

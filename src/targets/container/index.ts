@@ -1,6 +1,7 @@
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'
+import { RECOVERIES } from '../recoveries.js'
 import type { Outputs, Prepared, Target } from '../target.js'
 import { expressOutputs } from './express.js'
 import { readExpressDeployment } from './express-waiters.js'
@@ -50,6 +51,7 @@ async function containerLiveOutputs(
 function containerTarget(profile: LaunchProfile): Target<ContainerObserved, ContainerDesired> {
   return {
     name: profile.target,
+    recoveries: RECOVERIES,
     waiters: containerWaiters,
     localOperations: containerLocalOperations,
     runbookSteps: { container: (step, refs) => containerRunbook(step.request, refs.region, refs) },

@@ -2,6 +2,7 @@ import { relative } from 'node:path'
 import type { AwsClients } from '../../aws/clients.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { isArtifact, isLocalRequest } from '../../plan/types.js'
+import { RECOVERIES } from '../recoveries.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, UPLOAD_ARTIFACT, uploadArtifact } from './artifacts.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
@@ -26,6 +27,7 @@ const mayNeedS3 = new WeakSet<LambdaDesired>()
 
 export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   name: 'lambda',
+  recoveries: RECOVERIES,
   waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
 
   async prepare(desired: LambdaDesired, signal?: AbortSignal): Promise<PrepareBuild> {
