@@ -45,8 +45,6 @@ export interface ExecuteContext {
   onLog?: (line: string) => void
   /** --no-wait: a step's wait is skipped when no other step depends on the step */
   noWait?: boolean
-  /** set by the executor from noWait */
-  skipWait?: (step: Step) => boolean
   /** how the target reads back a create whose answer was lost (src/targets/recoveries.ts) */
   recoveries?: Recoveries
   /** the waits the plan's steps name: the target's own waiters and explanations */
@@ -103,7 +101,6 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
   let stopping = false
   const running = new Set<Promise<void>>()
   const needed = new Set(plan.steps.flatMap((s) => s.dependsOn))
-  const stepCtx: ExecuteContext = ctx.noWait ? { ...ctx, skipWait: (step: Step) => !needed.has(step.id) } : ctx
 
   const ready = () => plan.steps.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every((d) => status.get(d) === 'done'))
 
@@ -111,7 +108,8 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
     status.set(step.id, 'running')
     const started = now()
     ctx.reporter.stepStarted(step)
-    const p = runStep(step, outputs, stepCtx)
+    // --no-wait: the wait of a step nothing depends on (the rollout at the end) is skipped
+    const p = runStep(step, outputs, ctx, Boolean(ctx.noWait) && !needed.has(step.id))
       .then((output) => {
         outputs[step.id] = output
         status.set(step.id, 'done')
@@ -154,7 +152,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
   return { ok, interrupted, results: all, outputs, error: firstError }
 }
 
-async function runStep(step: Step, outputs: Record<string, Record<string, unknown>>, ctx: ExecuteContext): Promise<Record<string, unknown>> {
+async function runStep(step: Step, outputs: Record<string, Record<string, unknown>>, ctx: ExecuteContext, skipWait = false): Promise<Record<string, unknown>> {
   const input = (await resolveValue(step.request.input, outputs, ctx)) as Record<string, unknown>
   const request = step.request
   if (isLocalRequest(request)) {
@@ -179,7 +177,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
   }
   const output = await sendWithRetries(step, request, input, ctx)
   // a call that ended in one of its okErrors did nothing (e.g. deleting what is already gone): there is nothing to wait for
-  if (step.wait && output !== OK_ERROR && !ctx.skipWait?.(step)) {
+  if (step.wait && output !== OK_ERROR && !skipWait) {
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
     ctx.reporter.stepWaiting?.(step, wait.description)
     await runWait(ctx.clients, request.service, wait, {
