@@ -92,7 +92,14 @@ export async function planAndApply(
     session = await openSession(sessionOptions(flags, !planOnly, io.note))
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
-    const planned = await makePlan(session, { command, adopt: flags.adopt, to: flags.to, signal: interrupt.signal, salt: saved?.salt })
+    // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal
+    const planned = await makePlan(session, {
+      command,
+      adopt: flags.adopt,
+      to: flags.to,
+      signal: interrupt.signal,
+      ...(saved ? { salt: saved.salt, now: () => new Date(saved.createdAt) } : {}),
+    })
     // a saved plan is verified against the plan made now (same steps) and the plan made now is applied
     if (saved) checkSavedPlan(saved, planned.plan)
     const plan = planned.plan

@@ -93,9 +93,9 @@ export function stepsDifference(saved: Step[], fresh: Step[]): string | undefine
     if (!b) return `the saved plan has step ${label(a)}, which the plan made now does not`
     if (canonicalJson(a) === canonicalJson(b)) continue
     if (a.id !== b.id) return `step ${i + 1} is ${label(a)} in the saved plan and ${label(b)} now`
-    const fields = (['action', 'resource', 'request', 'wait', 'retry', 'precondition', 'dependsOn', 'okErrors', 'changes', 'reason'] as const).filter(
-      (f) => canonicalJson(a[f] ?? null) !== canonicalJson(b[f] ?? null),
-    )
+    const fields = (
+      ['action', 'resource', 'request', 'wait', 'retry', 'precondition', 'dependsOn', 'okErrors', 'changes', 'reason', 'idempotency'] as const
+    ).filter((f) => canonicalJson(a[f] ?? null) !== canonicalJson(b[f] ?? null))
     const secret = fields.includes('request') && JSON.stringify(a.request).includes('"sensitive"') ? ' (a secret value or the request changed)' : ''
     return `step ${label(a)} differs in ${fields.join(', ') || 'its fields'}${secret}`
   }

@@ -115,3 +115,23 @@ describe('saved plans are verified, not trusted', () => {
     expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['UpdateFunctionCode', 'PublishVersion', 'UpdateAlias'])
   })
 })
+
+describe('a saved plan of a container service (steps with client tokens)', () => {
+  const fake = useFakeAws()
+
+  it('applies when nothing changed: the plan made again has the same tokens, and the service is created once', async () => {
+    fake.reset()
+    const dir = project('name: saved\nregion: us-west-2\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\n')
+    const file = join(dir, 'app.yaml')
+    const out = join(dir, 'plan.json')
+    expect((await runCommand(Plan, ['--target', 'fargate', '-f', file, '--out', out])).code).toBe(0)
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as PlanDocument
+    const token = saved.steps.find((s) => s.request.operation === 'CreateService')?.idempotency
+    expect(token).toMatchObject({ kind: 'token', field: 'clientToken' })
+    const r = await runCommand(Deploy, ['--target', 'fargate', '-f', file, '--plan', out, '--yes'])
+    expect(r.code, r.stderr).toBe(0)
+    const sent = fake.callsOf('CreateService')
+    expect(sent).toHaveLength(1)
+    expect(sent[0].input.clientToken).toBe((token as { value: string }).value)
+  })
+})
