@@ -4,25 +4,8 @@ import { applyPlan } from '../../src/engine/apply.js'
 import { ShipitError } from '../../src/errors.js'
 import { silentReporter } from '../../src/ui/reporter.js'
 import { createFakeAws, type FakeAws } from '../fakes/aws.js'
+import { MINIMAL_SERVICE as SERVICE, MINIMAL_TASK as TASK } from '../helpers/apps.js'
 import { deploy, fakeCredentials, planFor, project } from '../helpers/session.js'
-
-const SERVICE = `
-name: web
-region: us-west-2
-container:
-  image: public.ecr.aws/nginx/nginx:1.27
-  port: 80
-  mode: service
-  count: 1
-`
-const TASK = `
-name: job
-region: us-west-2
-container:
-  image: public.ecr.aws/docker/library/busybox:stable
-  command: ["true"]
-  mode: task
-`
 
 type Snapshot = Record<string, number>
 

@@ -15,6 +15,7 @@ import { IDEMPOTENCY_RULES, isReadOperation } from '../../src/plan/idempotency.j
 import { RECOVERABLE_OPERATIONS } from '../../src/targets/recoveries.js'
 import { silentReporter } from '../../src/ui/reporter.js'
 import type { FakeAws, FakeErrorSpec } from '../fakes/aws.js'
+import { MINIMAL_SERVICE as SERVICE, MINIMAL_TASK as TASK } from '../helpers/apps.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { deploy, planFor, project } from '../helpers/session.js'
 
@@ -26,23 +27,6 @@ function:
   runtime: nodejs22.x
 http:
   routes: ["GET /", "POST /items"]
-`
-const SERVICE = `
-name: web
-region: us-west-2
-container:
-  image: public.ecr.aws/nginx/nginx:1.27
-  port: 80
-  mode: service
-  count: 1
-`
-const TASK = `
-name: job
-region: us-west-2
-container:
-  image: public.ecr.aws/docker/library/busybox:stable
-  command: ["true"]
-  mode: task
 `
 
 const LOST: Record<string, FakeErrorSpec> = {

@@ -1,10 +1,21 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import type { Session } from '../../../src/engine/session.js'
 import { ShipitError } from '../../../src/errors.js'
-import { executePlan } from '../../../src/plan/execute.js'
+import { type ExecuteContext, executePlan } from '../../../src/plan/execute.js'
 import { containerWaiters } from '../../../src/targets/container/waiters.js'
 import { silentReporter } from '../../../src/ui/reporter.js'
 import { useFakeAws } from '../../helpers/fake.js'
 import { deploy, FARGATE_TASK, planFor, project } from './helpers.js'
+
+/** The executor's context for a plan made by planFor: the container waiters, no artifacts or secrets. */
+const executeContext = (session: Session): ExecuteContext => ({
+  clients: session.clients,
+  reporter: silentReporter,
+  waiters: containerWaiters,
+  timeoutSeconds: 30,
+  artifact: async () => new Uint8Array(),
+  sensitive: () => '',
+})
 
 describe('fargate task mode (the article’s run-task) against the in-memory AWS', () => {
   const fake = useFakeAws()
@@ -82,14 +93,7 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     const dir = project(FARGATE_TASK)
     fake.state.ecs.taskOutcome = { exitCode: 42, logLines: ['bye'] }
     const { session, plan } = await planFor(dir)
-    const result = await executePlan(plan, {
-      clients: session.clients,
-      reporter: silentReporter,
-      waiters: containerWaiters,
-      timeoutSeconds: 30,
-      artifact: async () => new Uint8Array(),
-      sensitive: () => '',
-    })
+    const result = await executePlan(plan, executeContext(session))
     expect(result.ok).toBe(false)
     expect(result.results.find((r) => r.id === 'run')?.status).toBe('failed')
     expect(result.error?.details).toMatchObject({
@@ -107,14 +111,7 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     const steps = plan.steps.filter((s) => s.id !== 'log-group' && s.id !== 'log-retention')
     const result = await executePlan(
       { ...plan, steps: steps.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => d !== 'log-group' && d !== 'log-retention') })) },
-      {
-        clients: session.clients,
-        reporter: silentReporter,
-        waiters: containerWaiters,
-        timeoutSeconds: 30,
-        artifact: async () => new Uint8Array(),
-        sensitive: () => '',
-      },
+      executeContext(session),
     )
     expect(result.error?.code).toBe('TaskFailed')
     expect(result.error?.message).toContain('stopped before its container ran: ResourceInitializationError')
@@ -127,17 +124,7 @@ describe('fargate task mode (the article’s run-task) against the in-memory AWS
     fake.state.ecs.taskOutcome = undefined
     const flow = await planFor(dir)
     const steps = flow.plan.steps.map((s) => (s.id === 'run' ? { ...s, wait: undefined } : s))
-    const result = await executePlan(
-      { ...flow.plan, steps },
-      {
-        clients: flow.session.clients,
-        reporter: silentReporter,
-        waiters: containerWaiters,
-        timeoutSeconds: 30,
-        artifact: async () => new Uint8Array(),
-        sensitive: () => '',
-      },
-    )
+    const result = await executePlan({ ...flow.plan, steps }, executeContext(flow.session))
     expect(result.ok).toBe(true)
     expect([...fake.state.ecs.tasks.values()].map((t) => t.desiredStatus)).toEqual(['RUNNING'])
 
@@ -173,17 +160,7 @@ describe('a re-run of a one-off deploy', () => {
     fake.state.ecs.taskOutcome = undefined
     const first = await planFor(dir)
     const steps = first.plan.steps.map((s) => (s.id === 'run' ? { ...s, wait: undefined } : s))
-    await executePlan(
-      { ...first.plan, steps },
-      {
-        clients: first.session.clients,
-        reporter: silentReporter,
-        waiters: containerWaiters,
-        timeoutSeconds: 30,
-        artifact: async () => new Uint8Array(),
-        sensitive: () => '',
-      },
-    )
+    await executePlan({ ...first.plan, steps }, executeContext(first.session))
     const again = await planFor(dir)
     expect(again.plan.warnings.join('\n')).toMatch(/1 task started by an earlier deploy still runs \(\S+\); this deploy starts 1 more task/)
   })
