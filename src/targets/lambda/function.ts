@@ -3,7 +3,7 @@ import { sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type Artifact, awsRequest, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
-import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE, sensitiveKeysRecord } from '../sensitive-keys.js'
+import { SENSITIVE_KEYS_VARIABLE, secretNames, sensitiveKeysRecord } from '../sensitive-keys.js'
 import type { FunctionConfig, ObservedFunction } from './observe.js'
 
 /** How long a new IAM role may take to become assumable by Lambda. */
@@ -198,8 +198,8 @@ function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { w
 function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, after }: FunctionInputs, codeStep: string | undefined): string[] {
   const { desired } = b
   const name = desired.names.function
-  const live = fn.config.Environment ?? {}
-  const secretKeys = hiddenLiveKeys(desired, live, live[SENSITIVE_KEYS_VARIABLE])
+  // hidden: what app.yaml marks secret now, and what observation found was secret when deployed
+  const secretKeys = new Set([...secretNames(desired), ...(fn.hiddenKeys ?? [])])
   const changes = [
     ...configChanges(fn.config, want),
     ...(envEqual(fn.config.Environment, want.Environment) ? [] : envChanges(fn.config.Environment, want.Environment, secretKeys)),

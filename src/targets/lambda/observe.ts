@@ -8,6 +8,7 @@ import { ownedBy } from '../../manifest/names.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
+import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
 import type { ObserveContext } from '../target.js'
 import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from './artifacts.js'
 
@@ -29,6 +30,8 @@ export interface ObservedFunction {
   revisionId?: string
   config: FunctionConfig
   tags: Record<string, string>
+  /** live variables whose values are never shown: secret when deployed (its record), or unknown (src/targets/sensitive-keys.ts) */
+  hiddenKeys?: string[]
 }
 
 export interface ObservedAlias {
@@ -115,6 +118,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       revisionId: fn.Configuration?.RevisionId,
       config: configOf(fn.Configuration),
       tags: fn.Tags ?? {},
+      hiddenKeys: hiddenKeysOf(desired, fn.Configuration?.Environment?.Variables ?? {}),
     },
     alias: aliasFn && {
       version: aliasFn.Configuration?.Version ?? '',
@@ -127,6 +131,10 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     duplicateApis: apis.duplicates,
     artifacts,
   }
+}
+
+function hiddenKeysOf(desired: LambdaDesired, live: Record<string, string>): string[] {
+  return [...hiddenLiveKeys(desired, live, live[SENSITIVE_KEYS_VARIABLE])].sort()
 }
 
 export async function callerAccount(clients: AwsClients): Promise<string> {
