@@ -101,5 +101,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   }
   const region = resolved?.region ?? FALLBACK_REGION
   if (!resolved) warnings.push(`no region configured; planning for ${FALLBACK_REGION} (pass --region or set region: in app.yaml)`)
-  return { loaded, desired, target, clients, region, regionFrom: resolved?.from ?? 'fallback', offline, offlineReason, warnings, progress, ...(options.showUndeclared ? { showUndeclared: true } : {}) }
+  return {
+    loaded,
+    desired,
+    target,
+    clients,
+    region,
+    regionFrom: resolved?.from ?? 'fallback',
+    offline,
+    offlineReason,
+    warnings,
+    progress,
+    ...(options.showUndeclared ? { showUndeclared: true } : {}),
+  }
 }

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Plan from '../../src/commands/plan.js'
 import { clearSecrets } from '../../src/redact.js'
-import { runCommand } from '../helpers/command.js'
 import type { FakeAws } from '../fakes/aws.js'
+import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { project } from '../helpers/session.js'
 
@@ -178,7 +178,12 @@ describe('--show-undeclared', () => {
     it(`${target}: shows what app.yaml does not declare, and still hides what was secret`, async () => {
       fake.reset()
       const dir = project(appYaml(target, new Map()))
-      const { text: before } = await play(fake, target, [{ kind: 'secret', name: 'API_KEY' }, { kind: 'deploy' }, { kind: 'outside', name: 'MANUAL_TOKEN' }], dir)
+      const { text: before } = await play(
+        fake,
+        target,
+        [{ kind: 'secret', name: 'API_KEY' }, { kind: 'deploy' }, { kind: 'outside', name: 'MANUAL_TOKEN' }],
+        dir,
+      )
       expect(before).not.toContain('outside3-MANUAL_TOKEN-c4nary')
       // the plan after that history: the deploys above removed the outside value, so set it again
       await setOutside(fake, target, 'MANUAL_TOKEN', 'consoleTokenVALUE123')
