@@ -22,8 +22,8 @@ export function newSalt(): string {
  */
 export const SECRET_KDF: SecretKdf = { algorithm: 'scrypt', N: 2 ** 15, r: 8, p: 1, keylen: 32 }
 const MINIMUM = SECRET_KDF
-/** 1 GiB of memory per guess: more is not a plan shipit made, and would exhaust the machine */
-const MAXIMUM = { N: 2 ** 20, r: 16, p: 4, keylen: 64 }
+/** 128·N·r ≤ 512 MiB per commitment: more is no plan a shipit made, and would exhaust the machine that verifies it */
+const MAXIMUM = { N: 2 ** 18, r: 16, p: 4, keylen: 64 }
 
 /** Why these parameters are refused, or undefined when they may be used. */
 export function kdfProblem(kdf: unknown): string | undefined {
