@@ -5,8 +5,8 @@ import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
 import { withIdempotency } from '../plan/idempotency.js'
-import { newSalt, SECRET_KDF, saltSecretMarkers } from '../plan/secrets.js'
-import { PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
+import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '../plan/secrets.js'
+import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
 import type { Session } from './session.js'
@@ -55,7 +55,20 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
-  return { plan: assemblePlan(session, options, part, observed, account), observed, prepared }
+  const salted = { ...options, salt: options.salt ?? newSalt() }
+  await commitToSecrets(session, salted, part)
+  return { plan: assemblePlan(session, salted, part, observed, account), observed, prepared }
+}
+
+/** The scrypt commitments of the secrets the steps send, all at once (assemblePlan then finds them made). */
+async function commitToSecrets(session: Session, options: PlanOptions & { salt: string }, part: PlanPart): Promise<void> {
+  const names = new Set<string>()
+  for (const step of part.steps) forEachMarker(step.request.input, (m) => isSensitive(m) && names.add(m.sensitive))
+  const secrets = [...names].flatMap((name): [string, string][] => {
+    const value = session.desired.environment[name]?.value
+    return value === undefined ? [] : [[name, value]]
+  })
+  await precomputeCommitments(options.salt, options.kdf ?? SECRET_KDF, secrets)
 }
 
 export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {

@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync } from 'node:crypto'
+import { randomBytes, scrypt, scryptSync } from 'node:crypto'
 import { isSensitive, type SecretKdf, type Sensitive, type Step } from './types.js'
 
 /**
@@ -43,16 +43,36 @@ export function kdfProblem(kdf: unknown): string | undefined {
 /** Commitments already computed in this process: a plan made again and its apply verify each secret once. */
 const computed = new Map<string, string>()
 
+const cacheKey = (salt: string, kdf: SecretKdf, name: string, value: string) => JSON.stringify([salt, kdf.N, kdf.r, kdf.p, kdf.keylen, name, value])
+const scryptOptions = (kdf: SecretKdf) => ({ N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 2 ** 20 })
+// the name is in the salt: one value under two names gives two unrelated commitments
+const scryptSalt = (salt: string, name: string) => `${salt}:${name}`
+
 /** The commitment to one secret value: what a plan carries in its marker (the `sha256` field, by history). */
 export function commitment(salt: string, kdf: SecretKdf, name: string, value: string): string {
-  const key = JSON.stringify([salt, kdf.N, kdf.r, kdf.p, kdf.keylen, name, value])
+  const key = cacheKey(salt, kdf, name, value)
   const known = computed.get(key)
   if (known) return known
-  // the name is in the salt: one value under two names gives two unrelated commitments
-  const derived = scryptSync(value, `${salt}:${name}`, kdf.keylen, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 2 ** 20 })
-  const hex = derived.toString('hex')
+  const hex = scryptSync(value, scryptSalt(salt, name), kdf.keylen, scryptOptions(kdf)).toString('hex')
   computed.set(key, hex)
   return hex
+}
+
+/** Compute the commitments of several secrets at once, on libuv's threads: what `commitment` then finds done. */
+export async function precomputeCommitments(salt: string, kdf: SecretKdf, secrets: [name: string, value: string][]): Promise<void> {
+  const todo = secrets.filter(([name, value]) => !computed.has(cacheKey(salt, kdf, name, value)))
+  await Promise.all(
+    todo.map(
+      ([name, value]) =>
+        new Promise<void>((resolve, reject) =>
+          scrypt(value, scryptSalt(salt, name), kdf.keylen, scryptOptions(kdf), (err, derived) => {
+            if (err) return reject(err)
+            computed.set(cacheKey(salt, kdf, name, value), derived.toString('hex'))
+            resolve()
+          }),
+        ),
+    ),
+  )
 }
 
 /**
