@@ -37,6 +37,9 @@ export const awsFlags = {
 export const planFlags = {
   offline: Flags.boolean({ summary: 'Plan without reading AWS, as if nothing existed (automatic only when no credentials are configured at all).' }),
   adopt: Flags.boolean({ summary: "Take over resources that have shipit's names but not its tags (adds the tags)." }),
+  'show-undeclared': Flags.boolean({
+    summary: 'Show the live values of environment variables app.yaml does not declare (added in the console or by another tool); hidden by default.',
+  }),
 }
 
 /** Flags of commands that change AWS. */

@@ -27,6 +27,7 @@ export interface WorkflowFlags {
   'call-timeout'?: number
   offline?: boolean
   adopt?: boolean
+  'show-undeclared'?: boolean
   yes?: boolean
   timeout?: number
   json: boolean
@@ -58,6 +59,7 @@ export function sessionOptions(flags: Omit<WorkflowFlags, 'json'>, mutates: bool
     profile: flags.profile,
     endpoint: flags['endpoint-url'],
     offline: flags.offline,
+    showUndeclared: flags['show-undeclared'],
     mutates,
     maxAttempts: flags['max-attempts'],
     requestTimeoutMs: flags['request-timeout'] * 1000,
@@ -98,7 +100,7 @@ export async function planAndApply(
       adopt: flags.adopt,
       to: flags.to,
       signal: interrupt.signal,
-      ...(saved ? { salt: saved.salt, now: () => new Date(saved.createdAt) } : {}),
+      ...(saved ? { salt: saved.salt, kdf: saved.kdf, now: () => new Date(saved.createdAt) } : {}),
     })
     // a saved plan is verified against the plan made now (same steps) and the plan made now is applied
     if (saved) checkSavedPlan(saved, planned.plan)

@@ -1,7 +1,7 @@
 import { ExitCode, ShipitError } from '../errors.js'
 import type { Reporter } from '../plan/execute.js'
 import { executePlan, type StepResult } from '../plan/execute.js'
-import { saltedHash } from '../plan/secrets.js'
+import { commitment } from '../plan/secrets.js'
 import { type Artifact, forEachMarker, isArtifact, isSensitive, type Marker, type Plan, type PlanSummary, type Sensitive } from '../plan/types.js'
 import type { Outputs } from '../targets/target.js'
 import type { Planned } from './plan.js'
@@ -70,7 +70,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
   }
   const sensitive = (s: Sensitive) => {
     const v = session.desired.environment[s.sensitive]
-    if (!v || saltedHash(plan.salt, v.value) !== s.sha256) {
+    if (!v || commitment(plan.salt, plan.kdf, s.sensitive, v.value) !== s.sha256) {
       throw new ShipitError('StalePlan', `the secret value of ${s.sensitive} changed since the plan was made`, {
         exitCode: ExitCode.StalePlan,
         source: 'user',

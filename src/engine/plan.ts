@@ -5,8 +5,8 @@ import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
 import { withIdempotency } from '../plan/idempotency.js'
-import { newSalt, saltSecretMarkers } from '../plan/secrets.js'
-import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
+import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '../plan/secrets.js'
+import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
 import type { Session } from './session.js'
@@ -25,8 +25,10 @@ export interface PlanOptions {
   signal?: AbortSignal
   /** fixed clock for reproducible plans in tests */
   now?: () => Date
-  /** the salt of secret hashes: a saved plan's, so that the re-made plan can be compared with it */
+  /** the salt of secret commitments: a saved plan's, so that the re-made plan can be compared with it */
   salt?: string
+  /** the key derivation of secret commitments: a saved plan's (checked by readPlan), else SECRET_KDF */
+  kdf?: SecretKdf
 }
 
 export function fingerprintHash(value: unknown): string {
@@ -38,7 +40,7 @@ export async function observe(session: Session, signal?: AbortSignal, command: P
   const { target, desired, clients, region } = session
   if (session.offline) return target.nothing(desired)
   try {
-    return await target.observe({ clients, region, signal, command }, desired)
+    return await target.observe({ clients, region, signal, command, showUndeclared: session.showUndeclared }, desired)
   } catch (err) {
     throw translateAwsError(err, `reading the live state of ${desired.names.base}`)
   }
@@ -53,7 +55,20 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
-  return { plan: assemblePlan(session, options, part, observed, account), observed, prepared }
+  const salted = { ...options, salt: options.salt ?? newSalt() }
+  await commitToSecrets(session, salted, part)
+  return { plan: assemblePlan(session, salted, part, observed, account), observed, prepared }
+}
+
+/** The scrypt commitments of the secrets the steps send, all at once (assemblePlan then finds them made). */
+async function commitToSecrets(session: Session, options: PlanOptions & { salt: string }, part: PlanPart): Promise<void> {
+  const names = new Set<string>()
+  for (const step of part.steps) forEachMarker(step.request.input, (m) => isSensitive(m) && names.add(m.sensitive))
+  const secrets = [...names].flatMap((name): [string, string][] => {
+    const value = session.desired.environment[name]?.value
+    return value === undefined ? [] : [[name, value]]
+  })
+  await precomputeCommitments(options.salt, options.kdf ?? SECRET_KDF, secrets)
 }
 
 export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {
@@ -61,7 +76,8 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
   const salt = options.salt ?? newSalt()
   const createdAt = (options.now?.() ?? new Date()).toISOString()
   const inferred = withIdempotency({ app: desired.app, env: desired.env, createdAt }, withInferredDependencies(part.steps))
-  const steps = saltSecretMarkers(inferred, salt, (name) => desired.environment[name]?.value)
+  const kdf = options.kdf ?? SECRET_KDF
+  const steps = saltSecretMarkers(inferred, salt, kdf, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
   const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
   return {
@@ -76,6 +92,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
     offline: session.offline,
     observed: fingerprintHash(session.target.fingerprint(observed)),
     salt,
+    kdf,
     ...(session.loaded?.file ? { manifest: relative(process.cwd(), session.loaded.file) || session.loaded.file } : {}),
     createdAt,
     steps,

@@ -30,6 +30,8 @@ export interface SessionOptions {
   progress?: (message: string) => void
   /** environment variables for ${env:…} (tests pass their own) */
   vars?: Record<string, string | undefined>
+  /** --show-undeclared: plans show the live values of names app.yaml does not declare */
+  showUndeclared?: boolean
 }
 
 /** A loaded manifest, its target, and the AWS access the command has. */
@@ -42,6 +44,8 @@ export interface Session {
   /** where the region came from: --region, app.yaml, AWS_REGION, AWS_DEFAULT_REGION, a profile */
   regionFrom: string
   offline: boolean
+  /** --show-undeclared (see SessionOptions) */
+  showUndeclared?: boolean
   /** why the session is offline, for the plan header */
   offlineReason?: string
   warnings: string[]
@@ -97,5 +101,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   }
   const region = resolved?.region ?? FALLBACK_REGION
   if (!resolved) warnings.push(`no region configured; planning for ${FALLBACK_REGION} (pass --region or set region: in app.yaml)`)
-  return { loaded, desired, target, clients, region, regionFrom: resolved?.from ?? 'fallback', offline, offlineReason, warnings, progress }
+  return {
+    loaded,
+    desired,
+    target,
+    clients,
+    region,
+    regionFrom: resolved?.from ?? 'fallback',
+    offline,
+    offlineReason,
+    warnings,
+    progress,
+    ...(options.showUndeclared ? { showUndeclared: true } : {}),
+  }
 }

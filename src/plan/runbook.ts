@@ -5,7 +5,10 @@ import { type Artifact, forEachMarker, isArtifact, isRef, isSensitive, type Plan
 /**
  * The plan as a bash script that performs the same deploy with the plain aws CLI (`plan --cli`): values
  * of earlier steps captured in shell variables with `--query`, every wait an `aws … wait …`, IAM
- * propagation retried in a bounded loop, secrets taken from the environment inside quoted arguments.
+ * propagation retried in a bounded loop. Secret values never appear on a command line, where `ps` and
+ * /proc/PID/cmdline show them to every user of the machine: jq reads them from its environment and
+ * writes the argument holding them to a file only the user can read, which the aws CLI takes as
+ * `file://…`; the files are removed when the script ends.
  * The human text plan stays in render.ts; this is the eject button.
  */
 
@@ -88,7 +91,7 @@ const OWN_WAITS: Record<string, (input: Record<string, unknown>) => { service: s
 }
 
 /** Names the script must not take for a captured value. */
-const RESERVED = new Set(['PATH', 'HOME', 'IFS', 'PWD', 'SHELL', 'HERE', 'REGION', 'ENV', 'UID', 'USER', 'RANDOM', 'LINENO', 'OPTIND', 'TMPDIR'])
+const RESERVED = new Set(['PATH', 'HOME', 'IFS', 'PWD', 'SHELL', 'HERE', 'REGION', 'ENV', 'UID', 'USER', 'RANDOM', 'LINENO', 'OPTIND', 'TMPDIR', 'SECRETS_DIR'])
 
 interface Capture {
   variable: string
@@ -106,7 +109,24 @@ export function singleQuoted(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`
 }
 
-type Piece = { text: string } | { variable: string }
+/** A secret piece is read by jq from the environment, never expanded by the shell into an argument. */
+type Piece = { text: string } | { variable: string; secret?: true }
+
+/** The directory (mktemp -d, mode 700) of the files that carry secret values to the aws CLI. */
+const SECRETS_DIR = 'SECRETS_DIR'
+
+function containsSensitive(value: unknown): boolean {
+  let found = false
+  forEachMarker(value, (m) => {
+    if (isSensitive(m)) found = true
+  })
+  return found
+}
+
+/** jq's read of an environment variable: `$ENV.NAME` (jq 1.6+). */
+function jqEnv(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `$ENV.${name}` : `$ENV[${JSON.stringify(name)}]`
+}
 
 /** A double-quoted word: literal text escaped, variables expanded (`"arn:…:${ACCOUNT_ID}:…"`). */
 function doubleQuoted(pieces: Piece[]): string {
@@ -137,6 +157,9 @@ function hasVariables(value: unknown): boolean {
 /** Turns request values into shell words, given the captured values of the plan. */
 class Words {
   usesJq = false
+  /** lines that write the files of the secret arguments of the call being rendered (see secretFile) */
+  private pending: string[] = []
+  private files = 0
   constructor(
     private readonly captures: Map<string, Capture>,
     private readonly artifactFile: (a: Artifact) => string,
@@ -155,7 +178,7 @@ class Words {
 
   /** A string-valued reference, secret or text as pieces of one word. */
   pieces(value: string | Ref | Sensitive): Piece[] {
-    if (isSensitive(value)) return [{ variable: value.sensitive }]
+    if (isSensitive(value)) return [{ variable: value.sensitive, secret: true }]
     if (isRef(value)) {
       const variable = this.capture(value).variable
       if (!value.format) return [{ variable }]
@@ -165,8 +188,32 @@ class Words {
     return placeholderPieces(value)
   }
 
+  /** The lines that write the secret files of the arguments rendered since the last call. */
+  takePending(): string[] {
+    const lines = this.pending
+    this.pending = []
+    return lines
+  }
+
+  /**
+   * An argument that holds a secret: jq builds it, reading the secret from its environment (other
+   * values, ARNs and IDs, may be jq arguments), into a file of SECRETS_DIR; the aws CLI reads it back
+   * from `file://…`. A string is written raw, as the value itself.
+   */
+  private secretFile(value: unknown): string {
+    this.usesJq = true
+    const args = new Map<string, boolean>()
+    const program = this.jq(value, args)
+    const options = [...args].map(([v, json]) => `--${json ? 'argjson' : 'arg'} ${jqName(v)} "\${${v}}"`)
+    const file = `\${${SECRETS_DIR}}/${++this.files}.json`
+    const raw = typeof value === 'string' || isRef(value) || isSensitive(value)
+    this.pending.push(`jq -n${raw ? 'j' : 'c'} ${[...options, singleQuoted(program)].join(' ')} >"${file}"`)
+    return `"file://${file}"`
+  }
+
   /** One argument of an aws CLI option. */
   word(value: unknown): string {
+    if (containsSensitive(value)) return this.secretFile(value)
     if (typeof value === 'number' || typeof value === 'bigint') return String(value)
     if (isArtifact(value)) return `"fileb://\${HERE}/${this.artifactFile(value).replace(/[\\"$`]/g, '\\$&')}"`
     if (isRef(value) && this.capture(value).json) return `"\${${this.capture(value).variable}}"`
@@ -193,6 +240,7 @@ class Words {
       const pieces = this.pieces(value)
       const terms = pieces.map((p) => {
         if ('text' in p) return JSON.stringify(p.text)
+        if (p.secret) return jqEnv(p.variable)
         const json = Boolean(Object.values(PLACEHOLDERS).find((x) => x.variable === p.variable)?.json)
         args.set(p.variable, json)
         return `$${jqName(p.variable)}`
@@ -480,7 +528,12 @@ function headerLines(plan: Plan, scan: ReturnType<typeof scanPlan>, artifactFile
     `# Made by shipit ${plan.shipitVersion} from the plan of ${plan.createdAt}${plan.offline ? ' (offline: everything planned as new)' : ''}.`,
     `# Needs ${needs.join(', ')}${files.length ? ' (shipit plan --cli --out DIR writes them together)' : ''}.`,
     '# Credentials and endpoint as the aws CLI finds them (AWS_PROFILE, AWS_ENDPOINT_URL, …).',
-    ...(scan.secrets.size ? [`# Secrets are read from the environment: ${[...scan.secrets].join(', ')}.`] : []),
+    ...(scan.secrets.size
+      ? [
+          `# Secrets are read from the environment: ${[...scan.secrets].join(', ')}. They never go on a command line (ps shows those`,
+          '# to every user): jq reads them from its environment into files only you can read, given to aws as file://, removed on exit.',
+        ]
+      : []),
     'set -euo pipefail',
     '',
     'HERE="$(dirname "$0")"',
@@ -495,6 +548,18 @@ function headerLines(plan: Plan, scan: ReturnType<typeof scanPlan>, artifactFile
     if (!lookup) required.push(`: "\${${variable}:?${missing}}"`)
   }
   if (required.length) lines.push('', '# values this script does not store', ...required)
+  if (scan.secrets.size) {
+    lines.push(
+      '',
+      '# the files that carry secret values to the aws CLI: mode 600 in a directory of mode 700, removed when the script ends',
+      `export ${[...scan.secrets].join(' ')}`,
+      'umask 077',
+      `${SECRETS_DIR}="$(mktemp -d)" || die "cannot make a private temporary directory"`,
+      `trap 'rm -rf "$${SECRETS_DIR}"' EXIT`,
+      "trap 'exit 130' INT",
+      "trap 'exit 143' TERM",
+    )
+  }
   lines.push('', '# the tools', 'aws_version="$(aws --version 2>&1)" || die "the aws CLI is not installed: https://aws.amazon.com/cli/"')
   if (scan.loggingConfig) {
     lines.push(
@@ -508,6 +573,7 @@ function headerLines(plan: Plan, scan: ReturnType<typeof scanPlan>, artifactFile
     )
   }
   if (usesJq) lines.push('command -v jq >/dev/null || die "this script builds JSON arguments with jq: install jq"')
+  if (scan.secrets.size) lines.push(`jq -n '$ENV | type' >/dev/null 2>&1 || die "this script needs jq 1.6 or later (jq reads the secret values with \\$ENV)"`)
   for (const f of files) lines.push(`[[ -f "$HERE/${f}" ]] || die "$HERE/${f} is missing: write it with this script by shipit plan --cli --out DIR"`)
   return lines
 }
@@ -562,6 +628,8 @@ function stepLines(step: Step, words: Words, captures: Map<string, Capture>, opt
 
   const mine = [...captures.entries()].filter(([key]) => key.startsWith(`${step.id}\u0000`)).map(([, c]) => c)
   const opts = [...words.options(input), '--region', '"$REGION"']
+  // the files of its secret arguments, written just before the call
+  lines.push(...words.takePending())
   if (mine.length === 1) opts.push('--query', singleQuoted(mine[0].query), '--output', mine[0].json ? 'json' : 'text')
   if (mine.length > 1) opts.push('--query', singleQuoted(`[${mine.map((c) => c.query).join(', ')}]`), '--output', 'json')
   const head = ['aws', service, kebab(operation)]
@@ -595,6 +663,7 @@ function preconditionLines(step: Step, words: Words): string[] {
   )
   words.usesJq = true
   return [
+    ...words.takePending(),
     `# only if ${p.what} is still what the plan saw`,
     `${read} | jq -e --argjson planned ${singleQuoted(JSON.stringify(p.equals))} '. == $planned' >/dev/null ||`,
     `  die ${singleQuoted(`${p.what} changed since the plan was made (another deploy?): plan again`)}`,
@@ -605,8 +674,6 @@ function waitLines(step: Step, words: Words): string[] {
   if (!step.wait) return []
   const wait = waitCommand(step)
   if (!wait) return [`# wait: ${step.wait.description} — the aws CLI has no waiter for this; check it before going on`]
-  return [
-    ...(wait.note ? [`# ${wait.note}`] : []),
-    command(['aws', wait.service, 'wait', wait.waiter], [...words.options(wait.input), '--region', '"$REGION"']),
-  ]
+  const call = command(['aws', wait.service, 'wait', wait.waiter], [...words.options(wait.input), '--region', '"$REGION"'])
+  return [...(wait.note ? [`# ${wait.note}`] : []), ...words.takePending(), call]
 }

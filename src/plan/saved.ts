@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { canonicalJson } from '../digest.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
 import { redact } from '../redact.js'
+import { kdfProblem } from './secrets.js'
 import { PLAN_FORMAT_VERSION, type Plan, type Step } from './types.js'
 
 /** Write a plan for `deploy --plan`. It holds no secret values: those travel as name + hash. */
@@ -25,14 +26,27 @@ export async function readPlan(path: string): Promise<Plan> {
     throw invalid('InvalidPlan', `${path} is not JSON`, ['make one with `shipit plan --out plan.json`'])
   }
   if (doc.formatVersion !== PLAN_FORMAT_VERSION) {
-    throw invalid('UnknownPlanVersion', `${path} has formatVersion ${JSON.stringify(doc.formatVersion)}; this shipit reads version ${PLAN_FORMAT_VERSION}`, [
-      'make the plan again with this version of shipit',
-    ])
+    const why = typeof doc.formatVersion === 'number' ? REFUSED_VERSIONS[doc.formatVersion] : undefined
+    throw invalid(
+      'UnknownPlanVersion',
+      `${path} has formatVersion ${JSON.stringify(doc.formatVersion)}; this shipit reads version ${PLAN_FORMAT_VERSION}${why ? ` (${why})` : ''}`,
+      ['make the plan again with this version of shipit', ...(why ? ['delete the old plan file: it lets its secrets be guessed cheaply'] : [])],
+    )
   }
   if (!Array.isArray(doc.steps) || typeof doc.observed !== 'string' || typeof doc.app !== 'string' || typeof doc.salt !== 'string') {
     throw invalid('InvalidPlan', `${path} is not a shipit plan`, ['make one with `shipit plan --out plan.json`'])
   }
+  const weak = kdfProblem(doc.kdf)
+  if (weak) {
+    throw invalid('InvalidPlan', `${path} cannot be applied: ${weak}`, ['make the plan again with this version of shipit, and review it'])
+  }
   return doc as Plan
+}
+
+/** Why plans of earlier formats are refused, beyond their format. */
+const REFUSED_VERSIONS: Record<number, string> = {
+  1: 'its secrets are committed to by a bare SHA-256',
+  2: 'its secrets are committed to by one HMAC-SHA256, cheap to test guesses against; version 3 uses scrypt',
 }
 
 /**

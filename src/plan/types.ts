@@ -10,8 +10,11 @@ import { sha256Hex } from '../digest.js'
  * of a step is derived from the same data.
  */
 
-/** 2: secret markers carry a hash salted per plan (`salt`); version 1 plans carried a bare SHA-256 and are refused. */
-export const PLAN_FORMAT_VERSION = 2
+/**
+ * 3: secret markers carry a scrypt commitment under the plan's `salt` and `kdf` (src/plan/secrets.ts).
+ * Version 2 plans carried an HMAC-SHA256 (one cheap hash per guess), version 1 a bare SHA-256: both are refused.
+ */
+export const PLAN_FORMAT_VERSION = 3
 
 export type { ServiceName }
 
@@ -39,7 +42,17 @@ export interface Artifact {
  */
 export interface Sensitive {
   sensitive: string
+  /** in a plan document, the scrypt commitment of src/plan/secrets.ts (the name is older); in memory, a SHA-256 */
   sha256: string
+}
+
+/** How a plan's secret commitments are derived: scrypt's parameters (src/plan/secrets.ts says why these). */
+export interface SecretKdf {
+  algorithm: 'scrypt'
+  N: number
+  r: number
+  p: number
+  keylen: number
 }
 
 /** A step's AWS call as data: the API operation (the SDK command is `${operation}Command`) and its input. */
@@ -193,8 +206,10 @@ export interface Plan {
   offline: boolean
   /** sha256 of what observe() saw; a saved plan is stale when this no longer matches */
   observed: string
-  /** the key of the salted hashes of the secret values this plan sends */
+  /** the salt of the commitments to the secret values this plan sends */
   salt: string
+  /** the key derivation of those commitments */
+  kdf: SecretKdf
   /** the app.yaml it was made from, relative to the working directory (found upwards when -f is not given) */
   manifest?: string
   createdAt: string

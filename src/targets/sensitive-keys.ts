@@ -5,8 +5,12 @@ import { addSecret } from '../redact.js'
  * Which live values may be shown. A value is secret because app.yaml says so now, or because it was
  * secret when it was deployed: each deploy records the names (never the values) of its secret
  * variables with what it deploys — a function's environment variable, a task definition's tag — and
- * a later plan hides the live values of those names even after app.yaml stopped marking them. Where
- * no record exists (an older deploy), a live value is shown only for a name app.yaml declares plain.
+ * a later plan hides the live values of those names even after app.yaml stopped marking them. A live
+ * value whose name app.yaml does not declare at all (set in the console or by another tool, or left
+ * by a line since deleted) is hidden too, whatever the record says: the record names what shipit
+ * marked, never what others added, so it cannot vouch for a name it does not hold. A live value is
+ * shown only for a name app.yaml declares plain now and no deploy recorded as secret, or, with
+ * `--show-undeclared`, for a name app.yaml does not declare (never for one known to be secret).
  */
 
 /** The function's environment variable that records its secret names (Lambda). */
@@ -42,18 +46,33 @@ export function parseSensitiveKeys(record: string | undefined): Set<string> | 'a
 /**
  * The live values to hide, among `live` (name → value). Those known to be secret (now or when
  * deployed) are registered for redaction too, so that they never reach any output, an AWS error
- * message included; those hidden only for want of a record are not (a plain `info` must not be
- * redacted everywhere). shipit's own variables (secret ARNs, the record) are not secret.
+ * message included; those hidden because app.yaml does not declare them are not (a plain `info` set
+ * in the console must not be redacted everywhere). shipit's own variables (the record, the ARNs of
+ * the secrets app.yaml lists) are not secret; a `SHIPIT_…` name app.yaml does not explain is hidden.
+ * `showUndeclared` (the user's `--show-undeclared`) shows the undeclared ones.
  */
-export function hiddenLiveKeys(desired: Desired, live: Record<string, string>, record: string | undefined): Set<string> {
+export function hiddenLiveKeys(
+  desired: Desired,
+  live: Record<string, string>,
+  record: string | undefined,
+  options: { showUndeclared?: boolean } = {},
+): Set<string> {
   const recorded = parseSensitiveKeys(record)
   const hidden = new Set<string>()
   for (const [name, value] of Object.entries(live)) {
-    if (name.startsWith('SHIPIT_')) continue
+    if (shipitOwn(desired, name)) continue
     const now = desired.environment[name]
     const known = now?.secret || recorded === 'all' || (recorded instanceof Set && recorded.has(name))
     if (known) addSecret(value)
-    if (known || (recorded === undefined && now === undefined)) hidden.add(name)
+    if (known || (now === undefined && !options.showUndeclared)) hidden.add(name)
   }
   return hidden
 }
+
+/** The record, and the ARN variable of each secret app.yaml lists (`SHIPIT_SECRET_<NAME>`, Lambda). */
+function shipitOwn(desired: Desired, name: string): boolean {
+  if (name === SENSITIVE_KEYS_VARIABLE) return true
+  return name.startsWith(SECRET_ARN_PREFIX) && Object.hasOwn(desired.secrets, name.slice(SECRET_ARN_PREFIX.length))
+}
+
+const SECRET_ARN_PREFIX = 'SHIPIT_SECRET_'

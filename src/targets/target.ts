@@ -17,6 +17,8 @@ export interface ObserveContext {
   signal?: AbortSignal
   /** what the observation is for: destroy reads more (every revision, running tasks) than deploy needs */
   command?: Plan['command']
+  /** --show-undeclared: show the live values of names app.yaml does not declare (src/targets/sensitive-keys.ts) */
+  showUndeclared?: boolean
 }
 
 /** Planning inputs besides desired and observed state. */

@@ -71,7 +71,7 @@ describe('the CI contract (commands in-process against the in-memory AWS)', () =
     const out = join(dir, 'plan.json')
     expect((await runCommand(Plan, ['--target', 'lambda', '-f', file, '--out', out])).code).toBe(0)
     const saved = JSON.parse(readFileSync(out, 'utf8'))
-    expect(saved.formatVersion).toBe(2)
+    expect(saved.formatVersion).toBe(3)
     // someone else deploys in between
     expect((await deployYes()).code).toBe(0)
     const stale = await runCommand(Deploy, ['--target', 'lambda', '-f', file, '--plan', out, '--yes'])

@@ -49,7 +49,7 @@ describe('the CLI as a user runs it', () => {
     const r = await shipit(['plan', '--target', 'lambda', '--json', '-f', LAMBDA])
     expect(r.code).toBe(0)
     const plan = JSON.parse(r.stdout)
-    expect(plan).toMatchObject({ formatVersion: 2, app: 'hello', env: 'dev', target: 'lambda', region: 'us-west-2', offline: true })
+    expect(plan).toMatchObject({ formatVersion: 3, app: 'hello', env: 'dev', target: 'lambda', region: 'us-west-2', offline: true })
     expect(plan.summary.create).toBe(13)
     expect(r.stderr).toBe('')
   })

@@ -4,6 +4,7 @@ import type { Session } from '../../src/engine/session.js'
 import { parseManifest } from '../../src/manifest/load.js'
 import { type ContainerDesired, type Desired, type LambdaDesired, resolveDesired } from '../../src/manifest/resolve.js'
 import type { TargetName } from '../../src/manifest/schema.js'
+import { SECRET_KDF } from '../../src/plan/secrets.js'
 import { PLAN_FORMAT_VERSION, type Plan, type Step, summarize } from '../../src/plan/types.js'
 import type { PlanPart, Prepared, Target } from '../../src/targets/target.js'
 
@@ -77,6 +78,7 @@ export function planOfSteps(steps: Step[], where: Partial<Pick<Plan, 'app' | 'ta
     offline: false,
     observed: 'x',
     salt: 'test-salt',
+    kdf: SECRET_KDF,
     createdAt: '',
     steps,
     unchanged: [],

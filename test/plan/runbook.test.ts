@@ -139,13 +139,9 @@ describe('the runbook (plan --cli)', () => {
     const create = findCall(r.calls, 'lambda', 'create-function')
     expect(option(create, '--role')).toBe('fake(Role.Arn)')
     expect(option(create, '--zip-file')).toBe(`fileb://${join(script, '..')}/function.zip`)
-    expect(JSON.parse(option(create, '--environment') ?? '{}').Variables).toEqual({
-      API_KEY: NASTY,
-      LOG_LEVEL: 'info',
-      GREETING: 'world',
-      // the names of the secret values (never the values), recorded with the function
-      SHIPIT_SENSITIVE_KEYS: 'API_KEY',
-    })
+    // an argument with a secret goes in a private file, never on the command line: its content is checked in runbook-secrets.test.ts
+    expect(option(create, '--environment')).toMatch(/^file:\/\/.*\/1\.json$/)
+    expect(JSON.stringify(r.calls)).not.toContain('p a')
     expect(option(findCall(r.calls, 'lambda', 'create-alias'), '--function-version')).toBe('fake(Version)')
     expect(option(findCall(r.calls, 'apigatewayv2', 'create-integration'), '--integration-uri')).toBe('fake(FunctionArn):live')
     expect(option(findCall(r.calls, 'apigatewayv2', 'create-route'), '--target')).toBe('integrations/fake(IntegrationId)')

@@ -108,6 +108,73 @@ describe('saved plans are verified, not trusted', () => {
     expect(r.stderr).toContain('formatVersion 1')
   })
 
+  it('a version 2 plan (one HMAC per secret) is refused with exit 3, saying why', async () => {
+    const plan = await save()
+    writeFileSync(out, JSON.stringify({ ...plan, formatVersion: 2 }))
+    fake.calls.length = 0
+    const r = await apply()
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('formatVersion 2; this shipit reads version 3')
+    expect(r.stderr).toContain('HMAC-SHA256, cheap to test guesses against')
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
+  it('each guess at a secret costs a memory-hard scrypt, with the parameters the plan states', async () => {
+    const { scryptSync, createHmac } = await import('node:crypto')
+    // a new secret value: the plan sends it
+    const plan = await save(rotated)
+    expect(plan.kdf).toEqual({ algorithm: 'scrypt', N: 32768, r: 8, p: 1, keylen: 32 })
+    const marker = JSON.stringify(plan.steps).match(/"sensitive":"API_KEY","sha256":"([0-9a-f]+)"/)?.[1]
+    // what an attacker with the file must compute per guess: 128·N·r = 32 MiB of memory, not one HMAC
+    const guess = (value: string) => scryptSync(value, `${plan.salt}:API_KEY`, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 2 ** 20 }).toString('hex')
+    expect(marker).toBe(guess(rotated.API_KEY))
+    expect(marker).not.toBe(guess('sunshine1'))
+    expect(marker).not.toBe(createHmac('sha256', plan.salt).update(rotated.API_KEY).digest('hex'))
+  })
+
+  const rotated = { API_KEY: 'rotated-secret-value' }
+
+  /** The plan (of a new secret value) with its parameters changed and its commitment recomputed to match, as a forger would. */
+  const reparametrised = async (N: number) => {
+    const { scryptSync } = await import('node:crypto')
+    const plan = await save(rotated)
+    const commitment = scryptSync(rotated.API_KEY, `${plan.salt}:API_KEY`, 32, { N, r: 8, p: 1, maxmem: 256 * N * 8 }).toString('hex')
+    const text = JSON.stringify({ ...plan, kdf: { ...plan.kdf, N } })
+    const replaced = text.replace(/("sensitive":"API_KEY","sha256":")[0-9a-f]+"/g, `$1${commitment}"`)
+    expect(replaced).not.toBe(text)
+    writeFileSync(out, replaced)
+  }
+
+  it('a plan with weakened scrypt parameters (consistent commitments) is refused with exit 3 and nothing runs', async () => {
+    await reparametrised(2 ** 10)
+    fake.calls.length = 0
+    const r = await apply(rotated)
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('its scrypt parameter N=1024 is weaker than the least this shipit accepts (32768)')
+    expect(fake.mutatingCalls()).toEqual([])
+    for (const kdf of [undefined, { algorithm: 'sha256' }, { algorithm: 'scrypt', N: 2 ** 30, r: 8, p: 1, keylen: 32 }]) {
+      writeFileSync(out, JSON.stringify({ ...(JSON.parse(readFileSync(out, 'utf8')) as PlanDocument), kdf }))
+      const refused = await apply(rotated)
+      expect(refused.code, JSON.stringify(kdf)).toBe(3)
+    }
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
+  it('a plan with stronger parameters is verified with them, and applies', async () => {
+    // a commitment that does not hold under the stated parameters is a stale plan
+    await reparametrised(2 ** 16)
+    writeFileSync(out, readFileSync(out, 'utf8').replace(/("sensitive":"API_KEY","sha256":")[0-9a-f]+"/g, `$1${'0'.repeat(64)}"`))
+    fake.calls.length = 0
+    const stale = await apply(rotated)
+    expect(stale.code).toBe(4)
+    expect(fake.mutatingCalls()).toEqual([])
+    // one that holds under them applies: the verification used the plan's N, not this shipit's
+    await reparametrised(2 ** 16)
+    const r = await apply(rotated)
+    expect(r.code, r.stderr).toBe(0)
+    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'PublishVersion', 'UpdateAlias'])
+  })
+
   it('an untouched saved plan applies exactly', async () => {
     await save()
     fake.calls.length = 0

@@ -195,7 +195,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
           },
         }
       : null,
-    taskDefinition: t ? observedRevision(desired, t, ecsTags(td?.tags)) : null,
+    taskDefinition: t ? observedRevision(desired, t, ecsTags(td?.tags), ctx.showUndeclared) : null,
     network,
     role,
     logGroup,
@@ -214,8 +214,13 @@ async function callerAccount(clients: AwsClients): Promise<string | undefined> {
 }
 
 /** A revision in normal form; live values that are secret now, or were when it was registered, only as hashes. */
-function observedRevision(desired: ContainerDesired, t: TaskDefinition, tags: Record<string, string>): NonNullable<ContainerObserved['taskDefinition']> {
-  const hidden = hiddenLiveKeys(desired, liveEnvironment(t), tags[SENSITIVE_KEYS_TAG])
+function observedRevision(
+  desired: ContainerDesired,
+  t: TaskDefinition,
+  tags: Record<string, string>,
+  showUndeclared?: boolean,
+): NonNullable<ContainerObserved['taskDefinition']> {
+  const hidden = hiddenLiveKeys(desired, liveEnvironment(t), tags[SENSITIVE_KEYS_TAG], { showUndeclared })
   return { arn: t.taskDefinitionArn ?? '', revision: t.revision ?? 0, tags, spec: describedSpec(t, hidden) }
 }
 

@@ -118,7 +118,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       revisionId: fn.Configuration?.RevisionId,
       config: configOf(fn.Configuration),
       tags: fn.Tags ?? {},
-      hiddenKeys: hiddenKeysOf(desired, fn.Configuration?.Environment?.Variables ?? {}),
+      hiddenKeys: hiddenKeysOf(desired, fn.Configuration?.Environment?.Variables ?? {}, ctx.showUndeclared),
     },
     alias: aliasFn && {
       version: aliasFn.Configuration?.Version ?? '',
@@ -133,8 +133,8 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
   }
 }
 
-function hiddenKeysOf(desired: LambdaDesired, live: Record<string, string>): string[] {
-  return [...hiddenLiveKeys(desired, live, live[SENSITIVE_KEYS_VARIABLE])].sort()
+function hiddenKeysOf(desired: LambdaDesired, live: Record<string, string>, showUndeclared?: boolean): string[] {
+  return [...hiddenLiveKeys(desired, live, live[SENSITIVE_KEYS_VARIABLE], { showUndeclared })].sort()
 }
 
 export async function callerAccount(clients: AwsClients): Promise<string> {
