@@ -88,9 +88,11 @@ export function runtimeStanding(runtime: string, now: Date): RuntimeStanding {
   const { deprecated, createBlocked, updateBlocked, successor } = dates
   if (createBlocked && createBlocked <= today) return { kind: 'blocked', createBlocked, successor }
   const soon = utcDay(new Date(Date.parse(`${today}T00:00:00Z`) + WARN_DAYS * DAY_MS))
-  const block = [createBlocked && `creating functions with it is blocked from ${createBlocked}`, updateBlocked && `updating them from ${updateBlocked}`]
-    .filter(Boolean)
-    .join(', ')
+  const block = createBlocked
+    ? `creating functions with it is blocked from ${createBlocked}${updateBlocked ? `, updating them from ${updateBlocked}` : ''}`
+    : updateBlocked
+      ? `updating functions with it is blocked from ${updateBlocked}`
+      : ''
   if (deprecated && deprecated <= today) return { kind: 'warn', reason: `was deprecated on ${deprecated}${block ? `; ${block}` : ''}`, successor }
   const firstBlock = [createBlocked, updateBlocked].filter((d): d is string => Boolean(d)).sort()[0]
   if (firstBlock && firstBlock <= soon) return { kind: 'warn', reason: `is deprecated from ${deprecated ?? firstBlock}; ${block}`, successor }
