@@ -299,8 +299,8 @@ function validateDocument(raw: unknown, context: ValidateContext): { manifest: M
 /** The env plan and deploy use without --env. */
 export const DEFAULT_ENV = 'dev'
 
-/** The YAML 1.2 core schema's own tags: `!!str 123` is a way to quote; any other tag is refused. */
-const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`))
+/** The YAML 1.2 core schema's own tags (`!!str 123` is a way to quote) and the non-specific `!` (a plain string, list or mapping); any other tag is refused. */
+const PLAIN_TAGS = new Set(['!', ...['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`)])
 
 /**
  * Every node with a tag other than the core ones, and where its tag is written. Unknown tags would
@@ -314,10 +314,8 @@ function unknownTags(doc: Document, text: string): { name: string; offset: numbe
       const tag = (node as Node & { tag?: string }).tag
       if (!tag || PLAIN_TAGS.has(tag)) return
       const start = node.range?.[0] ?? 0
-      // the tag is written before the node's content (possibly with an anchor between): point at it
-      const written = text.lastIndexOf('!', start)
-      const name = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag
-      found.push({ name, offset: written >= 0 ? written : start })
+      const name = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag.startsWith('!') ? tag : `!<${tag}>`
+      found.push({ name, offset: tagTokenBefore(text, start) ?? start })
     },
   })
   return found
@@ -592,6 +590,23 @@ function duplicateKeys(doc: Document): { key: string; offset: number; firstOffse
     },
   })
   return found
+}
+
+/** Where the tag of a node starting at `start` is written: the nearest token before it that starts with `!`, past an anchor. */
+function tagTokenBefore(text: string, start: number): number | undefined {
+  let i = start
+  for (let tokens = 0; tokens < 3; tokens++) {
+    while (i > 0 && /\s/.test(text[i - 1])) i--
+    let from = i
+    while (from > 0 && !/\s/.test(text[from - 1])) from--
+    if (from === i) return undefined
+    // a verbatim tag may hold commas (!<tag:example.com,2000:x>); in a flow collection a [ or , may come first
+    const bang = text.slice(from, i).search(/(?<=^|[[{,])!/)
+    if (bang >= 0) return from + bang
+    if (!/^[[{,]*&/.test(text.slice(from, i))) return undefined
+    i = from
+  }
+  return undefined
 }
 
 /** The outermost flow collection (`[` or `{`) that runs up to `offset` without being closed there. */
