@@ -28,6 +28,8 @@ export interface SessionOptions {
   callTimeoutMs?: number
   /** where retries and slow calls are told (stderr in the CLI); silent when absent */
   progress?: (message: string) => void
+  /** the command creates nothing (status, logs, destroy, rollback): see LoadOptions.existingOnly */
+  existingOnly?: boolean
   /** environment variables for ${env:…} (tests pass their own) */
   vars?: Record<string, string | undefined>
 }
@@ -55,7 +57,10 @@ export const FALLBACK_REGION = 'us-east-1'
 export async function openSession(options: SessionOptions): Promise<Session> {
   addCredentialsFromEnvironment()
   // validated once, for the target the command will use
-  const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env, { target: options.target })
+  const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env, {
+    target: options.target,
+    existingOnly: options.existingOnly,
+  })
   for (const s of loaded.secrets) addSecret(s)
   const desired = resolveDesired(loaded, { env: options.env, target: options.target })
   for (const v of Object.values(desired.environment)) if (v.secret) addSecret(v.value)

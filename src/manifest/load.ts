@@ -45,6 +45,11 @@ export interface LoadOptions {
   target?: string
   /** today, for Lambda's runtime deprecation dates; tests pass their own */
   now?: Date
+  /**
+   * The command creates nothing (destroy, rollback, status, logs): a runtime Lambda no longer creates
+   * functions with is a warning, so what was deployed with it can still be seen and removed.
+   */
+  existingOnly?: boolean
 }
 
 export interface LoadedManifest {
@@ -231,7 +236,8 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
   const now = options.now ?? new Date()
   const positionOf = (path: (string | number)[], atKey = false) => at(offsetOf(doc, path, atKey))
   const validated = (target: TargetName | undefined): LoadedManifest => {
-    const { manifest, environments, warnings } = validateDocument(raw, { file, target, now, at: (path, atKey) => positionOf(path, atKey) })
+    const existingOnly = Boolean(options.existingOnly)
+    const { manifest, environments, warnings } = validateDocument(raw, { file, target, now, existingOnly, at: (path, atKey) => positionOf(path, atKey) })
     return { file, manifest, target, environments, warnings, secrets, dir, positionOf, forTarget: (t) => validated(t) }
   }
   return validated(targetOf(options.target, raw))
@@ -251,6 +257,7 @@ interface ValidateContext {
   file: string
   target: TargetName | undefined
   now: Date
+  existingOnly: boolean
   at: (path: (string | number)[], atKey?: boolean) => { line: number; col: number }
 }
 
@@ -259,7 +266,7 @@ interface ValidateContext {
  * environment's merged one. Every problem at once (ManifestError), or the typed manifests and the warnings.
  */
 function validateDocument(raw: unknown, context: ValidateContext): { manifest: Manifest; environments: Record<string, Manifest>; warnings: ManifestProblem[] } {
-  const { file, target, now } = context
+  const { file, target, now, existingOnly } = context
   const problems: ManifestProblem[] = []
   const warnings: ManifestProblem[] = []
   const locate = (issue: ManifestIssue, root: (string | number)[] = []) => {
@@ -268,7 +275,7 @@ function validateDocument(raw: unknown, context: ValidateContext): { manifest: M
   }
 
   const parsed = Manifest.safeParse(raw)
-  const baseRules = checkRules(raw, { target, now })
+  const baseRules = checkRules(raw, { target, now, existingOnly })
   if (!parsed.success) for (const issue of toIssues(parsed.error.issues, raw)) locate(issue)
   for (const issue of baseRules) locate(issue)
   if (!parsed.success) throw new ManifestError(sortProblems(dedupe(problems)))
@@ -283,7 +290,7 @@ function validateDocument(raw: unknown, context: ValidateContext): { manifest: M
     const merged = mergeEnvironment(raw as Record<string, unknown>, envName)
     const result = Manifest.safeParse(merged)
     if (result.success) environments[envName] = result.data
-    const issues = [...(result.success ? [] : toIssues(result.error.issues, merged)), ...checkRules(merged, { target, now })]
+    const issues = [...(result.success ? [] : toIssues(result.error.issues, merged)), ...checkRules(merged, { target, now, existingOnly })]
     for (const issue of issues) {
       const inOverlay = hasPath(overlay, issue.path) || !baseIssues.has(issueKey(issue))
       const located = { ...issue, message: `${issue.message} (in environment ${envName})` }

@@ -19,6 +19,8 @@ export interface RuleContext {
   /** --target; else the document's own target:; absent: every target the document may be deployed to */
   target?: TargetName
   now: Date
+  /** the command creates nothing: a runtime blocked for new functions is a warning, not an error */
+  existingOnly?: boolean
 }
 
 /** Fargate's valid task cpu → memory (MiB) combinations, from the ECS developer guide. */
@@ -139,7 +141,7 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   }
   const f = isObject(m.function) ? m.function : undefined
   if (f && typeof f.runtime === 'string' && (target === 'lambda' || target === undefined)) {
-    issues.push(...functionIssues(f, env, context.now))
+    issues.push(...functionIssues(f, env, context))
     if (target === 'lambda') issues.push(...lambdaEnvironmentIssues(env, secrets))
     const timeout = typeof f.timeout === 'number' ? f.timeout : undefined
     if (isObject(m.http) && timeout !== undefined && timeout > HTTP_API_TIMEOUT_SECONDS) {
@@ -271,7 +273,7 @@ function fargateSizeIssues(m: Partial<Record<keyof Manifest, unknown>>): Manifes
 }
 
 /** The runtime (refused once Lambda blocks creating functions with it, warned about before), the handler's form, reserved env keys. */
-function functionIssues(f: Record<string, any>, env: Record<string, unknown>, now: Date): ManifestIssue[] {
+function functionIssues(f: Record<string, any>, env: Record<string, unknown>, { now, existingOnly }: RuleContext): ManifestIssue[] {
   const issues: ManifestIssue[] = []
   const runtime = f.runtime as string
   const standing = runtimeStanding(runtime, now)
@@ -281,6 +283,7 @@ function functionIssues(f: Record<string, any>, env: Record<string, unknown>, no
   } else if (standing.kind === 'blocked') {
     issues.push({
       path: ['function', 'runtime'],
+      ...(existingOnly ? { severity: 'warning' as const } : {}),
       message: `runtime ${bare(runtime)} is deprecated and Lambda no longer creates functions with it (blocked since ${standing.createBlocked})`,
       hint: instead(standing.successor),
     })

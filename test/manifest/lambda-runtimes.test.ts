@@ -2,7 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import Deploy from '../../src/commands/deploy.js'
+import Destroy from '../../src/commands/destroy.js'
 import Plan from '../../src/commands/plan.js'
+import Status from '../../src/commands/status.js'
 import Validate from '../../src/commands/validate.js'
 import { validateManifest } from '../../src/engine/validate.js'
 import { ExitCode } from '../../src/errors.js'
@@ -143,6 +146,20 @@ describe('through the CLI: exit 3 before any AWS call, warnings on stderr', () =
     const p = await runCommand(Plan, ['-f', file])
     expect(p.code).toBe(0)
     expect(p.stdout).toMatch(/warning: .*app\.yaml:6:12: function\.timeout 60 is more than the 30 s/)
+  })
+
+  it('a function deployed before its runtime was blocked can still be seen and destroyed (a warning), not deployed again', async () => {
+    const file = project(lambda('nodejs22.x').replace('target: lambda\n', 'target: lambda\nregion: us-west-2\n'))
+    expect((await runCommand(Deploy, ['-f', file, '--yes'])).code).toBe(0)
+    writeFileSync(file, lambda('nodejs20.x').replace('target: lambda\n', 'target: lambda\nregion: us-west-2\n'))
+    const calls = fake.calls.length
+    expect((await runCommand(Deploy, ['-f', file, '--yes'])).code).toBe(3)
+    expect(fake.calls.length).toBe(calls)
+    expect((await runCommand(Status, ['-f', file])).code).toBe(0)
+    const destroy = await runCommand(Destroy, ['-f', file, '--yes'])
+    expect(destroy.code).toBe(0)
+    expect(destroy.stderr).toMatch(/warning: .*runtime nodejs20\.x is deprecated and Lambda no longer creates functions with it \(blocked since 2026-08-31\)/)
+    expect(fake.callsOf('DeleteFunction')).toHaveLength(1)
   })
 
   it('validate --json carries the warnings', async () => {
