@@ -260,7 +260,13 @@ function fargateSizeIssues(m: Partial<Record<keyof Manifest, unknown>>): Manifes
   if (!c || typeof c.cpu !== 'number' || typeof c.memory !== 'number' || !Number.isInteger(c.cpu)) return []
   const pairs = FARGATE_CPU_MEMORY[c.cpu]
   if (!pairs) {
-    return [{ path: ['container', 'cpu'], message: `container.cpu ${c.cpu} is not a Fargate CPU size`, hint: `use one of ${Object.keys(FARGATE_CPU_MEMORY).join(', ')}` }]
+    return [
+      {
+        path: ['container', 'cpu'],
+        message: `container.cpu ${c.cpu} is not a Fargate CPU size`,
+        hint: `use one of ${Object.keys(FARGATE_CPU_MEMORY).join(', ')}`,
+      },
+    ]
   }
   if (pairs.includes(c.memory)) return []
   return [
@@ -279,7 +285,11 @@ function functionIssues(f: Record<string, any>, env: Record<string, unknown>, { 
   const standing = runtimeStanding(runtime, now)
   const instead = (successor?: string) => (successor ? `use ${successor}` : `use one of ${creatableRuntimes(now).join(', ')}`)
   if (standing.kind === 'unknown') {
-    issues.push({ path: ['function', 'runtime'], message: `runtime ${bare(runtime)} is not a Lambda runtime`, hint: `use one of ${creatableRuntimes(now).join(', ')}` })
+    issues.push({
+      path: ['function', 'runtime'],
+      message: `runtime ${bare(runtime)} is not a Lambda runtime`,
+      hint: `use one of ${creatableRuntimes(now).join(', ')}`,
+    })
   } else if (standing.kind === 'blocked') {
     issues.push({
       path: ['function', 'runtime'],
@@ -289,11 +299,20 @@ function functionIssues(f: Record<string, any>, env: Record<string, unknown>, { 
     })
   } else {
     if (standing.kind === 'warn') {
-      issues.push({ path: ['function', 'runtime'], severity: 'warning', message: `runtime ${bare(runtime)} ${standing.reason}`, hint: instead(standing.successor) })
+      issues.push({
+        path: ['function', 'runtime'],
+        severity: 'warning',
+        message: `runtime ${bare(runtime)} ${standing.reason}`,
+        hint: instead(standing.successor),
+      })
     }
     const form = HANDLER_FORMS.find(([r]) => r.test(runtime))
     if (form && typeof f.handler === 'string' && !form[1].test(f.handler)) {
-      issues.push({ path: ['function', 'handler'], message: `handler ${quoted(f.handler)} is not of the form ${runtime} expects`, hint: `write it as ${form[2]}` })
+      issues.push({
+        path: ['function', 'handler'],
+        message: `handler ${quoted(f.handler)} is not of the form ${runtime} expects`,
+        hint: `write it as ${form[2]}`,
+      })
     }
   }
   for (const key of Object.keys(env)) {

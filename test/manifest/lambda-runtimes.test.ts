@@ -18,8 +18,7 @@ import { useFakeAws } from '../helpers/fake.js'
 // the day the table was read: what AWS's table says is true on this day
 const TODAY = new Date('2026-12-05T12:00:00Z')
 
-const lambda = (runtime: string, extra = '') =>
-  `name: fn\ntarget: lambda\nfunction:\n  handler: index.handler\n  runtime: ${runtime}\n${extra}`
+const lambda = (runtime: string, extra = '') => `name: fn\ntarget: lambda\nfunction:\n  handler: index.handler\n  runtime: ${runtime}\n${extra}`
 
 function problemsOf(yaml: string, now = TODAY) {
   try {
@@ -32,7 +31,8 @@ function problemsOf(yaml: string, now = TODAY) {
   throw new Error('the manifest was found valid')
 }
 
-const warningsOf = (yaml: string, now = TODAY) => parseManifest(yaml, 'app.yaml', {}, '/app', { now }).warnings.map((p) => `${p.line}:${p.col}: ${p.message} — ${p.hint}`)
+const warningsOf = (yaml: string, now = TODAY) =>
+  parseManifest(yaml, 'app.yaml', {}, '/app', { now }).warnings.map((p) => `${p.line}:${p.col}: ${p.message} — ${p.hint}`)
 
 describe("Lambda runtimes, from AWS's deprecation table", () => {
   it.each([
@@ -78,7 +78,8 @@ describe("Lambda runtimes, from AWS's deprecation table", () => {
   })
 
   it('the JSON Schema offers only the runtimes that can be created today', () => {
-    const runtimes = (jsonSchema(TODAY) as { properties: { function: { properties: { runtime: { enum: string[] } } } } }).properties.function.properties.runtime.enum
+    const runtimes = (jsonSchema(TODAY) as { properties: { function: { properties: { runtime: { enum: string[] } } } } }).properties.function.properties.runtime
+      .enum
     expect(runtimes).toEqual(expect.arrayContaining(['nodejs24.x', 'nodejs22.x', 'python3.14', 'python3.13']))
     for (const blocked of ['nodejs20.x', 'nodejs18.x', 'python3.9', 'go1.x']) expect(runtimes).not.toContain(blocked)
     // on a day before its block, nodejs20.x is offered
@@ -130,7 +131,9 @@ describe('through the CLI: exit 3 before any AWS call, warnings on stderr', () =
     for (const command of [Plan, Validate]) {
       const r = await runCommand(command, ['-f', file])
       expect(r.code).toBe(3)
-      expect(r.stderr).toContain(`runtime ${runtime} is deprecated and Lambda no longer creates functions with it (blocked since ${blocked}) — use ${successor}`)
+      expect(r.stderr).toContain(
+        `runtime ${runtime} is deprecated and Lambda no longer creates functions with it (blocked since ${blocked}) — use ${successor}`,
+      )
       expect(r.stderr).toMatch(/app\.yaml:5:12: /)
       expect(r.stderr).not.toContain('    at ')
     }
@@ -176,7 +179,12 @@ describe('every manifest problem has a position', () => {
     const err = await validateManifest(join(dir, 'app.yaml')).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ManifestError)
     expect((err as ManifestError).problems).toEqual([
-      expect.objectContaining({ line: 2, col: 1, message: 'target lambda needs a function: section', hint: expect.stringContaining('add function: with handler: and runtime:') }),
+      expect.objectContaining({
+        line: 2,
+        col: 1,
+        message: 'target lambda needs a function: section',
+        hint: expect.stringContaining('add function: with handler: and runtime:'),
+      }),
     ])
   })
 })

@@ -39,8 +39,12 @@ describe('YAML tags', () => {
     expect(problemsOf(yaml).map((p) => p.split(': unknown')[0])).toEqual(['3:1', '3:14', '7:12', '9:32'])
   })
 
-  it('keeps the core schema\'s own tags, which only say what a plain value is', () => {
-    const loaded = parseManifest(`name: !!str fn\ntarget: lambda\nfunction: !!map\n  handler: index.handler\n  runtime: !!str nodejs22.x\n  memory: !!int "256"\n`, 'app.yaml', {})
+  it("keeps the core schema's own tags, which only say what a plain value is", () => {
+    const loaded = parseManifest(
+      `name: !!str fn\ntarget: lambda\nfunction: !!map\n  handler: index.handler\n  runtime: !!str nodejs22.x\n  memory: !!int "256"\n`,
+      'app.yaml',
+      {},
+    )
     expect(loaded.manifest.function).toMatchObject({ runtime: 'nodejs22.x', memory: 256 })
   })
 
