@@ -237,8 +237,8 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
   const positionOf = (path: (string | number)[], atKey = false) => at(offsetOf(doc, path, atKey))
   const validated = (target: TargetName | undefined): LoadedManifest => {
     const existingOnly = Boolean(options.existingOnly)
-    const { manifest, environments, warnings } = validateDocument(raw, { file, target, now, existingOnly, at: (path, atKey) => positionOf(path, atKey) })
-    return { file, manifest, target, environments, warnings, secrets, dir, positionOf, forTarget: (t) => validated(t) }
+    const { manifest, environments, warnings } = validateDocument(raw, { file, target, now, existingOnly, at: positionOf })
+    return { file, manifest, target, environments, warnings, secrets, dir, positionOf, forTarget: validated }
   }
   return validated(targetOf(options.target, raw))
 }
