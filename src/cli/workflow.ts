@@ -91,7 +91,8 @@ export async function planAndApply(
   )
   let session: Awaited<ReturnType<typeof openSession>> | undefined
   try {
-    session = await openSession(sessionOptions(flags, !planOnly, io.note))
+    // only deploy creates: destroy and rollback still work for a function whose runtime Lambda now refuses to create
+    session = await openSession({ ...sessionOptions(flags, !planOnly, io.note), existingOnly: command !== 'deploy' })
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
     // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal

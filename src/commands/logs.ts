@@ -30,7 +30,7 @@ ${EXIT_CODES_HELP}`
   async run(): Promise<{ logGroup: string; events: LogEvent[] } | undefined> {
     const { flags } = await this.parse(LogsCommand)
     const startTime = parseSince(flags.since)
-    const session = await openSession(sessionOptions({ ...flags }, false, (t) => this.note(t)))
+    const session = await openSession({ ...sessionOptions({ ...flags }, false, (t) => this.note(t)), existingOnly: true })
     const interrupt = interruptible()
     try {
       if (session.offline) throw needsCredentials('logs reads CloudWatch Logs in AWS')

@@ -26,7 +26,7 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(StatusCommand)
-    const session = await openSession(sessionOptions({ ...flags }, false, (t) => this.note(t)))
+    const session = await openSession({ ...sessionOptions({ ...flags }, false, (t) => this.note(t)), existingOnly: true })
     try {
       if (session.offline) throw needsCredentials('status reads what is live in AWS')
       const observed = await observe(session)

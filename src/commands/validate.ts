@@ -23,6 +23,7 @@ ${EXIT_CODES_HELP}`
         `declared: dev (the default)${result.environments.length ? `, ${result.environments.join(', ')}` : ''}`,
       ])
     }
+    for (const warning of result.warnings) this.note(`warning: ${warning}`)
     this.out(describeValid(result))
     return result
   }

@@ -4,7 +4,7 @@ import { needsCredentials } from '../aws/credentials.js'
 import { resolveRegion } from '../aws/region.js'
 import { invalid } from '../errors.js'
 import { findManifest } from '../manifest/discover.js'
-import { type LoadedManifest, loadManifest } from '../manifest/load.js'
+import { formatProblem, type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { type Desired, resolveDesired } from '../manifest/resolve.js'
 import { addCredentialsFromEnvironment, addSecret } from '../redact.js'
 import { loadTarget } from '../targets/index.js'
@@ -28,6 +28,8 @@ export interface SessionOptions {
   callTimeoutMs?: number
   /** where retries and slow calls are told (stderr in the CLI); silent when absent */
   progress?: (message: string) => void
+  /** the command creates nothing (status, logs, destroy, rollback): see LoadOptions.existingOnly */
+  existingOnly?: boolean
   /** environment variables for ${env:…} (tests pass their own) */
   vars?: Record<string, string | undefined>
   /** --show-undeclared: plans show the live values of names app.yaml does not declare */
@@ -58,7 +60,11 @@ export const FALLBACK_REGION = 'us-east-1'
 /** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
 export async function openSession(options: SessionOptions): Promise<Session> {
   addCredentialsFromEnvironment()
-  const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env)
+  // validated once, for the target the command will use
+  const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env, {
+    target: options.target,
+    existingOnly: options.existingOnly,
+  })
   for (const s of loaded.secrets) addSecret(s)
   const desired = resolveDesired(loaded, { env: options.env, target: options.target })
   for (const v of Object.values(desired.environment)) if (v.secret) addSecret(v.value)
@@ -80,7 +86,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     onRetry: (notice) => retryWorthTelling(notice) && progress.write(describeRetry(notice)),
     onSlowCall: (notice) => progress.write(describeSlowCall(notice)),
   })
-  const warnings: string[] = []
+  const warnings: string[] = loaded.warnings.map(formatProblem)
 
   let offline = Boolean(options.offline)
   let offlineReason = offline ? '--offline' : undefined

@@ -1,7 +1,7 @@
 import { findManifest } from '../manifest/discover.js'
-import { loadManifest, ManifestError, type ManifestProblem } from '../manifest/load.js'
+import { formatProblem, type LoadedManifest, loadManifest, ManifestError, type ManifestProblem } from '../manifest/load.js'
 import { resolveDesired } from '../manifest/resolve.js'
-import { TARGETS } from '../manifest/schema.js'
+import { TARGETS, type TargetName } from '../manifest/schema.js'
 import { checkFunctionSource } from '../manifest/source.js'
 
 export interface ValidateResult {
@@ -13,26 +13,46 @@ export interface ValidateResult {
   target?: string
   /** the targets checked: the one given, or when none is, each that the file has a section for */
   targets: string[]
+  /** FILE:LINE:COL: what validates but deserves attention (deprecated runtimes, timeouts the HTTP API cuts short) */
+  warnings: string[]
 }
 
 /**
  * Load app.yaml and resolve every environment for the target plan would use, or when there is none,
  * for every target the file has a section for. Offline.
  */
-export async function validateManifest(file: string | undefined, targetFlag?: string): Promise<ValidateResult> {
-  const loaded = await loadManifest(file ?? (await findManifest(process.cwd())))
+export async function validateManifest(file: string | undefined, targetFlag?: string, options: { now?: Date } = {}): Promise<ValidateResult> {
+  const loaded = await loadManifest(file ?? (await findManifest(process.cwd())), process.env, { target: targetFlag, now: options.now })
   const m = loaded.manifest
-  const target = targetFlag ?? m.target
-  const targets = target ? [target] : [...(m.function ? ['lambda'] : []), ...(m.container ? ['fargate', 'ecs'] : [])]
+  const target = loaded.target
+  const targets: TargetName[] = target ? [target] : [...(m.function ? ['lambda' as const] : []), ...(m.container ? ['fargate' as const, 'ecs' as const] : [])]
   const problems: ManifestProblem[] = []
-  for (const env of [undefined, ...Object.keys(m.environments)]) {
-    for (const t of targets) {
-      const desired = resolveDesired(loaded, { env, target: t })
-      if (t === 'lambda') problems.push(...(await checkFunctionSource(loaded, desired)))
+  const warnings: ManifestProblem[] = [...loaded.warnings]
+  for (const t of targets) {
+    let forTarget: LoadedManifest
+    try {
+      forTarget = t === target ? loaded : loaded.forTarget(t)
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err
+      problems.push(...err.problems)
+      continue
+    }
+    warnings.push(...forTarget.warnings)
+    for (const env of [undefined, ...Object.keys(m.environments)]) {
+      const desired = resolveDesired(forTarget, { env, target: t })
+      if (t === 'lambda') problems.push(...(await checkFunctionSource(forTarget, desired)))
     }
   }
   if (problems.length) throw new ManifestError(uniqueProblems(problems))
-  return { file: loaded.file, valid: true, app: m.name, environments: Object.keys(m.environments), ...(target ? { target } : {}), targets }
+  return {
+    file: loaded.file,
+    valid: true,
+    app: m.name,
+    environments: Object.keys(m.environments),
+    ...(target ? { target } : {}),
+    targets,
+    warnings: uniqueProblems(warnings).map(formatProblem),
+  }
 }
 
 function uniqueProblems(problems: ManifestProblem[]): ManifestProblem[] {

@@ -3,11 +3,11 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from 'yaml'
 import type { z } from 'zod'
-import { ExitCode, ShipitError } from '../errors.js'
+import { ExitCode, invalid, ShipitError } from '../errors.js'
 import { expandInterpolations, type Vars } from './interpolate.js'
 import { describeIssue, knownKeysAt } from './messages.js'
 import { bare, checkRules, type ManifestIssue, quoted } from './rules.js'
-import { Manifest } from './schema.js'
+import { Manifest, TARGETS, type TargetName } from './schema.js'
 
 /** One problem in a manifest, where it is and what to do. */
 export interface ManifestProblem {
@@ -40,10 +40,30 @@ export class ManifestError extends ShipitError {
   }
 }
 
+/** What a manifest is validated for: the target (--target; else the file's target:) and the day (runtime deprecations). */
+export interface LoadOptions {
+  target?: string
+  /** today, for Lambda's runtime deprecation dates; tests pass their own */
+  now?: Date
+  /**
+   * The command creates nothing (destroy, rollback, status, logs): a runtime Lambda no longer creates
+   * functions with is a warning, so what was deployed with it can still be seen and removed.
+   */
+  existingOnly?: boolean
+}
+
 export interface LoadedManifest {
   file: string
   /** the manifest as written, validated, interpolated, without environment overlays */
   manifest: Manifest
+  /** the target it was validated for (the option, else its own target:); absent: none named, checked for any */
+  target?: TargetName
+  /** each environment's merged manifest, validated, by name (the default env is the base) */
+  environments: Record<string, Manifest>
+  /** what validates but deserves attention (deprecated runtimes, a timeout the HTTP API cuts short), with line:col */
+  warnings: ManifestProblem[]
+  /** the same document validated for another target (the rules that depend on it run again); throws ManifestError */
+  forTarget: (target: TargetName) => LoadedManifest
   /** values that must never be printed (secret env values after interpolation) */
   secrets: string[]
   /** directory of the manifest file: relative paths in it are relative to this */
@@ -62,10 +82,10 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024
 const MAX_ALIAS_COUNT = 100
 
 /** Read, parse, interpolate and validate app.yaml; every problem is reported at once with its line:col. */
-export async function loadManifest(path: string, vars: Vars = process.env): Promise<LoadedManifest> {
+export async function loadManifest(path: string, vars: Vars = process.env, options: LoadOptions = {}): Promise<LoadedManifest> {
   const file = displayPath(path)
   const text = await readManifestText(path, file)
-  return parseManifest(text, file, vars, dirOf(path))
+  return parseManifest(text, file, vars, dirOf(path), options)
 }
 
 function displayPath(path: string): string {
@@ -139,7 +159,7 @@ function isBlank(text: string): boolean {
 }
 
 /** Parse manifest text (exported for tests and for stdin). */
-export function parseManifest(text: string, file: string, vars: Vars = process.env, dir = '.'): LoadedManifest {
+export function parseManifest(text: string, file: string, vars: Vars = process.env, dir = '.', options: LoadOptions = {}): LoadedManifest {
   const deep = nestingTooDeepAt(text)
   if (deep !== undefined) {
     const before = text.slice(0, deep)
@@ -175,6 +195,16 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
       hint: `remove one of the two, or merge them; the first is at line ${at(duplicate.firstOffset).line}`,
     })
   }
+  for (const tag of unknownTags(doc, text)) {
+    const { line, col } = at(tag.offset)
+    problems.push({
+      file,
+      line,
+      col,
+      message: `unknown YAML tag ${bare(tag.name)}: a manifest holds plain strings, numbers, booleans, lists and mappings`,
+      hint: "remove the tag, or quote the value if the ! belongs to it (e.g. '!Ref x')",
+    })
+  }
   if (problems.length) throw new ManifestError(sortProblems(problems))
   if (!isMap(doc.contents)) {
     const { line, col } = at(doc.contents?.range?.[0] ?? 0)
@@ -203,26 +233,64 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
       { file, line, col, message: `aliases expand too much (${(err as Error).message})`, hint: 'write the values out instead of nesting aliases' },
     ])
   }
+  const now = options.now ?? new Date()
+  const positionOf = (path: (string | number)[], atKey = false) => at(offsetOf(doc, path, atKey))
+  const validated = (target: TargetName | undefined): LoadedManifest => {
+    const existingOnly = Boolean(options.existingOnly)
+    const { manifest, environments, warnings } = validateDocument(raw, { file, target, now, existingOnly, at: positionOf })
+    return { file, manifest, target, environments, warnings, secrets, dir, positionOf, forTarget: validated }
+  }
+  return validated(targetOf(options.target, raw))
+}
 
+/** --target, else the file's own target: (which the schema checks); an unknown --target is refused. */
+function targetOf(option: string | undefined, raw: unknown): TargetName | undefined {
+  if (option !== undefined) {
+    if (!(TARGETS as readonly string[]).includes(option)) throw invalid('UnknownTarget', `unknown target "${option}"`, [`use one of ${TARGETS.join(', ')}`])
+    return option as TargetName
+  }
+  const own = isPlainObject(raw) ? raw.target : undefined
+  return (TARGETS as readonly unknown[]).includes(own) ? (own as TargetName) : undefined
+}
+
+interface ValidateContext {
+  file: string
+  target: TargetName | undefined
+  now: Date
+  existingOnly: boolean
+  at: (path: (string | number)[], atKey?: boolean) => { line: number; col: number }
+}
+
+/**
+ * The one validation pass: the schema and the rules for the target, on the base document and on each
+ * environment's merged one. Every problem at once (ManifestError), or the typed manifests and the warnings.
+ */
+function validateDocument(raw: unknown, context: ValidateContext): { manifest: Manifest; environments: Record<string, Manifest>; warnings: ManifestProblem[] } {
+  const { file, target, now, existingOnly } = context
+  const problems: ManifestProblem[] = []
+  const warnings: ManifestProblem[] = []
   const locate = (issue: ManifestIssue, root: (string | number)[] = []) => {
-    const { line, col } = at(offsetOf(doc, [...root, ...issue.path], issue.atKey))
-    problems.push({ file, line, col, message: issue.message, hint: issue.hint })
+    const { line, col } = context.at([...root, ...issue.path], issue.atKey)
+    ;(issue.severity === 'warning' ? warnings : problems).push({ file, line, col, message: issue.message, hint: issue.hint })
   }
 
   const parsed = Manifest.safeParse(raw)
+  const baseRules = checkRules(raw, { target, now, existingOnly })
   if (!parsed.success) for (const issue of toIssues(parsed.error.issues, raw)) locate(issue)
-  for (const issue of checkRules(raw)) locate(issue)
+  for (const issue of baseRules) locate(issue)
   if (!parsed.success) throw new ManifestError(sortProblems(dedupe(problems)))
   const manifest = parsed.data
 
   // each environment's merged manifest must be valid too; problems point into the overlay when it set the value,
   // or when the overlay caused them (the base alone does not have them): then at the nearest part of the overlay
   const issueKey = (issue: ManifestIssue) => `${issue.path.join('\u0000')}\u0000${issue.message}`
-  const baseIssues = new Set(checkRules(raw).map(issueKey))
+  const baseIssues = new Set(baseRules.map(issueKey))
+  const environments: Record<string, Manifest> = {}
   for (const [envName, overlay] of Object.entries(manifest.environments)) {
     const merged = mergeEnvironment(raw as Record<string, unknown>, envName)
     const result = Manifest.safeParse(merged)
-    const issues = [...(result.success ? [] : toIssues(result.error.issues, merged)), ...checkRules(merged)]
+    if (result.success) environments[envName] = result.data
+    const issues = [...(result.success ? [] : toIssues(result.error.issues, merged)), ...checkRules(merged, { target, now, existingOnly })]
     for (const issue of issues) {
       const inOverlay = hasPath(overlay, issue.path) || !baseIssues.has(issueKey(issue))
       const located = { ...issue, message: `${issue.message} (in environment ${envName})` }
@@ -230,10 +298,35 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     }
   }
   if (problems.length) throw new ManifestError(sortProblems(dedupe(problems)))
-  const positionOf = (path: (string | number)[], atKey = false) => at(offsetOf(doc, path, atKey))
-  return { file, manifest, secrets, dir, positionOf }
+  // the default env without an overlay of its own is the base
+  if (!environments[DEFAULT_ENV]) environments[DEFAULT_ENV] = manifest
+  return { manifest, environments, warnings: sortProblems(dedupe(warnings)) }
 }
 
+/** The env plan and deploy use without --env. */
+export const DEFAULT_ENV = 'dev'
+
+/** The YAML 1.2 core schema's own tags (`!!str 123` is a way to quote) and the non-specific `!` (a plain string, list or mapping); any other tag is refused. */
+const PLAIN_TAGS = new Set(['!', ...['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`)])
+
+/**
+ * Every node with a tag other than the core ones, and where its tag is written. Unknown tags would
+ * otherwise be dropped and their value kept as a string (`!!python/object:os.system ls` passed as "ls"),
+ * and known but non-plain ones (`!!binary`, `!!set`, `!!timestamp`) would give values the schema never meant.
+ */
+function unknownTags(doc: Document, text: string): { name: string; offset: number }[] {
+  const found: { name: string; offset: number }[] = []
+  visit(doc, {
+    Node(_, node) {
+      const tag = (node as Node & { tag?: string }).tag
+      if (!tag || PLAIN_TAGS.has(tag)) return
+      const start = node.range?.[0] ?? 0
+      const name = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag.startsWith('!') ? tag : `!<${tag}>`
+      found.push({ name, offset: tagTokenBefore(text, start) ?? start })
+    },
+  })
+  return found
+}
 /** Deeper than this a manifest is refused before it is parsed (a real one is under 10 levels deep). */
 export const MAX_NESTING = 64
 
@@ -504,6 +597,23 @@ function duplicateKeys(doc: Document): { key: string; offset: number; firstOffse
     },
   })
   return found
+}
+
+/** Where the tag of a node starting at `start` is written: the nearest token before it that starts with `!`, past an anchor. */
+function tagTokenBefore(text: string, start: number): number | undefined {
+  let i = start
+  for (let tokens = 0; tokens < 3; tokens++) {
+    while (i > 0 && /\s/.test(text[i - 1])) i--
+    let from = i
+    while (from > 0 && !/\s/.test(text[from - 1])) from--
+    if (from === i) return undefined
+    // a verbatim tag may hold commas (!<tag:example.com,2000:x>); in a flow collection a [ or , may come first
+    const bang = text.slice(from, i).search(/(?<=^|[[{,])!/)
+    if (bang >= 0) return from + bang
+    if (!/^[[{,]*&/.test(text.slice(from, i))) return undefined
+    i = from
+  }
+  return undefined
 }
 
 /** The outermost flow collection (`[` or `{`) that runs up to `offset` without being closed there. */

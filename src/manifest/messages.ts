@@ -24,6 +24,7 @@ const HINTS: Record<string, string> = {
   port: 'a port is 1–65535',
   routes: 'list route keys such as "GET /" or "ANY /{proxy+}"',
   image: 'give an image reference, e.g. public.ecr.aws/nginx/nginx:1.27',
+  build: 'give the build context directory (build: .) or a mapping { context: ., dockerfile: Dockerfile }',
   handler: 'e.g. handler: index.handler',
   retentionDays: `use one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
 }
@@ -183,7 +184,8 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   for (;;) {
     const def = s._zod.def as unknown as Record<string, unknown>
     if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') s = def.innerType as z.core.$ZodType
-    else if (def.type === 'pipe') s = def.in as z.core.$ZodType
+    // a preprocess (build: PATH) is a pipe from a transform: the keys are those of what it feeds
+    else if (def.type === 'pipe') s = ((def.in as z.core.$ZodType)._zod.def.type === 'transform' ? def.out : def.in) as z.core.$ZodType
     else return s
   }
 }

@@ -1,4 +1,5 @@
-import { DEPRECATED_RUNTIMES, LAMBDA_RUNTIMES, type Manifest } from './schema.js'
+import { creatableRuntimes, runtimeStanding } from './runtimes.js'
+import { type Manifest, TARGETS, type TargetName } from './schema.js'
 
 /** A problem found in a manifest, at a path of its document. */
 export interface ManifestIssue {
@@ -9,6 +10,17 @@ export interface ManifestIssue {
   hint?: string
   /** point at the key rather than the value (unknown keys) */
   atKey?: boolean
+  /** a warning is told and the manifest still validates */
+  severity?: 'warning'
+}
+
+/** What the rules need besides the document: the target it is validated for, and the day (runtime deprecations). */
+export interface RuleContext {
+  /** --target; else the document's own target:; absent: every target the document may be deployed to */
+  target?: TargetName
+  now: Date
+  /** the command creates nothing: a runtime blocked for new functions is a warning, not an error */
+  existingOnly?: boolean
 }
 
 /** Fargate's valid task cpu → memory (MiB) combinations, from the ECS developer guide. */
@@ -88,33 +100,18 @@ const RESERVED_LAMBDA_ENV = new Set([
 ])
 
 /**
- * Rules that span fields or need AWS knowledge; run on the validated manifest (and on each
- * environment's merged manifest).
+ * Rules that span fields, depend on the target or need AWS knowledge; run once per document (the
+ * base and each environment's merged manifest), for the target being validated.
  */
-export function checkRules(input: unknown): ManifestIssue[] {
-  // runs on the raw document too (before defaults, possibly invalid), so every field is guarded
+export function checkRules(input: unknown, context: RuleContext): ManifestIssue[] {
+  // runs on the raw document (before defaults, possibly invalid), so every field is guarded
   const m = (isObject(input) ? input : {}) as Partial<Record<keyof Manifest, unknown>>
-  const issues: ManifestIssue[] = []
+  const target = context.target ?? TARGETS.find((t) => t === m.target)
+  const issues: ManifestIssue[] = [...sectionIssues(m, target)]
   const env = isObject(m.env) ? m.env : {}
   const secrets = isObject(m.secrets) ? m.secrets : {}
-  const c = isObject(m.container) ? { cpu: 256, memory: 512, ...m.container } : undefined
   // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine
-  if (c && m.target !== 'ecs' && typeof c.cpu === 'number' && typeof c.memory === 'number' && Number.isInteger(c.cpu)) {
-    const pairs = FARGATE_CPU_MEMORY[c.cpu]
-    if (!pairs) {
-      issues.push({
-        path: ['container', 'cpu'],
-        message: `container.cpu ${c.cpu} is not a Fargate CPU size`,
-        hint: `use one of ${Object.keys(FARGATE_CPU_MEMORY).join(', ')}`,
-      })
-    } else if (!pairs.includes(c.memory)) {
-      issues.push({
-        path: ['container', 'memory'],
-        message: `container.memory ${c.memory} does not pair with cpu ${c.cpu} on Fargate`,
-        hint: `with cpu ${c.cpu} use memory ${describeFargateMemory(c.cpu)}`,
-      })
-    }
-  }
+  if (target !== 'ecs') issues.push(...fargateSizeIssues(m))
   if (isObject(m.container)) {
     // the image is either named or built, never both: a built image would silently replace the named one
     const hasImage = m.container.image !== undefined
@@ -143,34 +140,17 @@ export function checkRules(input: unknown): ManifestIssue[] {
     })
   }
   const f = isObject(m.function) ? m.function : undefined
-  if (f && typeof f.runtime === 'string') {
-    const replacement = DEPRECATED_RUNTIMES[f.runtime]
-    if (replacement) {
+  if (f && typeof f.runtime === 'string' && (target === 'lambda' || target === undefined)) {
+    issues.push(...functionIssues(f, env, context))
+    if (target === 'lambda') issues.push(...lambdaEnvironmentIssues(env, secrets))
+    const timeout = typeof f.timeout === 'number' ? f.timeout : undefined
+    if (isObject(m.http) && timeout !== undefined && timeout > HTTP_API_TIMEOUT_SECONDS) {
       issues.push({
-        path: ['function', 'runtime'],
-        message: `runtime ${bare(f.runtime)} is deprecated and Lambda no longer creates functions with it`,
-        hint: `use ${replacement}`,
+        path: ['function', 'timeout'],
+        severity: 'warning',
+        message: `function.timeout ${timeout} is more than the ${HTTP_API_TIMEOUT_SECONDS} s an HTTP API waits for the function: requests through http: fail after ${HTTP_API_TIMEOUT_SECONDS} s while the function runs on`,
+        hint: `lower timeout to ${HTTP_API_TIMEOUT_SECONDS} or less, or hand long work to a queue and answer at once`,
       })
-    } else if (!(LAMBDA_RUNTIMES as readonly string[]).includes(f.runtime)) {
-      issues.push({
-        path: ['function', 'runtime'],
-        message: `runtime ${bare(f.runtime)} is not a Lambda runtime`,
-        hint: `use one of ${LAMBDA_RUNTIMES.join(', ')}`,
-      })
-    } else {
-      const form = HANDLER_FORMS.find(([runtime]) => runtime.test(f.runtime))
-      if (form && typeof f.handler === 'string' && !form[1].test(f.handler)) {
-        issues.push({
-          path: ['function', 'handler'],
-          message: `handler ${quoted(f.handler)} is not of the form ${f.runtime} expects`,
-          hint: `write it as ${form[2]}`,
-        })
-      }
-    }
-    for (const key of Object.keys(env)) {
-      if (RESERVED_LAMBDA_ENV.has(key)) {
-        issues.push({ path: ['env', key], atKey: true, message: `env ${key} is reserved by Lambda`, hint: 'rename the variable' })
-      }
     }
   }
   const routes = isObject(m.http) && Array.isArray(m.http.routes) ? m.http.routes : []
@@ -184,7 +164,7 @@ export function checkRules(input: unknown): ManifestIssue[] {
       seen.add(route)
     })
   }
-  issues.push(...expressIssues(m))
+  issues.push(...expressIssues(m, target))
   for (const key of Object.keys(secrets)) {
     if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${bare(key)} is both in env and in secrets`, hint: 'keep it in one of them' })
   }
@@ -196,12 +176,19 @@ export function checkRules(input: unknown): ManifestIssue[] {
  * file may serve both targets (a lambda function and a container), so they are not errors here:
  * the fargate plan warns that it ignores them (see lambdaOnlyHttpFields).
  */
-function expressIssues(m: Partial<Record<keyof Manifest, unknown>>): ManifestIssue[] {
+function expressIssues(m: Partial<Record<keyof Manifest, unknown>>, target: TargetName | undefined): ManifestIssue[] {
   const issues: ManifestIssue[] = []
   const c = isObject(m.container) ? m.container : undefined
   const http = isObject(m.http) ? m.http : undefined
-  if (m.target === 'fargate' && http) {
-    if (c && c.port === undefined) {
+  if (target === 'fargate' && http && c) {
+    if (c.mode === 'task') {
+      issues.push({
+        path: ['container', 'mode'],
+        message: 'http: on target fargate makes a long-running web service, but container.mode is task',
+        hint: 'set container.mode: service, or remove http:',
+      })
+    }
+    if (c.port === undefined) {
       issues.push({
         path: ['container'],
         atKey: true,
@@ -240,4 +227,128 @@ function expressIssues(m: Partial<Record<keyof Manifest, unknown>>): ManifestIss
 
 function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** What an API Gateway HTTP API waits for an integration before it answers 503 (its 30 s integration timeout). */
+export const HTTP_API_TIMEOUT_SECONDS = 30
+
+/** The section the target deploys must be there: said at the top of the document (or of the overlay), with what to add. */
+function sectionIssues(m: Partial<Record<keyof Manifest, unknown>>, target: TargetName | undefined): ManifestIssue[] {
+  if (target === 'lambda' && !isObject(m.function)) {
+    return [
+      {
+        path: [],
+        message: 'target lambda needs a function: section',
+        hint: 'add function: with handler: and runtime:, e.g. function: { handler: index.handler, runtime: nodejs24.x } (`shipit init --target lambda` writes one)',
+      },
+    ]
+  }
+  if ((target === 'fargate' || target === 'ecs') && !isObject(m.container)) {
+    return [
+      {
+        path: [],
+        message: `target ${target} needs a container: section`,
+        hint: `add container: with image: or build:, e.g. container: { image: public.ecr.aws/nginx/nginx:1.27, port: 80 } (\`shipit init --target ${target}\` writes one)`,
+      },
+    ]
+  }
+  return []
+}
+
+function fargateSizeIssues(m: Partial<Record<keyof Manifest, unknown>>): ManifestIssue[] {
+  const c = isObject(m.container) ? { cpu: 256, memory: 512, ...m.container } : undefined
+  if (!c || typeof c.cpu !== 'number' || typeof c.memory !== 'number' || !Number.isInteger(c.cpu)) return []
+  const pairs = FARGATE_CPU_MEMORY[c.cpu]
+  if (!pairs) {
+    return [
+      {
+        path: ['container', 'cpu'],
+        message: `container.cpu ${c.cpu} is not a Fargate CPU size`,
+        hint: `use one of ${Object.keys(FARGATE_CPU_MEMORY).join(', ')}`,
+      },
+    ]
+  }
+  if (pairs.includes(c.memory)) return []
+  return [
+    {
+      path: ['container', 'memory'],
+      message: `container.memory ${c.memory} does not pair with cpu ${c.cpu} on Fargate`,
+      hint: `with cpu ${c.cpu} use memory ${describeFargateMemory(c.cpu)}`,
+    },
+  ]
+}
+
+/** The runtime (refused once Lambda blocks creating functions with it, warned about before), the handler's form, reserved env keys. */
+function functionIssues(f: Record<string, any>, env: Record<string, unknown>, { now, existingOnly }: RuleContext): ManifestIssue[] {
+  const issues: ManifestIssue[] = []
+  const runtime = f.runtime as string
+  const standing = runtimeStanding(runtime, now)
+  const instead = (successor?: string) => (successor ? `use ${successor}` : `use one of ${creatableRuntimes(now).join(', ')}`)
+  if (standing.kind === 'unknown') {
+    issues.push({
+      path: ['function', 'runtime'],
+      message: `runtime ${bare(runtime)} is not a Lambda runtime`,
+      hint: `use one of ${creatableRuntimes(now).join(', ')}`,
+    })
+  } else if (standing.kind === 'blocked') {
+    issues.push({
+      path: ['function', 'runtime'],
+      ...(existingOnly ? { severity: 'warning' as const } : {}),
+      message: `runtime ${bare(runtime)} is deprecated and Lambda no longer creates functions with it (blocked since ${standing.createBlocked})`,
+      hint: instead(standing.successor),
+    })
+  } else {
+    if (standing.kind === 'warn') {
+      issues.push({
+        path: ['function', 'runtime'],
+        severity: 'warning',
+        message: `runtime ${bare(runtime)} ${standing.reason}`,
+        hint: instead(standing.successor),
+      })
+    }
+    const form = HANDLER_FORMS.find(([r]) => r.test(runtime))
+    if (form && typeof f.handler === 'string' && !form[1].test(f.handler)) {
+      issues.push({
+        path: ['function', 'handler'],
+        message: `handler ${quoted(f.handler)} is not of the form ${runtime} expects`,
+        hint: `write it as ${form[2]}`,
+      })
+    }
+  }
+  for (const key of Object.keys(env)) {
+    if (RESERVED_LAMBDA_ENV.has(key)) issues.push({ path: ['env', key], atKey: true, message: `env ${key} is reserved by Lambda`, hint: 'rename the variable' })
+  }
+  return issues
+}
+
+/** Lambda's limit on a function's environment: the JSON of its Variables map, keys and values together. */
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
+
+/** The function's Variables as the lambda target sends them: env values, and each secret's ARN as SHIPIT_SECRET_<KEY>. */
+export function lambdaEnvironmentBytes(environment: Record<string, { value: string; secret?: boolean }>, secrets: Record<string, string>): number {
+  const variables: Record<string, string> = {}
+  for (const [k, v] of Object.entries(environment)) variables[k] = v.value
+  for (const [k, arn] of Object.entries(secrets)) variables[`SHIPIT_SECRET_${k}`] = arn
+  return Buffer.byteLength(JSON.stringify(variables), 'utf8')
+}
+
+/** Refused offline, where it is cheap to fix, rather than by UpdateFunctionConfiguration halfway through a deploy. */
+function lambdaEnvironmentIssues(env: Record<string, unknown>, secrets: Record<string, unknown>): ManifestIssue[] {
+  const environment: Record<string, { value: string }> = {}
+  for (const [k, v] of Object.entries(env)) {
+    const value = typeof v === 'string' ? v : isObject(v) && typeof v.value === 'string' ? v.value : undefined
+    if (value === undefined) return [] // the schema reports it
+    environment[k] = { value }
+  }
+  const arns = Object.fromEntries(Object.entries(secrets).filter((e): e is [string, string] => typeof e[1] === 'string'))
+  const bytes = lambdaEnvironmentBytes(environment, arns)
+  if (bytes <= LAMBDA_ENVIRONMENT_MAX_BYTES) return []
+  return [
+    {
+      path: [Object.keys(env).length ? 'env' : 'secrets'],
+      atKey: true,
+      message: `the function's environment is ${bytes} bytes; Lambda allows at most ${LAMBDA_ENVIRONMENT_MAX_BYTES} (4 KB) for all keys and values together`,
+      hint: 'shorten the values, or keep large ones in SSM Parameter Store and list them under secrets:',
+    },
+  ]
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { creatableRuntimes, RUNTIME_TABLE_DATE } from './runtimes.js'
 
 /**
  * The app.yaml schema: the one definition that gives shipit's TypeScript types, the runtime
@@ -8,46 +9,6 @@ import { z } from 'zod'
 
 export const TARGETS = ['fargate', 'ecs', 'lambda'] as const
 export type TargetName = (typeof TARGETS)[number]
-
-/** Lambda runtimes that accept CreateFunction today (deprecated ones are refused with a hint). */
-export const LAMBDA_RUNTIMES = [
-  'nodejs24.x',
-  'nodejs22.x',
-  'nodejs20.x',
-  'python3.14',
-  'python3.13',
-  'python3.12',
-  'python3.11',
-  'python3.10',
-  'java25',
-  'java21',
-  'java17',
-  'java11',
-  'java8.al2',
-  'dotnet10',
-  'dotnet8',
-  'ruby3.4',
-  'ruby3.3',
-  'provided.al2023',
-  'provided.al2',
-] as const
-
-export const DEPRECATED_RUNTIMES: Record<string, string> = {
-  'nodejs18.x': 'nodejs22.x',
-  'nodejs16.x': 'nodejs22.x',
-  'nodejs14.x': 'nodejs22.x',
-  'nodejs12.x': 'nodejs22.x',
-  'python3.9': 'python3.13',
-  'python3.8': 'python3.13',
-  'python3.7': 'python3.13',
-  java8: 'java21',
-  dotnet6: 'dotnet8',
-  dotnet7: 'dotnet8',
-  'ruby3.2': 'ruby3.4',
-  'ruby2.7': 'ruby3.4',
-  'go1.x': 'provided.al2023',
-  provided: 'provided.al2023',
-}
 
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const
 
@@ -127,6 +88,9 @@ const Build = z.strictObject({
   target: z.string().min(1).max(128).optional().meta({ description: 'Stage of a multi-stage Dockerfile to build (--target).' }),
 })
 
+/** `build: PATH`, docker compose's shorthand, is `build: { context: PATH }`. */
+const BuildOrPath = z.preprocess((v) => (typeof v === 'string' ? { context: v } : v), Build)
+
 /** http on fargate: how the Express Mode service scales (Application Auto Scaling target tracking). */
 const Scaling = z.strictObject({
   metric: z
@@ -160,7 +124,7 @@ const containerShape = {
   executionRole: RoleArn.optional(),
   taskRole: RoleArn.optional(),
   insights: z.boolean().optional().meta({ description: 'Turn on CloudWatch Container Insights for a cluster shipit creates.' }),
-  build: Build.optional().meta({
+  build: BuildOrPath.optional().meta({
     description: 'Build the image from source with your container CLI and push it to ECR (repository shipit/<name>). Exactly one of image and build.',
   }),
   keepImages: z
@@ -198,7 +162,7 @@ const Container = z.strictObject({
 const functionShape = {
   source: z.string().min(1).meta({ description: 'Directory to zip, relative to app.yaml; .shipitignore is honoured.' }),
   handler: z.string().min(1).max(128),
-  runtime: z.string().meta({ description: `One of: ${LAMBDA_RUNTIMES.join(', ')}` }),
+  runtime: z.string().meta({ description: 'A Lambda runtime that accepts new functions today, e.g. nodejs24.x or python3.14.' }),
   memory: z.number().int().min(128).max(10240),
   timeout: z.number().int().min(1).max(900),
   architecture: Architecture,
@@ -300,10 +264,33 @@ export type HttpSpec = z.infer<typeof Http>
 export type ScalingSpec = z.infer<typeof Scaling>
 export type ExpectSpec = z.infer<typeof Expect>
 
-export function jsonSchema(): Record<string, unknown> {
+export function jsonSchema(now: Date = new Date()): Record<string, unknown> {
   const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>
+  const runtimes = creatableRuntimes(now)
+  const build = z.toJSONSchema(Build, { io: 'input' }) as Record<string, unknown>
+  delete build.$schema
+  const buildOrPath = (described: Record<string, unknown>) => ({
+    ...(described.description ? { description: described.description } : {}),
+    anyOf: [{ type: 'string', minLength: 1, description: 'docker compose shorthand for { context: PATH }' }, build],
+  })
+  const runtime = (described: Record<string, unknown>) => ({
+    ...described,
+    description: `A Lambda runtime that accepts new functions on ${utcDayOf(now)} (AWS's deprecation table as read on ${RUNTIME_TABLE_DATE}).`,
+    enum: runtimes,
+  })
+  const overlays = schema.properties?.environments?.additionalProperties?.properties
+  for (const section of [schema.properties, overlays]) {
+    const container = section?.container?.properties
+    if (container?.build) container.build = buildOrPath(container.build)
+    const fn = section?.function?.properties
+    if (fn?.runtime) fn.runtime = runtime(fn.runtime)
+  }
   // exactly one of image and build (checked with the other rules in rules.ts), told to editors too
   const container = schema.properties?.container
   if (container) container.oneOf = [{ required: ['image'] }, { required: ['build'] }]
   return { ...schema, $id: 'https://shipit.dev/schema/app.json' }
+}
+
+function utcDayOf(now: Date): string {
+  return now.toISOString().slice(0, 10)
 }

@@ -34,8 +34,10 @@ export function desiredFrom<T extends TargetName = 'lambda'>(
   yaml: string,
   options: { env?: string; target?: T; vars?: Record<string, string> } = {},
 ): DesiredOf<T> {
-  const loaded = parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app')
-  return resolveDesired(loaded, { env: options.env, target: options.target ?? 'lambda' }) as DesiredOf<T>
+  // validated for the target it is resolved for, as the engine does
+  const target = options.target ?? 'lambda'
+  const loaded = parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app', { target })
+  return resolveDesired(loaded, { env: options.env, target }) as DesiredOf<T>
 }
 
 /** The desired state of a function, or a failed test when the manifest resolved to another target. */

@@ -45,9 +45,12 @@ describe('http: on a fargate app (ECS Express Mode)', () => {
 
   it('needs port with --target fargate over a lambda app too', () => {
     const loaded = load('name: web\ntarget: lambda\ncontainer: { image: nginx }\nfunction: { handler: index.handler, runtime: nodejs22.x }\nhttp: {}\n')
+    // validated again for the target asked for: the same rule as for target: fargate, with its line:col
     const err = errorOf(() => resolveDesired(loaded, { target: 'fargate' }))
-    expect(err.code).toBe('MissingPort')
     expect(err.exitCode).toBe(ExitCode.Invalid)
+    expect(err.message).toBe(
+      'app.yaml:3:1: container.port is required with http: on target fargate: the load balancer sends requests to it — add container.port with the port your server listens on, e.g. 8080',
+    )
   })
 
   it('refuses minTasks above maxTasks, a percentage above 100, and requests without a target', () => {
@@ -65,7 +68,10 @@ describe('http: on a fargate app (ECS Express Mode)', () => {
   })
 
   it('refuses mode: task with http: on fargate', () => {
-    const err = errorOf(() => resolveDesired(load(APP('  port: 80\n  mode: task')), { target: 'fargate' }))
-    expect(err.code).toBe('HttpNeedsService')
+    const err = errorOf(() => load(APP('  port: 80\n  mode: task')))
+    expect(err.exitCode).toBe(ExitCode.Invalid)
+    expect(err.message).toBe(
+      'app.yaml:6:9: http: on target fargate makes a long-running web service, but container.mode is task — set container.mode: service, or remove http:',
+    )
   })
 })

@@ -123,7 +123,11 @@ const CASES: Record<string, Expected[]> = {
     { at: '4:12', message: 'runtime nodejs99.x is not a Lambda runtime', hint: /^use one of nodejs24\.x, nodejs22\.x, .*provided\.al2023/ },
   ],
   'deprecated-runtime.yaml': [
-    { at: '4:12', message: 'runtime nodejs18.x is deprecated and Lambda no longer creates functions with it', hint: 'use nodejs22.x' },
+    {
+      at: '4:12',
+      message: 'runtime nodejs18.x is deprecated and Lambda no longer creates functions with it (blocked since 2025-10-01)',
+      hint: 'use nodejs24.x',
+    },
   ],
   'handler-nodejs.yaml': [
     {

@@ -89,7 +89,9 @@ describe('jsonSchema()', () => {
     expect(p.function.required).toEqual(expect.arrayContaining(['handler', 'runtime']))
     expect(p.container.required).toBeUndefined()
     expect(p.container.oneOf).toEqual([{ required: ['image'] }, { required: ['build'] }])
-    expect(p.container.properties.build.required).toEqual(['context'])
+    // build: PATH (docker compose's shorthand) or the mapping
+    expect(p.container.properties.build.anyOf[0]).toMatchObject({ type: 'string', minLength: 1 })
+    expect(p.container.properties.build.anyOf[1].required).toEqual(['context'])
     expect(p.container.properties.keepImages.default).toBe(20)
     expect(p.logs.properties.retentionDays.enum).toEqual([...LOG_RETENTION_DAYS])
     expect(p.env.propertyNames.pattern).toBe('^[A-Za-z_][A-Za-z0-9_]*$')

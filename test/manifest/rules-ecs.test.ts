@@ -13,8 +13,9 @@ describe('container sizes', () => {
   })
   it('--target fargate on an ecs manifest still needs a Fargate size (exit 3)', () => {
     const loaded = parseManifest(app('ecs'), 'app.yaml', {})
+    // the one rule, run again for the target asked for, with its line:col
     expect(() => resolveDesired(loaded, { target: 'fargate' })).toThrow(
-      expect.objectContaining({ exitCode: 3, message: expect.stringContaining('not a Fargate size') }),
+      expect.objectContaining({ exitCode: 3, message: expect.stringMatching(/^app\.yaml:5:8: container\.cpu 128 is not a Fargate CPU size/) }),
     )
   })
 })

@@ -8,7 +8,7 @@
  * Every mutation is invalid by construction (the generators, not the product, decide that): a wrong
  * type where the schema fixes one, an unknown key in a closed mapping, broken YAML, a duplicate key,
  * an alias bomb, a value beyond a documented limit, an interpolation that cannot be resolved, a cpu /
- * memory pair outside AWS's Fargate table, a route that is not API Gateway's route syntax.
+ * memory pair outside AWS's Fargate table, a route that is not API Gateway's route syntax, a YAML tag.
  */
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -664,6 +664,39 @@ const badValues: fc.Arbitrary<Case> = fc.oneof(
   fc.constantFrom('daemon', 'Service', 'job').map((v) => mutate('bad value', ['container', 'mode'], v)),
 )
 
+/** Tags a manifest never needs: other languages' objects, CloudFormation's, custom, verbatim, binary and other non-plain YAML types. */
+const UNKNOWN_TAG = fc.oneof(
+  fc.constantFrom(
+    '!!python/object:os.system',
+    '!!python/object/apply:os.system',
+    '!!python/name:os.system',
+    '!!js/function',
+    '!!ruby/object:Gem::Installer',
+    '!Ref',
+    '!GetAtt',
+    '!Sub',
+    '!!binary',
+    '!!set',
+    '!!omap',
+    '!!pairs',
+    '!!timestamp',
+    '!!merge',
+    '!<tag:example.com,2000:app/x>',
+  ),
+  anIdentifier.map((name) => `!${name}`),
+)
+
+/** A tag put before one value (or one key) of BASE; the refusal must point at the tagged line. */
+const unknownTags: fc.Arbitrary<Case & { tagLine: number }> = fc
+  .tuple(fc.constantFrom(...KEY_LINES.filter((k) => k.index > 0)), UNKNOWN_TAG, fc.boolean())
+  .map(([k, tag, onKey]) => ({
+    group: 'unknown tag',
+    tagLine: k.index + 1,
+    text: withLines((l) => {
+      l[k.index] = onKey ? `${k.indent}${tag} ${l[k.index].slice(k.indent.length)}` : l[k.index].replace(/:( |$)/, `: ${tag}$1`)
+    }),
+  }))
+
 const GROUPS: { name: string; arb: fc.Arbitrary<Case>; runs: number }[] = [
   { name: 'wrong types for each field', arb: wrongType, runs: 180 },
   { name: 'unknown keys (random identifiers, JS-special names) in every closed mapping', arb: unknownKey, runs: 130 },
@@ -675,6 +708,7 @@ const GROUPS: { name: string; arb: fc.Arbitrary<Case>; runs: number }[] = [
   { name: 'invalid cpu/memory pairs and Lambda memory', arb: cpuMemory, runs: 80 },
   { name: 'bad routes', arb: badRoutes, runs: 90 },
   { name: 'wrong values of the right type', arb: badValues, runs: 70 },
+  { name: 'unknown YAML tags on values and keys (they used to be dropped and the value kept)', arb: unknownTags, runs: 80 },
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -759,6 +793,10 @@ describe('malformed manifests, property-based', () => {
       await fc.assert(
         fc.asyncProperty(group.arb, async (c) => {
           const err = expectRefused(c)
+          if ('tagLine' in c) {
+            const tagged = err.problems.find((p) => p.message.startsWith('unknown YAML tag '))
+            expect(tagged?.line, `no unknown-tag problem at line ${c.tagLine} in\n${c.text}`).toBe(c.tagLine)
+          }
           if ('expanded' in c && (c as { expanded: number }).expanded > 1000) expect(err.message).toMatch(/aliases expand too much/)
           // let the CLI runs started in beforeAll make progress (spawn the next process) between cases
           await new Promise<void>((resolve) => setImmediate(resolve))

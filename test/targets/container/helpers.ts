@@ -94,5 +94,7 @@ export const isRead = (op: string) => /^(Describe|List|Get)/.test(op)
 
 /** Desired state of an app.yaml text, as the engine resolves it. */
 export function desiredFrom(yaml: string, options: { target?: 'fargate' | 'ecs'; env?: string; vars?: Record<string, string> } = {}): ContainerDesired {
-  return asContainer(resolveDesired(parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app'), { target: options.target ?? 'fargate', env: options.env }))
+  // validated for the target it is resolved for, as the engine does
+  const target = options.target ?? 'fargate'
+  return asContainer(resolveDesired(parseManifest(yaml, 'app.yaml', options.vars ?? {}, '/app', { target }), { target, env: options.env }))
 }
