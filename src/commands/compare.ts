@@ -29,11 +29,18 @@ ${EXIT_CODES_HELP}`
     profile: Flags.string({ summary: 'Named profile for --live-prices.', env: 'AWS_PROFILE' }),
     chart: Flags.string({ summary: 'Also write the cost chart as an SVG file.', helpValue: 'cost.svg' }),
     'live-prices': Flags.boolean({ summary: 'Read prices from the AWS Price List API (needs credentials) instead of the shipped table.' }),
+    'prices-timeout': Flags.integer({ summary: 'With --live-prices: seconds the whole read may take (default 30).', min: 1, max: 600, helpValue: '30' }),
+    'prices-max-reply': Flags.string({ summary: 'With --live-prices: largest reply read, cut while it arrives (default 4MB).', helpValue: '4MB' }),
+    'prices-max-pages': Flags.integer({ summary: 'With --live-prices: pages read per query (default 20).', min: 1, max: 1000, helpValue: '20' }),
   }
 
   async run(): Promise<Comparison> {
     const { flags } = await this.parse(CompareCommand)
-    const result = await runCompare({ ...flags, livePrices: flags['live-prices'] })
+    const result = await runCompare({
+      ...flags,
+      livePrices: flags['live-prices'],
+      priceBounds: { timeoutSeconds: flags['prices-timeout'], maxReply: flags['prices-max-reply'], maxPages: flags['prices-max-pages'] },
+    })
     for (const n of result.notes) this.note(n)
     if (!this.jsonEnabled()) this.out(result.text())
     return result.comparison
