@@ -1,5 +1,6 @@
 import type { Comparison, TargetComparison } from './compare.js'
 import type { CostLine } from './estimate.js'
+import { FREE_TIER_STARRED } from './prices.js'
 import { formatCount } from './traffic.js'
 
 /** 1234567.891 → "1,234,567.89"; by hand because the first toLocaleString costs ~20 ms of ICU start-up. */
@@ -58,7 +59,7 @@ export function renderComparison(c: Comparison): string {
     '',
     ...c.targets.flatMap((t) => targetBlock(t, t === cheapest)),
     c.breakEven.statement,
-    `free tiers (not subtracted): ${c.freeTier.map((f) => `${f.label} ${quantity(f.quantity)} ${f.unit}${f.always ? '' : '*'}`).join(', ')}  (* first 12 months of a new account)`,
+    `free tiers (not subtracted): ${c.freeTier.map((f) => `${f.label} ${quantity(f.quantity)} ${f.unit}${f.always ? '' : '*'}`).join(', ')}  (* ${FREE_TIER_STARRED})`,
     `left out: ${c.leftOut.join('; ')}`,
   ]
   return lines.join('\n')

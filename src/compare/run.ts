@@ -55,7 +55,11 @@ export async function loadShape(
       'add one (shipit init --target lambda shows a function:)',
     ])
   }
-  return { shape: { app: merged.name, env: envName, function: merged.function, container: merged.container }, expect: merged.expect, region: merged.region }
+  return {
+    shape: { app: merged.name, env: envName, function: merged.function, container: merged.container, http: merged.http !== undefined },
+    expect: merged.expect,
+    region: merged.region,
+  }
 }
 
 /** Pick the region and its prices: the shipped table, or the Price List API with --live-prices. */

@@ -35,13 +35,33 @@ describe('shipit compare, offline and without credentials', () => {
     })
     expect(c.prices).toMatchObject({ origin: 'table', date: '2026-12-01', currency: 'USD', hoursPerMonth: 730 })
     const fargate = c.targets.find((t: { target: string }) => t.target === 'fargate')
-    // hello-web: 1 task of 0.25 vCPU / 0.5 GB x86_64 with a port, so behind an ALB
+    // hello-fargate: 1 task of 0.25 vCPU / 0.5 GB x86_64 with a port and no http:, so no load balancer (as shipit deploys it)
     // 182.5 vCPU-h × $0.04048 = $7.39; 365 GB-h × $0.004445 = $1.62
     expect(fargate.lines[0]).toMatchObject({ item: 'compute', quantity: 182.5, unit: 'vCPU-hours', unitPrice: 0.04048, usd: 7.39 })
     expect(fargate.lines[1]).toMatchObject({ quantity: 365, unit: 'GB-hours', usd: 1.62 })
-    expect(fargate.lines.map((l: { item: string }) => l.item)).toContain('load-balancer')
+    expect(fargate.lines.map((l: { item: string }) => l.item)).not.toContain('load-balancer')
+    expect(fargate.assumptions).toContain(
+      'what shipit deploys without http: on fargate, tasks with public IPs and no load balancer (http: makes an Express service with a URL)',
+    )
     expect(c.breakEven.requestsPerMonth).toBeGreaterThan(1e6)
     expect(c.breakEven.statement).toMatch(/^break-even at /)
+  })
+
+  it('describes what shipit deploys for an app with http:: an Express service and its shared load balancer', async () => {
+    const r = await shipit(['compare', '-f', 'examples/hello-web/app.yaml', '--env', 'prod', '--requests', '1M', '--duration', '100ms', '--json'])
+    expect(r.code).toBe(0)
+    const c = JSON.parse(r.stdout)
+    const fargate = c.targets.find((t: { target: string }) => t.target === 'fargate')
+    expect(fargate.sizing).toMatchObject({ tasks: 2 })
+    expect(fargate.lines.find((l: { item: string }) => l.item === 'load-balancer').description).toBe(
+      "ECS Express's shared Application Load Balancer, hours (the whole load balancer is counted, as the first Express service of an account and region pays it; up to 25 services share it)",
+    )
+    expect(fargate.assumptions.join('\n')).not.toMatch(/no load balancer/)
+    expect(fargate.assumptions).toContain('tasks scale to the average load: in-flight requests ÷ concurrency, never fewer than minTasks (2)')
+    const ecs = c.targets.find((t: { target: string }) => t.target === 'ecs')
+    expect(ecs.lines.map((l: { item: string }) => l.item)).not.toContain('load-balancer')
+    expect(ecs.assumptions.join('\n')).toMatch(/what shipit deploys on ecs, tasks and no load balancer/)
+    expect(c.freeTierNote).toContain('an account created before 2025-07-15')
   })
 
   it('--chart writes an SVG that is well-formed XML', async () => {
