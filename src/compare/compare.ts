@@ -44,6 +44,16 @@ export interface Comparison {
   freeTier: { item: string; label: string; quantity: number; unit: string; always: boolean }[]
   freeTierNote: string
   leftOut: string[]
+  /** no load was given: each target's total at REFERENCE_LOADS (the lines above are at `inputs.requests`) */
+  reference?: ReferenceLoads
+}
+
+/** Loads `shipit compare` prices when neither the flags nor expect: give one. */
+export const REFERENCE_LOADS = [1e5, 1e6, 1e7]
+
+export interface ReferenceLoads {
+  statement: string
+  loads: { requestsPerMonth: number; totalsUsd: Record<string, number> }[]
 }
 
 export const LEFT_OUT = [
@@ -155,6 +165,23 @@ export function compareTargets(shape: AppShape, traffic: Traffic, table: PriceTa
     freeTier: Object.entries(FREE_TIER).map(([item, f]) => ({ item, ...f })),
     freeTierNote: FREE_TIER_NOTE,
     leftOut: LEFT_OUT,
+  }
+}
+
+/** Each target's monthly total at each of `loads` (the other inputs of `traffic` kept). */
+export function atReferenceLoads(shape: AppShape, traffic: Traffic, prices: RegionPrices, loads: number[] = REFERENCE_LOADS): ReferenceLoads {
+  const est = estimators(shape, prices)
+  return {
+    statement: `no load given (--requests, or expect: in app.yaml): priced at reference loads of ${loads.map(formatCount).join(', ')} requests/month`,
+    loads: loads.map((requestsPerMonth) => ({
+      requestsPerMonth,
+      totalsUsd: Object.fromEntries(
+        (['lambda', 'fargate', 'ecs'] as const).flatMap((name) => {
+          const e = est[name]?.({ ...traffic, requestsPerMonth })
+          return e ? [[name, e.totalUsd]] : []
+        }),
+      ),
+    })),
   }
 }
 

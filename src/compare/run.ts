@@ -5,7 +5,7 @@ import { loadManifest, mergeEnvironment } from '../manifest/load.js'
 import { DEFAULT_ENV } from '../manifest/resolve.js'
 import { Manifest } from '../manifest/schema.js'
 import { type Curves, renderTerminalChart } from './chart.js'
-import { type AppShape, type Comparison, compareTargets, costCurves } from './compare.js'
+import { type AppShape, atReferenceLoads, type Comparison, compareTargets, costCurves, REFERENCE_LOADS } from './compare.js'
 import type { LiveBounds } from './live-bounds.js'
 import { PRICE_TABLE, type PriceTable } from './prices.js'
 import { renderComparison } from './render.js'
@@ -32,6 +32,10 @@ export interface CompareRun {
   /** notes for stderr: which prices were used, where the chart went */
   notes: string[]
 }
+
+/** With no load given, the lines of each target are shown at this one of REFERENCE_LOADS. */
+const REFERENCE_DETAIL = '1M/month'
+const REFERENCE_DURATION = '100ms'
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/
 
@@ -106,13 +110,17 @@ function liveBounds(flags: CompareOptions['priceBounds'] = {}): Partial<LiveBoun
 /** Everything `shipit compare` prints or writes, from its flags. */
 export async function runCompare(options: CompareOptions): Promise<CompareRun> {
   const { shape, expect, region: manifestRegion } = await loadShape(options.file, options.env, options.vars)
-  const traffic = resolveTraffic(options, expect, options.file ?? 'app.yaml')
+  // no load at all: the reference loads, each request taking --duration, expect:'s, or 100 ms
+  const noLoad = options.requests === undefined && expect?.requests === undefined
+  const flags = noLoad ? { ...options, requests: REFERENCE_DETAIL, duration: options.duration ?? expect?.duration ?? REFERENCE_DURATION } : options
+  const traffic = resolveTraffic(flags, expect, options.file ?? 'app.yaml')
   const region = options.region ?? manifestRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
   const { table, note } = await pricesFor(region, options)
   const comparison = compareTargets(shape, traffic, table, region)
+  if (noLoad) comparison.reference = atReferenceLoads(shape, traffic, table.regions[region])
   const curves: Curves = {
     ...costCurves(shape, traffic, table.regions[region]),
-    at: traffic.requestsPerMonth,
+    ...(noLoad ? { references: REFERENCE_LOADS } : { at: traffic.requestsPerMonth }),
     breakEven: comparison.breakEven.requestsPerMonth,
   }
   const notes = note ? [note] : []

@@ -64,6 +64,27 @@ describe('shipit compare, offline and without credentials', () => {
     expect(c.freeTierNote).toContain('an account created before 2025-07-15')
   })
 
+  it('with no load at all exits 0 and prices the reference loads, with the break-even and the chart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-noload-'))
+    const r = await shipit(['compare', '-f', LAMBDA, '--chart', join(dir, 'cost.svg')])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^shipit compare — app hello · env dev · us-west-2 · reference loads, 100 ms each/)
+    expect(r.stdout).toContain('no load given (--requests, or expect: in app.yaml): priced at reference loads of 100k, 1M, 10M requests/month')
+    // hello-lambda, 256 MB arm64 at 100 ms: $0.0000020 a request → $0.20, $2.01… ; fargate flat
+    expect(r.stdout).toMatch(/^ {2}100k +\$0\.\d\d +\$[\d.]+ +\$[\d.]+$/m)
+    expect(r.stdout).toMatch(/^ {2}10M +\$\d+\.\d\d +\$[\d.]+ +\$[\d.]+$/m)
+    expect(r.stdout).toContain('each target line by line at 1M requests/month:')
+    expect(r.stdout).toMatch(/^break-even at [\d.]+M requests\/month/m)
+    expect(r.stdout).toMatch(/↑ 100k\s+↑ 1M\s+↑ 10M\s+\(reference loads: no load given\)/)
+    expect(readFileSync(join(dir, 'cost.svg'), 'utf8')).toContain('>1M (reference)<')
+    const json = await shipit(['compare', '-f', LAMBDA, '--json'])
+    expect(json.code).toBe(0)
+    const c = JSON.parse(json.stdout)
+    expect(c.reference.loads.map((l: { requestsPerMonth: number }) => l.requestsPerMonth)).toEqual([1e5, 1e6, 1e7])
+    expect(Object.keys(c.reference.loads[0].totalsUsd)).toEqual(['lambda', 'fargate', 'ecs'])
+    expect(c.reference.loads[2].totalsUsd.lambda).toBeGreaterThan(c.reference.loads[0].totalsUsd.lambda * 50)
+  })
+
   it('--chart writes an SVG that is well-formed XML', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-chart-'))
     const file = join(dir, 'cost.svg')
@@ -97,7 +118,9 @@ describe('shipit compare, offline and without credentials', () => {
     [['--requests', 'lots', '--duration', '100ms'], 'Error: --requests "lots" is not a request rate'],
     [['--requests', '1M', '--duration', '-5ms'], 'Error: --duration "-5ms" is not a duration above zero'],
     [['--requests', '1M', '--duration', '100ms', '--region', 'moon-base'], 'Error: unknown region "moon-base"'],
-    [['--duration', '100ms'], 'Error: compare needs the expected load: --requests not given'],
+    [['--requests', '1M'], 'Error: compare needs the expected load: --duration not given'],
+    [['--live-prices', '--prices-max-reply', 'lots'], 'Error: --prices-max-reply "lots" is not a size'],
+    [['--live-prices', '--prices-max-reply', '100'], 'Error: --prices-max-reply 100 is under 1KB: no Price List reply fits'],
   ])('refuses %j with exit 3 and one clear line', async (args, line) => {
     const r = await shipit(['compare', '-f', LAMBDA, ...args])
     expect(r.code).toBe(3)
