@@ -85,6 +85,19 @@ describe('shipit compare, offline and without credentials', () => {
     expect(c.reference.loads[2].totalsUsd.lambda).toBeGreaterThan(c.reference.loads[0].totalsUsd.lambda * 50)
   })
 
+  it.each([
+    ['lambda', 5e6],
+    ['fargate', 5e6],
+    ['ecs', 1e5],
+  ])('shipit init --target %s writes an expect: line to edit, which compare prices', async (target, requests) => {
+    const dir = mkdtempSync(join(tmpdir(), `shipit-init-${target}-`))
+    expect((await shipit(['init', '--target', target], { cwd: dir })).code).toBe(0)
+    expect(readFileSync(join(dir, 'app.yaml'), 'utf8')).toMatch(/^expect: \{ requests: [\d.]+[kM]\/month, duration: \d+m?s \} +# your load, to edit/m)
+    const r = await shipit(['compare', '--json'], { cwd: dir })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).inputs.requests.value).toBe(requests)
+  })
+
   it('--chart writes an SVG that is well-formed XML', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-chart-'))
     const file = join(dir, 'cost.svg')
