@@ -75,7 +75,7 @@ export interface FrontDoor {
 
 /** Services of an account and region that share one Express Mode load balancer. */
 export const EXPRESS_SERVICES_PER_LOAD_BALANCER = 25
-export const EXPRESS_SHARE = `the whole load balancer is counted, as the first Express service of an account and region pays it; up to ${EXPRESS_SERVICES_PER_LOAD_BALANCER} services share it`
+export const EXPRESS_SHARE = `counted in full: the first Express service of an account and region pays it; up to ${EXPRESS_SERVICES_PER_LOAD_BALANCER} share it`
 
 export function cents(usd: number): number {
   return Math.round((usd + Number.EPSILON) * 100) / 100

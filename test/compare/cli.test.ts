@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { shipit } from '../helpers/cli.js'
+import { ROOT, shipit } from '../helpers/cli.js'
 import { checkWellFormed } from '../helpers/xml.js'
 
 const LAMBDA = 'examples/hello-lambda/app.yaml'
@@ -54,7 +54,7 @@ describe('shipit compare, offline and without credentials', () => {
     const fargate = c.targets.find((t: { target: string }) => t.target === 'fargate')
     expect(fargate.sizing).toMatchObject({ tasks: 2 })
     expect(fargate.lines.find((l: { item: string }) => l.item === 'load-balancer').description).toBe(
-      "ECS Express's shared Application Load Balancer, hours (the whole load balancer is counted, as the first Express service of an account and region pays it; up to 25 services share it)",
+      "ECS Express's shared Application Load Balancer, hours (counted in full: the first Express service of an account and region pays it; up to 25 share it)",
     )
     expect(fargate.assumptions.join('\n')).not.toMatch(/no load balancer/)
     expect(fargate.assumptions).toContain('tasks scale to the average load: in-flight requests ÷ concurrency, never fewer than minTasks (2)')
@@ -96,6 +96,28 @@ describe('shipit compare, offline and without credentials', () => {
     const r = await shipit(['compare', '--json'], { cwd: dir })
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).inputs.requests.value).toBe(requests)
+  })
+
+  it("the README's compare examples are what compare prints (Which target?)", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const examples = [...readme.matchAll(/^`(shipit compare [^`]+)`(?: begins)?:\n\n```\n([\s\S]*?)```/gm)]
+    expect(examples.length).toBeGreaterThanOrEqual(2)
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-readme-compare-'))
+    for (const [, command, shown] of examples) {
+      const args = command
+        .split(' ')
+        .slice(1)
+        .map((a) => (a.endsWith('.svg') ? join(dir, 'chart.svg') : a))
+      const r = await shipit(args, { cwd: ROOT })
+      expect(r.code).toBe(0)
+      const trim = (text: string) =>
+        text
+          .split('\n')
+          .map((l) => l.trimEnd())
+          .join('\n')
+          .trim()
+      expect(trim(r.stdout)).toContain(trim(shown))
+    }
   })
 
   it('--chart writes an SVG that is well-formed XML', async () => {
