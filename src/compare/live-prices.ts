@@ -118,9 +118,10 @@ export async function readRegionPrices(
   region: string,
   fallback: RegionPrices,
   bounds: LiveBounds = DEFAULT_LIVE_BOUNDS,
+  deadline: AbortSignal = AbortSignal.timeout(bounds.deadlineMs),
 ): Promise<RegionPricesRead> {
   const module = await import('@aws-sdk/client-pricing')
-  const read: PriceListRead = { client, module, bounds, deadline: AbortSignal.timeout(bounds.deadlineMs), cuts: [] }
+  const read: PriceListRead = { client, module, bounds, deadline, cuts: [] }
   const where = { regionCode: region }
   const [lambda, ecs, apigw, elb, vpc, logs, ...ec2] = await Promise.all([
     products(read, 'AWSLambda', where),
@@ -216,12 +217,15 @@ export async function livePrices(region: string, options: LivePricesOptions = {}
   const { PricingClient } = await import('@aws-sdk/client-pricing')
   const client = options.client ?? new PricingClient(shared.clientConfig())
   const bounds = { ...DEFAULT_LIVE_BOUNDS, ...options.bounds }
+  // one deadline for all of it, the credentials' own look-ups (SSO, web identity) included
+  const deadline = AbortSignal.timeout(bounds.deadlineMs)
   try {
     if (!options.client) {
-      const creds = await client.config.credentials().catch(() => undefined)
-      if (!creds?.accessKeyId) return { table: PRICE_TABLE, note: tableNote }
+      const expired = new Promise<undefined>((resolve) => deadline.addEventListener('abort', () => resolve(undefined), { once: true }))
+      const creds = await Promise.race([client.config.credentials().catch(() => undefined), expired])
+      if (!creds?.accessKeyId) return { table: PRICE_TABLE, note: deadline.aborted ? `${tableNote} within ${bounds.deadlineMs / 1000} s` : tableNote }
     }
-    const { prices, missing, rejected, cuts } = await readRegionPrices(client, region, fallback, bounds)
+    const { prices, missing, rejected, cuts } = await readRegionPrices(client, region, fallback, bounds, deadline)
     const date = (options.now ?? new Date()).toISOString().slice(0, 10)
     const fromTable = missing.length + rejected.length > 0
     const table: PriceTable = {
