@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ROOT, shipit } from '../helpers/cli.js'
+import { cleanEnv, ROOT, shipit } from '../helpers/cli.js'
 import { checkWellFormed } from '../helpers/xml.js'
 
 const LAMBDA = 'examples/hello-lambda/app.yaml'
@@ -118,6 +118,16 @@ describe('shipit compare, offline and without credentials', () => {
           .trim()
       expect(trim(r.stdout)).toContain(trim(shown))
     }
+  })
+
+  it("hello-web's plan header differs between dev and prod (minTasks) and counts the Express load balancer", async () => {
+    const header = async (env: string) => {
+      const r = await shipit(['plan', '-f', 'examples/hello-web/app.yaml', '--env', env, '--offline'], { env: cleanEnv() })
+      return r.stdout.split('\n').find((l) => l.startsWith('estimated cost:')) ?? r.stderr
+    }
+    const [dev, prod] = await Promise.all([header('dev'), header('prod')])
+    expect(dev).toMatch(/^estimated cost: \$34\.59\/month .* 1 task\(s\) \(minTasks\) \+ the whole Express load balancer \(up to 25 services share it; counted in full\)/)
+    expect(prod).toMatch(/^estimated cost: \$45\.45\/month .* 2 task\(s\) \(minTasks\)/)
   })
 
   it('--chart writes an SVG that is well-formed XML', async () => {
