@@ -126,7 +126,9 @@ describe('shipit compare, offline and without credentials', () => {
       return r.stdout.split('\n').find((l) => l.startsWith('estimated cost:')) ?? r.stderr
     }
     const [dev, prod] = await Promise.all([header('dev'), header('prod')])
-    expect(dev).toMatch(/^estimated cost: \$34\.59\/month .* 1 task\(s\) \(minTasks\) \+ the whole Express load balancer \(up to 25 services share it; counted in full\)/)
+    expect(dev).toMatch(
+      /^estimated cost: \$34\.59\/month .* 1 task\(s\) \(minTasks\) \+ the whole Express load balancer \(up to 25 services share it; counted in full\)/,
+    )
     expect(prod).toMatch(/^estimated cost: \$45\.45\/month .* 2 task\(s\) \(minTasks\)/)
   })
 
