@@ -1,5 +1,14 @@
 import type { ContainerSpec, FunctionSpec, TargetName } from '../manifest/schema.js'
-import { type ContainerSizing, estimateEcs, estimateFargate, estimateLambda, type LambdaSizing, smallestFargateSize, type TargetEstimate } from './estimate.js'
+import {
+  type ContainerSizing,
+  EXPRESS_SHARE,
+  estimateEcs,
+  estimateFargate,
+  estimateLambda,
+  type LambdaSizing,
+  smallestFargateSize,
+  type TargetEstimate,
+} from './estimate.js'
 import { FREE_TIER, FREE_TIER_NOTE, type PriceTable, type RegionPrices } from './prices.js'
 import { formatCount, type Traffic } from './traffic.js'
 
@@ -8,7 +17,9 @@ export interface AppShape {
   app: string
   env: string
   function?: Pick<FunctionSpec, 'memory' | 'timeout' | 'architecture' | 'runtime'>
-  container?: Pick<ContainerSpec, 'cpu' | 'memory' | 'count' | 'architecture' | 'port' | 'network'>
+  container?: Pick<ContainerSpec, 'cpu' | 'memory' | 'count' | 'architecture' | 'port' | 'network' | 'minTasks' | 'maxTasks'>
+  /** app.yaml has `http:`: an HTTP API on lambda, an ECS Express service (with its load balancer) on fargate */
+  http?: boolean
 }
 
 export interface TargetComparison extends Omit<TargetEstimate, 'exactUsd'> {
@@ -33,6 +44,16 @@ export interface Comparison {
   freeTier: { item: string; label: string; quantity: number; unit: string; always: boolean }[]
   freeTierNote: string
   leftOut: string[]
+  /** no load was given: each target's total at REFERENCE_LOADS (the lines above are at `inputs.requests`) */
+  reference?: ReferenceLoads
+}
+
+/** Loads `shipit compare` prices when neither the flags nor expect: give one. */
+export const REFERENCE_LOADS = [1e5, 1e6, 1e7]
+
+export interface ReferenceLoads {
+  statement: string
+  loads: { requestsPerMonth: number; totalsUsd: Record<string, number> }[]
 }
 
 export const LEFT_OUT = [
@@ -65,11 +86,14 @@ export function estimators(shape: AppShape, prices: RegionPrices): Estimators {
   const lambdaAssumed = fn ? [] : [`sized from container: ${lambdaSizing?.memory} MB, ${lambdaSizing?.architecture}`]
   let containerSizing: ContainerSizing
   const containerAssumed: string[] = []
+  // on fargate, http: is an ECS Express service; a function's app has an HTTP API, so on fargate it would be one too
+  const express = Boolean(shape.http) || !c
+  const minTasks = c?.minTasks ?? Math.max(1, c?.count ?? 1)
   if (c) {
     containerSizing = {
       cpu: c.cpu,
       memory: c.memory,
-      count: c.count,
+      count: express ? minTasks : c.count,
       architecture: c.architecture,
       publicIp: c.network?.assignPublicIp ?? !c.network?.subnets,
     }
@@ -78,16 +102,24 @@ export function estimators(shape: AppShape, prices: RegionPrices): Estimators {
     containerSizing = { ...size, count: 1, architecture: fn.architecture, publicIp: true }
     containerAssumed.push(`sized from function: cpu ${size.cpu} / memory ${size.memory}, the smallest Fargate size with ${fn.memory} MB`)
   } else return {}
-  // an app that answers requests (a port, or a function behind an HTTP API) needs one URL in front of its tasks
-  const loadBalancer = Boolean(c?.port !== undefined || !c)
-  if (loadBalancer)
-    containerAssumed.push('an Application Load Balancer in front of the tasks (shipit deploys tasks with public IPs and no load balancer today)')
-  containerAssumed.push('tasks scale to the average load: in-flight requests ÷ concurrency, never fewer than container.count')
+  const scaling = express
+    ? `tasks scale to the average load: in-flight requests ÷ concurrency, never fewer than minTasks (${minTasks})`
+    : 'tasks scale to the average load: in-flight requests ÷ concurrency, never fewer than container.count'
+  const fargateDeploys = express
+    ? `what shipit deploys for http: on fargate, an ECS Express service behind ECS's shared load balancer (${EXPRESS_SHARE})`
+    : 'what shipit deploys without http: on fargate, tasks with public IPs and no load balancer (http: makes an Express service with a URL)'
+  const ecsDeploys = 'what shipit deploys on ecs, tasks and no load balancer (awsvpc tasks on EC2 get no public IP: a load balancer of your own is not counted)'
+  const ecsSizing = 'instances: the cheapest on-demand type in the list that fits, one network interface per task (awsvpc; ENI trunking not assumed)'
   return {
     ...(lambdaSizing ? { lambda: (t: Traffic) => estimateLambda(lambdaSizing, t, prices, lambdaAssumed) } : {}),
-    fargate: (t) => estimateFargate(containerSizing, t, prices, { loadBalancer }, containerAssumed),
+    fargate: (t) => estimateFargate(containerSizing, t, prices, { loadBalancer: express, express }, [...containerAssumed, fargateDeploys, scaling]),
     ecs: (t) =>
-      estimateEcs(containerSizing, t, prices, { loadBalancer }, [...containerAssumed, 'instances: the cheapest on-demand type in the list that fits']),
+      estimateEcs({ ...containerSizing, count: c?.count ?? 1 }, t, prices, { loadBalancer: false }, [
+        ...containerAssumed,
+        ecsDeploys,
+        'tasks scale to the average load: in-flight requests ÷ concurrency, never fewer than container.count',
+        ecsSizing,
+      ]),
   }
 }
 
@@ -133,6 +165,23 @@ export function compareTargets(shape: AppShape, traffic: Traffic, table: PriceTa
     freeTier: Object.entries(FREE_TIER).map(([item, f]) => ({ item, ...f })),
     freeTierNote: FREE_TIER_NOTE,
     leftOut: LEFT_OUT,
+  }
+}
+
+/** Each target's monthly total at each of `loads` (the other inputs of `traffic` kept). */
+export function atReferenceLoads(shape: AppShape, traffic: Traffic, prices: RegionPrices, loads: number[] = REFERENCE_LOADS): ReferenceLoads {
+  const est = estimators(shape, prices)
+  return {
+    statement: `no load given (--requests, or expect: in app.yaml): priced at reference loads of ${loads.map(formatCount).join(', ')} requests/month`,
+    loads: loads.map((requestsPerMonth) => ({
+      requestsPerMonth,
+      totalsUsd: Object.fromEntries(
+        (['lambda', 'fargate', 'ecs'] as const).flatMap((name) => {
+          const e = est[name]?.({ ...traffic, requestsPerMonth })
+          return e ? [[name, e.totalUsd]] : []
+        }),
+      ),
+    })),
   }
 }
 

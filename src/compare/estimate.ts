@@ -1,6 +1,6 @@
 import { FARGATE_CPU_MEMORY } from '../manifest/rules.js'
 import type { TargetName } from '../manifest/schema.js'
-import { type Architecture, INSTANCE_TYPES, type RegionPrices, type Tier } from './prices.js'
+import { type Architecture, INSTANCE_TYPES, type InstanceType, type RegionPrices, type Tier } from './prices.js'
 import { SECONDS_PER_MONTH, type Traffic } from './traffic.js'
 
 /**
@@ -69,7 +69,13 @@ export interface TargetEstimate {
 export interface FrontDoor {
   /** containers: an Application Load Balancer in front of the tasks */
   loadBalancer: boolean
+  /** the load balancer is the one ECS Express Mode shares among up to 25 services (the whole of it is counted) */
+  express?: boolean
 }
+
+/** Services of an account and region that share one Express Mode load balancer. */
+export const EXPRESS_SERVICES_PER_LOAD_BALANCER = 25
+export const EXPRESS_SHARE = `counted in full: the first Express service of an account and region pays it; up to ${EXPRESS_SERVICES_PER_LOAD_BALANCER} share it`
 
 export function cents(usd: number): number {
   return Math.round((usd + Number.EPSILON) * 100) / 100
@@ -177,13 +183,19 @@ export function tasksFor(sizing: ContainerSizing, traffic: Traffic, scaleToLoad 
 }
 
 /** ALB hours and LCUs, and its two public IPv4 addresses; one new connection per request is assumed. */
-function loadBalancerLines(traffic: Traffic, prices: RegionPrices, hours: number): (CostLine & { exact: number })[] {
+function loadBalancerLines(traffic: Traffic, prices: RegionPrices, hours: number, express = false): (CostLine & { exact: number })[] {
   const perSecond = traffic.requestsPerMonth / SECONDS_PER_MONTH
   const bytesPerHour = perSecond * 3600 * traffic.payloadBytes
   // LCUs are the largest of the dimensions: 25 new connections/s, 1 GB processed an hour
   const lcus = Math.max(perSecond / 25, bytesPerHour / GIB)
   return [
-    line('load-balancer', 'Application Load Balancer hours', hours, 'hours', prices.alb.hour),
+    line(
+      'load-balancer',
+      express ? `ECS Express's shared Application Load Balancer, hours (${EXPRESS_SHARE})` : 'Application Load Balancer hours',
+      hours,
+      'hours',
+      prices.alb.hour,
+    ),
     line('load-balancer', 'ALB capacity units (one new connection a request)', lcus * hours, 'LCU-hours', prices.alb.lcuHour),
     line('public-ipv4', `the ALB's ${ALB_PUBLIC_IPS} public IPv4 addresses`, ALB_PUBLIC_IPS * hours, 'hours', prices.publicIpv4Hour),
   ]
@@ -208,7 +220,7 @@ export function estimateFargate(
     line('compute', `${tasks} task(s) × ${vcpu} vCPU ${sizing.architecture} × ${HOURS} h`, tasks * vcpu * HOURS, 'vCPU-hours', rate.vcpuHour),
     line('compute', `${tasks} task(s) × ${gb} GB × ${HOURS} h`, tasks * gb * HOURS, 'GB-hours', rate.gbHour),
     ...(sizing.publicIp ? [line('public-ipv4', `one public IPv4 address per task`, tasks * HOURS, 'hours', prices.publicIpv4Hour)] : []),
-    ...(front.loadBalancer ? loadBalancerLines(traffic, prices, HOURS) : []),
+    ...(front.loadBalancer ? loadBalancerLines(traffic, prices, HOURS, front.express) : []),
     line('logs', 'CloudWatch Logs ingestion: Fargate adds no lines of its own', 0, 'GB', prices.logsIngestionGb),
   ]
   const ruledOut: string[] = []
@@ -217,17 +229,29 @@ export function estimateFargate(
 }
 
 /** The cheapest instances of the app's architecture that hold `tasks` tasks, or undefined when none can. */
-export function cheapestInstances(sizing: ContainerSizing, tasks: number, prices: RegionPrices): { type: string; count: number; hourly: number } | undefined {
-  let best: { type: string; count: number; hourly: number } | undefined
+export function cheapestInstances(
+  sizing: ContainerSizing,
+  tasks: number,
+  prices: RegionPrices,
+): { type: string; count: number; hourly: number; perInstance: number; enisBound: boolean } | undefined {
+  let best: { type: string; count: number; hourly: number; perInstance: number; enisBound: boolean } | undefined
   for (const it of INSTANCE_TYPES) {
     const hourly = prices.ec2Hour[it.name]
     if (it.architecture !== sizing.architecture || hourly === undefined) continue
-    const perInstance = Math.min(Math.floor((it.vcpu * 1024) / sizing.cpu), Math.floor((it.memory * ECS_USABLE_MEMORY) / sizing.memory))
+    const bySize = Math.min(Math.floor((it.vcpu * 1024) / sizing.cpu), Math.floor((it.memory * ECS_USABLE_MEMORY) / sizing.memory))
+    // shipit's ECS tasks use awsvpc: each takes a network interface of its own, and the primary one is the instance's
+    const byEnis = awsvpcTasksPerInstance(it)
+    const perInstance = Math.min(bySize, byEnis)
     if (perInstance < 1) continue
     const count = Math.ceil(tasks / perInstance)
-    if (!best || count * hourly < best.count * best.hourly) best = { type: it.name, count, hourly }
+    if (!best || count * hourly < best.count * best.hourly) best = { type: it.name, count, hourly, perInstance, enisBound: byEnis < bySize }
   }
   return best
+}
+
+/** awsvpc tasks one instance holds without ENI trunking (not assumed: it is an account setting, and t3/t4g do not support it). */
+export function awsvpcTasksPerInstance(it: InstanceType): number {
+  return it.maxEnis - 1
 }
 
 /** ECS on EC2: the cheapest on-demand instances that fit the tasks, their public IPs, and a load balancer when asked. */
@@ -246,7 +270,7 @@ export function estimateEcs(
       ? [
           line(
             'compute',
-            `${fit.count} × ${fit.type} on-demand × ${HOURS} h (cheapest that fits ${tasks} task(s))`,
+            `${fit.count} × ${fit.type} on-demand × ${HOURS} h (cheapest that fits ${tasks} task(s); ${fit.perInstance} a ${fit.type}${fit.enisBound ? ': one network interface each (awsvpc, no trunking)' : ''})`,
             fit.count * HOURS,
             'instance-hours',
             fit.hourly,

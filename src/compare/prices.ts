@@ -21,6 +21,8 @@ export interface InstanceType {
   vcpu: number
   /** MiB */
   memory: number
+  /** network interfaces the type can attach, the primary one included (EC2's table per instance type) */
+  maxEnis: number
 }
 
 export interface RegionPrices {
@@ -58,18 +60,18 @@ export interface PriceTable {
 
 /** The instance types ECS-on-EC2 estimates choose from (the cheapest that fits is taken). */
 export const INSTANCE_TYPES: InstanceType[] = [
-  { name: 't3.micro', architecture: 'x86_64', vcpu: 2, memory: 1024 },
-  { name: 't3.small', architecture: 'x86_64', vcpu: 2, memory: 2048 },
-  { name: 't3.medium', architecture: 'x86_64', vcpu: 2, memory: 4096 },
-  { name: 't3.large', architecture: 'x86_64', vcpu: 2, memory: 8192 },
-  { name: 'm5.xlarge', architecture: 'x86_64', vcpu: 4, memory: 16384 },
-  { name: 'm5.2xlarge', architecture: 'x86_64', vcpu: 8, memory: 32768 },
-  { name: 't4g.micro', architecture: 'arm64', vcpu: 2, memory: 1024 },
-  { name: 't4g.small', architecture: 'arm64', vcpu: 2, memory: 2048 },
-  { name: 't4g.medium', architecture: 'arm64', vcpu: 2, memory: 4096 },
-  { name: 't4g.large', architecture: 'arm64', vcpu: 2, memory: 8192 },
-  { name: 'm6g.xlarge', architecture: 'arm64', vcpu: 4, memory: 16384 },
-  { name: 'm6g.2xlarge', architecture: 'arm64', vcpu: 8, memory: 32768 },
+  { name: 't3.micro', architecture: 'x86_64', vcpu: 2, memory: 1024, maxEnis: 2 },
+  { name: 't3.small', architecture: 'x86_64', vcpu: 2, memory: 2048, maxEnis: 3 },
+  { name: 't3.medium', architecture: 'x86_64', vcpu: 2, memory: 4096, maxEnis: 3 },
+  { name: 't3.large', architecture: 'x86_64', vcpu: 2, memory: 8192, maxEnis: 3 },
+  { name: 'm5.xlarge', architecture: 'x86_64', vcpu: 4, memory: 16384, maxEnis: 4 },
+  { name: 'm5.2xlarge', architecture: 'x86_64', vcpu: 8, memory: 32768, maxEnis: 4 },
+  { name: 't4g.micro', architecture: 'arm64', vcpu: 2, memory: 1024, maxEnis: 2 },
+  { name: 't4g.small', architecture: 'arm64', vcpu: 2, memory: 2048, maxEnis: 3 },
+  { name: 't4g.medium', architecture: 'arm64', vcpu: 2, memory: 4096, maxEnis: 3 },
+  { name: 't4g.large', architecture: 'arm64', vcpu: 2, memory: 8192, maxEnis: 3 },
+  { name: 'm6g.xlarge', architecture: 'arm64', vcpu: 4, memory: 16384, maxEnis: 4 },
+  { name: 'm6g.2xlarge', architecture: 'arm64', vcpu: 8, memory: 32768, maxEnis: 4 },
 ]
 
 /** Free tiers, per month; shown beside an estimate, never subtracted from it. */
@@ -81,7 +83,12 @@ export const FREE_TIER = {
   albHours: { label: 'ALB', quantity: 750, unit: 'hours', always: false },
   publicIpv4Hours: { label: 'public IPv4', quantity: 750, unit: 'hours', always: false },
 } as const
-export const FREE_TIER_NOTE = 'always: every month; otherwise only in the first 12 months of a new account'
+/**
+ * Accounts created on or after 2025-07-15 get AWS's credit-based Free Tier (signup credits, a Free or a
+ * Paid plan) instead of the 12-month allowances; the always-free allowances hold for every account.
+ */
+export const FREE_TIER_STARRED = 'only in the first 12 months of an account created before 2025-07-15; accounts created since get credits instead'
+export const FREE_TIER_NOTE = `always: every month, every account; *: ${FREE_TIER_STARRED}`
 
 // Lambda's duration price is the same in every region of this table; only its tiers change with volume.
 const LAMBDA: RegionPrices['lambda'] = {

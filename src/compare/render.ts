@@ -1,5 +1,6 @@
-import type { Comparison, TargetComparison } from './compare.js'
+import type { Comparison, ReferenceLoads, TargetComparison } from './compare.js'
 import type { CostLine } from './estimate.js'
+import { FREE_TIER_STARRED } from './prices.js'
 import { formatCount } from './traffic.js'
 
 /** 1234567.891 → "1,234,567.89"; by hand because the first toLocaleString costs ~20 ms of ICU start-up. */
@@ -43,6 +44,20 @@ function targetBlock(t: TargetComparison, cheapest: boolean): string[] {
   ]
 }
 
+/** With no load given: each target's total at each reference load, then which load the lines below are for. */
+function referenceBlock(reference: ReferenceLoads, targets: TargetComparison[], detail: string): string[] {
+  const names = targets.map((t) => t.target)
+  return [
+    reference.statement,
+    '',
+    `  ${'requests/month'.padEnd(16)}${names.map((n) => n.padStart(14)).join('')}`,
+    ...reference.loads.map((l) => `  ${formatCount(l.requestsPerMonth).padEnd(16)}${names.map((n) => usd(l.totalsUsd[n]).padStart(14)).join('')}`),
+    '',
+    `each target line by line at ${detail} requests/month:`,
+    '',
+  ]
+}
+
 /** The comparison for people: each target's bill, the break-even, free tiers apart, what is left out. */
 export function renderComparison(c: Comparison): string {
   const i = c.inputs
@@ -52,13 +67,15 @@ export function renderComparison(c: Comparison): string {
     c.prices.origin === 'table'
       ? `prices: shipit's table of ${c.prices.date} (USD, on-demand, ${c.prices.hoursPerMonth} h a month); prices change — --live-prices reads the AWS Price List API`
       : `prices: the AWS Price List API, read ${c.prices.date} (USD, on-demand, ${c.prices.hoursPerMonth} h a month)`
+  const load = c.reference ? 'reference loads' : `${formatCount(i.requests.value)} requests/month`
   const lines = [
-    `shipit compare — app ${c.app} · env ${c.env} · ${c.region} · ${formatCount(i.requests.value)} requests/month, ${Number((i.duration.value * 1000).toPrecision(6))} ms each, ${quantity(i.payload.value / 1024)} KB, ${i.concurrency.value} in flight per task`,
+    `shipit compare — app ${c.app} · env ${c.env} · ${c.region} · ${load}, ${Number((i.duration.value * 1000).toPrecision(6))} ms each, ${quantity(i.payload.value / 1024)} KB, ${i.concurrency.value} in flight per task`,
     priceNote,
     '',
+    ...(c.reference ? referenceBlock(c.reference, c.targets, formatCount(i.requests.value)) : []),
     ...c.targets.flatMap((t) => targetBlock(t, t === cheapest)),
     c.breakEven.statement,
-    `free tiers (not subtracted): ${c.freeTier.map((f) => `${f.label} ${quantity(f.quantity)} ${f.unit}${f.always ? '' : '*'}`).join(', ')}  (* first 12 months of a new account)`,
+    `free tiers (not subtracted): ${c.freeTier.map((f) => `${f.label} ${quantity(f.quantity)} ${f.unit}${f.always ? '' : '*'}`).join(', ')}  (* ${FREE_TIER_STARRED})`,
     `left out: ${c.leftOut.join('; ')}`,
   ]
   return lines.join('\n')

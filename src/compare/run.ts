@@ -5,11 +5,12 @@ import { loadManifest, mergeEnvironment } from '../manifest/load.js'
 import { DEFAULT_ENV } from '../manifest/resolve.js'
 import { Manifest } from '../manifest/schema.js'
 import { type Curves, renderTerminalChart } from './chart.js'
-import { type AppShape, type Comparison, compareTargets, costCurves } from './compare.js'
+import { type AppShape, atReferenceLoads, type Comparison, compareTargets, costCurves, REFERENCE_LOADS } from './compare.js'
+import type { LiveBounds } from './live-bounds.js'
 import { PRICE_TABLE, type PriceTable } from './prices.js'
 import { renderComparison } from './render.js'
 import { renderSvgChart } from './svg.js'
-import { resolveTraffic, type TrafficInput } from './traffic.js'
+import { parseSize, resolveTraffic, type TrafficInput } from './traffic.js'
 
 export interface CompareOptions extends TrafficInput {
   file?: string
@@ -17,6 +18,8 @@ export interface CompareOptions extends TrafficInput {
   region?: string
   profile?: string
   livePrices?: boolean
+  /** bounds of the --live-prices read, as the flags give them */
+  priceBounds?: { timeoutSeconds?: number; maxReply?: string; maxPages?: number }
   /** write the chart as SVG to this path */
   chart?: string
   vars?: Record<string, string | undefined>
@@ -29,6 +32,10 @@ export interface CompareRun {
   /** notes for stderr: which prices were used, where the chart went */
   notes: string[]
 }
+
+/** With no load given, the lines of each target are shown at this one of REFERENCE_LOADS. */
+const REFERENCE_DETAIL = '1M/month'
+const REFERENCE_DURATION = '100ms'
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/
 
@@ -52,15 +59,23 @@ export async function loadShape(
       'add one (shipit init --target lambda shows a function:)',
     ])
   }
-  return { shape: { app: merged.name, env: envName, function: merged.function, container: merged.container }, expect: merged.expect, region: merged.region }
+  return {
+    shape: { app: merged.name, env: envName, function: merged.function, container: merged.container, http: merged.http !== undefined },
+    expect: merged.expect,
+    region: merged.region,
+  }
 }
 
 /** Pick the region and its prices: the shipped table, or the Price List API with --live-prices. */
-export async function pricesFor(region: string, options: Pick<CompareOptions, 'livePrices' | 'profile'>): Promise<{ table: PriceTable; note?: string }> {
+export async function pricesFor(
+  region: string,
+  options: Pick<CompareOptions, 'livePrices' | 'profile' | 'priceBounds'>,
+): Promise<{ table: PriceTable; note?: string }> {
   if (!REGION.test(region)) throw invalid('UnknownRegion', `unknown region "${region}"`, ['use an AWS region code such as us-east-1, eu-west-1'])
+  const bounds = liveBounds(options.priceBounds)
   if (options.livePrices) {
     const { livePrices } = await import('./live-prices.js')
-    const live = await livePrices(region, { profile: options.profile })
+    const live = await livePrices(region, { profile: options.profile, bounds })
     if (live.table.regions[region]) return { table: live.table, note: live.note }
     throw new ShipitError('NoPrices', `${live.note}, and that table has no prices for ${region}`, {
       exitCode: 3,
@@ -79,16 +94,33 @@ export async function pricesFor(region: string, options: Pick<CompareOptions, 'l
   return { table: PRICE_TABLE }
 }
 
+/** The --prices-* flags as bounds; a size that is not one is exit 3, whether or not --live-prices is given. */
+function liveBounds(flags: CompareOptions['priceBounds'] = {}): Partial<LiveBounds> {
+  const maxReplyBytes = flags.maxReply === undefined ? undefined : parseSize(flags.maxReply, '--prices-max-reply')
+  if (maxReplyBytes !== undefined && maxReplyBytes < 1024) {
+    throw invalid('InvalidBound', `--prices-max-reply ${flags.maxReply} is under 1KB: no Price List reply fits`, ['e.g. --prices-max-reply 4MB'])
+  }
+  return {
+    ...(flags.timeoutSeconds !== undefined ? { deadlineMs: flags.timeoutSeconds * 1000 } : {}),
+    ...(maxReplyBytes !== undefined ? { maxReplyBytes } : {}),
+    ...(flags.maxPages !== undefined ? { maxPages: flags.maxPages } : {}),
+  }
+}
+
 /** Everything `shipit compare` prints or writes, from its flags. */
 export async function runCompare(options: CompareOptions): Promise<CompareRun> {
   const { shape, expect, region: manifestRegion } = await loadShape(options.file, options.env, options.vars)
-  const traffic = resolveTraffic(options, expect, options.file ?? 'app.yaml')
+  // no load at all: the reference loads, each request taking --duration, expect:'s, or 100 ms
+  const noLoad = options.requests === undefined && expect?.requests === undefined
+  const flags = noLoad ? { ...options, requests: REFERENCE_DETAIL, duration: options.duration ?? expect?.duration ?? REFERENCE_DURATION } : options
+  const traffic = resolveTraffic(flags, expect, options.file ?? 'app.yaml')
   const region = options.region ?? manifestRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
   const { table, note } = await pricesFor(region, options)
   const comparison = compareTargets(shape, traffic, table, region)
+  if (noLoad) comparison.reference = atReferenceLoads(shape, traffic, table.regions[region])
   const curves: Curves = {
     ...costCurves(shape, traffic, table.regions[region]),
-    at: traffic.requestsPerMonth,
+    ...(noLoad ? { references: REFERENCE_LOADS } : { at: traffic.requestsPerMonth }),
     breakEven: comparison.breakEven.requestsPerMonth,
   }
   const notes = note ? [note] : []

@@ -56,9 +56,17 @@ export function renderSvgChart(curves: Curves, title: string): string {
     parts.push(el('line', { x1: bx, x2: bx, y1: m.top, y2: m.top + plotH, stroke: '#6b7280', 'stroke-dasharray': '4 4' }))
     parts.push(el('text', { x: bx, y: m.top - 6, 'text-anchor': 'middle', 'font-size': 12 }, `break-even ${formatCount(curves.breakEven)}`))
   }
-  if (curves.at) {
-    const ax = f(px(curves.at))
+  // the load compared (or, with none given, the reference loads): a line across the plot, a mark and its label under the axis
+  const marked = curves.at
+    ? [{ load: curves.at, label: `${formatCount(curves.at)}/month (your load)` }]
+    : (curves.references ?? []).map((load) => ({ load, label: `${formatCount(load)} (reference)` }))
+  for (const { load, label } of marked) {
+    const ax = f(px(load))
+    parts.push(
+      el('line', { x1: ax, x2: ax, y1: m.top, y2: m.top + plotH, stroke: '#111827', 'stroke-width': 1, 'stroke-dasharray': '1 3', class: 'load-marker' }),
+    )
     parts.push(el('path', { d: `M${ax} ${m.top + plotH} l-6 10 h12 z`, fill: '#111827' }))
+    parts.push(el('text', { x: ax, y: m.top + plotH + 40, 'text-anchor': 'middle', 'font-size': 12, 'font-weight': 'bold' }, label))
   }
   names.forEach((name, i) => {
     const points = curves.series[name].map((usd, k) => `${f(px(curves.requests[k]))},${f(py(usd))}`).join(' ')

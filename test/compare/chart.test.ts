@@ -26,6 +26,17 @@ describe('the cost chart', () => {
     for (const label of ['10k', '1M', '1B', '100B', '$1', '$100']) expect(svg).toContain(`>${label}<`)
   })
 
+  it('marks the load compared in the SVG, as the terminal chart does, and the reference loads when none is given', () => {
+    const svg = renderSvgChart(curves, 'cost')
+    expect(svg).toContain('>1M/month (your load)<')
+    expect(svg.match(/class="load-marker"/g)).toHaveLength(1)
+    const { at: _, ...noLoad } = curves
+    const reference = renderSvgChart({ ...noLoad, references: [1e5, 1e6, 1e7] }, 'cost')
+    for (const label of ['100k (reference)', '1M (reference)', '10M (reference)']) expect(reference).toContain(`>${label}<`)
+    expect(reference).not.toContain('your load')
+    expect(checkWellFormed(reference)[0]).toBe('svg')
+  })
+
   it('has the well-formedness check itself catch broken XML', () => {
     expect(() => checkWellFormed('<svg><g></svg>')).toThrow(/closes the wrong element/)
     expect(() => checkWellFormed('<svg><text>a & b</text></svg>')).toThrow(/bad entity/)
@@ -46,7 +57,29 @@ describe('the cost chart', () => {
     expect(text).toMatch(/10k\s+100k\s+1M\s+10M\s+100M\s+1B\s+10B\s+100B\s+requests\/month/)
     expect(text).toContain('↑ 1M/month')
     // Lambda's cost climbs with the load: its first marker is on a lower row than its last
-    const rowOf = (col: number) => lines.findIndex((l) => [...l.slice(l.indexOf('┤') + 1)][col] === '●' || [...l.slice(l.indexOf('┤') + 1)][col] === '◆')
+    const rowOf = (col: number) => lines.findIndex((l) => ['●', '◐', '◑', '✱'].includes([...l.slice(l.indexOf('┤') + 1)][col]))
     expect(rowOf(0)).toBeGreaterThan(rowOf(curves.requests.length - 1))
+  })
+
+  it('keeps lines that meet distinguishable: a glyph per pair, named in the legend, and each line named where it ends', () => {
+    // fargate and ecs cost the same at every load: one shared row, which must still say which lines it holds
+    const same = { requests: [1e4, 1e5, 1e6], series: { lambda: [0.02, 0.2, 2], fargate: [10, 10, 10], ecs: [10, 10, 10] } }
+    const text = renderTerminalChart(same, 6)
+    expect(text).not.toContain('overlap')
+    expect(text).toMatch(/┤◆◆◆ fargate, ecs$/m)
+    expect(text).toContain('◆ fargate + ecs')
+    expect(text).toMatch(/┤ {2}● lambda$/m)
+    // lambda meeting fargate has its own glyph and legend entry, not the fargate-and-ecs one
+    const meet = { requests: [1e4, 1e5, 1e6], series: { lambda: [1, 10, 100], fargate: [10, 10, 10] } }
+    const met = renderTerminalChart(meet, 6)
+    expect(met).toContain('◐ lambda + fargate')
+    expect(met).not.toContain('◆')
+  })
+
+  it('marks the reference loads under the axis when no load was given', () => {
+    const { at: _, ...noLoad } = curves
+    const text = renderTerminalChart({ ...noLoad, references: [1e5, 1e6, 1e7] })
+    expect(text).toMatch(/↑ 100k\s+↑ 1M\s+↑ 10M\s+\(reference loads: no load given\)/)
+    expect(text).not.toMatch(/↑ [\d.]+[kMB]?\/month/)
   })
 })

@@ -104,6 +104,28 @@ describe('a Fargate service of 2 tasks, 0.25 vCPU / 0.5 GB x86_64, us-east-1', (
   })
 })
 
+describe('ECS on EC2 with awsvpc tasks: one network interface per task', () => {
+  const sizing = { cpu: 256, memory: 512, count: 6, architecture: 'x86_64' as const, publicIp: true }
+
+  it('does not put 6 tasks on 2 × t3.small, which hold 4 (3 ENIs each, the primary one for the instance)', () => {
+    // by cpu and memory a t3.small holds 3 tasks (1,843 MiB ÷ 512); by ENIs 2. t3.micro: 1 by memory and by ENIs.
+    // 6 × t3.micro = 3 × t3.small = $0.0624/h (a tie, the first found is kept): 4,380 instance-hours × $0.0104 = $45.55
+    const e = estimateEcs(sizing, at(1e6), US_EAST_1, { loadBalancer: false })
+    expect(e.sizing).toMatchObject({ tasks: 6, instances: { type: 't3.micro', count: 6 } })
+    expect(usdOf(e.lines, 'compute')).toBe(45.55)
+  })
+
+  it('says when the network interfaces, not cpu or memory, bound an instance', () => {
+    // 0.25 vCPU / 0.25 GB: a t3.micro holds 3 by memory (921 MiB ÷ 256), 1 by ENIs; 4 tasks → 4 × t3.micro ($0.0416/h,
+    // tied with 2 × t3.small, the first found is kept)
+    const e = estimateEcs({ ...sizing, memory: 256, count: 4 }, at(1e6), US_EAST_1, { loadBalancer: false })
+    const compute = e.lines.find((l) => l.item === 'compute')
+    expect(compute?.description).toBe(
+      '4 × t3.micro on-demand × 730 h (cheapest that fits 4 task(s); 1 a t3.micro: one network interface each (awsvpc, no trunking))',
+    )
+  })
+})
+
 describe('the break-even between Lambda and Fargate', () => {
   const shape: AppShape = {
     app: 'ref',

@@ -43,6 +43,8 @@ export interface StubResponse {
   body?: string
   /** send the headers at once, then the body one byte every `trickleMs` (a link that never quite stalls) */
   trickleMs?: number
+  /** send `body` again and again, chunked with no Content-Length, until this many bytes or the client hangs up (a reply without end) */
+  repeatBytes?: number
 }
 
 /** `'hang'`: accept the request and never answer. */
@@ -85,6 +87,7 @@ export async function startStub(handler: StubHandler, options: { maxRequests?: n
       }
       if (reply === 'hang') return
       const body = reply.body ?? ''
+      if (reply.repeatBytes) return repeat(res, reply.status, reply.headers ?? {}, Buffer.from(body), reply.repeatBytes)
       res.writeHead(reply.status, { 'x-amzn-requestid': randomUUID(), 'content-length': String(Buffer.byteLength(body)), ...reply.headers })
       if (reply.trickleMs) return trickle(res, Buffer.from(body), reply.trickleMs)
       res.end(body)
@@ -122,6 +125,19 @@ function trickle(res: import('node:http').ServerResponse, body: Buffer, everyMs:
     res.write(body.subarray(sent, ++sent))
   }, everyMs)
   res.on('close', () => clearInterval(timer))
+}
+
+function repeat(res: import('node:http').ServerResponse, status: number, headers: Record<string, string>, chunk: Buffer, total: number): void {
+  res.writeHead(status, { 'x-amzn-requestid': randomUUID(), ...headers })
+  let sent = 0
+  const more = () => {
+    while (sent < total && !res.destroyed) {
+      sent += chunk.length
+      if (!res.write(chunk)) return void res.once('drain', more)
+    }
+    if (!res.destroyed) res.end()
+  }
+  more()
 }
 
 const REST_OPERATIONS: [string, RegExp, string][] = [
