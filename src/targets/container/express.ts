@@ -18,7 +18,7 @@ import { createdFields, type FieldChange, isRef, type Ref, type RetryOn, type St
 import { planExecutionRole } from '../execution-role.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
-import { ACCOUNT_PLACEHOLDER, type Outputs, partition } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, type Outputs, arnPartition } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import type { AwsVpcConfiguration } from './network.js'
 import { EXPRESS_CONTAINER_NAME } from './profile.js'
@@ -31,7 +31,7 @@ import { revisionOf } from './task-definition.js'
  */
 
 export const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
-export const EXPRESS_INFRASTRUCTURE_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
+export const EXPRESS_INFRASTRUCTURE_POLICY = (ctx: { region: string; partition?: string }) => `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
 export const EXPRESS_DEPLOYED_WAITER = 'EcsExpressServiceDeployed'
 export const EXPRESS_DELETED_WAITER = 'EcsExpressServiceDeleted'
 /** How long CreateExpressGatewayService is retried while a role made in the same deploy propagates. */
@@ -194,9 +194,9 @@ const ecsTagList = (tags: Record<string, string>): Tag[] => Object.entries(tags)
 const deferred = (v: string | Ref): string => v as string
 
 /** `family:revision` → its ARN (the Express API takes ARNs only). */
-export function taskDefinitionArnOf(td: string | Ref, region: string, account: string | undefined): string | Ref {
+export function taskDefinitionArnOf(td: string | Ref, ctx: { region: string; account?: string; partition?: string }): string | Ref {
   if (isRef(td) || td.startsWith('arn:')) return td
-  return `arn:${partition(region)}:ecs:${region}:${account ?? ACCOUNT_PLACEHOLDER}:task-definition/${td}`
+  return `arn:${arnPartition(ctx)}:ecs:${ctx.region}:${ctx.account ?? ACCOUNT_PLACEHOLDER}:task-definition/${td}`
 }
 
 /** The ECS scaling target app.yaml asks for. */
@@ -231,7 +231,7 @@ export function planExpress(b: PartBuilder, observed: ExpressObserved, inputs: E
   if (observed.draining) b.warnings.push(`Express service ${name} from an earlier destroy is still being deleted: creating it again may fail until ECS is done`)
   const role = planInfrastructureRole(b, observed)
   if (!role) return
-  const taskDefinition = taskDefinitionArnOf(inputs.taskDefinition, b.ctx.region, b.ctx.account)
+  const taskDefinition = taskDefinitionArnOf(inputs.taskDefinition, b.ctx)
   if (!observed.service) planExpressCreate(b, spec, { ...inputs, taskDefinition }, role)
   else planExpressUpdate(b, spec, observed.service, { ...inputs, taskDefinition }, role)
 }
@@ -255,7 +255,7 @@ function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): Plan
     description: `Infrastructure role of the Express service ${desired.names.service}, managed by shipit`,
     reason: 'infrastructure role: ECS runs the load balancer, certificate and scaling of the Express service with it',
     managedPolicy: {
-      arn: EXPRESS_INFRASTRUCTURE_POLICY(b.ctx.region),
+      arn: EXPRESS_INFRASTRUCTURE_POLICY(b.ctx),
       name: EXPRESS_POLICY_NAME,
       reason: 'lets ECS manage the load balancer, certificate, security groups and scaling',
     },

@@ -6,7 +6,7 @@ import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
-import { type PlanContext, type PlanPart, type Prepared, partition } from '../target.js'
+import { type PlanContext, type PlanPart, type Prepared, arnPartition } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { expressContainerName, forExpress, nothingExpress, planExpress, planExpressDestroy } from './express.js'
 import { nothingEcr, planImage, planImageDestroy } from './image/ecr.js'
@@ -17,7 +17,7 @@ import { firstUseRetries } from './propagation.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
 import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 
-export const TASK_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
+export const TASK_EXECUTION_POLICY = (ctx: { region: string; partition?: string }) => `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
 /** RunTask starts at most this many tasks per call. */
 export const RUN_TASK_MAX_COUNT = 10
 /** Tag of a revision shipit registered: the revision the service ran before (`family:revision`). */
@@ -147,7 +147,7 @@ function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: Conta
     principal: 'ecs-tasks.amazonaws.com',
     description: `Task execution role of ${desired.names.family}, managed by shipit`,
     reason: 'task execution role: pulls the image, writes logs',
-    managedPolicy: { arn: TASK_EXECUTION_POLICY(b.ctx.region), name: 'AmazonECSTaskExecutionRolePolicy', reason: 'lets ECS pull the image and write the logs' },
+    managedPolicy: { arn: TASK_EXECUTION_POLICY(b.ctx), name: 'AmazonECSTaskExecutionRolePolicy', reason: 'lets ECS pull the image and write the logs' },
     secretsReason: 'lets ECS read the secrets for the tasks',
     waitUntilExists: true,
   })
