@@ -34,7 +34,7 @@ function store(over: Partial<ObservedArtifactStore> = {}): ObservedArtifactStore
     publicAccessBlocked: true,
     encrypted: true,
     keys: [],
-    othersUse: false,
+    owner: ACCOUNT,
     ...over,
   }
 }
@@ -59,7 +59,13 @@ describe('the package bucket and upload, planned', () => {
     expect(ops).toEqual(['CreateBucket', 'PutBucketTagging', 'PutPublicAccessBlock', 'PutBucketEncryption', 'UploadArtifact'])
     expect(part.steps[0].request.input).toEqual({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } })
     const upload = part.steps.at(-1)!
-    expect(upload.request.input).toEqual({ Bucket: BUCKET, Key: artifactKey('hello', 'dev', artifact.sha256), Body: artifact })
+    expect(upload.request.input).toEqual({
+      Bucket: BUCKET,
+      Key: artifactKey('hello', 'dev', artifact.sha256),
+      Body: artifact,
+      ExpectedBucketOwner: ACCOUNT,
+      Tagging: 'shipit%3Aapp=hello&shipit%3Aenv=dev',
+    })
     expect(upload.dependsOn).toEqual(['artifacts-bucket', 'artifacts-bucket-tags', 'artifacts-bucket-public-access', 'artifacts-bucket-encryption'])
     expect(planned).toEqual({ code: { S3Bucket: BUCKET, S3Key: `hello/dev/${artifact.sha256}.zip` }, deps: ['artifact-upload'], blocked: false })
   })
@@ -89,6 +95,7 @@ describe('the package bucket and upload, planned', () => {
     expect(adopted.ops).toEqual(['PutBucketTagging', 'UploadArtifact'])
     expect(adopted.part.steps[0].request.input).toEqual({
       Bucket: BUCKET,
+      ExpectedBucketOwner: ACCOUNT,
       Tagging: { TagSet: [{ Key: 'team', Value: 'x' }, ...Object.entries(ARTIFACTS_BUCKET_TAGS).map(([Key, Value]) => ({ Key, Value }))] },
     })
   })
