@@ -252,6 +252,7 @@ function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): Plan
     id: 'infrastructure-role',
     name: desired.names.infrastructureRole,
     principal: 'ecs.amazonaws.com',
+    trust: { account: b.ctx.account ?? ACCOUNT_PLACEHOLDER },
     description: `Infrastructure role of the Express service ${desired.names.service}, managed by shipit`,
     reason: 'infrastructure role: ECS runs the load balancer, certificate and scaling of the Express service with it',
     managedPolicy: {

@@ -6,7 +6,7 @@ import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
-import { type PlanContext, type PlanPart, type Prepared, arnPartition } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { expressContainerName, forExpress, nothingExpress, planExpress, planExpressDestroy } from './express.js'
 import { nothingEcr, planImage, planImageDestroy } from './image/ecr.js'
@@ -145,6 +145,11 @@ function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: Conta
   return planExecutionRole(b, observed.role, {
     name: desired.names.taskExecutionRole,
     principal: 'ecs-tasks.amazonaws.com',
+    // ECS documents both keys for roles ecs-tasks assumes: the account, and any ECS resource of it in this region
+    trust: {
+      account: b.ctx.account ?? ACCOUNT_PLACEHOLDER,
+      sourceArn: `arn:${arnPartition(b.ctx)}:ecs:${b.ctx.region}:${b.ctx.account ?? ACCOUNT_PLACEHOLDER}:*`,
+    },
     description: `Task execution role of ${desired.names.family}, managed by shipit`,
     reason: 'task execution role: pulls the image, writes logs',
     managedPolicy: { arn: TASK_EXECUTION_POLICY(b.ctx), name: 'AmazonECSTaskExecutionRolePolicy', reason: 'lets ECS pull the image and write the logs' },

@@ -60,6 +60,8 @@ function planFunctionRole(b: PartBuilder<LambdaDesired>, observed: LambdaObserve
   return planExecutionRole(b, observed.role, {
     name: desired.names.lambdaRole,
     principal: 'lambda.amazonaws.com',
+    // Lambda's execution role: aws:SourceAccount only (Lambda documents no aws:SourceArn for it)
+    trust: { account: b.ctx.account ?? ACCOUNT_PLACEHOLDER },
     description: `Execution role of the Lambda function ${desired.names.function}, managed by shipit`,
     reason: 'execution role of the function',
     managedPolicy: { arn: BASIC_EXECUTION_POLICY(b.ctx), name: 'AWSLambdaBasicExecutionRole', reason: 'lets the function write its logs' },
