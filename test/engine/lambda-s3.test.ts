@@ -136,7 +136,12 @@ describe('lambda packages above 50 MB go through S3', () => {
         Bucket: bucket(),
         Key,
         UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag },
+            { PartNumber: 2, ETag: p2.ETag },
+          ],
+        },
       }),
     )
     expect([...fake.state.s3.buckets.get(bucket())!.objects.keys()]).toEqual([Key])
@@ -194,7 +199,9 @@ describe('lambda packages above 50 MB go through S3', () => {
       tags: null,
       publicAccessBlock: null,
       encryption: null,
-      objects: new Map([[key, { body: new Uint8Array([1]), etag: '"p"', multipart: false, lastModified: new Date(), tags: { 'shipit:app': 'hello', 'shipit:env': 'prod' } }]]),
+      objects: new Map([
+        [key, { body: new Uint8Array([1]), etag: '"p"', multipart: false, lastModified: new Date(), tags: { 'shipit:app': 'hello', 'shipit:env': 'prod' } }],
+      ]),
     })
     const dir = project(APP.replace('  source: ./src', '  source: ./src\n  bucket: my-own-bucket'))
     const { plan } = await planFor(dir, { target: 'lambda', command: 'destroy' })
@@ -233,7 +240,16 @@ describe('lambda packages above 50 MB go through S3', () => {
     // then each S3 call carried ExpectedBucketOwner: the caller's account from STS
     const s3 = fake.calls.filter((c) => c.service === 's3')
     const ops = new Set(s3.map((c) => c.operation))
-    for (const op of ['HeadBucket', 'ListObjectsV2', 'PutBucketTagging', 'CreateMultipartUpload', 'UploadPart', 'AbortMultipartUpload', 'CompleteMultipartUpload', 'DeleteObjects'])
+    for (const op of [
+      'HeadBucket',
+      'ListObjectsV2',
+      'PutBucketTagging',
+      'CreateMultipartUpload',
+      'UploadPart',
+      'AbortMultipartUpload',
+      'CompleteMultipartUpload',
+      'DeleteObjects',
+    ])
       expect(ops).toContain(op)
     const without = s3.filter((c) => c.operation !== 'CreateBucket' && c.input.ExpectedBucketOwner !== fake.account)
     expect(without.map((c) => c.operation)).toEqual([])

@@ -23,9 +23,18 @@ function arnsIn(value: unknown): string[] {
 describe('partitions', () => {
   it('each region prefix names its partition; any other region is aws', () => {
     expect(
-      ['us-west-2', 'eu-central-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1'].map(
-        partition,
-      ),
+      [
+        'us-west-2',
+        'eu-central-1',
+        'cn-north-1',
+        'cn-northwest-1',
+        'us-gov-west-1',
+        'us-iso-east-1',
+        'us-isob-east-1',
+        'eu-isoe-west-1',
+        'us-isof-south-1',
+        'eusc-de-east-1',
+      ].map(partition),
     ).toEqual(['aws', 'aws', 'aws-cn', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'])
   })
 
@@ -67,10 +76,7 @@ describe('ARNs of a container plan in GovCloud', () => {
   it('fargate with http: the task execution and infrastructure policies and the task definition ARN are aws-us-gov', async () => {
     fake.reset()
     fake.state.sts.callerArn = `arn:aws-us-gov:iam::${fake.account}:user/ci`
-    const dir = project(
-      'name: web\nregion: us-gov-west-1\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\nhttp: {}\n',
-      {},
-    )
+    const dir = project('name: web\nregion: us-gov-west-1\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\nhttp: {}\n', {})
     const { plan } = await planFor(dir, { target: 'fargate' })
     const arns = arnsIn(plan.steps.map((s) => s.request))
     expect(arns).toEqual(

@@ -8,7 +8,7 @@ import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
-import { type ExpressObserved, nothingExpress, observeExpress } from './express.js'
+import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
 import { nothingEcr, type ObservedEcr, observeEcr } from './image/ecr.js'
 import { type PreparedImage, prepareImage } from './image/prepare.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
@@ -205,6 +205,11 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     ...(tasks ? { tasks } : {}),
     ...extras,
   }
+  const express = observed.express?.service
+  const ourGroups = new Set(network.securityGroups.map((g) => g.id))
+  // an Express service on shipit's group (an earlier shipit made it): the load balancer's group is what the group may admit
+  if (express?.revisionArn && express.network?.securityGroups.some((g) => ourGroups.has(g)))
+    express.loadBalancerGroups = await observeLoadBalancerGroups(clients, express.revisionArn)
   const anyArn = observed.cluster?.arn || observed.taskDefinition?.arn || observed.role?.arn
   // STS is asked only when nothing read so far names the account
   const caller = ctx.account || anyArn ? undefined : await clients.send('sts', 'GetCallerIdentity', {})

@@ -219,7 +219,13 @@ export function planArtifactUpload(
     resource: { type: 's3:object', name: `s3://${where.bucket}/${key}` },
     reason: `${(artifact.size / 1024 / 1024).toFixed(1)} MB zipped${artifact.size > DIRECT_UPLOAD_LIMIT ? ', above the 50 MB Lambda takes directly' : ''}`,
     changes: [{ path: 'Body', after: artifact }],
-    request: uploadArtifactRequest({ Bucket: where.bucket, Key: key, Body: artifact, ExpectedBucketOwner: where.owner, Tagging: artifactTagging(desired.app, desired.env) }),
+    request: uploadArtifactRequest({
+      Bucket: where.bucket,
+      Key: key,
+      Body: artifact,
+      ExpectedBucketOwner: where.owner,
+      Tagging: artifactTagging(desired.app, desired.env),
+    }),
     dependsOn: bucketDeps,
   })
   return { code, deps: [id], blocked: false }
@@ -356,7 +362,8 @@ export function planArtifactCleanup(b: PartBuilder<LambdaDesired>, store: Observ
   const kept = store.keys.filter((k) => !owned.includes(k))
   const why = store.managed ? 'not named as shipit names packages: kept' : 'no shipit tags for this app and env, so not put there by shipit: kept'
   for (const Key of kept.slice(0, KEPT_LISTED)) b.keep('s3:object', `s3://${Bucket}/${Key}`, why)
-  if (kept.length > KEPT_LISTED) b.keep('s3:object', `s3://${Bucket}/${artifactKeyPrefix(b.desired.app, b.desired.env)}…`, `${kept.length - KEPT_LISTED} more objects, ${why}`)
+  if (kept.length > KEPT_LISTED)
+    b.keep('s3:object', `s3://${Bucket}/${artifactKeyPrefix(b.desired.app, b.desired.env)}…`, `${kept.length - KEPT_LISTED} more objects, ${why}`)
   if (store.managed) b.keep(BUCKET, Bucket, 'shared by shipit’s apps in this account and region: never deleted by an app’s destroy (aws s3 rb to remove it)')
   else b.keep(BUCKET, Bucket, 'function.bucket: yours, not changed')
 }

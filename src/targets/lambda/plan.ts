@@ -3,7 +3,7 @@ import { awsRequest, type Ref } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
-import { ACCOUNT_PLACEHOLDER, type PlanContext, type PlanPart, type Prepared, arnPartition } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
 import { desiredFunction, planFunction } from './function.js'
@@ -13,7 +13,8 @@ import { planVersionAndAlias } from './version.js'
 
 export { desiredEnvironment } from './function.js'
 
-export const BASIC_EXECUTION_POLICY = (ctx: { region: string; partition?: string }) => `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
+export const BASIC_EXECUTION_POLICY = (ctx: { region: string; partition?: string }) =>
+  `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
 
 /** The steps from what exists to what app.yaml asks for: role, logs, function, version and alias, HTTP API, permission. Pure. */
 export function planLambda(desired: LambdaDesired, observed: LambdaObserved, prepared: Prepared, ctx: PlanContext): PlanPart {
