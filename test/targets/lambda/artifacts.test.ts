@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { renderCli } from '../../../src/plan/render.js'
 import { renderRunbook } from '../../../src/plan/runbook.js'
 import type { Artifact } from '../../../src/plan/types.js'
 import {
