@@ -52,8 +52,8 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   // local input is checked before the first AWS call; the zip is built while observe reads
   const build = options.command === 'deploy' ? await target.prepare(desired, options.signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
   const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
-  const account = (observed as { account?: string }).account
-  const ctx = { region, account, adopt: Boolean(options.adopt) }
+  const { account, partition } = observed as { account?: string; partition?: string }
+  const ctx = { region, account, partition, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
   const salted = { ...options, salt: options.salt ?? newSalt() }
   await commitToSecrets(session, salted, part)
@@ -114,7 +114,7 @@ async function makeRollbackPlan(session: Session, options: PlanOptions): Promise
   } catch (err) {
     throw translateAwsError(err, `reading the deploy history of ${desired.names.base}`)
   }
-  const account = (history as { account?: string }).account
-  const part = target.rollback.plan(desired, history, { region, account, adopt: false }, options.to)
+  const { account, partition } = history as { account?: string; partition?: string }
+  const part = target.rollback.plan(desired, history, { region, account, partition, adopt: false }, options.to)
   return { plan: assemblePlan(session, options, part, history, account), observed: history, prepared: { artifacts: new Map() } }
 }

@@ -28,8 +28,8 @@ export async function runOneOff(session: Session, options: OneOffOptions): Promi
   }
   if (!target.planRun) throw invalid('Unsupported', `the ${target.name} target cannot run one-off tasks`, [])
   const observed = await observe(session, options.signal, 'run')
-  const account = (observed as { account?: string }).account
-  const part = target.planRun(desired, observed, { region, account, adopt: false }, options)
+  const { account, partition } = observed as { account?: string; partition?: string }
+  const part = target.planRun(desired, observed, { region, account, partition, adopt: false }, options)
   const plan = assemblePlan(session, { command: 'run' }, part, observed, account)
   const noMarkers = () => {
     throw new ShipitError('InvalidPlan', 'a run plan carries no artifacts or secrets', { exitCode: ExitCode.Failure })

@@ -49,7 +49,8 @@ const SecretArn = z
   .meta({ description: 'ARN of an SSM parameter or a Secrets Manager secret; the value is never read or printed by shipit.' })
 const SecretsMap = z.record(z.string().regex(ENV_VAR_PATTERN), SecretArn)
 
-const Region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/)
+// eusc-de-east-1 (the European Sovereign Cloud) has a four-letter prefix and a country
+const Region = z.string().regex(/^([a-z]{2}(-gov|-iso[a-z]*)?|eusc-[a-z]{2})-[a-z]+-\d$/)
 const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/)
 const Architecture = z.enum(['x86_64', 'arm64'])
 

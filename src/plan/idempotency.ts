@@ -45,6 +45,7 @@ export const IDEMPOTENCY_RULES: Record<string, Idempotency | 'token'> = {
   'iam:CreateRole': recover('GetRole with shipit tags'),
   'iam:AttachRolePolicy': natural('attaching an attached policy changes nothing'),
   'iam:PutRolePolicy': UPDATE,
+  'iam:UpdateAssumeRolePolicy': UPDATE,
   'iam:TagRole': TAG,
   'iam:DetachRolePolicy': DELETE,
   'iam:DeleteRolePolicy': DELETE,

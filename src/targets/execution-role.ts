@@ -10,6 +10,8 @@ export interface ExecutionRoleSpec {
   name: string
   /** the service principal that assumes it, e.g. lambda.amazonaws.com */
   principal: string
+  /** whose resources the service may assume it for (AWS's confused-deputy guidance) */
+  trust: TrustScope
   description: string
   /** why the role exists, for the plan */
   reason: string
@@ -23,9 +25,27 @@ export interface ExecutionRoleSpec {
   waitUntilExists?: boolean
 }
 
-export function trustPolicy(principal: string): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: principal }, Action: 'sts:AssumeRole' }] })
+/**
+ * The account whose resources the service acts for, and, where the service sends it, the ARN pattern
+ * of those resources: a role of this account is then never assumed for another account's resource.
+ */
+export interface TrustScope {
+  /** aws:SourceAccount: the caller's account (`<account>` offline) */
+  account: string
+  /** aws:SourceArn, matched with ArnLike; only for services that send it (ecs-tasks) */
+  sourceArn?: string
 }
+
+export function trustPolicy(principal: string, scope: TrustScope): string {
+  const Condition = {
+    StringEquals: { 'aws:SourceAccount': scope.account },
+    ...(scope.sourceArn ? { ArnLike: { 'aws:SourceArn': scope.sourceArn } } : {}),
+  }
+  return canonicalJson({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: principal }, Action: 'sts:AssumeRole', Condition }] })
+}
+
+const trustWords = (spec: ExecutionRoleSpec) =>
+  `${spec.principal} may assume it for account ${spec.trust.account}${spec.trust.sourceArn ? ` (${spec.trust.sourceArn})` : ''} only`
 
 /**
  * The one inline policy that lets an execution role read the app's secrets (SSM parameters and
@@ -65,10 +85,10 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
         action: 'create',
         resource: { type: 'iam:role', name },
         reason: spec.reason,
-        changes: [{ path: 'AssumeRolePolicyDocument', after: `${spec.principal} may assume it` }],
+        changes: [{ path: 'AssumeRolePolicyDocument', after: trustWords(spec) }],
         request: awsRequest('iam', 'CreateRole', {
           RoleName: name,
-          AssumeRolePolicyDocument: trustPolicy(spec.principal),
+          AssumeRolePolicyDocument: trustPolicy(spec.principal, spec.trust),
           Description: spec.description,
           Tags: tagList(b.desired.tags),
         }),
@@ -81,6 +101,21 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
     deps.push(b.adopt(`${id}-tags`, { type: 'iam:role', name }, awsRequest('iam', 'TagRole', { RoleName: name, Tags: tagList(b.desired.tags) })))
   }
   const afterRole = role ? [] : [id]
+  const trust = trustPolicy(spec.principal, spec.trust)
+  if (role?.trustPolicy !== undefined && role.trustPolicy !== trust) {
+    // a role made before shipit scoped its trust (or changed by hand) is brought in line
+    deps.push(
+      b.add({
+        id: `${id}-trust`,
+        action: 'update',
+        resource: { type: 'iam:role', name },
+        reason: 'trust scoped to this account (confused-deputy guidance)',
+        changes: [{ path: 'AssumeRolePolicyDocument', before: role.trustPolicy, after: trustWords(spec) }],
+        request: awsRequest('iam', 'UpdateAssumeRolePolicy', { RoleName: name, PolicyDocument: trust }),
+        dependsOn: b.present(`${id}-tags`),
+      }),
+    )
+  }
   if (!role?.attachedPolicies.includes(spec.managedPolicy.arn)) {
     deps.push(
       b.add({

@@ -11,6 +11,8 @@ export interface ObservedRole {
   arn: string
   tags: Record<string, string>
   attachedPolicies: string[]
+  /** who may assume it, as canonical JSON (GetRole returns it URL-encoded) */
+  trustPolicy?: string
   /** the inline secrets policy as canonical JSON; null when there is none, absent when not read */
   secretsPolicy?: string | null
 }
@@ -25,20 +27,24 @@ export async function observeRole(clients: AwsClients, roleName: string, readSec
       : Promise.resolve(undefined),
   ])
   if (!role?.Role) return null
-  let secretsPolicy: string | null | undefined = inline === undefined ? undefined : null
-  if (inline) {
-    // GetRolePolicy returns the document URL-encoded (RFC 3986)
-    const raw = decodeURIComponent(inline.PolicyDocument ?? '')
-    try {
-      secretsPolicy = canonicalJson(JSON.parse(raw))
-    } catch {
-      secretsPolicy = raw
-    }
-  }
+  // GetRolePolicy returns the document URL-encoded (RFC 3986)
+  const secretsPolicy: string | null | undefined = inline === undefined ? undefined : inline ? canonicalDocument(inline.PolicyDocument) : null
+  const trustPolicy = role.Role.AssumeRolePolicyDocument ? canonicalDocument(role.Role.AssumeRolePolicyDocument) : undefined
   return {
     arn: role.Role.Arn ?? '',
+    ...(trustPolicy === undefined ? {} : { trustPolicy }),
     tags: tagMap(role.Role.Tags),
     attachedPolicies: (attached?.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
     ...(secretsPolicy === undefined ? {} : { secretsPolicy }),
+  }
+}
+
+/** An IAM policy document as IAM returns it (URL-encoded JSON), in canonical JSON; the raw text when it is not JSON. */
+function canonicalDocument(encoded: string | undefined): string {
+  const raw = decodeURIComponent(encoded ?? '')
+  try {
+    return canonicalJson(JSON.parse(raw))
+  } catch {
+    return raw
   }
 }

@@ -26,6 +26,8 @@ export interface PlanContext {
   region: string
   /** undefined offline: ARNs then carry an `<account>` placeholder */
   account?: string
+  /** the account's partition, when an ARN read from AWS (the caller's, a resource's) told it; else the region's */
+  partition?: string
   /** --adopt: take over resources with shipit's names but without its tags */
   adopt: boolean
 }
@@ -139,10 +141,36 @@ export function tagMap(list: { Key?: string; Value?: string }[] | undefined): Re
   return out
 }
 
+/**
+ * The partitions other than `aws`, by the prefix of their regions (the SDK's partitions.json:
+ * cn-north-1, us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1, us-isof-south-1,
+ * eusc-de-east-1). ARNs, managed policies included, carry the partition; service principals do not
+ * (`lambda.amazonaws.com` is the principal in every partition).
+ */
+const PARTITION_OF_REGION: [prefix: string, partition: string][] = [
+  ['cn-', 'aws-cn'],
+  ['us-gov-', 'aws-us-gov'],
+  ['us-iso-', 'aws-iso'],
+  ['us-isob-', 'aws-iso-b'],
+  ['eu-isoe-', 'aws-iso-e'],
+  ['us-isof-', 'aws-iso-f'],
+  ['eusc-', 'aws-eusc'],
+]
+
+/** The partition of a region: `aws` unless the region's prefix names another. */
 export function partition(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn'
-  if (region.startsWith('us-gov-')) return 'aws-us-gov'
-  return 'aws'
+  return PARTITION_OF_REGION.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws'
+}
+
+/** The partition ARNs are written in: the account's, when an ARN read from AWS told it, else the region's. */
+export function arnPartition(ctx: { region: string; partition?: string }): string {
+  return ctx.partition ?? partition(ctx.region)
+}
+
+/** The partition an ARN names (`arn:aws-cn:iam::…` → `aws-cn`), undefined for anything else. */
+export function partitionOfArn(arn: string | undefined): string | undefined {
+  const m = /^arn:(aws[a-z-]*):/.exec(arn ?? '')
+  return m?.[1]
 }
 
 export const ACCOUNT_PLACEHOLDER = '<account>'

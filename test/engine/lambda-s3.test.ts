@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ARTIFACTS_BUCKET_TAGS, artifactsBucketName } from '../../src/targets/lambda/artifacts.js'
 import { useFakeAws } from '../helpers/fake.js'
@@ -79,7 +80,7 @@ describe('lambda packages above 50 MB go through S3', () => {
     expect(second.plan.unchanged.map((u) => u.resource.type)).toEqual(expect.arrayContaining(['s3:bucket', 's3:object']))
   })
 
-  it("destroy deletes this app's packages, and the bucket only once no other app's package remains", async () => {
+  it("destroy deletes this app's packages and keeps the shared bucket, even when nothing else is left in it", async () => {
     const dir = bigProject(55)
     await deploy(dir, { target: 'lambda' })
     const b = fake.state.s3.buckets.get(bucket())!
@@ -92,20 +93,120 @@ describe('lambda packages above 50 MB go through S3', () => {
     // then this app's packages are gone and the bucket stays, said so in the plan
     expect(gone.status).toBe('applied')
     expect([...b.objects.keys()]).toEqual(['other/dev/0123.zip'])
-    expect(fake.state.s3.buckets.has(bucket())).toBe(true)
     expect(fake.callsOf('DeleteBucket')).toHaveLength(0)
-    expect(gone.plan.unchanged).toContainEqual({ resource: { type: 's3:bucket', name: bucket() }, note: "other apps' packages remain: kept" })
+    expect(gone.plan.unchanged).toContainEqual({
+      resource: { type: 's3:bucket', name: bucket() },
+      note: 'shared by shipit’s apps in this account and region: never deleted by an app’s destroy (aws s3 rb to remove it)',
+    })
 
     // given the other app's package is gone, and this app's env had left another package
     b.objects.delete('other/dev/0123.zip')
-    b.objects.set('hello/dev/abcd.zip', { body: new Uint8Array([2]), etag: '"y"', multipart: false, lastModified: new Date() })
+    const left = `hello/dev/${'cd'.repeat(32)}.zip`
+    b.objects.set(left, { body: new Uint8Array([2]), etag: '"y"', multipart: false, lastModified: new Date() })
 
-    // when destroying again
+    // when destroying again: the package is deleted, listed by key; the empty bucket stays
     const again = await deploy(dir, { target: 'lambda', command: 'destroy' })
+    expect(again.plan.steps.map((s) => s.id)).toEqual(['artifacts-objects'])
+    expect(again.plan.steps[0].resource.name).toBe(`s3://${bucket()}/${left}`)
+    expect(again.plan.steps[0].changes).toEqual([{ path: 'Key', before: left }])
+    expect(b.objects.size).toBe(0)
+    expect(fake.state.s3.buckets.has(bucket())).toBe(true)
+  })
 
-    // then the package and the bucket are deleted
-    expect(again.plan.steps.map((s) => s.id)).toEqual(['artifacts-objects', 'artifacts-bucket'])
-    expect(fake.state.s3.buckets.has(bucket())).toBe(false)
+  it("the race of the review: one app's destroy while another app's 55 MB upload is in flight leaves the upload whole", async () => {
+    // given app hello's package is the only object in the shared bucket
+    const dir = bigProject(55)
+    await deploy(dir, { target: 'lambda' })
+    const s3 = new S3Client({ region: 'us-west-2' })
+    // and app other has started its multipart upload and sent its first part (S3 lists no object yet)
+    const Key = `other/dev/${'ef'.repeat(32)}.zip`
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket(), Key }))
+    const part = randomBytes(8 * MB)
+    const p1 = await s3.send(new UploadPartCommand({ Bucket: bucket(), Key, UploadId, PartNumber: 1, Body: part }))
+
+    // when hello is destroyed in the middle of that upload
+    const gone = await deploy(dir, { target: 'lambda', command: 'destroy' })
+    expect(gone.status).toBe('applied')
+
+    // then the bucket is still there, and other's upload completes
+    expect(fake.callsOf('DeleteBucket')).toHaveLength(0)
+    const p2 = await s3.send(new UploadPartCommand({ Bucket: bucket(), Key, UploadId, PartNumber: 2, Body: part.subarray(0, 1000) }))
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket(),
+        Key,
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag },
+            { PartNumber: 2, ETag: p2.ETag },
+          ],
+        },
+      }),
+    )
+    expect([...fake.state.s3.buckets.get(bucket())!.objects.keys()]).toEqual([Key])
+  })
+
+  it("function.bucket (the review's input): a file the user put under <app>/<env>/ survives destroy; shipit's packages go, listed by key", async () => {
+    // given the user's own bucket, with files of theirs under hello/dev/: one any name, one named like a package
+    const mine = {
+      'hello/dev/notes.txt': new Uint8Array([1]),
+      [`hello/dev/${'0f'.repeat(32)}.zip`]: new Uint8Array([2]),
+    }
+    fake.state.s3.buckets.set('my-own-bucket', {
+      name: 'my-own-bucket',
+      region: 'us-west-2',
+      tags: null,
+      publicAccessBlock: null,
+      encryption: null,
+      objects: new Map(Object.entries(mine).map(([k, body]) => [k, { body, etag: '"u"', multipart: false, lastModified: new Date() }])),
+    })
+    const dir = project(APP.replace('  source: ./src', '  source: ./src\n  bucket: my-own-bucket'))
+    await deploy(dir, { target: 'lambda' })
+    const objects = fake.state.s3.buckets.get('my-own-bucket')!.objects
+    const ours = [...objects.keys()].filter((k) => !(k in mine))
+    expect(ours).toHaveLength(1)
+    // shipit's package carries its tags, written with the object itself
+    expect(objects.get(ours[0])!.tags).toEqual({ 'shipit:app': 'hello', 'shipit:env': 'dev' })
+    expect(fake.callsOf('PutObject')[0].input.Tagging).toBe('shipit%3Aapp=hello&shipit%3Aenv=dev')
+
+    // when destroying
+    const { plan } = await planFor(dir, { target: 'lambda', command: 'destroy' })
+    const gone = await deploy(dir, { target: 'lambda', command: 'destroy' })
+
+    // then the plan deletes shipit's package by its key and names each file it keeps
+    const del = plan.steps.filter((s) => s.request.service === 's3')
+    expect(del.map((s) => s.resource.name)).toEqual([`s3://my-own-bucket/${ours[0]}`])
+    expect(del[0].request.input.Delete).toEqual({ Objects: [{ Key: ours[0] }], Quiet: true })
+    for (const k of Object.keys(mine)) {
+      expect(plan.unchanged).toContainEqual({
+        resource: { type: 's3:object', name: `s3://my-own-bucket/${k}` },
+        note: 'no shipit tags for this app and env, so not put there by shipit: kept',
+      })
+    }
+    // and afterwards the user's files are there, byte for byte; shipit's package is gone
+    expect(gone.status).toBe('applied')
+    expect([...objects.keys()].sort()).toEqual(Object.keys(mine).sort())
+    for (const [k, body] of Object.entries(mine)) expect(objects.get(k)!.body).toEqual(body)
+    expect(fake.callsOf('DeleteBucket')).toHaveLength(0)
+  })
+
+  it('a package tagged for another env of the same app, in the user bucket, is not this env’s to delete', async () => {
+    const key = `hello/dev/${'aa'.repeat(32)}.zip`
+    fake.state.s3.buckets.set('my-own-bucket', {
+      name: 'my-own-bucket',
+      region: 'us-west-2',
+      tags: null,
+      publicAccessBlock: null,
+      encryption: null,
+      objects: new Map([
+        [key, { body: new Uint8Array([1]), etag: '"p"', multipart: false, lastModified: new Date(), tags: { 'shipit:app': 'hello', 'shipit:env': 'prod' } }],
+      ]),
+    })
+    const dir = project(APP.replace('  source: ./src', '  source: ./src\n  bucket: my-own-bucket'))
+    const { plan } = await planFor(dir, { target: 'lambda', command: 'destroy' })
+    expect(plan.steps.filter((s) => s.request.service === 's3')).toEqual([])
+    expect(fake.callsOf('GetObjectTagging').map((c) => c.input)).toEqual([{ Bucket: 'my-own-bucket', Key: key, ExpectedBucketOwner: fake.account }])
   })
 
   it('an upload that fails part-way leaves no parts behind, and the next deploy converges', async () => {
@@ -128,8 +229,63 @@ describe('lambda packages above 50 MB go through S3', () => {
     expect(fake.state.lambda.functions.get('hello-dev')).toBeDefined()
   })
 
-  it('another env of the same app keeps the bucket too', async () => {
+  it('every S3 request but CreateBucket names the account that must own the bucket, aborted uploads included', async () => {
+    const dir = bigProject(55)
+    // given an upload that fails at its third part, then a deploy that converges and a destroy
+    fake.failOn('UploadPart', { name: 'InternalError', message: 'We encountered an internal error. Please try again.', httpStatus: 500 }, { nth: 3 })
+    await expect(deploy(dir, { target: 'lambda' })).rejects.toMatchObject({ exitCode: 1 })
+    await deploy(dir, { target: 'lambda' })
+    await deploy(dir, { target: 'lambda', command: 'destroy' })
+
+    // then each S3 call carried ExpectedBucketOwner: the caller's account from STS
+    const s3 = fake.calls.filter((c) => c.service === 's3')
+    const ops = new Set(s3.map((c) => c.operation))
+    for (const op of [
+      'HeadBucket',
+      'ListObjectsV2',
+      'PutBucketTagging',
+      'CreateMultipartUpload',
+      'UploadPart',
+      'AbortMultipartUpload',
+      'CompleteMultipartUpload',
+      'DeleteObjects',
+    ])
+      expect(ops).toContain(op)
+    const without = s3.filter((c) => c.operation !== 'CreateBucket' && c.input.ExpectedBucketOwner !== fake.account)
+    expect(without.map((c) => c.operation)).toEqual([])
+  })
+
+  it("a look-alike shipit-artifacts bucket of another account, readable and tagged like shipit's, is never trusted", async () => {
+    // given another account made shipit's bucket name first, tagged it as shipit does, and lets everyone use it
+    fake.state.s3.buckets.set(bucket(), {
+      name: bucket(),
+      region: 'us-west-2',
+      owner: '999999999999',
+      tags: { ...ARTIFACTS_BUCKET_TAGS },
+      publicAccessBlock: null,
+      encryption: null,
+      objects: new Map(),
+    })
+    const dir = bigProject(55)
+
+    // when planning and deploying a package that goes through S3
+    const { plan } = await planFor(dir, { target: 'lambda' })
+
+    // then S3 answered 403 to the owner check, and the plan stops, saying why
+    expect(plan.blocked).toEqual([
+      {
+        resource: { type: 's3:bucket', name: bucket() },
+        reason: `the name is taken by a bucket of another account than ${fake.account}, or one these credentials cannot read; set function.bucket to a bucket of yours`,
+      },
+    ])
+    await expect(deploy(dir, { target: 'lambda' })).rejects.toMatchObject({ exitCode: 1 })
+    expect(fake.mutatingCalls()).toEqual([])
+    expect(fake.state.s3.buckets.get(bucket())!.objects.size).toBe(0)
+  })
+
+  it('another env of the same app keeps its packages', async () => {
     const dir = project(APP)
+    const [dev, prod] = [`hello/dev/${'01'.repeat(32)}.zip`, `hello/prod/${'02'.repeat(32)}.zip`]
     fake.state.s3.buckets.set(bucket(), {
       name: bucket(),
       region: 'us-west-2',
@@ -137,13 +293,13 @@ describe('lambda packages above 50 MB go through S3', () => {
       publicAccessBlock: null,
       encryption: null,
       objects: new Map([
-        ['hello/dev/1.zip', { body: new Uint8Array([1]), etag: '"a"', multipart: false, lastModified: new Date() }],
-        ['hello/prod/2.zip', { body: new Uint8Array([2]), etag: '"b"', multipart: false, lastModified: new Date() }],
+        [dev, { body: new Uint8Array([1]), etag: '"a"', multipart: false, lastModified: new Date() }],
+        [prod, { body: new Uint8Array([2]), etag: '"b"', multipart: false, lastModified: new Date() }],
       ]),
     })
     const { plan } = await planFor(dir, { target: 'lambda', command: 'destroy' })
     expect(plan.steps.map((s) => s.id)).toEqual(['artifacts-objects'])
-    expect(plan.steps[0].request.input).toEqual({ Bucket: bucket(), Delete: { Objects: [{ Key: 'hello/dev/1.zip' }], Quiet: true } })
+    expect(plan.steps[0].request.input).toEqual({ Bucket: bucket(), ExpectedBucketOwner: fake.account, Delete: { Objects: [{ Key: dev }], Quiet: true } })
   })
 
   it('function.bucket: the package goes to the user’s bucket, which shipit never changes nor deletes', async () => {

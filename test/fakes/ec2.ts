@@ -147,6 +147,36 @@ export function addVpc(ctx: FakeContext, o: AddVpcOptions = {}): { vpcId: string
   return { vpcId, subnetIds, defaultSecurityGroupId: sgId }
 }
 
+/** A security group another service makes (Express Mode's), with its ingress rules and EC2's default egress; returns its id. */
+export function addSecurityGroup(
+  ctx: FakeContext,
+  o: { name: string; vpcId: string; ingress: Pick<SecurityGroupRuleRecord, 'IpProtocol' | 'FromPort' | 'ToPort' | 'CidrIpv4' | 'ReferencedGroupInfo'>[] },
+): string {
+  const id = `sg-${ctx.ids.hex(17)}`
+  const rule = (r: Partial<SecurityGroupRuleRecord>, IsEgress: boolean): SecurityGroupRuleRecord => ({
+    SecurityGroupRuleId: `sgr-${ctx.ids.hex(17)}`,
+    GroupId: id,
+    GroupOwnerId: ctx.account,
+    IsEgress,
+    IpProtocol: '-1',
+    FromPort: -1,
+    ToPort: -1,
+    Tags: [],
+    ...r,
+  })
+  ctx.state.ec2.securityGroups.set(id, {
+    Description: `managed by ECS Express Mode`,
+    GroupName: o.name,
+    OwnerId: ctx.account,
+    GroupId: id,
+    VpcId: o.vpcId,
+    SecurityGroupArn: `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group/${id}`,
+    Tags: [],
+    rules: [...o.ingress.map((r) => rule(r, false)), rule({ CidrIpv4: '0.0.0.0/0' }, true)],
+  })
+  return id
+}
+
 /** Creates an ENI (as ECS does for awsvpc tasks). */
 export function createNetworkInterface(ctx: FakeContext, o: { subnetId: string; groupIds: string[]; assignPublicIp: boolean; description: string }): Rec {
   const ec2 = ctx.state.ec2

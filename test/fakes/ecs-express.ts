@@ -11,6 +11,7 @@
  */
 import type { FakeContext } from './context.js'
 import { awsError, clone, type Handlers } from './core.js'
+import { addSecurityGroup } from './ec2.js'
 import type { EcsState, EcsTaskDefinitionRecord } from './ecs.js'
 import { roleTrustStatus } from './iam.js'
 
@@ -21,6 +22,10 @@ export type ExpressDeploymentOutcome = { outcome: 'SUCCESSFUL' } | { outcome: 'R
 
 interface ExpressRecord {
   infrastructureRoleArn: string
+  /** the load balancer's security group Express made (it admits 80 and 443 from anywhere) */
+  loadBalancerGroup: string
+  /** the tasks' group Express made when the create named none (it admits the container port from the load balancer's group only) */
+  serviceGroup?: string
   /** newest last */
   configurations: Rec[]
   currentDeployment?: string
@@ -43,6 +48,8 @@ interface DeploymentRecord {
 
 interface ExpressState {
   services: Map<string, ExpressRecord>
+  /** every configuration by its service revision ARN, for DescribeServiceRevisions */
+  revisions: Map<string, { serviceArn: string; configuration: Rec }>
   deployments: Map<string, DeploymentRecord>
   next?: ExpressDeploymentOutcome
 }
@@ -52,7 +59,7 @@ const states = new WeakMap<EcsState, ExpressState>()
 function expressState(ecs: EcsState): ExpressState {
   let s = states.get(ecs)
   if (!s) {
-    s = { services: new Map(), deployments: new Map() }
+    s = { services: new Map(), deployments: new Map(), revisions: new Map() }
     states.set(ecs, s)
   }
   return s
@@ -154,6 +161,28 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
     }
   }
 
+  /**
+   * The groups Express makes with a service: the load balancer's, and the tasks' when the request
+   * names none. (The reference says Express provisions security groups; the rules are the fake's
+   * reading of "only the load balancer reaches the tasks".)
+   */
+  function provisionGroups(input: Rec, port: number | undefined): { loadBalancerGroup: string; serviceGroup?: string } {
+    const subnet = ctx.state.ec2.subnets.get(input.networkConfiguration?.subnets?.[0])
+    const vpcId: string = subnet?.VpcId ?? [...ctx.state.ec2.vpcs.values()].find((v) => v.IsDefault)?.VpcId ?? ''
+    const anywhere = [80, 443].map((p) => ({ IpProtocol: 'tcp', FromPort: p, ToPort: p, CidrIpv4: '0.0.0.0/0' }))
+    const loadBalancerGroup = addSecurityGroup(ctx, { name: `ecs-express-lb-${ctx.ids.hex(8)}`, vpcId, ingress: anywhere })
+    if (input.networkConfiguration?.securityGroups?.length || port === undefined) return { loadBalancerGroup }
+    const fromLb = [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, ReferencedGroupInfo: { GroupId: loadBalancerGroup, UserId: ctx.account } }]
+    return { loadBalancerGroup, serviceGroup: addSecurityGroup(ctx, { name: `ecs-express-svc-${ctx.ids.hex(8)}`, vpcId, ingress: fromLb }) }
+  }
+
+  /** The configuration as Express reports it: the tasks' group it made stands in the network configuration. */
+  function withGroups(config: Rec, rec: ExpressRecord): Rec {
+    const net = config.networkConfiguration
+    if (net.securityGroups?.length || !rec.serviceGroup) return config
+    return { ...config, networkConfiguration: { ...net, securityGroups: [rec.serviceGroup] } }
+  }
+
   function startDeployment(svc: Rec, rec: ExpressRecord, target: Rec, source: Rec | undefined): void {
     const arn = `${prefix()}:service-deployment/${svc.clusterName}/${svc.serviceName}/${ctx.ids.hex(22)}`
     const outcome = xs().next ?? { outcome: 'SUCCESSFUL' }
@@ -177,6 +206,7 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
       deploymentConfiguration: { strategy: 'CANARY', canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 3 }, bakeTimeInMinutes: 3 },
     }
     xs().deployments.set(arn, { deployment, serviceArn: svc.serviceArn, target, source, stage: 0, outcome })
+    xs().revisions.set(target.serviceRevisionArn, { serviceArn: svc.serviceArn, configuration: target })
     rec.currentDeployment = arn
     rec.configurations.push(target)
   }
@@ -221,7 +251,7 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
       infrastructureRoleArn: rec.infrastructureRoleArn,
       status: { statusCode: svc.status },
       currentDeployment: rec.currentDeployment,
-      activeConfigurations: clone(rec.configurations),
+      activeConfigurations: clone(rec.configurations.map((c) => withGroups(c, rec))),
       ...(withTags ? { tags: clone(svc.tags ?? []) } : {}),
       createdAt: rec.createdAt,
       updatedAt: rec.updatedAt,
@@ -266,7 +296,9 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
         tags: clone(input.tags ?? []),
       }
       ecs().services.set(arn, svc)
+      const port = deps.taskDef(input.taskDefinitionArn)?.taskDefinition.containerDefinitions?.[0]?.portMappings?.[0]?.containerPort
       const rec: ExpressRecord = {
+        ...provisionGroups(input, port),
         infrastructureRoleArn: input.infrastructureRoleArn,
         configurations: [],
         createdAt: now(),
@@ -315,10 +347,62 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
       if (svc.status === 'INACTIVE') throw awsError('ecs', 'ServiceNotActiveException', 'Cannot perform this operation on a service in INACTIVE status.')
       if (svc.status === 'DRAINING') throw awsError('ecs', 'ServiceNotActiveException', 'Service is in DRAINING status.')
       svc.status = 'DRAINING'
+      // ECS removes what it made for the service
+      for (const g of [rec.loadBalancerGroup, rec.serviceGroup]) if (g) ctx.state.ec2.securityGroups.delete(g)
       svc.desiredCount = 0
       svc.runningCount = 0
       rec.updatedAt = now()
       return { service: expressOut(svc, rec, true) }
+    },
+
+    DescribeServiceRevisions: (input) => {
+      const arns: string[] = input.serviceRevisionArns ?? []
+      if (!arns.length) throw invalid('serviceRevisionArns must not be empty.')
+      if (arns.length > 20) throw invalid('serviceRevisionArns can have at most 20 items.')
+      const serviceRevisions: Rec[] = []
+      const failures: Rec[] = []
+      for (const arn of arns) {
+        const r = xs().revisions.get(arn)
+        const rec = r && xs().services.get(r.serviceArn)
+        const svc = r && ecs().services.get(r.serviceArn)
+        if (!r || !rec || !svc) {
+          failures.push({ arn, reason: 'MISSING' })
+          continue
+        }
+        const c = withGroups(r.configuration, rec)
+        const sgArn = (id: string) => `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group/${id}`
+        const managed = (arn: string) => ({ arn, status: 'ACTIVE', updatedAt: rec.updatedAt })
+        serviceRevisions.push({
+          serviceRevisionArn: arn,
+          serviceArn: svc.serviceArn,
+          clusterArn: svc.clusterArn,
+          taskDefinition: c.taskDefinitionArn,
+          launchType: 'FARGATE',
+          networkConfiguration: {
+            awsvpcConfiguration: { subnets: clone(c.networkConfiguration.subnets ?? []), securityGroups: clone(c.networkConfiguration.securityGroups ?? []) },
+          },
+          createdAt: c.createdAt,
+          ecsManagedResources: {
+            ingressPaths: [
+              {
+                accessType: 'PUBLIC',
+                endpoint: rec.host,
+                loadBalancer: {
+                  arn: `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}:loadbalancer/app/ecs-express-gateway-alb/${ctx.ids.hex(16)}`,
+                  status: 'ACTIVE',
+                  updatedAt: rec.updatedAt,
+                  scheme: 'internet-facing',
+                  subnetIds: clone(c.networkConfiguration.subnets ?? []),
+                  securityGroupIds: [rec.loadBalancerGroup],
+                },
+                loadBalancerSecurityGroups: [managed(sgArn(rec.loadBalancerGroup))],
+              },
+            ],
+            ...(rec.serviceGroup ? { serviceSecurityGroups: [managed(sgArn(rec.serviceGroup))] } : {}),
+          },
+        })
+      }
+      return { serviceRevisions, failures }
     },
 
     DescribeServiceDeployments: (input) => {

@@ -36,6 +36,9 @@ export function roleTrustStatus(ctx: FakeContext, roleArn: string, service: stri
     for (const s of statements) {
       const actions = [s.Action].flat()
       const services = [s.Principal?.Service ?? []].flat()
+      // the service assumes the role on behalf of a resource of this account: a condition naming another one never matches
+      const sourceAccount = s.Condition?.StringEquals?.['aws:SourceAccount']
+      if (sourceAccount !== undefined && sourceAccount !== ctx.account) continue
       if (s.Effect === 'Allow' && actions.some((a: string) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*') && services.includes(service)) return 'ok'
     }
   } catch {

@@ -14,11 +14,15 @@ export interface S3ObjectRecord {
   /** uploaded in parts (CompleteMultipartUpload) rather than by one PutObject */
   multipart: boolean
   lastModified: Date
+  /** the object's tags (PutObject or CreateMultipartUpload with `Tagging`); absent: none */
+  tags?: Record<string, string>
 }
 
 export interface S3BucketRecord {
   name: string
   region: string
+  /** the account that owns it; absent: the caller's. A bucket of another account that answers the caller (its policy lets it) is a look-alike unless the request says ExpectedBucketOwner. */
+  owner?: string
   tags: Record<string, string> | null
   publicAccessBlock: Record<string, boolean> | null
   encryption: unknown
@@ -29,7 +33,7 @@ export interface S3State {
   buckets: Map<string, S3BucketRecord>
   /** bucket names taken by other accounts: CreateBucket says BucketAlreadyExists, HeadBucket 403 */
   foreignBuckets: Set<string>
-  uploads: Map<string, { bucket: string; key: string; parts: Map<number, { bytes: Uint8Array; etag: string }> }>
+  uploads: Map<string, { bucket: string; key: string; tags?: Record<string, string>; parts: Map<number, { bytes: Uint8Array; etag: string }> }>
 }
 
 export function createS3State(): S3State {
@@ -40,6 +44,12 @@ export function createS3State(): S3State {
 const MIN_PART = 5 * 1024 * 1024
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex')
+
+/** `Tagging` as S3 takes it: URL query parameters (`shipit%3Aapp=hello&shipit%3Aenv=dev`). */
+function parseTagging(tagging: string | undefined): Record<string, string> | undefined {
+  if (!tagging) return undefined
+  return Object.fromEntries(new URLSearchParams(tagging))
+}
 
 function bodyBytes(body: unknown): Uint8Array {
   if (body instanceof Uint8Array) return body
@@ -52,28 +62,40 @@ export function s3Handlers(ctx: FakeContext): Handlers {
   const st = () => ctx.state.s3
   const err = (name: string, message: string, status: number) => awsError('s3', name, message, status)
   const noSuchBucket = () => err('NoSuchBucket', 'The specified bucket does not exist', 404)
-  const bucket = (name: string): S3BucketRecord => {
+  /** S3 answers 403 AccessDenied when ExpectedBucketOwner is not the bucket's owner (the SDK names a HEAD's 403 Forbidden). */
+  const ownerDiffers = (b: S3BucketRecord, expected: string | undefined) => expected !== undefined && expected !== (b.owner ?? ctx.account)
+  const bucket = (name: string, expectedOwner?: string): S3BucketRecord => {
     if (st().foreignBuckets.has(name)) throw err('AccessDenied', 'Access Denied', 403)
     const b = st().buckets.get(name)
     if (!b) throw noSuchBucket()
+    if (ownerDiffers(b, expectedOwner)) throw err('AccessDenied', 'Access Denied', 403)
     return b
   }
   /** HEAD answers carry no body: the SDK names the error by its status */
-  const head = (name: string): S3BucketRecord => {
+  const head = (name: string, expectedOwner?: string): S3BucketRecord => {
     if (st().foreignBuckets.has(name)) throw err('Forbidden', '', 403)
     const b = st().buckets.get(name)
     if (!b) throw err('NotFound', '', 404)
+    if (ownerDiffers(b, expectedOwner)) throw err('Forbidden', '', 403)
     return b
   }
-  const putObject = (b: S3BucketRecord, key: string, body: Uint8Array, multipart: boolean, etag: string) => {
-    b.objects.set(key, { body: new Uint8Array(body), etag, multipart, lastModified: ctx.now() })
+  const putObject = (b: S3BucketRecord, key: string, body: Uint8Array, multipart: boolean, etag: string, tags?: Record<string, string>) => {
+    b.objects.set(key, { body: new Uint8Array(body), etag, multipart, lastModified: ctx.now(), ...(tags ? { tags } : {}) })
+  }
+  const uploadOf = (input: { UploadId?: string; ExpectedBucketOwner?: string }) => {
+    const upload = st().uploads.get(input.UploadId ?? '')
+    if (!upload)
+      throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
+    bucket(upload.bucket, input.ExpectedBucketOwner)
+    return upload
   }
 
   return {
     CreateBucket: (input) => {
       const name: string = input.Bucket
       if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw err('InvalidBucketName', 'The specified bucket is not valid.', 400)
-      if (st().foreignBuckets.has(name))
+      const existing = st().buckets.get(name)
+      if (st().foreignBuckets.has(name) || (existing && (existing.owner ?? ctx.account) !== ctx.account))
         throw err(
           'BucketAlreadyExists',
           'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
@@ -107,67 +129,72 @@ export function s3Handlers(ctx: FakeContext): Handlers {
       return { Location: ctx.region === 'us-east-1' ? `/${name}` : `http://${name}.s3.amazonaws.com/` }
     },
 
-    HeadBucket: (input) => ({ BucketRegion: head(input.Bucket).region, AccessPointAlias: false }),
+    HeadBucket: (input) => ({ BucketRegion: head(input.Bucket, input.ExpectedBucketOwner).region, AccessPointAlias: false }),
 
     GetBucketTagging: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       if (!b.tags || !Object.keys(b.tags).length) throw err('NoSuchTagSet', 'The TagSet does not exist', 404)
       return { TagSet: Object.entries(b.tags).map(([Key, Value]) => ({ Key, Value })) }
     },
 
     PutBucketTagging: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       b.tags = Object.fromEntries((input.Tagging?.TagSet ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]))
       return {}
     },
 
     GetPublicAccessBlock: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       if (!b.publicAccessBlock) throw err('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404)
       return { PublicAccessBlockConfiguration: { ...b.publicAccessBlock } }
     },
 
     PutPublicAccessBlock: (input) => {
-      bucket(input.Bucket).publicAccessBlock = { ...input.PublicAccessBlockConfiguration }
+      bucket(input.Bucket, input.ExpectedBucketOwner).publicAccessBlock = { ...input.PublicAccessBlockConfiguration }
       return {}
     },
 
     GetBucketEncryption: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       if (!b.encryption) throw err('ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found', 404)
       return { ServerSideEncryptionConfiguration: b.encryption }
     },
 
     PutBucketEncryption: (input) => {
-      bucket(input.Bucket).encryption = input.ServerSideEncryptionConfiguration
+      bucket(input.Bucket, input.ExpectedBucketOwner).encryption = input.ServerSideEncryptionConfiguration
       return {}
     },
 
     HeadObject: (input) => {
-      const o = head(input.Bucket).objects.get(input.Key)
+      const o = head(input.Bucket, input.ExpectedBucketOwner).objects.get(input.Key)
       if (!o) throw err('NotFound', '', 404)
       return { ContentLength: o.body.byteLength, ETag: o.etag, LastModified: o.lastModified }
     },
 
     PutObject: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       const body = bodyBytes(input.Body)
       const etag = `"${md5(body)}"`
-      putObject(b, input.Key, body, false, etag)
+      putObject(b, input.Key, body, false, etag, parseTagging(input.Tagging))
       return { ETag: etag }
     },
 
+    GetObjectTagging: (input) => {
+      const o = bucket(input.Bucket, input.ExpectedBucketOwner).objects.get(input.Key)
+      if (!o) throw err('NoSuchKey', 'The specified key does not exist.', 404)
+      return { TagSet: Object.entries(o.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) }
+    },
+
     CreateMultipartUpload: (input) => {
-      bucket(input.Bucket)
+      bucket(input.Bucket, input.ExpectedBucketOwner)
       const UploadId = ctx.ids.lowerAlnum(32)
-      st().uploads.set(UploadId, { bucket: input.Bucket, key: input.Key, parts: new Map() })
+      const tags = parseTagging(input.Tagging)
+      st().uploads.set(UploadId, { bucket: input.Bucket, key: input.Key, ...(tags ? { tags } : {}), parts: new Map() })
       return { Bucket: input.Bucket, Key: input.Key, UploadId }
     },
 
     UploadPart: (input) => {
-      const upload = st().uploads.get(input.UploadId)
-      if (!upload)
-        throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
+      const upload = uploadOf(input)
       const bytes = new Uint8Array(bodyBytes(input.Body))
       const etag = `"${md5(bytes)}"`
       upload.parts.set(input.PartNumber, { bytes, etag })
@@ -175,9 +202,7 @@ export function s3Handlers(ctx: FakeContext): Handlers {
     },
 
     CompleteMultipartUpload: (input) => {
-      const upload = st().uploads.get(input.UploadId)
-      if (!upload)
-        throw err('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404)
+      const upload = uploadOf(input)
       const listed: { PartNumber: number; ETag: string }[] = input.MultipartUpload?.Parts ?? []
       if (!listed.length) throw err('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400)
       const parts: Uint8Array[] = []
@@ -191,18 +216,20 @@ export function s3Handlers(ctx: FakeContext): Handlers {
       }
       const body = Buffer.concat(parts)
       const etag = `"${md5(Buffer.concat(listed.map((p) => Buffer.from(p.ETag.replace(/"/g, ''), 'hex'))))}-${parts.length}"`
-      putObject(bucket(upload.bucket), upload.key, body, true, etag)
+      putObject(bucket(upload.bucket), upload.key, body, true, etag, upload.tags)
       st().uploads.delete(input.UploadId)
       return { Bucket: upload.bucket, Key: upload.key, ETag: etag, Location: `https://${upload.bucket}.s3.${ctx.region}.amazonaws.com/${upload.key}` }
     },
 
     AbortMultipartUpload: (input) => {
+      const upload = st().uploads.get(input.UploadId)
+      if (upload) bucket(upload.bucket, input.ExpectedBucketOwner)
       if (!st().uploads.delete(input.UploadId)) throw err('NoSuchUpload', 'The specified upload does not exist.', 404)
       return {}
     },
 
     ListObjectsV2: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       const prefix: string = input.Prefix ?? ''
       const delimiter: string | undefined = input.Delimiter
       const max: number = input.MaxKeys ?? 1000
@@ -241,7 +268,7 @@ export function s3Handlers(ctx: FakeContext): Handlers {
     },
 
     DeleteObjects: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       const objects: { Key: string }[] = input.Delete?.Objects ?? []
       if (objects.length > 1000) throw err('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400)
       for (const { Key } of objects) b.objects.delete(Key)
@@ -249,7 +276,7 @@ export function s3Handlers(ctx: FakeContext): Handlers {
     },
 
     DeleteBucket: (input) => {
-      const b = bucket(input.Bucket)
+      const b = bucket(input.Bucket, input.ExpectedBucketOwner)
       if (b.objects.size) throw err('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409)
       st().buckets.delete(b.name)
       return {}

@@ -18,9 +18,9 @@ import { createdFields, type FieldChange, isRef, type Ref, type RetryOn, type St
 import { planExecutionRole } from '../execution-role.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
-import { ACCOUNT_PLACEHOLDER, type Outputs, partition } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, arnPartition, type Outputs } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
-import type { AwsVpcConfiguration } from './network.js'
+import type { AwsVpcConfiguration, ExpressNetwork } from './network.js'
 import { EXPRESS_CONTAINER_NAME } from './profile.js'
 import { revisionOf } from './task-definition.js'
 
@@ -31,7 +31,8 @@ import { revisionOf } from './task-definition.js'
  */
 
 export const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
-export const EXPRESS_INFRASTRUCTURE_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
+export const EXPRESS_INFRASTRUCTURE_POLICY = (ctx: { region: string; partition?: string }) =>
+  `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
 export const EXPRESS_DEPLOYED_WAITER = 'EcsExpressServiceDeployed'
 export const EXPRESS_DELETED_WAITER = 'EcsExpressServiceDeleted'
 /** How long CreateExpressGatewayService is retried while a role made in the same deploy propagates. */
@@ -68,6 +69,10 @@ export interface ObservedExpressService {
   healthCheckPath?: string
   scaling?: ExpressGatewayScalingTarget
   network?: { subnets: string[]; securityGroups: string[] }
+  /** the service revision of the newest configuration */
+  revisionArn?: string
+  /** the security groups of the load balancer Express made; read only when the tasks use shipit's group */
+  loadBalancerGroups?: string[]
   /** https://…ecs.<region>.on.aws */
   url?: string
   /** what `status` shows; changes all the time, so not part of a saved plan's fingerprint */
@@ -115,6 +120,7 @@ export function observedExpressService(service: ECSExpressGatewayService, plain?
     ...(config?.healthCheckPath ? { healthCheckPath: config.healthCheckPath } : {}),
     ...(config?.scalingTarget ? { scaling: config.scalingTarget } : {}),
     ...(net ? { network: { subnets: [...(net.subnets ?? [])].sort(), securityGroups: [...(net.securityGroups ?? [])].sort() } } : {}),
+    ...(config?.serviceRevisionArn ? { revisionArn: config.serviceRevisionArn } : {}),
     ...(urlOf(config) ? { url: urlOf(config) } : {}),
     ...(plain ? { live: { runningCount: plain.runningCount ?? 0, pendingCount: plain.pendingCount ?? 0, desiredCount: plain.desiredCount ?? 0 } } : {}),
   }
@@ -143,6 +149,26 @@ export async function observeExpress(clients: AwsClients, desired: Desired, forD
   )
   const service = out?.service && out.service.status?.statusCode === 'ACTIVE' ? observedExpressService(out.service, active) : null
   return { ...observed, service }
+}
+
+/**
+ * The security groups of the load balancer Express made for a service revision
+ * (DescribeServiceRevisions → ecsManagedResources.ingressPaths), by id. One read.
+ */
+export async function observeLoadBalancerGroups(clients: AwsClients, revisionArn: string): Promise<string[]> {
+  const out = await clients.send('ecs', 'DescribeServiceRevisions', { serviceRevisionArns: [revisionArn] })
+  const paths = out.serviceRevisions?.[0]?.ecsManagedResources?.ingressPaths ?? []
+  const ids = paths.flatMap((p) => [
+    ...(p.loadBalancer?.securityGroupIds ?? []),
+    // arn:aws:ec2:<region>:<account>:security-group/sg-…
+    ...(p.loadBalancerSecurityGroups ?? []).filter((g) => g.status !== 'DELETED' && g.arn).map((g) => (g.arn ?? '').split('/').pop() ?? ''),
+  ])
+  return [...new Set(ids.filter((id) => id.startsWith('sg-')))].sort()
+}
+
+/** What the tasks' network planner needs of the Express service. */
+export function expressNetworkOf(observed: ExpressObserved | undefined): ExpressNetwork {
+  return { taskGroups: observed?.service?.network?.securityGroups ?? [], loadBalancerGroups: observed?.service?.loadBalancerGroups ?? [] }
 }
 
 // ---- task definition ---------------------------------------------------------------------------
@@ -194,9 +220,9 @@ const ecsTagList = (tags: Record<string, string>): Tag[] => Object.entries(tags)
 const deferred = (v: string | Ref): string => v as string
 
 /** `family:revision` → its ARN (the Express API takes ARNs only). */
-export function taskDefinitionArnOf(td: string | Ref, region: string, account: string | undefined): string | Ref {
+export function taskDefinitionArnOf(td: string | Ref, ctx: { region: string; account?: string; partition?: string }): string | Ref {
   if (isRef(td) || td.startsWith('arn:')) return td
-  return `arn:${partition(region)}:ecs:${region}:${account ?? ACCOUNT_PLACEHOLDER}:task-definition/${td}`
+  return `arn:${arnPartition(ctx)}:ecs:${ctx.region}:${ctx.account ?? ACCOUNT_PLACEHOLDER}:task-definition/${td}`
 }
 
 /** The ECS scaling target app.yaml asks for. */
@@ -231,7 +257,7 @@ export function planExpress(b: PartBuilder, observed: ExpressObserved, inputs: E
   if (observed.draining) b.warnings.push(`Express service ${name} from an earlier destroy is still being deleted: creating it again may fail until ECS is done`)
   const role = planInfrastructureRole(b, observed)
   if (!role) return
-  const taskDefinition = taskDefinitionArnOf(inputs.taskDefinition, b.ctx.region, b.ctx.account)
+  const taskDefinition = taskDefinitionArnOf(inputs.taskDefinition, b.ctx)
   if (!observed.service) planExpressCreate(b, spec, { ...inputs, taskDefinition }, role)
   else planExpressUpdate(b, spec, observed.service, { ...inputs, taskDefinition }, role)
 }
@@ -252,10 +278,11 @@ function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): Plan
     id: 'infrastructure-role',
     name: desired.names.infrastructureRole,
     principal: 'ecs.amazonaws.com',
+    trust: { account: b.ctx.account ?? ACCOUNT_PLACEHOLDER },
     description: `Infrastructure role of the Express service ${desired.names.service}, managed by shipit`,
     reason: 'infrastructure role: ECS runs the load balancer, certificate and scaling of the Express service with it',
     managedPolicy: {
-      arn: EXPRESS_INFRASTRUCTURE_POLICY(b.ctx.region),
+      arn: EXPRESS_INFRASTRUCTURE_POLICY(b.ctx),
       name: EXPRESS_POLICY_NAME,
       reason: 'lets ECS manage the load balancer, certificate, security groups and scaling',
     },
@@ -263,6 +290,11 @@ function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): Plan
   })
   if (role.refused) return null
   return { arn: role.arn, deps: role.deps, fresh: role.created || role.deps.length > 0 }
+}
+
+/** Subnets, and security groups only when the tasks use shipit's: with none, Express makes the tasks' group, open to its load balancer alone. */
+function networkConfigurationOf(network: AwsVpcConfiguration): { subnets: string[]; securityGroups?: string[] } {
+  return { subnets: network.subnets, ...(network.securityGroups.length ? { securityGroups: network.securityGroups.map(deferred) } : {}) }
 }
 
 /** The CreateExpressGatewayService request: shipit's task definition by ARN, so no container fields. */
@@ -282,7 +314,7 @@ export function createExpressInput(a: {
     taskDefinitionArn: deferred(a.taskDefinitionArn),
     healthCheckPath: a.spec.healthCheckPath,
     scalingTarget: scalingTargetOf(a.spec),
-    networkConfiguration: { subnets: a.network.subnets, securityGroups: a.network.securityGroups.map(deferred) },
+    networkConfiguration: networkConfigurationOf(a.network),
     tags: ecsTagList(a.tags),
   }
 }
@@ -352,9 +384,12 @@ export function expressChanges(
   }
   if (changes.some((c) => c.path.startsWith('scalingTarget.'))) input.scalingTarget = scaling
   const net = inputs.network
-  if (!sameList(live.network?.subnets, net.subnets) || !sameList(live.network?.securityGroups, net.securityGroups)) {
-    changes.push({ path: 'networkConfiguration', before: live.network, after: { subnets: net.subnets, securityGroups: net.securityGroups } })
-    input.networkConfiguration = { subnets: net.subnets, securityGroups: net.securityGroups.map(deferred) }
+  // no groups wanted: the tasks use the group Express made and owns, whatever its id
+  const groupsDiffer = net.securityGroups.length > 0 && !sameList(live.network?.securityGroups, net.securityGroups)
+  if (!sameList(live.network?.subnets, net.subnets) || groupsDiffer) {
+    const after = networkConfigurationOf(net)
+    changes.push({ path: 'networkConfiguration', before: live.network, after })
+    input.networkConfiguration = after
   }
   return { changes, input }
 }

@@ -8,11 +8,21 @@ import type { PartBuilder } from '../part.js'
 import { tagList, tagMap } from '../target.js'
 import type { LaunchProfile } from './profile.js'
 
+/** An inbound rule: from an address range (`cidr`) or from another security group (`sourceGroup`). */
 export interface IngressRule {
   protocol: string
   fromPort?: number
   toPort?: number
-  cidr: string
+  cidr?: string
+  sourceGroup?: string
+}
+
+/** What the planner needs of an Express service for the tasks' network. */
+export interface ExpressNetwork {
+  /** the security groups its tasks use now (none: no service yet) */
+  taskGroups: string[]
+  /** the groups of the load balancer Express made (ecsManagedResources), read when the tasks use shipit's group */
+  loadBalancerGroups: string[]
 }
 
 export interface ObservedSecurityGroup {
@@ -59,14 +69,17 @@ export async function observeNetwork(clients: AwsClients, desired: ContainerDesi
       id: g.GroupId ?? '',
       vpcId: g.VpcId ?? '',
       tags: tagMap(g.Tags),
-      ingress: (g.IpPermissions ?? []).flatMap((p) =>
-        (p.IpRanges ?? []).map((r) => ({
+      ingress: (g.IpPermissions ?? []).flatMap((p) => {
+        const ports = {
           protocol: p.IpProtocol ?? '-1',
           ...(p.FromPort === undefined ? {} : { fromPort: p.FromPort }),
           ...(p.ToPort === undefined ? {} : { toPort: p.ToPort }),
-          cidr: r.CidrIp ?? '',
-        })),
-      ),
+        }
+        return [
+          ...(p.IpRanges ?? []).map((r) => ({ ...ports, cidr: r.CidrIp ?? '' })),
+          ...(p.UserIdGroupPairs ?? []).map((r) => ({ ...ports, sourceGroup: r.GroupId ?? '' })),
+        ]
+      }),
     })),
   }
 }
@@ -95,8 +108,17 @@ export interface PlannedNetwork {
   deps: string[]
 }
 
-/** The awsvpc network of the tasks, and the steps that make shipit's security group what app.yaml says. */
-export function planNetwork(b: PartBuilder<ContainerDesired>, profile: LaunchProfile, network: ObservedNetwork, offline: boolean): PlannedNetwork {
+/**
+ * The awsvpc network of the tasks, and the steps that make shipit's security group what app.yaml says.
+ * `express`: the app has `http:` and runs as an Express service (see planExpressNetwork).
+ */
+export function planNetwork(
+  b: PartBuilder<ContainerDesired>,
+  profile: LaunchProfile,
+  network: ObservedNetwork,
+  offline: boolean,
+  express?: ExpressNetwork,
+): PlannedNetwork {
   const { desired } = b
   const spec = desired.container
   if (!spec) throw new Error('container target without a container section')
@@ -122,6 +144,7 @@ export function planNetwork(b: PartBuilder<ContainerDesired>, profile: LaunchPro
   const assignPublicIp = profile.publicIp && (given?.assignPublicIp ?? !given?.subnets) ? 'ENABLED' : 'DISABLED'
 
   if (given?.securityGroups) return { awsvpc: { subnets, securityGroups: [...given.securityGroups].sort(), assignPublicIp }, deps: [] }
+  if (express) return planExpressNetwork(b, network, { subnets, securityGroups: [], assignPublicIp }, express)
   const vpcId = network.vpcId ?? (offline ? (given?.subnets ? '<vpc-of-the-subnets>' : DEFAULT_VPC_PLACEHOLDER) : undefined)
   if (!vpcId) throw new Error('the VPC of the subnets was not observed')
   const { groupId, deps } = planSecurityGroup(
@@ -177,27 +200,58 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
   }
 
   // shipit's group opens exactly container.port to the world; other rules someone added are left alone
-  const have = existing?.ingress ?? []
   const wanted: IngressRule[] = port ? [{ protocol: 'tcp', fromPort: port, toPort: port, cidr: ANYWHERE }] : []
-  const same = (x: IngressRule, y: IngressRule) => x.protocol === y.protocol && x.fromPort === y.fromPort && x.toPort === y.toPort && x.cidr === y.cidr
-  const missing = wanted.filter((w) => !have.some((h) => same(h, w)))
-  const extra = have.filter((h) => h.cidr === ANYWHERE && h.protocol === 'tcp' && !wanted.some((w) => same(h, w)))
-  const permission = (r: IngressRule, description?: string) => ({
+  const changed = planIngress(b, groupId, existing?.ingress ?? [], wanted, port ? `container.port is ${port} now` : 'container.port is no longer set')
+  deps.push(...changed.added)
+  if (existing && !changed.any && ours) b.keep('ec2:security-group', name, `${existing.id}${port ? `, tcp ${port} open` : ''}`)
+  return { groupId, deps }
+}
+
+const sameRule = (x: IngressRule, y: IngressRule) =>
+  x.protocol === y.protocol && x.fromPort === y.fromPort && x.toPort === y.toPort && x.cidr === y.cidr && x.sourceGroup === y.sourceGroup
+const peerOf = (r: IngressRule) => r.cidr ?? r.sourceGroup ?? ''
+const portsOf = (r: IngressRule) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`
+
+function permission(r: IngressRule, description?: string) {
+  const described = description ? { Description: description } : {}
+  return {
     IpProtocol: r.protocol,
     FromPort: r.fromPort,
     ToPort: r.toPort,
-    IpRanges: [{ CidrIp: r.cidr, ...(description ? { Description: description } : {}) }],
-  })
+    ...(r.sourceGroup ? { UserIdGroupPairs: [{ GroupId: r.sourceGroup, ...described }] } : { IpRanges: [{ CidrIp: r.cidr, ...described }] }),
+  }
+}
+
+/**
+ * The wanted rules added, and every tcp rule from 0.0.0.0/0 that is not wanted revoked (other rules
+ * someone added are left alone). Returns the ids of the steps that add rules, and whether any step was planned.
+ */
+function planIngress(
+  b: PartBuilder<ContainerDesired>,
+  groupId: string | Ref,
+  have: IngressRule[],
+  wanted: IngressRule[],
+  whyRevoked: string,
+): { added: string[]; any: boolean } {
+  const name = b.desired.names.securityGroup
+  const missing = wanted.filter((w) => !have.some((h) => sameRule(h, w)))
+  const extra = have.filter((h) => h.cidr === ANYWHERE && h.protocol === 'tcp' && !wanted.some((w) => sameRule(h, w)))
+  const added: string[] = []
   if (missing.length) {
-    deps.push(
+    added.push(
       b.add({
         id: 'security-group-ingress',
         action: 'create',
-        resource: { type: 'ec2:security-group-rule', name: `${name} tcp ${port} from ${ANYWHERE}` },
+        resource: { type: 'ec2:security-group-rule', name: `${name} ${missing.map((r) => `${portsOf(r)} from ${peerOf(r)}`).join(', ')}` },
         request: {
           service: 'ec2',
           operation: 'AuthorizeSecurityGroupIngress',
-          input: { GroupId: groupId, IpPermissions: missing.map((r) => permission(r, 'container.port, opened by shipit')) },
+          input: {
+            GroupId: groupId,
+            IpPermissions: missing.map((r) =>
+              permission(r, r.sourceGroup ? 'container.port from the Express load balancer, opened by shipit' : 'container.port, opened by shipit'),
+            ),
+          },
         },
         dependsOn: [],
         okErrors: ['InvalidPermission.Duplicate'],
@@ -208,16 +262,42 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
     b.add({
       id: 'security-group-revoke',
       action: 'delete',
-      resource: {
-        type: 'ec2:security-group-rule',
-        name: `${name} ${extra.map((r) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`).join(', ')} from ${ANYWHERE}`,
-      },
-      reason: port ? `container.port is ${port} now` : 'container.port is no longer set',
+      resource: { type: 'ec2:security-group-rule', name: `${name} ${extra.map(portsOf).join(', ')} from ${ANYWHERE}` },
+      reason: whyRevoked,
       request: { service: 'ec2', operation: 'RevokeSecurityGroupIngress', input: { GroupId: groupId, IpPermissions: extra.map((r) => permission(r)) } },
       dependsOn: [],
       okErrors: ['InvalidPermission.NotFound'],
     })
   }
-  if (existing && !missing.length && !extra.length && ours) b.keep('ec2:security-group', name, `${existing.id}${port ? `, tcp ${port} open` : ''}`)
-  return { groupId, deps }
+  return { added, any: missing.length > 0 || extra.length > 0 }
+}
+
+/**
+ * An Express service's tasks are reached only through the load balancer Express made, never from
+ * 0.0.0.0/0. A new service gets no security group from shipit: Express makes one and owns it, open to
+ * its load balancer's group alone. A service whose tasks use shipit's group (deployed by an earlier
+ * version of shipit) keeps it, and the group admits container.port from the load balancer's groups
+ * only (ecsManagedResources of the service revision); its 0.0.0.0/0 rule is revoked, shown in the plan.
+ */
+function planExpressNetwork(b: PartBuilder<ContainerDesired>, network: ObservedNetwork, awsvpc: AwsVpcConfiguration, express: ExpressNetwork): PlannedNetwork {
+  const port = b.desired.container?.port
+  const ours = network.securityGroups.find((g) => b.owned(g.tags) && (!network.vpcId || g.vpcId === network.vpcId))
+  if (!ours) return { awsvpc, deps: [] }
+  const used = express.taskGroups.includes(ours.id)
+  const wanted: IngressRule[] =
+    used && port ? express.loadBalancerGroups.map((sourceGroup) => ({ protocol: 'tcp', fromPort: port, toPort: port, sourceGroup })) : []
+  if (used && !express.loadBalancerGroups.length)
+    b.warnings.push(
+      `the Express load balancer's security group is not known yet (ECS reports none for the service revision): tcp ${port} is not opened to it; deploy again once the service is ACTIVE`,
+    )
+  const changed = planIngress(
+    b,
+    ours.id,
+    ours.ingress,
+    wanted,
+    used ? 'only the Express load balancer may reach the tasks' : 'not used by the Express service, which has its own group',
+  )
+  if (!changed.any)
+    b.keep('ec2:security-group', b.desired.names.securityGroup, `${ours.id}${used ? `, tcp ${port} from the load balancer only` : ', not used'}`)
+  return { awsvpc: { ...awsvpc, securityGroups: used ? [ours.id] : [] }, deps: changed.added }
 }

@@ -7,8 +7,8 @@ import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
-import type { ObserveContext } from '../target.js'
-import { type ExpressObserved, nothingExpress, observeExpress } from './express.js'
+import { type ObserveContext, partitionOfArn } from '../target.js'
+import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
 import { nothingEcr, type ObservedEcr, observeEcr } from './image/ecr.js'
 import { type PreparedImage, prepareImage } from './image/prepare.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
@@ -57,6 +57,8 @@ export interface ContainerObserved {
   /** planned without reading AWS */
   offline: boolean
   account?: string
+  /** the account's partition, from a resource's or the caller's ARN */
+  partition?: string
   cluster: ObservedCluster | null
   /** an ACTIVE service with shipit's name (DRAINING and INACTIVE ones count as gone) */
   service: ObservedService | null
@@ -203,14 +205,18 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     ...(tasks ? { tasks } : {}),
     ...extras,
   }
+  const express = observed.express?.service
+  const ourGroups = new Set(network.securityGroups.map((g) => g.id))
+  // an Express service on shipit's group (an earlier shipit made it): the load balancer's group is what the group may admit
+  if (express?.revisionArn && express.network?.securityGroups.some((g) => ourGroups.has(g)))
+    express.loadBalancerGroups = await observeLoadBalancerGroups(clients, express.revisionArn)
   const anyArn = observed.cluster?.arn || observed.taskDefinition?.arn || observed.role?.arn
-  observed.account = ctx.account ?? (anyArn ? anyArn.split(':')[4] : await callerAccount(clients))
+  // STS is asked only when nothing read so far names the account
+  const caller = ctx.account || anyArn ? undefined : await clients.send('sts', 'GetCallerIdentity', {})
+  observed.account = ctx.account ?? (anyArn ? anyArn.split(':')[4] : caller?.Account)
+  const partition = partitionOfArn(anyArn || caller?.Arn)
+  if (partition) observed.partition = partition
   return observed
-}
-
-async function callerAccount(clients: AwsClients): Promise<string | undefined> {
-  const id = await clients.send('sts', 'GetCallerIdentity', {})
-  return id.Account
 }
 
 /** A revision in normal form; live values that are secret now, or were when it was registered, only as hashes. */

@@ -6,9 +6,9 @@ import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
-import { type PlanContext, type PlanPart, type Prepared, partition } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
-import { expressContainerName, forExpress, nothingExpress, planExpress, planExpressDestroy } from './express.js'
+import { expressContainerName, expressNetworkOf, forExpress, nothingExpress, planExpress, planExpressDestroy } from './express.js'
 import { nothingEcr, planImage, planImageDestroy } from './image/ecr.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import type { ContainerObserved } from './observe.js'
@@ -17,7 +17,8 @@ import { firstUseRetries } from './propagation.js'
 import { createChanges, desiredSpec, registerInput, revisionOf, specChanges } from './task-definition.js'
 import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 
-export const TASK_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
+export const TASK_EXECUTION_POLICY = (ctx: { region: string; partition?: string }) =>
+  `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
 /** RunTask starts at most this many tasks per call. */
 export const RUN_TASK_MAX_COUNT = 10
 /** Tag of a revision shipit registered: the revision the service ran before (`family:revision`). */
@@ -47,7 +48,7 @@ export function planContainer(
   checkCapacity(b, profile, observed)
   const logDeps = planLogGroup(b, observed.logGroup, 'the tasks log here (awslogs driver)')
   const role = planTaskExecutionRole(b, observed)
-  const network = planNetwork(b, profile, observed.network, observed.offline)
+  const network = planNetwork(b, profile, observed.network, observed.offline, desired.express ? expressNetworkOf(observed.express) : undefined)
   const image = planImage(b, observed.ecr ?? nothingEcr(), prepared.image ?? null)
   const td = planTaskDefinition(b, profile, observed, role.arn, image)
   const prerequisites = [...clusterDeps, ...logDeps, ...role.deps, ...network.deps, ...td.deps]
@@ -145,9 +146,14 @@ function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: Conta
   return planExecutionRole(b, observed.role, {
     name: desired.names.taskExecutionRole,
     principal: 'ecs-tasks.amazonaws.com',
+    // ECS documents both keys for roles ecs-tasks assumes: the account, and any ECS resource of it in this region
+    trust: {
+      account: b.ctx.account ?? ACCOUNT_PLACEHOLDER,
+      sourceArn: `arn:${arnPartition(b.ctx)}:ecs:${b.ctx.region}:${b.ctx.account ?? ACCOUNT_PLACEHOLDER}:*`,
+    },
     description: `Task execution role of ${desired.names.family}, managed by shipit`,
     reason: 'task execution role: pulls the image, writes logs',
-    managedPolicy: { arn: TASK_EXECUTION_POLICY(b.ctx.region), name: 'AmazonECSTaskExecutionRolePolicy', reason: 'lets ECS pull the image and write the logs' },
+    managedPolicy: { arn: TASK_EXECUTION_POLICY(b.ctx), name: 'AmazonECSTaskExecutionRolePolicy', reason: 'lets ECS pull the image and write the logs' },
     secretsReason: 'lets ECS read the secrets for the tasks',
     waitUntilExists: true,
   })

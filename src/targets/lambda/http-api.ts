@@ -2,7 +2,7 @@ import type { Cors } from '@aws-sdk/client-apigatewayv2'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { awsRequest, type Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
-import { partition } from '../target.js'
+import { arnPartition } from '../target.js'
 import { ALIAS, type ObservedApi } from './observe.js'
 
 const ref = (step: string, output: string, format?: string): Ref => (format ? { ref: step, output, format } : { ref: step, output })
@@ -73,7 +73,7 @@ export function planHttpApi(b: PartBuilder<LambdaDesired>, api: ObservedApi | nu
       'api-tags',
       { type: 'apigatewayv2:api', name },
       awsRequest('apigatewayv2', 'TagResource', {
-        ResourceArn: `arn:${partition(ctx.region)}:apigateway:${ctx.region}::/apis/${api.id}`,
+        ResourceArn: `arn:${arnPartition(ctx)}:apigateway:${ctx.region}::/apis/${api.id}`,
         Tags: desired.tags,
       }),
     )

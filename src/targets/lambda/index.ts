@@ -60,12 +60,17 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     artifacts: null,
   }),
 
-  // the package upload of a big function: `aws s3 cp` uploads in parts as lib-storage does
+  // the package upload of a big function: one PutObject (a package is at most 250 MB, S3 takes 5 GB in one),
+  // with the tags destroy checks and the bucket owner shipit expects (`aws s3 cp` sets neither)
   runbookSteps: {
     local: (step, refs) => {
-      const { Bucket, Key, Body } = step.request.input
+      const { Bucket, Key, Body, ExpectedBucketOwner, Tagging } = step.request.input
       if (!isArtifact(Body)) throw new Error(`the lambda target's runbook has no ${step.request.operation}`)
-      return [`aws s3 cp ${refs.artifact(Body)} ${refs.text(`s3://${Bucket}/${Key}`)} --region ${refs.region} >/dev/null`]
+      const owner = ExpectedBucketOwner === undefined ? '' : ` --expected-bucket-owner ${refs.text(ExpectedBucketOwner)}`
+      const tagging = Tagging === undefined ? '' : ` --tagging ${refs.text(Tagging)}`
+      return [
+        `aws s3api put-object --bucket ${refs.text(Bucket)} --key ${refs.text(Key)} --body ${refs.artifact(Body)} --content-type application/zip${owner}${tagging} --region ${refs.region} >/dev/null`,
+      ]
     },
   },
 

@@ -9,7 +9,7 @@ import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
-import type { ObserveContext } from '../target.js'
+import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from './artifacts.js'
 
 /** The parts of a function's configuration that shipit manages and diffs. */
@@ -54,6 +54,8 @@ export interface ObservedApi {
 
 export interface LambdaObserved {
   account?: string
+  /** the account's partition, from the function's or the caller's ARN */
+  partition?: string
   role: ObservedRole | null
   logGroup: ObservedLogGroup | null
   function: ObservedFunction | null
@@ -104,13 +106,18 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     observeApis(clients, desired),
   ])
 
-  const account = ctx.account ?? (fn?.Configuration?.FunctionArn ? fn.Configuration.FunctionArn.split(':')[4] : await callerAccount(clients))
+  const fnArn = fn?.Configuration?.FunctionArn
+  // STS is asked only when nothing read so far names the account
+  const caller = ctx.account || fnArn ? undefined : await callerIdentity(clients)
+  const account = ctx.account ?? fnArn?.split(':')[4] ?? caller?.account ?? ''
+  const partition = partitionOfArn(fnArn ?? caller?.arn)
   const statement = policy ? findStatement(policy.Policy) : undefined
   const artifacts = options.artifacts
     ? await observeArtifactStore(clients, storeLocation(desired, account, ctx.region), desired, ctx.command === 'destroy')
     : null
   return {
     account,
+    ...(partition ? { partition } : {}),
     role,
     logGroup,
     function: fn && {
@@ -137,9 +144,10 @@ function hiddenKeysOf(desired: LambdaDesired, live: Record<string, string>, show
   return [...hiddenLiveKeys(desired, live, live[SENSITIVE_KEYS_VARIABLE], { showUndeclared })].sort()
 }
 
-export async function callerAccount(clients: AwsClients): Promise<string> {
+/** The caller's account and ARN (whose partition is the account's). */
+export async function callerIdentity(clients: AwsClients): Promise<{ account: string; arn?: string }> {
   const id = await clients.send('sts', 'GetCallerIdentity', {})
-  return id.Account ?? ''
+  return { account: id.Account ?? '', ...(id.Arn ? { arn: id.Arn } : {}) }
 }
 
 function findStatement(policy: string | undefined): { Condition?: { ArnLike?: Record<string, string> } } | undefined {

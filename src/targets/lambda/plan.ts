@@ -3,7 +3,7 @@ import { awsRequest, type Ref } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
-import { ACCOUNT_PLACEHOLDER, type PlanContext, type PlanPart, type Prepared, partition } from '../target.js'
+import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
 import { desiredFunction, planFunction } from './function.js'
@@ -13,7 +13,8 @@ import { planVersionAndAlias } from './version.js'
 
 export { desiredEnvironment } from './function.js'
 
-export const BASIC_EXECUTION_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
+export const BASIC_EXECUTION_POLICY = (ctx: { region: string; partition?: string }) =>
+  `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
 
 /** The steps from what exists to what app.yaml asks for: role, logs, function, version and alias, HTTP API, permission. Pure. */
 export function planLambda(desired: LambdaDesired, observed: LambdaObserved, prepared: Prepared, ctx: PlanContext): PlanPart {
@@ -60,9 +61,11 @@ function planFunctionRole(b: PartBuilder<LambdaDesired>, observed: LambdaObserve
   return planExecutionRole(b, observed.role, {
     name: desired.names.lambdaRole,
     principal: 'lambda.amazonaws.com',
+    // Lambda's execution role: aws:SourceAccount only (Lambda documents no aws:SourceArn for it)
+    trust: { account: b.ctx.account ?? ACCOUNT_PLACEHOLDER },
     description: `Execution role of the Lambda function ${desired.names.function}, managed by shipit`,
     reason: 'execution role of the function',
-    managedPolicy: { arn: BASIC_EXECUTION_POLICY(b.ctx.region), name: 'AWSLambdaBasicExecutionRole', reason: 'lets the function write its logs' },
+    managedPolicy: { arn: BASIC_EXECUTION_POLICY(b.ctx), name: 'AWSLambdaBasicExecutionRole', reason: 'lets the function write its logs' },
     secretsReason: 'lets the function read its secrets',
   })
 }
@@ -71,7 +74,7 @@ function planFunctionRole(b: PartBuilder<LambdaDesired>, observed: LambdaObserve
 function planPermission(b: PartBuilder<LambdaDesired>, observed: LambdaObserved, api: PlannedApi, aliasDeps: string[], account: string): void {
   const { names } = b.desired
   const region = b.ctx.region
-  const arn = `arn:${partition(region)}:execute-api:${region}:${account}:`
+  const arn = `arn:${arnPartition(b.ctx)}:execute-api:${region}:${account}:`
   const sourceArn: string | Ref = typeof api.id === 'string' ? `${arn}${api.id}/*` : { ref: 'api', output: 'ApiId', format: `${arn}{}/*` }
   const resource = { type: 'lambda:permission', name: PERMISSION_SID }
   if (observed.permission && observed.permission.sourceArn === sourceArn) {

@@ -305,7 +305,7 @@ describe('ECS Express Mode (http: on fargate)', () => {
       'infrastructure-role-policy-0: DetachRolePolicy',
       'infrastructure-role: DeleteRole',
     ])
-    expect(part.steps[1].request.input.PolicyArn).toBe(EXPRESS_INFRASTRUCTURE_POLICY(REGION))
+    expect(part.steps[1].request.input.PolicyArn).toBe(EXPRESS_INFRASTRUCTURE_POLICY({ region: REGION }))
     expect(part.steps[2].dependsOn).toEqual(['infrastructure-role-policy-0', 'express-service'])
     const result = await apply(part.steps)
     expect(result.ok).toBe(true)

@@ -64,7 +64,7 @@ function deployedState(desired: ContainerDesired, td: TaskDefinition = described
         },
       ],
     },
-    role: { arn: ROLE_ARN(desired), tags: desired.tags, attachedPolicies: [TASK_EXECUTION_POLICY(REGION)], secretsPolicy: null },
+    role: { arn: ROLE_ARN(desired), tags: desired.tags, attachedPolicies: [TASK_EXECUTION_POLICY({ region: REGION })], secretsPolicy: null },
     logGroup: { arn: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:${desired.names.logGroup}`, retentionInDays: 14, tags: desired.tags },
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { renderCli } from '../../../src/plan/render.js'
+import { renderRunbook } from '../../../src/plan/runbook.js'
 import type { Artifact } from '../../../src/plan/types.js'
 import {
   ARTIFACTS_BUCKET_TAGS,
@@ -34,7 +34,7 @@ function store(over: Partial<ObservedArtifactStore> = {}): ObservedArtifactStore
     publicAccessBlocked: true,
     encrypted: true,
     keys: [],
-    othersUse: false,
+    owner: ACCOUNT,
     ...over,
   }
 }
@@ -59,7 +59,13 @@ describe('the package bucket and upload, planned', () => {
     expect(ops).toEqual(['CreateBucket', 'PutBucketTagging', 'PutPublicAccessBlock', 'PutBucketEncryption', 'UploadArtifact'])
     expect(part.steps[0].request.input).toEqual({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } })
     const upload = part.steps.at(-1)!
-    expect(upload.request.input).toEqual({ Bucket: BUCKET, Key: artifactKey('hello', 'dev', artifact.sha256), Body: artifact })
+    expect(upload.request.input).toEqual({
+      Bucket: BUCKET,
+      Key: artifactKey('hello', 'dev', artifact.sha256),
+      Body: artifact,
+      ExpectedBucketOwner: ACCOUNT,
+      Tagging: 'shipit%3Aapp=hello&shipit%3Aenv=dev',
+    })
     expect(upload.dependsOn).toEqual(['artifacts-bucket', 'artifacts-bucket-tags', 'artifacts-bucket-public-access', 'artifacts-bucket-encryption'])
     expect(planned).toEqual({ code: { S3Bucket: BUCKET, S3Key: `hello/dev/${artifact.sha256}.zip` }, deps: ['artifact-upload'], blocked: false })
   })
@@ -89,6 +95,7 @@ describe('the package bucket and upload, planned', () => {
     expect(adopted.ops).toEqual(['PutBucketTagging', 'UploadArtifact'])
     expect(adopted.part.steps[0].request.input).toEqual({
       Bucket: BUCKET,
+      ExpectedBucketOwner: ACCOUNT,
       Tagging: { TagSet: [{ Key: 'team', Value: 'x' }, ...Object.entries(ARTIFACTS_BUCKET_TAGS).map(([Key, Value]) => ({ Key, Value }))] },
     })
   })
@@ -115,14 +122,17 @@ describe('the package bucket and upload, planned', () => {
     expect(packageMayNeedS3([{ path: 'a.bin', size: 50 * MB }])).toBe(true)
   })
 
-  it('the function is created from S3, after the upload, and the runbook uploads with aws s3 cp', () => {
+  it('the function is created from S3, after the upload, and the runbook uploads with aws s3api put-object, tagged, to the expected owner', () => {
     const prepared = { artifacts: new Map([['function', { artifact, bytes: new Uint8Array(), needsS3: true }]]) }
     const target = lambdaTarget as Target<unknown>
     const part = planLambda(desired, target.nothing(desired) as LambdaObserved, prepared, { region: 'us-west-2', account: ACCOUNT, adopt: false })
     const fn = part.steps.find((s) => s.id === 'function')!
     expect(fn.request.input.Code).toEqual({ S3Bucket: BUCKET, S3Key: `hello/dev/${artifact.sha256}.zip` })
     expect(fn.dependsOn).toContain('artifact-upload')
-    const cli = renderCli(planDocument(desired, target, part, {}, ACCOUNT))
-    expect(cli).toContain(`aws s3 cp src.zip s3://${BUCKET}/hello/dev/${artifact.sha256}.zip --region us-west-2`)
+    const plan = planDocument(desired, target, part, {}, ACCOUNT)
+    const script = renderRunbook(plan, { otherServices: { local: lambdaTarget.runbookSteps!.local } })
+    expect(script).toContain(
+      `aws s3api put-object --bucket ${BUCKET} --key hello/dev/${artifact.sha256}.zip --body "\${HERE}/function.zip" --content-type application/zip --expected-bucket-owner ${ACCOUNT} --tagging 'shipit%3Aapp=hello&shipit%3Aenv=dev' --region "$REGION" >/dev/null`,
+    )
   })
 })

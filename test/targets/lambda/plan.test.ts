@@ -34,7 +34,11 @@ function deployedState(desired: LambdaDesired, codeSha256: string): LambdaObserv
   })
   return {
     account: ACCOUNT,
-    role: { arn: `arn:aws:iam::${ACCOUNT}:role/${desired.names.lambdaRole}`, tags: desired.tags, attachedPolicies: [BASIC_EXECUTION_POLICY('us-west-2')] },
+    role: {
+      arn: `arn:aws:iam::${ACCOUNT}:role/${desired.names.lambdaRole}`,
+      tags: desired.tags,
+      attachedPolicies: [BASIC_EXECUTION_POLICY({ region: 'us-west-2' })],
+    },
     logGroup: { arn: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:${desired.names.logGroup}`, retentionInDays: 14, tags: desired.tags },
     function: { arn, revisionId: 'rev-1', config, tags: desired.tags },
     alias: { version: '3', config: { ...config } },
