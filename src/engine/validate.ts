@@ -1,3 +1,4 @@
+import { checkBuildContext } from '../manifest/build-context.js'
 import { findManifest } from '../manifest/discover.js'
 import { loadManifest, ManifestError, type ManifestProblem } from '../manifest/load.js'
 import { resolveDesired } from '../manifest/resolve.js'
@@ -29,6 +30,7 @@ export async function validateManifest(file: string | undefined, targetFlag?: st
     for (const t of targets) {
       const desired = resolveDesired(loaded, { env, target: t })
       if (t === 'lambda') problems.push(...(await checkFunctionSource(loaded, desired)))
+      else problems.push(...checkBuildContext(loaded, desired))
     }
   }
   if (problems.length) throw new ManifestError(uniqueProblems(problems))

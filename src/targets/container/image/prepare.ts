@@ -1,5 +1,7 @@
-import { isAbsolute, relative, resolve } from 'node:path'
+import { relative } from 'node:path'
+import { invalid } from '../../../errors.js'
 import type { ContainerDesired } from '../../../manifest/resolve.js'
+import { buildPaths, fenceBuild } from '../../../package/fence.js'
 import { type BuildInputs, contextHash, platformFor } from './context.js'
 import { repositoryName } from './ecr.js'
 
@@ -19,13 +21,17 @@ export interface PreparedImage {
   bytes: number
 }
 
-/** Hashes the build context of container.build (null without one). Runs alongside observe; reads only local files. */
-export async function prepareImage(desired: ContainerDesired): Promise<PreparedImage | null> {
+/**
+ * Hashes the build context of container.build (null without one). Runs alongside observe; reads only
+ * local files. The fence is checked with app.yaml's positions before any AWS call (checkBuildContext,
+ * in openSession); it is checked again here so that no path around that check builds from outside.
+ */
+export async function prepareImage(desired: ContainerDesired, env: NodeJS.ProcessEnv = process.env): Promise<PreparedImage | null> {
   const spec = desired.container
   if (!spec.build) return null
-  const context = isAbsolute(spec.build.context) ? spec.build.context : resolve(desired.dir, spec.build.context)
-  // relative to the context, as in docker compose
-  const dockerfile = resolve(context, spec.build.dockerfile ?? 'Dockerfile')
+  const { context, dockerfile } = buildPaths(desired.dir, spec.build)
+  const [fenced] = fenceBuild({ appDir: desired.dir, context, dockerfile, allowOutsideApp: Boolean(spec.build.allowContextOutsideApp) }, env)
+  if (fenced) throw invalid(fenced.code, fenced.message, [fenced.hint])
   const build: BuildInputs = {
     context,
     dockerfile,
@@ -33,7 +39,7 @@ export async function prepareImage(desired: ContainerDesired): Promise<PreparedI
     ...(spec.build.target ? { target: spec.build.target } : {}),
     platform: platformFor(spec.architecture),
   }
-  const hash = await contextHash(build)
+  const hash = await contextHash(build, { allowFiles: spec.build.allowFiles, env })
   const name = repositoryName(desired.app)
   return {
     repositoryName: name,
