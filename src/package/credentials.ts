@@ -25,9 +25,9 @@ const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----\r?\n(?:[A-
 const ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g
 const SECRET_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/
 const SECRET_ASSIGNED = /(?:aws_secret_access_key|secret_?access_?key)["']?\s*[=:]\s*["']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/i
-const INI_SECTION = /^\s*\[[^\]\n]+\]\s*$/m
-const INI_SECRET = /^\s*aws_(?:secret_access_key|session_token)\s*=\s*\S/im
-const ENV_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/gm
+const INI_SECTION = /^[ \t]*\[[^\]\n]+\][ \t]*\r?$/m
+const INI_SECRET = /^[ \t]*aws_(?:secret_access_key|session_token)[ \t]*=[ \t]*\S/im
+const ENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*(.*)$/gm
 const SECRET_NAME = /SECRET|(?:^|_)KEY$|TOKEN|PASSWORD|PASSWD|CREDENTIAL/i
 
 /** Why the file at `path` (package-relative, `/`-separated) is refused by its name alone, or undefined. */
@@ -41,8 +41,17 @@ export function credentialByPath(path: string): string | undefined {
 /** A dotenv file by its name: `.env`, `.env.production`, `prod.env`. */
 const isEnvFile = (name: string) => name === '.env' || name.startsWith('.env.') || name.endsWith('.env')
 
+/**
+ * Byte strings one of which every credential the rules below find contains: most files hold none, and
+ * are passed over without being decoded (`ecret` covers secret, Secret and SECRET with `ECRET`).
+ */
+const MARKERS = ['PRIVATE KEY', 'AKIA', 'ASIA', 'ecret', 'ECRET'].map((m) => Buffer.from(m, 'latin1'))
+
 /** Why the first bytes of a file look like a credential, or undefined (binary content is not judged). */
 export function credentialByContent(path: string, head: Buffer): string | undefined {
+  const name = path.slice(path.lastIndexOf('/') + 1)
+  const env = isEnvFile(name)
+  if (!env && !MARKERS.some((m) => head.includes(m))) return undefined
   if (head.includes(0)) return undefined
   const text = head.toString('latin1')
   if (text.includes('PRIVATE KEY') && PRIVATE_KEY.test(text)) return 'a private key'
@@ -55,8 +64,7 @@ export function credentialByContent(path: string, head: Buffer): string | undefi
     const ids = [...text.matchAll(ACCESS_KEY_ID)].filter((m) => !m[0].endsWith('EXAMPLE'))
     if (ids.length && SECRET_SHAPE.test(text)) return 'an AWS access key with its secret'
   }
-  const name = path.slice(path.lastIndexOf('/') + 1)
-  if (isEnvFile(name)) {
+  if (env) {
     for (const m of text.matchAll(ENV_LINE)) {
       const value = m[2].replace(/\s+#.*$/, '').trim().replace(/^(["'])(.*)\1$/, '$2')
       if (value && SECRET_NAME.test(m[1])) return `a .env file with a value for ${m[1]}`
@@ -68,12 +76,14 @@ export function credentialByContent(path: string, head: Buffer): string | undefi
 /** Whether a file of this size is read at all. */
 export const sniffed = (size: number) => size > 0 && size <= SNIFF_MAX_FILE
 
+/** One buffer for the synchronous reads: the Lambda walk reads one file at a time. */
+const syncBuffer = Buffer.allocUnsafe(SNIFF_BYTES)
+
 function headSync(abs: string, size: number): Buffer | undefined {
   let fd: number | undefined
   try {
     fd = openSync(abs, 'r')
-    const buf = Buffer.allocUnsafe(Math.min(size, SNIFF_BYTES))
-    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0))
+    return syncBuffer.subarray(0, readSync(fd, syncBuffer, 0, Math.min(size, SNIFF_BYTES), 0))
   } catch {
     return undefined // unreadable now: the zip reports it when it reads the file
   } finally {
