@@ -121,7 +121,10 @@ export const DEFAULT_KEEP_IMAGES = 20
 const AllowFiles = z
   .array(z.string().min(1).max(1024))
   .max(1000)
-  .meta({ description: 'Files that look like credentials but are meant to be packed (a test key, a fixture): patterns in .gitignore syntax, relative to the package root.' })
+  .meta({
+    description:
+      'Files that look like credentials but are meant to be packed (a test key, a fixture): patterns in .gitignore syntax, relative to the package root.',
+  })
 
 const Build = z.strictObject({
   context: z.string().min(1).meta({ description: 'Build context directory, relative to app.yaml; .dockerignore is honoured.' }),
@@ -133,7 +136,7 @@ const Build = z.strictObject({
   target: z.string().min(1).max(128).optional().meta({ description: 'Stage of a multi-stage Dockerfile to build (--target).' }),
   allowContextOutsideApp: z.boolean().optional().meta({
     description:
-      "Let context (and dockerfile) name a place outside the directory of app.yaml (refused by default; never your home directory, / or a directory above home).",
+      'Let context (and dockerfile) name a place outside the directory of app.yaml (refused by default; never your home directory, / or a directory above home).',
   }),
   allowFiles: AllowFiles.optional(),
 })

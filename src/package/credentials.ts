@@ -66,7 +66,10 @@ export function credentialByContent(path: string, head: Buffer): string | undefi
   }
   if (env) {
     for (const m of text.matchAll(ENV_LINE)) {
-      const value = m[2].replace(/\s+#.*$/, '').trim().replace(/^(["'])(.*)\1$/, '$2')
+      const value = m[2]
+        .replace(/\s+#.*$/, '')
+        .trim()
+        .replace(/^(["'])(.*)\1$/, '$2')
       if (value && SECRET_NAME.test(m[1])) return `a .env file with a value for ${m[1]}`
     }
   }

@@ -94,14 +94,10 @@ export async function listPackage(dir: string, options: WalkOptions = {}): Promi
   if (options.appDir) {
     const verdict = fence(root, options.appDir, Boolean(options.allowOutsideApp), options.env)
     if (!verdict.ok && verdict.kind === 'outside')
-      throw invalid(
-        'SourceOutsideApp',
-        `function.source ${label} is ${verdict.why}: shipit packs only what lies under the directory of app.yaml`,
-        [
-          'move the code under the directory of app.yaml',
-          'or, if packing that directory is meant, set function.allowSourceOutsideApp: true (never for your home directory, / or a directory above home)',
-        ],
-      )
+      throw invalid('SourceOutsideApp', `function.source ${label} is ${verdict.why}: shipit packs only what lies under the directory of app.yaml`, [
+        'move the code under the directory of app.yaml',
+        'or, if packing that directory is meant, set function.allowSourceOutsideApp: true (never for your home directory, / or a directory above home)',
+      ])
     if (!verdict.ok)
       throw invalid('SourceTooWide', `function.source ${label}: ${verdict.why}, which is never packed (it holds ~/.aws and ~/.ssh)`, [
         'point function.source at the directory that holds the code',

@@ -103,7 +103,7 @@ describe('hard links in function.source (issue 18 item 8)', () => {
 
   it('a hard link to a fake credentials file elsewhere (not a known one) is refused by its content', async () => {
     const { env } = home()
-    const outside = tree({ 'old-creds': FAKE_CREDENTIALS, 'id_rsa': FAKE_KEY })
+    const outside = tree({ 'old-creds': FAKE_CREDENTIALS, id_rsa: FAKE_KEY })
     const src = tree(HANDLER)
     linkSync(join(outside, 'old-creds'), join(src, 'settings.ini'))
     linkSync(join(outside, 'id_rsa'), join(src, 'banner.txt'))
