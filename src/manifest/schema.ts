@@ -118,13 +118,10 @@ const HealthCheck = z.strictObject({
 export const DEFAULT_KEEP_IMAGES = 20
 
 /** Files that look like credentials but are meant to ship (a test key, a fixture): .gitignore patterns, relative to the package root. */
-const AllowFiles = z
-  .array(z.string().min(1).max(1024))
-  .max(1000)
-  .meta({
-    description:
-      'Files that look like credentials but are meant to be packed (a test key, a fixture): patterns in .gitignore syntax, relative to the package root.',
-  })
+const AllowFiles = z.array(z.string().min(1).max(1024)).max(1000).meta({
+  description:
+    'Files that look like credentials but are meant to be packed (a test key, a fixture): patterns in .gitignore syntax, relative to the package root.',
+})
 
 const Build = z.strictObject({
   context: z.string().min(1).meta({ description: 'Build context directory, relative to app.yaml; .dockerignore is honoured.' }),

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -16,10 +16,11 @@ afterEach(async () => {
   stub = undefined
 })
 
-describe('shipit deploy refuses a build context outside the app (exit 3, file:line:col, no AWS call, no build)', () => {
-  for (const [what, build] of [
-    ['context: ..', '    context: ..\n'],
-    ['dockerfile: ~/.aws/credentials', '    context: .\n    dockerfile: HOME/.aws/credentials\n'],
+describe('shipit deploy refuses a build context outside the app or holding credentials (exit 3, no AWS call, no build)', () => {
+  for (const [what, build, extra] of [
+    ['context: ..', '    context: ..\n', {}],
+    ['dockerfile: ~/.aws/credentials', '    context: .\n    dockerfile: HOME/.aws/credentials\n', {}],
+    ['a copy of ~/.aws and a .env with a secret in the context', '    context: .\n', { '.aws/credentials': 'COPY', '.env': 'DB_PASSWORD=fake-db-password\n' }],
   ] as const) {
     it(what, async () => {
       const base = mkdtempSync(join(tmpdir(), 'shipit-fence-cli-'))
@@ -29,6 +30,12 @@ describe('shipit deploy refuses a build context outside the app (exit 3, file:li
       const app = join(home, 'app')
       mkdirSync(app)
       writeFileSync(join(app, 'Dockerfile'), 'FROM scratch\nCOPY . .\n')
+      // enough files that listing them takes longer than the first AWS request would to leave
+      if (Object.keys(extra).length) for (let i = 0; i < 3000; i++) writeFileSync(join(app, `asset-${i}.txt`), `asset ${i}\n`)
+      for (const [path, content] of Object.entries(extra)) {
+        mkdirSync(join(app, path, '..'), { recursive: true })
+        writeFileSync(join(app, path), content === 'COPY' ? readFileSync(join(home, '.aws', 'credentials')) : content)
+      }
       writeFileSync(join(app, 'app.yaml'), `name: web\nregion: us-west-2\ncontainer:\n  port: 8080\n  build:\n${build.replace('HOME', home)}`)
       const cli = fakeCli()
       stub = await startStub((req) => emptyAccount(req))
@@ -44,8 +51,14 @@ describe('shipit deploy refuses a build context outside the app (exit 3, file:li
       expect(stub.requests.length).toBe(0)
       expect(cli.calls()).toEqual([])
       expect(r.stdout).toBe('')
-      expect(r.stderr).toMatch(what === 'context: ..' ? /app\.yaml:6:14: container\.build\.context is / : /app\.yaml:7:17: container\.build\.dockerfile is /)
-      expect(r.stderr).not.toContain('fake-outside-secret')
+      const expected = {
+        'context: ..': /app\.yaml:6:14: container\.build\.context is /,
+        'dockerfile: ~/.aws/credentials': /app\.yaml:7:17: container\.build\.dockerfile is /,
+        'a copy of ~/.aws and a .env with a secret in the context':
+          /look like credentials[\s\S]*\.aws\/credentials \(under \.aws\/\)[\s\S]*\.env \(a \.env file with a value for DB_PASSWORD\)/,
+      }[what]
+      expect(r.stderr).toMatch(expected)
+      expect(r.stderr).not.toMatch(/fake-outside-secret|fake-db-password/)
       expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
     })
   }

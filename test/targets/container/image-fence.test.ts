@@ -9,6 +9,7 @@ import { ManifestError, parseManifest } from '../../../src/manifest/load.js'
 import { resolveDesired } from '../../../src/manifest/resolve.js'
 import { contextHash } from '../../../src/targets/container/image/context.js'
 import { prepareImage } from '../../../src/targets/container/image/prepare.js'
+import { loadTarget } from '../../../src/targets/index.js'
 import { asContainer } from '../../helpers/plan.js'
 
 // Issue 18 item 4: the container build context and Dockerfile lie under the app's directory; item 2
@@ -167,6 +168,20 @@ describe('the build context: files that look like credentials are refused with t
       expect(err.message).toContain(line)
     expect(JSON.stringify([err.message, err.details])).not.toMatch(/fake-outside-secret|fake-db-password|MIIEow/)
     expect(err.suggestions.join('\n')).toMatch(/\.dockerignore[\s\S]*container\.build\.allowFiles/)
+  })
+
+  it('the target refuses them in prepare, which the engine awaits before observe sends anything', async () => {
+    const m = machine('    context: .\n')
+    files(m.app, { '.env': 'SESSION_SECRET=fake\n' })
+    const target = await loadTarget('fargate')
+    const saved = process.env.HOME
+    process.env.HOME = m.home
+    try {
+      const err = await refusal(target.prepare(m.desired()))
+      expect(err.code).toBe('CredentialsInBuildContext')
+    } finally {
+      process.env.HOME = saved
+    }
   })
 
   it('passes what .dockerignore leaves out and what build.allowFiles names; the hash sees neither change', async () => {

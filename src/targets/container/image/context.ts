@@ -65,8 +65,18 @@ interface ContextEntry {
   size: number
 }
 
-/** sha256 over the sorted context entries (path, kind, exec bit, content), the Dockerfile, args, target and platform. */
-export async function contextHash(inputs: BuildInputs, options: ContextOptions = {}): Promise<ContextHash> {
+/** What a build would send, listed and checked: the context's entries and the Dockerfile's bytes. */
+export interface ContextListing {
+  entries: ContextEntry[]
+  dockerfileText: Buffer
+}
+
+/**
+ * List the context as the builder would get it (.dockerignore applied) and refuse, exit 3, what must
+ * not be sent: links out of it, special files, too much, and files that look like credentials. Reads
+ * the first bytes of small files only; the hash (contextHash) reads the rest.
+ */
+export async function listBuildContext(inputs: BuildInputs, options: ContextOptions = {}): Promise<ContextListing> {
   const { context, dockerfile } = inputs
   const top = await stat(context).catch(() => null)
   if (!top?.isDirectory()) {
@@ -86,7 +96,12 @@ export async function contextHash(inputs: BuildInputs, options: ContextOptions =
   const dockerfileSecret = await credentialReason(check, dockerfileLabel, dockerfile, dockerfileInfo)
   if (dockerfileSecret) credentials.unshift(`${dockerfileLabel} (the Dockerfile: ${dockerfileSecret})`)
   if (credentials.length) throw credentialsInContext(context, credentials)
+  return { entries, dockerfileText }
+}
 
+/** sha256 over the sorted context entries (path, kind, exec bit, content), the Dockerfile, args, target and platform. */
+export async function contextHash(inputs: BuildInputs, options: ContextOptions = {}, listed?: ContextListing): Promise<ContextHash> {
+  const { entries, dockerfileText } = listed ?? (await listBuildContext(inputs, options))
   const hash = createHash('sha256')
   const line = (value: unknown) => hash.update(`${canonicalJson(value)}\n`)
   line({
