@@ -168,30 +168,35 @@ export function credentialCheck(allowFiles: string[] | undefined, env: NodeJS.Pr
   return { allowed: (path) => matcher?.ignores(path) ?? false, known: new KnownSecretFiles(env) }
 }
 
+/** The content of the file decides (it is small enough to read and nothing else decided first). */
+const READ = Symbol('read')
+
 /**
- * Why a regular file of a package looks like a credential, or undefined. `path` is its path in the
- * package, `abs` what is read, `info` its stat. A hard link to the deployer's own credential file is
+ * What can be told of a file without reading it. A hard link to the deployer's own credential file is
  * refused even when allowed by name: allowFiles is for test keys and fixtures, not the real thing.
  */
-export function credentialReasonSync(check: CredentialCheck, path: string, abs: string, info: Stats): string | undefined {
+function withoutReading(check: CredentialCheck, path: string, info: Stats): string | undefined | typeof READ {
   const known = check.known.of(info)
   if (known) return `a hard link to ${known}`
   if (check.allowed(path)) return undefined
-  const byPath = credentialByPath(path)
-  if (byPath) return byPath
-  if (!sniffed(info.size)) return undefined
+  return credentialByPath(path) ?? (sniffed(info.size) ? READ : undefined)
+}
+
+/**
+ * Why a regular file of a package looks like a credential, or undefined. `path` is its path in the
+ * package, `abs` what is read, `info` its stat.
+ */
+export function credentialReasonSync(check: CredentialCheck, path: string, abs: string, info: Stats): string | undefined {
+  const found = withoutReading(check, path, info)
+  if (found !== READ) return found
   const bytes = headSync(abs, info.size)
   return bytes ? credentialByContent(path, bytes) : undefined
 }
 
 /** credentialReasonSync, reading with the promise API (the container context walk is async). */
 export async function credentialReason(check: CredentialCheck, path: string, abs: string, info: Stats): Promise<string | undefined> {
-  const known = check.known.of(info)
-  if (known) return `a hard link to ${known}`
-  if (check.allowed(path)) return undefined
-  const byPath = credentialByPath(path)
-  if (byPath) return byPath
-  if (!sniffed(info.size)) return undefined
+  const found = withoutReading(check, path, info)
+  if (found !== READ) return found
   const bytes = await head(abs, info.size).catch(() => undefined)
   return bytes ? credentialByContent(path, bytes) : undefined
 }
