@@ -225,7 +225,10 @@ const functionShape = {
   allowSourceOutsideApp: z
     .boolean()
     .optional()
-    .meta({ description: 'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant).' }),
+    .meta({
+      description:
+        'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant; never your home directory, / or a directory above home).',
+    }),
   allowFiles: AllowFiles.optional(),
 }
 const LambdaFunction = z.strictObject({
