@@ -11,7 +11,7 @@ import type { Desired } from './resolve.js'
 export function checkBuildContext(loaded: LoadedManifest, desired: Desired, env: NodeJS.ProcessEnv = process.env): ManifestProblem[] {
   if (desired.target === 'lambda' || !desired.container.build) return []
   const build = desired.container.build
-  const paths = buildPaths(desired.dir, build)
+  const paths = buildPaths(desired.dir, build, env)
   const problems = fenceBuild({ appDir: desired.dir, ...paths, allowOutsideApp: Boolean(build.allowContextOutsideApp) }, env)
   return problems.map((p) => {
     const overlay = loaded.manifest.environments[desired.env]?.container?.build

@@ -222,13 +222,10 @@ const functionShape = {
       description:
         'S3 bucket (yours, in the same region) the package is uploaded to; by default packages above 50 MB zipped go through shipit-artifacts-<account>-<region>, a bucket shipit creates.',
     }),
-  allowSourceOutsideApp: z
-    .boolean()
-    .optional()
-    .meta({
-      description:
-        'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant; never your home directory, / or a directory above home).',
-    }),
+  allowSourceOutsideApp: z.boolean().optional().meta({
+    description:
+      'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant; never your home directory, / or a directory above home).',
+  }),
   allowFiles: AllowFiles.optional(),
 }
 const LambdaFunction = z.strictObject({

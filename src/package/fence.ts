@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, isAbsolute, parse, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path'
 
 /**
  * The fence around what shipit packs (a Lambda source, a container build context, a Dockerfile): it
@@ -61,10 +61,20 @@ export function fence(real: string, appDir: string, allowOutsideApp: boolean, en
   return wide ? { ok: false, kind: 'too-wide', why: wide } : { ok: true }
 }
 
-/** container.build's context (relative to app.yaml's directory) and dockerfile (relative to the context, as in docker compose), absolute. */
-export function buildPaths(appDir: string, build: { context: string; dockerfile?: string }): { context: string; dockerfile: string } {
-  const context = isAbsolute(build.context) ? build.context : resolve(appDir, build.context)
-  return { context, dockerfile: resolve(context, build.dockerfile ?? 'Dockerfile') }
+/**
+ * container.build's context (relative to app.yaml's directory) and dockerfile (relative to the context,
+ * as in docker compose), absolute. A leading `~/` is the home directory, as a shell would read it:
+ * `dockerfile: ~/.aws/credentials` is then refused for where it is, not reported as a missing file.
+ */
+export function buildPaths(
+  appDir: string,
+  build: { context: string; dockerfile?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): { context: string; dockerfile: string } {
+  const home = (path: string) => (path === '~' || path.startsWith('~/') ? join(env.HOME || homedir(), path.slice(1)) : path)
+  const contextPath = home(build.context)
+  const context = isAbsolute(contextPath) ? contextPath : resolve(appDir, contextPath)
+  return { context, dockerfile: resolve(context, home(build.dockerfile ?? 'Dockerfile')) }
 }
 
 export interface BuildFenceInput {

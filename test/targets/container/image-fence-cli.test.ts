@@ -19,7 +19,7 @@ afterEach(async () => {
 describe('shipit deploy refuses a build context outside the app or holding credentials (exit 3, no AWS call, no build)', () => {
   for (const [what, build, extra] of [
     ['context: ..', '    context: ..\n', {}],
-    ['dockerfile: ~/.aws/credentials', '    context: .\n    dockerfile: HOME/.aws/credentials\n', {}],
+    ['dockerfile: ~/.aws/credentials', '    context: .\n    dockerfile: ~/.aws/credentials\n', {}],
     ['a copy of ~/.aws and a .env with a secret in the context', '    context: .\n', { '.aws/credentials': 'COPY', '.env': 'DB_PASSWORD=fake-db-password\n' }],
   ] as const) {
     it(what, async () => {
@@ -36,7 +36,7 @@ describe('shipit deploy refuses a build context outside the app or holding crede
         mkdirSync(join(app, path, '..'), { recursive: true })
         writeFileSync(join(app, path), content === 'COPY' ? readFileSync(join(home, '.aws', 'credentials')) : content)
       }
-      writeFileSync(join(app, 'app.yaml'), `name: web\nregion: us-west-2\ncontainer:\n  port: 8080\n  build:\n${build.replace('HOME', home)}`)
+      writeFileSync(join(app, 'app.yaml'), `name: web\nregion: us-west-2\ncontainer:\n  port: 8080\n  build:\n${build}`)
       const cli = fakeCli()
       stub = await startStub((req) => emptyAccount(req))
       const env = cleanEnv({

@@ -91,6 +91,13 @@ describe('the build context lies under the directory of app.yaml (file:line:col 
     )
     const [p] = checkBuildContext(loaded, asContainer(resolveDesired(loaded, { target: 'fargate' })), m.env)
     expect(p).toMatchObject({ line: 7, col: 17, message: `container.build.dockerfile is ${creds}, outside the app's directory and the build context` })
+    // as the review wrote it: ~ is the home directory, as a shell reads it
+    const tilde = machine('    context: .\n    dockerfile: ~/.aws/credentials\n')
+    expect(checkBuildContext(tilde.loaded, tilde.desired(), tilde.env)[0]).toMatchObject({
+      line: 7,
+      col: 17,
+      message: `container.build.dockerfile is ${join(tilde.home, '.aws', 'credentials')}, outside the app's directory and the build context`,
+    })
     const linked = machine('    context: .\n    dockerfile: docker/Dockerfile\n')
     mkdirSync(join(linked.app, 'docker'))
     symlinkSync(join(linked.home, '.aws', 'credentials'), join(linked.app, 'docker', 'Dockerfile'))

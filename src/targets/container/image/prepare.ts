@@ -37,7 +37,7 @@ export interface ListedBuild {
 export async function listBuild(desired: ContainerDesired, env: NodeJS.ProcessEnv = process.env): Promise<ListedBuild | null> {
   const spec = desired.container
   if (!spec.build) return null
-  const { context, dockerfile } = buildPaths(desired.dir, spec.build)
+  const { context, dockerfile } = buildPaths(desired.dir, spec.build, env)
   const [fenced] = fenceBuild({ appDir: desired.dir, context, dockerfile, allowOutsideApp: Boolean(spec.build.allowContextOutsideApp) }, env)
   if (fenced) throw invalid(fenced.code, fenced.message, [fenced.hint])
   const build: BuildInputs = {
