@@ -3,8 +3,9 @@ import { AwsClients } from '../aws/clients.js'
 import { needsCredentials } from '../aws/credentials.js'
 import { resolveRegion } from '../aws/region.js'
 import { invalid } from '../errors.js'
+import { checkBuildContext } from '../manifest/build-context.js'
 import { findManifest } from '../manifest/discover.js'
-import { formatProblem, type LoadedManifest, loadManifest } from '../manifest/load.js'
+import { formatProblem, type LoadedManifest, loadManifest, ManifestError } from '../manifest/load.js'
 import { type Desired, resolveDesired } from '../manifest/resolve.js'
 import { addCredentialsFromEnvironment, addSecret } from '../redact.js'
 import { loadTarget } from '../targets/index.js'
@@ -68,6 +69,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   for (const s of loaded.secrets) addSecret(s)
   const desired = resolveDesired(loaded, { env: options.env, target: options.target })
   for (const v of Object.values(desired.environment)) if (v.secret) addSecret(v.value)
+  // a build context outside the app (../.., $HOME) is refused before credentials are even looked at
+  const fenced = checkBuildContext(loaded, desired)
+  if (fenced.length) throw new ManifestError(fenced)
   const target = await loadTarget(desired.target)
 
   const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined)

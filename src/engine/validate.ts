@@ -1,3 +1,4 @@
+import { checkBuildContext } from '../manifest/build-context.js'
 import { findManifest } from '../manifest/discover.js'
 import { formatProblem, type LoadedManifest, loadManifest, ManifestError, type ManifestProblem } from '../manifest/load.js'
 import { resolveDesired } from '../manifest/resolve.js'
@@ -41,6 +42,7 @@ export async function validateManifest(file: string | undefined, targetFlag?: st
     for (const env of [undefined, ...Object.keys(m.environments)]) {
       const desired = resolveDesired(forTarget, { env, target: t })
       if (t === 'lambda') problems.push(...(await checkFunctionSource(forTarget, desired)))
+      else problems.push(...checkBuildContext(forTarget, desired))
     }
   }
   if (problems.length) throw new ManifestError(uniqueProblems(problems))

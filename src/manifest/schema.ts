@@ -79,6 +79,12 @@ const HealthCheck = z.strictObject({
 /** ECR keeps images of an app's repository up to this many by default (lifecycle policy). */
 export const DEFAULT_KEEP_IMAGES = 20
 
+/** Files that look like credentials but are meant to ship (a test key, a fixture): .gitignore patterns, relative to the package root. */
+const AllowFiles = z.array(z.string().min(1).max(1024)).max(1000).meta({
+  description:
+    'Files that look like credentials but are meant to be packed (a test key, a fixture): patterns in .gitignore syntax, relative to the package root.',
+})
+
 const Build = z.strictObject({
   context: z.string().min(1).meta({ description: 'Build context directory, relative to app.yaml; .dockerignore is honoured.' }),
   dockerfile: z.string().min(1).optional().meta({ description: 'Dockerfile path, relative to the context (default: Dockerfile).' }),
@@ -87,6 +93,11 @@ const Build = z.strictObject({
     .optional()
     .meta({ description: 'Build arguments (--build-arg). Not for secrets: they show in the plan and the image history.' }),
   target: z.string().min(1).max(128).optional().meta({ description: 'Stage of a multi-stage Dockerfile to build (--target).' }),
+  allowContextOutsideApp: z.boolean().optional().meta({
+    description:
+      'Let context (and dockerfile) name a place outside the directory of app.yaml (refused by default; never your home directory, / or a directory above home).',
+  }),
+  allowFiles: AllowFiles.optional(),
 })
 
 /** `build: PATH`, docker compose's shorthand, is `build: { context: PATH }`. */
@@ -176,10 +187,11 @@ const functionShape = {
       description:
         'S3 bucket (yours, in the same region) the package is uploaded to; by default packages above 50 MB zipped go through shipit-artifacts-<account>-<region>, a bucket shipit creates.',
     }),
-  allowSourceOutsideApp: z
-    .boolean()
-    .optional()
-    .meta({ description: 'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant).' }),
+  allowSourceOutsideApp: z.boolean().optional().meta({
+    description:
+      'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant; never your home directory, / or a directory above home).',
+  }),
+  allowFiles: AllowFiles.optional(),
 }
 const LambdaFunction = z.strictObject({
   ...functionShape,

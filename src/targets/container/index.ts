@@ -6,7 +6,7 @@ import type { Outputs, Prepared, Target } from '../target.js'
 import { expressOutputs } from './express.js'
 import { readExpressDeployment } from './express-waiters.js'
 import { buildPlatformOf, checkContainerCli, containerRunbook, runContainerOperation } from './image/index.js'
-import { type ContainerObserved, nothingObserved, observeContainer, preparedImageOf } from './observe.js'
+import { type ContainerObserved, listedBuildOf, nothingObserved, observeContainer, preparedImageOf } from './observe.js'
 import { containerRollback, planOneOffRun } from './operations.js'
 import { containerOutputs, taskPublicIps } from './outputs.js'
 import { planContainer, planContainerDestroy } from './plan.js'
@@ -55,8 +55,12 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
     waiters: containerWaiters,
     localOperations: containerLocalOperations,
     runbookSteps: { container: (step, refs) => containerRunbook(step.request, refs.region, refs) },
-    // container.image: nothing to build. container.build: the context is hashed (the image tag) while AWS is read
-    prepare: async (desired) => async (): Promise<Prepared> => ({ artifacts: new Map(), image: await preparedImageOf(desired) }),
+    // container.image: nothing to build. container.build: the context is listed and checked (exit 3 before any
+    // AWS call), then hashed (the image tag) while AWS is read
+    prepare: async (desired) => {
+      await listedBuildOf(desired)
+      return async (): Promise<Prepared> => ({ artifacts: new Map(), image: await preparedImageOf(desired) })
+    },
     observe: observeContainer,
     nothing: nothingObserved,
     plan: (desired, observed, prepared, ctx) => planContainer(profile, desired, observed, ctx, prepared),

@@ -10,7 +10,7 @@ import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
 import { nothingEcr, type ObservedEcr, observeEcr } from './image/ecr.js'
-import { type PreparedImage, prepareImage } from './image/prepare.js'
+import { hashBuild, type ListedBuild, listBuild, type PreparedImage } from './image/prepare.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
 import { STARTED_BY } from './profile.js'
 import { describedSpec, liveEnvironment, type TaskDefinitionSpec } from './task-definition.js'
@@ -94,7 +94,18 @@ export function nothingObserved(desired?: ContainerDesired): ContainerObserved {
   }
 }
 
+const listedBuilds = new WeakMap<ContainerDesired, Promise<ListedBuild | null>>()
 const preparedImages = new WeakMap<ContainerDesired, Promise<PreparedImage | null>>()
+
+/** The build context listed and checked, once per resolved app: prepare awaits it before observe starts. */
+export function listedBuildOf(desired: ContainerDesired): Promise<ListedBuild | null> {
+  let listed = listedBuilds.get(desired)
+  if (!listed) {
+    listed = listBuild(desired)
+    listedBuilds.set(desired, listed)
+  }
+  return listed
+}
 
 /**
  * The build context's hash, computed once per resolved app: prepare (for the plan) and observe (for
@@ -103,7 +114,7 @@ const preparedImages = new WeakMap<ContainerDesired, Promise<PreparedImage | nul
 export function preparedImageOf(desired: ContainerDesired): Promise<PreparedImage | null> {
   let prepared = preparedImages.get(desired)
   if (!prepared) {
-    prepared = prepareImage(desired)
+    prepared = listedBuildOf(desired).then((listed) => listed && hashBuild(desired, listed))
     preparedImages.set(desired, prepared)
   }
   return prepared

@@ -35,7 +35,13 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     const shown = relative(process.cwd(), fn.sourceDir) || '.'
     // messages name the source as app.yaml writes it
     const label = fn.source
-    const listing = await listPackage(fn.sourceDir, { appDir: desired.dir, allowOutsideApp: fn.allowSourceOutsideApp, label, signal })
+    const listing = await listPackage(fn.sourceDir, {
+      appDir: desired.dir,
+      allowOutsideApp: fn.allowSourceOutsideApp,
+      allowFiles: fn.allowFiles,
+      label,
+      signal,
+    })
     if (packageMayNeedS3(listing.files)) mayNeedS3.add(desired)
     return async (): Promise<Prepared> => {
       const zip = await zipListing(listing, { label, signal })

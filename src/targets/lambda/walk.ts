@@ -1,7 +1,9 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, type Stats, statfsSync, statSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 import ignore from 'ignore'
 import { ExitCode, invalid, ShipitError } from '../../errors.js'
+import { type CredentialCheck, credentialCheck, credentialReasonSync, describeCredentials } from '../../package/credentials.js'
+import { fence, within } from '../../package/fence.js'
 
 /**
  * The package boundary: which files of function.source go into the zip, checked while walking, before
@@ -9,7 +11,9 @@ import { ExitCode, invalid, ShipitError } from '../../errors.js'
  * a symlink is packed as what it points to only when that lies inside the source; devices, FIFOs,
  * sockets and kernel filesystems are refused; directory loops are caught by the identity (dev:inode)
  * of the directories on the path; and the walk stops at Lambda's size limit and a count of entries,
- * so a huge or looping tree exits 3 in seconds instead of filling memory.
+ * so a huge or looping tree exits 3 in seconds instead of filling memory. Files that look like
+ * credentials are refused with their paths (src/package/credentials.ts), hard links to the deployer's
+ * own credential files among them; other hard links are packed (pnpm's node_modules is made of them).
  */
 
 export interface PackageFile {
@@ -41,6 +45,10 @@ export interface WalkOptions {
   /** the directory of app.yaml: the source must lie inside it unless allowOutsideApp */
   appDir?: string
   allowOutsideApp?: boolean
+  /** function.allowFiles: files that look like credentials and are meant to ship (gitignore syntax) */
+  allowFiles?: string[]
+  /** where HOME and AWS_SHARED_CREDENTIALS_FILE are read, to know the deployer's credential files */
+  env?: NodeJS.ProcessEnv
   /** how the source is named in messages (function.source as written); default: the path */
   label?: string
   limits?: Partial<PackageLimits>
@@ -72,7 +80,8 @@ interface WalkState {
   entries: number
   /** sizes by top-level entry, to say what is big when the package is too large */
   bytesByTop: Map<string, number>
-  problems: { outside: string[]; special: string[]; names: string[]; loops: string[]; unreadable: string[] }
+  problems: { outside: string[]; special: string[]; names: string[]; loops: string[]; unreadable: string[]; credentials: string[] }
+  credentials: CredentialCheck
   /** dev:inode of the directories from the root to where the walk is */
   onPath: Set<string>
   lastYield: number
@@ -82,14 +91,17 @@ interface WalkState {
 export async function listPackage(dir: string, options: WalkOptions = {}): Promise<Listing> {
   const label = options.label ?? dir
   const root = realSource(dir, label)
-  if (options.appDir && !options.allowOutsideApp) {
-    const app = realpathSync.native(options.appDir)
-    if (!within(app, root))
-      throw invalid(
-        'SourceOutsideApp',
-        `function.source ${label} is ${root}, outside the app's directory ${app}: shipit packs only what lies under the directory of app.yaml`,
-        ['move the code under the directory of app.yaml', 'or, if packing that directory is meant, set function.allowSourceOutsideApp: true'],
-      )
+  if (options.appDir) {
+    const verdict = fence(root, options.appDir, Boolean(options.allowOutsideApp), options.env)
+    if (!verdict.ok && verdict.kind === 'outside')
+      throw invalid('SourceOutsideApp', `function.source ${label} is ${verdict.why}: shipit packs only what lies under the directory of app.yaml`, [
+        'move the code under the directory of app.yaml',
+        'or, if packing that directory is meant, set function.allowSourceOutsideApp: true (never for your home directory, / or a directory above home)',
+      ])
+    if (!verdict.ok)
+      throw invalid('SourceTooWide', `function.source ${label}: ${verdict.why}, which is never packed (it holds ~/.aws and ~/.ssh)`, [
+        'point function.source at the directory that holds the code',
+      ])
   }
   if (onKernelFs(root)) throw kernelFs(label, root)
 
@@ -104,7 +116,8 @@ export async function listPackage(dir: string, options: WalkOptions = {}): Promi
     bytes: 0,
     entries: 0,
     bytesByTop: new Map(),
-    problems: { outside: [], special: [], names: [], loops: [], unreadable: [] },
+    problems: { outside: [], special: [], names: [], loops: [], unreadable: [], credentials: [] },
+    credentials: credentialCheck(options.allowFiles, options.env),
     onPath: new Set([identity(top)]),
     lastYield: performance.now(),
   }
@@ -162,6 +175,11 @@ async function walkDirectory(state: WalkState, rel: string, absDir: string, pare
       await walkDirectory(state, path, real, info.dev)
       state.onPath.delete(id)
     } else if (info.isFile()) {
+      const secret = credentialReasonSync(state.credentials, path, real, info)
+      if (secret) {
+        state.problems.credentials.push(`${path} (${secret})`)
+        continue
+      }
       state.files.push({ path, abs: real, executable: (info.mode & 0o100) !== 0, size: info.size })
       state.bytes += info.size
       const first = path.split('/')[0]
@@ -203,7 +221,7 @@ function realSource(dir: string, label: string): string {
 }
 
 function refuseProblems(state: WalkState): void {
-  const { outside, special, names, loops, unreadable } = state.problems
+  const { outside, special, names, loops, unreadable, credentials } = state.problems
   const lines: string[] = []
   const named = (items: string[]) => items.slice(0, NAMED).join(', ') + (items.length > NAMED ? `, and ${items.length - NAMED} more` : '')
   if (outside.length) lines.push(`  symlinks that lead outside ${state.label}: ${named(outside)}`)
@@ -211,6 +229,7 @@ function refuseProblems(state: WalkState): void {
   if (special.length) lines.push(`  special files (not regular files or directories): ${named(special)}`)
   if (names.length) lines.push(`  names that are not valid UTF-8 (a zip stores UTF-8 names): ${named(names)}`)
   if (unreadable.length) lines.push(`  directories shipit may not read: ${named(unreadable)}`)
+  if (credentials.length) lines.push(`  files that look like credentials:\n${describeCredentials(credentials)}`)
   if (!lines.length) return
   const suggestions: string[] = []
   if (outside.length) suggestions.push('copy what a link points to into the source, or remove the link; shipit packs only what lies inside function.source')
@@ -218,6 +237,11 @@ function refuseProblems(state: WalkState): void {
   if (special.length) suggestions.push('remove the special files, or list them in .shipitignore')
   if (names.length) suggestions.push('rename the files to UTF-8 names, or list them in .shipitignore')
   if (unreadable.length) suggestions.push('make them readable, or list them in .shipitignore')
+  if (credentials.length)
+    suggestions.push(
+      'take credentials out of function.source (the function gets its AWS access from its role, secrets from secrets: in app.yaml), or list them in .shipitignore',
+      'if a file is meant to ship (a test key, a fixture), list it in function.allowFiles',
+    )
   throw invalid('UnsafeSource', `function.source ${state.label} cannot be packaged:\n${lines.join('\n')}`, suggestions, state.problems)
 }
 
@@ -271,12 +295,6 @@ export function throwIfInterrupted(signal: AbortSignal | undefined): void {
       exitCode: ExitCode.Interrupted,
       source: 'user',
     })
-}
-
-/** `child` is `parent` or lies under it (both real paths). */
-function within(parent: string, child: string): boolean {
-  const rel = relative(parent, child)
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep))
 }
 
 function onKernelFs(real: string): boolean {

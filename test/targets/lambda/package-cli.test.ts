@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -57,6 +57,15 @@ describe('shipit deploy refuses a source that reaches outside (exit 3, no AWS ca
     expectRefusedBeforeAws(r)
     expect(r.stderr).toContain(`config.ini -> ${join(home, '.aws', 'credentials')}`)
     expect(r.stderr).toContain('env.txt -> /proc/self/environ')
+    expect(r.stderr).not.toContain('fake-outside-secret')
+  })
+
+  it('a hard link to the shared credentials file (issue 18 item 8) is named, its content never shown', async () => {
+    const { dir, src, home } = app()
+    linkSync(join(home, '.aws', 'credentials'), join(src, 'config.ini'))
+    const r = await deploy(dir, home)
+    expectRefusedBeforeAws(r)
+    expect(r.stderr).toContain(`config.ini (a hard link to ${join(home, '.aws', 'credentials')})`)
     expect(r.stderr).not.toContain('fake-outside-secret')
   })
 

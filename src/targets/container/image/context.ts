@@ -5,12 +5,14 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import ignore from 'ignore'
 import { canonicalJson } from '../../../digest.js'
 import { invalid } from '../../../errors.js'
+import { type CredentialCheck, credentialCheck, credentialReason, describeCredentials } from '../../../package/credentials.js'
 
 /**
  * The content hash of a build: what the container CLI would be given (the context files that
  * .dockerignore lets through, the Dockerfile, the build args, the target stage, the platform). The
  * image tag is its first TAG_LENGTH hex characters, so an unchanged source finds its image in ECR
- * and is neither built nor pushed again.
+ * and is neither built nor pushed again. While listing it, files that look like credentials are refused
+ * (src/package/credentials.ts): `COPY . .` would put them in the image.
  */
 
 /** 16 hex characters = 64 bits: collisions within one repository's images are not a concern. */
@@ -42,6 +44,13 @@ export interface ContextHash {
   bytes: number
 }
 
+export interface ContextOptions {
+  /** container.build.allowFiles: files that look like credentials and are meant to go in (gitignore syntax) */
+  allowFiles?: string[]
+  /** where HOME and AWS_SHARED_CREDENTIALS_FILE are read, to know the deployer's credential files */
+  env?: NodeJS.ProcessEnv
+}
+
 export const platformFor = (architecture: 'x86_64' | 'arm64'): Platform => (architecture === 'arm64' ? 'linux/arm64' : 'linux/amd64')
 export const imageTag = (sha256: string): string => sha256.slice(0, TAG_LENGTH)
 
@@ -56,8 +65,18 @@ interface ContextEntry {
   size: number
 }
 
-/** sha256 over the sorted context entries (path, kind, exec bit, content), the Dockerfile, args, target and platform. */
-export async function contextHash(inputs: BuildInputs): Promise<ContextHash> {
+/** What a build would send, listed and checked: the context's entries and the Dockerfile's bytes. */
+export interface ContextListing {
+  entries: ContextEntry[]
+  dockerfileText: Buffer
+}
+
+/**
+ * List the context as the builder would get it (.dockerignore applied) and refuse, exit 3, what must
+ * not be sent: links out of it, special files, too much, and files that look like credentials. Reads
+ * the first bytes of small files only; the hash (contextHash) reads the rest.
+ */
+export async function listBuildContext(inputs: BuildInputs, options: ContextOptions = {}): Promise<ContextListing> {
   const { context, dockerfile } = inputs
   const top = await stat(context).catch(() => null)
   if (!top?.isDirectory()) {
@@ -70,8 +89,19 @@ export async function contextHash(inputs: BuildInputs): Promise<ContextHash> {
     throw invalid('MissingDockerfile', `no Dockerfile at ${dockerfile}`, ['write one there, or set container.build.dockerfile (relative to the build context)'])
   }
   const ignored = await dockerIgnore(context, dockerfile)
-  const entries = await listContext(context, ignored)
+  const check = credentialCheck(options.allowFiles, options.env)
+  const { entries, credentials } = await listContext(context, ignored, check)
+  const dockerfileInfo = await stat(dockerfile)
+  const dockerfileLabel = relative(context, dockerfile)
+  const dockerfileSecret = await credentialReason(check, dockerfileLabel, dockerfile, dockerfileInfo)
+  if (dockerfileSecret) credentials.unshift(`${dockerfileLabel} (the Dockerfile: ${dockerfileSecret})`)
+  if (credentials.length) throw credentialsInContext(context, credentials)
+  return { entries, dockerfileText }
+}
 
+/** sha256 over the sorted context entries (path, kind, exec bit, content), the Dockerfile, args, target and platform. */
+export async function contextHash(inputs: BuildInputs, options: ContextOptions = {}, listed?: ContextListing): Promise<ContextHash> {
+  const { entries, dockerfileText } = listed ?? (await listBuildContext(inputs, options))
   const hash = createHash('sha256')
   const line = (value: unknown) => hash.update(`${canonicalJson(value)}\n`)
   line({
@@ -124,8 +154,25 @@ export async function dockerIgnore(context: string, dockerfile: string): Promise
   return (path, isDir) => matcher.ignores(isDir ? `${path}/` : path)
 }
 
-async function listContext(root: string, ignored: (path: string, isDir: boolean) => boolean): Promise<ContextEntry[]> {
+function credentialsInContext(context: string, found: string[]) {
+  return invalid(
+    'CredentialsInBuildContext',
+    `the build context ${context} holds files that look like credentials; the builder would get them, and COPY would put them in the image:\n${describeCredentials(found)}`,
+    [
+      'take them out of the context, or list them in .dockerignore (the task gets AWS access from its task role, secrets from secrets: in app.yaml)',
+      'if a file is meant to go in (a test key, a fixture), list it in container.build.allowFiles',
+    ],
+    { credentials: found },
+  )
+}
+
+async function listContext(
+  root: string,
+  ignored: (path: string, isDir: boolean) => boolean,
+  check: CredentialCheck,
+): Promise<{ entries: ContextEntry[]; credentials: string[] }> {
   const out: ContextEntry[] = []
+  const credentials: string[] = []
   let bytes = 0
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(join(root, rel))).sort()
@@ -149,6 +196,11 @@ async function listContext(root: string, ignored: (path: string, isDir: boolean)
         }
         out.push({ path, kind: 'link', target, abs, size: 0 })
       } else if (info.isFile()) {
+        const secret = await credentialReason(check, path, abs, info)
+        if (secret) {
+          credentials.push(`${path} (${secret})`)
+          continue
+        }
         bytes += info.size
         out.push({ path, kind: 'file', executable: (info.mode & 0o111) !== 0, abs, size: info.size })
       } else {
@@ -166,5 +218,5 @@ async function listContext(root: string, ignored: (path: string, isDir: boolean)
     }
   }
   await walk('')
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return { entries: out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), credentials }
 }

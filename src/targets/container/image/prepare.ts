@@ -1,6 +1,8 @@
-import { isAbsolute, relative, resolve } from 'node:path'
+import { relative } from 'node:path'
+import { invalid } from '../../../errors.js'
 import type { ContainerDesired } from '../../../manifest/resolve.js'
-import { type BuildInputs, contextHash, platformFor } from './context.js'
+import { buildPaths, fenceBuild } from '../../../package/fence.js'
+import { type BuildInputs, type ContextListing, contextHash, listBuildContext, platformFor } from './context.js'
 import { repositoryName } from './ecr.js'
 
 /** What a plan needs of a build from source, found locally before any AWS read: where, for which platform, and its hash. */
@@ -19,13 +21,25 @@ export interface PreparedImage {
   bytes: number
 }
 
-/** Hashes the build context of container.build (null without one). Runs alongside observe; reads only local files. */
-export async function prepareImage(desired: ContainerDesired): Promise<PreparedImage | null> {
+/** A build whose context was listed and checked: what the hash and the build step need. */
+export interface ListedBuild {
+  build: BuildInputs
+  listing: ContextListing
+}
+
+/**
+ * The build of container.build (null without one), fenced and listed: the context and Dockerfile under
+ * the app's directory, no file that looks like a credential. Local files only; the container target
+ * runs it before observe, so a refusal (exit 3) comes before any AWS call. The fence is checked with
+ * app.yaml's positions earlier still (checkBuildContext, in openSession); it is checked again here so
+ * that no path around that check builds from outside.
+ */
+export async function listBuild(desired: ContainerDesired, env: NodeJS.ProcessEnv = process.env): Promise<ListedBuild | null> {
   const spec = desired.container
   if (!spec.build) return null
-  const context = isAbsolute(spec.build.context) ? spec.build.context : resolve(desired.dir, spec.build.context)
-  // relative to the context, as in docker compose
-  const dockerfile = resolve(context, spec.build.dockerfile ?? 'Dockerfile')
+  const { context, dockerfile } = buildPaths(desired.dir, spec.build, env)
+  const [fenced] = fenceBuild({ appDir: desired.dir, context, dockerfile, allowOutsideApp: Boolean(spec.build.allowContextOutsideApp) }, env)
+  if (fenced) throw invalid(fenced.code, fenced.message, [fenced.hint])
   const build: BuildInputs = {
     context,
     dockerfile,
@@ -33,7 +47,13 @@ export async function prepareImage(desired: ContainerDesired): Promise<PreparedI
     ...(spec.build.target ? { target: spec.build.target } : {}),
     platform: platformFor(spec.architecture),
   }
-  const hash = await contextHash(build)
+  return { build, listing: await listBuildContext(build, { allowFiles: spec.build.allowFiles, env }) }
+}
+
+/** Hashes a listed build context (the image tag). Runs alongside observe. */
+export async function hashBuild(desired: ContainerDesired, listed: ListedBuild): Promise<PreparedImage> {
+  const { build, listing } = listed
+  const hash = await contextHash(build, {}, listing)
   const name = repositoryName(desired.app)
   return {
     repositoryName: name,
@@ -41,8 +61,14 @@ export async function prepareImage(desired: ContainerDesired): Promise<PreparedI
     contextSha256: hash.sha256,
     localImage: `${name}:${hash.tag}`,
     build,
-    contextLabel: relative(desired.dir, context) || '.',
+    contextLabel: relative(desired.dir, build.context) || '.',
     files: hash.files,
     bytes: hash.bytes,
   }
+}
+
+/** listBuild, then hashBuild. */
+export async function prepareImage(desired: ContainerDesired, env: NodeJS.ProcessEnv = process.env): Promise<PreparedImage | null> {
+  const listed = await listBuild(desired, env)
+  return listed && hashBuild(desired, listed)
 }
