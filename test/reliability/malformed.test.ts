@@ -803,7 +803,8 @@ describe('malformed manifests, property-based', () => {
         }),
         { numRuns: group.runs },
       )
-    })
+      // a few hundred parses each: seconds on an idle machine, more with other runs beside it
+    }, 60_000)
   }
 
   it('checked at least 1,000 generated manifests, and not one AWS call was made', () => {
