@@ -106,8 +106,7 @@ export class AwsClients {
 
   /** An export of a service's SDK package by name (a command or waiter class), or undefined. */
   private async exported<T>(service: ServiceName, name: string): Promise<T | undefined> {
-    const mod = (await this.module(service)) as unknown as Record<string, unknown>
-    return mod[name] as T | undefined
+    return Reflect.get(await this.module(service), name) as T | undefined
   }
 
   /** The client of a service; `maxAttempts` gives one of its own (a create that must not be resent blindly is sent with 1). */

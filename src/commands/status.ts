@@ -32,7 +32,7 @@ ${EXIT_CODES_HELP}`
       const observed = await observe(session)
       const outputs = {
         ...session.target.outputs(session.desired, observed),
-        ...(await session.target.liveOutputs?.({ clients: session.clients, region: session.region }, session.desired, observed)),
+        ...(await session.target.liveOutputs({ clients: session.clients, region: session.region }, session.desired, observed)),
       }
       const deployed = Boolean(outputs.deployed ?? Object.entries(outputs).some(([k, v]) => v !== undefined && /arn|Arn|url|revision|version/.test(k)))
       const { app, env, target } = session.desired

@@ -3,7 +3,6 @@ import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
 import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
-import { invalid } from '../errors.js'
 import { withIdempotency } from '../plan/idempotency.js'
 import { newSalt, saltSecretMarkers } from '../plan/secrets.js'
 import { PLAN_FORMAT_VERSION, type Plan, summarize, withInferredDependencies } from '../plan/types.js'
@@ -60,7 +59,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
   const { desired, region } = session
   const salt = options.salt ?? newSalt()
   const createdAt = (options.now?.() ?? new Date()).toISOString()
-  const inferred = withIdempotency({ app: desired.app, env: desired.env, createdAt }, withInferredDependencies(part.steps))
+  const inferred = withIdempotency({ app: desired.app, env: desired.env, createdAt }, withInferredDependencies(part.steps), session.target.catalogue)
   const steps = saltSecretMarkers(inferred, salt, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
   const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
@@ -89,7 +88,6 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
 
 async function makeRollbackPlan(session: Session, options: PlanOptions): Promise<Planned> {
   const { target, desired, region, clients } = session
-  if (!target.rollback) throw invalid('Unsupported', `the ${target.name} target has no rollback`, [])
   if (session.offline) throw needsCredentials('rollback reads the deploy history from AWS')
   let history: unknown
   try {

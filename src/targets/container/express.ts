@@ -20,6 +20,8 @@ import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, type Outputs, partition } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
+import { Ecs } from './catalogue.js'
+import { EXPRESS_DELETED_WAITER, EXPRESS_DEPLOYED_WAITER } from './express-waiters.js'
 import type { AwsVpcConfiguration } from './network.js'
 import { EXPRESS_CONTAINER_NAME } from './profile.js'
 import { revisionOf } from './task-definition.js'
@@ -32,8 +34,6 @@ import { revisionOf } from './task-definition.js'
 
 export const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
 export const EXPRESS_INFRASTRUCTURE_POLICY = (region: string) => `arn:${partition(region)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
-export const EXPRESS_DEPLOYED_WAITER = 'EcsExpressServiceDeployed'
-export const EXPRESS_DELETED_WAITER = 'EcsExpressServiceDeleted'
 /** How long CreateExpressGatewayService is retried while a role made in the same deploy propagates. */
 export const INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS = 90
 /**
@@ -319,7 +319,7 @@ function planExpressCreate(b: PartBuilder, spec: ExpressSpec, inputs: ExpressPla
       networkConfiguration: input.networkConfiguration,
       infrastructureRoleArn: role.arn,
     }),
-    request: { service: 'ecs', operation: 'CreateExpressGatewayService', input: { ...input } },
+    request: Ecs.CreateExpressGatewayService.request({ ...input }),
     ...(role.fresh ? { retry: INFRASTRUCTURE_ROLE_NOT_READY.map((rule) => ({ ...rule, seconds: INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS })) } : {}),
     wait: expressWait(ref('express-service', 'service.serviceArn'), undefined, name),
     dependsOn: [...inputs.prerequisites, ...role.deps],
@@ -364,11 +364,7 @@ function planExpressUpdate(b: PartBuilder, spec: ExpressSpec, live: ObservedExpr
   const ours = b.owned(live.tags)
   if (!ours && b.refuse('ecs:express-service', name)) return
   if (!ours) {
-    b.adopt(
-      'express-service-tags',
-      { type: 'ecs:express-service', name },
-      { service: 'ecs', operation: 'TagResource', input: { resourceArn: live.arn, tags: ecsTagList(b.desired.tags) } },
-    )
+    b.adopt('express-service-tags', { type: 'ecs:express-service', name }, Ecs.TagResource.request({ resourceArn: live.arn, tags: ecsTagList(b.desired.tags) }))
   }
   if (typeof role.arn === 'string' && live.infrastructureRoleArn && live.infrastructureRoleArn !== role.arn) {
     // UpdateExpressGatewayService has no infrastructureRoleArn, and a live service is never recreated for a field
@@ -387,7 +383,7 @@ function planExpressUpdate(b: PartBuilder, spec: ExpressSpec, live: ObservedExpr
     resource: { type: 'ecs:express-service', name },
     reason: `${[...new Set(changes.map((c) => c.path.split('.')[0]))].join(', ')} changed: a canary deployment`,
     changes,
-    request: { service: 'ecs', operation: 'UpdateExpressGatewayService', input: { ...input } },
+    request: Ecs.UpdateExpressGatewayService.request({ ...input }),
     wait: expressWait(live.arn, ref('express-service', 'service.targetConfiguration.serviceRevisionArn'), name),
     dependsOn: [...inputs.prerequisites, ...role.deps, ...b.present('express-service-tags')],
   })
@@ -413,7 +409,7 @@ export function planExpressDestroy(b: PartBuilder, observed: ExpressObserved): s
         action: 'delete',
         resource: { type: 'ecs:express-service', name: names.service },
         reason: 'and the load balancer rules, certificate and scaling ECS made for it',
-        request: { service: 'ecs', operation: 'DeleteExpressGatewayService', input: { ...input } },
+        request: Ecs.DeleteExpressGatewayService.request({ ...input }),
         wait: { waiter: EXPRESS_DELETED_WAITER, input: { serviceArn: svc.arn }, description: `Express service ${names.service} to be deleted` },
         dependsOn: [],
         okErrors: ['ServiceNotFoundException', 'ServiceNotActiveException', 'ResourceNotFoundException'],
@@ -448,3 +444,5 @@ export function expressOutputs(observed: ExpressObserved, applied: Record<string
     maxTasks: observed.service?.scaling?.maxTaskCount,
   }
 }
+
+export { EXPRESS_DELETED_WAITER, EXPRESS_DEPLOYED_WAITER }

@@ -6,6 +6,7 @@ import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { tagList, tagMap } from '../target.js'
+import { DEFAULT_SUBNETS_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER, Ec2, SUBNETS_VPC_PLACEHOLDER } from './catalogue.js'
 import type { LaunchProfile } from './profile.js'
 
 export interface IngressRule {
@@ -38,8 +39,6 @@ export interface AwsVpcConfiguration {
   assignPublicIp: 'ENABLED' | 'DISABLED'
 }
 
-export const DEFAULT_SUBNETS_PLACEHOLDER = '<default-vpc-subnets>'
-export const DEFAULT_VPC_PLACEHOLDER = '<default-vpc>'
 const ANYWHERE = '0.0.0.0/0'
 
 /**
@@ -122,7 +121,7 @@ export function planNetwork(b: PartBuilder<ContainerDesired>, profile: LaunchPro
   const assignPublicIp = profile.publicIp && (given?.assignPublicIp ?? !given?.subnets) ? 'ENABLED' : 'DISABLED'
 
   if (given?.securityGroups) return { awsvpc: { subnets, securityGroups: [...given.securityGroups].sort(), assignPublicIp }, deps: [] }
-  const vpcId = network.vpcId ?? (offline ? (given?.subnets ? '<vpc-of-the-subnets>' : DEFAULT_VPC_PLACEHOLDER) : undefined)
+  const vpcId = network.vpcId ?? (offline ? (given?.subnets ? SUBNETS_VPC_PLACEHOLDER : DEFAULT_VPC_PLACEHOLDER) : undefined)
   if (!vpcId) throw new Error('the VPC of the subnets was not observed')
   const { groupId, deps } = planSecurityGroup(
     b,
@@ -149,16 +148,12 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
         resource: { type: 'ec2:security-group', name },
         reason: port ? `lets tcp ${port} reach the tasks` : 'the tasks’ network interfaces (no inbound traffic)',
         changes: [{ path: 'VpcId', after: vpcId }],
-        request: {
-          service: 'ec2',
-          operation: 'CreateSecurityGroup',
-          input: {
-            GroupName: name,
-            Description: `shipit: tasks of ${desired.app} (${desired.env})`,
-            VpcId: vpcId,
-            TagSpecifications: [{ ResourceType: 'security-group', Tags: tagList(desired.tags) }],
-          },
-        },
+        request: Ec2.CreateSecurityGroup.request({
+          GroupName: name,
+          Description: `shipit: tasks of ${desired.app} (${desired.env})`,
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: tagList(desired.tags) }],
+        }),
         dependsOn: [],
       }),
     )
@@ -167,11 +162,7 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
     if (!ours) {
       if (b.refuse('ec2:security-group', name)) return { groupId, deps }
       deps.push(
-        b.adopt(
-          'security-group-tags',
-          { type: 'ec2:security-group', name },
-          { service: 'ec2', operation: 'CreateTags', input: { Resources: [existing.id], Tags: tagList(desired.tags) } },
-        ),
+        b.adopt('security-group-tags', { type: 'ec2:security-group', name }, Ec2.CreateTags.request({ Resources: [existing.id], Tags: tagList(desired.tags) })),
       )
     }
   }
@@ -194,11 +185,10 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
         id: 'security-group-ingress',
         action: 'create',
         resource: { type: 'ec2:security-group-rule', name: `${name} tcp ${port} from ${ANYWHERE}` },
-        request: {
-          service: 'ec2',
-          operation: 'AuthorizeSecurityGroupIngress',
-          input: { GroupId: groupId, IpPermissions: missing.map((r) => permission(r, 'container.port, opened by shipit')) },
-        },
+        request: Ec2.AuthorizeSecurityGroupIngress.request({
+          GroupId: groupId,
+          IpPermissions: missing.map((r) => permission(r, 'container.port, opened by shipit')),
+        }),
         dependsOn: [],
         okErrors: ['InvalidPermission.Duplicate'],
       }),
@@ -213,7 +203,7 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
         name: `${name} ${extra.map((r) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`).join(', ')} from ${ANYWHERE}`,
       },
       reason: port ? `container.port is ${port} now` : 'container.port is no longer set',
-      request: { service: 'ec2', operation: 'RevokeSecurityGroupIngress', input: { GroupId: groupId, IpPermissions: extra.map((r) => permission(r)) } },
+      request: Ec2.RevokeSecurityGroupIngress.request({ GroupId: groupId, IpPermissions: extra.map((r) => permission(r)) }),
       dependsOn: [],
       okErrors: ['InvalidPermission.NotFound'],
     })
@@ -221,3 +211,5 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
   if (existing && !missing.length && !extra.length && ours) b.keep('ec2:security-group', name, `${existing.id}${port ? `, tcp ${port} open` : ''}`)
   return { groupId, deps }
 }
+
+export { DEFAULT_SUBNETS_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER }

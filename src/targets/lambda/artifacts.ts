@@ -1,9 +1,10 @@
-import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3'
+import type { BucketLocationConstraint } from '@aws-sdk/client-s3'
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound } from '../../aws/errors.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { type Artifact, awsRequest, type LocalRequest } from '../../plan/types.js'
+import type { Artifact } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
+import { S3, UploadArtifact } from './catalogue.js'
 import { DIRECT_UPLOAD_LIMIT } from './zip.js'
 
 /**
@@ -179,7 +180,7 @@ export function planArtifactUpload(
     resource: { type: 's3:object', name: `s3://${where.bucket}/${key}` },
     reason: `${(artifact.size / 1024 / 1024).toFixed(1)} MB zipped${artifact.size > DIRECT_UPLOAD_LIMIT ? ', above the 50 MB Lambda takes directly' : ''}`,
     changes: [{ path: 'Body', after: artifact }],
-    request: uploadArtifactRequest(where.bucket, key, artifact),
+    request: UploadArtifact.request({ Bucket: where.bucket, Key: key, Body: artifact }),
     dependsOn: bucketDeps,
   })
   return { code, deps: [id], blocked: false }
@@ -208,7 +209,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         resource,
         reason: "packages above 50 MB go through S3; shared by shipit's Lambda apps in this account and region",
         // us-east-1 is S3's default and refuses to be named as a location constraint
-        request: awsRequest('s3', 'CreateBucket', {
+        request: S3.CreateBucket.request({
           Bucket,
           ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
         }),
@@ -229,7 +230,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         action: settings,
         resource,
         reason: exists ? 'adopt: add shipit tags' : 'tags: shared by apps, so shipit:managed rather than an app',
-        request: awsRequest('s3', 'PutBucketTagging', { Bucket, Tagging: { TagSet } }),
+        request: S3.PutBucketTagging.request({ Bucket, Tagging: { TagSet } }),
         dependsOn: after,
       }),
     )
@@ -242,7 +243,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         action: settings,
         resource,
         reason: 'block all public access',
-        request: awsRequest('s3', 'PutPublicAccessBlock', { Bucket, PublicAccessBlockConfiguration: all }),
+        request: S3.PutPublicAccessBlock.request({ Bucket, PublicAccessBlockConfiguration: all }),
         dependsOn: after,
       }),
     )
@@ -255,7 +256,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         action: settings,
         resource,
         reason: 'encrypt objects at rest (SSE-S3, AES256)',
-        request: awsRequest('s3', 'PutBucketEncryption', {
+        request: S3.PutBucketEncryption.request({
           Bucket,
           ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         }),
@@ -300,7 +301,7 @@ export function planArtifactCleanup(b: PartBuilder<LambdaDesired>, store: Observ
         action: 'delete',
         resource: { type: 's3:object', name: `s3://${Bucket}/${artifactKeyPrefix(b.desired.app, b.desired.env)}*` },
         reason: `${batch.length} package${batch.length === 1 ? '' : 's'} of this app (the function keeps its own copy)`,
-        request: awsRequest('s3', 'DeleteObjects', { Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        request: S3.DeleteObjects.request({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
         okErrors: ['NoSuchBucket'],
         dependsOn: [],
       }),
@@ -316,25 +317,15 @@ export function planArtifactCleanup(b: PartBuilder<LambdaDesired>, store: Observ
     action: 'delete',
     resource: { type: BUCKET, name: Bucket },
     reason: 'no other app uses it',
-    request: awsRequest('s3', 'DeleteBucket', { Bucket }),
+    request: S3.DeleteBucket.request({ Bucket }),
     // BucketNotEmpty: another app uploaded since the plan was made; the bucket is theirs now
     okErrors: ['NoSuchBucket', 'BucketNotEmpty'],
     dependsOn: deletes,
   })
 }
 
-/** The local operation that uploads a package: its bytes are the artifact, rebuilt and checked at apply. */
-export const UPLOAD_ARTIFACT = { service: 'local', operation: 'UploadArtifact' } as const
-
-export interface UploadArtifactInput {
-  Bucket: string
-  Key: string
-  Body: Uint8Array
-}
-
-function uploadArtifactRequest(Bucket: string, Key: string, Body: Artifact): LocalRequest {
-  return { ...UPLOAD_ARTIFACT, input: { Bucket, Key, Body } }
-}
+/** What the upload is given at apply: the package's bytes, rebuilt from its artifact and checked. */
+type UploadedArtifact = { Bucket: string; Key: string; Body: Uint8Array }
 
 /**
  * Upload a package with lib-storage: multipart in 8 MB parts, four at a time (a package at or under
@@ -342,10 +333,12 @@ function uploadArtifactRequest(Bucket: string, Key: string, Body: Artifact): Loc
  * parts are left behind; a later run uploads again.
  */
 export async function uploadArtifact(clients: AwsClients, input: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const { Bucket, Key, Body } = input as unknown as UploadArtifactInput
-  const [{ Upload }, client] = await Promise.all([import('@aws-sdk/lib-storage'), clients.client('s3')])
+  const { Bucket, Key, Body } = input as UploadedArtifact
+  const [{ Upload }, { S3Client }, client] = await Promise.all([import('@aws-sdk/lib-storage'), clients.module('s3'), clients.client('s3')])
+  // the configured client of the factory is an S3Client: the check gives it its type
+  if (!(client instanceof S3Client)) throw new Error('the s3 client of the factory is not an S3Client')
   const upload = new Upload({
-    client: client as unknown as S3Client,
+    client,
     params: { Bucket, Key, Body, ContentType: 'application/zip' },
     partSize: UPLOAD_PART_BYTES,
     queueSize: UPLOAD_QUEUE,

@@ -1,7 +1,10 @@
 import { isAbsolute, relative, resolve } from 'node:path'
-import type { ContainerDesired } from '../../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type BuildInputs, contextHash, platformFor } from './context.js'
-import { repositoryName } from './ecr.js'
+
+export const REPOSITORY_PREFIX = 'shipit/'
+
+export const repositoryName = (app: string) => `${REPOSITORY_PREFIX}${app}`
 
 /** What a plan needs of a build from source, found locally before any AWS read: where, for which platform, and its hash. */
 export interface PreparedImage {
