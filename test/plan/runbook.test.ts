@@ -36,6 +36,13 @@ if (argv[1] === process.env.FAKE_AWS_FAIL_OP) {
     process.exit(254)
   }
 }
+// an aws … wait lasts FAKE_AWS_WAIT_SECONDS of the script's (fake) sleep 1: it returns once the script slept that often meanwhile
+if (argv[1] === 'wait' && process.env.FAKE_AWS_WAIT_SECONDS) {
+  const slept = () => (fs.existsSync(process.env.FAKE_SLEEP_LOG) ? fs.readFileSync(process.env.FAKE_SLEEP_LOG, 'utf8').length : 0)
+  const until = slept() + Number(process.env.FAKE_AWS_WAIT_SECONDS)
+  const deadline = Date.now() + 20000
+  while (slept() < until && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+}
 const at = (flag) => { const i = argv.indexOf(flag); return i < 0 ? undefined : argv[i + 1] }
 const query = at('--query')
 if (!query) { console.log('{}'); process.exit(0) }
@@ -48,8 +55,6 @@ if (argv[1] === 'describe-services' && (at('--query') || '').includes('rolloutSt
   console.log(answers[Math.min(n, answers.length - 1)].split(' ').join('\t'))
   process.exit(0)
 }
-// an aws … wait takes FAKE_AWS_WAIT_MS
-if (argv[1] === 'wait' && process.env.FAKE_AWS_WAIT_MS) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.FAKE_AWS_WAIT_MS))
 const fake = (q) => 'fake(' + q + ')'
 if (at('--output') !== 'json') console.log(fake(query))
 else if (query.startsWith('[') && !query.includes('[]')) console.log(JSON.stringify(query.slice(1, -1).split(', ').map(fake)))
@@ -124,7 +129,8 @@ describe('the runbook (plan --cli)', () => {
   beforeAll(async () => {
     bin = mkdtempSync(join(tmpdir(), 'shipit-fake-bin-'))
     writeFileSync(join(bin, 'aws'), FAKE_AWS, { mode: 0o755 })
-    writeFileSync(join(bin, 'sleep'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
+    // a sleep that returns at once, counting its calls in FAKE_SLEEP_LOG (one byte each)
+    writeFileSync(join(bin, 'sleep'), '#!/bin/sh\n[ -z "$FAKE_SLEEP_LOG" ] || printf . >>"$FAKE_SLEEP_LOG"\nexit 0\n', { mode: 0o755 })
     // the image of an app built from source: a docker that builds and pushes nothing
     writeFileSync(join(bin, 'docker'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
     lambda = await offlinePlan(lambdaAppWithSecret(), 'lambda', undefined, { API_KEY: 'planned-secret-value' })
@@ -359,9 +365,14 @@ describe('the runbook (plan --cli)', () => {
   })
 
   it('lambda: a long aws wait prints a line every 15 s while it runs', async () => {
-    const r = runScript(await writtenRunbook(lambda), { API_KEY: 'x', FAKE_AWS_WAIT_MS: '400' })
+    const sleeps = join(mkdtempSync(join(tmpdir(), 'shipit-sleeps-')), 'sleeps')
+    const r = runScript(await writtenRunbook(lambda), { API_KEY: 'x', FAKE_AWS_WAIT_SECONDS: '31', FAKE_SLEEP_LOG: sleeps })
     expect(r.code).toBe(0)
     expect(r.stderr).toContain('waiting for function hello-dev to be Active (15 s)')
+    expect(r.stderr).toContain('waiting for function hello-dev to be Active (30 s)')
+    // one line per 15 s, never in between
+    const seconds = [...r.stderr.matchAll(/to be Active \((\d+) s\)/g)].map((m) => Number(m[1]))
+    expect(seconds.every((n) => n % 15 === 0)).toBe(true)
   })
 
   it('every runbook checks the newest aws CLI its commands need before any call, naming the command', async () => {
