@@ -27,8 +27,6 @@ interface DesiredBase {
   secrets: Record<string, string>
   logRetentionDays: number
   http: HttpSpec
-  /** `http:` on target fargate: an ECS Express Mode service, defaults filled in */
-  express?: ExpressSpec
   /** directory of app.yaml; relative paths are relative to it */
   dir: string
 }
@@ -41,6 +39,8 @@ export interface LambdaDesired extends DesiredBase {
 export interface ContainerDesired extends DesiredBase {
   target: 'fargate' | 'ecs'
   container: ContainerSpec
+  /** `http:` on target fargate: an ECS Express Mode service, defaults filled in */
+  express?: ExpressSpec
 }
 
 /** What the user wants live, for one target and env: the input of every target's observe and plan. */
@@ -131,7 +131,6 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
     secrets: merged.secrets,
     logRetentionDays: merged.logs.retentionDays,
     http: merged.http ?? { routes: ['$default'] },
-    ...(target === 'fargate' && merged.http && merged.container ? { express: expressSpec(merged.container, loaded.file) } : {}),
     dir: loaded.dir,
   }
   if (target === 'lambda') {
@@ -142,5 +141,6 @@ export function resolveDesired(loaded: LoadedManifest, options: ResolveOptions):
   if (!merged.container) {
     throw invalid('MissingSection', `target ${target} needs a container: section in ${loaded.file}`, [`run \`shipit init --target ${target}\` to see one`])
   }
-  return { ...base, target, container: merged.container }
+  const express = target === 'fargate' && merged.http ? { express: expressSpec(merged.container, loaded.file) } : {}
+  return { ...base, target, container: merged.container, ...express }
 }

@@ -89,6 +89,8 @@ export interface Target<Observed, D extends Desired = Desired> {
   outputs(desired: D, observed: Observed, applied?: Record<string, Record<string, unknown>>): Outputs
   /** Outputs that need more reads (task public IPs), for status and after a deploy; {} when there are none. */
   liveOutputs(ctx: ObserveContext, desired: D, observed: Observed): Promise<Outputs>
+  /** Whether anything of the app is live (`status` exits 1 when not). */
+  deployed(observed: Observed): boolean
   /** The part of observed state whose change makes a saved plan stale. */
   fingerprint(observed: Observed): unknown
   /** `shipit rollback`: read the deploy history, plan the move back. */

@@ -13,7 +13,7 @@ import type {
 import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { type ExpressSpec, lambdaOnlyHttpFields } from '../../manifest/express.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import { createdFields, type FieldChange, isRef, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { planExecutionRole } from '../execution-role.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
@@ -125,7 +125,7 @@ export function observedExpressService(service: ECSExpressGatewayService, plain?
  * finds them, with `resourceManagementType: ECS`), and DescribeExpressGatewayService takes the ARN
  * that answer gives. Reads only; `forDestroy` also reads a role the manifest says is given.
  */
-export async function observeExpress(clients: AwsClients, desired: Desired, forDestroy = false): Promise<ExpressObserved> {
+export async function observeExpress(clients: AwsClients, desired: ContainerDesired, forDestroy = false): Promise<ExpressObserved> {
   const { names } = desired
   const given = desired.express?.infrastructureRole
   const [described, role] = await Promise.all([
@@ -213,7 +213,7 @@ export function scalingTargetOf(spec: ExpressSpec): Required<ExpressGatewayScali
  * The Express service part of a fargate plan with `http:`: the infrastructure role (unless given),
  * then CreateExpressGatewayService, or UpdateExpressGatewayService with what changed. Pure.
  */
-export function planExpress(b: PartBuilder, observed: ExpressObserved, inputs: ExpressPlanInputs): void {
+export function planExpress(b: PartBuilder<ContainerDesired>, observed: ExpressObserved, inputs: ExpressPlanInputs): void {
   const spec = b.desired.express
   if (!spec) return
   const ignored = lambdaOnlyHttpFields(b.desired.http)
@@ -244,7 +244,7 @@ interface PlannedInfrastructureRole {
 }
 
 /** The role ECS uses to manage the load balancer, certificate, security groups and scaling of the service. */
-function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): PlannedInfrastructureRole | null {
+function planInfrastructureRole(b: PartBuilder<ContainerDesired>, observed: ExpressObserved): PlannedInfrastructureRole | null {
   const { desired } = b
   const given = desired.express?.infrastructureRole
   if (given) return { arn: given, deps: [], fresh: false }

@@ -63,6 +63,8 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
       ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
     }),
     liveOutputs: (ctx, desired, observed) => containerLiveOutputs(profile, ctx.clients, desired, observed),
+    // a registered revision of the family, or an Express service with its URL
+    deployed: (observed) => Boolean(observed.taskDefinition || observed.express?.service?.url),
     rollback: containerRollback,
     run: { kind: 'task', plan: planOneOffRun(profile) },
     // a saved plan is stale when what it planned from changed; how many instances a cluster has is not part of that, whether it has any is;

@@ -84,6 +84,8 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   // a function's outputs are all known from observe and the steps' answers
   liveOutputs: async () => ({}),
 
+  deployed: (observed) => Boolean(observed.function || observed.alias || observed.api?.endpoint),
+
   fingerprint: (observed) => observed,
 
   rollback: lambdaRollback,
