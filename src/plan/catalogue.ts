@@ -18,13 +18,13 @@ export interface CliVersions {
 }
 
 /** What a read found: the step's outputs, shaped like the create's answer, and what it is, in words. */
-export interface Recovered {
+interface Recovered {
   outputs: Record<string, unknown>
   what: string
 }
 
 /** How a rendered runbook command is written and which aws CLI knows it. */
-export interface CliRendering {
+interface CliRendering {
   /** the aws CLI command group, when it is not the SDK service's name (S3's API is `aws s3api`) */
   command?: string
   /** the CLI releases that know the command */
@@ -54,7 +54,7 @@ export interface OperationDescriptor {
 }
 
 /** An AWS operation with its SDK input type. */
-export interface AwsOperation<S extends ServiceName, O extends OperationName<S>> extends OperationDescriptor {
+interface AwsOperation<S extends ServiceName, O extends OperationName<S>> extends OperationDescriptor {
   service: S
   operation: O
   recover?(input: OperationInput<S, O> & object, clients: AwsClients, since: number): Promise<Recovered | undefined>
@@ -79,7 +79,7 @@ export function awsOperation<S extends ServiceName, O extends OperationName<S>>(
 }
 
 /** A local operation (a container build, a package upload) with its input type. */
-export interface LocalOperation<I extends Record<string, unknown>> extends OperationDescriptor {
+interface LocalOperation<I extends Record<string, unknown>> extends OperationDescriptor {
   service: LocalRequest['service']
   request(input: I): LocalRequest
 }

@@ -60,7 +60,7 @@ export interface ExecuteContext {
   sleep?: (ms: number) => Promise<void>
 }
 
-export type StepStatus = 'done' | 'failed' | 'not-started'
+type StepStatus = 'done' | 'failed' | 'not-started'
 
 export interface StepResult {
   id: string
@@ -253,7 +253,7 @@ export async function resolveValue(
   return value
 }
 
-export function getPath(obj: unknown, path: string): unknown {
+function getPath(obj: unknown, path: string): unknown {
   let cur = obj
   for (const key of path.split('.')) {
     if (cur === null || typeof cur !== 'object') return undefined

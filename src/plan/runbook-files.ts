@@ -4,14 +4,14 @@ import { invalid } from '../errors.js'
 import { type RunbookOptions, renderRunbook } from './runbook.js'
 import { type Artifact, forEachMarker, isArtifact, type Plan } from './types.js'
 
-export const RUNBOOK_SCRIPT = 'deploy.sh'
+const RUNBOOK_SCRIPT = 'deploy.sh'
 
 /**
  * `plan --cli --out DIR`: DIR/deploy.sh (executable) and each package it sends (`function.zip`), so that
  * `bash DIR/deploy.sh` performs the plan with the aws CLI. Returns the files written.
  */
 /** The packages a plan sends, by name, with their bytes (a target's prepared artifacts). */
-export type RunbookArtifacts = ReadonlyMap<string, { artifact: Artifact; bytes: Uint8Array }>
+type RunbookArtifacts = ReadonlyMap<string, { artifact: Artifact; bytes: Uint8Array }>
 
 export async function writeRunbook(dir: string, plan: Plan, artifacts: RunbookArtifacts, catalogue: RunbookOptions['catalogue']): Promise<string[]> {
   const byHash = new Map([...artifacts].map(([name, a]) => [a.artifact.sha256, { name, bytes: a.bytes }]))

@@ -99,7 +99,7 @@ export interface Target<Observed, D extends Desired = Desired> {
   run: RunSupport<Observed, D>
 }
 
-export type RunSupport<Observed, D extends Desired> =
+type RunSupport<Observed, D extends Desired> =
   | { kind: 'task'; plan(desired: D, observed: Observed, ctx: PlanContext, options: RunOptions): PlanPart }
   | { kind: 'invoke'; invoke(ctx: ObserveContext, desired: D, options: RunOptions): Promise<RunOutcome> }
 

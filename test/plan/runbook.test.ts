@@ -319,7 +319,7 @@ describe('the runbook (plan --cli)', () => {
       id: 'image',
       action: 'create',
       resource: { type: 'container:image', name: 'hello-web:abc' },
-      request: { service: 'container', operation: 'Build', input: { context: '.' } } as unknown as Step['request'],
+      request: { service: 'container', operation: 'Build', input: { context: '.' } },
       dependsOn: [],
     }
     const plan: Plan = { ...fargate.plan, steps: [build, ...fargate.plan.steps] }

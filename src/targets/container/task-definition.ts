@@ -191,7 +191,7 @@ export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): Task
 }
 
 /** The RegisterTaskDefinition request for a spec: only what shipit sets, in the API's own shapes. */
-export type RegisterInput = Plannable<OperationInput<'ecs', 'RegisterTaskDefinition'>>
+type RegisterInput = Plannable<OperationInput<'ecs', 'RegisterTaskDefinition'>>
 
 export function registerInput(spec: TaskDefinitionSpec, tags: Record<string, string>): RegisterInput {
   const a = spec.app

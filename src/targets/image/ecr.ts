@@ -3,11 +3,11 @@ import { awsErrorName, orNullIfMissing } from '../../aws/errors.js'
 import { canonicalJson } from '../../digest.js'
 import { TAG_APP } from '../../manifest/names.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
-import type { LocalRequest, Ref, Step } from '../../plan/types.js'
+import type { Ref, Step } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { tagList, tagMap } from '../target.js'
 import { Ecr, Image } from './catalogue.js'
-import type { BuildInput, ContainerRequest, PushInput } from './operations.js'
+import type { BuildInput, PushInput } from './operations.js'
 import { type PreparedImage, repositoryName } from './prepare.js'
 
 /**
@@ -115,7 +115,6 @@ export const repositoryEnvs = (tags: Record<string, string>): string[] =>
     .sort()
 
 /** A build or push as a plan step's request: its input as plain data. */
-export const localRequest = (request: ContainerRequest): LocalRequest => ({ ...request, input: { ...request.input } })
 
 const REPOSITORY = 'ecr:repository'
 

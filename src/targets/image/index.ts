@@ -8,7 +8,6 @@ export {
   buildImage,
   buildPlatformOf,
   type ContainerOperationContext,
-  type ContainerRequest,
   containerRunbook,
   loginToEcr,
   type PushInput,

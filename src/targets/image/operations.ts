@@ -45,8 +45,6 @@ export interface PushOutput {
   imageTag: string
 }
 
-export type ContainerRequest = { service: 'container'; operation: 'Build'; input: BuildInput } | { service: 'container'; operation: 'Push'; input: PushInput }
-
 export interface BuildLog {
   /** stream the build to the terminal (true) or keep it and show its end only if the build fails */
   tty: boolean

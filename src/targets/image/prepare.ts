@@ -2,7 +2,7 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type BuildInputs, contextHash, platformFor } from './context.js'
 
-export const REPOSITORY_PREFIX = 'shipit/'
+const REPOSITORY_PREFIX = 'shipit/'
 
 export const repositoryName = (app: string) => `${REPOSITORY_PREFIX}${app}`
 

@@ -161,7 +161,7 @@ export const S3 = {
 }
 
 /** The upload of a package, as planned: its bytes are the artifact, rebuilt and checked at apply. */
-export type UploadArtifactInput = { Bucket: string; Key: string; Body: Artifact }
+type UploadArtifactInput = { Bucket: string; Key: string; Body: Artifact }
 
 /** The upload of a big package: `aws s3 cp` uploads in parts as lib-storage does. */
 export const UploadArtifact = localOperation<UploadArtifactInput>('local', 'UploadArtifact', {
