@@ -128,28 +128,22 @@ const serviceDeployed: WaitRunbook = (input) => ({
   versions: BEFORE_2020,
   note: 'shipit waits for the rollout of the new revision to be COMPLETED and stops when ECS rolled it back; so does this loop',
   script: (text) => {
-    const service = text(input.service)
-    const query = [
-      'services[0].[',
-      'deployments[?status==`PRIMARY`] | [0].taskDefinition, ',
-      'deployments[?status==`PRIMARY`] | [0].rolloutState, ',
-      'deployments[?status==`PRIMARY`] | [0].runningCount, ',
-      'deployments[?status==`PRIMARY`] | [0].desiredCount, ',
-      "length(deployments[?status!='PRIMARY' && rolloutState!='FAILED' && runningCount > `0`])]",
-    ].join('')
+    const primary = (field: string) => `deployments[?status==\`PRIMARY\`] | [0].${field}`
+    const draining = "length(deployments[?status!='PRIMARY' && rolloutState!='FAILED' && runningCount > `0`])"
+    const query = `services[0].[${['taskDefinition', 'rolloutState', 'runningCount', 'desiredCount'].map(primary).join(', ')}, ${draining}]`
     return [
-      `revision=${text(input.taskDefinition)}`,
+      `cluster=${text(input.cluster)} service=${text(input.service)} revision=${text(input.taskDefinition)}`,
       'revision="${revision##*/}"',
       'for ((waited = 0; ; waited += PROGRESS_SECONDS)); do',
-      `  read -r primary rollout running desired draining <<<"$(aws ecs describe-services --cluster ${text(input.cluster)} --services ${service} --region "$REGION" --query '${query}' --output text)"`,
+      `  read -r primary rollout running desired draining <<<"$(aws ecs describe-services --cluster "$cluster" --services "$service" --region "$REGION" --query '${query}' --output text)"`,
       '  if [[ "${primary##*/}" == "$revision" ]]; then',
-      `    [[ "$rollout" != FAILED ]] || die "service "${service}": the deployment of $revision failed (aws ecs describe-services shows why)"`,
+      '    [[ "$rollout" != FAILED ]] || die "service $service: the deployment of $revision failed (aws ecs describe-services shows why)"',
       '    [[ "$rollout" != COMPLETED || "$running" -lt "$desired" || "$draining" != 0 ]] || break',
       '  elif ((waited >= 3 * PROGRESS_SECONDS)); then',
-      `    die "service "${service}": ECS rolled the deployment of $revision back to \${primary##*/}"`,
+      '    die "service $service: ECS rolled the deployment of $revision back to ${primary##*/}"',
       '  fi',
-      '  ((waited < 1800)) || die "timed out after 30 minutes waiting for service "'.concat(service, '" to deploy $revision"'),
-      `  echo "    service "${service}": \${rollout:-IN_PROGRESS}, $running/$desired tasks running ($waited s)" >&2`,
+      '  ((waited < 1800)) || die "timed out after 30 minutes waiting for service $service to deploy $revision"',
+      '  echo "    service $service: ${rollout:-IN_PROGRESS}, $running/$desired tasks running ($waited s)" >&2',
       '  sleep "$PROGRESS_SECONDS"',
       'done',
     ]
