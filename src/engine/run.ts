@@ -20,7 +20,9 @@ export async function runOneOff(session: Session, options: OneOffOptions): Promi
   const run = target.run
   if (run.kind === 'invoke') {
     if (options.command?.length)
-      throw invalid('InvalidArguments', `a ${target.name} run takes --payload, not a command`, [`shipit run --target ${target.name} --payload '{"key":"value"}''])
+      throw invalid('InvalidArguments', `a ${target.name} run takes --payload, not a command`, [
+        `shipit run --target ${target.name} --payload '{"key":"value"}'`,
+      ])
     try {
       return await run.invoke({ clients, region, signal: options.signal }, desired, options)
     } catch (err) {
