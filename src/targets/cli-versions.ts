@@ -22,14 +22,17 @@ export const LAMBDA_V2_WAITERS: CliVersions = { v1: '1.22.61', v2: '2.4.21' }
 /** Lambda `--logging-config` (2023-11-16). */
 export const LAMBDA_LOGGING_CONFIG: CliVersions = { v1: '1.30.2', v2: '2.13.37' }
 
-/** CloudWatch Logs tag-resource, the tagging API for log groups (its changelog entry of 2022-07). */
+/** CloudWatch Logs tag-resource, the tagging API for log groups ("support tagging for destinations and log groups with TagResource"). */
 export const LOGS_TAG_RESOURCE: CliVersions = { v1: '1.26.5', v2: '2.8.8' }
 
 /** ECS `runtimePlatform` of register-task-definition (Fargate on Windows and ARM, 2021-10-28). */
 export const ECS_RUNTIME_PLATFORM: CliVersions = { v1: '1.21.6', v2: '2.3.2' }
 
-/** ECS Express Mode: create-, update-, delete-express-gateway-service (2025-11). */
+/** ECS Express Mode: create-, update-, delete-express-gateway-service ("Launching Amazon ECS Express Mode"). */
 export const ECS_EXPRESS: CliVersions = { v1: '1.43.1', v2: '2.32.2' }
 
-/** `--task-definition-arn` of the Express gateway service commands ("bring-your-own task-definition", the API change of 2026-07-01). */
+/**
+ * `--task-definition-arn` of the Express gateway service commands ("bring-your-own task-definition"; the
+ * models of the CLI's 2026-06-17 update, the API change dated 2026-07-01 in issue 20).
+ */
 export const ECS_EXPRESS_TASK_DEFINITION: CliVersions = { v1: '1.45.32', v2: '2.35.7' }
