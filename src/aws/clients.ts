@@ -63,14 +63,14 @@ const SERVICES: { [S in ServiceName]: ServiceModule<S> } = {
 }
 
 /** The SDK's `waitUntil…` functions, as shipit calls them. */
-export type SdkWaiter = (
+type SdkWaiter = (
   params: { client: SdkClient; maxWaitTime: number; minDelay: number; maxDelay: number; abortSignal?: AbortSignal },
   input: Record<string, unknown>,
 ) => Promise<{ state: string; reason?: unknown }>
 
 export const DEFAULT_MAX_ATTEMPTS = 5
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
-export const DEFAULT_CALL_TIMEOUT_MS = 120_000
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+const DEFAULT_CALL_TIMEOUT_MS = 120_000
 
 /** The call deadline when none is given: 120 s, or two attempts' worth when --request-timeout is longer. */
 export function callDeadlineMs(settings: AwsSettings): number {
@@ -106,8 +106,7 @@ export class AwsClients {
 
   /** An export of a service's SDK package by name (a command or waiter class), or undefined. */
   private async exported<T>(service: ServiceName, name: string): Promise<T | undefined> {
-    const mod = (await this.module(service)) as unknown as Record<string, unknown>
-    return mod[name] as T | undefined
+    return Reflect.get(await this.module(service), name) as T | undefined
   }
 
   /** The client of a service; `maxAttempts` gives one of its own (a create that must not be resent blindly is sent with 1). */

@@ -110,11 +110,11 @@ export async function planAndApply(
     // the plan goes to stdout when planning and to stderr before an apply: colour as that stream allows
     const color = !flags.json && colorEnabled(planOnly ? process.stdout : process.stderr)
     // --cli --out DIR writes the runbook and its package into DIR, and shows the plan as without --cli
-    if (flags.cli && !flags.out) show(renderRunbook(plan, { otherServices: session.target.runbookSteps }))
+    if (flags.cli && !flags.out) show(renderRunbook(plan, { catalogue: session.target.catalogue }))
     else show(renderText(plan, { color }))
     if (!flags.json) appendStepSummary(plan)
     if (flags.cli && flags.out) {
-      const written = await writeRunbook(flags.out, plan, planned.prepared, session.target.runbookSteps)
+      const written = await writeRunbook(flags.out, plan, planned.prepared.artifacts, session.target.catalogue)
       io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)
     } else if (flags.out) {
       await writePlan(flags.out, plan)

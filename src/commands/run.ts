@@ -35,7 +35,7 @@ ${EXIT_CODES_HELP}`
     const interrupt = interruptible()
     const reporter = createReporter(outputMode(this.jsonEnabled()))
     try {
-      const payload = flags.payload ?? (session.target.invoke && !process.stdin.isTTY ? readStdin() : undefined)
+      const payload = flags.payload ?? (session.target.run.kind === 'invoke' && !process.stdin.isTTY ? readStdin() : undefined)
       const outcome = await runOneOff(session, {
         command: command.length ? command : undefined,
         payload,

@@ -32,9 +32,9 @@ ${EXIT_CODES_HELP}`
       const observed = await observe(session)
       const outputs = {
         ...session.target.outputs(session.desired, observed),
-        ...(await session.target.liveOutputs?.({ clients: session.clients, region: session.region }, session.desired, observed)),
+        ...(await session.target.liveOutputs({ clients: session.clients, region: session.region }, session.desired, observed)),
       }
-      const deployed = Boolean(outputs.deployed ?? Object.entries(outputs).some(([k, v]) => v !== undefined && /arn|Arn|url|revision|version/.test(k)))
+      const deployed = session.target.deployed(observed)
       const { app, env, target } = session.desired
       if (!deployed) {
         // a script that asks "is it live?" gets a no it can test: exit 1, said in one line

@@ -87,15 +87,14 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
     else if (isSensitive(m)) sensitive(m)
   }
   // the container CLI a build needs is checked before the first AWS change, too
-  const local = await session.target.localOperations?.(plan.steps, options.signal)
+  const local = await session.target.localOperations(plan.steps, options.signal)
   const result = await executePlan(plan, {
     clients: session.clients,
     reporter: options.reporter,
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
     ...(options.sleep ? { sleep: options.sleep } : {}),
-    waiters: session.target.waiters,
-    recoveries: session.target.recoveries,
+    catalogue: session.target.catalogue,
     noWait: options.noWait,
     ...(local ? { local } : {}),
     artifact,
@@ -125,7 +124,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
   // a rollback observed history, not resources: its outputs come from what the steps returned
   const observed = plan.command === 'rollback' ? session.target.nothing(session.desired) : planned.observed
   const outputs = session.target.outputs(session.desired, observed, result.outputs)
-  if (plan.command === 'deploy' && session.target.liveOutputs) {
+  if (plan.command === 'deploy') {
     Object.assign(outputs, await session.target.liveOutputs({ clients: session.clients, region: session.region }, session.desired, observed).catch(() => ({})))
   }
   return { ...base, status: 'applied', steps: result.results, outputs }

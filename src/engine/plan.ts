@@ -3,7 +3,6 @@ import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
 import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
-import { invalid } from '../errors.js'
 import { withIdempotency } from '../plan/idempotency.js'
 import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '../plan/secrets.js'
 import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
@@ -75,7 +74,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
   const { desired, region } = session
   const salt = options.salt ?? newSalt()
   const createdAt = (options.now?.() ?? new Date()).toISOString()
-  const inferred = withIdempotency({ app: desired.app, env: desired.env, createdAt }, withInferredDependencies(part.steps))
+  const inferred = withIdempotency({ app: desired.app, env: desired.env, createdAt }, withInferredDependencies(part.steps), session.target.catalogue)
   const kdf = options.kdf ?? SECRET_KDF
   const steps = saltSecretMarkers(inferred, salt, kdf, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
@@ -106,7 +105,6 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
 
 async function makeRollbackPlan(session: Session, options: PlanOptions): Promise<Planned> {
   const { target, desired, region, clients } = session
-  if (!target.rollback) throw invalid('Unsupported', `the ${target.name} target has no rollback`, [])
   if (session.offline) throw needsCredentials('rollback reads the deploy history from AWS')
   let history: unknown
   try {

@@ -17,19 +17,21 @@ export interface OneOffOptions extends RunOptions {
 export async function runOneOff(session: Session, options: OneOffOptions): Promise<RunOutcome> {
   const { target, desired, clients, region } = session
   if (session.offline) throw needsCredentials('run starts a task or invokes the function in AWS')
-  if (target.invoke) {
+  const run = target.run
+  if (run.kind === 'invoke') {
     if (options.command?.length)
-      throw invalid('InvalidArguments', 'a lambda run takes --payload, not a command', ['shipit run --target lambda --payload \'{"key":"value"}\''])
+      throw invalid('InvalidArguments', `a ${target.name} run takes --payload, not a command`, [
+        `shipit run --target ${target.name} --payload '{"key":"value"}'`,
+      ])
     try {
-      return await target.invoke({ clients, region, signal: options.signal }, desired, options)
+      return await run.invoke({ clients, region, signal: options.signal }, desired, options)
     } catch (err) {
       throw translateAwsError(err, `run ${desired.names.base}`)
     }
   }
-  if (!target.planRun) throw invalid('Unsupported', `the ${target.name} target cannot run one-off tasks`, [])
   const observed = await observe(session, options.signal, 'run')
   const { account, partition } = observed as { account?: string; partition?: string }
-  const part = target.planRun(desired, observed, { region, account, partition, adopt: false }, options)
+  const part = run.plan(desired, observed, { region, account, partition, adopt: false }, options)
   const plan = assemblePlan(session, { command: 'run' }, part, observed, account)
   const noMarkers = () => {
     throw new ShipitError('InvalidPlan', 'a run plan carries no artifacts or secrets', { exitCode: ExitCode.Failure })
@@ -39,8 +41,7 @@ export async function runOneOff(session: Session, options: OneOffOptions): Promi
     reporter: options.reporter,
     signal: options.signal,
     timeoutSeconds: options.timeoutSeconds,
-    waiters: target.waiters,
-    recoveries: target.recoveries,
+    catalogue: target.catalogue,
     onLog: options.onLog,
     artifact: noMarkers,
     sensitive: noMarkers,

@@ -160,9 +160,10 @@ function suggestValue(value: string, allowed: readonly unknown[]): string | unde
 
 /** The keys allowed at `path` in the schema, for "did you mean". */
 export function knownKeysAt(path: Path): string[] {
-  let schema = unwrap(Manifest as unknown as z.core.$ZodType)
+  const root: z.core.$ZodType = Manifest
+  let schema = unwrap(root)
   for (const key of path) {
-    const def = schema._zod.def as unknown as Record<string, unknown>
+    const def = defOf(schema)
     if (def.type === 'object') {
       const next = (def.shape as Record<string, z.core.$ZodType>)[String(key)]
       if (!next) return []
@@ -175,14 +176,19 @@ export function knownKeysAt(path: Path): string[] {
       return []
     }
   }
-  const def = schema._zod.def as unknown as Record<string, unknown>
+  const def = defOf(schema)
   return def.type === 'object' ? Object.keys(def.shape as object).filter((k) => k !== '$schema') : []
+}
+
+/** A schema's definition as plain data: its kind (`type`) and the members of that kind. */
+function defOf(schema: z.core.$ZodType): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(schema._zod.def))
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let s = schema
   for (;;) {
-    const def = s._zod.def as unknown as Record<string, unknown>
+    const def = defOf(s)
     if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') s = def.innerType as z.core.$ZodType
     // a preprocess (build: PATH) is a pipe from a transform: the keys are those of what it feeds
     else if (def.type === 'pipe') s = ((def.in as z.core.$ZodType)._zod.def.type === 'transform' ? def.out : def.in) as z.core.$ZodType

@@ -28,8 +28,6 @@ interface DesiredBase {
   secrets: Record<string, string>
   logRetentionDays: number
   http: HttpSpec
-  /** `http:` on target fargate: an ECS Express Mode service, defaults filled in */
-  express?: ExpressSpec
   /** directory of app.yaml; relative paths are relative to it */
   dir: string
 }
@@ -42,6 +40,8 @@ export interface LambdaDesired extends DesiredBase {
 export interface ContainerDesired extends DesiredBase {
   target: 'fargate' | 'ecs'
   container: ContainerSpec
+  /** `http:` on target fargate: an ECS Express Mode service, defaults filled in */
+  express?: ExpressSpec
 }
 
 /** What the user wants live, for one target and env: the input of every target's observe and plan. */
@@ -94,7 +94,6 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
     secrets: merged.secrets,
     logRetentionDays: merged.logs.retentionDays,
     http: merged.http ?? { routes: ['$default'] },
-    ...(target === 'fargate' && merged.http && merged.container ? { express: expressSpec(merged.container) } : {}),
     dir: loaded.dir,
   }
   // the rules made sure the section of the target is there (with line:col when it is not)
@@ -102,7 +101,10 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
     const fn = merged.function
     return { ...base, target, function: { ...fn, sourceDir: isAbsolute(fn.source) ? fn.source : resolvePath(loaded.dir, fn.source) } }
   }
-  if ((target === 'fargate' || target === 'ecs') && merged.container) return { ...base, target, container: merged.container }
+  if ((target === 'fargate' || target === 'ecs') && merged.container) {
+    const express = target === 'fargate' && merged.http ? { express: expressSpec(merged.container) } : {}
+    return { ...base, target, container: merged.container, ...express }
+  }
   throw new Error(`${loaded.file} was validated for target ${target} without its section`)
 }
 

@@ -1,8 +1,9 @@
 import { type AwsClients, DEFAULT_MAX_ATTEMPTS } from '../aws/clients.js'
 import { awsErrorName, translateAwsError } from '../aws/errors.js'
-import { runWait, type WaiterSet } from '../aws/waiters.js'
+import { runWait } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
-import { answerLost, conflict, type Recoveries, throttled, withToken } from './idempotency.js'
+import { type Catalogue, describe } from './catalogue.js'
+import { answerLost, conflict, throttled, withToken } from './idempotency.js'
 import {
   type Artifact,
   type AwsRequest,
@@ -45,10 +46,8 @@ export interface ExecuteContext {
   onLog?: (line: string) => void
   /** --no-wait: a step's wait is skipped when no other step depends on the step */
   noWait?: boolean
-  /** how the target reads back a create whose answer was lost (src/targets/recoveries.ts) */
-  recoveries?: Recoveries
-  /** the waits the plan's steps name: the target's own waiters and explanations */
-  waiters: WaiterSet
+  /** the target's operations (how a create whose answer was lost is read back) and the waits its steps name */
+  catalogue: Pick<Catalogue, 'operations' | 'waiters'>
   /** runs the plan's local steps (request.service 'container'); a plan with such steps needs it */
   local?: LocalOperations
   /** the longest any one wait may take */
@@ -61,7 +60,7 @@ export interface ExecuteContext {
   sleep?: (ms: number) => Promise<void>
 }
 
-export type StepStatus = 'done' | 'failed' | 'not-started'
+type StepStatus = 'done' | 'failed' | 'not-started'
 
 export interface StepResult {
   id: string
@@ -181,7 +180,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
     ctx.reporter.stepWaiting?.(step, wait.description)
     await runWait(ctx.clients, request.service, wait, {
-      waiters: ctx.waiters,
+      waiters: ctx.catalogue.waiters,
       timeoutSeconds: ctx.timeoutSeconds,
       signal: ctx.signal,
       progress: (what) => ctx.reporter.stepWaiting?.(step, `${wait.description}: ${what}`),
@@ -254,7 +253,7 @@ export async function resolveValue(
   return value
 }
 
-export function getPath(obj: unknown, path: string): unknown {
+function getPath(obj: unknown, path: string): unknown {
   let cur = obj
   for (const key of path.split('.')) {
     if (cur === null || typeof cur !== 'object') return undefined
@@ -295,8 +294,8 @@ async function sendOnce(
       }
       const lost = answerLost(err)
       if (rule.kind === 'single' || !(lost || conflict(err))) throw err
-      const recovery = ctx.recoveries?.[`${aws.service}:${aws.operation}`]
-      const found = recovery ? await recovery(input, ctx.clients, since) : undefined
+      const recover = describe(ctx.catalogue, aws)?.recover
+      const found = recover ? await recover(input, ctx.clients, since) : undefined
       if (!found && lost && attempt < attempts) {
         // read back and not there: AWS did not do it, so sending it again cannot make a second one
         ctx.reporter.stepWaiting?.(step, `the response was lost and AWS had not done it; sending it again (${attempt + 1}/${attempts})`)

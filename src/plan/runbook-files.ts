@@ -1,18 +1,20 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { invalid } from '../errors.js'
-import type { Prepared } from '../targets/target.js'
 import { type RunbookOptions, renderRunbook } from './runbook.js'
 import { type Artifact, forEachMarker, isArtifact, type Plan } from './types.js'
 
-export const RUNBOOK_SCRIPT = 'deploy.sh'
+const RUNBOOK_SCRIPT = 'deploy.sh'
 
 /**
  * `plan --cli --out DIR`: DIR/deploy.sh (executable) and each package it sends (`function.zip`), so that
  * `bash DIR/deploy.sh` performs the plan with the aws CLI. Returns the files written.
  */
-export async function writeRunbook(dir: string, plan: Plan, prepared: Prepared, otherServices?: RunbookOptions['otherServices']): Promise<string[]> {
-  const byHash = new Map([...prepared.artifacts].map(([name, a]) => [a.artifact.sha256, { name, bytes: a.bytes }]))
+/** The packages a plan sends, by name, with their bytes (a target's prepared artifacts). */
+type RunbookArtifacts = ReadonlyMap<string, { artifact: Artifact; bytes: Uint8Array }>
+
+export async function writeRunbook(dir: string, plan: Plan, artifacts: RunbookArtifacts, catalogue: RunbookOptions['catalogue']): Promise<string[]> {
+  const byHash = new Map([...artifacts].map(([name, a]) => [a.artifact.sha256, { name, bytes: a.bytes }]))
   const artifactFile = (a: Artifact) => `${byHash.get(a.sha256)?.name ?? 'function'}.zip`
   try {
     await mkdir(dir, { recursive: true })
@@ -22,7 +24,7 @@ export async function writeRunbook(dir: string, plan: Plan, prepared: Prepared, 
     ])
   }
   const script = join(dir, RUNBOOK_SCRIPT)
-  await writeFile(script, renderRunbook(plan, { artifactFile, otherServices }), { mode: 0o755 })
+  await writeFile(script, renderRunbook(plan, { artifactFile, catalogue }), { mode: 0o755 })
   // an existing deploy.sh keeps its mode through writeFile
   await chmod(script, 0o755)
   const written = [script]

@@ -1,4 +1,5 @@
 import { redact } from '../redact.js'
+import { type Catalogue, type CliVersions, describe, type Placeholder, type RunbookRefs, type WaitRendering } from './catalogue.js'
 import { kebab } from './render.js'
 import { type Artifact, forEachMarker, isArtifact, isRef, isSensitive, type Plan, type Ref, retryRules, type Sensitive, type Step } from './types.js'
 
@@ -12,82 +13,19 @@ import { type Artifact, forEachMarker, isArtifact, isRef, isSensitive, type Plan
  * The human text plan stays in render.ts; this is the eject button.
  */
 
+export type { RunbookRefs }
+
 export interface RunbookOptions {
+  /** the target's operations and waits: how each step and wait is written, and which aws CLI knows it */
+  catalogue: Pick<Catalogue, 'operations' | 'waitRunbook' | 'placeholders'>
   /** the file name, beside the script, of an artifact; `function.zip` by default */
   artifactFile?: (artifact: Artifact) => string
-  /**
-   * Steps whose request is not an aws CLI call (a container build or push, say), by request service:
-   * the lines that do the step. A step with no renderer stops the script with a clear message there.
-   */
-  otherServices?: Record<string, (step: Step, refs: RunbookRefs) => string[]>
 }
 
-/** What a renderer of a step that is not an aws CLI call needs from the script around it. */
-export interface RunbookRefs {
-  /** a value of the request as the script has it: a captured variable for a reference ("$VAR"), else the value quoted */
-  text(value: unknown): string
-  /** the variable a later step reads this step's output from, when one does */
-  variable(output: string): string | undefined
-  /** the path of a package the script sends, beside the script */
-  artifact(value: Artifact): string
-  region: string
-}
-
-/** The services the aws CLI calls under these names (the request's service is the CLI's command). */
-const AWS_CLI_SERVICES = new Set(['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3api'])
-
-/**
- * What offline plans write where a value is only known from the account (the planners' placeholders,
- * see src/targets/target.ts and src/targets/container/network.ts): the script looks it up first, or
- * asks for it in the environment.
- */
-interface Placeholder {
-  variable: string
-  /** the aws CLI call that finds it (its answer captured as text, or as a JSON list) */
-  lookup?: string
-  json?: boolean
-  /** what to do when it is not found */
-  missing: string
-}
-
-export const PLACEHOLDERS: Record<string, Placeholder> = {
-  '<account>': { variable: 'ACCOUNT_ID', lookup: 'aws sts get-caller-identity --query Account --output text', missing: 'the caller has no account' },
-  '<default-vpc>': {
-    variable: 'DEFAULT_VPC',
-    lookup: "aws ec2 describe-vpcs --filters Name=isDefault,Values=true --query 'Vpcs[0].VpcId' --output text",
-    missing: 'the region has no default VPC: set container.network in app.yaml',
-  },
-  '<default-vpc-subnets>': {
-    variable: 'DEFAULT_SUBNETS',
-    lookup: "aws ec2 describe-subnets --filters Name=default-for-az,Values=true --query 'sort(Subnets[].SubnetId)' --output json",
-    json: true,
-    missing: 'the region has no default subnets: set container.network in app.yaml',
-  },
-  '<vpc-of-the-subnets>': { variable: 'VPC_ID', missing: 'set VPC_ID to the VPC of container.network.subnets' },
-}
-const PLACEHOLDER_PATTERN = new RegExp(`(${Object.keys(PLACEHOLDERS).join('|')})`)
-
-/**
- * The aws CLI versions that know every option the script uses. LoggingConfig came to the Lambda API on
- * 2023-11-16 (AWS SDK for Go v2 service/lambda v1.48.0 of that day); aws CLI v1 1.30.2 and v2 2.13.38
- * are assumed to be the first releases of the CLI with it (the CLI's own changelog was not at hand).
- */
-const MINIMUM_CLI = { v1: '1.30.2', v2: '2.13.38', why: '--logging-config of aws lambda create-function and update-function-configuration' }
-
-/** shipit's own waits, as the closest aws CLI waiter; why they differ is told in the script. */
-const OWN_WAITS: Record<string, (input: Record<string, unknown>) => { service: string; waiter: string; input: Record<string, unknown>; note: string }> = {
-  EcsServiceDeployed: (i) => ({
-    service: 'ecs',
-    waiter: 'services-stable',
-    input: { cluster: i.cluster, services: [i.service] },
-    note: 'shipit waits for the rollout to be COMPLETED (and stops on the circuit breaker); services-stable is the closest aws CLI wait',
-  }),
-  EcsTasksStopped: (i) => ({
-    service: 'ecs',
-    waiter: 'tasks-stopped',
-    input: { cluster: i.cluster, tasks: isRef(i.tasks) ? { ref: i.tasks.ref, output: 'tasks[].taskArn' } : i.tasks },
-    note: 'shipit also reports the exit code and the last log lines: aws ecs describe-tasks and aws logs tail show them',
-  }),
+/** The placeholders of a catalogue as one pattern (a group, so `split` keeps them). */
+function placeholderPattern(placeholders: Readonly<Record<string, Placeholder>>): RegExp {
+  const names = Object.keys(placeholders).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  return new RegExp(`(${names.length ? names.join('|') : '(?!)'})`)
 }
 
 /** Names the script must not take for a captured value. */
@@ -134,36 +72,40 @@ function doubleQuoted(pieces: Piece[]): string {
   return `"${body}"`
 }
 
-/** `"arn:…:<account>:…"` → text and variable pieces. */
-function placeholderPieces(text: string): Piece[] {
-  return text
-    .split(PLACEHOLDER_PATTERN)
-    .filter((s) => s !== '')
-    .map((s) => (Object.hasOwn(PLACEHOLDERS, s) ? { variable: PLACEHOLDERS[s].variable } : { text: s }))
-}
-
-function hasVariables(value: unknown): boolean {
-  if (typeof value === 'string') return PLACEHOLDER_PATTERN.test(value)
-  let found = false
-  forEachMarker(value, (m) => {
-    if (isRef(m) || isSensitive(m)) found = true
-  })
-  if (found) return true
-  if (Array.isArray(value)) return value.some(hasVariables)
-  if (value && typeof value === 'object') return Object.values(value).some(hasVariables)
-  return false
-}
-
 /** Turns request values into shell words, given the captured values of the plan. */
 class Words {
   usesJq = false
   /** lines that write the files of the secret arguments of the call being rendered (see secretFile) */
   private pending: string[] = []
   private files = 0
+  private readonly pattern: RegExp
   constructor(
     private readonly captures: Map<string, Capture>,
     private readonly artifactFile: (a: Artifact) => string,
-  ) {}
+    private readonly placeholders: Readonly<Record<string, Placeholder>>,
+  ) {
+    this.pattern = placeholderPattern(placeholders)
+  }
+
+  /** `"arn:…:<account>:…"` → text and variable pieces. */
+  private placeholderPieces(text: string): Piece[] {
+    return text
+      .split(this.pattern)
+      .filter((s) => s !== '')
+      .map((s) => (Object.hasOwn(this.placeholders, s) ? { variable: this.placeholders[s].variable } : { text: s }))
+  }
+
+  private hasVariables(value: unknown): boolean {
+    if (typeof value === 'string') return this.pattern.test(value)
+    let found = false
+    forEachMarker(value, (m) => {
+      if (isRef(m) || isSensitive(m)) found = true
+    })
+    if (found) return true
+    if (Array.isArray(value)) return value.some((v) => this.hasVariables(v))
+    if (value && typeof value === 'object') return Object.values(value).some((v) => this.hasVariables(v))
+    return false
+  }
 
   /** The file name of a package beside the script, quoted for a double-quoted word. */
   artifactName(a: Artifact): string {
@@ -183,9 +125,9 @@ class Words {
       const variable = this.capture(value).variable
       if (!value.format) return [{ variable }]
       const [before, after] = value.format.split('{}')
-      return [...placeholderPieces(before ?? ''), { variable }, ...placeholderPieces(after ?? '')]
+      return [...this.placeholderPieces(before ?? ''), { variable }, ...this.placeholderPieces(after ?? '')]
     }
-    return placeholderPieces(value)
+    return this.placeholderPieces(value)
   }
 
   /** The lines that write the secret files of the arguments rendered since the last call. */
@@ -221,7 +163,7 @@ class Words {
       const pieces = this.pieces(value)
       return pieces.every((p) => 'text' in p) ? singleQuoted(pieces.map((p) => ('text' in p ? p.text : '')).join('')) : doubleQuoted(pieces)
     }
-    if (!hasVariables(value)) return singleQuoted(JSON.stringify(value))
+    if (!this.hasVariables(value)) return singleQuoted(JSON.stringify(value))
     // JSON with values from the shell: jq quotes them, so spaces, quotes and $ arrive unchanged
     this.usesJq = true
     const args = new Map<string, boolean>()
@@ -241,7 +183,7 @@ class Words {
       const terms = pieces.map((p) => {
         if ('text' in p) return JSON.stringify(p.text)
         if (p.secret) return jqEnv(p.variable)
-        const json = Boolean(Object.values(PLACEHOLDERS).find((x) => x.variable === p.variable)?.json)
+        const json = Boolean(Object.values(this.placeholders).find((x) => x.variable === p.variable)?.json)
         args.set(p.variable, json)
         return `$${jqName(p.variable)}`
       })
@@ -252,7 +194,8 @@ class Words {
       const parts: string[] = []
       let items: string[] = []
       for (const item of value) {
-        const spread = typeof item === 'string' && Object.hasOwn(PLACEHOLDERS, item) && PLACEHOLDERS[item].json ? PLACEHOLDERS[item].variable : undefined
+        const spread =
+          typeof item === 'string' && Object.hasOwn(this.placeholders, item) && this.placeholders[item].json ? this.placeholders[item].variable : undefined
         if (!spread) {
           items.push(this.jq(item, args))
           continue
@@ -332,7 +275,7 @@ function variableName(ref: Ref, taken: Set<string>): string {
 }
 
 /** The values the script captures: every reference of a request, a precondition or a wait. */
-function collectCaptures(steps: Step[], reserved: Set<string>): Map<string, Capture> {
+function collectCaptures(steps: Step[], reserved: Set<string>, waits: WaitsOf): Map<string, Capture> {
   const captures = new Map<string, Capture>()
   const taken = new Set(reserved)
   const visit = (v: unknown) =>
@@ -344,42 +287,26 @@ function collectCaptures(steps: Step[], reserved: Set<string>): Map<string, Capt
   for (const step of steps) {
     visit(step.request.input)
     if (step.precondition) visit(step.precondition.request.input)
-    visit(waitCommand(step)?.input)
+    visit(waitInput(waits(step)))
   }
   return captures
 }
 
-/** SDK waiters the steps name that the aws CLI has under the same name (`aws lambda wait function-active-v2`). */
-const CLI_WAITERS = new Set([
-  'FunctionActiveV2',
-  'FunctionUpdatedV2',
-  'FunctionActive',
-  'FunctionUpdated',
-  'FunctionExists',
-  'PublishedVersionActive',
-  'ServicesStable',
-  'ServicesInactive',
-  'TasksRunning',
-  'TasksStopped',
-  'RoleExists',
-  'PolicyExists',
-  'SecurityGroupExists',
-])
+/** How the script does a step's wait, from the catalogue; undefined when the aws CLI cannot (the script then says what to check). */
+type WaitsOf = (step: Step) => WaitRendering | undefined
 
-interface WaitCommand {
-  service: string
-  waiter: string
-  input: Record<string, unknown>
-  note?: string
+function waitsOf(catalogue: RunbookOptions['catalogue']): WaitsOf {
+  return (step) => {
+    const wait = step.wait
+    if (!wait || !Object.hasOwn(catalogue.waitRunbook, wait.waiter)) return undefined
+    return catalogue.waitRunbook[wait.waiter](wait.input)
+  }
 }
 
-/** The aws CLI wait of a step; undefined when the CLI has none (the script then says what to check). */
-function waitCommand(step: Step): WaitCommand | undefined {
-  const wait = step.wait
-  if (!wait) return undefined
-  if (Object.hasOwn(OWN_WAITS, wait.waiter)) return OWN_WAITS[wait.waiter](wait.input)
-  if (CLI_WAITERS.has(wait.waiter)) return { service: step.request.service, waiter: kebab(wait.waiter), input: wait.input }
-  return undefined
+/** The request values a wait's lines read. */
+function waitInput(rendering: WaitRendering | undefined): Record<string, unknown> | undefined {
+  if (!rendering) return undefined
+  return 'cli' in rendering ? rendering.cli.input : rendering.input
 }
 
 // ---- the script ---------------------------------------------------------------------------------
@@ -387,6 +314,8 @@ function waitCommand(step: Step): WaitCommand | undefined {
 const SYMBOL: Record<Step['action'], string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }
 /** Seconds between attempts of a call AWS refuses while a new role propagates. */
 const RETRY_SECONDS = 3
+/** Seconds between the progress lines of a long wait. */
+const PROGRESS_SECONDS = 15
 
 /** Helpers every script carries: a few lines a reader can check once. */
 const HELPERS = `die() { echo "deploy.sh: $*" >&2; exit 1; }
@@ -439,6 +368,20 @@ tolerating() {
   rm -f "$err"
   return 1
 }
+# waiting WHAT CMD…: CMD (an aws … wait, silent for minutes), with a line every PROGRESS_SECONDS while it runs
+waiting() {
+  local what="$1" pid rc=0 waited=0
+  shift
+  "$@" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    ((waited % PROGRESS_SECONDS)) || echo "    waiting for $what ($waited s)" >&2
+  done
+  wait "$pid" || rc=$?
+  return "$rc"
+}
 # version_at_least HAVE WANT: dotted version numbers
 version_at_least() {
   local IFS=. i
@@ -465,20 +408,63 @@ function runOrder(steps: Step[]): Step[] {
   return ordered
 }
 
-/** Secrets, placeholders and artifacts the steps use, and whether any sets LoggingConfig. */
-function scanPlan(steps: Step[]) {
+/** The newest aws CLI release of each major version that the script needs, and the command that needs it. */
+interface CliNeed {
+  v1: { version: string; command: string }
+  v2: { version: string; command: string }
+}
+
+function newer(a: string, b: string): boolean {
+  const x = a.split('.').map(Number)
+  const y = b.split('.').map(Number)
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0)
+  return false
+}
+
+/** Adds what one rendered command needs. */
+function needCli(need: Partial<CliNeed>, versions: CliVersions | undefined, command: string): void {
+  if (!versions) return
+  for (const major of ['v1', 'v2'] as const) {
+    const have = need[major]
+    if (!have || newer(versions[major], have.version)) need[major] = { version: versions[major], command }
+  }
+}
+
+/** The aws CLI releases every command of the script needs: each operation's, each option's, each wait's. */
+function cliNeeds(steps: Step[], catalogue: RunbookOptions['catalogue'], waits: WaitsOf): Partial<CliNeed> {
+  const need: Partial<CliNeed> = {}
+  const call = (request: Step['request']) => {
+    const d = describe(catalogue, request)
+    if (!d?.runbook) return needCli(need, d?.scriptCli, `${request.service} ${request.operation}`)
+    const command = `aws ${d.runbook.command ?? request.service} ${kebab(request.operation)}`
+    needCli(need, d.runbook.cli, command)
+    for (const [member, versions] of Object.entries(d.runbook.members ?? {})) {
+      if (request.input[member] !== undefined) needCli(need, versions, `${command} --${kebab(member)}`)
+    }
+  }
+  for (const step of steps) {
+    call(step.request)
+    if (step.precondition) call(step.precondition.request)
+    const wait = waits(step)
+    if (wait && 'cli' in wait) needCli(need, wait.cli.versions, `aws ${wait.cli.service} wait ${wait.cli.waiter}`)
+    if (wait && 'script' in wait) needCli(need, wait.versions, wait.command)
+  }
+  return need
+}
+
+/** Secrets, placeholders and artifacts the steps use. */
+function scanPlan(steps: Step[], placeholders: RegExp, waits: WaitsOf) {
   const secrets = new Set<string>()
-  const placeholders = new Set<string>()
+  const found = new Set<string>()
   const artifacts = new Map<string, Artifact>()
-  let loggingConfig = false
   const scanStrings = (v: unknown): void => {
-    if (typeof v === 'string') for (const m of v.match(new RegExp(PLACEHOLDER_PATTERN, 'g')) ?? []) placeholders.add(m)
+    if (typeof v === 'string') for (const m of v.match(new RegExp(placeholders, 'g')) ?? []) found.add(m)
     else if (isRef(v)) scanStrings(v.format)
     else if (Array.isArray(v)) v.forEach(scanStrings)
     else if (v && typeof v === 'object' && !isArtifact(v) && !isSensitive(v)) Object.values(v).forEach(scanStrings)
   }
   for (const step of steps) {
-    const inputs = [step.request.input, step.precondition?.request.input, waitCommand(step)?.input]
+    const inputs = [step.request.input, step.precondition?.request.input, waitInput(waits(step))]
     for (const input of inputs) {
       forEachMarker(input, (m) => {
         if (isSensitive(m)) secrets.add(m.sensitive)
@@ -486,26 +472,27 @@ function scanPlan(steps: Step[]) {
       })
       scanStrings(input)
     }
-    if (step.request.service === 'lambda' && 'LoggingConfig' in step.request.input) loggingConfig = true
   }
-  return { secrets, placeholders, artifacts, loggingConfig }
+  return { secrets, placeholders: found, artifacts }
 }
 
 /**
  * The plan as a bash script that performs it with the aws CLI. `artifactFile` names the package beside
  * the script (`shipit plan --cli --out DIR` writes both).
  */
-export function renderRunbook(plan: Plan, options: RunbookOptions = {}): string {
+export function renderRunbook(plan: Plan, options: RunbookOptions): string {
+  const { catalogue } = options
   const steps = runOrder(plan.steps)
-  const scan = scanPlan(steps)
+  const waits = waitsOf(catalogue)
+  const scan = scanPlan(steps, placeholderPattern(catalogue.placeholders), waits)
   const artifactFile = options.artifactFile ?? (() => 'function.zip')
-  const reserved = new Set([...scan.secrets, ...[...scan.placeholders].map((p) => PLACEHOLDERS[p].variable)])
-  const captures = collectCaptures(steps, reserved)
-  const words = new Words(captures, artifactFile)
-  const body = steps.flatMap((step) => stepLines(step, words, captures, options))
+  const reserved = new Set([...scan.secrets, ...[...scan.placeholders].map((p) => catalogue.placeholders[p].variable)])
+  const captures = collectCaptures(steps, reserved, waits)
+  const words = new Words(captures, artifactFile, catalogue.placeholders)
+  const body = steps.flatMap((step) => stepLines(step, words, captures, options, waits))
   const lines = [
-    ...headerLines(plan, scan, artifactFile, words.usesJq),
-    ...lookupLines(scan.placeholders),
+    ...headerLines(plan, scan, artifactFile, words.usesJq, cliNeeds(steps, catalogue, waits), catalogue.placeholders),
+    ...lookupLines(scan.placeholders, catalogue.placeholders),
     ...body,
     '',
     steps.length
@@ -515,10 +502,34 @@ export function renderRunbook(plan: Plan, options: RunbookOptions = {}): string 
   return `${redact(lines.join('\n'))}\n`
 }
 
-function headerLines(plan: Plan, scan: ReturnType<typeof scanPlan>, artifactFile: (a: Artifact) => string, usesJq: boolean): string[] {
+/** The aws CLI check: before any call, the version against the newest release a command of the script needs, naming that command. */
+function cliCheckLines(need: Partial<CliNeed>): string[] {
+  const lines = ['aws_version="$(aws --version 2>&1)" || die "the aws CLI is not installed: https://aws.amazon.com/cli/"']
+  const { v1, v2 } = need
+  if (!v1 || !v2) return lines
+  return [
+    ...lines,
+    'have="${aws_version#aws-cli/}"',
+    'have="${have%% *}"',
+    'case "$have" in',
+    `  1.*) want=${v1.version} needed_by=${singleQuoted(v1.command)} ;;`,
+    `  *) want=${v2.version} needed_by=${singleQuoted(v2.command)} ;;`,
+    'esac',
+    'version_at_least "$have" "$want" || die "this script needs aws CLI $want or later ($needed_by is not known to older releases); this is $have: upgrade the aws CLI"',
+  ]
+}
+
+function headerLines(
+  plan: Plan,
+  scan: ReturnType<typeof scanPlan>,
+  artifactFile: (a: Artifact) => string,
+  usesJq: boolean,
+  need: Partial<CliNeed>,
+  placeholders: Readonly<Record<string, Placeholder>>,
+): string[] {
   const files = [...scan.artifacts.values()].map(artifactFile)
   const needs = [
-    scan.loggingConfig ? `the aws CLI v1 ${MINIMUM_CLI.v1}+ or v2 ${MINIMUM_CLI.v2}+` : 'the aws CLI',
+    need.v1 && need.v2 ? `the aws CLI v1 ${need.v1.version}+ or v2 ${need.v2.version}+` : 'the aws CLI',
     ...(usesJq ? ['jq'] : []),
     ...files.map((f) => `${f} beside this script`),
   ]
@@ -539,49 +550,59 @@ function headerLines(plan: Plan, scan: ReturnType<typeof scanPlan>, artifactFile
     'HERE="$(dirname "$0")"',
     `REGION=${singleQuoted(plan.region)}`,
     'export AWS_PAGER=""',
+    `# seconds between the progress lines of a long wait`,
+    `PROGRESS_SECONDS=${PROGRESS_SECONDS}`,
     '',
     HELPERS,
   ]
+  return [
+    ...lines,
+    ...requiredLines(scan, placeholders),
+    ...secretFileLines(scan.secrets),
+    '',
+    '# the tools',
+    ...cliCheckLines(need),
+    ...toolLines(usesJq, scan.secrets.size > 0, files),
+  ]
+}
+
+/** Values the script does not store: secrets and placeholders without a lookup, taken from the environment. */
+function requiredLines(scan: ReturnType<typeof scanPlan>, placeholders: Readonly<Record<string, Placeholder>>): string[] {
   const required = [...scan.secrets].map((name) => `: "\${${name}:?set ${name} to the secret value of env.${name} in app.yaml}"`)
   for (const p of scan.placeholders) {
-    const { variable, lookup, missing } = PLACEHOLDERS[p]
+    const { variable, lookup, missing } = placeholders[p]
     if (!lookup) required.push(`: "\${${variable}:?${missing}}"`)
   }
-  if (required.length) lines.push('', '# values this script does not store', ...required)
-  if (scan.secrets.size) {
-    lines.push(
-      '',
-      '# the files that carry secret values to the aws CLI: mode 600 in a directory of mode 700, removed when the script ends',
-      `export ${[...scan.secrets].join(' ')}`,
-      'umask 077',
-      `${SECRETS_DIR}="$(mktemp -d)" || die "cannot make a private temporary directory"`,
-      `trap 'rm -rf "$${SECRETS_DIR}"' EXIT`,
-      "trap 'exit 130' INT",
-      "trap 'exit 143' TERM",
-    )
-  }
-  lines.push('', '# the tools', 'aws_version="$(aws --version 2>&1)" || die "the aws CLI is not installed: https://aws.amazon.com/cli/"')
-  if (scan.loggingConfig) {
-    lines.push(
-      'have="${aws_version#aws-cli/}"',
-      'have="${have%% *}"',
-      'case "$have" in',
-      `  1.*) want=${MINIMUM_CLI.v1} ;;`,
-      `  *) want=${MINIMUM_CLI.v2} ;;`,
-      'esac',
-      `version_at_least "$have" "$want" || die "this script needs aws CLI $want or later (${MINIMUM_CLI.why}); this is $have: upgrade the aws CLI"`,
-    )
-  }
+  return required.length ? ['', '# values this script does not store', ...required] : []
+}
+
+/** The private directory of the files that carry secret values to the aws CLI (never argv, which ps shows to everyone). */
+function secretFileLines(secrets: Set<string>): string[] {
+  if (!secrets.size) return []
+  return [
+    '',
+    '# the files that carry secret values to the aws CLI: mode 600 in a directory of mode 700, removed when the script ends',
+    `export ${[...secrets].join(' ')}`,
+    'umask 077',
+    `${SECRETS_DIR}="$(mktemp -d)" || die "cannot make a private temporary directory"`,
+    `trap 'rm -rf "$${SECRETS_DIR}"' EXIT`,
+    "trap 'exit 130' INT",
+    "trap 'exit 143' TERM",
+  ]
+}
+
+function toolLines(usesJq: boolean, secrets: boolean, files: string[]): string[] {
+  const lines: string[] = []
   if (usesJq) lines.push('command -v jq >/dev/null || die "this script builds JSON arguments with jq: install jq"')
-  if (scan.secrets.size) lines.push(`jq -n '$ENV | type' >/dev/null 2>&1 || die "this script needs jq 1.6 or later (jq reads the secret values with \\$ENV)"`)
+  if (secrets) lines.push(`jq -n '$ENV | type' >/dev/null 2>&1 || die "this script needs jq 1.6 or later (jq reads the secret values with \\$ENV)"`)
   for (const f of files) lines.push(`[[ -f "$HERE/${f}" ]] || die "$HERE/${f} is missing: write it with this script by shipit plan --cli --out DIR"`)
   return lines
 }
 
-function lookupLines(placeholders: Set<string>): string[] {
+function lookupLines(found: Set<string>, placeholders: Readonly<Record<string, Placeholder>>): string[] {
   const lines: string[] = []
-  for (const p of placeholders) {
-    const { variable, lookup, missing } = PLACEHOLDERS[p]
+  for (const p of found) {
+    const { variable, lookup, missing } = placeholders[p]
     if (!lookup) continue
     lines.push(`${variable}=$(${lookup} --region "$REGION")`, `need ${variable} ${singleQuoted(missing)}`)
   }
@@ -598,33 +619,25 @@ function command(head: string[], options: string[]): string {
   return [head.join(' '), ...pairs].join(' \\\n    ')
 }
 
-/**
- * Request members the script leaves out, by `service.Operation`, and why. shipit's CodeSha256 would make
- * publish-version fail for any zip but the one shipit built; the script publishes what it uploaded.
- */
-const LEFT_OUT: Record<string, { members: string[]; why: string }> = {
-  'lambda.PublishVersion': { members: ['CodeSha256'], why: 'publishes the code this script uploaded (no --code-sha256: any other zip would fail it)' },
-}
-
-function stepLines(step: Step, words: Words, captures: Map<string, Capture>, options: RunbookOptions): string[] {
+function stepLines(step: Step, words: Words, captures: Map<string, Capture>, options: RunbookOptions, waits: WaitsOf): string[] {
   const title = `${SYMBOL[step.action]} ${step.action} ${step.resource.type} ${step.resource.name}`
   const lines = ['', `# ${title}${step.reason ? ` — ${step.reason}` : ''}`.replace(/\n/g, ' '), `step ${singleQuoted(title)}`]
   const { service, operation } = step.request
-  const leftOut = LEFT_OUT[`${service}.${operation}`]
+  const descriptor = describe(options.catalogue, step.request)
+  const leftOut = descriptor?.runbook?.leftOut
   const input = leftOut ? Object.fromEntries(Object.entries(step.request.input).filter(([k]) => !leftOut.members.includes(k))) : step.request.input
   if (leftOut) lines.push(`# ${leftOut.why}`)
-  if (!AWS_CLI_SERVICES.has(service)) {
-    const render = options.otherServices?.[service]
+  if (!descriptor?.runbook) {
     const refs: RunbookRefs = {
       text: (v) => (isRef(v) ? `"$${captures.get(captureKey(v))?.variable ?? 'UNKNOWN'}"` : singleQuoted(String(v))),
       variable: (output) => captures.get(`${step.id}\u0000${output}`)?.variable,
       artifact: (a) => `"\${HERE}/${words.artifactName(a)}"`,
       region: '"$REGION"',
     }
-    if (render) return [...lines, ...render(step, refs)]
+    if (descriptor?.script) return [...lines, ...descriptor.script(step, refs)]
     return [...lines, `die ${singleQuoted(`${title}: ${service} ${operation} is not an aws CLI call; do it by hand, then run the rest of this script`)}`]
   }
-  if (step.precondition) lines.push(...preconditionLines(step, words))
+  if (step.precondition) lines.push(...preconditionLines(step, words, options.catalogue))
 
   const mine = [...captures.entries()].filter(([key]) => key.startsWith(`${step.id}\u0000`)).map(([, c]) => c)
   const opts = [...words.options(input), '--region', '"$REGION"']
@@ -632,7 +645,7 @@ function stepLines(step: Step, words: Words, captures: Map<string, Capture>, opt
   lines.push(...words.takePending())
   if (mine.length === 1) opts.push('--query', singleQuoted(mine[0].query), '--output', mine[0].json ? 'json' : 'text')
   if (mine.length > 1) opts.push('--query', singleQuoted(`[${mine.map((c) => c.query).join(', ')}]`), '--output', 'json')
-  const head = ['aws', service, kebab(operation)]
+  const head = ['aws', descriptor.runbook.command ?? service, kebab(operation)]
   if (step.okErrors?.length) head.unshift('tolerating', singleQuoted(step.okErrors.join(' ')))
   const rules = retryRules(step)
   if (rules.length) {
@@ -649,16 +662,16 @@ function stepLines(step: Step, words: Words, captures: Map<string, Capture>, opt
     words.usesJq = true
     for (const [i, c] of mine.entries()) lines.push(`${c.variable}=$(jq ${c.json ? '-c' : '-r'} '.[${i}]' <<<"$${all}")`, `need ${c.variable} ${what}`)
   }
-  lines.push(...waitLines(step, words))
+  lines.push(...waitLines(step, words, waits))
   return lines
 }
 
-function preconditionLines(step: Step, words: Words): string[] {
+function preconditionLines(step: Step, words: Words, catalogue: RunbookOptions['catalogue']): string[] {
   const p = step.precondition
   if (!p) return []
   const { service, operation, input } = p.request
   const read = command(
-    ['aws', service, kebab(operation)],
+    ['aws', describe(catalogue, p.request)?.runbook?.command ?? service, kebab(operation)],
     [...words.options(input), '--region', '"$REGION"', '--query', singleQuoted(jmesPath(p.path)), '--output', 'json'],
   )
   words.usesJq = true
@@ -670,10 +683,21 @@ function preconditionLines(step: Step, words: Words): string[] {
   ]
 }
 
-function waitLines(step: Step, words: Words): string[] {
+/** A step's wait: an aws CLI waiter with a progress line every PROGRESS_SECONDS, or the catalogue's own lines. */
+function waitLines(step: Step, words: Words, waits: WaitsOf): string[] {
   if (!step.wait) return []
-  const wait = waitCommand(step)
+  const wait = waits(step)
   if (!wait) return [`# wait: ${step.wait.description} — the aws CLI has no waiter for this; check it before going on`]
-  const call = command(['aws', wait.service, 'wait', wait.waiter], [...words.options(wait.input), '--region', '"$REGION"'])
-  return [...(wait.note ? [`# ${wait.note}`] : []), ...words.takePending(), call]
+  const note = wait.note ? [`# ${wait.note}`] : []
+  if ('script' in wait) {
+    const script = wait.script((v) => words.word(v))
+    return [...note, ...words.takePending(), ...script]
+  }
+  const { service, waiter, input } = wait.cli
+  const options = words.options(input)
+  return [
+    ...note,
+    ...words.takePending(),
+    command(['waiting', singleQuoted(step.wait.description), 'aws', service, 'wait', waiter], [...options, '--region', '"$REGION"']),
+  ]
 }

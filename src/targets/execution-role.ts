@@ -1,7 +1,8 @@
 import { canonicalJson } from '../digest.js'
-import { awsRequest, type Ref } from '../plan/types.js'
+import type { Ref } from '../plan/types.js'
 import { type ObservedRole, SECRETS_POLICY_NAME } from './iam-role.js'
 import type { PartBuilder } from './part.js'
+import { Iam } from './shared-catalogue.js'
 import { tagList } from './target.js'
 
 /** What differs between the execution roles of the targets: who assumes the role and what it is for. */
@@ -86,7 +87,7 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
         resource: { type: 'iam:role', name },
         reason: spec.reason,
         changes: [{ path: 'AssumeRolePolicyDocument', after: trustWords(spec) }],
-        request: awsRequest('iam', 'CreateRole', {
+        request: Iam.CreateRole.request({
           RoleName: name,
           AssumeRolePolicyDocument: trustPolicy(spec.principal, spec.trust),
           Description: spec.description,
@@ -98,7 +99,7 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
     )
   } else if (!b.owned(role.tags)) {
     if (b.refuse('iam:role', name)) return { arn: role.arn, deps, created: false, refused: true }
-    deps.push(b.adopt(`${id}-tags`, { type: 'iam:role', name }, awsRequest('iam', 'TagRole', { RoleName: name, Tags: tagList(b.desired.tags) })))
+    deps.push(b.adopt(`${id}-tags`, { type: 'iam:role', name }, Iam.TagRole.request({ RoleName: name, Tags: tagList(b.desired.tags) })))
   }
   const afterRole = role ? [] : [id]
   const trust = trustPolicy(spec.principal, spec.trust)
@@ -111,7 +112,7 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
         resource: { type: 'iam:role', name },
         reason: 'trust scoped to this account (confused-deputy guidance)',
         changes: [{ path: 'AssumeRolePolicyDocument', before: role.trustPolicy, after: trustWords(spec) }],
-        request: awsRequest('iam', 'UpdateAssumeRolePolicy', { RoleName: name, PolicyDocument: trust }),
+        request: Iam.UpdateAssumeRolePolicy.request({ RoleName: name, PolicyDocument: trust }),
         dependsOn: b.present(`${id}-tags`),
       }),
     )
@@ -123,7 +124,7 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
         action: 'create',
         resource: { type: 'iam:role-policy-attachment', name: `${name}/${spec.managedPolicy.name}` },
         reason: spec.managedPolicy.reason,
-        request: awsRequest('iam', 'AttachRolePolicy', { RoleName: name, PolicyArn: spec.managedPolicy.arn }),
+        request: Iam.AttachRolePolicy.request({ RoleName: name, PolicyArn: spec.managedPolicy.arn }),
         dependsOn: afterRole,
       }),
     )
@@ -149,7 +150,7 @@ function planSecretsPolicy(b: PartBuilder, role: ObservedRole | null, spec: Exec
         resource,
         reason: spec.secretsReason,
         changes: [{ path: 'Resource', after: secretArns }],
-        request: awsRequest('iam', 'PutRolePolicy', { RoleName: spec.name, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: document }),
+        request: Iam.PutRolePolicy.request({ RoleName: spec.name, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: document }),
         dependsOn: afterRole,
       }),
     ]
@@ -160,7 +161,7 @@ function planSecretsPolicy(b: PartBuilder, role: ObservedRole | null, spec: Exec
       action: 'delete',
       resource,
       reason: 'no secrets any more',
-      request: awsRequest('iam', 'DeleteRolePolicy', { RoleName: spec.name, PolicyName: SECRETS_POLICY_NAME }),
+      request: Iam.DeleteRolePolicy.request({ RoleName: spec.name, PolicyName: SECRETS_POLICY_NAME }),
       dependsOn: [],
       okErrors: ['NoSuchEntityException'],
     })

@@ -1,6 +1,7 @@
 import type { AwsClients } from '../aws/clients.js'
-import { awsRequest, type Step } from '../plan/types.js'
+import type { Step } from '../plan/types.js'
 import type { PartBuilder } from './part.js'
+import { Logs } from './shared-catalogue.js'
 
 /** The app's log group as observed: its retention and its tags (whose it is). */
 export interface ObservedLogGroup {
@@ -41,14 +42,14 @@ export function planLogGroup(b: PartBuilder, group: ObservedLogGroup | null, rea
         action: 'create',
         resource: { type: 'logs:log-group', name },
         ...(reason ? { reason } : {}),
-        request: awsRequest('logs', 'CreateLogGroup', { logGroupName: name, tags: desired.tags }),
+        request: Logs.CreateLogGroup.request({ logGroupName: name, tags: desired.tags }),
         dependsOn: [],
         okErrors: ['ResourceAlreadyExistsException'],
       }),
     )
   } else if (group.tags && !b.owned(group.tags)) {
     if (b.refuse('logs:log-group', name)) return deps
-    deps.push(b.adopt('log-group-tags', { type: 'logs:log-group', name }, awsRequest('logs', 'TagResource', { resourceArn: group.arn, tags: desired.tags })))
+    deps.push(b.adopt('log-group-tags', { type: 'logs:log-group', name }, Logs.TagResource.request({ resourceArn: group.arn, tags: desired.tags })))
   }
   if (group?.retentionInDays !== desired.logRetentionDays) {
     b.add({
@@ -56,7 +57,7 @@ export function planLogGroup(b: PartBuilder, group: ObservedLogGroup | null, rea
       action: group ? 'update' : 'create',
       resource: { type: 'logs:retention', name },
       changes: [{ path: 'retentionInDays', before: group?.retentionInDays, after: desired.logRetentionDays }],
-      request: awsRequest('logs', 'PutRetentionPolicy', { logGroupName: name, retentionInDays: desired.logRetentionDays }),
+      request: Logs.PutRetentionPolicy.request({ logGroupName: name, retentionInDays: desired.logRetentionDays }),
       dependsOn: [...deps],
     })
   } else b.keep('logs:log-group', name)
@@ -81,7 +82,7 @@ function logGroupDeleteStep(logGroup: string, after: string[]): Step {
     action: 'delete',
     resource: { type: 'logs:log-group', name: logGroup },
     reason: 'and the logs in it',
-    request: awsRequest('logs', 'DeleteLogGroup', { logGroupName: logGroup }),
+    request: Logs.DeleteLogGroup.request({ logGroupName: logGroup }),
     dependsOn: after,
     okErrors: ['ResourceNotFoundException'],
   }

@@ -1,12 +1,10 @@
 import type { AwsClients } from '../aws/clients.js'
-import type { WaiterSet } from '../aws/waiters.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { TargetName } from '../manifest/schema.js'
+import type { Catalogue } from '../plan/catalogue.js'
 import type { LocalOperations } from '../plan/execute.js'
-import type { Recoveries } from '../plan/idempotency.js'
-import type { RunbookOptions } from '../plan/runbook.js'
 import type { Artifact, Plan, Step, Unchanged } from '../plan/types.js'
-import type { PreparedImage } from './container/image/prepare.js'
+import type { PreparedImage } from './image/prepare.js'
 
 /** What a target may use while observing: read-only AWS access and where it is. */
 export interface ObserveContext {
@@ -60,23 +58,23 @@ export interface PlanPart {
 export type Outputs = Record<string, string | number | boolean | string[] | undefined>
 
 /**
- * The target contract: reads, a pure plan, outputs. Rendering, saving, confirming, executing,
- * waiting and reporting are shared by all targets.
+ * The target contract: reads, a pure plan, outputs, and the catalogue of the operations its plans
+ * send. Every member is required; what differs between targets is data (the catalogue, how `run`
+ * runs). Rendering, saving, confirming, executing, waiting and reporting are shared by all targets.
  */
 export interface Target<Observed, D extends Desired = Desired> {
   name: TargetName
-  /** How the runbook (plan --cli) does the target's local steps (a docker build and push, a package upload). */
-  runbookSteps?: RunbookOptions['otherServices']
-  /** How the target reads back a create whose answer was lost; the executor is given them with the plan. */
-  recoveries?: Recoveries
-  /** The waits this target's steps name; the executor is given them with the plan. */
-  waiters: WaiterSet
+  /**
+   * Every operation the target's steps send and every wait they name: idempotency rules, read-backs
+   * after a lost answer, waiters, runbook forms. The executor and the runbook are given it with the plan.
+   */
+  catalogue: Catalogue
   /**
    * The runner of the plan's local steps (a container build and push), or undefined when it has
    * none. Called before the plan's first AWS change, it checks what they need (the container CLI and
    * its daemon), so a machine that cannot build changes nothing.
    */
-  localOperations?(steps: Step[], signal?: AbortSignal): Promise<LocalOperations | undefined>
+  localOperations(steps: Step[], signal?: AbortSignal): Promise<LocalOperations | undefined>
   /**
    * Local preparation, in two stages. The first checks the local input (the package boundary) before
    * any AWS call, so invalid input exits 3 with nothing sent; it returns the build (the zip), which
@@ -93,17 +91,21 @@ export interface Target<Observed, D extends Desired = Desired> {
   planDestroy(desired: D, observed: Observed, ctx: PlanContext): PlanPart
   /** URLs and identifiers, from what was observed and, after an apply, the steps' responses. */
   outputs(desired: D, observed: Observed, applied?: Record<string, Record<string, unknown>>): Outputs
-  /** Outputs that need more reads (task public IPs), for status and after a deploy. */
-  liveOutputs?(ctx: ObserveContext, desired: D, observed: Observed): Promise<Outputs>
+  /** Outputs that need more reads (task public IPs), for status and after a deploy; {} when there are none. */
+  liveOutputs(ctx: ObserveContext, desired: D, observed: Observed): Promise<Outputs>
+  /** Whether anything of the app is live (`status` exits 1 when not). */
+  deployed(observed: Observed): boolean
   /** The part of observed state whose change makes a saved plan stale. */
   fingerprint(observed: Observed): unknown
   /** `shipit rollback`: read the deploy history, plan the move back. */
-  rollback?: RollbackSupport<any, D>
-  /** `shipit run` of a container: a one-off task, planned as one step that the executor runs and waits for. Pure. */
-  planRun?(desired: D, observed: Observed, ctx: PlanContext, options: RunOptions): PlanPart
-  /** `shipit run` of a function: an invocation. */
-  invoke?(ctx: ObserveContext, desired: D, options: RunOptions): Promise<RunOutcome>
+  rollback: RollbackSupport<any, D>
+  /** `shipit run`: a one-off task planned as one step that the executor runs and waits for (containers), or an invocation (functions). */
+  run: RunSupport<Observed, D>
 }
+
+type RunSupport<Observed, D extends Desired> =
+  | { kind: 'task'; plan(desired: D, observed: Observed, ctx: PlanContext, options: RunOptions): PlanPart }
+  | { kind: 'invoke'; invoke(ctx: ObserveContext, desired: D, options: RunOptions): Promise<RunOutcome> }
 
 export interface RollbackSupport<History, D extends Desired = Desired> {
   observe(ctx: ObserveContext, desired: D): Promise<History>

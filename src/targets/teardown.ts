@@ -1,5 +1,6 @@
 import type { Step } from '../plan/types.js'
 import { type ObservedRole, SECRETS_POLICY_NAME } from './iam-role.js'
+import { Iam } from './shared-catalogue.js'
 
 /**
  * Deleting a role shipit created: its managed policies are detached and its inline secrets policy
@@ -11,7 +12,7 @@ export function roleDeleteSteps(roleName: string, role: ObservedRole, after: str
     id: `role-policy-${i}`,
     action: 'delete',
     resource: { type: 'iam:role-policy-attachment', name: `${roleName}/${arn.split('/').pop()}` },
-    request: { service: 'iam', operation: 'DetachRolePolicy', input: { RoleName: roleName, PolicyArn: arn } },
+    request: Iam.DetachRolePolicy.request({ RoleName: roleName, PolicyArn: arn }),
     dependsOn: after,
     okErrors: ['NoSuchEntityException'],
   }))
@@ -21,7 +22,7 @@ export function roleDeleteSteps(roleName: string, role: ObservedRole, after: str
           id: 'role-secrets',
           action: 'delete',
           resource: { type: 'iam:role-policy', name: `${roleName}/${SECRETS_POLICY_NAME}` },
-          request: { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME } },
+          request: Iam.DeleteRolePolicy.request({ RoleName: roleName, PolicyName: SECRETS_POLICY_NAME }),
           dependsOn: after,
           okErrors: ['NoSuchEntityException'],
         },
@@ -34,7 +35,7 @@ export function roleDeleteSteps(roleName: string, role: ObservedRole, after: str
       id: 'role',
       action: 'delete',
       resource: { type: 'iam:role', name: roleName },
-      request: { service: 'iam', operation: 'DeleteRole', input: { RoleName: roleName } },
+      request: Iam.DeleteRole.request({ RoleName: roleName }),
       dependsOn: [...first.map((s) => s.id), ...after],
       okErrors: ['NoSuchEntityException'],
     },

@@ -24,17 +24,17 @@ const errorOf = (f: () => unknown) => {
 describe('http: on a fargate app (ECS Express Mode)', () => {
   it('resolves the Express settings with their defaults', () => {
     const d = resolveDesired(load(APP('  port: 8080')), { target: 'fargate' })
-    expect(d.express).toEqual({ port: 8080, healthCheckPath: '/', minTasks: 1, maxTasks: 3, scaling: { metric: 'cpu', target: 60 } })
+    expect(d.target !== 'lambda' && d.express).toEqual({ port: 8080, healthCheckPath: '/', minTasks: 1, maxTasks: 3, scaling: { metric: 'cpu', target: 60 } })
   })
 
   it('takes minTasks from count and keeps maxTasks at least minTasks', () => {
     const d = resolveDesired(load(APP('  port: 80\n  count: 5\n  infrastructureRole: arn:aws:iam::123456789012:role/infra')), { target: 'fargate' })
-    expect(d.express).toMatchObject({ minTasks: 5, maxTasks: 5, infrastructureRole: 'arn:aws:iam::123456789012:role/infra' })
+    expect(d.target !== 'lambda' && d.express).toMatchObject({ minTasks: 5, maxTasks: 5, infrastructureRole: 'arn:aws:iam::123456789012:role/infra' })
   })
 
   it('has no Express service on the ecs target or without http:', () => {
-    expect(resolveDesired(load(APP('  port: 80')), { target: 'ecs' }).express).toBeUndefined()
-    expect(resolveDesired(load('name: web\ncontainer: { image: nginx, port: 80 }\n'), { target: 'fargate' }).express).toBeUndefined()
+    expect('express' in resolveDesired(load(APP('  port: 80')), { target: 'ecs' })).toBe(false)
+    expect('express' in resolveDesired(load('name: web\ncontainer: { image: nginx, port: 80 }\n'), { target: 'fargate' })).toBe(false)
   })
 
   it('needs container.port, at the container key (exit 3)', () => {

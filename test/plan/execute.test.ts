@@ -43,7 +43,7 @@ const testWaiters: Record<string, CustomWaiter> = {}
 const ctx = (clients: AwsClients, extra: Partial<ExecuteContext> = {}): ExecuteContext => ({
   clients,
   reporter: silentReporter,
-  waiters: { custom: testWaiters, explain: {} },
+  catalogue: { operations: [], waiters: { custom: testWaiters, explain: {} } },
   artifact: async () => new Uint8Array([1]),
   sensitive: () => 'secret',
   timeoutSeconds: 5,

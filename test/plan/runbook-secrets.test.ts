@@ -8,6 +8,7 @@ import { openSession } from '../../src/engine/session.js'
 import { renderRunbook } from '../../src/plan/runbook.js'
 import { writeRunbook } from '../../src/plan/runbook-files.js'
 import type { Plan, Step } from '../../src/plan/types.js'
+import { LAMBDA_CATALOGUE } from '../../src/targets/lambda/catalogue.js'
 
 /**
  * Issue 18, item 5: the runbook must never put a secret value on a command line, where `ps` and
@@ -149,7 +150,7 @@ async function offlinePlan(file: string, target: 'lambda' | 'fargate' | 'ecs'): 
   const session = await openSession({ file, target, mutates: false, vars: { API_KEY: 'planned-value' }, offline: true })
   const planned = await makePlan(session, { command: 'deploy' })
   const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-  await writeRunbook(dir, planned.plan, planned.prepared, session.target.runbookSteps)
+  await writeRunbook(dir, planned.plan, planned.prepared.artifacts, session.target.catalogue)
   return { plan: planned.plan, dir }
 }
 
@@ -215,7 +216,7 @@ describe.skipIf(!REAL_JQ)('the runbook never puts a secret on a command line (re
     }
     const role = plan.steps.find((s) => s.id === 'role') as Step
     const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-    writeFileSync(join(dir, 'deploy.sh'), renderRunbook({ ...plan, steps: [role, update] }))
+    writeFileSync(join(dir, 'deploy.sh'), renderRunbook({ ...plan, steps: [role, update] }, { catalogue: LAMBDA_CATALOGUE }))
     const run = runScript(join(dir, 'deploy.sh'), { API_KEY: SECRET })
     expect(run.code, run.stderr).toBe(0)
     expectNoArgvHoldsTheSecret(run)

@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { makePlan, type Planned } from '../../src/engine/plan.js'
 import { openSession } from '../../src/engine/session.js'
-import { PLACEHOLDERS, renderRunbook } from '../../src/plan/runbook.js'
+import { renderRunbook } from '../../src/plan/runbook.js'
 import { writeRunbook } from '../../src/plan/runbook-files.js'
 import type { Plan, Step } from '../../src/plan/types.js'
+import { CONTAINER_CATALOGUE } from '../../src/targets/container/catalogue.js'
 import { DEFAULT_SUBNETS_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER } from '../../src/targets/container/network.js'
+import { LAMBDA_CATALOGUE, S3 } from '../../src/targets/lambda/catalogue.js'
 import { ACCOUNT_PLACEHOLDER } from '../../src/targets/target.js'
 import { cleanEnv, shipit } from '../helpers/cli.js'
 
@@ -34,9 +36,25 @@ if (argv[1] === process.env.FAKE_AWS_FAIL_OP) {
     process.exit(254)
   }
 }
+// an aws … wait lasts FAKE_AWS_WAIT_SECONDS of the script's (fake) sleep 1: it returns once the script slept that often meanwhile
+if (argv[1] === 'wait' && process.env.FAKE_AWS_WAIT_SECONDS) {
+  const slept = () => (fs.existsSync(process.env.FAKE_SLEEP_LOG) ? fs.readFileSync(process.env.FAKE_SLEEP_LOG, 'utf8').length : 0)
+  const until = slept() + Number(process.env.FAKE_AWS_WAIT_SECONDS)
+  const deadline = Date.now() + 20000
+  while (slept() < until && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+}
 const at = (flag) => { const i = argv.indexOf(flag); return i < 0 ? undefined : argv[i + 1] }
 const query = at('--query')
 if (!query) { console.log('{}'); process.exit(0) }
+// a service rollout poll: FAKE_AWS_ROLLOUT answers, one per poll (the last one repeats), as --output text does
+if (argv[1] === 'describe-services' && (at('--query') || '').includes('rolloutState')) {
+  const answers = (process.env.FAKE_AWS_ROLLOUT || 'fake(taskDefinition.taskDefinitionArn) COMPLETED 1 1 0').split(';')
+  const counter = process.env.FAKE_AWS_LOG + '.polls'
+  const n = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0
+  fs.writeFileSync(counter, String(n + 1))
+  console.log(answers[Math.min(n, answers.length - 1)].split(' ').join('\t'))
+  process.exit(0)
+}
 const fake = (q) => 'fake(' + q + ')'
 if (at('--output') !== 'json') console.log(fake(query))
 else if (query.startsWith('[') && !query.includes('[]')) console.log(JSON.stringify(query.slice(1, -1).split(', ').map(fake)))
@@ -90,9 +108,12 @@ function lambdaAppWithSecret(): string {
 
 async function writtenRunbook(planned: Planned): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-  await writeRunbook(dir, planned.plan, planned.prepared)
+  await writeRunbook(dir, planned.plan, planned.prepared.artifacts, catalogueOf(planned.plan))
   return join(dir, 'deploy.sh')
 }
+
+const catalogueOf = (plan: Plan) => (plan.target === 'lambda' ? LAMBDA_CATALOGUE : CONTAINER_CATALOGUE)
+const render = (plan: Plan) => renderRunbook(plan, { catalogue: catalogueOf(plan) })
 
 /** The aws calls that perform steps, in order: not the version check, the lookups or the waits. */
 function stepCalls(calls: string[][]): string[] {
@@ -108,7 +129,10 @@ describe('the runbook (plan --cli)', () => {
   beforeAll(async () => {
     bin = mkdtempSync(join(tmpdir(), 'shipit-fake-bin-'))
     writeFileSync(join(bin, 'aws'), FAKE_AWS, { mode: 0o755 })
-    writeFileSync(join(bin, 'sleep'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
+    // a sleep that returns at once, counting its calls in FAKE_SLEEP_LOG (one byte each)
+    writeFileSync(join(bin, 'sleep'), '#!/bin/sh\n[ -z "$FAKE_SLEEP_LOG" ] || printf . >>"$FAKE_SLEEP_LOG"\nexit 0\n', { mode: 0o755 })
+    // the image of an app built from source: a docker that builds and pushes nothing
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
     lambda = await offlinePlan(lambdaAppWithSecret(), 'lambda', undefined, { API_KEY: 'planned-secret-value' })
     fargate = await offlinePlan(join(EXAMPLES, 'hello-fargate', 'app.yaml'), 'fargate')
     fargateTask = await offlinePlan(join(EXAMPLES, 'hello-fargate', 'app.yaml'), 'fargate', 'task')
@@ -116,13 +140,15 @@ describe('the runbook (plan --cli)', () => {
   })
 
   it('the placeholders it looks up are the ones the planners write offline', () => {
-    for (const p of [ACCOUNT_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER, DEFAULT_SUBNETS_PLACEHOLDER]) expect(Object.keys(PLACEHOLDERS)).toContain(p)
+    for (const p of [ACCOUNT_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER, DEFAULT_SUBNETS_PLACEHOLDER])
+      expect(Object.keys(CONTAINER_CATALOGUE.placeholders)).toContain(p)
+    expect(Object.keys(LAMBDA_CATALOGUE.placeholders)).toContain(ACCOUNT_PLACEHOLDER)
   })
 
   it('the script of each example app is valid bash', () => {
     for (const planned of [lambda, fargate, fargateTask, ecs]) {
       const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-      writeFileSync(join(dir, 'deploy.sh'), renderRunbook(planned.plan))
+      writeFileSync(join(dir, 'deploy.sh'), render(planned.plan))
       const r = spawnSync('bash', ['-n', join(dir, 'deploy.sh')], { encoding: 'utf8' })
       expect(r.stderr, planned.plan.app).toBe('')
       expect(r.status).toBe(0)
@@ -165,7 +191,9 @@ describe('the runbook (plan --cli)', () => {
   it('lambda: an aws CLI older than --logging-config needs stops the script with the version to get', async () => {
     const r = runScript(await writtenRunbook(lambda), { API_KEY: 'x', FAKE_AWS_VERSION: 'aws-cli/1.29.62' })
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/needs aws CLI 1\.30\.2 or later \(--logging-config.*\); this is 1\.29\.62/)
+    expect(r.stderr).toMatch(
+      /needs aws CLI 1\.30\.2 or later \(aws lambda create-function --logging-config is not known to older releases\); this is 1\.29\.62/,
+    )
     expect(r.calls).toEqual([['--version']])
   })
 
@@ -193,9 +221,9 @@ describe('the runbook (plan --cli)', () => {
     expect(other.stderr).toContain('(AccessDeniedException)')
   })
 
-  it('fargate: the default VPC and subnets are looked up, and the service waits for services-stable', () => {
+  it('fargate: the default VPC and subnets are looked up, and the service waits for its rollout', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-    writeFileSync(join(dir, 'deploy.sh'), renderRunbook(fargate.plan))
+    writeFileSync(join(dir, 'deploy.sh'), render(fargate.plan))
     const r = runScript(join(dir, 'deploy.sh'))
     expect(r.code).toBe(0)
     expect(stepCalls(r.calls)).toEqual(fargate.plan.steps.map((s) => `${s.request.service} ${kebabOp(s)}`))
@@ -210,15 +238,17 @@ describe('the runbook (plan --cli)', () => {
         assignPublicIp: 'ENABLED',
       },
     })
-    expect(r.calls.find((c) => c[1] === 'wait' && c[2] === 'services-stable')).toEqual(
-      expect.arrayContaining(['--cluster', 'hello-web-dev', '--services', '["hello-web-dev"]']),
-    )
+    // the rollout of the PRIMARY deployment, read as shipit's own waiter reads it, not services-stable
+    expect(r.calls.find((c) => c[1] === 'wait' && c[2] === 'services-stable')).toBeUndefined()
+    const poll = findCall(r.calls, 'ecs', 'describe-services')
+    expect(poll).toEqual(expect.arrayContaining(['--cluster', 'hello-web-dev', '--services', 'hello-web-dev']))
+    expect(option(poll, '--query')).toContain('rolloutState')
     expect(r.calls.find((c) => c[1] === 'wait' && c[2] === 'role-exists')).toBeDefined()
   })
 
   it('fargate task mode: the task ARNs run-task answers are what tasks-stopped waits for', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-    writeFileSync(join(dir, 'deploy.sh'), renderRunbook(fargateTask.plan))
+    writeFileSync(join(dir, 'deploy.sh'), render(fargateTask.plan))
     const r = runScript(join(dir, 'deploy.sh'))
     expect(r.code).toBe(0)
     expect(option(findCall(r.calls, 'ecs', 'run-task'), '--query')).toBe('tasks[].taskArn')
@@ -228,7 +258,7 @@ describe('the runbook (plan --cli)', () => {
 
   it('ecs: every step in order', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-    writeFileSync(join(dir, 'deploy.sh'), renderRunbook(ecs.plan))
+    writeFileSync(join(dir, 'deploy.sh'), render(ecs.plan))
     const r = runScript(join(dir, 'deploy.sh'))
     expect(r.code).toBe(0)
     expect(stepCalls(r.calls)).toEqual(ecs.plan.steps.map((s) => `${s.request.service} ${kebabOp(s)}`))
@@ -264,7 +294,7 @@ describe('the runbook (plan --cli)', () => {
     }
     const script = (equals: string) => {
       const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-      writeFileSync(join(dir, 'deploy.sh'), renderRunbook({ ...ecs.plan, steps: [update(equals), tag] }))
+      writeFileSync(join(dir, 'deploy.sh'), render({ ...ecs.plan, steps: [update(equals), tag] }))
       return join(dir, 'deploy.sh')
     }
     const same = runScript(script('fake(services[0].taskDefinition)'))
@@ -285,17 +315,109 @@ describe('the runbook (plan --cli)', () => {
       id: 'image',
       action: 'create',
       resource: { type: 'container:image', name: 'hello-web:abc' },
-      request: { service: 'container', operation: 'Build', input: { context: '.' } } as unknown as Step['request'],
+      request: { service: 'container', operation: 'Build', input: { context: '.' } },
       dependsOn: [],
     }
     const plan: Plan = { ...fargate.plan, steps: [build, ...fargate.plan.steps] }
-    expect(renderRunbook(plan, { otherServices: { container: () => ['docker build -t hello-web:abc .'] } })).toContain('docker build -t hello-web:abc .')
+    const withBuild = {
+      ...CONTAINER_CATALOGUE,
+      operations: [
+        ...CONTAINER_CATALOGUE.operations.filter((o) => o.service !== 'container'),
+        { service: 'container', operation: 'Build', read: false, script: () => ['docker build -t hello-web:abc .'] },
+      ],
+    }
+    expect(renderRunbook(plan, { catalogue: withBuild })).toContain('docker build -t hello-web:abc .')
+    const without = { ...CONTAINER_CATALOGUE, operations: CONTAINER_CATALOGUE.operations.filter((o) => o.service !== 'container') }
     const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
-    writeFileSync(join(dir, 'deploy.sh'), renderRunbook(plan))
+    writeFileSync(join(dir, 'deploy.sh'), renderRunbook(plan, { catalogue: without }))
     const r = runScript(join(dir, 'deploy.sh'))
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('container Build is not an aws CLI call')
     expect(stepCalls(r.calls)).toEqual([])
+  })
+
+  it('fargate: the service wait prints where the rollout stands every poll, and goes on when it is COMPLETED', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
+    writeFileSync(join(dir, 'deploy.sh'), render(fargate.plan))
+    const ours = 'fake(taskDefinition.taskDefinitionArn)'
+    const r = runScript(join(dir, 'deploy.sh'), { FAKE_AWS_ROLLOUT: `${ours} IN_PROGRESS 0 1 1;${ours} IN_PROGRESS 1 1 1;${ours} COMPLETED 1 1 0` })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('service hello-web-dev: IN_PROGRESS, 0/1 tasks running (0 s)')
+    expect(r.stderr).toContain('service hello-web-dev: IN_PROGRESS, 1/1 tasks running (15 s)')
+    expect(r.calls.filter((c) => c[1] === 'describe-services')).toHaveLength(3)
+  })
+
+  it('fargate: the service wait fails when the rollout FAILED, and when ECS rolled back to the old revision', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
+    writeFileSync(join(dir, 'deploy.sh'), render(fargate.plan))
+    const failed = runScript(join(dir, 'deploy.sh'), { FAKE_AWS_ROLLOUT: 'fake(taskDefinition.taskDefinitionArn) FAILED 0 1 0' })
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain('service hello-web-dev: the deployment of fake(taskDefinition.taskDefinitionArn) failed')
+    // after a circuit-breaker rollback the PRIMARY deployment is the old revision, and it completes: services-stable would say stable
+    const back = runScript(join(dir, 'deploy.sh'), { FAKE_AWS_ROLLOUT: 'arn:aws:ecs:us-west-2:1:task-definition/hello-web-dev:1 COMPLETED 1 1 0' })
+    expect(back.code).toBe(1)
+    expect(back.stderr).toContain('ECS rolled the deployment of fake(taskDefinition.taskDefinitionArn) back to hello-web-dev:1')
+    expect(back.stderr).not.toContain('==> done')
+  })
+
+  it('lambda: a long aws wait prints a line every 15 s while it runs', async () => {
+    const sleeps = join(mkdtempSync(join(tmpdir(), 'shipit-sleeps-')), 'sleeps')
+    const r = runScript(await writtenRunbook(lambda), { API_KEY: 'x', FAKE_AWS_WAIT_SECONDS: '31', FAKE_SLEEP_LOG: sleeps })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('waiting for function hello-dev to be Active (15 s)')
+    expect(r.stderr).toContain('waiting for function hello-dev to be Active (30 s)')
+    // one line per 15 s, never in between
+    const seconds = [...r.stderr.matchAll(/to be Active \((\d+) s\)/g)].map((m) => Number(m[1]))
+    expect(seconds.every((n) => n % 15 === 0)).toBe(true)
+  })
+
+  it('every runbook checks the newest aws CLI its commands need before any call, naming the command', async () => {
+    const express = await offlinePlan(join(EXAMPLES, 'hello-web', 'app.yaml'), 'fargate')
+    const cases: [Planned, string, string, string][] = [
+      [lambda, 'aws-cli/2.13.36', '2.13.37', 'aws lambda create-function --logging-config'],
+      [fargate, 'aws-cli/2.3.1', '2.3.2', 'aws ecs register-task-definition --runtime-platform'],
+      [ecs, 'aws-cli/1.21.5', '1.21.6', 'aws ecs register-task-definition --runtime-platform'],
+      [express, 'aws-cli/2.35.6', '2.35.7', 'aws ecs create-express-gateway-service --task-definition-arn'],
+      [express, 'aws-cli/1.43.0', '1.45.32', 'aws ecs create-express-gateway-service --task-definition-arn'],
+    ]
+    for (const [planned, version, want, command] of cases) {
+      const r = runScript(await writtenRunbook(planned), { API_KEY: 'x', FAKE_AWS_VERSION: version })
+      expect(r.code, version).toBe(1)
+      expect(r.stderr).toContain(`needs aws CLI ${want} or later (${command} is not known to older releases)`)
+      expect(r.calls).toEqual([['--version']])
+    }
+    // the newest release passes the check of the Express app
+    const ok = runScript(await writtenRunbook(express), { FAKE_AWS_VERSION: 'aws-cli/2.35.7' })
+    expect(ok.stderr).not.toContain('needs aws CLI')
+    expect(ok.code).toBe(0)
+    expect(findCall(ok.calls, 'ecs', 'create-express-gateway-service')).toBeDefined()
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
+    writeFileSync(join(dir, 'deploy.sh'), render(express.plan))
+    expect(spawnSync('bash', ['-n', join(dir, 'deploy.sh')]).status).toBe(0)
+  })
+
+  it('the bucket of a big package is made with aws s3api, which the script runs', () => {
+    const bucket = (id: string, request: Step['request']): Step => ({
+      id,
+      action: 'create',
+      resource: { type: 's3:bucket', name: 'shipit-artifacts' },
+      request,
+      dependsOn: [],
+    })
+    const steps = [
+      bucket('bucket', S3.CreateBucket.request({ Bucket: 'shipit-artifacts', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } })),
+      bucket('block', S3.PutPublicAccessBlock.request({ Bucket: 'shipit-artifacts', PublicAccessBlockConfiguration: { BlockPublicAcls: true } })),
+    ]
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-runbook-'))
+    const script = render({ ...lambda.plan, steps })
+    expect(script).not.toContain('is not an aws CLI call')
+    writeFileSync(join(dir, 'deploy.sh'), script)
+    const r = runScript(join(dir, 'deploy.sh'))
+    expect(r.code).toBe(0)
+    expect(option(findCall(r.calls, 's3api', 'create-bucket'), '--bucket')).toBe('shipit-artifacts')
+    expect(JSON.parse(option(findCall(r.calls, 's3api', 'put-public-access-block'), '--public-access-block-configuration') ?? '{}')).toEqual({
+      BlockPublicAcls: true,
+    })
   })
 })
 

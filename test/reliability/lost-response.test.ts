@@ -10,9 +10,10 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { applyPlan } from '../../src/engine/apply.js'
 import { ShipitError } from '../../src/errors.js'
+import type { OperationDescriptor } from '../../src/plan/catalogue.js'
 import type { Reporter } from '../../src/plan/execute.js'
-import { IDEMPOTENCY_RULES, isReadOperation } from '../../src/plan/idempotency.js'
-import { RECOVERABLE_OPERATIONS } from '../../src/targets/recoveries.js'
+import { CONTAINER_CATALOGUE } from '../../src/targets/container/catalogue.js'
+import { LAMBDA_CATALOGUE } from '../../src/targets/lambda/catalogue.js'
 import { silentReporter } from '../../src/ui/reporter.js'
 import type { FakeAws, FakeErrorSpec } from '../fakes/aws.js'
 import { MINIMAL_SERVICE as SERVICE, MINIMAL_TASK as TASK } from '../helpers/apps.js'
@@ -100,6 +101,10 @@ const CASES: { target: string; yaml: string; creates: [string, RegExp][]; seed?:
   },
 ]
 
+/** Every operation of both targets' catalogues (the shared ones appear in both). */
+const ALL_OPERATIONS: OperationDescriptor[] = [...new Set([...LAMBDA_CATALOGUE.operations, ...CONTAINER_CATALOGUE.operations])]
+const ruleOf = (operation: string) => ALL_OPERATIONS.find((d) => `${d.service}:${d.operation}` === operation)?.idempotency
+
 describe('a create whose answer is lost after AWS did the work', () => {
   const fake = useFakeAws()
   beforeEach(() => fake.reset())
@@ -120,7 +125,7 @@ describe('a create whose answer is lost after AWS did the work', () => {
           const dir = project(yaml)
           fake.failOn(operation, error, { after: true })
           const { reporter, lines } = recording()
-          if ((IDEMPOTENCY_RULES[operation] as { kind?: string }).kind === 'natural') {
+          if ((ruleOf(operation) as { kind?: string }).kind === 'natural') {
             // sent again as it is, harmlessly: by the SDK's retries on AWS (test/reliability/transport.test.ts);
             // the fake has no SDK retry, so here the deploy run again sends it again
             await deploy(dir, { target, reporter }).catch(() => undefined)
@@ -217,37 +222,35 @@ describe('a conflict on a name someone else took after shipit planned', () => {
 describe('every mutating operation the planners can emit has an idempotency rule', () => {
   useFakeAws()
   /** `awsRequest('svc', 'Op'` and `service: 'svc', operation: 'Op'` in src/targets, read as text */
-  function emitted(): string[] {
-    const found = new Set<string>()
+  /** Request literals outside the catalogues: every request is built by a descriptor's `request`. */
+  function literalRequests(): string[] {
+    const found: string[] = []
     const walk = (dir: string) => {
       for (const name of readdirSync(dir)) {
         const path = join(dir, name)
         if (statSync(path).isDirectory()) walk(path)
         else if (name.endsWith('.ts')) {
           const text = readFileSync(path, 'utf8')
-          for (const m of text.matchAll(/awsRequest\(\s*'([a-z0-9]+)',\s*'([A-Za-z]+)'/g)) found.add(`${m[1]}:${m[2]}`)
-          for (const m of text.matchAll(/service: '([a-z0-9]+)',\s*operation: '([A-Za-z]+)'/g)) found.add(`${m[1]}:${m[2]}`)
+          for (const m of text.matchAll(/awsRequest\(\s*'([a-z0-9]+)',\s*'([A-Za-z]+)'/g)) found.push(`${name}: ${m[1]}:${m[2]}`)
+          for (const m of text.matchAll(/service: '([a-z0-9]+)',\s*operation: '([A-Za-z]+)'/g)) found.push(`${name}: ${m[1]}:${m[2]}`)
         }
       }
     }
     walk(join(import.meta.dirname, '../../src/targets'))
-    return [...found].filter((op) => !isReadOperation(op.split(':')[1])).sort()
+    return found
   }
 
-  it('finds the operations (the scan works) and each has a rule', () => {
-    const operations = emitted()
-    expect(operations.length).toBeGreaterThan(40)
-    expect(operations).toContain('apigatewayv2:CreateRoute')
-    expect(operations).toContain('container:Push')
-    expect(operations.filter((op) => !IDEMPOTENCY_RULES[op])).toEqual([])
+  it('every request is built from a descriptor, and every mutating descriptor has a rule', () => {
+    expect(literalRequests()).toEqual([])
+    expect(ALL_OPERATIONS.length).toBeGreaterThan(40)
+    expect(ALL_OPERATIONS.map((d) => `${d.service}:${d.operation}`)).toContain('container:Push')
+    expect(ALL_OPERATIONS.filter((d) => !d.read && !d.idempotency).map((d) => `${d.service}:${d.operation}`)).toEqual([])
   })
 
   it('every rule that reads back has a read-back, and every read-back a rule', () => {
-    const recover = Object.entries(IDEMPOTENCY_RULES)
-      .filter(([, r]) => r === 'token' || r.kind === 'recover')
-      .map(([op]) => op)
-      .sort()
-    expect([...RECOVERABLE_OPERATIONS].sort()).toEqual(recover)
+    const readsBack = (d: OperationDescriptor) => d.idempotency === 'token' || d.idempotency?.kind === 'recover'
+    expect(ALL_OPERATIONS.filter((d) => readsBack(d) !== Boolean(d.recover)).map((d) => `${d.service}:${d.operation}`)).toEqual([])
+    expect(ALL_OPERATIONS.filter(readsBack).length).toBeGreaterThan(8)
   })
 
   it('the plans of a lambda, a fargate service and a task app carry a rule on every step', async () => {

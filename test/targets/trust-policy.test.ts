@@ -74,7 +74,7 @@ describe('trust policies of the roles shipit makes for AWS services (confused-de
     expect(JSON.parse(String(create.request.input.AssumeRolePolicyDocument)).Statement[0].Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': '<account>' },
     })
-    const line = renderRunbook(plan)
+    const line = renderRunbook(plan, { catalogue: lambdaTarget.catalogue })
       .split('\n')
       .find((l) => l.includes('--assume-role-policy-document'))!
     expect(line).toContain('ACCOUNT_ID')

@@ -3,7 +3,6 @@ import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound } from '../../aws/errors.js'
 import { polling, sleep, type WaitContext } from '../../aws/waiters.js'
 import { ExitCode, ShipitError } from '../../errors.js'
-import { EXPRESS_DELETED_WAITER, EXPRESS_DEPLOYED_WAITER } from './express.js'
 
 /** Polls before a deployment of the wanted revision that is nowhere to be seen counts as failed (reads are eventually consistent). */
 const GRACE_POLLS = 5
@@ -154,4 +153,7 @@ export async function waitForExpressDeleted(clients: AwsClients, input: Record<s
 }
 
 /** The waits the Express Mode steps name; part of the fargate target's waiter set. */
+export const EXPRESS_DEPLOYED_WAITER = 'EcsExpressServiceDeployed'
+export const EXPRESS_DELETED_WAITER = 'EcsExpressServiceDeleted'
+
 export const expressWaiters = { [EXPRESS_DEPLOYED_WAITER]: waitForExpressDeployment, [EXPRESS_DELETED_WAITER]: waitForExpressDeleted }

@@ -13,13 +13,15 @@ import type {
 import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { type ExpressSpec, lambdaOnlyHttpFields } from '../../manifest/express.js'
-import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
 import { createdFields, type FieldChange, isRef, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { planExecutionRole } from '../execution-role.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type Outputs } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
+import { Ecs } from './catalogue.js'
+import { EXPRESS_DELETED_WAITER, EXPRESS_DEPLOYED_WAITER } from './express-waiters.js'
 import type { AwsVpcConfiguration, ExpressNetwork } from './network.js'
 import { EXPRESS_CONTAINER_NAME } from './profile.js'
 import { revisionOf } from './task-definition.js'
@@ -33,8 +35,6 @@ import { revisionOf } from './task-definition.js'
 export const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
 export const EXPRESS_INFRASTRUCTURE_POLICY = (ctx: { region: string; partition?: string }) =>
   `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
-export const EXPRESS_DEPLOYED_WAITER = 'EcsExpressServiceDeployed'
-export const EXPRESS_DELETED_WAITER = 'EcsExpressServiceDeleted'
 /** How long CreateExpressGatewayService is retried while a role made in the same deploy propagates. */
 export const INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS = 90
 /**
@@ -131,7 +131,7 @@ export function observedExpressService(service: ECSExpressGatewayService, plain?
  * finds them, with `resourceManagementType: ECS`), and DescribeExpressGatewayService takes the ARN
  * that answer gives. Reads only; `forDestroy` also reads a role the manifest says is given.
  */
-export async function observeExpress(clients: AwsClients, desired: Desired, forDestroy = false): Promise<ExpressObserved> {
+export async function observeExpress(clients: AwsClients, desired: ContainerDesired, forDestroy = false): Promise<ExpressObserved> {
   const { names } = desired
   const given = desired.express?.infrastructureRole
   const [described, role] = await Promise.all([
@@ -239,7 +239,7 @@ export function scalingTargetOf(spec: ExpressSpec): Required<ExpressGatewayScali
  * The Express service part of a fargate plan with `http:`: the infrastructure role (unless given),
  * then CreateExpressGatewayService, or UpdateExpressGatewayService with what changed. Pure.
  */
-export function planExpress(b: PartBuilder, observed: ExpressObserved, inputs: ExpressPlanInputs): void {
+export function planExpress(b: PartBuilder<ContainerDesired>, observed: ExpressObserved, inputs: ExpressPlanInputs): void {
   const spec = b.desired.express
   if (!spec) return
   const ignored = lambdaOnlyHttpFields(b.desired.http)
@@ -270,7 +270,7 @@ interface PlannedInfrastructureRole {
 }
 
 /** The role ECS uses to manage the load balancer, certificate, security groups and scaling of the service. */
-function planInfrastructureRole(b: PartBuilder, observed: ExpressObserved): PlannedInfrastructureRole | null {
+function planInfrastructureRole(b: PartBuilder<ContainerDesired>, observed: ExpressObserved): PlannedInfrastructureRole | null {
   const { desired } = b
   const given = desired.express?.infrastructureRole
   if (given) return { arn: given, deps: [], fresh: false }
@@ -351,7 +351,7 @@ function planExpressCreate(b: PartBuilder, spec: ExpressSpec, inputs: ExpressPla
       networkConfiguration: input.networkConfiguration,
       infrastructureRoleArn: role.arn,
     }),
-    request: { service: 'ecs', operation: 'CreateExpressGatewayService', input: { ...input } },
+    request: Ecs.CreateExpressGatewayService.request({ ...input }),
     ...(role.fresh ? { retry: INFRASTRUCTURE_ROLE_NOT_READY.map((rule) => ({ ...rule, seconds: INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS })) } : {}),
     wait: expressWait(ref('express-service', 'service.serviceArn'), undefined, name),
     dependsOn: [...inputs.prerequisites, ...role.deps],
@@ -399,11 +399,7 @@ function planExpressUpdate(b: PartBuilder, spec: ExpressSpec, live: ObservedExpr
   const ours = b.owned(live.tags)
   if (!ours && b.refuse('ecs:express-service', name)) return
   if (!ours) {
-    b.adopt(
-      'express-service-tags',
-      { type: 'ecs:express-service', name },
-      { service: 'ecs', operation: 'TagResource', input: { resourceArn: live.arn, tags: ecsTagList(b.desired.tags) } },
-    )
+    b.adopt('express-service-tags', { type: 'ecs:express-service', name }, Ecs.TagResource.request({ resourceArn: live.arn, tags: ecsTagList(b.desired.tags) }))
   }
   if (typeof role.arn === 'string' && live.infrastructureRoleArn && live.infrastructureRoleArn !== role.arn) {
     // UpdateExpressGatewayService has no infrastructureRoleArn, and a live service is never recreated for a field
@@ -422,7 +418,7 @@ function planExpressUpdate(b: PartBuilder, spec: ExpressSpec, live: ObservedExpr
     resource: { type: 'ecs:express-service', name },
     reason: `${[...new Set(changes.map((c) => c.path.split('.')[0]))].join(', ')} changed: a canary deployment`,
     changes,
-    request: { service: 'ecs', operation: 'UpdateExpressGatewayService', input: { ...input } },
+    request: Ecs.UpdateExpressGatewayService.request({ ...input }),
     wait: expressWait(live.arn, ref('express-service', 'service.targetConfiguration.serviceRevisionArn'), name),
     dependsOn: [...inputs.prerequisites, ...role.deps, ...b.present('express-service-tags')],
   })
@@ -448,7 +444,7 @@ export function planExpressDestroy(b: PartBuilder, observed: ExpressObserved): s
         action: 'delete',
         resource: { type: 'ecs:express-service', name: names.service },
         reason: 'and the load balancer rules, certificate and scaling ECS made for it',
-        request: { service: 'ecs', operation: 'DeleteExpressGatewayService', input: { ...input } },
+        request: Ecs.DeleteExpressGatewayService.request({ ...input }),
         wait: { waiter: EXPRESS_DELETED_WAITER, input: { serviceArn: svc.arn }, description: `Express service ${names.service} to be deleted` },
         dependsOn: [],
         okErrors: ['ServiceNotFoundException', 'ServiceNotActiveException', 'ResourceNotFoundException'],
@@ -483,3 +479,5 @@ export function expressOutputs(observed: ExpressObserved, applied: Record<string
     maxTasks: observed.service?.scaling?.maxTaskCount,
   }
 }
+
+export { EXPRESS_DELETED_WAITER, EXPRESS_DEPLOYED_WAITER }

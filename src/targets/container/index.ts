@@ -1,17 +1,16 @@
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'
-import { RECOVERIES } from '../recoveries.js'
+import { buildPlatformOf, checkContainerCli, runContainerOperation } from '../image/index.js'
 import type { Outputs, Prepared, Target } from '../target.js'
+import { CONTAINER_CATALOGUE } from './catalogue.js'
 import { expressOutputs } from './express.js'
 import { readExpressDeployment } from './express-waiters.js'
-import { buildPlatformOf, checkContainerCli, containerRunbook, runContainerOperation } from './image/index.js'
 import { type ContainerObserved, listedBuildOf, nothingObserved, observeContainer, preparedImageOf } from './observe.js'
 import { containerRollback, planOneOffRun } from './operations.js'
 import { containerOutputs, taskPublicIps } from './outputs.js'
 import { planContainer, planContainerDestroy } from './plan.js'
 import { EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile } from './profile.js'
-import { containerWaiters } from './waiters.js'
 
 export type { ContainerObserved } from './observe.js'
 export { taskPublicIps } from './outputs.js'
@@ -51,10 +50,8 @@ async function containerLiveOutputs(
 function containerTarget(profile: LaunchProfile): Target<ContainerObserved, ContainerDesired> {
   return {
     name: profile.target,
-    recoveries: RECOVERIES,
-    waiters: containerWaiters,
+    catalogue: CONTAINER_CATALOGUE,
     localOperations: containerLocalOperations,
-    runbookSteps: { container: (step, refs) => containerRunbook(step.request, refs.region, refs) },
     // container.image: nothing to build. container.build: the context is listed and checked (exit 3 before any
     // AWS call), then hashed (the image tag) while AWS is read
     prepare: async (desired) => {
@@ -70,8 +67,10 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
       ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
     }),
     liveOutputs: (ctx, desired, observed) => containerLiveOutputs(profile, ctx.clients, desired, observed),
+    // a registered revision of the family, or an Express service with its URL
+    deployed: (observed) => Boolean(observed.taskDefinition || observed.express?.service?.url),
     rollback: containerRollback,
-    planRun: planOneOffRun(profile),
+    run: { kind: 'task', plan: planOneOffRun(profile) },
     // a saved plan is stale when what it planned from changed; how many instances a cluster has is not part of that, whether it has any is;
     // task counts of a service change all the time
     fingerprint: (observed) => ({

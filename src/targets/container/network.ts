@@ -6,6 +6,7 @@ import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { tagList, tagMap } from '../target.js'
+import { DEFAULT_SUBNETS_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER, Ec2, SUBNETS_VPC_PLACEHOLDER } from './catalogue.js'
 import type { LaunchProfile } from './profile.js'
 
 /** An inbound rule: from an address range (`cidr`) or from another security group (`sourceGroup`). */
@@ -48,8 +49,6 @@ export interface AwsVpcConfiguration {
   assignPublicIp: 'ENABLED' | 'DISABLED'
 }
 
-export const DEFAULT_SUBNETS_PLACEHOLDER = '<default-vpc-subnets>'
-export const DEFAULT_VPC_PLACEHOLDER = '<default-vpc>'
 const ANYWHERE = '0.0.0.0/0'
 
 /**
@@ -145,7 +144,7 @@ export function planNetwork(
 
   if (given?.securityGroups) return { awsvpc: { subnets, securityGroups: [...given.securityGroups].sort(), assignPublicIp }, deps: [] }
   if (express) return planExpressNetwork(b, network, { subnets, securityGroups: [], assignPublicIp }, express)
-  const vpcId = network.vpcId ?? (offline ? (given?.subnets ? '<vpc-of-the-subnets>' : DEFAULT_VPC_PLACEHOLDER) : undefined)
+  const vpcId = network.vpcId ?? (offline ? (given?.subnets ? SUBNETS_VPC_PLACEHOLDER : DEFAULT_VPC_PLACEHOLDER) : undefined)
   if (!vpcId) throw new Error('the VPC of the subnets was not observed')
   const { groupId, deps } = planSecurityGroup(
     b,
@@ -172,16 +171,12 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
         resource: { type: 'ec2:security-group', name },
         reason: port ? `lets tcp ${port} reach the tasks` : 'the tasks’ network interfaces (no inbound traffic)',
         changes: [{ path: 'VpcId', after: vpcId }],
-        request: {
-          service: 'ec2',
-          operation: 'CreateSecurityGroup',
-          input: {
-            GroupName: name,
-            Description: `shipit: tasks of ${desired.app} (${desired.env})`,
-            VpcId: vpcId,
-            TagSpecifications: [{ ResourceType: 'security-group', Tags: tagList(desired.tags) }],
-          },
-        },
+        request: Ec2.CreateSecurityGroup.request({
+          GroupName: name,
+          Description: `shipit: tasks of ${desired.app} (${desired.env})`,
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: tagList(desired.tags) }],
+        }),
         dependsOn: [],
       }),
     )
@@ -190,11 +185,7 @@ function planSecurityGroup(b: PartBuilder<ContainerDesired>, inVpc: ObservedSecu
     if (!ours) {
       if (b.refuse('ec2:security-group', name)) return { groupId, deps }
       deps.push(
-        b.adopt(
-          'security-group-tags',
-          { type: 'ec2:security-group', name },
-          { service: 'ec2', operation: 'CreateTags', input: { Resources: [existing.id], Tags: tagList(desired.tags) } },
-        ),
+        b.adopt('security-group-tags', { type: 'ec2:security-group', name }, Ec2.CreateTags.request({ Resources: [existing.id], Tags: tagList(desired.tags) })),
       )
     }
   }
@@ -243,16 +234,12 @@ function planIngress(
         id: 'security-group-ingress',
         action: 'create',
         resource: { type: 'ec2:security-group-rule', name: `${name} ${missing.map((r) => `${portsOf(r)} from ${peerOf(r)}`).join(', ')}` },
-        request: {
-          service: 'ec2',
-          operation: 'AuthorizeSecurityGroupIngress',
-          input: {
-            GroupId: groupId,
-            IpPermissions: missing.map((r) =>
-              permission(r, r.sourceGroup ? 'container.port from the Express load balancer, opened by shipit' : 'container.port, opened by shipit'),
-            ),
-          },
-        },
+        request: Ec2.AuthorizeSecurityGroupIngress.request({
+          GroupId: groupId,
+          IpPermissions: missing.map((r) =>
+            permission(r, r.sourceGroup ? 'container.port from the Express load balancer, opened by shipit' : 'container.port, opened by shipit'),
+          ),
+        }),
         dependsOn: [],
         okErrors: ['InvalidPermission.Duplicate'],
       }),
@@ -264,7 +251,7 @@ function planIngress(
       action: 'delete',
       resource: { type: 'ec2:security-group-rule', name: `${name} ${extra.map(portsOf).join(', ')} from ${ANYWHERE}` },
       reason: whyRevoked,
-      request: { service: 'ec2', operation: 'RevokeSecurityGroupIngress', input: { GroupId: groupId, IpPermissions: extra.map((r) => permission(r)) } },
+      request: Ec2.RevokeSecurityGroupIngress.request({ GroupId: groupId, IpPermissions: extra.map((r) => permission(r)) }),
       dependsOn: [],
       okErrors: ['InvalidPermission.NotFound'],
     })
@@ -301,3 +288,5 @@ function planExpressNetwork(b: PartBuilder<ContainerDesired>, network: ObservedN
     b.keep('ec2:security-group', b.desired.names.securityGroup, `${ours.id}${used ? `, tcp ${port} from the load balancer only` : ', not used'}`)
   return { awsvpc: { ...awsvpc, securityGroups: used ? [ours.id] : [] }, deps: changed.added }
 }
+
+export { DEFAULT_SUBNETS_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER }

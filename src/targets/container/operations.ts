@@ -5,6 +5,7 @@ import { ExitCode, invalid, ShipitError } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { PartBuilder } from '../part.js'
 import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions } from '../target.js'
+import { Ecs } from './catalogue.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import { type ContainerObserved, ecsTags } from './observe.js'
 import { addRunStep, PREVIOUS_TAG } from './plan.js'
@@ -80,7 +81,7 @@ export const containerRollback: RollbackSupport<ContainerHistory> = {
       resource: { type: 'ecs:service', name: names.service },
       reason: 'roll back',
       changes: [{ path: 'taskDefinition', before: current, after: wanted }],
-      request: { service: 'ecs', operation: 'UpdateService', input: { cluster: names.cluster, service: names.service, taskDefinition: wanted } },
+      request: Ecs.UpdateService.request({ cluster: names.cluster, service: names.service, taskDefinition: wanted }),
       wait: {
         waiter: SERVICE_DEPLOYED_WAITER,
         input: { cluster: names.cluster, service: names.service, taskDefinition: wanted },

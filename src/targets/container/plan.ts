@@ -1,15 +1,16 @@
 import type { UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { invalid } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
-import { awsRequest, createdFields, type FieldChange, type Plannable, type Ref, type RetryOn, type Step } from '../../plan/types.js'
+import { createdFields, type FieldChange, type Plannable, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
+import { nothingEcr, planImage, planImageDestroy } from '../image/ecr.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
+import { Ec2, Ecs } from './catalogue.js'
 import { expressContainerName, expressNetworkOf, forExpress, nothingExpress, planExpress, planExpressDestroy } from './express.js'
-import { nothingEcr, planImage, planImageDestroy } from './image/ecr.js'
 import { type AwsVpcConfiguration, planNetwork } from './network.js'
 import type { ContainerObserved } from './observe.js'
 import { containerNameOf, EC2_PROFILE, FARGATE_PROFILE, type LaunchProfile, STARTED_BY } from './profile.js'
@@ -79,11 +80,7 @@ function planCluster(b: PartBuilder<ContainerDesired>, observed: ContainerObserv
         action: 'create',
         resource: { type: 'ecs:cluster', name },
         changes: [{ path: 'settings.containerInsights', after: insights }],
-        request: {
-          service: 'ecs',
-          operation: 'CreateCluster',
-          input: { clusterName: name, tags: ecsTagList(desired.tags), settings: [{ name: 'containerInsights', value: insights }] },
-        },
+        request: Ecs.CreateCluster.request({ clusterName: name, tags: ecsTagList(desired.tags), settings: [{ name: 'containerInsights', value: insights }] }),
         dependsOn: [],
       }),
     ]
@@ -91,11 +88,7 @@ function planCluster(b: PartBuilder<ContainerDesired>, observed: ContainerObserv
   if (!b.owned(cluster.tags)) {
     // running tasks in a cluster does not change it: a cluster made by hand (as in `aws ecs create-cluster`) is used as it is
     if (b.ctx.adopt) {
-      b.adopt(
-        'cluster-tags',
-        { type: 'ecs:cluster', name },
-        { service: 'ecs', operation: 'TagResource', input: { resourceArn: cluster.arn, tags: ecsTagList(desired.tags) } },
-      )
+      b.adopt('cluster-tags', { type: 'ecs:cluster', name }, Ecs.TagResource.request({ resourceArn: cluster.arn, tags: ecsTagList(desired.tags) }))
     } else b.keep('ecs:cluster', name, 'not created by shipit: used as it is, never changed or deleted')
     return []
   }
@@ -105,7 +98,7 @@ function planCluster(b: PartBuilder<ContainerDesired>, observed: ContainerObserv
       action: 'update',
       resource: { type: 'ecs:cluster', name },
       changes: [{ path: 'settings.containerInsights', before: cluster.insights, after: insights }],
-      request: { service: 'ecs', operation: 'UpdateClusterSettings', input: { cluster: name, settings: [{ name: 'containerInsights', value: insights }] } },
+      request: Ecs.UpdateClusterSettings.request({ cluster: name, settings: [{ name: 'containerInsights', value: insights }] }),
       dependsOn: [],
     })
   } else b.keep('ecs:cluster', name)
@@ -194,11 +187,7 @@ function planTaskDefinition(
       ? `new revision after ${family}:${live.revision}${changes.length ? `: ${changed.join(', ')} changed` : ' (adopt: with shipit tags)'}`
       : 'revision 1',
     changes,
-    request: {
-      service: 'ecs',
-      operation: 'RegisterTaskDefinition',
-      input: desired.express ? forExpress(registerInput(want, tags)) : registerInput(want, tags),
-    },
+    request: Ecs.RegisterTaskDefinition.request(desired.express ? forExpress(registerInput(want, tags)) : registerInput(want, tags)),
     dependsOn: image.deps,
   })
   return { taskDefinition: ref('task-definition', 'taskDefinition.taskDefinitionArn'), deps: ['task-definition'] }
@@ -267,7 +256,7 @@ function planService(
     return
   }
   if (!ours) {
-    b.adopt('service-tags', { type: 'ecs:service', name }, awsRequest('ecs', 'TagResource', { resourceArn: svc.arn, tags: ecsTagList(b.desired.tags) }))
+    b.adopt('service-tags', { type: 'ecs:service', name }, Ecs.TagResource.request({ resourceArn: svc.arn, tags: ecsTagList(b.desired.tags) }))
   }
   planServiceUpdate(b, inputs, svc)
 }
@@ -291,7 +280,7 @@ function planServiceCreate(b: PartBuilder<ContainerDesired>, inputs: ServiceInpu
       'networkConfiguration.awsvpcConfiguration': awsvpc,
       'deploymentConfiguration.deploymentCircuitBreaker': DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker,
     }),
-    request: awsRequest('ecs', 'CreateService', {
+    request: Ecs.CreateService.request({
       cluster: desired.names.cluster,
       serviceName: name,
       taskDefinition,
@@ -347,10 +336,10 @@ function planServiceUpdate(b: PartBuilder<ContainerDesired>, { taskDefinition, a
     resource: { type: 'ecs:service', name },
     reason: `${changes.map((c) => c.path.split('.')[0]).join(', ')} changed`,
     changes,
-    request: awsRequest('ecs', 'UpdateService', input),
+    request: Ecs.UpdateService.request(input),
     // ECS has no revision check on UpdateService: re-read the service right before, and refuse if another deploy moved it
     precondition: {
-      request: awsRequest('ecs', 'DescribeServices', { cluster, services: [name] }),
+      request: Ecs.DescribeServices.request({ cluster, services: [name] }),
       path: 'services.0.taskDefinition',
       equals: svc.taskDefinition,
       what: `the task definition of service ${name}`,
@@ -415,7 +404,7 @@ export function addRunStep(b: PartBuilder<ContainerDesired>, profile: LaunchProf
       { path: 'count', after: count },
       ...(run.command?.length ? [{ path: 'overrides.command', after: run.command }] : []),
     ],
-    request: awsRequest('ecs', 'RunTask', {
+    request: Ecs.RunTask.request({
       cluster: desired.names.cluster,
       taskDefinition,
       launchType: profile.launchType,
@@ -480,7 +469,7 @@ function planServiceDestroy(b: PartBuilder<ContainerDesired>, observed: Containe
         resource: { type: 'ecs:service', name: names.service },
         reason: 'stop its tasks',
         changes: [{ path: 'desiredCount', before: svc.desiredCount, after: 0 }],
-        request: { service: 'ecs', operation: 'UpdateService', input: { cluster, service: names.service, desiredCount: 0 } },
+        request: Ecs.UpdateService.request({ cluster, service: names.service, desiredCount: 0 }),
         dependsOn: [],
         okErrors: ['ServiceNotFoundException', 'ServiceNotActiveException'],
       })
@@ -490,7 +479,7 @@ function planServiceDestroy(b: PartBuilder<ContainerDesired>, observed: Containe
         id: 'service',
         action: 'delete',
         resource: { type: 'ecs:service', name: names.service },
-        request: { service: 'ecs', operation: 'DeleteService', input: { cluster, service: names.service, force: true } },
+        request: Ecs.DeleteService.request({ cluster, service: names.service, force: true }),
         wait: { waiter: 'ServicesInactive', input: { cluster, services: [names.service] }, description: `service ${names.service} to be inactive` },
         dependsOn: b.present('service-scale'),
         okErrors: ['ServiceNotFoundException', 'ServiceNotActiveException'],
@@ -516,7 +505,7 @@ function planTasksDestroy(b: PartBuilder<ContainerDesired>, observed: ContainerO
           action: 'delete',
           resource: { type: 'ecs:task', name: id },
           reason: 'started by shipit (mode: task), still running',
-          request: { service: 'ecs', operation: 'StopTask', input: { cluster, task, reason: 'shipit destroy' } },
+          request: Ecs.StopTask.request({ cluster, task, reason: 'shipit destroy' }),
           wait: { waiter: 'TasksStopped', input: { cluster, tasks: [task] }, description: `task ${id} to stop` },
           dependsOn: [],
         }),
@@ -534,7 +523,7 @@ function planTasksDestroy(b: PartBuilder<ContainerDesired>, observed: ContainerO
       action: 'delete',
       resource: { type: 'ecs:task-definition', name },
       reason: 'deregistered (ECS keeps INACTIVE revisions readable)',
-      request: { service: 'ecs', operation: 'DeregisterTaskDefinition', input: { taskDefinition: name } },
+      request: Ecs.DeregisterTaskDefinition.request({ taskDefinition: name }),
       dependsOn: [...serviceSteps, ...taskSteps],
     })
   }
@@ -553,7 +542,7 @@ function planSecurityGroupsDestroy(b: PartBuilder<ContainerDesired>, observed: C
       id: groups.length === 1 ? 'security-group' : `security-group ${g.id}`,
       action: 'delete',
       resource: { type: 'ec2:security-group', name: `${names.securityGroup} (${g.id})` },
-      request: { service: 'ec2', operation: 'DeleteSecurityGroup', input: { GroupId: g.id } },
+      request: Ec2.DeleteSecurityGroup.request({ GroupId: g.id }),
       // the network interfaces of stopped tasks are released a little after the tasks stop
       retry: { errorName: 'DependencyViolation', seconds: 300 },
       dependsOn: after,
@@ -581,7 +570,7 @@ function planClusterDestroy(b: PartBuilder<ContainerDesired>, observed: Containe
         id: 'cluster',
         action: 'delete',
         resource: { type: 'ecs:cluster', name: cluster },
-        request: { service: 'ecs', operation: 'DeleteCluster', input: { cluster } },
+        request: Ecs.DeleteCluster.request({ cluster }),
         // a service deleted by an earlier, interrupted destroy may still be draining
         retry: { errorName: 'ClusterContainsServicesException', seconds: 300 },
         dependsOn: after,

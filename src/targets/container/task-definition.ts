@@ -1,6 +1,16 @@
-import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs'
+import type {
+  Compatibility,
+  ContainerDefinition,
+  CPUArchitecture,
+  LogDriver,
+  NetworkMode,
+  OSFamily,
+  TaskDefinition,
+  TransportProtocol,
+} from '@aws-sdk/client-ecs'
+import type { OperationInput } from '../../aws/services.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
-import { type FieldChange, isRef, isSensitive, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
+import { type FieldChange, isRef, isSensitive, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import { CONTAINER_NAME, type LaunchProfile, LOG_STREAM_PREFIX } from './profile.js'
 
 interface HealthCheckSpec {
@@ -181,32 +191,36 @@ export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): Task
 }
 
 /** The RegisterTaskDefinition request for a spec: only what shipit sets, in the API's own shapes. */
-export function registerInput(spec: TaskDefinitionSpec, tags: Record<string, string>): Record<string, unknown> {
+type RegisterInput = Plannable<OperationInput<'ecs', 'RegisterTaskDefinition'>>
+
+export function registerInput(spec: TaskDefinitionSpec, tags: Record<string, string>): RegisterInput {
   const a = spec.app
-  const container: Record<string, unknown> = {
+  const container: Plannable<ContainerDefinition> = {
     name: a.name,
     image: a.image,
     cpu: a.cpu,
     ...(a.memory !== null ? { memory: a.memory } : {}),
     essential: a.essential,
-    ...(a.portMappings.length ? { portMappings: a.portMappings.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })) } : {}),
+    ...(a.portMappings.length
+      ? { portMappings: a.portMappings.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol as TransportProtocol })) }
+      : {}),
     ...(Object.keys(a.environment).length ? { environment: Object.entries(a.environment).map(([name, value]) => ({ name, value })) } : {}),
     ...(Object.keys(a.secrets).length ? { secrets: Object.entries(a.secrets).map(([name, valueFrom]) => ({ name, valueFrom })) } : {}),
     ...(a.command.length ? { command: a.command } : {}),
     ...(a.entryPoint.length ? { entryPoint: a.entryPoint } : {}),
     ...(a.healthCheck ? { healthCheck: a.healthCheck } : {}),
-    ...(a.logConfiguration ? { logConfiguration: a.logConfiguration } : {}),
+    ...(a.logConfiguration ? { logConfiguration: { ...a.logConfiguration, logDriver: a.logConfiguration.logDriver as LogDriver } } : {}),
   }
   return {
     family: spec.family,
     ...(spec.taskRoleArn ? { taskRoleArn: spec.taskRoleArn } : {}),
     ...(spec.executionRoleArn ? { executionRoleArn: spec.executionRoleArn } : {}),
-    networkMode: spec.networkMode,
+    networkMode: spec.networkMode as NetworkMode,
     containerDefinitions: [container],
-    requiresCompatibilities: spec.requiresCompatibilities,
+    requiresCompatibilities: spec.requiresCompatibilities as Compatibility[],
     ...(spec.cpu ? { cpu: spec.cpu } : {}),
     ...(spec.memory ? { memory: spec.memory } : {}),
-    runtimePlatform: { cpuArchitecture: spec.cpuArchitecture, operatingSystemFamily: spec.operatingSystemFamily },
+    runtimePlatform: { cpuArchitecture: spec.cpuArchitecture as CPUArchitecture, operatingSystemFamily: spec.operatingSystemFamily as OSFamily },
     tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
   }
 }

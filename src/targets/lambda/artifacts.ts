@@ -2,8 +2,9 @@ import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3'
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound } from '../../aws/errors.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { type Artifact, awsRequest, type LocalRequest } from '../../plan/types.js'
+import type { Artifact } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
+import { S3, UploadArtifact } from './catalogue.js'
 import { DIRECT_UPLOAD_LIMIT } from './zip.js'
 
 /**
@@ -219,7 +220,7 @@ export function planArtifactUpload(
     resource: { type: 's3:object', name: `s3://${where.bucket}/${key}` },
     reason: `${(artifact.size / 1024 / 1024).toFixed(1)} MB zipped${artifact.size > DIRECT_UPLOAD_LIMIT ? ', above the 50 MB Lambda takes directly' : ''}`,
     changes: [{ path: 'Body', after: artifact }],
-    request: uploadArtifactRequest({
+    request: UploadArtifact.request({
       Bucket: where.bucket,
       Key: key,
       Body: artifact,
@@ -255,7 +256,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         resource,
         reason: "packages above 50 MB go through S3; shared by shipit's Lambda apps in this account and region",
         // us-east-1 is S3's default and refuses to be named as a location constraint
-        request: awsRequest('s3', 'CreateBucket', {
+        request: S3.CreateBucket.request({
           Bucket,
           ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
         }),
@@ -276,7 +277,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         action: settings,
         resource,
         reason: exists ? 'adopt: add shipit tags' : 'tags: shared by apps, so shipit:managed rather than an app',
-        request: awsRequest('s3', 'PutBucketTagging', { Bucket, ExpectedBucketOwner, Tagging: { TagSet } }),
+        request: S3.PutBucketTagging.request({ Bucket, ExpectedBucketOwner, Tagging: { TagSet } }),
         dependsOn: after,
       }),
     )
@@ -289,7 +290,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         action: settings,
         resource,
         reason: 'block all public access',
-        request: awsRequest('s3', 'PutPublicAccessBlock', { Bucket, ExpectedBucketOwner, PublicAccessBlockConfiguration: all }),
+        request: S3.PutPublicAccessBlock.request({ Bucket, ExpectedBucketOwner, PublicAccessBlockConfiguration: all }),
         dependsOn: after,
       }),
     )
@@ -302,7 +303,7 @@ function planManagedBucket(b: PartBuilder<LambdaDesired>, store: ObservedArtifac
         action: settings,
         resource,
         reason: 'encrypt objects at rest (SSE-S3, AES256)',
-        request: awsRequest('s3', 'PutBucketEncryption', {
+        request: S3.PutBucketEncryption.request({
           Bucket,
           ExpectedBucketOwner,
           ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
@@ -354,7 +355,7 @@ export function planArtifactCleanup(b: PartBuilder<LambdaDesired>, store: Observ
       resource: { type: 's3:object', name: batch.length === 1 ? `s3://${Bucket}/${batch[0]}` : `s3://${Bucket}/ (${batch.length} packages)` },
       reason: `package${batch.length === 1 ? '' : 's'} of this app and env, ${store.managed ? 'in shipit’s bucket' : 'tagged by shipit'} (the function keeps its own copy)`,
       changes: batch.map((Key) => ({ path: 'Key', before: Key })),
-      request: awsRequest('s3', 'DeleteObjects', { Bucket, ExpectedBucketOwner, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      request: S3.DeleteObjects.request({ Bucket, ExpectedBucketOwner, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       okErrors: ['NoSuchBucket'],
       dependsOn: [],
     })
@@ -368,22 +369,8 @@ export function planArtifactCleanup(b: PartBuilder<LambdaDesired>, store: Observ
   else b.keep(BUCKET, Bucket, 'function.bucket: yours, not changed')
 }
 
-/** The local operation that uploads a package: its bytes are the artifact, rebuilt and checked at apply. */
-export const UPLOAD_ARTIFACT = { service: 'local', operation: 'UploadArtifact' } as const
-
-export interface UploadArtifactInput {
-  Bucket: string
-  Key: string
-  Body: Uint8Array
-  /** the account that must own the bucket, on every request of the upload */
-  ExpectedBucketOwner: string
-  /** the package's tags, `shipit:app` and `shipit:env`: what lets destroy prove it is shipit's */
-  Tagging: string
-}
-
-function uploadArtifactRequest(input: Omit<UploadArtifactInput, 'Body'> & { Body: Artifact }): LocalRequest {
-  return { ...UPLOAD_ARTIFACT, input: { ...input } }
-}
+/** What the upload is given at apply: the package's bytes, rebuilt from its artifact and checked, and what goes with every request. */
+type UploadedArtifact = { Bucket: string; Key: string; Body: Uint8Array; ExpectedBucketOwner: string; Tagging: string }
 
 /**
  * Upload a package with lib-storage: multipart in 8 MB parts, four at a time (a package at or under
@@ -391,10 +378,12 @@ function uploadArtifactRequest(input: Omit<UploadArtifactInput, 'Body'> & { Body
  * parts are left behind; a later run uploads again.
  */
 export async function uploadArtifact(clients: AwsClients, input: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const { Bucket, Key, Body, ExpectedBucketOwner, Tagging } = input as unknown as UploadArtifactInput
-  const [{ Upload }, client] = await Promise.all([import('@aws-sdk/lib-storage'), clients.client('s3')])
+  const { Bucket, Key, Body, ExpectedBucketOwner, Tagging } = input as UploadedArtifact
+  const [{ Upload }, { S3Client }, client] = await Promise.all([import('@aws-sdk/lib-storage'), clients.module('s3'), clients.client('s3')])
+  // the configured client of the factory is an S3Client: the check gives it its type
+  if (!(client instanceof S3Client)) throw new Error('the s3 client of the factory is not an S3Client')
   const upload = new Upload({
-    client: withExpectedOwner(client as unknown as S3Client, Bucket, ExpectedBucketOwner),
+    client: withExpectedOwner(client, Bucket, ExpectedBucketOwner),
     // Tagging goes with PutObject or CreateMultipartUpload: the object never exists untagged
     params: { Bucket, Key, Body, ExpectedBucketOwner, Tagging, ContentType: 'application/zip' },
     partSize: UPLOAD_PART_BYTES,

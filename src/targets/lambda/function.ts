@@ -1,9 +1,10 @@
 import type { Architecture, Runtime, UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda'
 import { sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { type Artifact, awsRequest, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
+import { type Artifact, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { SENSITIVE_KEYS_VARIABLE, secretNames, sensitiveKeysRecord } from '../sensitive-keys.js'
+import { Lambda } from './catalogue.js'
 import type { FunctionConfig, ObservedFunction } from './observe.js'
 
 /** How long a new IAM role may take to become assumable by Lambda. */
@@ -121,7 +122,7 @@ export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction
   if (fn && !b.owned(fn.tags) && b.refuse('lambda:function', name)) return { arn: fn.arn, steps: [], blocked: true }
   if (!fn) return { arn: { ref: 'function', output: 'FunctionArn' }, steps: [createFunction(b, inputs)], blocked: false }
   if (!b.owned(fn.tags)) {
-    b.adopt('function-tags', { type: 'lambda:function', name }, awsRequest('lambda', 'TagResource', { Resource: fn.arn, Tags: b.desired.tags }))
+    b.adopt('function-tags', { type: 'lambda:function', name }, Lambda.TagResource.request({ Resource: fn.arn, Tags: b.desired.tags }))
   }
   const steps = [...planCodeUpdate(b, fn, inputs)]
   steps.push(...planConfigUpdate(b, fn, inputs, steps[0]))
@@ -145,7 +146,7 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
       Code: artifact,
       ...Object.fromEntries(Object.entries(want.Environment).map(([k, v]) => [`Environment.${k}`, v])),
     }),
-    request: awsRequest('lambda', 'CreateFunction', {
+    request: Lambda.CreateFunction.request({
       FunctionName: name,
       Runtime: want.Runtime as Runtime,
       Role: want.Role,
@@ -183,7 +184,7 @@ function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { w
         ...(codeChanged ? [{ path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }] : []),
         ...(archChanged ? [{ path: 'Architectures', before: fn.config.Architectures, after: want.Architectures }] : []),
       ],
-      request: awsRequest('lambda', 'UpdateFunctionCode', {
+      request: Lambda.UpdateFunctionCode.request({
         FunctionName: name,
         ...(s3 ?? { ZipFile: artifact }),
         Architectures: want.Architectures as Architecture[],
@@ -222,7 +223,7 @@ function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, {
       resource: { type: 'lambda:function', name },
       reason: `${[...new Set(paths)].join(', ')} changed`,
       changes,
-      request: awsRequest('lambda', 'UpdateFunctionConfiguration', input),
+      request: Lambda.UpdateFunctionConfiguration.request(input),
       wait: { waiter: 'FunctionUpdatedV2', input: { FunctionName: name }, description: `the configuration update of ${name} to finish` },
       // Lambda refuses a configuration update while a code update is in progress
       dependsOn: [...(codeStep ? [codeStep] : []), ...after],

@@ -1,8 +1,9 @@
 import type { Cors } from '@aws-sdk/client-apigatewayv2'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { awsRequest, type Ref } from '../../plan/types.js'
+import type { Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { arnPartition } from '../target.js'
+import { ApiGateway } from './catalogue.js'
 import { ALIAS, type ObservedApi } from './observe.js'
 
 const ref = (step: string, output: string, format?: string): Ref => (format ? { ref: step, output, format } : { ref: step, output })
@@ -57,7 +58,7 @@ export function planHttpApi(b: PartBuilder<LambdaDesired>, api: ObservedApi | nu
       action: 'create',
       resource: { type: 'apigatewayv2:api', name },
       changes: [{ path: 'ProtocolType', after: 'HTTP' }, ...(cors ? [{ path: 'CorsConfiguration', after: cors }] : [])],
-      request: awsRequest('apigatewayv2', 'CreateApi', {
+      request: ApiGateway.CreateApi.request({
         Name: name,
         ProtocolType: 'HTTP',
         Description: `${desired.app} (${desired.env}), deployed by shipit`,
@@ -72,7 +73,7 @@ export function planHttpApi(b: PartBuilder<LambdaDesired>, api: ObservedApi | nu
     b.adopt(
       'api-tags',
       { type: 'apigatewayv2:api', name },
-      awsRequest('apigatewayv2', 'TagResource', {
+      ApiGateway.TagResource.request({
         ResourceArn: `arn:${arnPartition(ctx)}:apigateway:${ctx.region}::/apis/${api.id}`,
         Tags: desired.tags,
       }),
@@ -87,7 +88,7 @@ export function planHttpApi(b: PartBuilder<LambdaDesired>, api: ObservedApi | nu
       resource: { type: 'apigatewayv2:api', name },
       reason: 'CORS changed',
       changes: [{ path: 'CorsConfiguration', before: api.cors, after: cors }],
-      request: awsRequest('apigatewayv2', 'UpdateApi', { ApiId: api.id, CorsConfiguration: cors }),
+      request: ApiGateway.UpdateApi.request({ ApiId: api.id, CorsConfiguration: cors }),
       dependsOn: [],
     })
   } else {
@@ -96,7 +97,7 @@ export function planHttpApi(b: PartBuilder<LambdaDesired>, api: ObservedApi | nu
       action: 'delete',
       resource: { type: 'apigatewayv2:cors', name },
       changes: [{ path: 'CorsConfiguration', before: api.cors }],
-      request: awsRequest('apigatewayv2', 'DeleteCorsConfiguration', { ApiId: api.id }),
+      request: ApiGateway.DeleteCorsConfiguration.request({ ApiId: api.id }),
       dependsOn: [],
     })
   }
@@ -122,7 +123,7 @@ export function planApiRoutes(b: PartBuilder<LambdaDesired>, api: ObservedApi | 
         id: `route ${key}`,
         action: 'create',
         resource,
-        request: awsRequest('apigatewayv2', 'CreateRoute', { ApiId: planned.id, RouteKey: key, Target: target }),
+        request: ApiGateway.CreateRoute.request({ ApiId: planned.id, RouteKey: key, Target: target }),
         dependsOn: [...planned.deps, ...integrationDeps],
       })
     } else if (route.target !== target) {
@@ -131,7 +132,7 @@ export function planApiRoutes(b: PartBuilder<LambdaDesired>, api: ObservedApi | 
         action: 'update',
         resource,
         changes: [{ path: 'Target', before: route.target, after: target }],
-        request: awsRequest('apigatewayv2', 'UpdateRoute', { ApiId: planned.id, RouteId: route.id, Target: target }),
+        request: ApiGateway.UpdateRoute.request({ ApiId: planned.id, RouteId: route.id, Target: target }),
         dependsOn: [...integrationDeps],
       })
     } else b.keep(resource.type, key)
@@ -143,7 +144,7 @@ export function planApiRoutes(b: PartBuilder<LambdaDesired>, api: ObservedApi | 
       action: 'delete',
       resource: { type: 'apigatewayv2:route', name: route.key },
       reason: 'no longer in http.routes',
-      request: awsRequest('apigatewayv2', 'DeleteRoute', { ApiId: planned.id, RouteId: route.id }),
+      request: ApiGateway.DeleteRoute.request({ ApiId: planned.id, RouteId: route.id }),
       dependsOn: [],
       okErrors: ['NotFoundException'],
     })
@@ -155,7 +156,7 @@ export function planApiRoutes(b: PartBuilder<LambdaDesired>, api: ObservedApi | 
       action: 'delete',
       resource: { type: 'apigatewayv2:integration', name: stale.id },
       reason: 'not used by any route',
-      request: awsRequest('apigatewayv2', 'DeleteIntegration', { ApiId: planned.id, IntegrationId: stale.id }),
+      request: ApiGateway.DeleteIntegration.request({ ApiId: planned.id, IntegrationId: stale.id }),
       dependsOn: b.steps.filter((s) => s.resource.type === 'apigatewayv2:route').map((s) => s.id),
       okErrors: ['NotFoundException'],
     })
@@ -181,7 +182,7 @@ function planIntegration(
         { path: 'IntegrationUri', after: uri },
         { path: 'PayloadFormatVersion', after: '2.0' },
       ],
-      request: awsRequest('apigatewayv2', 'CreateIntegration', {
+      request: ApiGateway.CreateIntegration.request({
         ApiId: planned.id,
         IntegrationType: 'AWS_PROXY',
         IntegrationUri: uri,
@@ -204,7 +205,7 @@ function planIntegration(
       ...(integration.uri !== uri ? [{ path: 'IntegrationUri', before: integration.uri, after: uri }] : []),
       ...(integration.payloadFormatVersion !== '2.0' ? [{ path: 'PayloadFormatVersion', before: integration.payloadFormatVersion, after: '2.0' }] : []),
     ],
-    request: awsRequest('apigatewayv2', 'UpdateIntegration', {
+    request: ApiGateway.UpdateIntegration.request({
       ApiId: planned.id,
       IntegrationId: integration.id,
       IntegrationUri: uri,
@@ -223,7 +224,7 @@ function planStage(b: PartBuilder<LambdaDesired>, api: ObservedApi | null, plann
       action: 'create',
       resource,
       changes: [{ path: 'AutoDeploy', after: true }],
-      request: awsRequest('apigatewayv2', 'CreateStage', { ApiId: planned.id, StageName: '$default', AutoDeploy: true, Tags: b.desired.tags }),
+      request: ApiGateway.CreateStage.request({ ApiId: planned.id, StageName: '$default', AutoDeploy: true, Tags: b.desired.tags }),
       dependsOn: [...planned.deps],
     })
   } else if (!api.stage.autoDeploy) {
@@ -232,7 +233,7 @@ function planStage(b: PartBuilder<LambdaDesired>, api: ObservedApi | null, plann
       action: 'update',
       resource,
       changes: [{ path: 'AutoDeploy', before: false, after: true }],
-      request: awsRequest('apigatewayv2', 'UpdateStage', { ApiId: planned.id, StageName: '$default', AutoDeploy: true }),
+      request: ApiGateway.UpdateStage.request({ ApiId: planned.id, StageName: '$default', AutoDeploy: true }),
       dependsOn: [],
     })
   } else b.keep(resource.type, resource.name)
@@ -246,7 +247,7 @@ export function planDuplicateApis(b: PartBuilder<LambdaDesired>, duplicates: str
       action: 'delete',
       resource: { type: 'apigatewayv2:api', name: `${b.desired.names.api} (${id})` },
       reason: "a second copy of this app's API (left by an interrupted deploy)",
-      request: awsRequest('apigatewayv2', 'DeleteApi', { ApiId: id }),
+      request: ApiGateway.DeleteApi.request({ ApiId: id }),
       dependsOn: [],
       okErrors: ['NotFoundException'],
     })

@@ -1,23 +1,14 @@
 import { relative } from 'node:path'
-import type { AwsClients } from '../../aws/clients.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { isArtifact, isLocalRequest } from '../../plan/types.js'
-import { RECOVERIES } from '../recoveries.js'
+import { isLocalRequest } from '../../plan/types.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
-import { packageMayNeedS3, UPLOAD_ARTIFACT, uploadArtifact } from './artifacts.js'
+import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
+import { LAMBDA_CATALOGUE, UploadArtifact } from './catalogue.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
 import { invokeLambda, lambdaRollback } from './operations.js'
 import { planLambda, planLambdaDestroy } from './plan.js'
 import { listPackage } from './walk.js'
 import { zipListing } from './zip.js'
-
-/** A failed function update is explained by Lambda's own StateReason / LastUpdateStatusReason. */
-async function explainFunctionState(clients: AwsClients, input: Record<string, unknown>): Promise<string | undefined> {
-  const fn = await clients.send('lambda', 'GetFunction', { FunctionName: String(input.FunctionName) })
-  const c = fn.Configuration ?? {}
-  const reason = c.LastUpdateStatus === 'Failed' ? c.LastUpdateStatusReason : c.StateReason
-  return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
-}
 
 /**
  * The deploys whose package may be too big for the request itself, told by prepare (which lists the
@@ -27,8 +18,7 @@ const mayNeedS3 = new WeakSet<LambdaDesired>()
 
 export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   name: 'lambda',
-  recoveries: RECOVERIES,
-  waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
+  catalogue: LAMBDA_CATALOGUE,
 
   async prepare(desired: LambdaDesired, signal?: AbortSignal): Promise<PrepareBuild> {
     const fn = desired.function
@@ -66,24 +56,10 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     artifacts: null,
   }),
 
-  // the package upload of a big function: one PutObject (a package is at most 250 MB, S3 takes 5 GB in one),
-  // with the tags destroy checks and the bucket owner shipit expects (`aws s3 cp` sets neither)
-  runbookSteps: {
-    local: (step, refs) => {
-      const { Bucket, Key, Body, ExpectedBucketOwner, Tagging } = step.request.input
-      if (!isArtifact(Body)) throw new Error(`the lambda target's runbook has no ${step.request.operation}`)
-      const owner = ExpectedBucketOwner === undefined ? '' : ` --expected-bucket-owner ${refs.text(ExpectedBucketOwner)}`
-      const tagging = Tagging === undefined ? '' : ` --tagging ${refs.text(Tagging)}`
-      return [
-        `aws s3api put-object --bucket ${refs.text(Bucket)} --key ${refs.text(Key)} --body ${refs.artifact(Body)} --content-type application/zip${owner}${tagging} --region ${refs.region} >/dev/null`,
-      ]
-    },
-  },
-
   async localOperations(steps) {
     if (!steps.some((s) => isLocalRequest(s.request))) return undefined
     return async (request, ctx) => {
-      if (request.service !== UPLOAD_ARTIFACT.service || request.operation !== UPLOAD_ARTIFACT.operation) {
+      if (request.service !== UploadArtifact.service || request.operation !== UploadArtifact.operation) {
         throw new Error(`the lambda target runs no local ${request.service}:${request.operation}`)
       }
       return uploadArtifact(ctx.clients, request.input, ctx.signal)
@@ -111,9 +87,14 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     }
   },
 
+  // a function's outputs are all known from observe and the steps' answers
+  liveOutputs: async () => ({}),
+
+  deployed: (observed) => Boolean(observed.function || observed.alias || observed.api?.endpoint),
+
   fingerprint: (observed) => observed,
 
   rollback: lambdaRollback,
 
-  invoke: invokeLambda,
+  run: { kind: 'invoke', invoke: invokeLambda },
 }

@@ -2,6 +2,7 @@ import { isNotFound } from '../../aws/errors.js'
 import { ExitCode, ShipitError } from '../../errors.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions, RunOutcome } from '../target.js'
+import { Lambda } from './catalogue.js'
 import { ALIAS } from './observe.js'
 
 export interface LambdaHistory {
@@ -74,11 +75,12 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
           resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
           reason: 'roll back',
           changes: [{ path: 'FunctionVersion', before: current, after: target }],
-          request: {
-            service: 'lambda',
-            operation: 'UpdateAlias',
-            input: { FunctionName: name, Name: ALIAS, FunctionVersion: target, Description: `${PREVIOUS_PREFIX}${current} (rollback)` },
-          },
+          request: Lambda.UpdateAlias.request({
+            FunctionName: name,
+            Name: ALIAS,
+            FunctionVersion: target,
+            Description: `${PREVIOUS_PREFIX}${current} (rollback)`,
+          }),
           dependsOn: [],
         },
       ],

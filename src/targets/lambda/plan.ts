@@ -1,11 +1,12 @@
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { awsRequest, type Ref } from '../../plan/types.js'
+import type { Ref } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
+import { ApiGateway, Lambda } from './catalogue.js'
 import { desiredFunction, planFunction } from './function.js'
 import { type PlannedApi, planApiRoutes, planDuplicateApis, planHttpApi } from './http-api.js'
 import { ALIAS, type LambdaObserved, PERMISSION_SID } from './observe.js'
@@ -88,7 +89,7 @@ function planPermission(b: PartBuilder<LambdaDesired>, observed: LambdaObserved,
       action: 'delete',
       resource,
       reason: 'scoped to another API',
-      request: awsRequest('lambda', 'RemovePermission', { FunctionName: names.function, Qualifier: ALIAS, StatementId: PERMISSION_SID }),
+      request: Lambda.RemovePermission.request({ FunctionName: names.function, Qualifier: ALIAS, StatementId: PERMISSION_SID }),
       dependsOn: [],
       okErrors: ['ResourceNotFoundException'],
     })
@@ -99,7 +100,7 @@ function planPermission(b: PartBuilder<LambdaDesired>, observed: LambdaObserved,
     resource,
     reason: 'lets the API invoke the function',
     changes: [{ path: 'SourceArn', before: observed.permission?.sourceArn, after: sourceArn }],
-    request: awsRequest('lambda', 'AddPermission', {
+    request: Lambda.AddPermission.request({
       FunctionName: names.function,
       Qualifier: ALIAS,
       StatementId: PERMISSION_SID,
@@ -124,7 +125,7 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
       action: 'delete',
       resource: { type: 'apigatewayv2:api', name: names.api },
       reason: 'with its integration, routes and stage',
-      request: awsRequest('apigatewayv2', 'DeleteApi', { ApiId: api.id }),
+      request: ApiGateway.DeleteApi.request({ ApiId: api.id }),
       dependsOn: [],
       okErrors: ['NotFoundException'],
     })
@@ -135,7 +136,7 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
       id: `api ${id}`,
       action: 'delete',
       resource: { type: 'apigatewayv2:api', name: `${names.api} (${id})` },
-      request: awsRequest('apigatewayv2', 'DeleteApi', { ApiId: id }),
+      request: ApiGateway.DeleteApi.request({ ApiId: id }),
       dependsOn: [],
       okErrors: ['NotFoundException'],
     })
@@ -163,7 +164,7 @@ function planFunctionDelete(b: PartBuilder<LambdaDesired>, observed: LambdaObser
       id: 'permission',
       action: 'delete',
       resource: { type: 'lambda:permission', name: PERMISSION_SID },
-      request: awsRequest('lambda', 'RemovePermission', { FunctionName: name, Qualifier: ALIAS, StatementId: PERMISSION_SID }),
+      request: Lambda.RemovePermission.request({ FunctionName: name, Qualifier: ALIAS, StatementId: PERMISSION_SID }),
       dependsOn: afterApi,
       okErrors: ['ResourceNotFoundException'],
     })
@@ -173,7 +174,7 @@ function planFunctionDelete(b: PartBuilder<LambdaDesired>, observed: LambdaObser
       id: 'alias',
       action: 'delete',
       resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
-      request: awsRequest('lambda', 'DeleteAlias', { FunctionName: name, Name: ALIAS }),
+      request: Lambda.DeleteAlias.request({ FunctionName: name, Name: ALIAS }),
       dependsOn: b.present('permission'),
       okErrors: ['ResourceNotFoundException'],
     })
@@ -183,7 +184,7 @@ function planFunctionDelete(b: PartBuilder<LambdaDesired>, observed: LambdaObser
     action: 'delete',
     resource: { type: 'lambda:function', name },
     reason: 'with all its versions',
-    request: awsRequest('lambda', 'DeleteFunction', { FunctionName: name }),
+    request: Lambda.DeleteFunction.request({ FunctionName: name }),
     dependsOn: b.present('api', 'alias'),
     okErrors: ['ResourceNotFoundException'],
   })

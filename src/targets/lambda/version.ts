@@ -1,6 +1,7 @@
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import { awsRequest, type Ref } from '../../plan/types.js'
+import type { Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
+import { Lambda } from './catalogue.js'
 import { type DesiredFunction, type PlannedFunction, versionMatches } from './function.js'
 import { ALIAS, type ObservedAlias } from './observe.js'
 import { PREVIOUS_PREFIX } from './operations.js'
@@ -30,7 +31,7 @@ export function planVersionAndAlias(
     action: 'create',
     resource: { type: 'lambda:version', name },
     reason: fn.steps.length ? 'publish the new code and configuration' : 'live does not serve the current code and configuration',
-    request: awsRequest('lambda', 'PublishVersion', { FunctionName: name, CodeSha256: codeSha256, Description: `deployed by shipit` }),
+    request: Lambda.PublishVersion.request({ FunctionName: name, CodeSha256: codeSha256, Description: `deployed by shipit` }),
     wait: {
       waiter: 'FunctionActiveV2',
       input: { FunctionName: name, Qualifier: versionRef },
@@ -52,8 +53,8 @@ export function planVersionAndAlias(
     changes: [{ path: 'FunctionVersion', before: alias?.version, after: versionRef }],
     // the RevisionId observed: Lambda refuses the update (PreconditionFailedException) if another deploy moved the alias since
     request: alias
-      ? awsRequest('lambda', 'UpdateAlias', { ...input, ...(alias.revisionId ? { RevisionId: alias.revisionId } : {}) })
-      : awsRequest('lambda', 'CreateAlias', input),
+      ? Lambda.UpdateAlias.request({ ...input, ...(alias.revisionId ? { RevisionId: alias.revisionId } : {}) })
+      : Lambda.CreateAlias.request(input),
     dependsOn: ['version'],
   })
   return alias ? [] : ['alias']

@@ -6,6 +6,7 @@ import type { ContainerDesired } from '../../../src/manifest/resolve.js'
 import { executePlan } from '../../../src/plan/execute.js'
 import { cliCommand } from '../../../src/plan/render.js'
 import type { Plan, Step } from '../../../src/plan/types.js'
+import { CONTAINER_CATALOGUE } from '../../../src/targets/container/catalogue.js'
 import {
   createExpressInput,
   EXPRESS_DEPLOYED_WAITER,
@@ -18,7 +19,6 @@ import {
   planExpress,
   planExpressDestroy,
 } from '../../../src/targets/container/express.js'
-import { containerWaiters } from '../../../src/targets/container/waiters.js'
 import { planOfSteps } from '../../helpers/plan.js'
 import '../../../src/targets/container/express-waiters.js'
 import type { AwsVpcConfiguration } from '../../../src/targets/container/network.js'
@@ -86,7 +86,7 @@ describe('ECS Express Mode (http: on fargate)', () => {
     executePlan(planDocument(steps), {
       clients,
       reporter: silentReporter,
-      waiters: containerWaiters,
+      catalogue: CONTAINER_CATALOGUE,
       artifact: async () => new Uint8Array(),
       sensitive: () => '',
       timeoutSeconds: 30,

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Session } from '../../../src/engine/session.js'
 import { ShipitError } from '../../../src/errors.js'
 import { type ExecuteContext, executePlan } from '../../../src/plan/execute.js'
-import { containerWaiters } from '../../../src/targets/container/waiters.js'
+import { CONTAINER_CATALOGUE } from '../../../src/targets/container/catalogue.js'
 import { silentReporter } from '../../../src/ui/reporter.js'
 import { useFakeAws } from '../../helpers/fake.js'
 import { deploy, FARGATE_TASK, planFor, project } from './helpers.js'
@@ -11,7 +11,7 @@ import { deploy, FARGATE_TASK, planFor, project } from './helpers.js'
 const executeContext = (session: Session): ExecuteContext => ({
   clients: session.clients,
   reporter: silentReporter,
-  waiters: containerWaiters,
+  catalogue: CONTAINER_CATALOGUE,
   timeoutSeconds: 30,
   artifact: async () => new Uint8Array(),
   sensitive: () => '',

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AwsClients } from '../../../src/aws/clients.js'
 import { ExitCode, type ShipitError } from '../../../src/errors.js'
-import { checkContainerCli, detectContainerCli } from '../../../src/targets/container/image/cli.js'
-import { contextHash, type Platform } from '../../../src/targets/container/image/context.js'
+import { checkContainerCli, detectContainerCli } from '../../../src/targets/image/cli.js'
+import { contextHash, type Platform } from '../../../src/targets/image/context.js'
 import {
   type BuildInput,
   buildImage,
@@ -14,7 +14,7 @@ import {
   pushedDigest,
   pushImage,
   runContainerOperation,
-} from '../../../src/targets/container/image/operations.js'
+} from '../../../src/targets/image/operations.js'
 import { useFakeAws } from '../../helpers/fake.js'
 import { binDir, buildContext, fakeCli } from './image-helpers.js'
 

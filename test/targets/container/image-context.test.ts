@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { ExitCode, type ShipitError } from '../../../src/errors.js'
 import { ManifestError, parseManifest } from '../../../src/manifest/load.js'
 import { resolveDesired } from '../../../src/manifest/resolve.js'
-import { type BuildInputs, contextHash, TAG_LENGTH } from '../../../src/targets/container/image/context.js'
-import { prepareImage } from '../../../src/targets/container/image/prepare.js'
+import { type BuildInputs, contextHash, TAG_LENGTH } from '../../../src/targets/image/context.js'
+import { prepareImage } from '../../../src/targets/image/prepare.js'
 import { asContainer } from '../../helpers/plan.js'
 
 /** A build context with these files (path → content), and the build inputs that point at it. */

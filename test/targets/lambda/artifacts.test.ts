@@ -130,7 +130,7 @@ describe('the package bucket and upload, planned', () => {
     expect(fn.request.input.Code).toEqual({ S3Bucket: BUCKET, S3Key: `hello/dev/${artifact.sha256}.zip` })
     expect(fn.dependsOn).toContain('artifact-upload')
     const plan = planDocument(desired, target, part, {}, ACCOUNT)
-    const script = renderRunbook(plan, { otherServices: { local: lambdaTarget.runbookSteps!.local } })
+    const script = renderRunbook(plan, { catalogue: lambdaTarget.catalogue })
     expect(script).toContain(
       `aws s3api put-object --bucket ${BUCKET} --key hello/dev/${artifact.sha256}.zip --body "\${HERE}/function.zip" --content-type application/zip --expected-bucket-owner ${ACCOUNT} --tagging 'shipit%3Aapp=hello&shipit%3Aenv=dev' --region "$REGION" >/dev/null`,
     )

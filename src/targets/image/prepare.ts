@@ -1,9 +1,12 @@
 import { relative } from 'node:path'
-import { invalid } from '../../../errors.js'
-import type { ContainerDesired } from '../../../manifest/resolve.js'
-import { buildPaths, fenceBuild } from '../../../package/fence.js'
+import { invalid } from '../../errors.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
+import { buildPaths, fenceBuild } from '../../package/fence.js'
 import { type BuildInputs, type ContextListing, contextHash, listBuildContext, platformFor } from './context.js'
-import { repositoryName } from './ecr.js'
+
+const REPOSITORY_PREFIX = 'shipit/'
+
+export const repositoryName = (app: string) => `${REPOSITORY_PREFIX}${app}`
 
 /** What a plan needs of a build from source, found locally before any AWS read: where, for which platform, and its hash. */
 export interface PreparedImage {

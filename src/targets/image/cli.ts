@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { accessSync, constants, statSync } from 'node:fs'
 import { basename, delimiter, isAbsolute, join } from 'node:path'
-import { ExitCode, invalid, ShipitError } from '../../../errors.js'
+import { ExitCode, invalid, ShipitError } from '../../errors.js'
 
 /**
  * The user's container CLI: found, checked (daemon up) before any AWS change, and run without a shell.

@@ -1,14 +1,13 @@
 /** Container images built from source (container.build): hashed, built, pushed to ECR, pinned by digest. */
 export { type ContainerCli, checkContainerCli, detectContainerCli, type ReadyContainerCli } from './cli.js'
 export { contextHash, imageTag, type Platform, platformFor, TAG_LENGTH } from './context.js'
-export { nothingEcr, type ObservedEcr, observeEcr, planImage, planImageDestroy, planRepository, repositoryName } from './ecr.js'
+export { nothingEcr, type ObservedEcr, observeEcr, planImage, planImageDestroy, planRepository } from './ecr.js'
 export {
   type BuildInput,
   type BuildOutput,
   buildImage,
   buildPlatformOf,
   type ContainerOperationContext,
-  type ContainerRequest,
   containerRunbook,
   loginToEcr,
   type PushInput,
@@ -16,4 +15,4 @@ export {
   pushImage,
   runContainerOperation,
 } from './operations.js'
-export { type PreparedImage, prepareImage } from './prepare.js'
+export { type PreparedImage, prepareImage, repositoryName } from './prepare.js'

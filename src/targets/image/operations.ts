@@ -1,7 +1,7 @@
-import type { AwsClients } from '../../../aws/clients.js'
-import { ExitCode, ShipitError } from '../../../errors.js'
-import type { RunbookRefs } from '../../../plan/runbook.js'
-import { isRef, type Ref } from '../../../plan/types.js'
+import type { AwsClients } from '../../aws/clients.js'
+import { ExitCode, ShipitError } from '../../errors.js'
+import type { RunbookRefs } from '../../plan/catalogue.js'
+import { isRef, type Ref } from '../../plan/types.js'
 import { checkContainerCli, lastLine, needsBuildx, type ReadyContainerCli, runCli } from './cli.js'
 import { contextHash, type Platform } from './context.js'
 
@@ -10,7 +10,7 @@ import { contextHash, type Platform } from './context.js'
  * run by the executor like an AWS request and written as `docker …` lines in the runbook.
  */
 
-export interface BuildInput {
+export type BuildInput = {
   /** absolute context directory */
   context: string
   /** absolute Dockerfile path */
@@ -29,7 +29,7 @@ export interface BuildOutput {
   contextSha256: string
 }
 
-export interface PushInput {
+export type PushInput = {
   /** the local image (Build's output) */
   image: string
   /** `<account>.dkr.ecr.<region>.amazonaws.com/shipit/<app>`: a reference while the repository is being created */
@@ -44,8 +44,6 @@ export interface PushOutput {
   imageUri: string
   imageTag: string
 }
-
-export type ContainerRequest = { service: 'container'; operation: 'Build'; input: BuildInput } | { service: 'container'; operation: 'Push'; input: PushInput }
 
 export interface BuildLog {
   /** stream the build to the terminal (true) or keep it and show its end only if the build fails */
@@ -197,11 +195,11 @@ const placeholder = (v: unknown): string => (isRef(v) ? `<${(v as Ref).ref}.${(v
 /** The runbook form of a local operation: the `docker` (and `aws`) command lines a person would type. */
 export function containerRunbook(request: { operation: string; input: Record<string, unknown> }, region: string, refs?: RunbookRefs): string[] {
   if (request.operation === 'Build') {
-    const input = request.input as unknown as BuildInput
+    const input = request.input as BuildInput
     return [buildArgs({ kind: 'docker', serverArch: archOf(input.platform) }, input).reduce((line, a) => `${line} ${shellQuote(a)}`, 'docker')]
   }
   if (request.operation === 'Push') {
-    const input = request.input as unknown as PushInput
+    const input = request.input as PushInput
     if (refs) return pushScript(input, refs)
     const uri = placeholder(input.repositoryUri)
     const registry = isRef(input.repositoryUri) ? `<registry of ${uri}>` : uri.split('/')[0]
@@ -237,5 +235,5 @@ function pushScript(input: PushInput, refs: RunbookRefs): string[] {
  */
 export function buildPlatformOf(steps: { request: { service: string; operation: string; input: Record<string, unknown> } }[]): Platform | undefined {
   const build = steps.find((s) => s.request.service === 'container' && s.request.operation === 'Build')
-  return build ? (build.request.input as unknown as BuildInput).platform : undefined
+  return build ? (build.request.input as BuildInput).platform : undefined
 }

@@ -1,13 +1,14 @@
-import type { AwsClients } from '../../../aws/clients.js'
-import { awsErrorName, orNullIfMissing } from '../../../aws/errors.js'
-import { canonicalJson } from '../../../digest.js'
-import { TAG_APP } from '../../../manifest/names.js'
-import type { ContainerDesired } from '../../../manifest/resolve.js'
-import type { LocalRequest, Ref, Step } from '../../../plan/types.js'
-import type { PartBuilder } from '../../part.js'
-import { tagList, tagMap } from '../../target.js'
-import type { BuildInput, ContainerRequest, PushInput } from './operations.js'
-import type { PreparedImage } from './prepare.js'
+import type { AwsClients } from '../../aws/clients.js'
+import { awsErrorName, orNullIfMissing } from '../../aws/errors.js'
+import { canonicalJson } from '../../digest.js'
+import { TAG_APP } from '../../manifest/names.js'
+import type { ContainerDesired } from '../../manifest/resolve.js'
+import type { Ref, Step } from '../../plan/types.js'
+import type { PartBuilder } from '../part.js'
+import { tagList, tagMap } from '../target.js'
+import { Ecr, Image } from './catalogue.js'
+import type { BuildInput, PushInput } from './operations.js'
+import { type PreparedImage, repositoryName } from './prepare.js'
 
 /**
  * The app's ECR repository `shipit/<name>` and the image built from source in it.
@@ -23,12 +24,9 @@ import type { PreparedImage } from './prepare.js'
  * a concurrent push of the same source fails instead of replacing the image a task definition pins.
  */
 
-export const REPOSITORY_PREFIX = 'shipit/'
 /** `shipit:env:<env>`: this environment deploys images from the shared repository. */
 export const ENV_USES_PREFIX = 'shipit:env:'
 const USES = 'uses'
-
-export const repositoryName = (app: string) => `${REPOSITORY_PREFIX}${app}`
 
 export interface ObservedRepository {
   name: string
@@ -117,7 +115,6 @@ export const repositoryEnvs = (tags: Record<string, string>): string[] =>
     .sort()
 
 /** A build or push as a plan step's request: its input as plain data. */
-export const localRequest = (request: ContainerRequest): LocalRequest => ({ ...request, input: { ...request.input } })
 
 const REPOSITORY = 'ecr:repository'
 
@@ -138,7 +135,7 @@ export function planRepository(
     resource: { type: 'ecr:lifecycle-policy', name },
     reason: `keep the last ${keepImages} images`,
     changes: [{ path: 'selection.countNumber', ...(before ? { before: countOf(before) } : {}), after: keepImages }],
-    request: { service: 'ecr', operation: 'PutLifecyclePolicy', input: { repositoryName: name, lifecyclePolicyText: JSON.stringify(policy) } },
+    request: Ecr.PutLifecyclePolicy.request({ repositoryName: name, lifecyclePolicyText: JSON.stringify(policy) }),
     dependsOn: after,
   })
   if (!repo) {
@@ -151,11 +148,12 @@ export function planRepository(
         { path: 'imageTagMutability', after: 'IMMUTABLE' },
         { path: 'imageScanningConfiguration.scanOnPush', after: true },
       ],
-      request: {
-        service: 'ecr',
-        operation: 'CreateRepository',
-        input: { repositoryName: name, imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true }, tags: tagList(wantTags) },
-      },
+      request: Ecr.CreateRepository.request({
+        repositoryName: name,
+        imageTagMutability: 'IMMUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+        tags: tagList(wantTags),
+      }),
       dependsOn: [],
     })
     b.add(lifecycleStep([id]))
@@ -173,7 +171,7 @@ export function planRepository(
         resource: { type: REPOSITORY, name },
         reason: ours ? `environment ${env} deploys from it` : 'adopt: add shipit tags',
         changes: Object.entries(missingTags).map(([k, v]) => ({ path: `tags.${k}`, after: v })),
-        request: { service: 'ecr', operation: 'TagResource', input: { resourceArn: repo.arn, tags: tagList(missingTags) } },
+        request: Ecr.TagResource.request({ resourceArn: repo.arn, tags: tagList(missingTags) }),
         dependsOn: [],
       }),
     )
@@ -184,11 +182,7 @@ export function planRepository(
       action: 'update',
       resource: { type: REPOSITORY, name },
       changes: [{ path: 'imageScanningConfiguration.scanOnPush', before: false, after: true }],
-      request: {
-        service: 'ecr',
-        operation: 'PutImageScanningConfiguration',
-        input: { repositoryName: name, imageScanningConfiguration: { scanOnPush: true } },
-      },
+      request: Ecr.PutImageScanningConfiguration.request({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }),
       dependsOn: [],
     })
   }
@@ -201,7 +195,7 @@ export function planRepository(
         resource: { type: REPOSITORY, name },
         reason: 'tags are content hashes and must never move',
         changes: [{ path: 'imageTagMutability', before: repo.tagMutability, after: 'IMMUTABLE' }],
-        request: { service: 'ecr', operation: 'PutImageTagMutability', input: { repositoryName: name, imageTagMutability: 'IMMUTABLE' } },
+        request: Ecr.PutImageTagMutability.request({ repositoryName: name, imageTagMutability: 'IMMUTABLE' }),
         dependsOn: [],
       }),
     )
@@ -249,7 +243,7 @@ export function planImage(b: PartBuilder<ContainerDesired>, observed: ObservedEc
       { path: 'context', after: `${prepared.contextLabel} (${prepared.files} files)` },
       ...(prepared.build.target ? [{ path: 'target', after: prepared.build.target }] : []),
     ],
-    request: localRequest({ service: 'container', operation: 'Build', input: build }),
+    request: Image.Build.request(build),
     dependsOn: [],
   })
   const push: PushInput = { image: prepared.localImage, repositoryUri: repo.uri as string, repositoryName: name, tag: prepared.tag }
@@ -258,7 +252,7 @@ export function planImage(b: PartBuilder<ContainerDesired>, observed: ObservedEc
     action: 'create',
     resource: { type: 'ecr:image', name: `${name}:${prepared.tag}` },
     reason: 'pushed and pinned by digest',
-    request: localRequest({ service: 'container', operation: 'Push', input: push }),
+    request: Image.Push.request(push),
     dependsOn: [buildId, ...repo.deps],
   })
   return { image: { ref: pushId, output: 'imageUri' }, deps: [pushId] }
@@ -286,7 +280,7 @@ export function planImageDestroy(b: PartBuilder<ContainerDesired>, observed: Obs
         resource: { type: REPOSITORY, name: repo.name },
         reason: `environment ${env} no longer deploys from it`,
         changes: [{ path: `tags.${key}`, before: repo.tags[key] }],
-        request: { service: 'ecr', operation: 'UntagResource', input: { resourceArn: repo.arn, tagKeys: [key] } },
+        request: Ecr.UntagResource.request({ resourceArn: repo.arn, tagKeys: [key] }),
         dependsOn: [],
       })
     }
@@ -302,7 +296,7 @@ export function planImageDestroy(b: PartBuilder<ContainerDesired>, observed: Obs
     action: 'delete',
     resource: { type: REPOSITORY, name: repo.name },
     reason: 'with its images (no other environment deploys from it)',
-    request: { service: 'ecr', operation: 'DeleteRepository', input: { repositoryName: repo.name, force: true } },
+    request: Ecr.DeleteRepository.request({ repositoryName: repo.name, force: true }),
     dependsOn: [],
     okErrors: ['RepositoryNotFoundException'],
   })

@@ -3,9 +3,9 @@ import { createReadStream } from 'node:fs'
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import ignore from 'ignore'
-import { canonicalJson } from '../../../digest.js'
-import { invalid } from '../../../errors.js'
-import { type CredentialCheck, credentialCheck, credentialReason, describeCredentials } from '../../../package/credentials.js'
+import { canonicalJson } from '../../digest.js'
+import { invalid } from '../../errors.js'
+import { type CredentialCheck, credentialCheck, credentialReason, describeCredentials } from '../../package/credentials.js'
 
 /**
  * The content hash of a build: what the container CLI would be given (the context files that
