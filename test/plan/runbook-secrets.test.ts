@@ -9,6 +9,7 @@ import { renderRunbook } from '../../src/plan/runbook.js'
 import { writeRunbook } from '../../src/plan/runbook-files.js'
 import type { Plan, Step } from '../../src/plan/types.js'
 import { LAMBDA_CATALOGUE } from '../../src/targets/lambda/catalogue.js'
+import { FAKE_AWS_ANSWERS } from '../helpers/fake-aws.js'
 
 /**
  * Issue 18, item 5: the runbook must never put a secret value on a command line, where `ps` and
@@ -50,15 +51,7 @@ for (const a of argv) if (a.startsWith('file://')) {
 fs.appendFileSync(process.env.FILES_LOG, JSON.stringify({ argv, files }) + '\\n')
 if (argv[0] === '--version') { console.log('aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64'); process.exit(0) }
 if (argv[1] === process.env.FAIL_OP) { console.error('An error occurred (AccessDeniedException) when calling the X operation: no'); process.exit(254) }
-const at = (flag) => { const i = argv.indexOf(flag); return i < 0 ? undefined : argv[i + 1] }
-const query = at('--query')
-if (!query) { console.log('{}'); process.exit(0) }
-const fake = (q) => 'fake(' + q + ')'
-if (at('--output') !== 'json') console.log(fake(query))
-else if (query.startsWith('[') && !query.includes('[]')) console.log(JSON.stringify(query.slice(1, -1).split(', ').map(fake)))
-else if (query.includes('[]')) console.log(JSON.stringify([fake(query) + '-1', fake(query) + '-2']))
-else console.log(JSON.stringify(fake(query)))
-`
+${FAKE_AWS_ANSWERS}`
 
 /** jq: records as above, then runs the real jq with the same arguments and streams. */
 const JQ_WRAPPER = (realJq: string) => `#!/usr/bin/env node

@@ -13,6 +13,7 @@ import { DEFAULT_SUBNETS_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER } from '../../src/
 import { LAMBDA_CATALOGUE, S3 } from '../../src/targets/lambda/catalogue.js'
 import { ACCOUNT_PLACEHOLDER } from '../../src/targets/target.js'
 import { cleanEnv, shipit } from '../helpers/cli.js'
+import { FAKE_AWS_ANSWERS } from '../helpers/fake-aws.js'
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples')
 const NASTY = `p a"s's $HOME \`x\` \\n {}`
@@ -43,24 +44,7 @@ if (argv[1] === 'wait' && process.env.FAKE_AWS_WAIT_SECONDS) {
   const deadline = Date.now() + 20000
   while (slept() < until && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
 }
-const at = (flag) => { const i = argv.indexOf(flag); return i < 0 ? undefined : argv[i + 1] }
-const query = at('--query')
-if (!query) { console.log('{}'); process.exit(0) }
-// a service rollout poll: FAKE_AWS_ROLLOUT answers, one per poll (the last one repeats), as --output text does
-if (argv[1] === 'describe-services' && (at('--query') || '').includes('rolloutState')) {
-  const answers = (process.env.FAKE_AWS_ROLLOUT || 'fake(taskDefinition.taskDefinitionArn) COMPLETED 1 1 0').split(';')
-  const counter = process.env.FAKE_AWS_LOG + '.polls'
-  const n = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0
-  fs.writeFileSync(counter, String(n + 1))
-  console.log(answers[Math.min(n, answers.length - 1)].split(' ').join('\t'))
-  process.exit(0)
-}
-const fake = (q) => 'fake(' + q + ')'
-if (at('--output') !== 'json') console.log(fake(query))
-else if (query.startsWith('[') && !query.includes('[]')) console.log(JSON.stringify(query.slice(1, -1).split(', ').map(fake)))
-else if (query.includes('[]')) console.log(JSON.stringify([fake(query) + '-1', fake(query) + '-2']))
-else console.log(JSON.stringify(fake(query)))
-`
+${FAKE_AWS_ANSWERS}`
 
 interface ScriptRun {
   code: number | null
