@@ -2,6 +2,8 @@ import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
 import { makePlan } from '../engine/plan.js'
 import { openSession, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
+import { type HeldLock, takeLock } from '../lock/lease.js'
+import { heldLockNote } from '../lock/notice.js'
 import { renderText } from '../plan/render.js'
 import { renderRunbook } from '../plan/runbook.js'
 import { writeRunbook } from '../plan/runbook-files.js'
@@ -29,6 +31,8 @@ export interface WorkflowFlags {
   adopt?: boolean
   yes?: boolean
   timeout?: number
+  /** seconds to wait for the deploy lock (apply only) */
+  'lock-timeout'?: number
   json: boolean
   cli?: boolean
   out?: string
@@ -88,10 +92,20 @@ export async function planAndApply(
     }),
   )
   let session: Awaited<ReturnType<typeof openSession>> | undefined
+  let lock: HeldLock | undefined
   try {
     session = await openSession(sessionOptions(flags, !planOnly, io.note))
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
+    const scope = { app: session.desired.app, env: session.desired.env }
+    if (!planOnly) {
+      // the lock comes before the first read the plan is made from: a plan made while another run held it is never applied
+      lock = await takeLock(session.clients, { scope, command, timeoutSeconds: flags['lock-timeout'] ?? 300, signal: interrupt.signal, progress: io.note })
+      interrupt.onExit(lock.release)
+    } else if (!session.offline) {
+      const note = await heldLockNote(session.clients, scope, interrupt.signal)
+      if (note) io.note(note)
+    }
     // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal
     const planned = await makePlan(session, {
       command,
@@ -142,18 +156,32 @@ export async function planAndApply(
     try {
       const outcome = await applyPlan(session, planned, plan, {
         reporter,
-        signal: interrupt.signal,
+        // a lost lock stops the apply like a signal: no new step starts
+        signal: lock ? AbortSignal.any([interrupt.signal, lock.lost]) : interrupt.signal,
         timeoutSeconds: flags.timeout ?? 900,
         noWait: flags.wait === false,
       })
       return { kind: 'apply', outcome, plan }
+    } catch (err) {
+      throw lock?.lost.aborted ? lockLost(lock, err) : err
     } finally {
       reporter.close()
     }
   } finally {
+    interrupt.onExit(undefined)
+    await lock?.release().catch((err: Error) => io.note(`warning: ${err.message}`))
     interrupt.dispose()
     session?.clients.destroy()
   }
+}
+
+function lockLost(lock: HeldLock, err: unknown): ShipitError {
+  const what = err instanceof Error ? `\n${err.message}` : ''
+  return new ShipitError('LockLost', `the deploy lock was lost: ${lock.lostReason()}; stopped after the call in flight${what}`, {
+    exitCode: ExitCode.Failure,
+    source: 'aws',
+    suggestions: ['run the same command again once the other run is done: it plans from what is live'],
+  })
 }
 
 /** The lines a person reads after an apply: what happened and where the app is. */
