@@ -102,10 +102,9 @@ export async function planAndApply(
       // the lock comes before the first read the plan is made from: a plan made while another run held it is never applied
       lock = await takeLock(session.clients, { scope, command, timeoutSeconds: flags['lock-timeout'] ?? 300, signal: interrupt.signal, progress: io.note })
       interrupt.onExit(lock.release)
-    } else if (!session.offline) {
-      const note = await heldLockNote(session.clients, scope, interrupt.signal)
-      if (note) io.note(note)
     }
+    // plan never takes the lock, and reads it beside what is live: one GetItem, no time added
+    const heldNote = planOnly && !session.offline ? heldLockNote(session.clients, scope, interrupt.signal) : undefined
     // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal
     const planned = await makePlan(session, {
       command,
@@ -124,6 +123,8 @@ export async function planAndApply(
     if (flags.cli && !flags.out) show(renderRunbook(plan, { otherServices: session.target.runbookSteps }))
     else show(renderText(plan, { color }))
     if (!flags.json) appendStepSummary(plan)
+    const note = await heldNote
+    if (note) io.note(note)
     if (flags.cli && flags.out) {
       const written = await writeRunbook(flags.out, plan, planned.prepared, session.target.runbookSteps)
       io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)

@@ -238,3 +238,17 @@ function lockError(err: unknown, doing: string): ShipitError {
   }
   return error
 }
+
+/**
+ * `shipit unlock`: delete the lock that was shown, only if it is still that one (same token): a lock
+ * taken by a new run in between is never removed. Returns the lock there now when it changed.
+ */
+export async function removeLock(clients: AwsClients, shown: LockRecord): Promise<{ removed: true } | { removed: false; now?: LockRecord }> {
+  try {
+    await send(clients, deleteLock(shown.key, shown.token))
+    return { removed: true }
+  } catch (err) {
+    if (awsErrorName(err) === 'ConditionalCheckFailedException') return { removed: false, now: await readLock(clients, shown.key) }
+    throw lockError(err, 'removing the deploy lock')
+  }
+}
