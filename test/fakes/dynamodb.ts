@@ -82,23 +82,32 @@ function compare(a: AttributeValue | undefined, b: AttributeValue): number | und
 const COMPARISON = /^(#?\w+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)$/
 const FUNCTION = /^(attribute_exists|attribute_not_exists)\((#?\w+)\)$/
 
-/** The condition expressions of the API without parentheses: comparisons and attribute_(not_)exists joined by AND and OR. */
+/**
+ * The condition expressions of the API without parentheses: comparisons and attribute_(not_)exists
+ * joined by AND and OR. Every term is parsed first (names and values count as used even where OR
+ * would not reach them, as DynamoDB checks the expression, not its evaluation), then evaluated.
+ */
 function evaluateCondition(expression: string, item: DynamoItem | undefined, x: Expressions): boolean {
-  return expression.split(/\s+OR\s+/).some((clause) =>
-    clause.split(/\s+AND\s+/).every((term) => {
+  const clauses = expression.split(/\s+OR\s+/).map((clause) =>
+    clause.split(/\s+AND\s+/).map((term): (() => boolean) => {
       const t = term.trim()
       const fn = FUNCTION.exec(t)
       if (fn) {
-        const present = item?.[x.name(fn[2])] !== undefined
-        return fn[1] === 'attribute_exists' ? present : !present
+        const name = x.name(fn[2])
+        return () => (item?.[name] !== undefined) === (fn[1] === 'attribute_exists')
       }
       const cmp = COMPARISON.exec(t)
       if (!cmp) throw err('ValidationException', `Invalid ConditionExpression: Syntax error; token: "${t.split(/\s/)[0]}", near: "${t}"`)
-      const c = compare(item?.[x.name(cmp[1])], x.value(cmp[3]))
-      if (c === undefined) return cmp[2] === '<>'
-      return { '=': c === 0, '<>': c !== 0, '<': c < 0, '<=': c <= 0, '>': c > 0, '>=': c >= 0 }[cmp[2]] as boolean
+      const name = x.name(cmp[1])
+      const value = x.value(cmp[3])
+      return () => {
+        const c = compare(item?.[name], value)
+        if (c === undefined) return cmp[2] === '<>'
+        return { '=': c === 0, '<>': c !== 0, '<': c < 0, '<=': c <= 0, '>': c > 0, '>=': c >= 0 }[cmp[2]] as boolean
+      }
     }),
   )
+  return clauses.some((terms) => terms.every((term) => term()))
 }
 
 export function dynamodbHandlers(ctx: FakeContext): Handlers {
@@ -218,14 +227,16 @@ export function dynamodbHandlers(ctx: FakeContext): Handlers {
       const key = keyOf(t, input.Key, 'key')
       const x = new Expressions(input)
       const current = t.items.get(key)
-      checkCondition(input, current, x)
+      // the whole request is checked before its condition: names and values of the update count as used
       const set = /^SET\s+(.+)$/.exec(String(input.UpdateExpression ?? '').trim())
       if (!set) throw err('ValidationException', 'shipit fake: only UpdateExpression SET a = :v, … is modelled')
-      const next: DynamoItem = { ...(current ? clone(current) : { [t.keyAttribute]: { S: key } }) }
-      for (const assignment of set[1].split(',')) {
+      const assignments = set[1].split(',').map((assignment) => {
         const [path, value] = assignment.split('=').map((s) => s.trim())
-        next[x.name(path)] = clone(x.value(value))
-      }
+        return [x.name(path), x.value(value)] as const
+      })
+      checkCondition(input, current, x)
+      const next: DynamoItem = { ...(current ? clone(current) : { [t.keyAttribute]: { S: key } }) }
+      for (const [name, value] of assignments) next[name] = clone(value)
       x.checkAllUsed()
       t.items.set(key, next)
       return {}
