@@ -41,7 +41,13 @@ ${EXIT_CODES_HELP}`
       // a one-off task (a migration) must not run in the middle of a deploy; invoking the function changes nothing, so it takes no lock
       if (!session.target.invoke && !session.offline) {
         const scope = { app: session.desired.app, env: session.desired.env }
-        lock = await takeLock(session.clients, { scope, command: 'run', timeoutSeconds: flags['lock-timeout'], signal: interrupt.signal, progress: (t) => this.note(t) })
+        lock = await takeLock(session.clients, {
+          scope,
+          command: 'run',
+          timeoutSeconds: flags['lock-timeout'],
+          signal: interrupt.signal,
+          progress: (t) => this.note(t),
+        })
       }
       const payload = flags.payload ?? (session.target.invoke && !process.stdin.isTTY ? readStdin() : undefined)
       const outcome = await runOneOff(session, {

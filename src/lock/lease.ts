@@ -31,6 +31,7 @@ import {
 /** A lease long enough to ride out a slow call, short enough that a dead holder is waited out in a minute. */
 export const DEFAULT_LEASE_MS = 60_000
 export { DEFAULT_LOCK_TIMEOUT_SECONDS }
+
 /** How often a waiting command asks again, and how often it says it still waits. */
 const POLL_MS = 2_000
 const TELL_EVERY_MS = 15_000
@@ -102,12 +103,17 @@ export async function takeLock(clients: AwsClients, options: TakeLockOptions): P
     if (waitedMs >= options.timeoutSeconds * 1000) throw lockTimeout(label, other.held, options.timeoutSeconds)
     if (!told || told.token !== other.held.token || now - told.at >= TELL_EVERY_MS) {
       const verb = told ? 'still waiting' : 'waiting'
-      options.progress?.(`${verb} for the lock on ${label}, held by ${describeLock(other.held)}; ${Math.round(waitedMs / 1000)} s of ${options.timeoutSeconds} s (--lock-timeout)`)
+      options.progress?.(
+        `${verb} for the lock on ${label}, held by ${describeLock(other.held)}; ${Math.round(waitedMs / 1000)} s of ${options.timeoutSeconds} s (--lock-timeout)`,
+      )
       told = { token: other.held.token, at: now }
     }
     await sleep(Math.min(pollMs, options.timeoutSeconds * 1000 - waitedMs), options.signal)
     if (options.signal?.aborted) {
-      throw new ShipitError('Interrupted', `interrupted while waiting for the lock on ${label}: nothing was changed`, { exitCode: ExitCode.Interrupted, source: 'user' })
+      throw new ShipitError('Interrupted', `interrupted while waiting for the lock on ${label}: nothing was changed`, {
+        exitCode: ExitCode.Interrupted,
+        source: 'user',
+      })
     }
   }
 }
@@ -234,7 +240,9 @@ function lockTimeout(label: string, held: LockRecord, timeoutSeconds: number): S
 function lockError(err: unknown, doing: string): ShipitError {
   const error = translateAwsError(err, `${doing} (DynamoDB table ${LOCK_TABLE})`)
   if (error.code === 'AccessDeniedException') {
-    error.suggestions.push(`the deployer needs dynamodb:GetItem, PutItem, UpdateItem, DeleteItem, DescribeTable (and CreateTable, TagResource, UpdateTimeToLive the first time) on table/${LOCK_TABLE}`)
+    error.suggestions.push(
+      `the deployer needs dynamodb:GetItem, PutItem, UpdateItem, DeleteItem, DescribeTable (and CreateTable, TagResource, UpdateTimeToLive the first time) on table/${LOCK_TABLE}`,
+    )
   }
   return error
 }

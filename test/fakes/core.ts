@@ -4,9 +4,9 @@
  */
 import * as apigwSdk from '@aws-sdk/client-apigatewayv2'
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs'
+import * as dynamodbSdk from '@aws-sdk/client-dynamodb'
 import * as ec2Sdk from '@aws-sdk/client-ec2'
 import * as ecrSdk from '@aws-sdk/client-ecr'
-import * as dynamodbSdk from '@aws-sdk/client-dynamodb'
 import * as ecsSdk from '@aws-sdk/client-ecs'
 import * as iamSdk from '@aws-sdk/client-iam'
 import * as lambdaSdk from '@aws-sdk/client-lambda'

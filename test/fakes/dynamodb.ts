@@ -59,7 +59,11 @@ class Expressions {
 
   value(token: string): AttributeValue {
     const v = this.input.ExpressionAttributeValues?.[token]
-    if (v === undefined) throw err('ValidationException', `Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: ${token}`)
+    if (v === undefined)
+      throw err(
+        'ValidationException',
+        `Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: ${token}`,
+      )
     this.usedValues.add(token)
     return v
   }
@@ -115,7 +119,7 @@ export function dynamodbHandlers(ctx: FakeContext): Handlers {
 
   const activeTable = (name: string): DynamoTable => {
     const t = tables().get(name)
-    if (!t || t.status !== 'ACTIVE') throw notFound()
+    if (t?.status !== 'ACTIVE') throw notFound()
     return t
   }
 
@@ -124,14 +128,20 @@ export function dynamodbHandlers(ctx: FakeContext): Handlers {
     if (k === undefined) {
       throw err(
         'ValidationException',
-        what === 'item' ? `One or more parameter values were invalid: Missing the key ${t.keyAttribute} in the item` : 'The provided key element does not match the schema',
+        what === 'item'
+          ? `One or more parameter values were invalid: Missing the key ${t.keyAttribute} in the item`
+          : 'The provided key element does not match the schema',
       )
     }
     return k
   }
 
   /** Runs the condition of a write against the item there now; throws as DynamoDB does when it fails. */
-  const checkCondition = (input: ExpressionInput & { ConditionExpression?: string; ReturnValuesOnConditionCheckFailure?: string }, current: DynamoItem | undefined, x: Expressions) => {
+  const checkCondition = (
+    input: ExpressionInput & { ConditionExpression?: string; ReturnValuesOnConditionCheckFailure?: string },
+    current: DynamoItem | undefined,
+    x: Expressions,
+  ) => {
     if (!input.ConditionExpression) return
     if (!evaluateCondition(input.ConditionExpression, current, x)) {
       x.checkAllUsed()
@@ -157,7 +167,10 @@ export function dynamodbHandlers(ctx: FakeContext): Handlers {
       const hash = (input.KeySchema ?? []).find((k: { KeyType: string }) => k.KeyType === 'HASH')
       if (!hash || (input.KeySchema ?? []).length !== 1) throw err('ValidationException', 'shipit fake: only a table with one HASH key is modelled')
       if (input.BillingMode !== 'PAY_PER_REQUEST' && !input.ProvisionedThroughput) {
-        throw err('ValidationException', 'One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED')
+        throw err(
+          'ValidationException',
+          'One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED',
+        )
       }
       const table: DynamoTable = {
         name: input.TableName,

@@ -90,7 +90,11 @@ describe('two deploys of one app and env at once', () => {
 
     // the first created everything; the second, planned after it, only updates the code and moves the alias
     expect(first.plan.steps.filter((s) => s.action === 'create').map((s) => s.resource.type)).toContain('apigatewayv2:api')
-    expect(second.plan.steps.map((s) => `${s.action} ${s.resource.type}`).sort()).toEqual(['create lambda:version', 'update lambda:alias', 'update lambda:function'])
+    expect(second.plan.steps.map((s) => `${s.action} ${s.resource.type}`).sort()).toEqual([
+      'create lambda:version',
+      'update lambda:alias',
+      'update lambda:function',
+    ])
 
     // the winner's code is live behind the alias, and the API is the one the first deploy made
     const fn = fake.state.functions.get('hello-dev')!
