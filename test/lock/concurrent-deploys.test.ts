@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AwsClients } from '../../src/aws/clients.js'
 import { planAndApply, type WorkflowFlags, type WorkflowResult } from '../../src/cli/workflow.js'
-import { ensureLockTable } from '../../src/lock/lease.js'
+import { ensureLockTable, takeLock } from '../../src/lock/lease.js'
 import { LOCK_TABLE, lockKey } from '../../src/lock/requests.js'
 import { useFakeAws } from '../helpers/fake.js'
-import { project } from '../helpers/session.js'
+import { deploy, project } from '../helpers/session.js'
 
 const APP = `
 name: hello
@@ -122,5 +122,39 @@ describe('two deploys of one app and env at once', () => {
     expect(beforeSwitch.length + afterSwitch.length).toBe(writes.length)
     expect(afterSwitch.map((w) => w.operation)).toEqual(expect.arrayContaining(['UpdateFunctionCode', 'PublishVersion', 'UpdateAlias']))
     expect(afterSwitch.map((w) => w.operation)).not.toContain('CreateApi')
+  })
+
+  it('deploy --plan FILE waits for the lock, then verifies the saved plan against what the other run left: stale, exit 4, nothing applied', async () => {
+    const dir = project(APP, { 'src/index.mjs': handler('saved') })
+    const out = join(dir, 'plan.json')
+    const planned = await planAndApply(
+      'deploy',
+      { file: join(dir, 'app.yaml'), target: 'lambda', 'max-attempts': 5, 'request-timeout': 30, json: true, out },
+      true,
+      {
+        out: () => {},
+        note: () => {},
+      },
+    )
+    expect(planned.plan.steps.length).toBeGreaterThan(0)
+
+    // another pipeline holds the lock and deploys meanwhile
+    const other = await takeLock(new AwsClients({ region: 'us-west-2' }), {
+      scope: { app: 'hello', env: 'dev' },
+      command: 'deploy',
+      timeoutSeconds: 0,
+      holder: 'other',
+    })
+    const notes: string[] = []
+    const saved = pipeline(dir, notes, { plan: out })
+    await new Promise((r) => setTimeout(r, 100))
+    expect(notes.some((n) => n.includes('held by other'))).toBe(true)
+    await deploy(project(APP, { 'src/index.mjs': handler('other') }), { target: 'lambda' })
+    const writes = fake.mutatingCalls().length
+    await other.release()
+
+    const err = await saved.catch((e) => e)
+    expect(err).toMatchObject({ exitCode: 4 })
+    expect(fake.mutatingCalls()).toHaveLength(writes)
   })
 })
