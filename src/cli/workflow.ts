@@ -103,8 +103,6 @@ export async function planAndApply(
       lock = await takeLock(session.clients, { scope, command, timeoutSeconds: flags['lock-timeout'] ?? 300, signal: interrupt.signal, progress: io.note })
       interrupt.onExit(lock.release)
     }
-    // plan never takes the lock, and reads it beside what is live: one GetItem, no time added
-    const heldNote = planOnly && !session.offline ? heldLockNote(session.clients, scope, interrupt.signal) : undefined
     // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal
     const planned = await makePlan(session, {
       command,
@@ -123,7 +121,8 @@ export async function planAndApply(
     if (flags.cli && !flags.out) show(renderRunbook(plan, { otherServices: session.target.runbookSteps }))
     else show(renderText(plan, { color }))
     if (!flags.json) appendStepSummary(plan)
-    const note = await heldNote
+    // plan never takes the lock: one GetItem once the plan is made (not beside its reads, whose timing it would disturb)
+    const note = planOnly && !session.offline ? await heldLockNote(session.clients, scope, interrupt.signal) : undefined
     if (note) io.note(note)
     if (flags.cli && flags.out) {
       const written = await writeRunbook(flags.out, plan, planned.prepared, session.target.runbookSteps)
