@@ -1,5 +1,5 @@
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
-import { makePlan } from '../engine/plan.js'
+import { makePlan, prepareLocal } from '../engine/plan.js'
 import { openSession, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { type HeldLock, takeLock } from '../lock/lease.js'
@@ -98,6 +98,8 @@ export async function planAndApply(
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
     const scope = { app: session.desired.app, env: session.desired.env }
+    // bad local input (a source reaching outside the app) is refused before any AWS call, the lock's included
+    const build = planOnly ? undefined : await prepareLocal(session, command, interrupt.signal)
     if (!planOnly) {
       // the lock comes before the first read the plan is made from: a plan made while another run held it is never applied
       lock = await takeLock(session.clients, { scope, command, timeoutSeconds: flags['lock-timeout'] ?? 300, signal: interrupt.signal, progress: io.note })
@@ -109,6 +111,7 @@ export async function planAndApply(
       adopt: flags.adopt,
       to: flags.to,
       signal: interrupt.signal,
+      ...(build ? { build } : {}),
       ...(saved ? { salt: saved.salt, now: () => new Date(saved.createdAt) } : {}),
     })
     // a saved plan is verified against the plan made now (same steps) and the plan made now is applied

@@ -27,6 +27,13 @@ export interface PlanOptions {
   now?: () => Date
   /** the salt of secret hashes: a saved plan's, so that the re-made plan can be compared with it */
   salt?: string
+  /** the build prepareLocal returned, when the local input was checked earlier (before the deploy lock) */
+  build?: () => Promise<Prepared>
+}
+
+/** Check the local input (source, build context) before any AWS call; the build it returns runs while observe reads. */
+export async function prepareLocal(session: Session, command: Plan['command'], signal?: AbortSignal): Promise<() => Promise<Prepared>> {
+  return command === 'deploy' ? session.target.prepare(session.desired, signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
 }
 
 export function fingerprintHash(value: unknown): string {
@@ -48,7 +55,7 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   const { target, desired, region } = session
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
   // local input is checked before the first AWS call; the zip is built while observe reads
-  const build = options.command === 'deploy' ? await target.prepare(desired, options.signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
+  const build = options.build ?? (await prepareLocal(session, options.command, options.signal))
   const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }
