@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { AwsClients } from '../../src/aws/clients.js'
 import { planAndApply, type WorkflowFlags, type WorkflowResult } from '../../src/cli/workflow.js'
 import { ensureLockTable, takeLock } from '../../src/lock/lease.js'
@@ -156,5 +156,26 @@ describe('two deploys of one app and env at once', () => {
     const err = await saved.catch((e) => e)
     expect(err).toMatchObject({ exitCode: 4 })
     expect(fake.mutatingCalls()).toHaveLength(writes)
+  })
+
+  it('a run whose lock was taken over mid-apply (its lease ran out unrenewed) starts no further step and exits 1 saying so', async () => {
+    const dir = project(APP)
+    fake.latencyMs = 40
+    process.env.SHIPIT_LOCK_LEASE_SECONDS = '0.3'
+    try {
+      const run = pipeline(dir, [])
+      const item = () => fake.state.dynamodb.tables.get(LOCK_TABLE)!.items.get(lockKey({ app: 'hello', env: 'dev' }))
+      await vi.waitFor(() => expect(fake.callsOf('CreateRole')).toHaveLength(1), { timeout: 5000, interval: 5 })
+      // another run took it over, as after a pause longer than the lease
+      item()!.token = { S: 'the-other-run' }
+      const err = await run.catch((e) => e)
+      expect(err).toMatchObject({ code: 'LockLost', exitCode: 1 })
+      expect(err.message).toMatch(/^the deploy lock was lost: another run took the lock over after its lease ran out; stopped after the call in flight/)
+      expect(fake.callsOf('PublishVersion')).toHaveLength(0)
+      // the other run's lock is left alone
+      expect(item()!.token.S).toBe('the-other-run')
+    } finally {
+      delete process.env.SHIPIT_LOCK_LEASE_SECONDS
+    }
   })
 })
