@@ -1,9 +1,11 @@
+import type { AwsClients } from '../aws/clients.js'
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
 import { makePlan, prepareLocal } from '../engine/plan.js'
 import { openSession, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
-import { type HeldLock, takeLock } from '../lock/lease.js'
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, type HeldLock, takeLock } from '../lock/lease.js'
 import { heldLockNote } from '../lock/notice.js'
+import type { LockScope } from '../lock/requests.js'
 import { renderText } from '../plan/render.js'
 import { renderRunbook } from '../plan/runbook.js'
 import { writeRunbook } from '../plan/runbook-files.js'
@@ -13,7 +15,7 @@ import { colorEnabled } from '../ui/color.js'
 import { appendStepSummary } from '../ui/github.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply, requireConfirmable } from './confirm.js'
-import { interruptible } from './interrupt.js'
+import { type Interrupt, interruptible } from './interrupt.js'
 import { reportError } from './report-error.js'
 
 /** The flags a plan-then-apply command passes to the workflow. */
@@ -100,11 +102,8 @@ export async function planAndApply(
     const scope = { app: session.desired.app, env: session.desired.env }
     // bad local input (a source reaching outside the app) is refused before any AWS call, the lock's included
     const build = planOnly ? undefined : await prepareLocal(session, command, interrupt.signal)
-    if (!planOnly) {
-      // the lock comes before the first read the plan is made from: a plan made while another run held it is never applied
-      lock = await takeLock(session.clients, { scope, command, timeoutSeconds: flags['lock-timeout'] ?? 300, signal: interrupt.signal, progress: io.note })
-      interrupt.onExit(lock.release)
-    }
+    // the lock comes before the first read the plan is made from: a plan made while another run held it is never applied
+    if (!planOnly) lock = await lockForApply(session.clients, scope, command, flags, io, interrupt)
     // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal
     const planned = await makePlan(session, {
       command,
@@ -176,6 +175,21 @@ export async function planAndApply(
     interrupt.dispose()
     session?.clients.destroy()
   }
+}
+
+/** The deploy lock, released on the way out, and before the exit of a signal while only reading. */
+async function lockForApply(
+  clients: AwsClients,
+  scope: LockScope,
+  command: string,
+  flags: WorkflowFlags,
+  io: WorkflowIo,
+  interrupt: Interrupt,
+): Promise<HeldLock> {
+  const timeoutSeconds = flags['lock-timeout'] ?? DEFAULT_LOCK_TIMEOUT_SECONDS
+  const lock = await takeLock(clients, { scope, command, timeoutSeconds, signal: interrupt.signal, progress: io.note })
+  interrupt.onExit(lock.release)
+  return lock
 }
 
 function lockLost(lock: HeldLock, err: unknown): ShipitError {
