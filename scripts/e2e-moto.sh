@@ -379,6 +379,34 @@ check_lambda() {
   if [[ $RC -eq 0 ]] && out="$(json_doc "$OUT" 'd.get("status")' 2>&1)"; then pass "$name: destroy --json exits 0 with one JSON document ($out)"; else fail "$name: destroy --json" "exit $RC; ${out:-}"; fi
 }
 
+# two deploys of one app started together: the deploy lock (a conditional write to moto's DynamoDB)
+# lets one apply, then the other plans from what it left and finds nothing to do
+check_lambda_concurrent() {
+  local file=examples/hello-lambda/app.yaml name="lambda, two deploys at once"
+  local args=(--target lambda -f "$file" --yes --timeout "$WAIT_TIMEOUT" --endpoint-url "$ENDPOINT")
+  N=$((N + 1))
+  local a="$WORK/$N.a" b="$WORK/$N.b"
+  ./bin/run.js deploy "${args[@]}" >"$a.stdout" 2>"$a.stderr" &
+  local pa=$!
+  ./bin/run.js deploy "${args[@]}" >"$b.stdout" 2>"$b.stderr" &
+  local pb=$!
+  wait "$pa"; local ra=$?
+  wait "$pb"; local rb=$?
+  OUT="$b.stdout" ERR="$b.stderr"
+  printf '%s\n' "two of ./bin/run.js deploy ${args[*]} at once → exit $ra and $rb" >"$WORK/$N.cmd"
+  local outcomes
+  outcomes="$(cat "$a.stdout" "$b.stdout" | grep -Eo '^(Deployed|No changes)' | sort | tr '\n' ' ')"
+  if [[ $ra -eq 0 && $rb -eq 0 && "$outcomes" == "Deployed No changes " ]] && cat "$a.stderr" "$b.stderr" | grep -q 'waiting for the lock on hello (dev)'; then
+    pass "$name: one applied, the other waited for the lock and found no changes"
+  else
+    fail "$name" "exits $ra and $rb, outcomes \"$outcomes\" (want one Deployed and one No changes, after waiting for the lock)"
+  fi
+  run plan --target lambda -f "$file" --detailed-exitcode
+  if [[ $RC -eq 0 ]]; then pass "$name: plan afterwards has no changes"; else fail "$name: plan afterwards" "exit $RC (want 0)"; fi
+  run destroy --target lambda -f "$file" --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -eq 0 ]]; then pass "$name: destroy exits 0"; else fail "$name: destroy" "exit $RC (want 0)"; fi
+}
+
 # secrets: the role's inline policy converges (a redeploy changes nothing), and destroy removes it
 # before the role even when app.yaml no longer lists secrets (IAM refuses DeleteRole otherwise)
 check_lambda_secrets() {
@@ -507,6 +535,7 @@ check_ecs() { check_container ecs service ecs examples/hello-ecs/app.yaml; }
 case "$WHICH" in
   lambda)
     check_lambda
+    check_lambda_concurrent
     check_lambda_secrets
     check_credentials
     ;;
@@ -514,6 +543,7 @@ case "$WHICH" in
   ecs) check_ecs ;;
   all)
     check_lambda
+    check_lambda_concurrent
     check_lambda_secrets
     check_credentials
     check_fargate
