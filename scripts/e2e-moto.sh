@@ -233,14 +233,15 @@ PY
 }
 
 # mutating_calls [ALLOWED]: AWS operations in the recording that are not Get/List/Describe reads;
-# fails when there is any but exactly the ALLOWED ones (space-separated operation names, each once)
+# fails when there is any but exactly the ALLOWED ones (space-separated operation names, each once).
+# The deploy lock's DynamoDB calls (take and release) are listed apart: they change no resource of the app.
 mutating_calls() {
   moto_api GET /moto-api/recorder/download-recording >"$WORK/recording.$N.jsonl" || return 1
   "$PYTHON" - "$WORK/recording.$N.jsonl" "${1:-}" <<'PY'
 import base64, json, re, sys, urllib.parse
 READ = re.compile(r"^(Get|List|Describe|BatchGet|Head)")
 allowed = sorted(sys.argv[2].split())
-bad, total = [], 0
+bad, lock, total = [], [], 0
 for line in open(sys.argv[1], encoding="utf-8"):
     if not line.strip():
         continue
@@ -251,6 +252,9 @@ for line in open(sys.argv[1], encoding="utf-8"):
     if e.get("body_encoded"):
         body = base64.b64decode(body).decode("utf-8", "replace")
     path = urllib.parse.urlparse(e["url"]).path
+    if h.get("x-amz-target", "").startswith("DynamoDB_"):  # the deploy lock's calls (src/lock/), not the app's
+        lock.append(h["x-amz-target"].rsplit(".", 1)[-1])
+        continue
     if "x-amz-target" in h:  # JSON protocol (logs, ecs): the operation is in the header
         op = h["x-amz-target"].rsplit(".", 1)[-1]
     elif "Action=" in body or "Action=" in e["url"]:  # query protocol (iam, sts, ec2)
@@ -260,7 +264,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
         op = "Get" if e["method"] in ("GET", "HEAD") else f"{e['method']} {path}"
     if not READ.match(op):
         bad.append(op)
-print(f"{total} calls, {len(bad)} mutating" + (": " + ", ".join(bad) if bad else ""))
+print(f"{total} calls, {len(bad)} mutating" + (": " + ", ".join(bad) if bad else "") + (f"; the lock's: {', '.join(lock)}" if lock else ""))
 if total == 0:
     print("nothing was recorded (is moto's recorder working?)")
 sys.exit(1 if sorted(bad) != allowed or total == 0 else 0)
@@ -373,6 +377,34 @@ check_lambda() {
   fi
   run destroy "${args[@]}" --yes --json --timeout "$WAIT_TIMEOUT"
   if [[ $RC -eq 0 ]] && out="$(json_doc "$OUT" 'd.get("status")' 2>&1)"; then pass "$name: destroy --json exits 0 with one JSON document ($out)"; else fail "$name: destroy --json" "exit $RC; ${out:-}"; fi
+}
+
+# two deploys of one app started together: the deploy lock (a conditional write to moto's DynamoDB)
+# lets one apply, then the other plans from what it left and finds nothing to do
+check_lambda_concurrent() {
+  local file=examples/hello-lambda/app.yaml name="lambda, two deploys at once"
+  local args=(--target lambda -f "$file" --yes --timeout "$WAIT_TIMEOUT" --endpoint-url "$ENDPOINT")
+  N=$((N + 1))
+  local a="$WORK/$N.a" b="$WORK/$N.b"
+  ./bin/run.js deploy "${args[@]}" >"$a.stdout" 2>"$a.stderr" &
+  local pa=$!
+  ./bin/run.js deploy "${args[@]}" >"$b.stdout" 2>"$b.stderr" &
+  local pb=$!
+  wait "$pa"; local ra=$?
+  wait "$pb"; local rb=$?
+  OUT="$b.stdout" ERR="$b.stderr"
+  printf '%s\n' "two of ./bin/run.js deploy ${args[*]} at once → exit $ra and $rb" >"$WORK/$N.cmd"
+  local outcomes
+  outcomes="$(cat "$a.stdout" "$b.stdout" | grep -Eo '^(Deployed|No changes)' | sort | tr '\n' ' ')"
+  if [[ $ra -eq 0 && $rb -eq 0 && "$outcomes" == "Deployed No changes " ]] && cat "$a.stderr" "$b.stderr" | grep -q 'waiting for the lock on hello (dev)'; then
+    pass "$name: one applied, the other waited for the lock and found no changes"
+  else
+    fail "$name" "exits $ra and $rb, outcomes \"$outcomes\" (want one Deployed and one No changes, after waiting for the lock)"
+  fi
+  run plan --target lambda -f "$file" --detailed-exitcode
+  if [[ $RC -eq 0 ]]; then pass "$name: plan afterwards has no changes"; else fail "$name: plan afterwards" "exit $RC (want 0)"; fi
+  run destroy --target lambda -f "$file" --yes --timeout "$WAIT_TIMEOUT"
+  if [[ $RC -eq 0 ]]; then pass "$name: destroy exits 0"; else fail "$name: destroy" "exit $RC (want 0)"; fi
 }
 
 # secrets: the role's inline policy converges (a redeploy changes nothing), and destroy removes it
@@ -503,6 +535,7 @@ check_ecs() { check_container ecs service ecs examples/hello-ecs/app.yaml; }
 case "$WHICH" in
   lambda)
     check_lambda
+    check_lambda_concurrent
     check_lambda_secrets
     check_credentials
     ;;
@@ -510,6 +543,7 @@ case "$WHICH" in
   ecs) check_ecs ;;
   all)
     check_lambda
+    check_lambda_concurrent
     check_lambda_secrets
     check_credentials
     check_fargate

@@ -19,7 +19,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0    success (plan: no changes with --detailed-exitcode)
-  1    an AWS call or the apply failed; status: the app is not deployed
+  1    an AWS call or the apply failed; another run held the deploy lock past --lock-timeout; status: the app is not deployed
   2    the plan has changes (only with --detailed-exitcode, only plan and deploy --dry-run)
   3    invalid input: manifest, --env, command, flag or value, or no --yes without a terminal; nothing was sent to AWS
   4    the saved plan is stale: what is live changed since it was made

@@ -13,11 +13,13 @@ export interface ServiceModules {
   ec2: typeof import('@aws-sdk/client-ec2')
   ecr: typeof import('@aws-sdk/client-ecr')
   s3: typeof import('@aws-sdk/client-s3')
+  /** the deploy lock's table (src/lock/) */
+  dynamodb: typeof import('@aws-sdk/client-dynamodb')
 }
 
 export type ServiceName = keyof ServiceModules
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3']
+export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3', 'dynamodb']
 
 /** An SDK command class: `new XCommand(input)`. */
 type CommandClass = abstract new (input: never) => { readonly input: unknown; resolveMiddleware(...args: never[]): unknown }

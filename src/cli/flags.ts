@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core'
+import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../lock/requests.js'
 import { TARGETS } from '../manifest/schema.js'
 
 /** Flags every command that reads app.yaml takes. */
@@ -46,4 +47,16 @@ export const planFlags = {
 export const applyFlags = {
   yes: Flags.boolean({ char: 'y', summary: 'Apply without asking (required when stdin is not a terminal, as in CI).' }),
   timeout: Flags.integer({ summary: 'Longest wait, in seconds, for any one resource to become ready.', default: 900, min: 1 }),
+  ...lockFlags(),
+}
+
+/** Flags of commands that take the deploy lock (src/lock/). */
+export function lockFlags() {
+  return {
+    'lock-timeout': Flags.integer({
+      summary: 'Seconds to wait while another deploy of this app and env holds the lock; 0: fail at once (exit 1, naming the holder).',
+      default: DEFAULT_LOCK_TIMEOUT_SECONDS,
+      min: 0,
+    }),
+  }
 }

@@ -1,7 +1,11 @@
+import type { AwsClients } from '../aws/clients.js'
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
-import { makePlan } from '../engine/plan.js'
+import { makePlan, prepareLocal } from '../engine/plan.js'
 import { openSession, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, type HeldLock, takeLock } from '../lock/lease.js'
+import { heldLockNote } from '../lock/notice.js'
+import type { LockScope } from '../lock/requests.js'
 import { renderText } from '../plan/render.js'
 import { renderRunbook } from '../plan/runbook.js'
 import { writeRunbook } from '../plan/runbook-files.js'
@@ -11,7 +15,7 @@ import { colorEnabled } from '../ui/color.js'
 import { appendStepSummary } from '../ui/github.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply, requireConfirmable } from './confirm.js'
-import { interruptible } from './interrupt.js'
+import { type Interrupt, interruptible } from './interrupt.js'
 import { reportError } from './report-error.js'
 
 /** The flags a plan-then-apply command passes to the workflow. */
@@ -30,6 +34,8 @@ export interface WorkflowFlags {
   'show-undeclared'?: boolean
   yes?: boolean
   timeout?: number
+  /** seconds to wait for the deploy lock (apply only) */
+  'lock-timeout'?: number
   json: boolean
   cli?: boolean
   out?: string
@@ -90,17 +96,24 @@ export async function planAndApply(
     }),
   )
   let session: Awaited<ReturnType<typeof openSession>> | undefined
+  let lock: HeldLock | undefined
   try {
     // only deploy creates: destroy and rollback still work for a function whose runtime Lambda now refuses to create
     session = await openSession({ ...sessionOptions(flags, !planOnly, io.note), existingOnly: command !== 'deploy' })
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
+    const scope = { app: session.desired.app, env: session.desired.env }
+    // bad local input (a source reaching outside the app) is refused before any AWS call, the lock's included
+    const build = planOnly ? undefined : await prepareLocal(session, command, interrupt.signal)
+    // the lock comes before the first read the plan is made from: a plan made while another run held it is never applied
+    if (!planOnly) lock = await lockForApply(session.clients, scope, command, flags, io, interrupt)
     // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal
     const planned = await makePlan(session, {
       command,
       adopt: flags.adopt,
       to: flags.to,
       signal: interrupt.signal,
+      ...(build ? { build } : {}),
       ...(saved ? { salt: saved.salt, kdf: saved.kdf, now: () => new Date(saved.createdAt) } : {}),
     })
     // a saved plan is verified against the plan made now (same steps) and the plan made now is applied
@@ -113,6 +126,9 @@ export async function planAndApply(
     if (flags.cli && !flags.out) show(renderRunbook(plan, { catalogue: session.target.catalogue }))
     else show(renderText(plan, { color }))
     if (!flags.json) appendStepSummary(plan)
+    // plan never takes the lock: one GetItem once the plan is made (not beside its reads, whose timing it would disturb)
+    const note = planOnly && !session.offline ? await heldLockNote(session.clients, scope, interrupt.signal) : undefined
+    if (note) io.note(note)
     if (flags.cli && flags.out) {
       const written = await writeRunbook(flags.out, plan, planned.prepared.artifacts, session.target.catalogue)
       io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)
@@ -145,18 +161,47 @@ export async function planAndApply(
     try {
       const outcome = await applyPlan(session, planned, plan, {
         reporter,
-        signal: interrupt.signal,
+        // a lost lock stops the apply like a signal: no new step starts
+        signal: lock ? AbortSignal.any([interrupt.signal, lock.lost]) : interrupt.signal,
         timeoutSeconds: flags.timeout ?? 900,
         noWait: flags.wait === false,
       })
       return { kind: 'apply', outcome, plan }
+    } catch (err) {
+      throw lock?.lost.aborted ? lockLost(lock, err) : err
     } finally {
       reporter.close()
     }
   } finally {
+    interrupt.onExit(undefined)
+    await lock?.release().catch((err: Error) => io.note(`warning: ${err.message}`))
     interrupt.dispose()
     session?.clients.destroy()
   }
+}
+
+/** The deploy lock, released on the way out, and before the exit of a signal while only reading. */
+async function lockForApply(
+  clients: AwsClients,
+  scope: LockScope,
+  command: string,
+  flags: WorkflowFlags,
+  io: WorkflowIo,
+  interrupt: Interrupt,
+): Promise<HeldLock> {
+  const timeoutSeconds = flags['lock-timeout'] ?? DEFAULT_LOCK_TIMEOUT_SECONDS
+  const lock = await takeLock(clients, { scope, command, timeoutSeconds, signal: interrupt.signal, progress: io.note })
+  interrupt.onExit(lock.release)
+  return lock
+}
+
+function lockLost(lock: HeldLock, err: unknown): ShipitError {
+  const what = err instanceof Error ? `\n${err.message}` : ''
+  return new ShipitError('LockLost', `the deploy lock was lost: ${lock.lostReason()}; stopped after the call in flight${what}`, {
+    exitCode: ExitCode.Failure,
+    source: 'aws',
+    suggestions: ['run the same command again once the other run is done: it plans from what is live'],
+  })
 }
 
 /** The lines a person reads after an apply: what happened and where the app is. */

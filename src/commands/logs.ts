@@ -7,6 +7,7 @@ import { sessionOptions } from '../cli/workflow.js'
 import { formatLogEvent, type LogEvent, parseSince, readLogs } from '../engine/logs.js'
 import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, ExitCode } from '../errors.js'
+import { heldLockNote } from '../lock/notice.js'
 import { redact } from '../redact.js'
 
 export default class LogsCommand extends BaseCommand {
@@ -34,6 +35,8 @@ ${EXIT_CODES_HELP}`
     const interrupt = interruptible()
     try {
       if (session.offline) throw needsCredentials('logs reads CloudWatch Logs in AWS')
+      const held = await heldLockNote(session.clients, { app: session.desired.app, env: session.desired.env }, interrupt.signal)
+      if (held) this.note(held)
       const logGroup = session.desired.names.logGroup
       const events: LogEvent[] = []
       const json = this.jsonEnabled()

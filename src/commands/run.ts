@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { awsFlags } from '../cli/flags.js'
+import { awsFlags, lockFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { runOneOff } from '../engine/run.js'
 import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, type ExitCode, ShipitError } from '../errors.js'
+import { type HeldLock, takeLock } from '../lock/lease.js'
 import type { RunOutcome } from '../targets/target.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 
@@ -26,6 +27,7 @@ ${EXIT_CODES_HELP}`
     ...awsFlags,
     payload: Flags.string({ summary: 'lambda: the JSON event; default: stdin when piped, else {}.' }),
     timeout: Flags.integer({ summary: 'Longest wait in seconds for the task to finish.', default: 3600, min: 1 }),
+    ...lockFlags(),
   }
 
   async run(): Promise<RunOutcome> {
@@ -34,7 +36,19 @@ ${EXIT_CODES_HELP}`
     const session = await openSession(sessionOptions({ ...flags }, true, (t) => this.note(t)))
     const interrupt = interruptible()
     const reporter = createReporter(outputMode(this.jsonEnabled()))
+    let lock: HeldLock | undefined
     try {
+      // a one-off task (a migration) must not run in the middle of a deploy; invoking the function changes nothing, so it takes no lock
+      if (session.target.run.kind !== 'invoke' && !session.offline) {
+        const scope = { app: session.desired.app, env: session.desired.env }
+        lock = await takeLock(session.clients, {
+          scope,
+          command: 'run',
+          timeoutSeconds: flags['lock-timeout'],
+          signal: interrupt.signal,
+          progress: (t) => this.note(t),
+        })
+      }
       const payload = flags.payload ?? (session.target.run.kind === 'invoke' && !process.stdin.isTTY ? readStdin() : undefined)
       const outcome = await runOneOff(session, {
         command: command.length ? command : undefined,
@@ -54,6 +68,7 @@ ${EXIT_CODES_HELP}`
       return outcome
     } finally {
       reporter.close()
+      await lock?.release().catch((err: Error) => this.note(`warning: ${err.message}`))
       interrupt.dispose()
       session.clients.destroy()
     }

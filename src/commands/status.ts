@@ -5,6 +5,7 @@ import { sessionOptions } from '../cli/workflow.js'
 import { observe } from '../engine/plan.js'
 import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
+import { heldLockNote } from '../lock/notice.js'
 import type { Outputs } from '../targets/target.js'
 
 export interface StatusResult {
@@ -29,7 +30,9 @@ ${EXIT_CODES_HELP}`
     const session = await openSession({ ...sessionOptions({ ...flags }, false, (t) => this.note(t)), existingOnly: true })
     try {
       if (session.offline) throw needsCredentials('status reads what is live in AWS')
-      const observed = await observe(session)
+      // the lock is read beside what is live: no time added
+      const [observed, held] = await Promise.all([observe(session), heldLockNote(session.clients, { app: session.desired.app, env: session.desired.env })])
+      if (held) this.note(held)
       const outputs = {
         ...session.target.outputs(session.desired, observed),
         ...(await session.target.liveOutputs({ clients: session.clients, region: session.region }, session.desired, observed)),

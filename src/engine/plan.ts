@@ -28,6 +28,13 @@ export interface PlanOptions {
   salt?: string
   /** the key derivation of secret commitments: a saved plan's (checked by readPlan), else SECRET_KDF */
   kdf?: SecretKdf
+  /** the build prepareLocal returned, when the local input was checked earlier (before the deploy lock) */
+  build?: () => Promise<Prepared>
+}
+
+/** Check the local input (source, build context) before any AWS call; the build it returns runs while observe reads. */
+export async function prepareLocal(session: Session, command: Plan['command'], signal?: AbortSignal): Promise<() => Promise<Prepared>> {
+  return command === 'deploy' ? session.target.prepare(session.desired, signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
 }
 
 export function fingerprintHash(value: unknown): string {
@@ -49,7 +56,7 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   const { target, desired, region } = session
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
   // local input is checked before the first AWS call; the zip is built while observe reads
-  const build = options.command === 'deploy' ? await target.prepare(desired, options.signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
+  const build = options.build ?? (await prepareLocal(session, options.command, options.signal))
   const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
   const { account, partition } = observed as { account?: string; partition?: string }
   const ctx = { region, account, partition, adopt: Boolean(options.adopt) }

@@ -38,8 +38,8 @@ interface Expectation {
 /** What each example must do offline; the first match wins. */
 const EXPECTED: [RegExp, Expectation][] = [
   [/^shipit (plan|deploy --[^ ]+ [^ ]+ --dry-run).*--detailed-exitcode/, { code: 2 }],
-  [/^shipit (deploy|destroy|rollback)\b(?!.*--(yes|dry-run))/, { code: 3, says: /add --yes/, needs: 'a terminal to confirm on' }],
-  [/^shipit (deploy|destroy|rollback)\b.*--yes/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to change AWS' }],
+  [/^shipit (deploy|destroy|rollback|unlock)\b(?!.*--(yes|dry-run))/, { code: 3, says: /add --yes/, needs: 'a terminal to confirm on' }],
+  [/^shipit (deploy|destroy|rollback|unlock)\b.*--yes/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to change AWS' }],
   [/^shipit run\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to run a task' }],
   [/^shipit (status|logs)\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to read what is live' }],
   [/^shipit /, { code: 0 }],

@@ -91,7 +91,9 @@ describe('against an account where the app does not exist (a loopback AWS)', () 
     expect(r.stdout).toContain('interrupted: nothing was changed')
     expect(r.stdout).not.toContain('looks like a bug')
     expectNoNoise(r.stdout)
-    expect(stub.requests.filter((q) => !READ.test(q.operation) && q.operation !== 'GetCallerIdentity')).toEqual([])
+    // no write of the app's; the deploy lock it took while asking was released
+    expect(stub.requests.filter((q) => !READ.test(q.operation) && q.operation !== 'GetCallerIdentity' && q.service !== 'dynamodb')).toEqual([])
+    expect(stub.requests.filter((q) => q.service === 'dynamodb').map((q) => q.operation)).toEqual(['PutItem', 'DeleteItem'])
   })
 
   it('answering anything but "yes" cancels: exit 1, nothing changed', async () => {
@@ -109,7 +111,9 @@ describe('against an account where the app does not exist (a loopback AWS)', () 
     })
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('cancelled; nothing was changed')
-    expect(stub.requests.filter((q) => !READ.test(q.operation) && q.operation !== 'GetCallerIdentity')).toEqual([])
+    // no write of the app's; the deploy lock it took while asking was released
+    expect(stub.requests.filter((q) => !READ.test(q.operation) && q.operation !== 'GetCallerIdentity' && q.service !== 'dynamodb')).toEqual([])
+    expect(stub.requests.filter((q) => q.service === 'dynamodb').map((q) => q.operation)).toEqual(['PutItem', 'DeleteItem'])
   })
 
   it('status of an app never deployed: exit 1 and "hello (dev) is not deployed on lambda"', async () => {

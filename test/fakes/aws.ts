@@ -5,13 +5,14 @@
  *   afterEach(() => fake.restore())
  *
  * Every client instance of LambdaClient, ApiGatewayV2Client, IAMClient, STSClient,
- * CloudWatchLogsClient, ECSClient, EC2Client, ECRClient and S3Client is intercepted (mockClient on the prototype).
+ * CloudWatchLogsClient, ECSClient, EC2Client, ECRClient, S3Client and DynamoDBClient is intercepted (mockClient on the prototype).
  * Each command is dispatched on `command.constructor.name` to a handler that reads and
  * mutates `fake.state`; unknown operations throw an Error naming the operation.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
@@ -23,6 +24,7 @@ import { type AwsStub, mockClient } from 'aws-sdk-client-mock'
 import { apigwHandlers, createApiGatewayV2State } from './apigatewayv2.js'
 import { DEFAULT_BEHAVIOR, type FakeBehavior, type FakeContext, type FakeState } from './context.js'
 import { awsError, clone, type FakeErrorSpec, type Handlers, Ids, metadata, type ServiceName } from './core.js'
+import { createDynamoDbState, dynamodbHandlers } from './dynamodb.js'
 import { type AddVpcOptions, addVpc, createEc2State, ec2Handlers } from './ec2.js'
 import { createEcrState, ecrHandlers } from './ecr.js'
 import { createEcsState, ecsModel } from './ecs.js'
@@ -35,6 +37,7 @@ import { createStsState, stsHandlers } from './sts.js'
 
 export type { FakeBehavior, FakeState } from './context.js'
 export type { FakeErrorSpec, ServiceName } from './core.js'
+export type { DynamoItem, DynamoTable } from './dynamodb.js'
 export type { AddVpcOptions } from './ec2.js'
 export type { PushedImage } from './ecr.js'
 export type { RolloutOutcome, TaskOutcome } from './ecs.js'
@@ -66,8 +69,13 @@ export interface FakeAws {
   state: FakeState
   /** every command sent, in order (including ones that failed) */
   calls: FakeCall[]
-  /** calls whose operation is not a read (read = starts with Get, List, Describe, Filter, Head) */
+  /**
+   * calls that change the app's resources: operations that are not reads (read = starts with Get,
+   * List, Describe, Filter, Head), without the deploy lock's own calls (lockCalls)
+   */
   mutatingCalls(): FakeCall[]
+  /** the deploy lock's calls (DynamoDB), reads and writes */
+  lockCalls(): FakeCall[]
   /** calls of one operation ('CreateFunction' or 'lambda:CreateFunction') */
   callsOf(operation: string): FakeCall[]
   /** clears calls, faults and state back to the seeded defaults (latency and behavior back to the createFakeAws options) */
@@ -130,6 +138,7 @@ const CLIENTS = {
   ec2: EC2Client,
   ecr: ECRClient,
   s3: S3Client,
+  dynamodb: DynamoDBClient,
 } as const
 
 interface FailRule {
@@ -192,6 +201,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     state.ec2 = createEc2State()
     state.ecr = createEcrState()
     state.s3 = createS3State()
+    state.dynamodb = createDynamoDbState()
     if (opts.defaultVpc ?? true) addVpc(ctx, { isDefault: true })
   }
   seedState()
@@ -208,6 +218,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     ec2: ec2Handlers(ctx),
     ecr: ecrHandlers(ctx),
     s3: s3Handlers(ctx),
+    dynamodb: dynamodbHandlers(ctx),
   }
 
   let failRules: FailRule[] = []
@@ -252,7 +263,8 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     behavior: ctx.behavior,
     mocks: {} as FakeAws['mocks'],
 
-    mutatingCalls: () => fake.calls.filter((c) => !isReadOperation(c.operation)),
+    mutatingCalls: () => fake.calls.filter((c) => !isReadOperation(c.operation) && c.service !== 'dynamodb'),
+    lockCalls: () => fake.calls.filter((c) => c.service === 'dynamodb'),
 
     callsOf: (operation) => {
       const [svc, op] = operation.includes(':') ? operation.split(':') : [undefined, operation]

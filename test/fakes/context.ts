@@ -1,5 +1,6 @@
 import type { ApiGatewayV2State } from './apigatewayv2.js'
 import type { Ids } from './core.js'
+import type { DynamoDbState } from './dynamodb.js'
 import type { Ec2State } from './ec2.js'
 import type { EcrState } from './ecr.js'
 import type { EcsState } from './ecs.js'
@@ -40,6 +41,8 @@ export interface FakeBehavior {
   ecsServiceDrainSeconds: number
   /** API Gateway: default page size of GetApis/GetRoutes/... when MaxResults is not given. */
   apigwDefaultPageSize: number
+  /** DynamoDB: how many DescribeTable answers show a new table CREATING (item calls meanwhile: ResourceNotFoundException). */
+  dynamodbCreatingReads: number
 }
 
 export const DEFAULT_BEHAVIOR: FakeBehavior = {
@@ -51,6 +54,7 @@ export const DEFAULT_BEHAVIOR: FakeBehavior = {
   ecsFreshAccount: false,
   ecsServiceDrainSeconds: 0,
   apigwDefaultPageSize: 25,
+  dynamodbCreatingReads: 1,
 }
 
 export interface FakeState {
@@ -63,6 +67,7 @@ export interface FakeState {
   ec2: Ec2State
   ecr: EcrState
   s3: S3State
+  dynamodb: DynamoDbState
   // flat aliases of the per-service collections
   readonly functions: LambdaState['functions']
   readonly apis: ApiGatewayV2State['apis']

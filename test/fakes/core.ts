@@ -4,6 +4,7 @@
  */
 import * as apigwSdk from '@aws-sdk/client-apigatewayv2'
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs'
+import * as dynamodbSdk from '@aws-sdk/client-dynamodb'
 import * as ec2Sdk from '@aws-sdk/client-ec2'
 import * as ecrSdk from '@aws-sdk/client-ecr'
 import * as ecsSdk from '@aws-sdk/client-ecs'
@@ -12,7 +13,7 @@ import * as lambdaSdk from '@aws-sdk/client-lambda'
 import * as s3Sdk from '@aws-sdk/client-s3'
 import * as stsSdk from '@aws-sdk/client-sts'
 
-export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr' | 's3'
+export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr' | 's3' | 'dynamodb'
 
 export interface FakeErrorSpec {
   name: string
@@ -34,6 +35,7 @@ const SDK: Record<ServiceName, { mod: AnyModule; base: AnyModule[string] }> = {
   ec2: { mod: ec2Sdk, base: ec2Sdk.EC2ServiceException },
   ecr: { mod: ecrSdk, base: ecrSdk.ECRServiceException },
   s3: { mod: s3Sdk, base: s3Sdk.S3ServiceException },
+  dynamodb: { mod: dynamodbSdk, base: dynamodbSdk.DynamoDBServiceException },
 }
 
 /** Default HTTP status per well-known error code (AWS API references). */

@@ -8,7 +8,7 @@
  * (@aws-sdk/core protocols: loadRestJsonErrorCode, AwsQueryProtocol.loadQueryErrorCode, JSON 1.1 `__type`):
  * - REST-JSON (Lambda, API Gateway v2): error name in `x-amzn-errortype`, `{"message"}` body;
  * - query (IAM, STS): form body `Action=...`, XML results and `<ErrorResponse><Error><Code>` errors;
- * - JSON 1.1 (CloudWatch Logs): `x-amz-target: Logs_20140328.Op`, `{"__type", "message"}` errors.
+ * - JSON 1.0/1.1 (DynamoDB, CloudWatch Logs): `x-amz-target: Logs_20140328.Op`, `{"__type", "message"}` errors.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
@@ -236,9 +236,11 @@ export const STUB_ACCOUNT = '123456789012'
  * An AWS account where nothing of the app exists yet: answers every read a lambda plan makes
  * (GetFunction, GetAlias, GetPolicy → 404 ResourceNotFoundException; GetRole, ListAttachedRolePolicies → 404
  * NoSuchEntity; DescribeLogGroups → no groups; GetApis → no APIs; GetCallerIdentity → an account),
- * and refuses anything else with 403 AccessDenied(Exception).
+ * takes every call of the deploy lock (DynamoDB: `{}`), and refuses anything else with 403 AccessDenied(Exception).
  */
 export function emptyAccount(req: StubRequest): StubResponse {
+  // the deploy lock's table (src/lock/): every lock call succeeds, as in an account where no one else deploys
+  if (req.service === 'dynamodb') return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}' }
   switch (req.operation) {
     case 'GetFunction':
     case 'GetFunctionConfiguration':

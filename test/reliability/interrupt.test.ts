@@ -42,7 +42,8 @@ describe('interrupting a deploy (the real process, real signals)', () => {
       let signalled = false
       wrote.then(() => setTimeout(() => (signalled = true), 50))
       stub = await startStub(async (req) => {
-        if (READ.test(req.operation) || req.operation === 'GetCallerIdentity') return emptyAccount(req)
+        // the deploy lock's calls (DynamoDB) are not the app's writes: the signal comes at the first change of the app
+        if (READ.test(req.operation) || req.operation === 'GetCallerIdentity' || req.service === 'dynamodb') return emptyAccount(req)
         if (signalled) writesAfterSignal++
         firstWrite()
         // the writes in flight when the signal comes take a while, then fail: they are not what stops the deploy
@@ -57,6 +58,8 @@ describe('interrupting a deploy (the real process, real signals)', () => {
       expect(r.stderr).toContain('run the same command again')
       expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
       expect(writesAfterSignal).toBe(0)
+      // and the lock was released on the way out
+      expect(stub.requests.at(-1)).toMatchObject({ service: 'dynamodb', operation: 'DeleteItem' })
     })
   }
 })

@@ -558,7 +558,8 @@ describe('through the built CLI', () => {
     for (const name of ['flag', 'env']) {
       const run = await runs[name]
       expect(run.code, `${name}: ${run.stderr}`).toBe(0)
-      expect(new Set(run.stub.requests.map((r) => r.service)), name).toEqual(new Set(['lambda', 'apigateway', 'iam', 'logs', 'sts']))
+      // dynamodb: the plan's one read of the deploy lock
+      expect(new Set(run.stub.requests.map((r) => r.service)), name).toEqual(new Set(['lambda', 'apigateway', 'iam', 'logs', 'sts', 'dynamodb']))
       for (const r of run.stub.requests) expect(String(r.headers['user-agent']), name).toContain(USER_AGENT)
       expect(run.stdout, name).toContain('hello-dev')
     }
@@ -651,10 +652,12 @@ describe('signals against a hung endpoint (the real process)', () => {
   }, 40_000)
 
   it('deploy with a write that hangs: the first SIGTERM waits for the call in flight, the second ends the process at once with 130', async () => {
-    const stub = await startStub((req) => (/^(Get|List|Describe)/.test(req.operation) ? emptyAccount(req) : 'hang'))
+    // the deploy lock (dynamodb) is taken; the app's first write hangs
+    const appWrite = (req: StubRequest) => req.service !== 'dynamodb' && !/^(Get|List|Describe)/.test(req.operation)
+    const stub = await startStub((req) => (appWrite(req) ? 'hang' : emptyAccount(req)))
     try {
       const { child, done } = signalledRun(['deploy', '--yes'], stub)
-      await firstRequest(stub, (r) => !/^(Get|List|Describe)/.test(r.operation))
+      await firstRequest(stub, appWrite)
       child.kill('SIGTERM')
       await new Promise((r) => setTimeout(r, 300))
       expect(child.exitCode).toBeNull() // still waiting for the hung write
