@@ -35,7 +35,7 @@ describe('shipit compare, offline and without credentials', () => {
     })
     expect(c.prices).toMatchObject({ origin: 'table', date: '2026-12-01', currency: 'USD', hoursPerMonth: 730 })
     const fargate = c.targets.find((t: { target: string }) => t.target === 'fargate')
-    // hello-web: 1 task of 0.25 vCPU / 0.5 GB x86_64 with a port, so behind an ALB
+    // hello-fargate: 1 task of 0.25 vCPU / 0.5 GB x86_64 with a port, so behind an ALB
     // 182.5 vCPU-h × $0.04048 = $7.39; 365 GB-h × $0.004445 = $1.62
     expect(fargate.lines[0]).toMatchObject({ item: 'compute', quantity: 182.5, unit: 'vCPU-hours', unitPrice: 0.04048, usd: 7.39 })
     expect(fargate.lines[1]).toMatchObject({ quantity: 365, unit: 'GB-hours', usd: 1.62 })
