@@ -5,6 +5,8 @@ import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions
 import { ALIAS } from './observe.js'
 
 export interface LambdaHistory {
+  /** from the alias's ARN: the plan header names the account, as a deploy's does */
+  account?: string
   alias: { version: string; description?: string } | null
   /** published versions, oldest first */
   versions: string[]
@@ -22,9 +24,11 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
   async observe(ctx: ObserveContext, desired: LambdaDesired): Promise<LambdaHistory> {
     const name = desired.names.function
     let alias: LambdaHistory['alias'] = null
+    let account: string | undefined
     try {
       const a = await ctx.clients.send('lambda', 'GetAlias', { FunctionName: name, Name: ALIAS })
       alias = { version: a.FunctionVersion ?? '', description: a.Description }
+      account = a.AliasArn?.split(':')[4]
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
@@ -38,7 +42,7 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
       } while (Marker)
     }
     versions.sort((a, b) => Number(a) - Number(b))
-    return { alias, versions }
+    return { ...(account ? { account } : {}), alias, versions }
   },
 
   plan(desired: LambdaDesired, history: LambdaHistory, _ctx: PlanContext, to?: string): PlanPart {
