@@ -128,12 +128,7 @@ export async function planAndApply(
       return { kind: 'plan', plan }
     }
     if (plan.steps.length && !plan.blocked.length) {
-      const ok = await confirmApply(
-        confirmQuestion(command, plan),
-        Boolean(flags.yes),
-        flags.json,
-        interrupt.signal,
-      )
+      const ok = await confirmApply(confirmQuestion(command, plan), Boolean(flags.yes), flags.json, interrupt.signal)
       if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
     }
     const reporter = createReporter(mode)

@@ -206,12 +206,12 @@ describe('which source the SDK would use', () => {
     }
     expect((await configuredCredentialSource(undefined, all))?.kind).toBe('profile')
     expect((await configuredCredentialSource(undefined, { ...all, AWS_PROFILE: '' }))?.kind).toBe('environment')
-    expect((await configuredCredentialSource(undefined, { ...base, AWS_WEB_IDENTITY_TOKEN_FILE: '/t' }))).toMatchObject({ kind: 'profile', profile: 'default' })
+    expect(await configuredCredentialSource(undefined, { ...base, AWS_WEB_IDENTITY_TOKEN_FILE: '/t' })).toMatchObject({ kind: 'profile', profile: 'default' })
     const bare = { HOME: awsHome().home }
-    expect((await configuredCredentialSource(undefined, { ...bare, AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c' }))?.kind).toBe(
-      'web-identity',
-    )
+    expect(
+      (await configuredCredentialSource(undefined, { ...bare, AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c' }))?.kind,
+    ).toBe('web-identity')
     expect((await configuredCredentialSource(undefined, { ...bare, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c' }))?.kind).toBe('container')
-    expect((await configuredCredentialSource(undefined, bare))).toBeUndefined()
+    expect(await configuredCredentialSource(undefined, bare)).toBeUndefined()
   })
 })

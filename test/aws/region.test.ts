@@ -66,7 +66,7 @@ describe('the region chain', () => {
   })
 })
 
-describe('the shared files, read by the SDK\'s own reader', () => {
+describe("the shared files, read by the SDK's own reader", () => {
   it('sections, comments and sub-sections; [profile default] is the default profile; credentials over config', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-ini-'))
     writeFileSync(join(dir, 'config'), '[profile a]\n# c\nregion=x # note\ns3 =\n  nested = y\n[profile default]\nregion = z\noutput = json\n')

@@ -23,7 +23,11 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'shipit-files-'))
 describe('what -f may name', () => {
   it('refuses a character device at once (reading /dev/zero would never end)', async () => {
     const p = await problemOf('/dev/zero')
-    expect(p).toEqual({ file: expect.any(String), message: 'is not a regular file: it is a character device', hint: 'pass the path of an app.yaml file with -f' })
+    expect(p).toEqual({
+      file: expect.any(String),
+      message: 'is not a regular file: it is a character device',
+      hint: 'pass the path of an app.yaml file with -f',
+    })
   })
 
   it('refuses a FIFO without waiting for a writer', async () => {
