@@ -1,4 +1,3 @@
-import 'aws-sdk-client-mock-jest/vitest'
 import { afterEach } from 'vitest'
 
 /**
