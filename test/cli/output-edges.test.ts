@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { confirmQuestion, renderOutcome } from '../../src/cli/workflow.js'
@@ -6,6 +6,7 @@ import Deploy from '../../src/commands/deploy.js'
 import Plan from '../../src/commands/plan.js'
 import Rollback from '../../src/commands/rollback.js'
 import type { ApplyOutcome } from '../../src/engine/apply.js'
+import { ROOT, shipit } from '../helpers/cli.js'
 import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { project } from '../helpers/session.js'
@@ -80,5 +81,15 @@ describe('what a person reads after deploy, rollback and plan', () => {
     })
     expect(renderOutcome(outcome(1))).toBe('Destroyed a (dev) on lambda in us-west-2: 1 step.')
     expect(renderOutcome(outcome(3))).toBe('Destroyed a (dev) on lambda in us-west-2: 3 steps.')
+  })
+})
+
+describe("the README's word on --no-color", () => {
+  it("every command of shipit's own takes it; autocomplete and help (oclif's plugins) refuse it with exit 3", async () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { flags: Record<string, unknown> }> }
+    const ids = Object.keys(manifest.commands)
+    expect(ids).toEqual(expect.arrayContaining(['deploy', 'plan', 'validate', 'compare', 'schema', 'init']))
+    for (const id of ids) expect(Object.keys(manifest.commands[id].flags), id).toContain('no-color')
+    for (const plugin of ['autocomplete', 'help']) expect((await shipit([plugin, '--no-color'])).code, plugin).toBe(3)
   })
 })
