@@ -15,9 +15,12 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   // a unique beginning is as good a hint as a typo
   const starts = candidates.filter((c) => c.toLowerCase().startsWith(lower))
   if (lower.length >= 3 && starts.length === 1) return starts[0]
+  const limit = Math.max(2, Math.floor(lower.length / 3))
   let best: string | undefined
   let bestDistance = Number.POSITIVE_INFINITY
   for (const candidate of candidates) {
+    // lengths that differ by more than the limit cannot be a typo: no need to measure (a 100 kB key stays cheap)
+    if (Math.abs(candidate.length - lower.length) > limit) continue
     const d = editDistance(lower, candidate.toLowerCase())
     if (d < bestDistance) {
       best = candidate
@@ -25,19 +28,23 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     }
   }
   // a word that must be rewritten whole ("ab" → "xy") is no typo
-  const near = bestDistance <= Math.max(2, Math.floor(lower.length / 3)) && bestDistance < Math.max(lower.length, best?.length ?? 0)
+  const near = bestDistance <= limit && bestDistance < Math.max(lower.length, best?.length ?? 0)
   return best !== undefined && near ? best : undefined
 }
 
-/** Edit distance: insertions, deletions, substitutions, and swaps of two neighbours ("lmabda": one edit). */
+/** Edit distance: insertions, deletions, substitutions, and swaps of two neighbours ("lmabda": one edit). Three rows of memory. */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  let before = Array.from({ length: b.length + 1 }, () => 0)
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
+    const row = [i]
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], before[j - 2] + 1)
     }
+    before = previous
+    previous = row
   }
-  return d[a.length][b.length]
+  return previous[b.length]
 }
