@@ -3,7 +3,8 @@
 // (every package comes from the registry), `npm run build`, and the offline plan
 // (`./bin/run.js deploy --target lambda --dry-run -f examples/hello-lambda/app.yaml`). Goal: ≤ 20 s from
 // the clone to the plan on an idle machine; the load average is printed, since a busy machine measures
-// its load. Not part of `npm run bench` (it needs the registry). BENCH_KEEP=1 keeps the temp dir.
+// its load. Not part of `npm run bench` (it needs the registry). BENCH_KEEP=1 keeps the temp dir;
+// BENCH_REF=COMMIT times that commit instead of HEAD (a before/after on the same machine and load).
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -32,6 +33,7 @@ function timed(label, command, args, cwd) {
 try {
   const load = loadavg()[0].toFixed(2)
   timed('git clone', 'git', ['clone', '--quiet', '--no-local', ROOT, clone], work)
+  if (process.env.BENCH_REF) timed(`git checkout ${process.env.BENCH_REF}`, 'git', ['checkout', '--quiet', process.env.BENCH_REF], clone)
   const ci = timed('npm ci (empty cache)', 'npm', ['ci', '--no-audit', '--no-fund', '--cache', join(work, 'npm-cache')], clone)
   const build = timed('npm run build', 'npm', ['run', 'build'], clone)
   const plan = timed('first plan', process.execPath, ['bin/run.js', 'deploy', '--target', 'lambda', '--dry-run', '-f', 'examples/hello-lambda/app.yaml'], clone)
