@@ -39,7 +39,7 @@ export async function runCompareBench({ rounds = Number(process.env.BENCH_ROUNDS
   const rows = []
   for (const [cmp, plan, label] of [
     ['compare-lambda', 'plan-lambda', 'compare hello-lambda vs plan --target lambda'],
-    ['compare-fargate', 'plan-fargate', 'compare hello-web --chart vs plan --target fargate'],
+    ['compare-fargate', 'plan-fargate', 'compare hello-fargate --chart vs plan --target fargate'],
     ['compare-json', 'plan-lambda', 'compare hello-lambda --json vs plan --target lambda'],
   ]) {
     const ratio = med[cmp] / med[plan]

@@ -9,8 +9,8 @@
 # holds spaces, quotes and `$`, which must reach the function unchanged. One PASS/FAIL line per check;
 # exits 1 when any fails. Not part of `npm test`: it needs python3 with moto[server] and the aws CLI.
 #
-# Moto's gaps are worked around as scripts/e2e-moto.sh does (its moto_server.py shims are reused from
-# there), plus, for the runbook only:
+# Moto's start-up and its shims are scripts/e2e-lib.sh, shared with scripts/e2e-moto.sh; for the
+# runbook only:
 #   - the aws CLI reaches moto through AWS_ENDPOINT_URL (aws CLI v1 1.29+ / v2 2.13+ read it).
 #   - ecs: the cluster of app.yaml gets one registered EC2 instance before the script runs, as in
 #     e2e-moto.sh (the script's create-cluster then finds it, which AWS answers with the cluster).
@@ -26,59 +26,18 @@ case "$WHICH" in
 esac
 
 command -v aws >/dev/null || { echo "FAIL setup: the aws CLI is not installed" >&2; exit 1; }
-PYTHON="$(python3 -c 'import sys; print(sys.executable)')" || { echo "FAIL setup: python3 not found" >&2; exit 1; }
-"$PYTHON" -c 'import moto, flask' 2>/dev/null || { echo "FAIL setup: python3 cannot import moto and flask (need moto[server])" >&2; exit 1; }
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/shipit-runbook-moto.XXXXXX")"
-MOTO_PID=""
-cleanup() {
-  if [[ -n "$MOTO_PID" ]] && kill -0 "$MOTO_PID" 2>/dev/null; then kill "$MOTO_PID" 2>/dev/null; wait "$MOTO_PID" 2>/dev/null; fi
-  if [[ "${KEEP_WORK:-0}" == 1 ]]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-ENDPOINT="http://127.0.0.1:$PORT"
-# the shims of scripts/e2e-moto.sh, one source for both checks
-sed -n "/^cat >\"\$WORK\/moto_server.py\" <<'PY'$/,/^PY$/p" scripts/e2e-moto.sh | sed '1d;$d' >"$WORK/moto_server.py"
-[[ -s "$WORK/moto_server.py" ]] || { echo "FAIL setup: could not read the moto shims from scripts/e2e-moto.sh" >&2; exit 1; }
-MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=1 "$PYTHON" "$WORK/moto_server.py" "$PORT" >"$WORK/moto.log" 2>&1 &
-MOTO_PID=$!
-for _ in $(seq 1 100); do
-  kill -0 "$MOTO_PID" 2>/dev/null || { echo "FAIL setup: moto_server exited" >&2; sed 's/^/    /' "$WORK/moto.log" >&2; exit 1; }
-  curl -fsS --max-time 5 "$ENDPOINT/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS --max-time 5 -X POST --data '{"lambda": {"use_docker": false}}' "$ENDPOINT/moto-api/config" >/dev/null || { echo "FAIL setup: moto did not answer on $ENDPOINT" >&2; exit 1; }
-echo "moto on $ENDPOINT, $(aws --version 2>&1 | cut -d' ' -f1)"
-
-[[ -f dist/commands/plan.js ]] || npm run build >"$WORK/build.log" 2>&1 || { echo "FAIL setup: npm run build" >&2; exit 1; }
-
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-west-2 AWS_EC2_METADATA_DISABLED=true
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION GITHUB_STEP_SUMMARY
-export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+# shellcheck source=scripts/e2e-lib.sh
+source scripts/e2e-lib.sh
+moto_require
+moto_workdir shipit-runbook-moto
+moto_start
+echo "moto $MOTO_VERSION on $ENDPOINT, $(aws --version 2>&1 | cut -d' ' -f1)"
+shipit_build
+dummy_credentials
 
 PASSED=0 FAILED=0
 pass() { PASSED=$((PASSED + 1)); echo "PASS $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL $1: $2"; [[ -z "${3:-}" || ! -s "$3" ]] || tail -n 20 "$3" | sed 's/^/    /'; }
-
-# the EC2 capacity the ecs target needs (as in e2e-moto.sh): the cluster with one registered instance
-ecs_capacity() { # CLUSTER [register-only]: the cluster (unless register-only) and one registered EC2 instance
-  "$PYTHON" - "$ENDPOINT" "$1" "${2:-}" <<'PY'
-import json, sys
-import boto3
-endpoint, cluster, register_only = sys.argv[1], sys.argv[2], sys.argv[3]
-kw = dict(endpoint_url=endpoint, region_name="us-west-2", aws_access_key_id="testing", aws_secret_access_key="testing")
-ec2, ecs = boto3.client("ec2", **kw), boto3.client("ecs", **kw)
-if not register_only:
-    ecs.create_cluster(clusterName=cluster)
-ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-instance = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.medium")["Instances"][0]
-document = {"instanceId": instance["InstanceId"], "region": "us-west-2", "instanceType": "t3.medium", "imageId": ami, "availabilityZone": instance["Placement"]["AvailabilityZone"]}
-ecs.register_container_instance(cluster=cluster, instanceIdentityDocument=json.dumps(document))
-PY
-}
 
 # check NAME TARGET FILE [ARGS…]: runbook offline → bash deploy.sh on moto → plan has no creates
 check() {

@@ -1,4 +1,3 @@
-import 'aws-sdk-client-mock-jest/vitest'
 import { afterEach } from 'vitest'
 
 /**
@@ -9,6 +8,8 @@ const warnings: string[] = []
 // shipit's client factory (src/aws/clients.ts) switches the SDK's Node 20 notice off; tests that build
 // SDK clients directly (the fake's own tests) would otherwise print it
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+// shipit's own end-of-life line (src/aws/node-support.ts) is tested on its own; spawned shipits inherit this
+process.env.SHIPIT_NODE_WARNING ??= 'off'
 process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`))
 
 afterEach(() => {

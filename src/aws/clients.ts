@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { SHIPIT_VERSION } from '../version.js'
 import { attachBounds, type BoundableClient, boundedCall, payloadBytes, type RetryNotice, type SlowCallNotice, uploadAllowanceMs } from './bounds.js'
 import { type CredentialStatus, checkCredentials } from './credentials.js'
+import { warnIfNodeEndOfLife } from './node-support.js'
 import type { OperationInput, OperationName, OperationOutput, ServiceModules, ServiceName } from './services.js'
 
 /** Settings every AWS client is built from: one place for region, profile, endpoint, retries, timeouts. */
@@ -92,8 +93,9 @@ export class AwsClients {
 
   constructor(readonly settings: AwsSettings) {
     guardInstanceMetadata()
-    // the SDK warns on every run under Node 20 about its 2027 releases; our lockfile pins the SDK, and CLI users cannot act on it
+    // the SDK's own warning is a multi-line process warning without the dates: shipit says it in one line, once
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+    warnIfNodeEndOfLife()
   }
 
   module<S extends ServiceName>(service: S): Promise<ServiceModules[S]> {

@@ -27,12 +27,12 @@ const PROFILE_CREDENTIAL_KEYS = [
   'login_session',
 ]
 
-export function configuredCredentialSource(profile: string | undefined, env: NodeJS.ProcessEnv = process.env): CredentialSource | undefined {
+export async function configuredCredentialSource(profile: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CredentialSource | undefined> {
   const files = sharedFiles(env)
   const named = profile || env.AWS_PROFILE
-  if (named) return { kind: 'profile', profile: named, settings: readProfile(named, files), files }
+  if (named) return { kind: 'profile', profile: named, settings: await readProfile(named, files), files }
   if (env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY) return { kind: 'environment' }
-  const defaults = readProfile('default', files)
+  const defaults = await readProfile('default', files)
   if (defaults && PROFILE_CREDENTIAL_KEYS.some((k) => defaults[k])) return { kind: 'profile', profile: 'default', settings: defaults, files }
   if (env.AWS_WEB_IDENTITY_TOKEN_FILE) return { kind: 'web-identity', tokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE, roleArn: env.AWS_ROLE_ARN || undefined }
   for (const variable of ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) {
@@ -55,7 +55,7 @@ export async function checkCredentials(
   options: { env?: NodeJS.ProcessEnv; mayUseInstanceRole?: boolean; timeoutMs?: number } = {},
 ): Promise<CredentialStatus> {
   const env = options.env ?? process.env
-  const source = configuredCredentialSource(profile, env)
+  const source = await configuredCredentialSource(profile, env)
   if (!source && !options.mayUseInstanceRole) return 'none'
   if (source) {
     const wrong = precheck(source, env)

@@ -12,17 +12,17 @@ export interface ResolvedRegion {
  * (--profile, AWS_PROFILE or `default`) in the config file. Undefined when none of them names one.
  * The SDK itself reads neither AWS_DEFAULT_REGION nor app.yaml, so the result is given to every client.
  */
-export function resolveRegion(
+export async function resolveRegion(
   given: { flag?: string; manifest?: string; profile?: string },
   env: NodeJS.ProcessEnv = process.env,
   files: SharedFiles = sharedFiles(env),
-): ResolvedRegion | undefined {
+): Promise<ResolvedRegion | undefined> {
   if (given.flag) return { region: given.flag, from: '--region' }
   if (given.manifest) return { region: given.manifest, from: 'app.yaml' }
   if (env.AWS_REGION) return { region: env.AWS_REGION, from: 'AWS_REGION' }
   if (env.AWS_DEFAULT_REGION) return { region: env.AWS_DEFAULT_REGION, from: 'AWS_DEFAULT_REGION' }
   const profile = profileName(given.profile, env)
-  const region = readProfile(profile, files)?.region
+  const region = (await readProfile(profile, files))?.region
   if (region) return { region, from: `profile ${profile} in ${files.configFile}` }
   return undefined
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -26,47 +25,20 @@ export function profileName(flag: string | undefined, env: NodeJS.ProcessEnv = p
 
 /**
  * The settings of one profile, merged as the aws CLI merges them (credentials file over config file),
- * or undefined when neither file names it. Sub-sections (indented `key =` lines under `s3 =`) are skipped.
+ * or undefined when neither file names it. The files are read by the SDK's own reader (the one its
+ * credential chain uses), loaded only when a profile is looked up: `[profile X]` and `[default]` (and
+ * `[profile default]`) in config, `[X]` in credentials; sub-section keys come as `s3.key`.
  */
-export function readProfile(name: string, files: SharedFiles): ProfileSettings | undefined {
-  const config = parseIni(readText(files.configFile))
-  const fromConfig = config[name === 'default' ? 'default' : `profile ${name}`]
-  // `[profile default]` is the default profile too
-  const fromConfigAlt = name === 'default' ? config['profile default'] : undefined
-  const fromCredentials = parseIni(readText(files.credentialsFile))[name]
-  if (!fromConfig && !fromConfigAlt && !fromCredentials) return undefined
-  return { ...fromConfigAlt, ...fromConfig, ...fromCredentials }
+export async function readProfile(name: string, files: SharedFiles): Promise<ProfileSettings | undefined> {
+  const { loadSharedConfigFiles } = await import('@smithy/core/config')
+  // read again each time: a test, or the user between two commands, may have changed them
+  const { configFile, credentialsFile } = await loadSharedConfigFiles({ configFilepath: files.configFile, filepath: files.credentialsFile, ignoreCache: true })
+  const fromConfig = configFile[name]
+  const fromCredentials = credentialsFile[name]
+  if (!fromConfig && !fromCredentials) return undefined
+  return { ...definedValues(fromConfig), ...definedValues(fromCredentials) }
 }
 
-/** A `[sso-session NAME]` section of the config file. */
-export function readSsoSession(name: string, files: SharedFiles): ProfileSettings | undefined {
-  return parseIni(readText(files.configFile))[`sso-session ${name}`]
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return ''
-  }
-}
-
-/** Sections of an INI file as the aws CLI writes them: `[name]`, `key = value`, `#`/`;` comments. */
-export function parseIni(text: string): Record<string, ProfileSettings> {
-  const sections: Record<string, ProfileSettings> = {}
-  let current: ProfileSettings | undefined
-  for (const raw of text.split(/\r?\n/)) {
-    if (/^\s/.test(raw)) continue // a sub-section's line (e.g. under `s3 =`), or a continuation
-    const line = raw.replace(/\s[#;].*$/, '').trim()
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line)
-    if (header) {
-      const name = header[1].replace(/\s+/g, ' ')
-      current = sections[name] ??= {}
-      continue
-    }
-    const eq = line.indexOf('=')
-    if (current && eq > 0) current[line.slice(0, eq).trim().toLowerCase()] = line.slice(eq + 1).trim()
-  }
-  return sections
+function definedValues(section: Record<string, string | undefined> | undefined): ProfileSettings {
+  return Object.fromEntries(Object.entries(section ?? {}).filter((e): e is [string, string] => e[1] !== undefined))
 }

@@ -15,28 +15,29 @@ export const targetFlag = Flags.string({ char: 't', summary: 'What to deploy to;
 export const awsFlags = {
   ...manifestFlags,
   target: targetFlag,
-  region: Flags.string({ summary: 'AWS region; else region: in app.yaml, AWS_REGION, or the profile.', helpValue: 'us-west-2' }),
-  profile: Flags.string({ summary: 'Named profile of ~/.aws/config to take credentials from.', env: 'AWS_PROFILE' }),
-  'endpoint-url': Flags.string({
-    summary: 'Send every AWS call to this endpoint (LocalStack, moto); also AWS_ENDPOINT_URL.',
-    env: 'AWS_ENDPOINT_URL',
-    helpValue: 'http://localhost:4566',
-  }),
-  'max-attempts': Flags.integer({ summary: 'Attempts per AWS call, retries on throttling and 5xx included.', default: 5, min: 1, max: 20 }),
+  // the settings of the AWS connection, listed apart in --help (AWS FLAGS) so each command's own flags come first
+  region: Flags.string({ summary: 'AWS region; else region: in app.yaml, AWS_REGION, or the profile.', helpValue: 'us-west-2', helpGroup: 'AWS' }),
+  profile: Flags.string({ summary: 'Named profile of ~/.aws/config to take credentials from.', env: 'AWS_PROFILE', helpGroup: 'AWS' }),
+  'endpoint-url': Flags.string({ summary: 'Send every AWS call here (LocalStack, moto).', env: 'AWS_ENDPOINT_URL', helpValue: 'URL', helpGroup: 'AWS' }),
+  'max-attempts': Flags.integer({ summary: 'Attempts per AWS call (retries of throttling and 5xx).', default: 5, min: 1, max: 20, helpGroup: 'AWS' }),
   'request-timeout': Flags.integer({
-    summary: 'Seconds one attempt of an AWS call may take in all, answer included (plus time to upload a large package); then it is retried.',
+    summary: 'Seconds one attempt may take, answer included (more for a large upload); then it is retried.',
     default: 30,
     min: 1,
+    helpValue: 'SECONDS',
+    helpGroup: 'AWS',
   }),
   'call-timeout': Flags.integer({
-    summary: 'Seconds one AWS call may take in all, every attempt and back-off included; default: 120, or twice --request-timeout if longer.',
+    summary: 'Seconds one call may take, retries included; default: 120, or twice --request-timeout.',
     min: 1,
+    helpValue: 'SECONDS',
+    helpGroup: 'AWS',
   }),
 }
 
 /** Flags of commands that plan. */
 export const planFlags = {
-  offline: Flags.boolean({ summary: 'Plan without reading AWS, as if nothing existed (automatic only when no credentials are configured at all).' }),
+  offline: Flags.boolean({ summary: 'Plan without reading AWS, as if nothing existed (automatic when no credentials are configured).' }),
   adopt: Flags.boolean({ summary: "Take over resources that have shipit's names but not its tags (adds the tags)." }),
   'show-undeclared': Flags.boolean({
     summary: 'Show the live values of environment variables app.yaml does not declare (added in the console or by another tool); hidden by default.',
@@ -46,7 +47,7 @@ export const planFlags = {
 /** Flags of commands that change AWS. */
 export const applyFlags = {
   yes: Flags.boolean({ char: 'y', summary: 'Apply without asking (required when stdin is not a terminal, as in CI).' }),
-  timeout: Flags.integer({ summary: 'Longest wait, in seconds, for any one resource to become ready.', default: 900, min: 1 }),
+  timeout: Flags.integer({ summary: 'Longest wait, in seconds, for any one resource to become ready.', default: 900, min: 1, helpValue: 'SECONDS' }),
   ...lockFlags(),
 }
 

@@ -1,8 +1,8 @@
+import { didYouMean } from '../did-you-mean.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
 import { ManifestError } from '../manifest/load.js'
 import { redact } from '../redact.js'
 import { annotateProblems } from '../ui/github.js'
-import { didYouMean } from './did-you-mean.js'
 
 /** What oclif's errors carry, read by shape: this module must not load oclif (the fast path uses it). */
 interface OclifLikeError extends Error {

@@ -147,12 +147,7 @@ export async function planAndApply(
       return { kind: 'plan', plan }
     }
     if (plan.steps.length && !plan.blocked.length) {
-      const ok = await confirmApply(
-        `${command === 'destroy' ? 'Destroy' : command === 'rollback' ? 'Roll back' : 'Apply'} these changes to ${plan.app} (${plan.env}) in ${plan.region}?`,
-        Boolean(flags.yes),
-        flags.json,
-        interrupt.signal,
-      )
+      const ok = await confirmApply(confirmQuestion(command, plan), Boolean(flags.yes), flags.json, interrupt.signal)
       if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
     }
     const reporter = createReporter(mode)
@@ -204,13 +199,23 @@ function lockLost(lock: HeldLock, err: unknown): ShipitError {
   })
 }
 
+/** The question asked on a terminal before an apply (the plan was shown just above it). */
+export function confirmQuestion(command: 'deploy' | 'destroy' | 'rollback', plan: Pick<Plan, 'app' | 'env' | 'region'>): string {
+  const where = `${plan.app} (${plan.env}) in ${plan.region}`
+  if (command === 'destroy') return `Destroy ${where}, deleting what is listed above?`
+  if (command === 'rollback') return `Roll back ${where} as shown above?`
+  return `Apply these changes to ${where}?`
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
 /** The lines a person reads after an apply: what happened and where the app is. */
 export function renderOutcome(outcome: ApplyOutcome): string {
   const lines: string[] = []
   if (outcome.status === 'no-changes') lines.push(`No changes: ${outcome.app} (${outcome.env}) is up to date.`)
   else
     lines.push(
-      `${{ deploy: 'Deployed', destroy: 'Destroyed', rollback: 'Rolled back', run: 'Ran' }[outcome.command]} ${outcome.app} (${outcome.env}) on ${outcome.target} in ${outcome.region}: ${outcome.steps.length} steps.`,
+      `${{ deploy: 'Deployed', destroy: 'Destroyed', rollback: 'Rolled back', run: 'Ran' }[outcome.command]} ${outcome.app} (${outcome.env}) on ${outcome.target} in ${outcome.region}: ${plural(outcome.steps.length, 'step')}.`,
     )
   if (outcome.command !== 'destroy') {
     for (const [k, v] of Object.entries(outcome.outputs)) if (v !== undefined) lines.push(`${k}: ${Array.isArray(v) ? v.join(', ') : v}`)

@@ -12,6 +12,9 @@ export default class DeployCommand extends BaseCommand {
     `Shows the plan first; asks on a terminal, or needs --yes in CI. Applies step by step, waiting for each resource to be ready, and stops at the first failure saying what was done and what was not: run it again to finish. Running it twice changes nothing the second time.
 
 ${EXIT_CODES_HELP}`
+  // written out: oclif's generated line loses --dry-run when two flags depend on it, and shows --wait for --no-wait
+  static usage =
+    '<%= command.id %> [-t fargate|ecs|lambda] [-e dev] [-f app.yaml] [-y] [--no-wait] [--timeout SECONDS] [--adopt] [--plan plan.json] [--dry-run [--offline] [--cli] [--out plan.json|DIR] [--detailed-exitcode]] [--json] [AWS FLAGS]'
   static examples = [
     '<%= config.bin %> deploy --target lambda --dry-run',
     '<%= config.bin %> deploy --target lambda --yes',
@@ -33,8 +36,7 @@ ${EXIT_CODES_HELP}`
     }),
     'detailed-exitcode': Flags.boolean({ summary: 'With --dry-run: exit 2 when there are changes.', dependsOn: ['dry-run'] }),
     wait: Flags.boolean({
-      summary:
-        'Wait for the rollout to finish (default). --no-wait returns once AWS accepted the last change (lambda: the alias moved; containers: the service update or the task started); follow up with `shipit status`.',
+      summary: 'Wait for the rollout (default). --no-wait returns once AWS accepted the last change; follow it with `shipit status`.',
       default: true,
       allowNo: true,
     }),

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../cli/base-command.js'
-import { didYouMean } from '../cli/did-you-mean.js'
 import { manifestFlags, targetFlag } from '../cli/flags.js'
+import { didYouMean } from '../did-you-mean.js'
 import { describeValid, type ValidateResult, validateManifest } from '../engine/validate.js'
 import { EXIT_CODES_HELP, invalid } from '../errors.js'
 

@@ -213,7 +213,7 @@ export async function livePrices(region: string, options: LivePricesOptions = {}
   const fallbackRegion = PRICE_TABLE.regions[region] ? region : 'us-east-1'
   const fallback = PRICE_TABLE.regions[fallbackRegion]
   const tableNote = `no AWS credentials found: used shipit's price table of ${PRICE_TABLE.date} instead of the Price List API`
-  if (!options.client && !configuredCredentialSource(options.profile)) return { table: PRICE_TABLE, note: tableNote }
+  if (!options.client && !(await configuredCredentialSource(options.profile))) return { table: PRICE_TABLE, note: tableNote }
   const { PricingClient } = await import('@aws-sdk/client-pricing')
   const client = options.client ?? new PricingClient(shared.clientConfig())
   const bounds = { ...DEFAULT_LIVE_BOUNDS, ...options.bounds }

@@ -78,7 +78,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw invalid('InvalidEndpoint', `--endpoint-url ${endpoint} is not an http(s) URL`, ['e.g. --endpoint-url http://localhost:4566'])
   }
-  const resolved = resolveRegion({ flag: options.region, manifest: desired.region, profile: options.profile })
+  const resolved = await resolveRegion({ flag: options.region, manifest: desired.region, profile: options.profile })
   const progress = { write: options.progress ?? (() => {}) }
   const clients = new AwsClients({
     region: resolved?.region,

@@ -19,8 +19,6 @@ export async function findManifest(cwd: string): Promise<string> {
   throw new ManifestError([
     {
       file: MANIFEST_FILE,
-      line: 1,
-      col: 1,
       message: `file not found in ${start} or any directory above it`,
       hint: 'run `shipit init` to write one, or pass its path with -f',
     },

@@ -12,14 +12,16 @@ import { Manifest, TARGETS, type TargetName } from './schema.js'
 /** One problem in a manifest, where it is and what to do. */
 export interface ManifestProblem {
   file: string
-  line: number
-  col: number
+  /** where in the file; absent when the problem is the file itself (missing, a directory, unreadable, binary, empty) */
+  line?: number
+  col?: number
   message: string
   hint?: string
 }
 
 export function formatProblem(p: ManifestProblem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.message}${p.hint ? ` — ${p.hint}` : ''}`
+  const at = p.line === undefined ? '' : `:${p.line}:${p.col ?? 1}`
+  return `${p.file}${at}: ${p.message}${p.hint ? ` — ${p.hint}` : ''}`
 }
 
 const MAX_SHOWN_PROBLEMS = 25
@@ -99,7 +101,8 @@ function dirOf(path: string): string {
 }
 
 async function readManifestText(path: string, file: string): Promise<string> {
-  const problem = (message: string, hint: string) => new ManifestError([{ file, line: 1, col: 1, message, hint }])
+  // about the file as a whole: no line and column to point at
+  const problem = (message: string, hint: string) => new ManifestError([{ file, message, hint }])
   let handle: FileHandle
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; the checks below run on
@@ -405,7 +408,7 @@ function nestingTooDeepAt(text: string): number | undefined {
 }
 
 function sortProblems(problems: ManifestProblem[]): ManifestProblem[] {
-  return problems.sort((a, b) => a.line - b.line || a.col - b.col)
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
 }
 
 function dedupe(problems: ManifestProblem[]): ManifestProblem[] {

@@ -62,7 +62,8 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
     for (const c of step.changes ?? []) lines.push(`      ${changeLine(c, step.action)}`)
   }
   if (plan.unchanged.length) {
-    lines.push('')
+    // a blank line between the steps and what stays; with no steps, the one after the header does
+    if (plan.steps.length) lines.push('')
     for (const u of plan.unchanged) lines.push(paint(2, `    = ${u.resource.type} ${u.resource.name}${u.note ? `  # ${u.note}` : ''}`))
   }
   lines.push('')

@@ -7,11 +7,12 @@ import { redact } from '../redact.js'
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
-/** In GitHub Actions, validation errors also become annotations on the file and line. */
+/** In GitHub Actions, validation errors also become annotations on the file and line (the file alone when the problem is the file). */
 export function annotateProblems(problems: ManifestProblem[], env: NodeJS.ProcessEnv = process.env, write = (s: string) => process.stdout.write(s)): void {
   if (env.GITHUB_ACTIONS !== 'true') return
   for (const p of problems) {
-    write(`::error file=${escapeProperty(p.file)},line=${p.line},col=${p.col}::${escapeData(redact(`${p.message}${p.hint ? ` — ${p.hint}` : ''}`))}\n`)
+    const at = p.line === undefined ? '' : `,line=${p.line},col=${p.col ?? 1}`
+    write(`::error file=${escapeProperty(p.file)}${at}::${escapeData(redact(`${p.message}${p.hint ? ` — ${p.hint}` : ''}`))}\n`)
   }
 }
 

@@ -193,7 +193,7 @@ describe('a configured source that fails: exit 1, the cause and its fix', () => 
 })
 
 describe('which source the SDK would use', () => {
-  it('a named profile first, then keys, then a [default] with credentials, then web identity, then container', () => {
+  it('a named profile first, then keys, then a [default] with credentials, then web identity, then container', async () => {
     const home = awsHome({ config: '[default]\nregion = x\n', credentials: '[default]\naws_access_key_id = A\naws_secret_access_key = B\n' })
     const base = { HOME: home.home }
     const all = {
@@ -204,14 +204,14 @@ describe('which source the SDK would use', () => {
       AWS_WEB_IDENTITY_TOKEN_FILE: '/t',
       AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c',
     }
-    expect(configuredCredentialSource(undefined, all)?.kind).toBe('profile')
-    expect(configuredCredentialSource(undefined, { ...all, AWS_PROFILE: '' })?.kind).toBe('environment')
-    expect(configuredCredentialSource(undefined, { ...base, AWS_WEB_IDENTITY_TOKEN_FILE: '/t' })).toMatchObject({ kind: 'profile', profile: 'default' })
+    expect((await configuredCredentialSource(undefined, all))?.kind).toBe('profile')
+    expect((await configuredCredentialSource(undefined, { ...all, AWS_PROFILE: '' }))?.kind).toBe('environment')
+    expect(await configuredCredentialSource(undefined, { ...base, AWS_WEB_IDENTITY_TOKEN_FILE: '/t' })).toMatchObject({ kind: 'profile', profile: 'default' })
     const bare = { HOME: awsHome().home }
-    expect(configuredCredentialSource(undefined, { ...bare, AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c' })?.kind).toBe(
-      'web-identity',
-    )
-    expect(configuredCredentialSource(undefined, { ...bare, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c' })?.kind).toBe('container')
-    expect(configuredCredentialSource(undefined, bare)).toBeUndefined()
+    expect(
+      (await configuredCredentialSource(undefined, { ...bare, AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c' }))?.kind,
+    ).toBe('web-identity')
+    expect((await configuredCredentialSource(undefined, { ...bare, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/c' }))?.kind).toBe('container')
+    expect(await configuredCredentialSource(undefined, bare)).toBeUndefined()
   })
 })

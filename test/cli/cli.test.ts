@@ -107,7 +107,7 @@ describe('the CLI as a user runs it', () => {
     const r = await shipit(['validate'], { cwd: dir })
     expect(r.code).toBe(3)
     // no -f: the directory and its parents were searched (see test/manifest/files.test.ts)
-    expect(r.stderr).toContain(`app.yaml:1:1: file not found in ${dir} or any directory above it — run \`shipit init\``)
+    expect(r.stderr).toContain(`app.yaml: file not found in ${dir} or any directory above it — run \`shipit init\``)
   })
 
   it('unknown flags and bad flag values exit 3', async () => {

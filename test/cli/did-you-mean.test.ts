@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { didYouMean, editDistance } from '../../src/cli/did-you-mean.js'
 import { toShipitError } from '../../src/cli/report-error.js'
 import { ShipitError } from '../../src/errors.js'
 import { colorEnabled } from '../../src/ui/color.js'
-
-const COMMANDS = ['init', 'validate', 'schema', 'plan', 'deploy', 'status', 'logs', 'run', 'rollback', 'destroy']
-
-describe('didYouMean', () => {
-  it('finds typos, swapped letters and unique beginnings', () => {
-    expect(didYouMean('deplooy', COMMANDS)).toBe('deploy')
-    expect(didYouMean('plna', COMMANDS)).toBe('plan')
-    expect(didYouMean('lamda', ['fargate', 'ecs', 'lambda'])).toBe('lambda')
-    expect(didYouMean('--targt', ['--target', '--timeout'])).toBe('--target')
-    expect(didYouMean('dest', COMMANDS)).toBe('destroy')
-    expect(didYouMean('DEPLOY', COMMANDS)).toBe('deploy')
-  })
-
-  it('stays quiet when nothing is close', () => {
-    expect(didYouMean('kubernetes', ['fargate', 'ecs', 'lambda'])).toBeUndefined()
-    expect(didYouMean('xyz', COMMANDS)).toBeUndefined()
-    expect(didYouMean('de', COMMANDS)).toBeUndefined()
-    expect(didYouMean('', COMMANDS)).toBeUndefined()
-  })
-
-  it('counts a swap of neighbours as one edit', () => {
-    expect(editDistance('lmabda', 'lambda')).toBe(1)
-    expect(editDistance('abc', 'abc')).toBe(0)
-    expect(editDistance('', 'abc')).toBe(3)
-  })
-})
 
 describe('toShipitError: the one exit-code decision', () => {
   const oclif = (message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { oclif: { exit: 2 } }, extra)

@@ -15,7 +15,7 @@ describe('the web app example (container.build + http: on fargate) as a user run
       first('docker build --platform linux/arm64'),
       first('docker push "$ECR_REPOSITORY_REPOSITORY_URI":'),
       has('aws ecs register-task-definition'),
-      has('--role-name shipit-hello-site-dev-ecs-infra'),
+      has('--role-name shipit-hello-web-dev-ecs-infra'),
       // the call itself, not the aws CLI check that names it at the top
       has('aws ecs create-express-gateway-service \\'),
     ]
@@ -26,7 +26,7 @@ describe('the web app example (container.build + http: on fargate) as a user run
     // values from earlier steps are captured in variables: the pushed image is pinned by digest
     expect(r.stdout).toContain('--task-definition-arn "${TASK_DEFINITION_ARN}"')
     expect(r.stdout).toContain('IMAGE_PUSH_IMAGE_URI="$ECR_REPOSITORY_REPOSITORY_URI"@"$IMAGE_DIGEST"')
-    expect(r.stdout).toContain('--role-name shipit-hello-site-dev-task-exec')
+    expect(r.stdout).toContain('--role-name shipit-hello-web-dev-task-exec')
     // the ECR token is piped to docker login, never written out
     expect(r.stdout).toContain('aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin')
     expect(r.stderr).toContain('planning offline')
@@ -35,9 +35,9 @@ describe('the web app example (container.build + http: on fargate) as a user run
   it('the text plan shows the build, the push and the Express service', async () => {
     const r = await shipit(['plan', '--target', 'fargate', '-f', WEB], { env: cleanEnv() })
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/\+ container:image shipit\/hello-site:[0-9a-f]{16}/)
-    expect(r.stdout).toMatch(/\+ ecr:image shipit\/hello-site:[0-9a-f]{16}/)
-    expect(r.stdout).toContain('+ ecs:express-service hello-site-dev')
+    expect(r.stdout).toMatch(/\+ container:image shipit\/hello-web:[0-9a-f]{16}/)
+    expect(r.stdout).toMatch(/\+ ecr:image shipit\/hello-web:[0-9a-f]{16}/)
+    expect(r.stdout).toContain('+ ecs:express-service hello-web-dev')
     expect(r.stdout).not.toContain('+ ecs:service ')
   })
 })

@@ -94,7 +94,7 @@ export interface FakeAws {
   region: string
   /** realism switches, see FakeBehavior */
   behavior: FakeBehavior
-  /** the aws-sdk-client-mock stubs, for aws-sdk-client-mock-jest matchers */
+  /** the aws-sdk-client-mock stubs, for assertions on the commands a client received (commandCalls) */
   mocks: Record<ServiceName, AwsStub<object, never, unknown>>
   /** seed CloudWatch Logs events (creates the group and stream when missing) */
   putLogEvents(group: string, stream: string, events: { timestamp: number; message: string }[]): void

@@ -8,7 +8,8 @@ const DIR = join(import.meta.dirname, '../fixtures/manifests/invalid')
 
 /** What one problem must be: exactly at line:col, with this message (exact text, or a precise regex) and hint. */
 interface Expected {
-  at: `${number}:${number}`
+  /** LINE:COL, or "the file" for a problem with the file itself (no position) */
+  at: `${number}:${number}` | 'the file'
   message: string | RegExp
   hint?: string | RegExp
 }
@@ -107,10 +108,10 @@ const CASES: Record<string, Expected[]> = {
   'tab-indentation.yaml': [{ at: '3:1', message: 'invalid YAML: tabs are not allowed as indentation', hint: 'indent with spaces, not tabs' }],
   'multiple-documents.yaml': [{ at: '4:1', message: 'invalid YAML: the file holds more than one document (a --- line)', hint: /^keep one document/ }],
   'top-level-list.yaml': [{ at: '1:1', message: 'the top level is not a mapping of keys to values', hint: 'start with `name: my-app`' }],
-  'empty.yaml': [{ at: '1:1', message: 'is empty', hint: /shipit init/ }],
-  'only-comments.yaml': [{ at: '1:1', message: 'is empty', hint: /shipit init/ }],
-  'binary.yaml': [{ at: '1:1', message: 'is a binary file, not YAML', hint: 'check that -f points at app.yaml' }],
-  'directory.yaml': [{ at: '1:1', message: 'is a directory, not a file', hint: 'pass the app.yaml inside it with -f DIR/app.yaml' }],
+  'empty.yaml': [{ at: 'the file', message: 'is empty', hint: /shipit init/ }],
+  'only-comments.yaml': [{ at: 'the file', message: 'is empty', hint: /shipit init/ }],
+  'binary.yaml': [{ at: 'the file', message: 'is a binary file, not YAML', hint: 'check that -f points at app.yaml' }],
+  'directory.yaml': [{ at: 'the file', message: 'is a directory, not a file', hint: 'pass the app.yaml inside it with -f DIR/app.yaml' }],
   'banner-comment.yaml': [{ at: '6:9', message: 'container.port must be at least 1, not 0', hint: 'a port is 1–65535' }],
   'alias-bomb.yaml': [{ at: '3:8', message: /^aliases expand too much\b/, hint: 'write the values out instead of nesting aliases' }],
 
@@ -236,7 +237,7 @@ describe('invalid manifests', () => {
       const { error, problems } = await problemsOf(path)
       expect(error.exitCode).toBe(ExitCode.Invalid)
       expect(error.code).toBe('InvalidManifest')
-      expect(problems.map((p) => `${p.line}:${p.col}`)).toEqual(expected.map((e) => e.at))
+      expect(problems.map((p) => (p.line === undefined ? 'the file' : `${p.line}:${p.col}`))).toEqual(expected.map((e) => e.at))
       problems.forEach((p, i) => {
         expect(p.file).toBe(relative(process.cwd(), path))
         matches(p.message, expected[i].message)
@@ -245,18 +246,18 @@ describe('invalid manifests', () => {
     })
   }
 
-  it('formats every problem as FILE:LINE:COL: message — hint, with no stack trace', async () => {
+  it('formats every problem as FILE:LINE:COL: message — hint (FILE: message — hint for the file itself), with no stack trace', async () => {
     for (const name of fixtures) {
       const { error, problems } = await problemsOf(join(DIR, name))
       for (const p of problems) {
         const text = formatProblem(p)
-        expect(text.startsWith(`${p.file}:${p.line}:${p.col}: `), text).toBe(true)
-        expect(text).toMatch(/^[^:]+\.yaml:\d+:\d+: \S/)
-        expect(p.line).toBeGreaterThanOrEqual(1)
-        expect(p.col).toBeGreaterThanOrEqual(1)
+        const at = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col}`
+        expect(text.startsWith(`${at}: `), text).toBe(true)
+        expect(text).toMatch(p.line === undefined ? /^[^:]+\.yaml: \S/ : /^[^:]+\.yaml:\d+:\d+: \S/)
+        if (p.line !== undefined) expect(p.col).toBeGreaterThanOrEqual(1)
         expect(text).not.toContain('    at ')
         expect(text).not.toContain('\n')
-        if (p.hint) expect(text).toBe(`${p.file}:${p.line}:${p.col}: ${p.message} — ${p.hint}`)
+        if (p.hint) expect(text).toBe(`${at}: ${p.message} — ${p.hint}`)
       }
       // the error's own message is the formatted list, one line per problem, and carries no stack either
       expect(error.message).toBe(problems.map(formatProblem).join('\n'))
@@ -267,17 +268,17 @@ describe('invalid manifests', () => {
   it('reports problems sorted by line, then column', async () => {
     for (const name of fixtures) {
       const { problems } = await problemsOf(join(DIR, name))
-      const sorted = [...problems].sort((a, b) => a.line - b.line || a.col - b.col)
+      const sorted = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
       expect(problems).toEqual(sorted)
     }
   })
 
-  it('a missing file is one problem at 1:1 that says what to do', async () => {
+  it('a missing file is one problem that names the file and says what to do, at no line', async () => {
     const path = join(DIR, '..', 'no-such-app.yaml')
     const { error, problems } = await problemsOf(path)
     expect(error.exitCode).toBe(3)
     expect(problems).toEqual([
-      { file: relative(process.cwd(), path), line: 1, col: 1, message: 'file not found', hint: 'run `shipit init` to write one, or pass its path with -f' },
+      { file: relative(process.cwd(), path), message: 'file not found', hint: 'run `shipit init` to write one, or pass its path with -f' },
     ])
   })
 

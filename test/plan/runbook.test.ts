@@ -225,7 +225,7 @@ describe('the runbook (plan --cli)', () => {
     // the rollout of the PRIMARY deployment, read as shipit's own waiter reads it, not services-stable
     expect(r.calls.find((c) => c[1] === 'wait' && c[2] === 'services-stable')).toBeUndefined()
     const poll = findCall(r.calls, 'ecs', 'describe-services')
-    expect(poll).toEqual(expect.arrayContaining(['--cluster', 'hello-web-dev', '--services', 'hello-web-dev']))
+    expect(poll).toEqual(expect.arrayContaining(['--cluster', 'hello-fargate-dev', '--services', 'hello-fargate-dev']))
     expect(option(poll, '--query')).toContain('rolloutState')
     expect(r.calls.find((c) => c[1] === 'wait' && c[2] === 'role-exists')).toBeDefined()
   })
@@ -288,7 +288,7 @@ describe('the runbook (plan --cli)', () => {
     expect(option(tagged, '--resource-arn')).toBe('fake(service.serviceArn)')
     expect(JSON.parse(option(tagged, '--tags') ?? '[]')).toEqual([{ key: 'n', value: 'fake(service.desiredCount)' }])
 
-    const changed = runScript(script('hello-web-dev:7'))
+    const changed = runScript(script('hello-ecs-dev:7'))
     expect(changed.code).toBe(1)
     expect(changed.stderr).toContain('the task definition of service web changed since the plan was made')
     expect(findCall(changed.calls, 'ecs', 'update-service')).toBeUndefined()

@@ -1,6 +1,6 @@
 import type { Hook } from '@oclif/core'
+import { didYouMean } from '../../did-you-mean.js'
 import { invalid } from '../../errors.js'
-import { didYouMean } from '../did-you-mean.js'
 
 /**
  * `shipit deplooy`: invalid input (exit 3, whatever other flags say — never 2, which CI reads as

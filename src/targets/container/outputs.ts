@@ -12,6 +12,8 @@ export function containerOutputs(desired: ContainerDesired, observed: ContainerO
   // a rollback moves the service without registering anything
   const moved = (applied.service?.service as { taskDefinition?: string } | undefined)?.taskDefinition
   const ran = (applied.run?.tasks as Task[] | undefined)?.map((t) => t.taskArn ?? '').filter(Boolean)
+  // counts and deployments were read before the apply: after a change to the service they are stale (`shipit status` reads them anew)
+  const live = applied.service ? undefined : observed.service?.live
   return {
     cluster: desired.names.cluster,
     service: spec?.mode === 'service' ? desired.names.service : undefined,
@@ -19,9 +21,9 @@ export function containerOutputs(desired: ContainerDesired, observed: ContainerO
     taskDefinition: registered?.taskDefinitionArn ?? moved ?? observed.taskDefinition?.arn,
     revision: registered?.revision ?? (moved ? Number(moved.split(':').pop()) : observed.taskDefinition?.revision),
     tasks: ran?.length ? ran : undefined,
-    runningCount: observed.service?.live?.runningCount,
-    pendingCount: observed.service?.live?.pendingCount,
-    deployments: observed.service?.live?.deployments.map((d) =>
+    runningCount: live?.runningCount,
+    pendingCount: live?.pendingCount,
+    deployments: live?.deployments.map((d) =>
       `${d.status ?? '?'} ${d.taskDefinition?.split('/').pop() ?? '?'} ${d.rolloutState ?? ''} ${d.running ?? 0}/${d.desired ?? 0} running${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}`.replace(
         /\s+/g,
         ' ',

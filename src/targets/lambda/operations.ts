@@ -6,6 +6,8 @@ import { Lambda } from './catalogue.js'
 import { ALIAS } from './observe.js'
 
 export interface LambdaHistory {
+  /** from the alias's ARN: the plan header names the account, as a deploy's does */
+  account?: string
   alias: { version: string; description?: string } | null
   /** published versions, oldest first */
   versions: string[]
@@ -23,9 +25,11 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
   async observe(ctx: ObserveContext, desired: LambdaDesired): Promise<LambdaHistory> {
     const name = desired.names.function
     let alias: LambdaHistory['alias'] = null
+    let account: string | undefined
     try {
       const a = await ctx.clients.send('lambda', 'GetAlias', { FunctionName: name, Name: ALIAS })
       alias = { version: a.FunctionVersion ?? '', description: a.Description }
+      account = a.AliasArn?.split(':')[4]
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
@@ -39,7 +43,7 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
       } while (Marker)
     }
     versions.sort((a, b) => Number(a) - Number(b))
-    return { alias, versions }
+    return { ...(account ? { account } : {}), alias, versions }
   },
 
   plan(desired: LambdaDesired, history: LambdaHistory, _ctx: PlanContext, to?: string): PlanPart {

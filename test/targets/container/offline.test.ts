@@ -25,8 +25,8 @@ describe('plans without credentials', () => {
   it('examples/hello-fargate in task mode: the runbook has aws ecs create-cluster and aws ecs run-task --launch-type FARGATE', async () => {
     const plan = await offlinePlan('hello-fargate', 'fargate', 'task')
     const cli = renderCli(plan)
-    expect(cli).toContain('aws ecs create-cluster --cluster-name hello-web-task ')
-    expect(cli).toMatch(/aws ecs run-task --cluster hello-web-task --task-definition \S+ --launch-type FARGATE --count 1 --network-configuration /)
+    expect(cli).toContain('aws ecs create-cluster --cluster-name hello-fargate-task ')
+    expect(cli).toMatch(/aws ecs run-task --cluster hello-fargate-task --task-definition \S+ --launch-type FARGATE --count 1 --network-configuration /)
     expect(plan.steps.at(-1)?.action).toBe('run')
   })
 

@@ -26,6 +26,8 @@ describe('rollback and run (fargate) against the in-memory AWS', () => {
     ])
     expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['UpdateService'])
     expect(back.outputs.revision).toBe(1)
+    // the same form as deploy prints: the task definition's ARN
+    expect(back.outputs.taskDefinition).toBe(`arn:aws:ecs:us-west-2:${fake.account}:task-definition/web-dev:1`)
     const service = fake.state.ecs.services.get(`arn:aws:ecs:us-west-2:${fake.account}:service/web-dev/web-dev`)!
     expect(service.taskDefinition).toBe(`arn:aws:ecs:us-west-2:${fake.account}:task-definition/web-dev:1`)
 
