@@ -326,8 +326,8 @@ describe('the runbook (plan --cli)', () => {
     const ours = 'fake(taskDefinition.taskDefinitionArn)'
     const r = runScript(join(dir, 'deploy.sh'), { FAKE_AWS_ROLLOUT: `${ours} IN_PROGRESS 0 1 1;${ours} IN_PROGRESS 1 1 1;${ours} COMPLETED 1 1 0` })
     expect(r.code).toBe(0)
-    expect(r.stderr).toContain('service hello-web-dev: IN_PROGRESS, 0/1 tasks running (0 s)')
-    expect(r.stderr).toContain('service hello-web-dev: IN_PROGRESS, 1/1 tasks running (15 s)')
+    expect(r.stderr).toContain('service hello-fargate-dev: IN_PROGRESS, 0/1 tasks running (0 s)')
+    expect(r.stderr).toContain('service hello-fargate-dev: IN_PROGRESS, 1/1 tasks running (15 s)')
     expect(r.calls.filter((c) => c[1] === 'describe-services')).toHaveLength(3)
   })
 
@@ -336,11 +336,11 @@ describe('the runbook (plan --cli)', () => {
     writeFileSync(join(dir, 'deploy.sh'), render(fargate.plan))
     const failed = runScript(join(dir, 'deploy.sh'), { FAKE_AWS_ROLLOUT: 'fake(taskDefinition.taskDefinitionArn) FAILED 0 1 0' })
     expect(failed.code).toBe(1)
-    expect(failed.stderr).toContain('service hello-web-dev: the deployment of fake(taskDefinition.taskDefinitionArn) failed')
+    expect(failed.stderr).toContain('service hello-fargate-dev: the deployment of fake(taskDefinition.taskDefinitionArn) failed')
     // after a circuit-breaker rollback the PRIMARY deployment is the old revision, and it completes: services-stable would say stable
-    const back = runScript(join(dir, 'deploy.sh'), { FAKE_AWS_ROLLOUT: 'arn:aws:ecs:us-west-2:1:task-definition/hello-web-dev:1 COMPLETED 1 1 0' })
+    const back = runScript(join(dir, 'deploy.sh'), { FAKE_AWS_ROLLOUT: 'arn:aws:ecs:us-west-2:1:task-definition/hello-fargate-dev:1 COMPLETED 1 1 0' })
     expect(back.code).toBe(1)
-    expect(back.stderr).toContain('ECS rolled the deployment of fake(taskDefinition.taskDefinitionArn) back to hello-web-dev:1')
+    expect(back.stderr).toContain('ECS rolled the deployment of fake(taskDefinition.taskDefinitionArn) back to hello-fargate-dev:1')
     expect(back.stderr).not.toContain('==> done')
   })
 
