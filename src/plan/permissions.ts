@@ -17,6 +17,8 @@ export interface AppScope {
   /** the account, or a placeholder the output says to replace */
   account: string
   app: string
+  /** the environment the policy is for, or `*` for all of them */
+  env: string
   /** the ECS clusters of the app's environments (`<app>-<env>` unless app.yaml names one) */
   clusters: readonly string[]
   /** roles app.yaml names (function.role): passed as well as shipit's own */
@@ -94,6 +96,9 @@ export function sdkPermission<S extends ServiceName, O extends OperationName<S>>
 export function localPermission<I extends object>(op: { service: string; operation: string }, uses: readonly PolicyUse[], ...needs: Need<I>[]): Permission {
   return { service: op.service, operation: op.operation, uses, needs }
 }
+
+/** `<app>-<env>`: the name of the app's function, API, cluster, service and task family (`<app>-*` for every env). */
+export const baseName = (scope: AppScope) => `${scope.app}-${scope.env}`
 
 /** A regional resource of a service: `arn:<partition>:<service>:<region>:<account>:<path>`. */
 export function regional(service: string, path: (name: string) => string, names: (scope: AppScope) => string[]): ResourceKind {

@@ -1,5 +1,5 @@
 import { awsOperation, type Catalogue, type CliVersions, type WaitRunbook } from '../plan/catalogue.js'
-import { anyResource, arnKind, on, type Permission, type PolicyUse, permission, READ, regional } from '../plan/permissions.js'
+import { anyResource, arnKind, baseName, on, type Permission, type PolicyUse, permission, READ, regional } from '../plan/permissions.js'
 import { kebab } from '../plan/render.js'
 import type { Idempotency } from '../plan/types.js'
 import { BEFORE_2020, LOGS_TAG_RESOURCE } from './cli-versions.js'
@@ -72,11 +72,11 @@ export const StsReads = { GetCallerIdentity: awsOperation('sts', 'GetCallerIdent
 /** shipit's roles of the app (`shipit-<app>-<env>-…`), and the roles app.yaml names. */
 export const ROLES = arnKind(
   (at, name) => `arn:${at.partition}:iam::${at.account}:role/${name}`,
-  (scope) => [`shipit-${scope.app}-*`],
+  (scope) => [`shipit-${baseName(scope)}-*`],
 )
-export const PASSED_ROLES = arnKind(ROLES.arn, (scope) => [`shipit-${scope.app}-*`, ...scope.roles])
+export const PASSED_ROLES = arnKind(ROLES.arn, (scope) => [...ROLES.patterns(scope), ...scope.roles])
 /** The log groups of the app, `/shipit/<app>/<env>` (a stream's ARN is the group's with `:log-stream:…`). */
-export const LOG_GROUPS = regional('logs', (name) => `log-group:${name}`, (scope) => [`/shipit/${scope.app}/*`])
+export const LOG_GROUPS = regional('logs', (name) => `log-group:${name}`, (scope) => [`/shipit/${scope.app}/${scope.env}`, `/shipit/${scope.app}/${scope.env}:*`])
 
 /** The AWS managed policies shipit attaches to its roles: a deployer may attach these and no other. */
 export const ATTACHABLE_POLICIES = ['AWSLambdaBasicExecutionRole', 'AmazonECSTaskExecutionRolePolicy', 'AmazonECSInfrastructureRoleforExpressGatewayServices']

@@ -5,7 +5,7 @@ import { isRef } from '../../plan/types.js'
 import { BEFORE_2020, ECS_EXPRESS, ECS_EXPRESS_TASK_DEFINITION, ECS_RUNTIME_PLATFORM } from '../cli-versions.js'
 import { IMAGE_CATALOGUE } from '../image/catalogue.js'
 import { notOurs, read, sameOwner } from '../read-back.js'
-import { anyResource, on, type Permission, type PolicyUse, passRole, permission, READ, regional, taggedRequest, taggedResource } from '../../plan/permissions.js'
+import { anyResource, baseName, on, type Permission, type PolicyUse, passRole, permission, READ, regional, taggedRequest, taggedResource } from '../../plan/permissions.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { describedSpec } from './task-definition.js'
 import { containerWaiters, SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
@@ -135,10 +135,10 @@ export const ContainerReads = {
 const lastPart = (nameOrArn: string | undefined) => String(nameOrArn ?? 'default').split('/').pop() ?? ''
 /** The app's clusters (`<app>-<env>`, or the one app.yaml names), and what runs in them. */
 const CLUSTERS = regional('ecs', (name) => `cluster/${lastPart(name)}`, (scope) => [...scope.clusters])
-const SERVICES = regional('ecs', (name) => `service/${name}`, (scope) => scope.clusters.map((c) => `${c}/${scope.app}-*`))
+const SERVICES = regional('ecs', (name) => `service/${name}`, (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}`))
 const TASKS = regional('ecs', (name) => `task/${name}`, (scope) => scope.clusters.map((c) => `${c}/*`))
-const TASK_DEFINITIONS = regional('ecs', (name) => `task-definition/${name}`, (scope) => [`${scope.app}-*`])
-const DEPLOYMENTS = regional('ecs', (name) => `service-deployment/${name}`, (scope) => scope.clusters.map((c) => `${c}/${scope.app}-*`))
+const TASK_DEFINITIONS = regional('ecs', (name) => `task-definition/${name}`, (scope) => [`${baseName(scope)}:*`])
+const DEPLOYMENTS = regional('ecs', (name) => `service-deployment/${name}`, (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}/*`))
 /** Anything of the app ECS tags: the union of the kinds above. */
 const ECS_RESOURCES = regional('ecs', (name) => name, (scope) =>
   [CLUSTERS, SERVICES, TASKS, TASK_DEFINITIONS].flatMap((kind) => kind.patterns(scope).map((arn) => arn.split(':').slice(5).join(':'))),

@@ -6,6 +6,7 @@ import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAI
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
 import {
   arnKind,
+  baseName,
   localPermission,
   on,
   type Permission,
@@ -207,7 +208,7 @@ export const LambdaReads = {
 export const Invoke = awsOperation('lambda', 'Invoke', { idempotency: { kind: 'natural', why: 'shipit run: an invocation the user asked for' } })
 
 /** The app's functions, `<app>-<env>` (an alias or version ARN is the function's with `:qualifier`). */
-const FUNCTIONS = regional('lambda', (name) => `function:${name}`, (scope) => [`${scope.app}-*`])
+const FUNCTIONS = regional('lambda', (name) => `function:${name}`, (scope) => [baseName(scope), `${baseName(scope)}:*`])
 /** HTTP APIs are named by ids: scoped by the shipit:app tag. `/apis` is the collection GetApis and CreateApi address. */
 const APIS = arnKind(
   (at, path) => `arn:${at.partition}:apigateway:${at.region}::/apis${path}`,
