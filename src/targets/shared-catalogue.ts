@@ -72,7 +72,7 @@ export const StsReads = { GetCallerIdentity: awsOperation('sts', 'GetCallerIdent
 /** shipit's roles of the app (`shipit-<app>-<env>-…`), and the roles app.yaml names. */
 export const ROLES = arnKind(
   (at, name) => `arn:${at.partition}:iam::${at.account}:role/${name}`,
-  (scope) => [`shipit-${baseName(scope)}-*`],
+  (scope) => [scope.env === '*' ? `shipit-${scope.app}-*` : `shipit-${baseName(scope)}-*`],
 )
 export const PASSED_ROLES = arnKind(ROLES.arn, (scope) => [...ROLES.patterns(scope), ...scope.roles])
 /** The log groups of the app, `/shipit/<app>/<env>` (a stream's ARN is the group's with `:log-stream:…`). */

@@ -166,7 +166,7 @@ export const CONTAINER_PERMISSIONS: Permission[] = [
   permission(
     Ecs.RegisterTaskDefinition,
     [...DEPLOY, 'other'],
-    anyResource('ecs:RegisterTaskDefinition'),
+    anyResource('ecs:RegisterTaskDefinition', taggedRequest),
     tagOnCreate(TASK_DEFINITIONS, (i) => `${i.family}:*`),
     passToTasks((i) => i.executionRoleArn),
     passToTasks((i) => i.taskRoleArn),

@@ -1,0 +1,35 @@
+import type { Authorization } from '../../src/plan/permissions.js'
+import { type PolicyDocument, wildcardMatch } from '../../src/plan/policy.js'
+
+/**
+ * A small evaluator of identity-policy Allow statements, as IAM evaluates them for one request:
+ * the action (case-insensitive, wildcards), the resource (wildcards) and every condition of the
+ * statement, against the values the request carries (iam:PassedToService, iam:PolicyARN,
+ * aws:RequestTag/…). It skips one kind of condition and says so: aws:ResourceTag/… (the tags a
+ * resource has when the request reaches it), which the fake's recording does not keep; the
+ * resources those statements reach are named by ids only AWS knows (API ids, security group ids).
+ */
+
+const OPERATORS = ['StringEquals', 'StringLike', 'ArnEquals', 'ArnLike'] as const
+export const SKIPPED_CONDITION_KEYS = /^aws:ResourceTag\//
+
+function conditionHolds(operator: string, key: string, wanted: string | string[], context: Authorization['context']): boolean {
+  if (!(OPERATORS as readonly string[]).includes(operator)) throw new Error(`the evaluator has no condition operator ${operator}`)
+  if (SKIPPED_CONDITION_KEYS.test(key)) return true
+  const value = context[key]
+  // a key the request does not carry fails every operator but ...IfExists, which shipit does not write
+  if (value === undefined) return false
+  const values = Array.isArray(wanted) ? wanted : [wanted]
+  return values.some((w) => (operator === 'StringEquals' ? w === value : wildcardMatch(w, value)))
+}
+
+/** The statement that allows the authorization, or undefined. */
+export function allowingStatement(policy: PolicyDocument, auth: Authorization): PolicyDocument['Statement'][number] | undefined {
+  return policy.Statement.find(
+    (s) =>
+      s.Effect === 'Allow' &&
+      s.Action.some((a) => wildcardMatch(a.toLowerCase(), auth.action.toLowerCase())) &&
+      s.Resource.some((r) => wildcardMatch(r, auth.resource)) &&
+      Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, wanted]) => conditionHolds(operator, key, wanted, auth.context))),
+  )
+}
