@@ -1,4 +1,4 @@
-import type { Authorization } from '../../src/plan/permissions.js'
+import { type Authorization, authorizationsOf, type CallScope, type Permission } from '../../src/plan/permissions.js'
 import { type PolicyDocument, wildcardMatch } from '../../src/plan/policy.js'
 
 /**
@@ -33,3 +33,24 @@ export function allowingStatement(policy: PolicyDocument, auth: Authorization): 
       Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, wanted]) => conditionHolds(operator, key, wanted, auth.context))),
   )
 }
+
+/** What a request was denied or could not be checked for, in words. */
+export function deniedRequests(
+  requests: { service: string; operation: string; input: object }[],
+  permissions: readonly Permission[],
+  policy: PolicyDocument,
+  at: CallScope,
+): string[] {
+  const problems: string[] = []
+  for (const request of requests) {
+    const permission = permissions.find((p) => p.service === request.service && p.operation === request.operation)
+    if (!permission) {
+      problems.push(`${request.service}:${request.operation} was sent, but no catalogue declares its permissions`)
+      continue
+    }
+    const denied = authorizationsOf(permission, request.input, at).filter((auth) => !allowingStatement(policy, auth))
+    for (const auth of denied) problems.push(`${request.service}:${request.operation} needs ${auth.action} on ${auth.resource} ${JSON.stringify(auth.context)}: denied`)
+  }
+  return [...new Set(problems)]
+}
+

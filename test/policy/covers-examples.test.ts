@@ -1,4 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -6,14 +8,12 @@ import { derivePolicy } from '../../src/engine/policy.js'
 import { loadManifest } from '../../src/manifest/load.js'
 import { DEFAULT_ENV, type Desired, resolveDesired } from '../../src/manifest/resolve.js'
 import type { TargetName } from '../../src/manifest/schema.js'
-import { type Authorization, authorizationsOf, type CallScope, type Permission } from '../../src/plan/permissions.js'
-import type { PolicyDocument } from '../../src/plan/policy.js'
 import type { Step } from '../../src/plan/types.js'
 import { loadTarget } from '../../src/targets/index.js'
 import type { FakeCall } from '../fakes/aws.js'
 import { ROOT } from '../helpers/cli.js'
 import { useFakeAws } from '../helpers/fake.js'
-import { allowingStatement } from '../helpers/iam-evaluator.js'
+import { deniedRequests } from '../helpers/iam-evaluator.js'
 import { deploy } from '../helpers/session.js'
 import { fakeCli } from '../targets/container/image-helpers.js'
 
@@ -27,26 +27,6 @@ import { fakeCli } from '../targets/container/image-helpers.js'
  */
 
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'app.yaml')))
-
-/** What a request was denied or could not be checked for, in words. */
-export function deniedRequests(
-  requests: { service: string; operation: string; input: object }[],
-  permissions: readonly Permission[],
-  policy: PolicyDocument,
-  at: CallScope,
-): string[] {
-  const problems: string[] = []
-  for (const request of requests) {
-    const permission = permissions.find((p) => p.service === request.service && p.operation === request.operation)
-    if (!permission) {
-      problems.push(`${request.service}:${request.operation} was sent, but no catalogue declares its permissions`)
-      continue
-    }
-    const denied = authorizationsOf(permission, request.input, at).filter((auth: Authorization) => !allowingStatement(policy, auth))
-    for (const auth of denied) problems.push(`${request.service}:${request.operation} needs ${auth.action} on ${auth.resource} ${JSON.stringify(auth.context)}: denied`)
-  }
-  return [...new Set(problems)]
-}
 
 /** The targets and envs of an example that resolve (an app with http: on ecs does not, for instance). */
 async function combinations(example: string): Promise<{ target: TargetName; env: string }[]> {
@@ -124,4 +104,25 @@ describe('the policy of each example allows every request of its deploy and dest
       expect(deniedRequests([...fake.calls], permissions, destroyPolicy, at)).toEqual([])
     })
   }
+
+  it('hello-lambda with a package above 50 MB: the bucket, the multipart upload and Lambda reading the package from S3 are allowed', async () => {
+    // given the lambda example with 60 MB of incompressible bytes in its package
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-policy-'))
+    cpSync(join(ROOT, 'examples', 'hello-lambda'), dir, { recursive: true })
+    writeFileSync(join(dir, 'src', 'blob.bin'), randomBytes(60 * 1024 * 1024))
+    const at = { partition: 'aws', region: fake.region, account: fake.account }
+    const permissions = (await loadTarget('lambda')).catalogue.permissions ?? []
+    const policyFor = async (use: 'deploy' | 'destroy') => (await derivePolicy({ file: join(dir, 'app.yaml'), for: use, account: fake.account, vars: {} })).policy
+
+    // when deploying and destroying it
+    const deployed = await deploy(dir, { target: 'lambda' })
+    const deployCalls = [...fake.calls]
+    fake.calls.length = 0
+    await deploy(dir, { target: 'lambda', command: 'destroy' })
+
+    // then the upload went in parts, and every request was allowed
+    expect(deployCalls.map((c) => c.operation)).toEqual(expect.arrayContaining(['CreateBucket', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload']))
+    expect(deniedRequests([...deployCalls, ...localRequests(deployed.plan.steps)], permissions, await policyFor('deploy'), at)).toEqual([])
+    expect(deniedRequests([...fake.calls], permissions, await policyFor('destroy'), at)).toEqual([])
+  })
 })

@@ -204,6 +204,7 @@ export const LambdaReads = {
   GetBucketTagging: awsOperation('s3', 'GetBucketTagging', { read: true }),
   GetBucketEncryption: awsOperation('s3', 'GetBucketEncryption', { read: true }),
   GetPublicAccessBlock: awsOperation('s3', 'GetPublicAccessBlock', { read: true }),
+  ListObjectsV2: awsOperation('s3', 'ListObjectsV2', { read: true }),
 }
 export const Invoke = awsOperation('lambda', 'Invoke', { idempotency: { kind: 'natural', why: 'shipit run: an invocation the user asked for' } })
 
@@ -299,6 +300,8 @@ export const LAMBDA_PERMISSIONS: Permission[] = [
   permission(LambdaReads.GetBucketTagging, READ, on(BUCKETS, 's3:GetBucketTagging', bucket)),
   permission(LambdaReads.GetBucketEncryption, READ, on(BUCKETS, 's3:GetEncryptionConfiguration', bucket)),
   permission(LambdaReads.GetPublicAccessBlock, READ, on(BUCKETS, 's3:GetBucketPublicAccessBlock', bucket)),
+  // a listing is s3:ListBucket on the bucket, whatever its prefix
+  permission(LambdaReads.ListObjectsV2, READ, on(BUCKETS, 's3:ListBucket', bucket)),
   // the package upload (lib-storage: one PutObject, or a multipart upload, all s3:PutObject), and Lambda reading it
   localPermission<UploadArtifactInput>(UploadArtifact, DEPLOY, on(OBJECTS, 's3:PutObject', object), on(OBJECTS, 's3:AbortMultipartUpload', object)),
   sdkPermission('s3', 'PutObject', DEPLOY, on(OBJECTS, 's3:PutObject', object)),
