@@ -43,6 +43,20 @@ function sid(actions: string[], taken: Set<string>): string {
   return name
 }
 
+type Grant = { actions: string[]; conditions?: Conditions; resources: string[] }
+
+/** Drops an action from a statement when other statements with the same conditions grant it on each of its resources (ecs:TagResource on any of the app's ECS resources). */
+function withoutRedundantActions(grants: Grant[]): Grant[] {
+  const kept = grants.map((g) => ({ ...g, actions: [...g.actions] }))
+  for (const grant of kept) {
+    const others = kept.filter((o) => o !== grant && key(o.conditions) === key(grant.conditions))
+    grant.actions = grant.actions.filter(
+      (action) => !grant.resources.every((r) => others.some((o) => o.actions.includes(action) && o.resources.some((q) => wildcardMatch(q, r)))),
+    )
+  }
+  return kept.filter((g) => g.actions.length > 0)
+}
+
 /** The policy the deployer of one app needs for the commands of `uses`. */
 export function deployerPolicy(permissions: readonly Permission[], scope: AppScope, uses: readonly PolicyUse[]): PolicyDocument {
   // first by resources and conditions, gathering actions
@@ -67,7 +81,7 @@ export function deployerPolicy(permissions: readonly Permission[], scope: AppSco
     entry.resources = withoutCovered([...entry.resources, ...resources])
     byActions.set(k, entry)
   }
-  const statements = [...byActions.values()].sort((a, b) => key([a.actions, a.resources]).localeCompare(key([b.actions, b.resources])))
+  const statements = withoutRedundantActions([...byActions.values()]).sort((a, b) => key([a.actions, a.resources]).localeCompare(key([b.actions, b.resources])))
   const taken = new Set<string>()
   return {
     Version: '2012-10-17',
