@@ -83,6 +83,7 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
       if (d.function.role) roles.add(d.function.role)
       if (d.function.bucket) buckets.add(d.function.bucket)
     } else {
+      for (const r of [d.container.executionRole, d.container.taskRole, d.container.infrastructureRole]) if (r) roles.add(r)
       // shipit's own cluster names are covered by one pattern, `<app>-<env>` or `<app>-*`
       clusters.add(d.names.cluster === d.names.base ? `${app}-${env ?? '*'}` : d.names.cluster)
     }
