@@ -9,7 +9,8 @@ import { ACCOUNT_PLACEHOLDER } from '../targets/target.js'
 
 export default class PolicyCommand extends BaseCommand {
   static summary = "Print the IAM policy shipit's deployer needs for this app, derived from the operations shipit sends."
-  static description = `Every action of every operation the targets may send (reads included), on this app's resources only: names <app>-<env>, roles shipit-<app>-<env>-*, log groups /shipit/<app>/<env>, the ECR repository shipit/<app>, the artifacts bucket; the shipit:app tag where AWS names a resource by an id. "*" only for actions that take no resource-level permissions. iam:PassRole only for the app's roles, to the one service each is for.
+  static description =
+    `Every action of every operation the targets may send (reads included), on this app's resources only: names <app>-<env>, roles shipit-<app>-<env>-*, log groups /shipit/<app>/<env>, the ECR repository shipit/<app>, the artifacts bucket; the shipit:app tag where AWS names a resource by an id. "*" only for actions that take no resource-level permissions. iam:PassRole only for the app's roles, to the one service each is for.
 
 --github-oidc OWNER/REPO[:ENVIRONMENT] adds the trust policy of a role GitHub Actions assumes: sub repo:OWNER/REPO:environment:ENVIRONMENT, or repo:OWNER/REPO:ref:refs/heads/main without one. --cli prints the aws commands that make the OIDC provider (when missing), the role and its inline policy.
 
@@ -24,11 +25,18 @@ ${EXIT_CODES_HELP}`
   static flags = {
     ...manifestFlags,
     target: targetFlag,
-    for: Flags.string({ summary: 'The commands the policy is for: plan (reads), deploy, destroy, or all (with run, rollback, logs, status).', options: [...POLICY_USES.filter((u) => u !== 'other'), 'all'], default: 'all' }),
+    for: Flags.string({
+      summary: 'The commands the policy is for: plan (reads), deploy, destroy, or all (with run, rollback, logs, status).',
+      options: [...POLICY_USES.filter((u) => u !== 'other'), 'all'],
+      default: 'all',
+    }),
     region: Flags.string({ summary: 'AWS region of the ARNs; else region: in app.yaml, AWS_REGION, or the profile.', helpValue: 'us-west-2' }),
     profile: Flags.string({ summary: 'Named profile whose account the policy is for.', env: 'AWS_PROFILE' }),
     account: Flags.string({ summary: 'The AWS account id of the ARNs (else the caller’s, or a placeholder without credentials).', helpValue: '123456789012' }),
-    'github-oidc': Flags.string({ summary: 'Also the trust policy of a role GitHub Actions assumes from OWNER/REPO (only jobs of ENVIRONMENT when given, else the main branch).', helpValue: 'OWNER/REPO[:ENVIRONMENT]' }),
+    'github-oidc': Flags.string({
+      summary: 'Also the trust policy of a role GitHub Actions assumes from OWNER/REPO (only jobs of ENVIRONMENT when given, else the main branch).',
+      helpValue: 'OWNER/REPO[:ENVIRONMENT]',
+    }),
     'role-name': Flags.string({ summary: 'Name of the deployer role of --github-oidc; default shipit-deployer-<app>.', dependsOn: ['github-oidc'] }),
     cli: Flags.boolean({ summary: 'Print the aws commands that create the OIDC provider, the role and its policy.', dependsOn: ['github-oidc'] }),
   }
@@ -47,7 +55,9 @@ ${EXIT_CODES_HELP}`
       roleName: flags['role-name'],
     })
     if (derived.accountFrom === 'placeholder') {
-      this.note(`no AWS credentials: ${ACCOUNT_PLACEHOLDER} stands for your account id; replace it, or pass --account${flags.cli ? ' (the script asks STS for it)' : ''}`)
+      this.note(
+        `no AWS credentials: ${ACCOUNT_PLACEHOLDER} stands for your account id; replace it, or pass --account${flags.cli ? ' (the script asks STS for it)' : ''}`,
+      )
     }
     const scope = `${derived.app} (${derived.env === '*' ? 'every env' : derived.env}) on ${derived.targets.join(', ')} in ${derived.region}, for ${derived.for.join(', ')}`
     if (flags.cli && derived.github) {

@@ -88,7 +88,16 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
       clusters.add(d.names.cluster === d.names.base ? `${app}-${env ?? '*'}` : d.names.cluster)
     }
   }
-  return { partition: partition(region), region, account, app, env: env ?? '*', clusters: [...clusters].sort(), roles: [...roles].sort(), buckets: [...buckets].sort() }
+  return {
+    partition: partition(region),
+    region,
+    account,
+    app,
+    env: env ?? '*',
+    clusters: [...clusters].sort(),
+    roles: [...roles].sort(),
+    buckets: [...buckets].sort(),
+  }
 }
 
 /** The caller's account: --account, else STS with the credentials configured, else a placeholder. */
@@ -110,7 +119,10 @@ async function accountOf(options: PolicyOptions, region: string): Promise<{ acco
 /** `OWNER/REPO[:ENVIRONMENT]` as GitHub spells them. */
 export function parseGithubSubject(text: string): GithubSubject {
   const match = /^([A-Za-z0-9-]+\/[A-Za-z0-9._-]+)(?::([^:\s]+))?$/.exec(text)
-  if (!match) throw invalid('InvalidGithubRepository', `--github-oidc ${text} is not OWNER/REPO or OWNER/REPO:ENVIRONMENT`, ['e.g. --github-oidc my-org/my-repo:production'])
+  if (!match)
+    throw invalid('InvalidGithubRepository', `--github-oidc ${text} is not OWNER/REPO or OWNER/REPO:ENVIRONMENT`, [
+      'e.g. --github-oidc my-org/my-repo:production',
+    ])
   return { repository: match[1], ...(match[2] ? { environment: match[2] } : {}) }
 }
 

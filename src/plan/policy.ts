@@ -21,7 +21,10 @@ export interface PolicyDocument {
 
 /** IAM's wildcard match: `*` any run of characters, `?` one; case-sensitive as ARNs are. */
 export function wildcardMatch(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${source}$`, 's').test(value)
 }
 

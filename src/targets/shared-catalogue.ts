@@ -76,7 +76,11 @@ export const ROLES = arnKind(
 )
 export const PASSED_ROLES = arnKind(ROLES.arn, (scope) => [...ROLES.patterns(scope), ...scope.roles])
 /** The log groups of the app, `/shipit/<app>/<env>` (a stream's ARN is the group's with `:log-stream:…`). */
-export const LOG_GROUPS = regional('logs', (name) => `log-group:${name}`, (scope) => [`/shipit/${scope.app}/${scope.env}`, `/shipit/${scope.app}/${scope.env}:*`])
+export const LOG_GROUPS = regional(
+  'logs',
+  (name) => `log-group:${name}`,
+  (scope) => [`/shipit/${scope.app}/${scope.env}`, `/shipit/${scope.app}/${scope.env}:*`],
+)
 
 /** The AWS managed policies shipit attaches to its roles: a deployer may attach these and no other. */
 export const ATTACHABLE_POLICIES = ['AWSLambdaBasicExecutionRole', 'AmazonECSTaskExecutionRolePolicy', 'AmazonECSInfrastructureRoleforExpressGatewayServices']
@@ -104,11 +108,19 @@ export const SHARED_PERMISSIONS: Permission[] = [
   // CreateLogGroup with tags needs logs:TagResource as well
   permission(Logs.CreateLogGroup, ['deploy'], on(LOG_GROUPS, 'logs:CreateLogGroup', group), on(LOG_GROUPS, 'logs:TagResource', group)),
   permission(Logs.PutRetentionPolicy, ['deploy'], on(LOG_GROUPS, 'logs:PutRetentionPolicy', group)),
-  permission(Logs.TagResource, BOTH, on(LOG_GROUPS, 'logs:TagResource', (i) => i.resourceArn)),
+  permission(
+    Logs.TagResource,
+    BOTH,
+    on(LOG_GROUPS, 'logs:TagResource', (i) => i.resourceArn),
+  ),
   permission(Logs.DeleteLogGroup, ['destroy'], on(LOG_GROUPS, 'logs:DeleteLogGroup', group)),
   // lists log groups by prefix: no resource-level permissions to scope it by
   permission(LogsReads.DescribeLogGroups, READ, anyResource('logs:DescribeLogGroups')),
-  permission(LogsReads.ListTagsForResource, READ, on(LOG_GROUPS, 'logs:ListTagsForResource', (i) => i.resourceArn)),
+  permission(
+    LogsReads.ListTagsForResource,
+    READ,
+    on(LOG_GROUPS, 'logs:ListTagsForResource', (i) => i.resourceArn),
+  ),
   permission(LogsReads.FilterLogEvents, READ, on(LOG_GROUPS, 'logs:FilterLogEvents', group)),
   permission(LogsReads.GetLogEvents, READ, on(LOG_GROUPS, 'logs:GetLogEvents', group)),
   // GetCallerIdentity needs no permission: it cannot be denied

@@ -30,7 +30,9 @@ export function allowingStatement(policy: PolicyDocument, auth: Authorization): 
       s.Effect === 'Allow' &&
       s.Action.some((a) => wildcardMatch(a.toLowerCase(), auth.action.toLowerCase())) &&
       s.Resource.some((r) => wildcardMatch(r, auth.resource)) &&
-      Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, wanted]) => conditionHolds(operator, key, wanted, auth.context))),
+      Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
+        Object.entries(keys).every(([key, wanted]) => conditionHolds(operator, key, wanted, auth.context)),
+      ),
   )
 }
 
@@ -49,8 +51,8 @@ export function deniedRequests(
       continue
     }
     const denied = authorizationsOf(permission, request.input, at).filter((auth) => !allowingStatement(policy, auth))
-    for (const auth of denied) problems.push(`${request.service}:${request.operation} needs ${auth.action} on ${auth.resource} ${JSON.stringify(auth.context)}: denied`)
+    for (const auth of denied)
+      problems.push(`${request.service}:${request.operation} needs ${auth.action} on ${auth.resource} ${JSON.stringify(auth.context)}: denied`)
   }
   return [...new Set(problems)]
 }
-

@@ -31,7 +31,10 @@ const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(jo
 /** The targets and envs of an example that resolve (an app with http: on ecs does not, for instance). */
 async function combinations(example: string): Promise<{ target: TargetName; env: string }[]> {
   const loaded = await loadManifest(join(ROOT, 'examples', example, 'app.yaml'), {})
-  const targets: TargetName[] = [...(loaded.manifest.container ? (['fargate', 'ecs'] as const) : []), ...(loaded.manifest.function ? (['lambda'] as const) : [])]
+  const targets: TargetName[] = [
+    ...(loaded.manifest.container ? (['fargate', 'ecs'] as const) : []),
+    ...(loaded.manifest.function ? (['lambda'] as const) : []),
+  ]
   const envs = [DEFAULT_ENV, ...Object.keys(loaded.manifest.environments)]
   return targets.flatMap((target) =>
     envs.flatMap((env) => {
@@ -112,7 +115,8 @@ describe('the policy of each example allows every request of its deploy and dest
     writeFileSync(join(dir, 'src', 'blob.bin'), randomBytes(60 * 1024 * 1024))
     const at = { partition: 'aws', region: fake.region, account: fake.account }
     const permissions = (await loadTarget('lambda')).catalogue.permissions ?? []
-    const policyFor = async (use: 'deploy' | 'destroy') => (await derivePolicy({ file: join(dir, 'app.yaml'), for: use, account: fake.account, vars: {} })).policy
+    const policyFor = async (use: 'deploy' | 'destroy') =>
+      (await derivePolicy({ file: join(dir, 'app.yaml'), for: use, account: fake.account, vars: {} })).policy
 
     // when deploying and destroying it
     const deployed = await deploy(dir, { target: 'lambda' })
@@ -121,7 +125,9 @@ describe('the policy of each example allows every request of its deploy and dest
     await deploy(dir, { target: 'lambda', command: 'destroy' })
 
     // then the upload went in parts, and every request was allowed
-    expect(deployCalls.map((c) => c.operation)).toEqual(expect.arrayContaining(['CreateBucket', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload']))
+    expect(deployCalls.map((c) => c.operation)).toEqual(
+      expect.arrayContaining(['CreateBucket', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload']),
+    )
     expect(deniedRequests([...deployCalls, ...localRequests(deployed.plan.steps)], permissions, await policyFor('deploy'), at)).toEqual([])
     expect(deniedRequests([...fake.calls], permissions, await policyFor('destroy'), at)).toEqual([])
   })

@@ -75,7 +75,8 @@ describe('the policy of each example', () => {
   })
 
   it('--for plan grants reads only; deploy and destroy differ by their writes', async () => {
-    const actions = async (use: DerivedPolicy['for'][number]) => new Set((await policyOf('hello-lambda', { for: use })).policy.Statement.flatMap((s) => s.Action))
+    const actions = async (use: DerivedPolicy['for'][number]) =>
+      new Set((await policyOf('hello-lambda', { for: use })).policy.Statement.flatMap((s) => s.Action))
     const [plan, deploy, destroy] = [await actions('plan'), await actions('deploy'), await actions('destroy')]
     expect([...plan].filter((a) => !/:(Get|List|Describe|Filter)|apigateway:GET|s3:ListBucket/.test(a))).toEqual([])
     expect(deploy).toContain('lambda:CreateFunction')

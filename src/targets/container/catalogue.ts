@@ -1,11 +1,24 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { canonicalJson } from '../../digest.js'
 import { awsOperation, type Catalogue, joinCatalogues, type WaitRunbook } from '../../plan/catalogue.js'
+import {
+  anyResource,
+  arnKind,
+  baseName,
+  on,
+  type Permission,
+  type PolicyUse,
+  passRole,
+  permission,
+  READ,
+  regional,
+  taggedRequest,
+  taggedResource,
+} from '../../plan/permissions.js'
 import { isRef } from '../../plan/types.js'
 import { BEFORE_2020, ECS_EXPRESS, ECS_EXPRESS_TASK_DEFINITION, ECS_RUNTIME_PLATFORM } from '../cli-versions.js'
 import { IMAGE_CATALOGUE } from '../image/catalogue.js'
 import { notOurs, read, sameOwner } from '../read-back.js'
-import { anyResource, baseName, on, type Permission, type PolicyUse, passRole, permission, READ, regional, taggedRequest, taggedResource } from '../../plan/permissions.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { describedSpec } from './task-definition.js'
 import { containerWaiters, SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
@@ -132,20 +145,62 @@ export const ContainerReads = {
 }
 
 /** The last part of a name or ARN (`arn:…:cluster/web-dev` → `web-dev`). */
-const lastPart = (nameOrArn: string | undefined) => String(nameOrArn ?? 'default').split('/').pop() ?? ''
+const lastPart = (nameOrArn: string | undefined) =>
+  String(nameOrArn ?? 'default')
+    .split('/')
+    .pop() ?? ''
 /** The app's clusters (`<app>-<env>`, or the one app.yaml names), and what runs in them. */
-const CLUSTERS = regional('ecs', (name) => `cluster/${lastPart(name)}`, (scope) => [...scope.clusters])
-const SERVICES = regional('ecs', (name) => `service/${name}`, (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}`))
-const TASKS = regional('ecs', (name) => `task/${name}`, (scope) => scope.clusters.map((c) => `${c}/*`))
-const TASK_DEFINITIONS = regional('ecs', (name) => `task-definition/${name}`, (scope) => [`${baseName(scope)}:*`])
-const DEPLOYMENTS = regional('ecs', (name) => `service-deployment/${name}`, (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}/*`))
+const CLUSTERS = regional(
+  'ecs',
+  (name) => `cluster/${lastPart(name)}`,
+  (scope) => [...scope.clusters],
+)
+const SERVICES = regional(
+  'ecs',
+  (name) => `service/${name}`,
+  (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}`),
+)
+const TASKS = regional(
+  'ecs',
+  (name) => `task/${name}`,
+  (scope) => scope.clusters.map((c) => `${c}/*`),
+)
+const TASK_DEFINITIONS = regional(
+  'ecs',
+  (name) => `task-definition/${name}`,
+  (scope) => [`${baseName(scope)}:*`],
+)
+const DEPLOYMENTS = regional(
+  'ecs',
+  (name) => `service-deployment/${name}`,
+  (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}/*`),
+)
 /** Anything of the app ECS tags: the union of the kinds above. */
-const ECS_RESOURCES = regional('ecs', (name) => name, (scope) =>
-  [CLUSTERS, SERVICES, TASKS, TASK_DEFINITIONS].flatMap((kind) => kind.patterns(scope).map((arn) => arn.split(':').slice(5).join(':'))),
+const ECS_RESOURCES = regional(
+  'ecs',
+  (name) => name,
+  (scope) => [CLUSTERS, SERVICES, TASKS, TASK_DEFINITIONS].flatMap((kind) => kind.patterns(scope).map((arn) => arn.split(':').slice(5).join(':'))),
 )
 /** Security groups are named by ids: scoped by the shipit:app tag. */
-const SECURITY_GROUPS = regional('ec2', (id) => `security-group/${id}`, () => ['*'])
-const VPCS = regional('ec2', (id) => `vpc/${id}`, () => ['*'])
+const SECURITY_GROUPS = regional(
+  'ec2',
+  (id) => `security-group/${id}`,
+  () => ['*'],
+)
+const VPCS = regional(
+  'ec2',
+  (id) => `vpc/${id}`,
+  () => ['*'],
+)
+/** ECS makes its service-linked role with the caller's permission the first time a cluster is created in the account. */
+const ECS_SERVICE_LINKED_ROLE = arnKind(
+  (at) => `arn:${at.partition}:iam::${at.account}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+  () => [''],
+)
+const ecsServiceLinkedRole = on(ECS_SERVICE_LINKED_ROLE, 'iam:CreateServiceLinkedRole', () => '', {
+  conditions: () => ({ StringEquals: { 'iam:AWSServiceName': 'ecs.amazonaws.com' } }),
+  context: () => ({ 'iam:AWSServiceName': 'ecs.amazonaws.com' }),
+})
 
 const service = (i: { cluster?: string; service?: string; serviceName?: string }) => `${lastPart(i.cluster)}/${i.serviceName ?? i.service}`
 const group = (i: { GroupId?: string }) => i.GroupId
@@ -160,9 +215,23 @@ const passToTasks = <I extends object>(arn: (input: I) => string | undefined) =>
 
 export const CONTAINER_PERMISSIONS: Permission[] = [
   // CreateCluster and RegisterTaskDefinition take no resource-level permissions: CreateCluster is held to this app's tag
-  permission(Ecs.CreateCluster, DEPLOY, anyResource('ecs:CreateCluster', taggedRequest), tagOnCreate(CLUSTERS, (i) => i.clusterName)),
-  permission(Ecs.UpdateClusterSettings, DEPLOY, on(CLUSTERS, 'ecs:UpdateClusterSettings', (i) => i.cluster)),
-  permission(Ecs.DeleteCluster, ['destroy'], on(CLUSTERS, 'ecs:DeleteCluster', (i) => i.cluster)),
+  permission(
+    Ecs.CreateCluster,
+    DEPLOY,
+    anyResource('ecs:CreateCluster', taggedRequest),
+    tagOnCreate(CLUSTERS, (i) => i.clusterName),
+    ecsServiceLinkedRole,
+  ),
+  permission(
+    Ecs.UpdateClusterSettings,
+    DEPLOY,
+    on(CLUSTERS, 'ecs:UpdateClusterSettings', (i) => i.cluster),
+  ),
+  permission(
+    Ecs.DeleteCluster,
+    ['destroy'],
+    on(CLUSTERS, 'ecs:DeleteCluster', (i) => i.cluster),
+  ),
   permission(
     Ecs.RegisterTaskDefinition,
     [...DEPLOY, 'other'],
@@ -175,14 +244,22 @@ export const CONTAINER_PERMISSIONS: Permission[] = [
   permission(Ecs.CreateService, DEPLOY, on(SERVICES, 'ecs:CreateService', service), tagOnCreate(SERVICES, service)),
   permission(Ecs.UpdateService, [...BOTH, 'other'], on(SERVICES, 'ecs:UpdateService', service)),
   permission(Ecs.DeleteService, BOTH, on(SERVICES, 'ecs:DeleteService', service)),
-  permission(Ecs.DescribeServices, READ, on(SERVICES, 'ecs:DescribeServices', (i) => (i.services ?? []).map((s) => `${lastPart(i.cluster)}/${lastPart(s)}`))),
+  permission(
+    Ecs.DescribeServices,
+    READ,
+    on(SERVICES, 'ecs:DescribeServices', (i) => (i.services ?? []).map((s) => `${lastPart(i.cluster)}/${lastPart(s)}`)),
+  ),
   permission(
     Ecs.RunTask,
     [...DEPLOY, 'other'],
     on(TASK_DEFINITIONS, 'ecs:RunTask', (i) => lastPart(i.taskDefinition)),
     tagOnCreate(TASKS, (i) => `${lastPart(i.cluster)}/*`),
   ),
-  permission(Ecs.StopTask, [...BOTH, 'other'], on(TASKS, 'ecs:StopTask', (i) => `${lastPart(i.cluster)}/${lastPart(i.task)}`)),
+  permission(
+    Ecs.StopTask,
+    [...BOTH, 'other'],
+    on(TASKS, 'ecs:StopTask', (i) => `${lastPart(i.cluster)}/${lastPart(i.task)}`),
+  ),
   permission(
     Ecs.CreateExpressGatewayService,
     DEPLOY,
@@ -193,13 +270,43 @@ export const CONTAINER_PERMISSIONS: Permission[] = [
     // the infrastructure role is ECS's own, for the load balancer it manages
     passRole(PASSED_ROLES, 'ecs.amazonaws.com', (i) => i.infrastructureRoleArn),
   ),
-  permission(Ecs.UpdateExpressGatewayService, DEPLOY, on(SERVICES, 'ecs:UpdateExpressGatewayService', (i) => i.serviceArn), passToTasks((i) => i.executionRoleArn), passToTasks((i) => i.taskRoleArn)),
-  permission(Ecs.DeleteExpressGatewayService, BOTH, on(SERVICES, 'ecs:DeleteExpressGatewayService', (i) => i.serviceArn)),
-  permission(Ecs.TagResource, BOTH, on(ECS_RESOURCES, 'ecs:TagResource', (i) => i.resourceArn)),
-  permission(ContainerReads.DescribeClusters, READ, on(CLUSTERS, 'ecs:DescribeClusters', (i) => i.clusters)),
-  permission(ContainerReads.DescribeTasks, READ, on(TASKS, 'ecs:DescribeTasks', (i) => (i.tasks ?? []).map((t) => `${lastPart(i.cluster)}/${lastPart(t)}`))),
-  permission(ContainerReads.DescribeExpressGatewayService, READ, on(SERVICES, 'ecs:DescribeExpressGatewayService', (i) => i.serviceArn)),
-  permission(ContainerReads.DescribeServiceDeployments, READ, on(DEPLOYMENTS, 'ecs:DescribeServiceDeployments', (i) => i.serviceDeploymentArns)),
+  permission(
+    Ecs.UpdateExpressGatewayService,
+    DEPLOY,
+    on(SERVICES, 'ecs:UpdateExpressGatewayService', (i) => i.serviceArn),
+    passToTasks((i) => i.executionRoleArn),
+    passToTasks((i) => i.taskRoleArn),
+  ),
+  permission(
+    Ecs.DeleteExpressGatewayService,
+    BOTH,
+    on(SERVICES, 'ecs:DeleteExpressGatewayService', (i) => i.serviceArn),
+  ),
+  permission(
+    Ecs.TagResource,
+    BOTH,
+    on(ECS_RESOURCES, 'ecs:TagResource', (i) => i.resourceArn),
+  ),
+  permission(
+    ContainerReads.DescribeClusters,
+    READ,
+    on(CLUSTERS, 'ecs:DescribeClusters', (i) => i.clusters),
+  ),
+  permission(
+    ContainerReads.DescribeTasks,
+    READ,
+    on(TASKS, 'ecs:DescribeTasks', (i) => (i.tasks ?? []).map((t) => `${lastPart(i.cluster)}/${lastPart(t)}`)),
+  ),
+  permission(
+    ContainerReads.DescribeExpressGatewayService,
+    READ,
+    on(SERVICES, 'ecs:DescribeExpressGatewayService', (i) => i.serviceArn),
+  ),
+  permission(
+    ContainerReads.DescribeServiceDeployments,
+    READ,
+    on(DEPLOYMENTS, 'ecs:DescribeServiceDeployments', (i) => i.serviceDeploymentArns),
+  ),
   // no resource-level permissions: task definitions are read by family, tasks listed by cluster
   permission(ContainerReads.DescribeTaskDefinition, READ, anyResource('ecs:DescribeTaskDefinition')),
   permission(ContainerReads.ListTaskDefinitions, READ, anyResource('ecs:ListTaskDefinitions')),
@@ -215,7 +322,11 @@ export const CONTAINER_PERMISSIONS: Permission[] = [
     on(VPCS, 'ec2:CreateSecurityGroup', (i) => i.VpcId ?? '*'),
     on(SECURITY_GROUPS, 'ec2:CreateTags', () => '*', taggedRequest),
   ),
-  permission(Ec2.CreateTags, BOTH, on(SECURITY_GROUPS, 'ec2:CreateTags', (i: { Resources?: string[] }) => i.Resources, taggedRequest)),
+  permission(
+    Ec2.CreateTags,
+    BOTH,
+    on(SECURITY_GROUPS, 'ec2:CreateTags', (i: { Resources?: string[] }) => i.Resources, taggedRequest),
+  ),
   permission(Ec2.AuthorizeSecurityGroupIngress, DEPLOY, on(SECURITY_GROUPS, 'ec2:AuthorizeSecurityGroupIngress', group, taggedResource)),
   permission(Ec2.RevokeSecurityGroupIngress, BOTH, on(SECURITY_GROUPS, 'ec2:RevokeSecurityGroupIngress', group, taggedResource)),
   permission(Ec2.DeleteSecurityGroup, BOTH, on(SECURITY_GROUPS, 'ec2:DeleteSecurityGroup', group, taggedResource)),

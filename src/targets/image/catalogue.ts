@@ -46,7 +46,11 @@ export const EcrReads = {
 }
 
 /** The app's repository, `shipit/<app>`. */
-const REPOSITORY = regional('ecr', (name) => `repository/${name}`, (scope) => [`shipit/${scope.app}`])
+const REPOSITORY = regional(
+  'ecr',
+  (name) => `repository/${name}`,
+  (scope) => [`shipit/${scope.app}`],
+)
 const repo = (i: { repositoryName?: string }) => i.repositoryName
 const DEPLOY: PolicyUse[] = ['deploy']
 
@@ -56,13 +60,29 @@ export const IMAGE_PERMISSIONS: Permission[] = [
   permission(Ecr.PutLifecyclePolicy, DEPLOY, on(REPOSITORY, 'ecr:PutLifecyclePolicy', repo)),
   permission(Ecr.PutImageScanningConfiguration, DEPLOY, on(REPOSITORY, 'ecr:PutImageScanningConfiguration', repo)),
   permission(Ecr.PutImageTagMutability, DEPLOY, on(REPOSITORY, 'ecr:PutImageTagMutability', repo)),
-  permission(Ecr.TagResource, ['deploy', 'destroy'], on(REPOSITORY, 'ecr:TagResource', (i) => i.resourceArn)),
-  permission(Ecr.UntagResource, ['deploy', 'destroy'], on(REPOSITORY, 'ecr:UntagResource', (i) => i.resourceArn)),
+  permission(
+    Ecr.TagResource,
+    ['deploy', 'destroy'],
+    on(REPOSITORY, 'ecr:TagResource', (i) => i.resourceArn),
+  ),
+  permission(
+    Ecr.UntagResource,
+    ['deploy', 'destroy'],
+    on(REPOSITORY, 'ecr:UntagResource', (i) => i.resourceArn),
+  ),
   permission(Ecr.DeleteRepository, ['destroy'], on(REPOSITORY, 'ecr:DeleteRepository', repo)),
-  permission(EcrReads.DescribeRepositories, READ, on(REPOSITORY, 'ecr:DescribeRepositories', (i) => i.repositoryNames?.[0])),
+  permission(
+    EcrReads.DescribeRepositories,
+    READ,
+    on(REPOSITORY, 'ecr:DescribeRepositories', (i) => i.repositoryNames?.[0]),
+  ),
   permission(EcrReads.DescribeImages, READ, on(REPOSITORY, 'ecr:DescribeImages', repo)),
   permission(EcrReads.GetLifecyclePolicy, READ, on(REPOSITORY, 'ecr:GetLifecyclePolicy', repo)),
-  permission(EcrReads.ListTagsForResource, READ, on(REPOSITORY, 'ecr:ListTagsForResource', (i) => i.resourceArn)),
+  permission(
+    EcrReads.ListTagsForResource,
+    READ,
+    on(REPOSITORY, 'ecr:ListTagsForResource', (i) => i.resourceArn),
+  ),
   // the registry's token is not for one repository
   permission(EcrReads.GetAuthorizationToken, DEPLOY, anyResource('ecr:GetAuthorizationToken')),
   // docker push: the registry API's actions on the repository (docker build sends nothing to AWS)
@@ -70,9 +90,14 @@ export const IMAGE_PERMISSIONS: Permission[] = [
     Image.Push,
     DEPLOY,
     anyResource('ecr:GetAuthorizationToken'),
-    ...['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchGetImage'].map(
-      (action) => on(REPOSITORY, action, (i: PushInput) => i.repositoryName),
-    ),
+    ...[
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:InitiateLayerUpload',
+      'ecr:UploadLayerPart',
+      'ecr:CompleteLayerUpload',
+      'ecr:PutImage',
+      'ecr:BatchGetImage',
+    ].map((action) => on(REPOSITORY, action, (i: PushInput) => i.repositoryName)),
   ),
   localPermission<BuildInput>(Image.Build, DEPLOY),
 ]

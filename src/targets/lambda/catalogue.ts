@@ -1,9 +1,6 @@
 import type { AwsClients } from '../../aws/clients.js'
 import { TAG_APP } from '../../manifest/names.js'
 import { awsOperation, type Catalogue, joinCatalogues, localOperation } from '../../plan/catalogue.js'
-import { type Artifact, isArtifact } from '../../plan/types.js'
-import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS } from '../cli-versions.js'
-import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
 import {
   arnKind,
   baseName,
@@ -19,6 +16,9 @@ import {
   taggedRequest,
   taggedResource,
 } from '../../plan/permissions.js'
+import { type Artifact, isArtifact } from '../../plan/types.js'
+import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS } from '../cli-versions.js'
+import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 
 /**
@@ -209,7 +209,11 @@ export const LambdaReads = {
 export const Invoke = awsOperation('lambda', 'Invoke', { idempotency: { kind: 'natural', why: 'shipit run: an invocation the user asked for' } })
 
 /** The app's functions, `<app>-<env>` (an alias or version ARN is the function's with `:qualifier`). */
-const FUNCTIONS = regional('lambda', (name) => `function:${name}`, (scope) => [baseName(scope), `${baseName(scope)}:*`])
+const FUNCTIONS = regional(
+  'lambda',
+  (name) => `function:${name}`,
+  (scope) => [baseName(scope), `${baseName(scope)}:*`],
+)
 /** HTTP APIs are named by ids: scoped by the shipit:app tag. `/apis` is the collection GetApis and CreateApi address. */
 const APIS = arnKind(
   (at, path) => `arn:${at.partition}:apigateway:${at.region}::/apis${path}`,
@@ -237,7 +241,10 @@ const packageObject = (i: { S3Bucket?: string; S3Key?: string; Code?: { S3Bucket
   return `${code.S3Bucket}/${code.S3Key}`
 }
 /** Lambda fetches a package from S3 with the caller's permission: s3:GetObject on it, for the creates and updates that name one. */
-const packageRead = { ...on(OBJECTS, 's3:GetObject', packageObject), when: (i: { S3Bucket?: string; Code?: { S3Bucket?: string } }) => Boolean(i.Code?.S3Bucket ?? i.S3Bucket) }
+const packageRead = {
+  ...on(OBJECTS, 's3:GetObject', packageObject),
+  when: (i: { S3Bucket?: string; Code?: { S3Bucket?: string } }) => Boolean(i.Code?.S3Bucket ?? i.S3Bucket),
+}
 const BOTH: PolicyUse[] = ['deploy', 'destroy']
 const DEPLOY: PolicyUse[] = ['deploy']
 const apiGet = (path: string) => on(APIS, 'apigateway:GET', api(path), taggedResource)
@@ -262,7 +269,11 @@ export const LAMBDA_PERMISSIONS: Permission[] = [
   permission(Lambda.UpdateAlias, [...DEPLOY, 'other'], on(FUNCTIONS, 'lambda:UpdateAlias', fn)),
   permission(Lambda.AddPermission, DEPLOY, on(FUNCTIONS, 'lambda:AddPermission', fn)),
   permission(Lambda.RemovePermission, BOTH, on(FUNCTIONS, 'lambda:RemovePermission', fn)),
-  permission(Lambda.TagResource, BOTH, on(FUNCTIONS, 'lambda:TagResource', (i) => i.Resource)),
+  permission(
+    Lambda.TagResource,
+    BOTH,
+    on(FUNCTIONS, 'lambda:TagResource', (i) => i.Resource),
+  ),
   permission(Lambda.DeleteAlias, BOTH, on(FUNCTIONS, 'lambda:DeleteAlias', fn)),
   permission(Lambda.DeleteFunction, ['destroy'], on(FUNCTIONS, 'lambda:DeleteFunction', fn)),
   permission(Invoke, ['other'], on(FUNCTIONS, 'lambda:InvokeFunction', fn)),
@@ -272,29 +283,69 @@ export const LAMBDA_PERMISSIONS: Permission[] = [
   permission(LambdaReads.GetPolicy, READ, on(FUNCTIONS, 'lambda:GetPolicy', fn)),
   permission(LambdaReads.ListVersionsByFunction, READ, on(FUNCTIONS, 'lambda:ListVersionsByFunction', fn)),
   // API Gateway's actions are its HTTP methods on the paths of the API; its ids say nothing of whose it is, its tag does
-  permission(LambdaReads.GetApis, READ, on(API_COLLECTION, 'apigateway:GET', () => '')),
+  permission(
+    LambdaReads.GetApis,
+    READ,
+    on(API_COLLECTION, 'apigateway:GET', () => ''),
+  ),
   permission(LambdaReads.GetIntegrations, READ, apiGet('/integrations')),
   permission(LambdaReads.GetRoutes, READ, apiGet('/routes')),
-  permission(LambdaReads.GetStage, READ, on(APIS, 'apigateway:GET', (i) => `/${i.ApiId}/stages/${i.StageName}`, taggedResource)),
-  permission(ApiGateway.CreateApi, DEPLOY, on(API_COLLECTION, 'apigateway:POST', () => '', taggedRequest)),
+  permission(
+    LambdaReads.GetStage,
+    READ,
+    on(APIS, 'apigateway:GET', (i) => `/${i.ApiId}/stages/${i.StageName}`, taggedResource),
+  ),
+  permission(
+    ApiGateway.CreateApi,
+    DEPLOY,
+    on(API_COLLECTION, 'apigateway:POST', () => '', taggedRequest),
+  ),
   permission(ApiGateway.CreateIntegration, DEPLOY, on(APIS, 'apigateway:POST', api('/integrations'), taggedResource)),
   permission(ApiGateway.CreateRoute, DEPLOY, on(APIS, 'apigateway:POST', api('/routes'), taggedResource)),
   permission(ApiGateway.CreateStage, DEPLOY, on(APIS, 'apigateway:POST', api('/stages'), taggedResource)),
   permission(ApiGateway.UpdateApi, DEPLOY, on(APIS, 'apigateway:PATCH', api(''), taggedResource)),
-  permission(ApiGateway.UpdateIntegration, DEPLOY, on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`, taggedResource)),
-  permission(ApiGateway.UpdateRoute, DEPLOY, on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/routes/${i.RouteId}`, taggedResource)),
-  permission(ApiGateway.UpdateStage, DEPLOY, on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/stages/${i.StageName}`, taggedResource)),
-  permission(ApiGateway.TagResource, BOTH, on(API_TAGS, 'apigateway:POST', (i: { ResourceArn?: string }) => i.ResourceArn, taggedRequest)),
+  permission(
+    ApiGateway.UpdateIntegration,
+    DEPLOY,
+    on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`, taggedResource),
+  ),
+  permission(
+    ApiGateway.UpdateRoute,
+    DEPLOY,
+    on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/routes/${i.RouteId}`, taggedResource),
+  ),
+  permission(
+    ApiGateway.UpdateStage,
+    DEPLOY,
+    on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/stages/${i.StageName}`, taggedResource),
+  ),
+  permission(
+    ApiGateway.TagResource,
+    BOTH,
+    on(API_TAGS, 'apigateway:POST', (i: { ResourceArn?: string }) => i.ResourceArn, taggedRequest),
+  ),
   permission(ApiGateway.DeleteApi, ['destroy'], on(APIS, 'apigateway:DELETE', api(''), taggedResource)),
   permission(ApiGateway.DeleteCorsConfiguration, DEPLOY, on(APIS, 'apigateway:DELETE', api('/cors'), taggedResource)),
-  permission(ApiGateway.DeleteIntegration, BOTH, on(APIS, 'apigateway:DELETE', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`, taggedResource)),
-  permission(ApiGateway.DeleteRoute, BOTH, on(APIS, 'apigateway:DELETE', (i) => `/${i.ApiId}/routes/${i.RouteId}`, taggedResource)),
+  permission(
+    ApiGateway.DeleteIntegration,
+    BOTH,
+    on(APIS, 'apigateway:DELETE', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`, taggedResource),
+  ),
+  permission(
+    ApiGateway.DeleteRoute,
+    BOTH,
+    on(APIS, 'apigateway:DELETE', (i) => `/${i.ApiId}/routes/${i.RouteId}`, taggedResource),
+  ),
   // the artifacts bucket: S3's actions differ from its operations' names
   permission(S3.CreateBucket, DEPLOY, on(BUCKETS, 's3:CreateBucket', bucket)),
   permission(S3.PutBucketTagging, DEPLOY, on(BUCKETS, 's3:PutBucketTagging', bucket)),
   permission(S3.PutPublicAccessBlock, DEPLOY, on(BUCKETS, 's3:PutBucketPublicAccessBlock', bucket)),
   permission(S3.PutBucketEncryption, DEPLOY, on(BUCKETS, 's3:PutEncryptionConfiguration', bucket)),
-  permission(S3.DeleteObjects, BOTH, on(OBJECTS, 's3:DeleteObject', (i) => `${i.Bucket}/*`)),
+  permission(
+    S3.DeleteObjects,
+    BOTH,
+    on(OBJECTS, 's3:DeleteObject', (i) => `${i.Bucket}/*`),
+  ),
   permission(S3.DeleteBucket, ['destroy'], on(BUCKETS, 's3:DeleteBucket', bucket)),
   permission(LambdaReads.HeadBucket, READ, on(BUCKETS, 's3:ListBucket', bucket)),
   permission(LambdaReads.GetBucketTagging, READ, on(BUCKETS, 's3:GetBucketTagging', bucket)),
