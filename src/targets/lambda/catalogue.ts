@@ -220,6 +220,11 @@ const APIS = arnKind(
   () => ['/*'],
 )
 const API_COLLECTION = arnKind(APIS.arn, () => [''])
+/**
+ * Routes, integrations and the CORS configuration of an HTTP API: not taggable, and in API Gateway V2
+ * they do not inherit the API's tags for access control, so no condition can hold them to the app.
+ */
+const API_PARTS = arnKind(APIS.arn, () => ['/*/routes', '/*/routes/*', '/*/integrations', '/*/integrations/*', '/*/cors'])
 const API_TAGS = arnKind(
   (at, arn) => `arn:${at.partition}:apigateway:${at.region}::/tags/${encodeURIComponent(arn)}`,
   () => ['*'],
@@ -247,7 +252,7 @@ const packageRead = {
 }
 const BOTH: PolicyUse[] = ['deploy', 'destroy']
 const DEPLOY: PolicyUse[] = ['deploy']
-const apiGet = (path: string) => on(APIS, 'apigateway:GET', api(path), taggedResource)
+const apiGet = (path: string) => on(API_PARTS, 'apigateway:GET', api(path))
 
 export const LAMBDA_PERMISSIONS: Permission[] = [
   // a create with tags needs lambda:TagResource too
@@ -300,19 +305,19 @@ export const LAMBDA_PERMISSIONS: Permission[] = [
     DEPLOY,
     on(API_COLLECTION, 'apigateway:POST', () => '', taggedRequest),
   ),
-  permission(ApiGateway.CreateIntegration, DEPLOY, on(APIS, 'apigateway:POST', api('/integrations'), taggedResource)),
-  permission(ApiGateway.CreateRoute, DEPLOY, on(APIS, 'apigateway:POST', api('/routes'), taggedResource)),
-  permission(ApiGateway.CreateStage, DEPLOY, on(APIS, 'apigateway:POST', api('/stages'), taggedResource)),
+  permission(ApiGateway.CreateIntegration, DEPLOY, on(API_PARTS, 'apigateway:POST', api('/integrations'))),
+  permission(ApiGateway.CreateRoute, DEPLOY, on(API_PARTS, 'apigateway:POST', api('/routes'))),
+  permission(ApiGateway.CreateStage, DEPLOY, on(APIS, 'apigateway:POST', api('/stages'), taggedRequest)),
   permission(ApiGateway.UpdateApi, DEPLOY, on(APIS, 'apigateway:PATCH', api(''), taggedResource)),
   permission(
     ApiGateway.UpdateIntegration,
     DEPLOY,
-    on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`, taggedResource),
+    on(API_PARTS, 'apigateway:PATCH', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`),
   ),
   permission(
     ApiGateway.UpdateRoute,
     DEPLOY,
-    on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/routes/${i.RouteId}`, taggedResource),
+    on(API_PARTS, 'apigateway:PATCH', (i) => `/${i.ApiId}/routes/${i.RouteId}`),
   ),
   permission(
     ApiGateway.UpdateStage,
@@ -325,16 +330,16 @@ export const LAMBDA_PERMISSIONS: Permission[] = [
     on(API_TAGS, 'apigateway:POST', (i: { ResourceArn?: string }) => i.ResourceArn, taggedRequest),
   ),
   permission(ApiGateway.DeleteApi, ['destroy'], on(APIS, 'apigateway:DELETE', api(''), taggedResource)),
-  permission(ApiGateway.DeleteCorsConfiguration, DEPLOY, on(APIS, 'apigateway:DELETE', api('/cors'), taggedResource)),
+  permission(ApiGateway.DeleteCorsConfiguration, DEPLOY, on(API_PARTS, 'apigateway:DELETE', api('/cors'))),
   permission(
     ApiGateway.DeleteIntegration,
     BOTH,
-    on(APIS, 'apigateway:DELETE', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`, taggedResource),
+    on(API_PARTS, 'apigateway:DELETE', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`),
   ),
   permission(
     ApiGateway.DeleteRoute,
     BOTH,
-    on(APIS, 'apigateway:DELETE', (i) => `/${i.ApiId}/routes/${i.RouteId}`, taggedResource),
+    on(API_PARTS, 'apigateway:DELETE', (i) => `/${i.ApiId}/routes/${i.RouteId}`),
   ),
   // the artifacts bucket: S3's actions differ from its operations' names
   permission(S3.CreateBucket, DEPLOY, on(BUCKETS, 's3:CreateBucket', bucket)),
