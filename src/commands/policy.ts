@@ -67,7 +67,7 @@ ${EXIT_CODES_HELP}`
           roleName: derived.github.roleName,
           account: derived.accountFrom === 'placeholder' ? undefined : derived.account,
           accountPlaceholder: ACCOUNT_PLACEHOLDER,
-          partition: derived.policy.Statement[0]?.Resource.find((r) => r.startsWith('arn:'))?.split(':')[1] ?? 'aws',
+          partition: derived.partition,
           trustPolicy: derived.github.trustPolicy,
           policy: derived.policy,
           policyName: `shipit-deploy-${derived.app}`,

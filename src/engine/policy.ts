@@ -38,6 +38,7 @@ export interface DerivedPolicy {
   env: string
   for: PolicyUse[]
   region: string
+  partition: string
   account: string
   /** where the account came from: --account, the credentials (STS), or a placeholder to replace */
   accountFrom: 'flag' | 'credentials' | 'placeholder'
@@ -155,6 +156,7 @@ export async function derivePolicy(options: PolicyOptions): Promise<DerivedPolic
     env: scope.env,
     for: uses,
     region,
+    partition: scope.partition,
     account,
     accountFrom: from,
     policy,

@@ -32,6 +32,7 @@ export function githubSetupScript(input: SetupScriptInput): string {
     'set -euo pipefail',
     input.account ? `ACCOUNT_ID=${input.account}` : 'ACCOUNT_ID="$(aws sts get-caller-identity --query Account --output text)"',
     'WORK="$(mktemp -d)"',
+    'trap \'rm -rf "$WORK"\' EXIT',
     `PROVIDER_ARN="arn:${input.partition}:iam::\${ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_HOST}"`,
     '',
     "# GitHub's OIDC provider, once per account (IAM trusts GitHub's certificate authority; the thumbprints are for older CLIs that require one)",

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -41,6 +41,52 @@ describe('shipit policy as a user runs it', () => {
     const script = join(mkdtempSync(join(tmpdir(), 'shipit-policy-')), 'setup.sh')
     writeFileSync(script, r.stdout)
     expect(spawnSync('bash', ['-n', script]).status).toBe(0)
+  })
+
+  it('the script, run with an aws CLI that finds nothing, makes the provider, the role with its trust policy and the inline policy', async () => {
+    // given an aws CLI stub: the caller's account is 210987654321, no provider and no role exist yet
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-policy-aws-'))
+    const log = join(dir, 'aws.log')
+    writeFileSync(
+      join(dir, 'aws'),
+      [
+        '#!/usr/bin/env bash',
+        'echo "$*" >> "$AWS_LOG"',
+        'case "$1 $2" in',
+        '  "sts get-caller-identity") echo 210987654321 ;;',
+        '  "iam get-open-id-connect-provider"|"iam get-role") exit 254 ;;',
+        '  *) for a in "$@"; do case "$a" in file://*) cp "${a#file://}" "$AWS_LOG.$2.json" ;; esac; done ;;',
+        'esac',
+      ].join('\n'),
+      { mode: 0o755 },
+    )
+    const r = await shipit(['policy', '-f', LAMBDA, '--github-oidc', 'my-org/my-repo', '--cli'], { env: cleanEnv() })
+    const script = join(dir, 'setup.sh')
+    writeFileSync(script, r.stdout)
+
+    // when it runs
+    const run = spawnSync('bash', [script], { env: { PATH: `${dir}:${process.env.PATH}`, AWS_LOG: log }, encoding: 'utf8' })
+
+    // then it made each, in order, with the account filled in
+    expect(run.status).toBe(0)
+    expect(run.stdout).toBe('role-to-assume: arn:aws:iam::210987654321:role/shipit-deployer-hello\n')
+    const calls = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').slice(0, 2).join(' '))
+    expect(calls).toEqual([
+      'sts get-caller-identity',
+      'iam get-open-id-connect-provider',
+      'iam create-open-id-connect-provider',
+      'iam get-role',
+      'iam create-role',
+      'iam put-role-policy',
+    ])
+    const trust = JSON.parse(readFileSync(`${log}.create-role.json`, 'utf8'))
+    expect(trust.Statement[0].Principal.Federated).toBe('arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com')
+    const policy = JSON.parse(readFileSync(`${log}.put-role-policy.json`, 'utf8'))
+    expect(JSON.stringify(policy)).toContain('arn:aws:lambda:us-west-2:210987654321:function:hello-*')
+    expect(JSON.stringify(policy)).not.toContain('ACCOUNT_ID')
   })
 
   it('--account puts the account in every ARN', async () => {
