@@ -5,18 +5,20 @@ import { type PolicyDocument, wildcardMatch } from '../../src/plan/policy.js'
  * A small evaluator of identity-policy Allow statements, as IAM evaluates them for one request:
  * the action (case-insensitive, wildcards), the resource (wildcards) and every condition of the
  * statement, against the values the request carries (iam:PassedToService, iam:PolicyARN,
- * aws:RequestTag/…). It skips one kind of condition and says so: aws:ResourceTag/… (the tags a
- * resource has when the request reaches it), which the fake's recording does not keep; the
- * resources those statements reach are named by ids only AWS knows (API ids, security group ids).
+ * aws:RequestTag/…) and, for aws:ResourceTag/…, the tags of the resource as `resourceTags` gives
+ * them. Without `resourceTags`, aws:ResourceTag conditions are skipped (taken as met).
  */
 
-const OPERATORS = ['StringEquals', 'StringLike', 'ArnEquals', 'ArnLike'] as const
-export const SKIPPED_CONDITION_KEYS = /^aws:ResourceTag\//
+/** The tags of a resource by its ARN, or undefined when it has none (or is not known). */
+export type ResourceTags = (arn: string) => Record<string, string> | undefined
 
-function conditionHolds(operator: string, key: string, wanted: string | string[], context: Authorization['context']): boolean {
+const OPERATORS = ['StringEquals', 'StringLike', 'ArnEquals', 'ArnLike'] as const
+
+function conditionHolds(operator: string, key: string, wanted: string | string[], auth: Authorization, resourceTags?: ResourceTags): boolean {
   if (!(OPERATORS as readonly string[]).includes(operator)) throw new Error(`the evaluator has no condition operator ${operator}`)
-  if (SKIPPED_CONDITION_KEYS.test(key)) return true
-  const value = context[key]
+  const resourceTag = /^aws:ResourceTag\/(.+)$/.exec(key)
+  if (resourceTag && !resourceTags) return true
+  const value = resourceTag ? resourceTags?.(auth.resource)?.[resourceTag[1]] : auth.context[key]
   // a key the request does not carry fails every operator but ...IfExists, which shipit does not write
   if (value === undefined) return false
   const values = Array.isArray(wanted) ? wanted : [wanted]
@@ -24,14 +26,14 @@ function conditionHolds(operator: string, key: string, wanted: string | string[]
 }
 
 /** The statement that allows the authorization, or undefined. */
-export function allowingStatement(policy: PolicyDocument, auth: Authorization): PolicyDocument['Statement'][number] | undefined {
+export function allowingStatement(policy: PolicyDocument, auth: Authorization, resourceTags?: ResourceTags): PolicyDocument['Statement'][number] | undefined {
   return policy.Statement.find(
     (s) =>
       s.Effect === 'Allow' &&
       s.Action.some((a) => wildcardMatch(a.toLowerCase(), auth.action.toLowerCase())) &&
       s.Resource.some((r) => wildcardMatch(r, auth.resource)) &&
       Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
-        Object.entries(keys).every(([key, wanted]) => conditionHolds(operator, key, wanted, auth.context)),
+        Object.entries(keys).every(([key, wanted]) => conditionHolds(operator, key, wanted, auth, resourceTags)),
       ),
   )
 }
@@ -42,6 +44,7 @@ export function deniedRequests(
   permissions: readonly Permission[],
   policy: PolicyDocument,
   at: CallScope,
+  resourceTags?: ResourceTags,
 ): string[] {
   const problems: string[] = []
   for (const request of requests) {
@@ -50,7 +53,7 @@ export function deniedRequests(
       problems.push(`${request.service}:${request.operation} was sent, but no catalogue declares its permissions`)
       continue
     }
-    const denied = authorizationsOf(permission, request.input, at).filter((auth) => !allowingStatement(policy, auth))
+    const denied = authorizationsOf(permission, request.input, at).filter((auth) => !allowingStatement(policy, auth, resourceTags))
     for (const auth of denied)
       problems.push(`${request.service}:${request.operation} needs ${auth.action} on ${auth.resource} ${JSON.stringify(auth.context)}: denied`)
   }

@@ -10,10 +10,10 @@ import { DEFAULT_ENV, type Desired, resolveDesired } from '../../src/manifest/re
 import type { TargetName } from '../../src/manifest/schema.js'
 import type { Step } from '../../src/plan/types.js'
 import { loadTarget } from '../../src/targets/index.js'
-import type { FakeCall } from '../fakes/aws.js'
+import type { FakeAws, FakeCall } from '../fakes/aws.js'
 import { ROOT } from '../helpers/cli.js'
 import { useFakeAws } from '../helpers/fake.js'
-import { deniedRequests } from '../helpers/iam-evaluator.js'
+import { deniedRequests, type ResourceTags } from '../helpers/iam-evaluator.js'
 import { deploy } from '../helpers/session.js'
 import { fakeCli } from '../targets/container/image-helpers.js'
 
@@ -23,7 +23,9 @@ import { fakeCli } from '../targets/container/image-helpers.js'
  * waits and the package upload sent — plus the local steps that reach AWS from outside the SDK (docker
  * push) — must be allowed by the policy `shipit policy` writes for that command. A request whose
  * operation no catalogue declares fails the test: an operation added later without its permissions is
- * caught here. Conditions on aws:ResourceTag are not evaluated (test/helpers/iam-evaluator.ts).
+ * caught here. aws:ResourceTag conditions are evaluated against the tags the fake holds for HTTP APIs,
+ * their stages and security groups (the only resources they hold), as they were at the end of the
+ * deploy: a request of the deploy to a resource deleted before its end would be missed.
  */
 
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'app.yaml')))
@@ -52,6 +54,19 @@ async function combinations(example: string): Promise<{ target: TargetName; env:
 async function clusterWithInstances(desired: Desired): Promise<void> {
   const tags = Object.entries(desired.tags).map(([key, value]) => ({ key, value }))
   await new ECSClient({ region: 'us-west-2' }).send(new CreateClusterCommand({ clusterName: desired.names.cluster, tags }))
+}
+
+/** The tags of the resources the policy holds by aws:ResourceTag, remembered as the fake has them now. */
+function rememberTags(fake: FakeAws, known: Map<string, Record<string, string>>): ResourceTags {
+  for (const [id, record] of fake.state.apigatewayv2.apis) {
+    const api = `arn:aws:apigateway:${fake.region}::/apis/${id}`
+    known.set(api, { ...record.api.Tags })
+    for (const [name, stage] of record.stages) known.set(`${api}/stages/${name}`, { ...stage.Tags })
+  }
+  for (const [id, group] of fake.state.ec2.securityGroups) {
+    known.set(`arn:aws:ec2:${fake.region}:${fake.account}:security-group/${id}`, Object.fromEntries(group.Tags.map((t) => [t.Key, t.Value])))
+  }
+  return (arn) => known.get(arn)
 }
 
 const localRequests = (steps: Step[]) => steps.filter((s) => s.request.service === 'container' || s.request.service === 'local').map((s) => s.request)
@@ -97,14 +112,15 @@ describe('the policy of each example allows every request of its deploy and dest
       expect(deployed.status).toBe('applied')
       const deployCalls: FakeCall[] = [...fake.calls]
       expect(deployCalls.length).toBeGreaterThan(0)
-      expect(deniedRequests([...deployCalls, ...localRequests(deployed.plan.steps)], permissions, deployPolicy, at)).toEqual([])
+      const tags = rememberTags(fake, new Map())
+      expect(deniedRequests([...deployCalls, ...localRequests(deployed.plan.steps)], permissions, deployPolicy, at, tags)).toEqual([])
 
       // and when destroying: every request sent is allowed by the destroy policy
       fake.calls.length = 0
       const destroyed = await deploy(dir, { target, env, command: 'destroy' })
       expect(destroyed.status).toBe('applied')
       expect(fake.mutatingCalls().length).toBeGreaterThan(0)
-      expect(deniedRequests([...fake.calls], permissions, destroyPolicy, at)).toEqual([])
+      expect(deniedRequests([...fake.calls], permissions, destroyPolicy, at, tags)).toEqual([])
     })
   }
 
