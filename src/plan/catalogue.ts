@@ -1,6 +1,7 @@
 import type { AwsClients } from '../aws/clients.js'
 import type { OperationInput, OperationName, ServiceName } from '../aws/services.js'
 import type { WaiterSet } from '../aws/waiters.js'
+import type { Permission } from './permissions.js'
 import type { AwsRequest, Idempotency, LocalRequest, Plannable, Step } from './types.js'
 
 /**
@@ -136,6 +137,8 @@ export interface Catalogue {
   waitRunbook: Readonly<Record<string, WaitRunbook>>
   /** the placeholders offline plans write, by their text */
   placeholders: Readonly<Record<string, Placeholder>>
+  /** what IAM must allow for each operation sent, reads and SDK calls inside local operations included (src/plan/permissions.ts) */
+  permissions?: readonly Permission[]
 }
 
 /** The descriptor of a step's request, or undefined when the catalogue has none. */
@@ -153,5 +156,6 @@ export function joinCatalogues(...parts: Partial<Catalogue>[]): Catalogue {
     },
     waitRunbook: Object.assign({}, ...parts.map((p) => p.waitRunbook ?? {})),
     placeholders: Object.assign({}, ...parts.map((p) => p.placeholders ?? {})),
+    permissions: parts.flatMap((p) => p.permissions ?? []),
   }
 }

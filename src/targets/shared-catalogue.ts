@@ -1,4 +1,5 @@
 import { awsOperation, type Catalogue, type CliVersions, type WaitRunbook } from '../plan/catalogue.js'
+import { anyResource, arnKind, baseName, on, type Permission, type PolicyUse, permission, READ, regional } from '../plan/permissions.js'
 import { kebab } from '../plan/render.js'
 import type { Idempotency } from '../plan/types.js'
 import { BEFORE_2020, LOGS_TAG_RESOURCE } from './cli-versions.js'
@@ -55,9 +56,83 @@ export const Logs = {
   DeleteLogGroup: awsOperation('logs', 'DeleteLogGroup', { idempotency: DELETE, runbook: OLD_COMMAND }),
 }
 
+/** The reads of roles and log groups that observe, the waits and the read-backs send. */
+export const IamReads = {
+  GetRole: awsOperation('iam', 'GetRole', { read: true }),
+  GetRolePolicy: awsOperation('iam', 'GetRolePolicy', { read: true }),
+  ListAttachedRolePolicies: awsOperation('iam', 'ListAttachedRolePolicies', { read: true }),
+}
+export const LogsReads = {
+  DescribeLogGroups: awsOperation('logs', 'DescribeLogGroups', { read: true }),
+  ListTagsForResource: awsOperation('logs', 'ListTagsForResource', { read: true }),
+  FilterLogEvents: awsOperation('logs', 'FilterLogEvents', { read: true }),
+  GetLogEvents: awsOperation('logs', 'GetLogEvents', { read: true }),
+}
+export const StsReads = { GetCallerIdentity: awsOperation('sts', 'GetCallerIdentity', { read: true }) }
+
+/** shipit's roles of the app (`shipit-<app>-<env>-…`), and the roles app.yaml names. */
+export const ROLES = arnKind(
+  (at, name) => `arn:${at.partition}:iam::${at.account}:role/${name}`,
+  (scope) => [scope.env === '*' ? `shipit-${scope.app}-*` : `shipit-${baseName(scope)}-*`],
+)
+export const PASSED_ROLES = arnKind(ROLES.arn, (scope) => [...ROLES.patterns(scope), ...scope.roles])
+/** The log groups of the app, `/shipit/<app>/<env>` (a stream's ARN is the group's with `:log-stream:…`). */
+export const LOG_GROUPS = regional(
+  'logs',
+  (name) => `log-group:${name}`,
+  (scope) => [`/shipit/${scope.app}/${scope.env}`, `/shipit/${scope.app}/${scope.env}:*`],
+)
+
+/** The AWS managed policies shipit attaches to its roles: a deployer may attach these and no other. */
+export const ATTACHABLE_POLICIES = ['AWSLambdaBasicExecutionRole', 'AmazonECSTaskExecutionRolePolicy', 'AmazonECSInfrastructureRoleforExpressGatewayServices']
+
+const role = (i: { RoleName?: string }) => i.RoleName
+const group = (i: { logGroupName?: string; logGroupIdentifier?: string }) => i.logGroupName ?? i.logGroupIdentifier
+const BOTH: PolicyUse[] = ['deploy', 'destroy']
+
+export const SHARED_PERMISSIONS: Permission[] = [
+  permission(Iam.CreateRole, ['deploy'], on(ROLES, 'iam:CreateRole', role), on(ROLES, 'iam:TagRole', role)),
+  permission(Iam.AttachRolePolicy, ['deploy'], {
+    ...on(ROLES, 'iam:AttachRolePolicy', role),
+    // a deployer that could attach any policy to a role it may pass would hold every permission
+    conditions: (scope) => ({ ArnEquals: { 'iam:PolicyARN': ATTACHABLE_POLICIES.map((p) => `arn:${scope.partition}:iam::aws:policy/service-role/${p}`) } }),
+    context: (i) => ({ 'iam:PolicyARN': i.PolicyArn }),
+  }),
+  permission(Iam.PutRolePolicy, ['deploy'], on(ROLES, 'iam:PutRolePolicy', role)),
+  permission(Iam.UpdateAssumeRolePolicy, ['deploy'], on(ROLES, 'iam:UpdateAssumeRolePolicy', role)),
+  permission(Iam.TagRole, BOTH, on(ROLES, 'iam:TagRole', role)),
+  permission(Iam.DetachRolePolicy, BOTH, on(ROLES, 'iam:DetachRolePolicy', role)),
+  permission(Iam.DeleteRolePolicy, BOTH, on(ROLES, 'iam:DeleteRolePolicy', role)),
+  permission(Iam.DeleteRole, ['destroy'], on(ROLES, 'iam:DeleteRole', role)),
+  permission(IamReads.GetRole, READ, on(ROLES, 'iam:GetRole', role)),
+  permission(IamReads.GetRolePolicy, READ, on(ROLES, 'iam:GetRolePolicy', role)),
+  permission(IamReads.ListAttachedRolePolicies, READ, on(ROLES, 'iam:ListAttachedRolePolicies', role)),
+  // CreateLogGroup with tags needs logs:TagResource as well
+  permission(Logs.CreateLogGroup, ['deploy'], on(LOG_GROUPS, 'logs:CreateLogGroup', group), on(LOG_GROUPS, 'logs:TagResource', group)),
+  permission(Logs.PutRetentionPolicy, ['deploy'], on(LOG_GROUPS, 'logs:PutRetentionPolicy', group)),
+  permission(
+    Logs.TagResource,
+    BOTH,
+    on(LOG_GROUPS, 'logs:TagResource', (i) => i.resourceArn),
+  ),
+  permission(Logs.DeleteLogGroup, ['destroy'], on(LOG_GROUPS, 'logs:DeleteLogGroup', group)),
+  // lists log groups by prefix: no resource-level permissions to scope it by
+  permission(LogsReads.DescribeLogGroups, READ, anyResource('logs:DescribeLogGroups')),
+  permission(
+    LogsReads.ListTagsForResource,
+    READ,
+    on(LOG_GROUPS, 'logs:ListTagsForResource', (i) => i.resourceArn),
+  ),
+  permission(LogsReads.FilterLogEvents, READ, on(LOG_GROUPS, 'logs:FilterLogEvents', group)),
+  permission(LogsReads.GetLogEvents, READ, on(LOG_GROUPS, 'logs:GetLogEvents', group)),
+  // GetCallerIdentity needs no permission: it cannot be denied
+  permission(StsReads.GetCallerIdentity, READ),
+]
+
 /** The part of every target's catalogue: roles, log groups and the account of offline plans. */
 export const SHARED_CATALOGUE: Partial<Catalogue> = {
-  operations: [...Object.values(Iam), ...Object.values(Logs)],
+  operations: [...Object.values(Iam), ...Object.values(Logs), ...Object.values(IamReads), ...Object.values(LogsReads), ...Object.values(StsReads)],
+  permissions: SHARED_PERMISSIONS,
   waitRunbook: cliWait('iam', 'RoleExists'),
   placeholders: {
     [ACCOUNT_PLACEHOLDER]: {

@@ -140,7 +140,7 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
     const td = deps.taskDef(input.taskDefinitionArn ?? base?.taskDefinitionArn)?.taskDefinition
     const main = (td?.containerDefinitions ?? []).find((c: Rec) => c.name === 'Main')
     return {
-      serviceRevisionArn: `${prefix()}:service-revision/${svc.clusterName}/${svc.serviceName}/${ctx.ids.digits(19)}`,
+      serviceRevisionArn: `${prefix()}:service-revision/${String(svc.clusterArn).split('/').pop()}/${svc.serviceName}/${ctx.ids.digits(19)}`,
       taskDefinitionArn: td?.taskDefinitionArn,
       executionRoleArn: td?.executionRoleArn,
       cpu: td?.cpu,
@@ -184,7 +184,7 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
   }
 
   function startDeployment(svc: Rec, rec: ExpressRecord, target: Rec, source: Rec | undefined): void {
-    const arn = `${prefix()}:service-deployment/${svc.clusterName}/${svc.serviceName}/${ctx.ids.hex(22)}`
+    const arn = `${prefix()}:service-deployment/${String(svc.clusterArn).split('/').pop()}/${svc.serviceName}/${ctx.ids.hex(22)}`
     const outcome = xs().next ?? { outcome: 'SUCCESSFUL' }
     xs().next = undefined
     const deployment: Rec = {

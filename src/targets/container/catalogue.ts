@@ -1,11 +1,25 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { canonicalJson } from '../../digest.js'
 import { awsOperation, type Catalogue, joinCatalogues, type WaitRunbook } from '../../plan/catalogue.js'
+import {
+  anyResource,
+  arnKind,
+  baseName,
+  on,
+  type Permission,
+  type PolicyUse,
+  passRole,
+  permission,
+  READ,
+  regional,
+  taggedRequest,
+  taggedResource,
+} from '../../plan/permissions.js'
 import { isRef } from '../../plan/types.js'
 import { BEFORE_2020, ECS_EXPRESS, ECS_EXPRESS_TASK_DEFINITION, ECS_RUNTIME_PLATFORM } from '../cli-versions.js'
 import { IMAGE_CATALOGUE } from '../image/catalogue.js'
 import { notOurs, read, sameOwner } from '../read-back.js'
-import { cliWait, DELETE, OLD_COMMAND, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
+import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { describedSpec } from './task-definition.js'
 import { containerWaiters, SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 
@@ -116,6 +130,220 @@ export const Ec2 = {
   DeleteSecurityGroup: awsOperation('ec2', 'DeleteSecurityGroup', { idempotency: DELETE, runbook: OLD_COMMAND }),
 }
 
+/** The reads that observe, the waits and the read-backs send. */
+export const ContainerReads = {
+  DescribeClusters: awsOperation('ecs', 'DescribeClusters', { read: true }),
+  DescribeTaskDefinition: awsOperation('ecs', 'DescribeTaskDefinition', { read: true }),
+  ListTaskDefinitions: awsOperation('ecs', 'ListTaskDefinitions', { read: true }),
+  DescribeTasks: awsOperation('ecs', 'DescribeTasks', { read: true }),
+  ListTasks: awsOperation('ecs', 'ListTasks', { read: true }),
+  DescribeExpressGatewayService: awsOperation('ecs', 'DescribeExpressGatewayService', { read: true }),
+  DescribeServiceDeployments: awsOperation('ecs', 'DescribeServiceDeployments', { read: true }),
+  DescribeServiceRevisions: awsOperation('ecs', 'DescribeServiceRevisions', { read: true }),
+  DescribeSubnets: awsOperation('ec2', 'DescribeSubnets', { read: true }),
+  DescribeSecurityGroups: awsOperation('ec2', 'DescribeSecurityGroups', { read: true }),
+  DescribeNetworkInterfaces: awsOperation('ec2', 'DescribeNetworkInterfaces', { read: true }),
+}
+
+/** The last part of a name or ARN (`arn:…:cluster/web-dev` → `web-dev`). */
+const lastPart = (nameOrArn: string | undefined) =>
+  String(nameOrArn ?? 'default')
+    .split('/')
+    .pop() ?? ''
+/** The app's clusters (`<app>-<env>`, or the one app.yaml names), and what runs in them. */
+const CLUSTERS = regional(
+  'ecs',
+  (name) => `cluster/${lastPart(name)}`,
+  (scope) => [...scope.clusters],
+)
+const SERVICES = regional(
+  'ecs',
+  (name) => `service/${name}`,
+  (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}`),
+)
+const TASKS = regional(
+  'ecs',
+  (name) => `task/${name}`,
+  (scope) => scope.clusters.map((c) => `${c}/*`),
+)
+const TASK_DEFINITIONS = regional(
+  'ecs',
+  (name) => `task-definition/${name}`,
+  (scope) => [`${baseName(scope)}:*`],
+)
+const DEPLOYMENTS = regional(
+  'ecs',
+  (name) => `service-deployment/${name}`,
+  (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}/*`),
+)
+/** A service's revisions (the Express load balancer's security groups are read off them). */
+const REVISIONS = regional(
+  'ecs',
+  (name) => `service-revision/${name}`,
+  (scope) => scope.clusters.map((c) => `${c}/${baseName(scope)}/*`),
+)
+/** Anything of the app ECS tags: the union of the kinds above. */
+const ECS_RESOURCES = regional(
+  'ecs',
+  (name) => name,
+  (scope) => [CLUSTERS, SERVICES, TASKS, TASK_DEFINITIONS].flatMap((kind) => kind.patterns(scope).map((arn) => arn.split(':').slice(5).join(':'))),
+)
+/** Security groups are named by ids: scoped by the shipit:app tag. */
+const SECURITY_GROUPS = regional(
+  'ec2',
+  (id) => `security-group/${id}`,
+  () => ['*'],
+)
+const VPCS = regional(
+  'ec2',
+  (id) => `vpc/${id}`,
+  () => ['*'],
+)
+/** ECS makes its service-linked role with the caller's permission the first time a cluster is created in the account. */
+const ECS_SERVICE_LINKED_ROLE = arnKind(
+  (at) => `arn:${at.partition}:iam::${at.account}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+  () => [''],
+)
+const ecsServiceLinkedRole = on(ECS_SERVICE_LINKED_ROLE, 'iam:CreateServiceLinkedRole', () => '', {
+  conditions: () => ({ StringEquals: { 'iam:AWSServiceName': 'ecs.amazonaws.com' } }),
+  context: () => ({ 'iam:AWSServiceName': 'ecs.amazonaws.com' }),
+})
+
+const service = (i: { cluster?: string; service?: string; serviceName?: string }) => `${lastPart(i.cluster)}/${i.serviceName ?? i.service}`
+const group = (i: { GroupId?: string }) => i.GroupId
+const DEPLOY: PolicyUse[] = ['deploy']
+const BOTH: PolicyUse[] = ['deploy', 'destroy']
+/** ECS authorizes the tags of a create as an ecs:TagResource of what it makes. */
+const tagOnCreate = <I extends object>(kind: typeof CLUSTERS, name: (input: I) => string | undefined) => on(kind, 'ecs:TagResource', name)
+const passToTasks = <I extends object>(arn: (input: I) => string | undefined) => ({
+  ...passRole(PASSED_ROLES, 'ecs-tasks.amazonaws.com', arn),
+  when: (i: I) => arn(i) !== undefined,
+})
+
+export const CONTAINER_PERMISSIONS: Permission[] = [
+  // CreateCluster and RegisterTaskDefinition take no resource-level permissions: CreateCluster is held to this app's tag
+  permission(
+    Ecs.CreateCluster,
+    DEPLOY,
+    anyResource('ecs:CreateCluster', taggedRequest),
+    tagOnCreate(CLUSTERS, (i) => i.clusterName),
+    ecsServiceLinkedRole,
+  ),
+  permission(
+    Ecs.UpdateClusterSettings,
+    DEPLOY,
+    on(CLUSTERS, 'ecs:UpdateClusterSettings', (i) => i.cluster),
+  ),
+  permission(
+    Ecs.DeleteCluster,
+    ['destroy'],
+    on(CLUSTERS, 'ecs:DeleteCluster', (i) => i.cluster),
+  ),
+  permission(
+    Ecs.RegisterTaskDefinition,
+    [...DEPLOY, 'other'],
+    anyResource('ecs:RegisterTaskDefinition', taggedRequest),
+    tagOnCreate(TASK_DEFINITIONS, (i) => `${i.family}:*`),
+    passToTasks((i) => i.executionRoleArn),
+    passToTasks((i) => i.taskRoleArn),
+  ),
+  permission(Ecs.DeregisterTaskDefinition, BOTH, anyResource('ecs:DeregisterTaskDefinition')),
+  permission(Ecs.CreateService, DEPLOY, on(SERVICES, 'ecs:CreateService', service), tagOnCreate(SERVICES, service)),
+  permission(Ecs.UpdateService, [...BOTH, 'other'], on(SERVICES, 'ecs:UpdateService', service)),
+  permission(Ecs.DeleteService, BOTH, on(SERVICES, 'ecs:DeleteService', service)),
+  permission(
+    Ecs.DescribeServices,
+    READ,
+    on(SERVICES, 'ecs:DescribeServices', (i) => (i.services ?? []).map((s) => `${lastPart(i.cluster)}/${lastPart(s)}`)),
+  ),
+  permission(
+    Ecs.RunTask,
+    [...DEPLOY, 'other'],
+    on(TASK_DEFINITIONS, 'ecs:RunTask', (i) => lastPart(i.taskDefinition)),
+    tagOnCreate(TASKS, (i) => `${lastPart(i.cluster)}/*`),
+  ),
+  permission(
+    Ecs.StopTask,
+    [...BOTH, 'other'],
+    on(TASKS, 'ecs:StopTask', (i) => `${lastPart(i.cluster)}/${lastPart(i.task)}`),
+  ),
+  permission(
+    Ecs.CreateExpressGatewayService,
+    DEPLOY,
+    on(SERVICES, 'ecs:CreateExpressGatewayService', service),
+    tagOnCreate(SERVICES, service),
+    passToTasks((i) => i.executionRoleArn),
+    passToTasks((i) => i.taskRoleArn),
+    // the infrastructure role is ECS's own, for the load balancer it manages
+    passRole(PASSED_ROLES, 'ecs.amazonaws.com', (i) => i.infrastructureRoleArn),
+  ),
+  permission(
+    Ecs.UpdateExpressGatewayService,
+    DEPLOY,
+    on(SERVICES, 'ecs:UpdateExpressGatewayService', (i) => i.serviceArn),
+    passToTasks((i) => i.executionRoleArn),
+    passToTasks((i) => i.taskRoleArn),
+  ),
+  permission(
+    Ecs.DeleteExpressGatewayService,
+    BOTH,
+    on(SERVICES, 'ecs:DeleteExpressGatewayService', (i) => i.serviceArn),
+  ),
+  permission(
+    Ecs.TagResource,
+    BOTH,
+    on(ECS_RESOURCES, 'ecs:TagResource', (i) => i.resourceArn),
+  ),
+  permission(
+    ContainerReads.DescribeClusters,
+    READ,
+    on(CLUSTERS, 'ecs:DescribeClusters', (i) => i.clusters),
+  ),
+  permission(
+    ContainerReads.DescribeTasks,
+    READ,
+    on(TASKS, 'ecs:DescribeTasks', (i) => (i.tasks ?? []).map((t) => `${lastPart(i.cluster)}/${lastPart(t)}`)),
+  ),
+  permission(
+    ContainerReads.DescribeExpressGatewayService,
+    READ,
+    on(SERVICES, 'ecs:DescribeExpressGatewayService', (i) => i.serviceArn),
+  ),
+  permission(
+    ContainerReads.DescribeServiceRevisions,
+    READ,
+    on(REVISIONS, 'ecs:DescribeServiceRevisions', (i) => i.serviceRevisionArns),
+  ),
+  permission(
+    ContainerReads.DescribeServiceDeployments,
+    READ,
+    on(DEPLOYMENTS, 'ecs:DescribeServiceDeployments', (i) => i.serviceDeploymentArns),
+  ),
+  // no resource-level permissions: task definitions are read by family, tasks listed by cluster
+  permission(ContainerReads.DescribeTaskDefinition, READ, anyResource('ecs:DescribeTaskDefinition')),
+  permission(ContainerReads.ListTaskDefinitions, READ, anyResource('ecs:ListTaskDefinitions')),
+  permission(ContainerReads.ListTasks, READ, anyResource('ecs:ListTasks')),
+  permission(ContainerReads.DescribeSubnets, READ, anyResource('ec2:DescribeSubnets')),
+  permission(ContainerReads.DescribeSecurityGroups, READ, anyResource('ec2:DescribeSecurityGroups')),
+  permission(ContainerReads.DescribeNetworkInterfaces, READ, anyResource('ec2:DescribeNetworkInterfaces')),
+  // the security group: made with shipit's tags, changed only while it has them
+  permission(
+    Ec2.CreateSecurityGroup,
+    DEPLOY,
+    on(SECURITY_GROUPS, 'ec2:CreateSecurityGroup', () => '*', taggedRequest),
+    on(VPCS, 'ec2:CreateSecurityGroup', (i) => i.VpcId ?? '*'),
+    on(SECURITY_GROUPS, 'ec2:CreateTags', () => '*', taggedRequest),
+  ),
+  permission(
+    Ec2.CreateTags,
+    BOTH,
+    on(SECURITY_GROUPS, 'ec2:CreateTags', (i: { Resources?: string[] }) => i.Resources, taggedRequest),
+  ),
+  permission(Ec2.AuthorizeSecurityGroupIngress, DEPLOY, on(SECURITY_GROUPS, 'ec2:AuthorizeSecurityGroupIngress', group, taggedResource)),
+  permission(Ec2.RevokeSecurityGroupIngress, BOTH, on(SECURITY_GROUPS, 'ec2:RevokeSecurityGroupIngress', group, taggedResource)),
+  permission(Ec2.DeleteSecurityGroup, BOTH, on(SECURITY_GROUPS, 'ec2:DeleteSecurityGroup', group, taggedResource)),
+]
+
 /**
  * shipit's own wait for a service deployment, as a poll of the PRIMARY deployment as its waiter reads
  * it: done when that deployment runs the new revision and its rollout is COMPLETED with the old tasks
@@ -151,7 +379,8 @@ const serviceDeployed: WaitRunbook = (input) => ({
 })
 
 export const CONTAINER_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, {
-  operations: [...Object.values(Ecs), ...Object.values(Ec2)],
+  operations: [...Object.values(Ecs), ...Object.values(Ec2), ...Object.values(ContainerReads)],
+  permissions: CONTAINER_PERMISSIONS,
   waiters: containerWaiters,
   waitRunbook: {
     [SERVICE_DEPLOYED_WAITER]: serviceDeployed,

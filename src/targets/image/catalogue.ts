@@ -1,4 +1,5 @@
 import { awsOperation, type Catalogue, localOperation } from '../../plan/catalogue.js'
+import { anyResource, localPermission, on, type Permission, type PolicyUse, permission, READ, regional } from '../../plan/permissions.js'
 import { BEFORE_2020 } from '../cli-versions.js'
 import { DELETE, OLD_COMMAND, TAG, UPDATE } from '../shared-catalogue.js'
 import { type BuildInput, containerRunbook, type PushInput } from './operations.js'
@@ -35,4 +36,73 @@ export const Image = {
   }),
 }
 
-export const IMAGE_CATALOGUE: Partial<Catalogue> = { operations: [...Object.values(Ecr), ...Object.values(Image)] }
+/** The reads of the repository and its images, and the token of `docker login`. */
+export const EcrReads = {
+  DescribeRepositories: awsOperation('ecr', 'DescribeRepositories', { read: true }),
+  DescribeImages: awsOperation('ecr', 'DescribeImages', { read: true }),
+  GetLifecyclePolicy: awsOperation('ecr', 'GetLifecyclePolicy', { read: true }),
+  ListTagsForResource: awsOperation('ecr', 'ListTagsForResource', { read: true }),
+  GetAuthorizationToken: awsOperation('ecr', 'GetAuthorizationToken', { read: true }),
+}
+
+/** The app's repository, `shipit/<app>`. */
+const REPOSITORY = regional(
+  'ecr',
+  (name) => `repository/${name}`,
+  (scope) => [`shipit/${scope.app}`],
+)
+const repo = (i: { repositoryName?: string }) => i.repositoryName
+const DEPLOY: PolicyUse[] = ['deploy']
+
+export const IMAGE_PERMISSIONS: Permission[] = [
+  // a create with tags needs ecr:TagResource too
+  permission(Ecr.CreateRepository, DEPLOY, on(REPOSITORY, 'ecr:CreateRepository', repo), on(REPOSITORY, 'ecr:TagResource', repo)),
+  permission(Ecr.PutLifecyclePolicy, DEPLOY, on(REPOSITORY, 'ecr:PutLifecyclePolicy', repo)),
+  permission(Ecr.PutImageScanningConfiguration, DEPLOY, on(REPOSITORY, 'ecr:PutImageScanningConfiguration', repo)),
+  permission(Ecr.PutImageTagMutability, DEPLOY, on(REPOSITORY, 'ecr:PutImageTagMutability', repo)),
+  permission(
+    Ecr.TagResource,
+    ['deploy', 'destroy'],
+    on(REPOSITORY, 'ecr:TagResource', (i) => i.resourceArn),
+  ),
+  permission(
+    Ecr.UntagResource,
+    ['deploy', 'destroy'],
+    on(REPOSITORY, 'ecr:UntagResource', (i) => i.resourceArn),
+  ),
+  permission(Ecr.DeleteRepository, ['destroy'], on(REPOSITORY, 'ecr:DeleteRepository', repo)),
+  permission(
+    EcrReads.DescribeRepositories,
+    READ,
+    on(REPOSITORY, 'ecr:DescribeRepositories', (i) => i.repositoryNames?.[0]),
+  ),
+  permission(EcrReads.DescribeImages, READ, on(REPOSITORY, 'ecr:DescribeImages', repo)),
+  permission(EcrReads.GetLifecyclePolicy, READ, on(REPOSITORY, 'ecr:GetLifecyclePolicy', repo)),
+  permission(
+    EcrReads.ListTagsForResource,
+    READ,
+    on(REPOSITORY, 'ecr:ListTagsForResource', (i) => i.resourceArn),
+  ),
+  // the registry's token is not for one repository
+  permission(EcrReads.GetAuthorizationToken, DEPLOY, anyResource('ecr:GetAuthorizationToken')),
+  // docker push: the registry API's actions on the repository (docker build sends nothing to AWS)
+  localPermission<PushInput>(
+    Image.Push,
+    DEPLOY,
+    anyResource('ecr:GetAuthorizationToken'),
+    ...[
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:InitiateLayerUpload',
+      'ecr:UploadLayerPart',
+      'ecr:CompleteLayerUpload',
+      'ecr:PutImage',
+      'ecr:BatchGetImage',
+    ].map((action) => on(REPOSITORY, action, (i: PushInput) => i.repositoryName)),
+  ),
+  localPermission<BuildInput>(Image.Build, DEPLOY),
+]
+
+export const IMAGE_CATALOGUE: Partial<Catalogue> = {
+  operations: [...Object.values(Ecr), ...Object.values(Image), ...Object.values(EcrReads)],
+  permissions: IMAGE_PERMISSIONS,
+}

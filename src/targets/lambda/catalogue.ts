@@ -1,10 +1,26 @@
 import type { AwsClients } from '../../aws/clients.js'
 import { TAG_APP } from '../../manifest/names.js'
 import { awsOperation, type Catalogue, joinCatalogues, localOperation } from '../../plan/catalogue.js'
+import {
+  arnKind,
+  baseName,
+  localPermission,
+  type Need,
+  on,
+  type Permission,
+  type PolicyUse,
+  passRole,
+  permission,
+  READ,
+  regional,
+  sdkPermission,
+  taggedRequest,
+  taggedResource,
+} from '../../plan/permissions.js'
 import { type Artifact, isArtifact } from '../../plan/types.js'
 import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS, S3_EXPECTED_BUCKET_OWNER } from '../cli-versions.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
-import { cliWait, DELETE, OLD_COMMAND, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
+import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 
 /**
  * Every operation the lambda target sends: Lambda, API Gateway v2 (the HTTP API), S3 (the bucket of
@@ -181,6 +197,198 @@ export const UploadArtifact = localOperation<UploadArtifactInput>('local', 'Uplo
   scriptCli: S3_EXPECTED_BUCKET_OWNER,
 })
 
+/** The reads that observe, the waits and the read-backs send, and the invocation of `shipit run`. */
+export const LambdaReads = {
+  GetFunction: awsOperation('lambda', 'GetFunction', { read: true }),
+  GetFunctionConfiguration: awsOperation('lambda', 'GetFunctionConfiguration', { read: true }),
+  GetAlias: awsOperation('lambda', 'GetAlias', { read: true }),
+  GetPolicy: awsOperation('lambda', 'GetPolicy', { read: true }),
+  ListVersionsByFunction: awsOperation('lambda', 'ListVersionsByFunction', { read: true }),
+  GetApis: awsOperation('apigatewayv2', 'GetApis', { read: true }),
+  GetIntegrations: awsOperation('apigatewayv2', 'GetIntegrations', { read: true }),
+  GetRoutes: awsOperation('apigatewayv2', 'GetRoutes', { read: true }),
+  GetStage: awsOperation('apigatewayv2', 'GetStage', { read: true }),
+  HeadBucket: awsOperation('s3', 'HeadBucket', { read: true }),
+  GetBucketTagging: awsOperation('s3', 'GetBucketTagging', { read: true }),
+  GetBucketEncryption: awsOperation('s3', 'GetBucketEncryption', { read: true }),
+  GetPublicAccessBlock: awsOperation('s3', 'GetPublicAccessBlock', { read: true }),
+  ListObjectsV2: awsOperation('s3', 'ListObjectsV2', { read: true }),
+  GetObjectTagging: awsOperation('s3', 'GetObjectTagging', { read: true }),
+}
+export const Invoke = awsOperation('lambda', 'Invoke', { idempotency: { kind: 'natural', why: 'shipit run: an invocation the user asked for' } })
+
+/** The app's functions, `<app>-<env>` (an alias or version ARN is the function's with `:qualifier`). */
+const FUNCTIONS = regional(
+  'lambda',
+  (name) => `function:${name}`,
+  (scope) => [baseName(scope), `${baseName(scope)}:*`],
+)
+/** HTTP APIs are named by ids: scoped by the shipit:app tag. `/apis` is the collection GetApis and CreateApi address. */
+const APIS = arnKind(
+  (at, path) => `arn:${at.partition}:apigateway:${at.region}::/apis${path}`,
+  () => ['/*'],
+)
+const API_COLLECTION = arnKind(APIS.arn, () => [''])
+/**
+ * Routes, integrations and the CORS configuration of an HTTP API: not taggable, and in API Gateway V2
+ * they do not inherit the API's tags for access control, so no condition can hold them to the app.
+ */
+const API_PARTS = arnKind(APIS.arn, () => ['/*/routes', '/*/routes/*', '/*/integrations', '/*/integrations/*', '/*/cors'])
+const API_TAGS = arnKind(
+  (at, arn) => `arn:${at.partition}:apigateway:${at.region}::/tags/${encodeURIComponent(arn)}`,
+  () => ['*'],
+)
+/** shipit's artifacts bucket and the one app.yaml names; objects are `<bucket>/<key>`. */
+const BUCKETS = arnKind(
+  (at, name) => `arn:${at.partition}:s3:::${name}`,
+  (scope) => [`shipit-artifacts-${scope.account}-${scope.region}`, ...scope.buckets],
+)
+const OBJECTS = arnKind(BUCKETS.arn, (scope) => BUCKETS.patterns(scope).map((bucket) => `${bucket.split(':::')[1]}/*`))
+
+const fn = (i: { FunctionName?: string }) => i.FunctionName
+const api = (path: string) => (i: { ApiId?: string }) => `/${i.ApiId}${path}`
+const bucket = (i: { Bucket?: string }) => i.Bucket
+const object = (i: { Bucket?: string; Key?: string }) => `${i.Bucket}/${i.Key}`
+/** A need only of a request that tags the object it writes. */
+const tagged = (need: Need<{ Bucket?: string; Key?: string }>): Need<{ Bucket?: string; Key?: string; Tagging?: string }> => ({
+  ...need,
+  when: (i) => i.Tagging !== undefined,
+})
+/** Lambda reads the package from S3 with the caller's permissions. */
+const packageObject = (i: { S3Bucket?: string; S3Key?: string; Code?: { S3Bucket?: string; S3Key?: string } }) => {
+  const code = i.Code ?? i
+  return `${code.S3Bucket}/${code.S3Key}`
+}
+/** Lambda fetches a package from S3 with the caller's permission: s3:GetObject on it, for the creates and updates that name one. */
+const packageRead = {
+  ...on(OBJECTS, 's3:GetObject', packageObject),
+  when: (i: { S3Bucket?: string; Code?: { S3Bucket?: string } }) => Boolean(i.Code?.S3Bucket ?? i.S3Bucket),
+}
+const BOTH: PolicyUse[] = ['deploy', 'destroy']
+const DEPLOY: PolicyUse[] = ['deploy']
+const apiGet = (path: string) => on(API_PARTS, 'apigateway:GET', api(path))
+
+export const LAMBDA_PERMISSIONS: Permission[] = [
+  // a create with tags needs lambda:TagResource too
+  permission(
+    Lambda.CreateFunction,
+    DEPLOY,
+    on(FUNCTIONS, 'lambda:CreateFunction', fn),
+    on(FUNCTIONS, 'lambda:TagResource', fn),
+    passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
+    packageRead,
+  ),
+  permission(Lambda.UpdateFunctionConfiguration, [...DEPLOY, 'other'], on(FUNCTIONS, 'lambda:UpdateFunctionConfiguration', fn), {
+    ...passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
+    when: (i) => i.Role !== undefined,
+  }),
+  permission(Lambda.UpdateFunctionCode, DEPLOY, on(FUNCTIONS, 'lambda:UpdateFunctionCode', fn), packageRead),
+  permission(Lambda.PublishVersion, DEPLOY, on(FUNCTIONS, 'lambda:PublishVersion', fn)),
+  permission(Lambda.CreateAlias, DEPLOY, on(FUNCTIONS, 'lambda:CreateAlias', fn)),
+  permission(Lambda.UpdateAlias, [...DEPLOY, 'other'], on(FUNCTIONS, 'lambda:UpdateAlias', fn)),
+  permission(Lambda.AddPermission, DEPLOY, on(FUNCTIONS, 'lambda:AddPermission', fn)),
+  permission(Lambda.RemovePermission, BOTH, on(FUNCTIONS, 'lambda:RemovePermission', fn)),
+  permission(
+    Lambda.TagResource,
+    BOTH,
+    on(FUNCTIONS, 'lambda:TagResource', (i) => i.Resource),
+  ),
+  permission(Lambda.DeleteAlias, BOTH, on(FUNCTIONS, 'lambda:DeleteAlias', fn)),
+  permission(Lambda.DeleteFunction, ['destroy'], on(FUNCTIONS, 'lambda:DeleteFunction', fn)),
+  permission(Invoke, ['other'], on(FUNCTIONS, 'lambda:InvokeFunction', fn)),
+  permission(LambdaReads.GetFunction, READ, on(FUNCTIONS, 'lambda:GetFunction', fn)),
+  permission(LambdaReads.GetFunctionConfiguration, READ, on(FUNCTIONS, 'lambda:GetFunctionConfiguration', fn)),
+  permission(LambdaReads.GetAlias, READ, on(FUNCTIONS, 'lambda:GetAlias', fn)),
+  permission(LambdaReads.GetPolicy, READ, on(FUNCTIONS, 'lambda:GetPolicy', fn)),
+  permission(LambdaReads.ListVersionsByFunction, READ, on(FUNCTIONS, 'lambda:ListVersionsByFunction', fn)),
+  // API Gateway's actions are its HTTP methods on the paths of the API; its ids say nothing of whose it is, its tag does
+  permission(
+    LambdaReads.GetApis,
+    READ,
+    on(API_COLLECTION, 'apigateway:GET', () => ''),
+  ),
+  permission(LambdaReads.GetIntegrations, READ, apiGet('/integrations')),
+  permission(LambdaReads.GetRoutes, READ, apiGet('/routes')),
+  permission(
+    LambdaReads.GetStage,
+    READ,
+    on(APIS, 'apigateway:GET', (i) => `/${i.ApiId}/stages/${i.StageName}`, taggedResource),
+  ),
+  permission(
+    ApiGateway.CreateApi,
+    DEPLOY,
+    on(API_COLLECTION, 'apigateway:POST', () => '', taggedRequest),
+  ),
+  permission(ApiGateway.CreateIntegration, DEPLOY, on(API_PARTS, 'apigateway:POST', api('/integrations'))),
+  permission(ApiGateway.CreateRoute, DEPLOY, on(API_PARTS, 'apigateway:POST', api('/routes'))),
+  permission(ApiGateway.CreateStage, DEPLOY, on(APIS, 'apigateway:POST', api('/stages'), taggedRequest)),
+  permission(ApiGateway.UpdateApi, DEPLOY, on(APIS, 'apigateway:PATCH', api(''), taggedResource)),
+  permission(
+    ApiGateway.UpdateIntegration,
+    DEPLOY,
+    on(API_PARTS, 'apigateway:PATCH', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`),
+  ),
+  permission(
+    ApiGateway.UpdateRoute,
+    DEPLOY,
+    on(API_PARTS, 'apigateway:PATCH', (i) => `/${i.ApiId}/routes/${i.RouteId}`),
+  ),
+  permission(
+    ApiGateway.UpdateStage,
+    DEPLOY,
+    on(APIS, 'apigateway:PATCH', (i) => `/${i.ApiId}/stages/${i.StageName}`, taggedResource),
+  ),
+  permission(
+    ApiGateway.TagResource,
+    BOTH,
+    on(API_TAGS, 'apigateway:POST', (i: { ResourceArn?: string }) => i.ResourceArn, taggedRequest),
+  ),
+  permission(ApiGateway.DeleteApi, ['destroy'], on(APIS, 'apigateway:DELETE', api(''), taggedResource)),
+  permission(ApiGateway.DeleteCorsConfiguration, DEPLOY, on(API_PARTS, 'apigateway:DELETE', api('/cors'))),
+  permission(
+    ApiGateway.DeleteIntegration,
+    BOTH,
+    on(API_PARTS, 'apigateway:DELETE', (i) => `/${i.ApiId}/integrations/${i.IntegrationId}`),
+  ),
+  permission(
+    ApiGateway.DeleteRoute,
+    BOTH,
+    on(API_PARTS, 'apigateway:DELETE', (i) => `/${i.ApiId}/routes/${i.RouteId}`),
+  ),
+  // the artifacts bucket: S3's actions differ from its operations' names
+  permission(S3.CreateBucket, DEPLOY, on(BUCKETS, 's3:CreateBucket', bucket)),
+  permission(S3.PutBucketTagging, DEPLOY, on(BUCKETS, 's3:PutBucketTagging', bucket)),
+  permission(S3.PutPublicAccessBlock, DEPLOY, on(BUCKETS, 's3:PutBucketPublicAccessBlock', bucket)),
+  permission(S3.PutBucketEncryption, DEPLOY, on(BUCKETS, 's3:PutEncryptionConfiguration', bucket)),
+  permission(
+    S3.DeleteObjects,
+    BOTH,
+    on(OBJECTS, 's3:DeleteObject', (i) => `${i.Bucket}/*`),
+  ),
+  permission(LambdaReads.HeadBucket, READ, on(BUCKETS, 's3:ListBucket', bucket)),
+  permission(LambdaReads.GetBucketTagging, READ, on(BUCKETS, 's3:GetBucketTagging', bucket)),
+  permission(LambdaReads.GetBucketEncryption, READ, on(BUCKETS, 's3:GetEncryptionConfiguration', bucket)),
+  permission(LambdaReads.GetPublicAccessBlock, READ, on(BUCKETS, 's3:GetBucketPublicAccessBlock', bucket)),
+  // a listing is s3:ListBucket on the bucket, whatever its prefix
+  permission(LambdaReads.ListObjectsV2, READ, on(BUCKETS, 's3:ListBucket', bucket)),
+  // destroy proves a package in function.bucket is shipit's by its tags
+  permission(LambdaReads.GetObjectTagging, READ, on(OBJECTS, 's3:GetObjectTagging', object)),
+  // the package upload (lib-storage: one PutObject, or a multipart upload, all s3:PutObject), and Lambda reading it
+  // the package's tags go with the upload (x-amz-tagging), which S3 authorizes as s3:PutObjectTagging too
+  localPermission<UploadArtifactInput>(
+    UploadArtifact,
+    DEPLOY,
+    on(OBJECTS, 's3:PutObject', object),
+    on(OBJECTS, 's3:PutObjectTagging', object),
+    on(OBJECTS, 's3:AbortMultipartUpload', object),
+  ),
+  sdkPermission('s3', 'PutObject', DEPLOY, on(OBJECTS, 's3:PutObject', object), tagged(on(OBJECTS, 's3:PutObjectTagging', object))),
+  sdkPermission('s3', 'CreateMultipartUpload', DEPLOY, on(OBJECTS, 's3:PutObject', object), tagged(on(OBJECTS, 's3:PutObjectTagging', object))),
+  sdkPermission('s3', 'UploadPart', DEPLOY, on(OBJECTS, 's3:PutObject', object)),
+  sdkPermission('s3', 'CompleteMultipartUpload', DEPLOY, on(OBJECTS, 's3:PutObject', object)),
+  sdkPermission('s3', 'AbortMultipartUpload', DEPLOY, on(OBJECTS, 's3:AbortMultipartUpload', object)),
+]
+
 /** A failed function update is explained by Lambda's own StateReason / LastUpdateStatusReason. */
 async function explainFunctionState(clients: AwsClients, input: Record<string, unknown>): Promise<string | undefined> {
   const fn = await clients.send('lambda', 'GetFunction', { FunctionName: String(input.FunctionName) })
@@ -190,7 +398,8 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
 }
 
 export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, {
-  operations: [...Object.values(ApiGateway), ...Object.values(Lambda), ...Object.values(S3), UploadArtifact],
+  operations: [...Object.values(ApiGateway), ...Object.values(Lambda), ...Object.values(S3), UploadArtifact, ...Object.values(LambdaReads), Invoke],
+  permissions: LAMBDA_PERMISSIONS,
   waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
   waitRunbook: {
     ...cliWait('lambda', 'FunctionActiveV2', LAMBDA_V2_WAITERS),
