@@ -25,9 +25,9 @@ export const EXIT_CODES_HELP = `EXIT CODES
   4    the saved plan is stale: what is live changed since it was made
   130  interrupted (Ctrl-C at the prompt: nothing was changed; during an apply: the call in flight was finished first)`
 
-export type ErrorSource = 'user' | 'aws' | 'internal'
+type ErrorSource = 'user' | 'aws' | 'internal'
 
-export interface ShipitErrorOptions {
+interface ShipitErrorOptions {
   exitCode?: ExitCode
   source?: ErrorSource
   /** what the user can do about it, one line each */

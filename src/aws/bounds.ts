@@ -10,7 +10,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
  */
 
 /** A body is given time to be sent at this pace (≈1 Mbit/s) on top of --request-timeout. */
-export const SLOWEST_UPLOAD_BYTES_PER_SECOND = 128 * 1024
+const SLOWEST_UPLOAD_BYTES_PER_SECOND = 128 * 1024
 /** A call still running after this long is reported, then again every SLOW_CALL_REPEAT_MS. */
 export const SLOW_CALL_MS = 5_000
 export const SLOW_CALL_REPEAT_MS = 10_000
@@ -54,7 +54,7 @@ export function timeoutError(message: string, code: string): Error {
   return Object.assign(new Error(message), { name: 'TimeoutError', code })
 }
 
-export interface CallBounds {
+interface CallBounds {
   /** service:Operation, for messages */
   call: string
   deadlineMs: number
@@ -102,7 +102,7 @@ export async function boundedCall<T>(bounds: CallBounds, signals: (AbortSignal |
 }
 
 /** The part of the SDK's HTTP handler (NodeHttpHandler) that an attempt goes through. */
-export interface AttemptHandler {
+interface AttemptHandler {
   handle(request: AttemptRequest, options?: { abortSignal?: AbortSignal; requestTimeout?: number }): Promise<{ response: { body?: unknown } }>
 }
 interface AttemptRequest {
@@ -115,7 +115,7 @@ interface AttemptRequest {
  * response headers (requestTimeout) or measure only silence (socketTimeout); the body is read
  * after handle() returns, so the same budget is carried over to the body stream.
  */
-export function boundEachAttempt(handler: AttemptHandler, attemptMs: number): void {
+function boundEachAttempt(handler: AttemptHandler, attemptMs: number): void {
   const handle = handler.handle.bind(handler)
   handler.handle = async (request, options = {}) => {
     const budgetMs = attemptMs + uploadAllowanceMs(requestBytes(request))
@@ -182,7 +182,7 @@ interface RetryToken {
   getRetryCount(): number
   getRetryDelay(): number
 }
-export interface RetryStrategyLike {
+interface RetryStrategyLike {
   acquireInitialRetryToken(scope: string): Promise<RetryToken>
   refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken>
   recordSuccess(token: RetryToken): void
@@ -191,7 +191,7 @@ export interface RetryStrategyLike {
 /** Which call an attempt's error came from: set per attempt (a middleware), read when a retry is decided. */
 const callOfError = new WeakMap<object, string>()
 
-export function rememberCall(error: unknown, call: string): void {
+function rememberCall(error: unknown, call: string): void {
   if (typeof error === 'object' && error !== null) callOfError.set(error, call)
 }
 
@@ -206,7 +206,7 @@ interface BackoffLike {
  * refreshRetryTokenForRetry, so the delay is caught as it is computed, for the call being refreshed.
  * Without that hook (another SDK version), the notice comes after the back-off.
  */
-export function reportingRetries(strategy: RetryStrategyLike, maxAttempts: number, onRetry: (notice: RetryNotice) => void): RetryStrategyLike {
+function reportingRetries(strategy: RetryStrategyLike, maxAttempts: number, onRetry: (notice: RetryNotice) => void): RetryStrategyLike {
   const refreshing = new AsyncLocalStorage<(delayMs: number) => void>()
   const backoff = (strategy as { retryBackoffStrategy?: BackoffLike }).retryBackoffStrategy
   if (backoff && typeof backoff.computeNextBackoffDelay === 'function') {

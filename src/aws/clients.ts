@@ -26,7 +26,7 @@ export interface AwsSettings {
 }
 
 /** The part of an SDK v3 client shipit uses. */
-export interface SdkClient {
+interface SdkClient {
   send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>
   config: { region: () => Promise<string>; credentials: () => Promise<unknown> }
   destroy(): void
@@ -75,7 +75,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 const DEFAULT_CALL_TIMEOUT_MS = 120_000
 
 /** The call deadline when none is given: 120 s, or two attempts' worth when --request-timeout is longer. */
-export function callDeadlineMs(settings: AwsSettings): number {
+function callDeadlineMs(settings: AwsSettings): number {
   return settings.callTimeoutMs ?? Math.max(DEFAULT_CALL_TIMEOUT_MS, 2 * (settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS))
 }
 

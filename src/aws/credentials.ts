@@ -10,7 +10,7 @@ import { type ProfileSettings, readProfile, type SharedFiles, sharedFiles } from
  * credentials, a web identity token (OIDC in CI), container credentials. Instance roles are not
  * listed: an EC2 host without a role is not a configuration the user made.
  */
-export type CredentialSource =
+type CredentialSource =
   | { kind: 'profile'; profile: string; settings?: ProfileSettings; files: SharedFiles }
   | { kind: 'environment' }
   | { kind: 'web-identity'; tokenFile: string; roleArn?: string }
@@ -158,7 +158,7 @@ const SSO_NOT_LOGGED_IN = [
 ]
 
 /** A configured source failed in the SDK: say which, why, and the command that fixes it. */
-export function explainCredentialFailure(source: CredentialSource, err: unknown): ShipitError {
+function explainCredentialFailure(source: CredentialSource, err: unknown): ShipitError {
   const message = firstLine(err)
   switch (source.kind) {
     case 'profile': {

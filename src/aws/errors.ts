@@ -1,7 +1,7 @@
 import { ExitCode, ShipitError } from '../errors.js'
 
 /** The fields shipit reads from an SDK v3 service exception. */
-export interface AwsErrorLike {
+interface AwsErrorLike {
   name?: string
   message?: string
   $metadata?: { httpStatusCode?: number; requestId?: string }

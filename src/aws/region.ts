@@ -1,7 +1,7 @@
 import { profileName, readProfile, type SharedFiles, sharedFiles } from './shared-config.js'
 
 /** A region and where it came from, for the plan header and for errors. */
-export interface ResolvedRegion {
+interface ResolvedRegion {
   region: string
   from: string
 }

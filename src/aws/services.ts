@@ -19,8 +19,6 @@ export interface ServiceModules {
 
 export type ServiceName = keyof ServiceModules
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3', 'dynamodb']
-
 /** An SDK command class: `new XCommand(input)`. */
 type CommandClass = abstract new (input: never) => { readonly input: unknown; resolveMiddleware(...args: never[]): unknown }
 

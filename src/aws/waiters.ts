@@ -28,7 +28,7 @@ export interface WaitContext {
 }
 
 /** Explains, in AWS's words, why an SDK waiter ended in failure (e.g. a function's StateReason). */
-export type FailureExplainer = (clients: AwsClients, input: Record<string, unknown>) => Promise<string | undefined>
+type FailureExplainer = (clients: AwsClients, input: Record<string, unknown>) => Promise<string | undefined>
 
 /**
  * The waits a target's steps may name, given to the executor by the target: shipit's own waiters by
@@ -60,7 +60,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-export interface WaitOptions {
+interface WaitOptions {
   waiters: WaiterSet
   timeoutSeconds: number
   signal?: AbortSignal

@@ -19,7 +19,7 @@ export interface Interrupt {
 }
 
 /** The longest a read-only exit waits for its cleanup (one DeleteItem) before exiting anyway. */
-export const CLEANUP_MS = 5_000
+const CLEANUP_MS = 5_000
 
 interface Active {
   controller: AbortController

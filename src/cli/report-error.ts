@@ -15,7 +15,7 @@ interface OclifLikeError extends Error {
 }
 
 /** Where an error happened, for the hints of flag errors. */
-export interface ErrorContext {
+interface ErrorContext {
   /** the command id, e.g. "plan" */
   command?: string
 }

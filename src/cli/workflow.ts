@@ -48,7 +48,7 @@ export interface WorkflowFlags {
   to?: string
 }
 
-export interface WorkflowIo {
+interface WorkflowIo {
   out: (text: string) => void
   note: (text: string) => void
 }

@@ -6,7 +6,7 @@ import { invalid } from '../errors.js'
 import { AppName, TARGETS } from '../manifest/schema.js'
 import { packageRoot } from '../paths.js'
 
-export interface InitResult {
+interface InitResult {
   written: string[]
 }
 

@@ -60,7 +60,7 @@ ${EXIT_CODES_HELP}`
 }
 
 /** "no log events for hello (dev) on lambda in the last 10m" */
-export function noEventsLine(desired: { app: string; env: string; target: string }, since: string, filter?: string): string {
+function noEventsLine(desired: { app: string; env: string; target: string }, since: string, filter?: string): string {
   const window = /^\d+[smhd]$/.test(since.trim()) ? `in the last ${since.trim()}` : `since ${since}`
   return `no log events for ${desired.app} (${desired.env}) on ${desired.target} ${window}${filter ? ` matching ${filter}` : ''}`
 }

@@ -8,7 +8,7 @@ import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
 import { heldLockNote } from '../lock/notice.js'
 import type { Outputs } from '../targets/target.js'
 
-export interface StatusResult {
+interface StatusResult {
   app: string
   env: string
   target: string

@@ -7,7 +7,7 @@ import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
 import { describeLock, readLock, removeLock, scopeLabel } from '../lock/lease.js'
 import { LOCK_TABLE, type LockRecord, lockKey } from '../lock/requests.js'
 
-export interface UnlockResult {
+interface UnlockResult {
   app: string
   env: string
   region: string

@@ -17,10 +17,10 @@ export const MARKERS: Record<string, string> = { lambda: '●', fargate: '▲', 
  * Where two or three lines fall on the same cell, a glyph of their own says which: the legend names
  * each one drawn, and each line's name is written where it ends, so lines that run together stay told apart.
  */
-export const OVERLAPS: Record<string, string> = { 'fargate+ecs': '◆', 'lambda+fargate': '◐', 'lambda+ecs': '◑', 'lambda+fargate+ecs': '✱' }
+const OVERLAPS: Record<string, string> = { 'fargate+ecs': '◆', 'lambda+fargate': '◐', 'lambda+ecs': '◑', 'lambda+fargate+ecs': '✱' }
 const OVERLAP = '◆'
 
-export interface Axis {
+interface Axis {
   min: number
   max: number
 }

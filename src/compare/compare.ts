@@ -27,7 +27,7 @@ export interface TargetComparison extends Omit<TargetEstimate, 'exactUsd'> {
   facts: string[]
 }
 
-export interface BreakEven {
+interface BreakEven {
   /** requests a month where Lambda and Fargate cost the same; null when one is cheaper at every load searched */
   requestsPerMonth: number | null
   statement: string
@@ -56,7 +56,7 @@ export interface ReferenceLoads {
   loads: { requestsPerMonth: number; totalsUsd: Record<string, number> }[]
 }
 
-export const LEFT_OUT = [
+const LEFT_OUT = [
   'data transfer out to the internet and between Availability Zones',
   'NAT gateways (tasks in private subnets need one, or VPC endpoints)',
   'storage: ECR images, EBS volumes of ECS instances, CloudWatch Logs storage after ingestion',
@@ -64,7 +64,7 @@ export const LEFT_OUT = [
 ]
 
 /** Search range of the break-even and of the chart, in requests a month. */
-export const LOAD_RANGE = { from: 1e4, to: 1e11 }
+const LOAD_RANGE = { from: 1e4, to: 1e11 }
 
 interface Estimators {
   lambda?: (traffic: Traffic) => TargetEstimate

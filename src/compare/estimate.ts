@@ -10,18 +10,18 @@ import { SECONDS_PER_MONTH, type Traffic } from './traffic.js'
  */
 
 /** Bytes Lambda itself logs per invocation (START, END and REPORT lines); your own log lines are not counted. */
-export const LAMBDA_PLATFORM_LOG_BYTES = 300
+const LAMBDA_PLATFORM_LOG_BYTES = 300
 /** HTTP API meters requests in 512 KB increments of payload. */
-export const HTTP_API_METER_BYTES = 512 * 1024
+const HTTP_API_METER_BYTES = 512 * 1024
 /** Lambda's limits that rule it out. */
-export const LAMBDA_MAX_SECONDS = 900
-export const LAMBDA_MAX_MEMORY = 10240
-export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
-export const HTTP_API_MAX_SECONDS = 30
+const LAMBDA_MAX_SECONDS = 900
+const LAMBDA_MAX_MEMORY = 10240
+const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+const HTTP_API_MAX_SECONDS = 30
 /** Share of an instance's memory ECS can place tasks in (the OS and the agent keep the rest). */
-export const ECS_USABLE_MEMORY = 0.9
+const ECS_USABLE_MEMORY = 0.9
 /** An internet-facing ALB spans two Availability Zones: two public IPv4 addresses. */
-export const ALB_PUBLIC_IPS = 2
+const ALB_PUBLIC_IPS = 2
 const GIB = 1024 ** 3
 
 export interface CostLine {
@@ -66,7 +66,7 @@ export interface TargetEstimate {
   exactUsd: number
 }
 
-export interface FrontDoor {
+interface FrontDoor {
   /** containers: an Application Load Balancer in front of the tasks */
   loadBalancer: boolean
   /** the load balancer is the one ECS Express Mode shares among up to 25 services (the whole of it is counted) */
@@ -176,7 +176,7 @@ function seconds(s: number): string {
 }
 
 /** Tasks needed to serve the average load, never fewer than app.yaml's count (nor than one). */
-export function tasksFor(sizing: ContainerSizing, traffic: Traffic, scaleToLoad = true): number {
+function tasksFor(sizing: ContainerSizing, traffic: Traffic, scaleToLoad = true): number {
   if (!scaleToLoad) return sizing.count
   const inFlight = (traffic.requestsPerMonth / SECONDS_PER_MONTH) * traffic.durationSeconds
   return Math.max(sizing.count, 1, Math.ceil(inFlight / traffic.concurrency - 1e-9))
@@ -229,7 +229,7 @@ export function estimateFargate(
 }
 
 /** The cheapest instances of the app's architecture that hold `tasks` tasks, or undefined when none can. */
-export function cheapestInstances(
+function cheapestInstances(
   sizing: ContainerSizing,
   tasks: number,
   prices: RegionPrices,
@@ -250,7 +250,7 @@ export function cheapestInstances(
 }
 
 /** awsvpc tasks one instance holds without ENI trunking (not assumed: it is an account setting, and t3/t4g do not support it). */
-export function awsvpcTasksPerInstance(it: InstanceType): number {
+function awsvpcTasksPerInstance(it: InstanceType): number {
   return it.maxEnis - 1
 }
 

@@ -35,7 +35,7 @@ export function formatBytes(n: number): string {
 }
 
 /** The error a reply over the cap ends with; `cut` records it for the query, whatever the SDK wraps it in. */
-export function replyTooLarge(maxBytes: number): Error {
+function replyTooLarge(maxBytes: number): Error {
   return Object.assign(new Error(`the reply passed ${maxBytes} bytes (--prices-max-reply)`), { name: 'ReplyTooLarge' })
 }
 
@@ -43,7 +43,7 @@ export function replyTooLarge(maxBytes: number): Error {
  * A stream that passes bytes through until `maxBytes`, then fails with ReplyTooLarge and destroys
  * its source, so the rest of the reply is never read. `signal` (the deadline) cuts it the same way.
  */
-export function countingBody(
+function countingBody(
   source: NodeJS.ReadableStream & { destroy?(error?: Error): void },
   maxBytes: number,
   signal: AbortSignal,

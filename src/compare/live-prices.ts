@@ -12,9 +12,9 @@ import { INSTANCE_TYPES, PRICE_TABLE, type PriceTable, type RegionPrices, type T
  * asked, so a plain `compare` stays offline and fast.
  */
 
-export const PRICING_REGION = 'us-east-1'
+const PRICING_REGION = 'us-east-1'
 
-export interface LivePricesResult {
+interface LivePricesResult {
   table: PriceTable
   /** what was used and why, for a note on stderr */
   note: string
@@ -102,7 +102,7 @@ async function products(read: PriceListRead, serviceCode: string, filters: Recor
 
 const usage = (suffix: string) => (a: Record<string, string>) => (a.usagetype ?? '').endsWith(suffix)
 
-export interface RegionPricesRead {
+interface RegionPricesRead {
   prices: RegionPrices
   /** items the API did not list: the table's price */
   missing: string[]
@@ -113,7 +113,7 @@ export interface RegionPricesRead {
 }
 
 /** Read one region's prices; anything the API does not list, or lists implausibly, keeps the table's value (and is named). */
-export async function readRegionPrices(
+async function readRegionPrices(
   client: PricingClient,
   region: string,
   fallback: RegionPrices,
@@ -193,7 +193,7 @@ export async function readRegionPrices(
   return { prices, missing, rejected, cuts: read.cuts }
 }
 
-export interface LivePricesOptions {
+interface LivePricesOptions {
   profile?: string
   /** for tests: a mocked PricingClient, or one pointed at a loopback stub */
   client?: PricingClient

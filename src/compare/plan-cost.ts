@@ -15,15 +15,15 @@ export interface PlanCost {
 }
 
 /** The fields of a plan the cost change is read from (kept structural: the plan types are being refactored). */
-export interface PlanLike {
+interface PlanLike {
   command: string
   steps: { action: string; resource: { type: string }; changes?: { path: string; before?: unknown }[] }[]
 }
 
 const NO_TRAFFIC: Traffic = { requestsPerMonth: 0, durationSeconds: 0.1, payloadBytes: 4096, concurrency: 10 }
 /** The load a plan header prices when app.yaml has no expect: (a small API: ~0.4 requests a second). */
-export const REFERENCE_LOAD: Traffic = { requestsPerMonth: 1e6, durationSeconds: 0.1, payloadBytes: 4096, concurrency: 10 }
-export const REFERENCE_LOAD_TEXT = '1M requests/month of 100 ms'
+const REFERENCE_LOAD: Traffic = { requestsPerMonth: 1e6, durationSeconds: 0.1, payloadBytes: 4096, concurrency: 10 }
+const REFERENCE_LOAD_TEXT = '1M requests/month of 100 ms'
 
 /**
  * Monthly cost of what `desired` deploys, at the load of `expect:` (or none): Lambda with its HTTP API;

@@ -5,7 +5,7 @@ import type { Tier } from './prices.js'
  * plausible range of the dated table's (AWS's prices move by tens of percent between regions and
  * years, not by a factor of five). Anything else keeps the table's price, and the note says why.
  */
-export const PLAUSIBLE_RANGE = { low: 0.2, high: 5 }
+const PLAUSIBLE_RANGE = { low: 0.2, high: 5 }
 
 function usd(n: number): string {
   return `$${Number(n.toPrecision(4))}`

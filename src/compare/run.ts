@@ -12,7 +12,7 @@ import { renderComparison } from './render.js'
 import { renderSvgChart } from './svg.js'
 import { parseSize, resolveTraffic, type TrafficInput } from './traffic.js'
 
-export interface CompareOptions extends TrafficInput {
+interface CompareOptions extends TrafficInput {
   file?: string
   env?: string
   region?: string
@@ -25,7 +25,7 @@ export interface CompareOptions extends TrafficInput {
   vars?: Record<string, string | undefined>
 }
 
-export interface CompareRun {
+interface CompareRun {
   comparison: Comparison
   /** the text report and the terminal chart (not built for --json) */
   text: () => string
@@ -40,7 +40,7 @@ const REFERENCE_DURATION = '100ms'
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/
 
 /** The app's sizes and expected load for one env, without choosing a target. */
-export async function loadShape(
+async function loadShape(
   file: string | undefined,
   env: string | undefined,
   vars?: Record<string, string | undefined>,
@@ -67,7 +67,7 @@ export async function loadShape(
 }
 
 /** Pick the region and its prices: the shipped table, or the Price List API with --live-prices. */
-export async function pricesFor(
+async function pricesFor(
   region: string,
   options: Pick<CompareOptions, 'livePrices' | 'profile' | 'priceBounds'>,
 ): Promise<{ table: PriceTable; note?: string }> {

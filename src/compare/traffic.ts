@@ -19,8 +19,8 @@ export interface TrafficInput {
   concurrency?: number
 }
 
-export const DEFAULT_PAYLOAD_BYTES = 4 * 1024
-export const DEFAULT_CONCURRENCY = 10
+const DEFAULT_PAYLOAD_BYTES = 4 * 1024
+const DEFAULT_CONCURRENCY = 10
 /** AWS bills a month as 730 hours. */
 export const SECONDS_PER_MONTH = 730 * 3600
 

@@ -20,7 +20,7 @@ export interface ApplyOutcome {
   outputs: Outputs
 }
 
-export interface ApplyOptions {
+interface ApplyOptions {
   reporter: Reporter
   signal?: AbortSignal
   timeoutSeconds: number

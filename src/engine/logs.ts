@@ -10,7 +10,7 @@ export interface LogEvent {
   id: string
 }
 
-export interface LogQuery {
+interface LogQuery {
   logGroup: string
   /** epoch ms */
   startTime: number

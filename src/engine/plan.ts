@@ -16,7 +16,7 @@ export interface Planned {
   prepared: Prepared
 }
 
-export interface PlanOptions {
+interface PlanOptions {
   command: Plan['command']
   /** rollback: the version or revision to go back to */
   to?: string
@@ -37,7 +37,7 @@ export async function prepareLocal(session: Session, command: Plan['command'], s
   return command === 'deploy' ? session.target.prepare(session.desired, signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
 }
 
-export function fingerprintHash(value: unknown): string {
+function fingerprintHash(value: unknown): string {
   return `sha256:${sha256Hex(canonicalJson(value))}`
 }
 

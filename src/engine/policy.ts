@@ -18,7 +18,7 @@ import { ACCOUNT_PLACEHOLDER, partition } from '../targets/target.js'
  * AWS but the caller's account (and none with --account or without credentials).
  */
 
-export interface PolicyOptions {
+interface PolicyOptions {
   file?: string
   /** one target; default: every target the app can be deployed to */
   target?: string
@@ -119,7 +119,7 @@ async function accountOf(options: PolicyOptions, region: string): Promise<{ acco
 }
 
 /** `OWNER/REPO[:ENVIRONMENT]` as GitHub spells them. */
-export function parseGithubSubject(text: string): GithubSubject {
+function parseGithubSubject(text: string): GithubSubject {
   const match = /^([A-Za-z0-9-]+\/[A-Za-z0-9._-]+)(?::([^:\s]+))?$/.exec(text)
   if (!match)
     throw invalid('InvalidGithubRepository', `--github-oidc ${text} is not OWNER/REPO or OWNER/REPO:ENVIRONMENT`, [

@@ -6,7 +6,7 @@ import type { RunOptions, RunOutcome } from '../targets/target.js'
 import { assemblePlan, observe } from './plan.js'
 import type { Session } from './session.js'
 
-export interface OneOffOptions extends RunOptions {
+interface OneOffOptions extends RunOptions {
   reporter: Reporter
 }
 

@@ -56,7 +56,7 @@ export interface Session {
   progress: { write: (message: string) => void }
 }
 
-export const FALLBACK_REGION = 'us-east-1'
+const FALLBACK_REGION = 'us-east-1'
 
 /** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
 export async function openSession(options: SessionOptions): Promise<Session> {

@@ -29,14 +29,15 @@ import {
 } from './requests.js'
 
 /** A lease long enough to ride out a slow call, short enough that a dead holder is waited out in a minute. */
-export const DEFAULT_LEASE_MS = 60_000
+const DEFAULT_LEASE_MS = 60_000
+
 export { DEFAULT_LOCK_TIMEOUT_SECONDS }
 
 /** How often a waiting command asks again, and how often it says it still waits. */
 const POLL_MS = 2_000
 const TELL_EVERY_MS = 15_000
 
-export interface TakeLockOptions {
+interface TakeLockOptions {
   scope: LockScope
   /** the command that takes it, shown to whoever waits */
   command: string
@@ -61,7 +62,7 @@ export interface HeldLock {
   release(): Promise<void>
 }
 
-export function leaseMsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+function leaseMsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.SHIPIT_LOCK_LEASE_SECONDS)
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_LEASE_MS
 }

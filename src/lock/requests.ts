@@ -16,12 +16,12 @@ import type { OperationInput, OperationName } from '../aws/services.js'
 /** One table per account and region, shared by every app; created on first use. */
 export const LOCK_TABLE = 'shipit-locks'
 /** The table's partition key: the lock's name (lockKey). */
-export const KEY_ATTRIBUTE = 'pk'
+const KEY_ATTRIBUTE = 'pk'
 /** Epoch seconds after which DynamoDB may delete the item (TTL): abandoned locks disappear by themselves. */
-export const TTL_ATTRIBUTE = 'ttl'
+const TTL_ATTRIBUTE = 'ttl'
 /** How long a second deploy waits for the first by default (--lock-timeout). */
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 300
-export const LOCK_TABLE_TAGS = [{ Key: 'shipit:managed', Value: 'true' }]
+const LOCK_TABLE_TAGS = [{ Key: 'shipit:managed', Value: 'true' }]
 
 /** The DynamoDB operations of the lock: what a deployer's policy must allow on the table. */
 export const LOCK_OPERATIONS = [
@@ -34,7 +34,7 @@ export const LOCK_OPERATIONS = [
   'TagResource',
   'UpdateTimeToLive',
 ] as const satisfies readonly OperationName<'dynamodb'>[]
-export type LockOperation = (typeof LOCK_OPERATIONS)[number]
+type LockOperation = (typeof LOCK_OPERATIONS)[number]
 
 /** A request of the lock, checked by the compiler against the SDK's input type. */
 export interface LockRequest<O extends LockOperation = LockOperation> {

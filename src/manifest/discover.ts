@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { ManifestError } from './load.js'
 
-export const MANIFEST_FILE = 'app.yaml'
+const MANIFEST_FILE = 'app.yaml'
 
 /**
  * The app.yaml of `cwd` or of its nearest parent directory, as git finds .git: run from `src/`, shipit

@@ -16,9 +16,9 @@ export interface ExpressSpec {
 }
 
 /** ECS's own default target value for Express scaling (60 % for cpu and memory). */
-export const DEFAULT_SCALING_TARGET = 60
-export const DEFAULT_HEALTH_CHECK_PATH = '/'
-export const DEFAULT_MAX_TASKS = 3
+const DEFAULT_SCALING_TARGET = 60
+const DEFAULT_HEALTH_CHECK_PATH = '/'
+const DEFAULT_MAX_TASKS = 3
 
 /** The Express settings of a fargate container with `http:`, defaults filled in (the rules checked port, mode and scaling). */
 export function expressSpec(c: ContainerSpec): ExpressSpec {

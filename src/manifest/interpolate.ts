@@ -6,12 +6,12 @@
 
 export type Vars = Record<string, string | undefined>
 
-export interface InterpolationProblem {
+interface InterpolationProblem {
   message: string
   hint: string
 }
 
-export interface Expanded {
+interface Expanded {
   value: string
   problems: InterpolationProblem[]
 }

@@ -331,7 +331,7 @@ function unknownTags(doc: Document, text: string): { name: string; offset: numbe
   return found
 }
 /** Deeper than this a manifest is refused before it is parsed (a real one is under 10 levels deep). */
-export const MAX_NESTING = 64
+const MAX_NESTING = 64
 
 /**
  * Where lists and mappings first nest deeper than MAX_NESTING, found by one linear scan; undefined when
@@ -515,7 +515,7 @@ function offsetOf(doc: Document, path: (string | number)[], atKey = false): numb
 }
 
 /** Shorter secret values are refused (an empty one is allowed: there is nothing to hide but that it is empty). */
-export const MIN_SECRET_LENGTH = 8
+const MIN_SECRET_LENGTH = 8
 
 /**
  * Expand `${env:VAR}` and `${env:VAR:-default}` in every scalar value, in place (see interpolate.ts).

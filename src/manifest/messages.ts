@@ -86,7 +86,7 @@ function article(expected: string): string {
 }
 
 /** A described issue; `suggestion` is the known key an unknown one was taken for, `missing` marks "X is required". */
-export type DescribedIssue = ManifestIssue & { suggestion?: string; missing?: boolean }
+type DescribedIssue = ManifestIssue & { suggestion?: string; missing?: boolean }
 
 /** Turn a schema issue into a sentence that says what is wrong and what to do. */
 export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { unknownKey: string; known: string[] }): DescribedIssue {

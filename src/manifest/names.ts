@@ -43,7 +43,7 @@ export function resourceNames(app: string, env: string, cluster?: string): Resou
 
 export const TAG_APP = 'shipit:app'
 export const TAG_ENV = 'shipit:env'
-export const TAG_TARGET = 'shipit:target'
+const TAG_TARGET = 'shipit:target'
 
 export function shipitTags(app: string, env: string, target: string): Record<string, string> {
   return { [TAG_APP]: app, [TAG_ENV]: env, [TAG_TARGET]: target }

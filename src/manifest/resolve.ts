@@ -11,7 +11,7 @@ import { type ContainerSpec, type FunctionSpec, type HttpSpec, TARGETS, type Tar
 export { DEFAULT_ENV } from './load.js'
 export { LAMBDA_ENVIRONMENT_MAX_BYTES, lambdaEnvironmentBytes } from './rules.js'
 
-export interface EnvVar {
+interface EnvVar {
   value: string
   secret: boolean
 }
@@ -56,7 +56,7 @@ export interface ResolveOptions {
  * `--env` must name an overlay under `environments:` or be the default: a typo would otherwise plan
  * (and deploy) a second copy of the app under the misspelt name.
  */
-export function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): void {
+function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): void {
   const declared = Object.keys(loaded.manifest.environments)
   if (env === DEFAULT_ENV || declared.includes(env)) return
   const suggestion = didYouMean(env, [...new Set([...declared, DEFAULT_ENV])])

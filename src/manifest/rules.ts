@@ -15,7 +15,7 @@ export interface ManifestIssue {
 }
 
 /** What the rules need besides the document: the target it is validated for, and the day (runtime deprecations). */
-export interface RuleContext {
+interface RuleContext {
   /** --target; else the document's own target:; absent: every target the document may be deployed to */
   target?: TargetName
   now: Date
@@ -40,7 +40,7 @@ function range(from: number, to: number, step: number): number[] {
   return out
 }
 
-export function describeFargateMemory(cpu: number): string {
+function describeFargateMemory(cpu: number): string {
   const mem = FARGATE_CPU_MEMORY[cpu]
   if (!mem) return ''
   return mem.length <= 4 ? mem.join(', ') : `${mem[0]}–${mem[mem.length - 1]} in steps of ${mem[1] - mem[0]}`
@@ -60,7 +60,7 @@ const ROUTE_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', '
 /** `METHOD /path`, path segments plain or `{param}` / a final `{proxy+}` (API Gateway's route syntax). */
 const ROUTE_PATH = /^\/$|^(\/([A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z0-9_]+\}))*(\/\{[A-Za-z0-9_]+\+\})?$/
 
-export function checkRoute(route: string): string | undefined {
+function checkRoute(route: string): string | undefined {
   if (route === '$default') return undefined
   const m = /^(\S+) (\S+)$/.exec(route)
   if (!m) return `route ${quoted(route)} is not "METHOD /path" or "$default"`
@@ -230,7 +230,7 @@ function isObject(v: unknown): v is Record<string, any> {
 }
 
 /** What an API Gateway HTTP API waits for an integration before it answers 503 (its 30 s integration timeout). */
-export const HTTP_API_TIMEOUT_SECONDS = 30
+const HTTP_API_TIMEOUT_SECONDS = 30
 
 /** The section the target deploys must be there: said at the top of the document (or of the overlay), with what to add. */
 function sectionIssues(m: Partial<Record<keyof Manifest, unknown>>, target: TargetName | undefined): ManifestIssue[] {

@@ -9,7 +9,7 @@
  * deploy); one deprecated, or blocked within WARN_DAYS, is a warning. The successor is shipit's advice:
  * the newest runtime of the same language.
  */
-export interface RuntimeDates {
+interface RuntimeDates {
   /** Lambda stops patching it; the console no longer offers it */
   deprecated?: string
   /** CreateFunction refuses it from this day */
@@ -24,7 +24,7 @@ export interface RuntimeDates {
 export const RUNTIME_TABLE_DATE = '2026-12-05'
 
 /** A block within this many days is warned about, so there is time to move. */
-export const WARN_DAYS = 90
+const WARN_DAYS = 90
 
 export const LAMBDA_RUNTIME_TABLE: Record<string, RuntimeDates> = {
   // supported (endoflife.date/aws-lambda mirrors the table's deprecation and update-block dates)
@@ -68,7 +68,7 @@ export const LAMBDA_RUNTIME_TABLE: Record<string, RuntimeDates> = {
 }
 
 /** What a runtime's dates mean on `today`: refused, warned about (with why), or fine. */
-export type RuntimeStanding =
+type RuntimeStanding =
   | { kind: 'unknown' }
   | { kind: 'blocked'; createBlocked: string; successor?: string }
   | { kind: 'warn'; reason: string; successor?: string }
@@ -77,7 +77,7 @@ export type RuntimeStanding =
 const DAY_MS = 24 * 60 * 60 * 1000
 
 /** The UTC day of `now`, as YYYY-MM-DD (the table's dates are UTC days). */
-export function utcDay(now: Date): string {
+function utcDay(now: Date): string {
   return now.toISOString().slice(0, 10)
 }
 

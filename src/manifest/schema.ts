@@ -26,7 +26,7 @@ export const AppName = z
   .refine((s) => !s.endsWith('-') && !s.includes('--'))
   .meta({ description: 'App name, [a-z][a-z0-9-]*, at most 40 characters; prefixes every AWS resource name.' })
 
-export const EnvName = z
+const EnvName = z
   .string()
   .regex(NAME_PATTERN)
   .max(MAX_ENV_LENGTH)
@@ -36,8 +36,7 @@ const SecretEnvValue = z.strictObject({
   value: z.string().meta({ description: 'The value, usually "${env:VAR}".' }),
   secret: z.boolean().meta({ description: 'When true the value is never printed: plans show (sensitive).' }),
 })
-export const EnvValue = z.union([z.string(), SecretEnvValue])
-export type EnvValue = z.infer<typeof EnvValue>
+const EnvValue = z.union([z.string(), SecretEnvValue])
 
 const EnvMap = z
   .record(z.string().regex(ENV_VAR_PATTERN), EnvValue)
@@ -77,7 +76,7 @@ const HealthCheck = z.strictObject({
 })
 
 /** ECR keeps images of an app's repository up to this many by default (lifecycle policy). */
-export const DEFAULT_KEEP_IMAGES = 20
+const DEFAULT_KEEP_IMAGES = 20
 
 /** Files that look like credentials but are meant to ship (a test key, a fixture): .gitignore patterns, relative to the package root. */
 const AllowFiles = z.array(z.string().min(1).max(1024)).max(1000).meta({
@@ -271,11 +270,8 @@ export const Manifest = z
 
 export type Manifest = z.infer<typeof Manifest>
 export type ContainerSpec = z.infer<typeof Container>
-export type BuildSpec = z.infer<typeof Build>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
-export type ScalingSpec = z.infer<typeof Scaling>
-export type ExpectSpec = z.infer<typeof Expect>
 
 export function jsonSchema(now: Date = new Date()): Record<string, unknown> {
   const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>

@@ -19,7 +19,7 @@ import { realHome } from './fence.js'
 /** Larger files are not sniffed: a key file is small, and bundles and assets are not worth reading twice. */
 export const SNIFF_MAX_FILE = 64 * 1024
 /** What is read of a small file: credential files put their secrets at the top. */
-export const SNIFF_BYTES = 16 * 1024
+const SNIFF_BYTES = 16 * 1024
 
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----\r?\n(?:[A-Za-z-]+: .*\r?\n)*\r?\n?[A-Za-z0-9+/=]{40,}/
 const ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g
@@ -77,7 +77,7 @@ export function credentialByContent(path: string, head: Buffer): string | undefi
 }
 
 /** Whether a file of this size is read at all. */
-export const sniffed = (size: number) => size > 0 && size <= SNIFF_MAX_FILE
+const sniffed = (size: number) => size > 0 && size <= SNIFF_MAX_FILE
 
 /** One buffer for the synchronous reads: the Lambda walk reads one file at a time. */
 const syncBuffer = Buffer.allocUnsafe(SNIFF_BYTES)
@@ -202,7 +202,7 @@ export async function credentialReason(check: CredentialCheck, path: string, abs
 }
 
 /** How many refused files a message names before "and N more". */
-export const NAMED_CREDENTIALS = 10
+const NAMED_CREDENTIALS = 10
 
 /** The lines of a refusal: each file and why, never the value. */
 export function describeCredentials(found: string[]): string {

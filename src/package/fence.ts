@@ -20,7 +20,7 @@ export function within(parent: string, child: string): boolean {
  * The real path of `path`; when it does not exist, the real path of its nearest existing ancestor with
  * the rest appended (a missing directory is reported by whoever reads it; the fence judges where it would be).
  */
-export function realPathOf(path: string): string {
+function realPathOf(path: string): string {
   const abs = resolve(path)
   try {
     return realpathSync.native(abs)
@@ -38,7 +38,7 @@ export function realHome(env: NodeJS.ProcessEnv = process.env): string | undefin
 }
 
 /** Why a package root may not be packed even with the opt-in, or undefined. */
-export function tooWide(real: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function tooWide(real: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (parse(real).root === real) return `${real} is the root of the filesystem`
   const home = realHome(env)
   if (!home) return undefined
@@ -47,7 +47,7 @@ export function tooWide(real: string, env: NodeJS.ProcessEnv = process.env): str
   return undefined
 }
 
-export type FenceVerdict = { ok: true } | { ok: false; kind: 'outside' | 'too-wide'; why: string }
+type FenceVerdict = { ok: true } | { ok: false; kind: 'outside' | 'too-wide'; why: string }
 
 /**
  * Whether `real` (a real path) may be packed for the app whose app.yaml lies in `appDir`. Inside the
@@ -77,7 +77,7 @@ export function buildPaths(
   return { context, dockerfile: resolve(context, home(build.dockerfile ?? 'Dockerfile')) }
 }
 
-export interface BuildFenceInput {
+interface BuildFenceInput {
   /** directory of app.yaml */
   appDir: string
   /** the build context and the Dockerfile, absolute (as resolved from app.yaml) */
@@ -86,7 +86,7 @@ export interface BuildFenceInput {
   allowOutsideApp: boolean
 }
 
-export interface BuildFenceProblem {
+interface BuildFenceProblem {
   field: 'context' | 'dockerfile'
   code: 'BuildContextOutsideApp' | 'BuildContextTooWide' | 'DockerfileOutsideApp'
   message: string

@@ -69,7 +69,7 @@ export interface StepResult {
   error?: string
 }
 
-export interface ApplyResult {
+interface ApplyResult {
   ok: boolean
   interrupted: boolean
   results: StepResult[]

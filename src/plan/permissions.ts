@@ -38,7 +38,7 @@ export interface CallScope {
 export type Conditions = Record<string, Record<string, string | string[]>>
 
 /** A kind of resource: the ARN of one by its name, and the patterns of one app's. */
-export interface ResourceKind {
+interface ResourceKind {
   arn(at: CallScope, name: string): string
   patterns(scope: AppScope): string[]
 }
@@ -128,12 +128,12 @@ export function anyResource<I extends object>(action: string, extra: Pick<Need<I
 }
 
 /** The tag key every resource of shipit carries, and its condition keys. */
-export const APP_TAG = 'shipit:app'
-export const RESOURCE_TAG = `aws:ResourceTag/${APP_TAG}`
-export const REQUEST_TAG = `aws:RequestTag/${APP_TAG}`
+const APP_TAG = 'shipit:app'
+const RESOURCE_TAG = `aws:ResourceTag/${APP_TAG}`
+const REQUEST_TAG = `aws:RequestTag/${APP_TAG}`
 
 /** The tags of a request in any of the shapes the SDKs have: a map, a list of Key/Value or key/value, EC2's TagSpecifications. */
-export function requestTags(input: object): Record<string, string> {
+function requestTags(input: object): Record<string, string> {
   const record = input as Record<string, unknown>
   const tags: Record<string, string> = {}
   const add = (value: unknown) => {

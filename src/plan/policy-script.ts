@@ -7,7 +7,7 @@ import { singleQuoted as quote } from './runbook.js'
  * trust policy (updated when it exists) and the policy inline. Safe to run again.
  */
 
-export interface SetupScriptInput {
+interface SetupScriptInput {
   roleName: string
   /** the account, or undefined: the script asks STS for the caller's */
   account?: string

@@ -6,7 +6,7 @@ import type { AppScope, Conditions, Permission, PolicyUse } from './permissions.
  * the same resources and conditions share a statement; nothing is granted that no operation needs.
  */
 
-export interface PolicyStatement {
+interface PolicyStatement {
   Sid: string
   Effect: 'Allow'
   Action: string[]

@@ -5,12 +5,12 @@ import { type Action, type FieldChange, isArtifact, isLocalRequest, isRef, isSen
 const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', run: '>' }
 const COLOR: Record<Action, number> = { create: 32, update: 33, replace: 35, delete: 31, run: 36 }
 
-export interface TextOptions {
+interface TextOptions {
   color?: boolean
 }
 
 /** Render a value of a request or a change for people: references, artifacts and secrets by what they are. */
-export function showValue(v: unknown, max = 120): string {
+function showValue(v: unknown, max = 120): string {
   if (v === undefined) return '(none)'
   if (isRef(v)) return '(known after apply)'
   if (isSensitive(v)) return '(sensitive)'

@@ -245,7 +245,7 @@ function captureKey(ref: Ref): string {
 }
 
 /** `taskDefinition.taskDefinitionArn` → JMESPath; an output already written in JMESPath is kept. */
-export function jmesPath(output: string): string {
+function jmesPath(output: string): string {
   if (/[[\]|(]/.test(output)) return output
   return output
     .split('.')

@@ -99,7 +99,7 @@ export function checkSavedPlan(saved: Plan, fresh: Plan): void {
 const label = (s: Step) => `${s.id} (${s.action} ${s.resource?.type} ${s.resource?.name})`
 
 /** Where two step lists differ, for people; undefined when they are the same, step for step. */
-export function stepsDifference(saved: Step[], fresh: Step[]): string | undefined {
+function stepsDifference(saved: Step[], fresh: Step[]): string | undefined {
   for (let i = 0; i < Math.max(saved.length, fresh.length); i++) {
     const a = saved[i]
     const b = fresh[i]

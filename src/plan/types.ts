@@ -69,7 +69,7 @@ export interface LocalRequest {
   input: Record<string, unknown>
 }
 
-export type StepRequest = AwsRequest | LocalRequest
+type StepRequest = AwsRequest | LocalRequest
 
 export const isLocalRequest = (request: StepRequest): request is LocalRequest => request.service === 'container' || request.service === 'local'
 
@@ -118,7 +118,7 @@ export function retryRules(step: Pick<Step, 'retry'>): RetryOn[] {
  * someone changed the resource since the plan was made (a concurrent deploy), and the step fails
  * without its call. For APIs with no revision check of their own (ECS UpdateService).
  */
-export interface Precondition {
+interface Precondition {
   request: AwsRequest
   path: string
   equals: unknown
@@ -153,7 +153,7 @@ export interface FieldChange {
   forcesReplacement?: boolean
 }
 
-export interface ResourceRef {
+interface ResourceRef {
   type: string
   name: string
 }

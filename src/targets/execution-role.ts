@@ -6,7 +6,7 @@ import { Iam } from './shared-catalogue.js'
 import { tagList } from './target.js'
 
 /** What differs between the execution roles of the targets: who assumes the role and what it is for. */
-export interface ExecutionRoleSpec {
+interface ExecutionRoleSpec {
   /** the role's name (derived, cut to IAM's limit) */
   name: string
   /** the service principal that assumes it, e.g. lambda.amazonaws.com */
@@ -30,7 +30,7 @@ export interface ExecutionRoleSpec {
  * The account whose resources the service acts for, and, where the service sends it, the ARN pattern
  * of those resources: a role of this account is then never assumed for another account's resource.
  */
-export interface TrustScope {
+interface TrustScope {
   /** aws:SourceAccount: the caller's account (`<account>` offline) */
   account: string
   /** aws:SourceArn, matched with ArnLike; only for services that send it (ecs-tasks) */
@@ -52,7 +52,7 @@ const trustWords = (spec: ExecutionRoleSpec) =>
  * The one inline policy that lets an execution role read the app's secrets (SSM parameters and
  * Secrets Manager secrets, one or several at a time), as canonical JSON: IAM returns it reformatted.
  */
-export function secretsPolicyDocument(secretArns: string[]): string {
+function secretsPolicyDocument(secretArns: string[]): string {
   return canonicalJson({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameter', 'ssm:GetParameters'], Resource: [...secretArns].sort() }],

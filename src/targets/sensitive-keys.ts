@@ -37,7 +37,7 @@ export function sensitiveKeysRecord(desired: Desired): string | undefined {
 }
 
 /** The names a deploy recorded as secret; undefined when it recorded nothing. */
-export function parseSensitiveKeys(record: string | undefined): Set<string> | 'all' | undefined {
+function parseSensitiveKeys(record: string | undefined): Set<string> | 'all' | undefined {
   if (record === undefined) return undefined
   if (record === ALL) return 'all'
   return new Set(record.split(/[\s,]+/).filter(Boolean))

@@ -57,40 +57,40 @@ export const Logs = {
 }
 
 /** The reads of roles and log groups that observe, the waits and the read-backs send. */
-export const IamReads = {
+const IamReads = {
   GetRole: awsOperation('iam', 'GetRole', { read: true }),
   GetRolePolicy: awsOperation('iam', 'GetRolePolicy', { read: true }),
   ListAttachedRolePolicies: awsOperation('iam', 'ListAttachedRolePolicies', { read: true }),
 }
-export const LogsReads = {
+const LogsReads = {
   DescribeLogGroups: awsOperation('logs', 'DescribeLogGroups', { read: true }),
   ListTagsForResource: awsOperation('logs', 'ListTagsForResource', { read: true }),
   FilterLogEvents: awsOperation('logs', 'FilterLogEvents', { read: true }),
   GetLogEvents: awsOperation('logs', 'GetLogEvents', { read: true }),
 }
-export const StsReads = { GetCallerIdentity: awsOperation('sts', 'GetCallerIdentity', { read: true }) }
+const StsReads = { GetCallerIdentity: awsOperation('sts', 'GetCallerIdentity', { read: true }) }
 
 /** shipit's roles of the app (`shipit-<app>-<env>-…`), and the roles app.yaml names. */
-export const ROLES = arnKind(
+const ROLES = arnKind(
   (at, name) => `arn:${at.partition}:iam::${at.account}:role/${name}`,
   (scope) => [scope.env === '*' ? `shipit-${scope.app}-*` : `shipit-${baseName(scope)}-*`],
 )
 export const PASSED_ROLES = arnKind(ROLES.arn, (scope) => [...ROLES.patterns(scope), ...scope.roles])
 /** The log groups of the app, `/shipit/<app>/<env>` (a stream's ARN is the group's with `:log-stream:…`). */
-export const LOG_GROUPS = regional(
+const LOG_GROUPS = regional(
   'logs',
   (name) => `log-group:${name}`,
   (scope) => [`/shipit/${scope.app}/${scope.env}`, `/shipit/${scope.app}/${scope.env}:*`],
 )
 
 /** The AWS managed policies shipit attaches to its roles: a deployer may attach these and no other. */
-export const ATTACHABLE_POLICIES = ['AWSLambdaBasicExecutionRole', 'AmazonECSTaskExecutionRolePolicy', 'AmazonECSInfrastructureRoleforExpressGatewayServices']
+const ATTACHABLE_POLICIES = ['AWSLambdaBasicExecutionRole', 'AmazonECSTaskExecutionRolePolicy', 'AmazonECSInfrastructureRoleforExpressGatewayServices']
 
 const role = (i: { RoleName?: string }) => i.RoleName
 const group = (i: { logGroupName?: string; logGroupIdentifier?: string }) => i.logGroupName ?? i.logGroupIdentifier
 const BOTH: PolicyUse[] = ['deploy', 'destroy']
 
-export const SHARED_PERMISSIONS: Permission[] = [
+const SHARED_PERMISSIONS: Permission[] = [
   permission(Iam.CreateRole, ['deploy'], on(ROLES, 'iam:CreateRole', role), on(ROLES, 'iam:TagRole', role)),
   permission(Iam.AttachRolePolicy, ['deploy'], {
     ...on(ROLES, 'iam:AttachRolePolicy', role),

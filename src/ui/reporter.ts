@@ -6,7 +6,7 @@ import { colorEnabled, painter, Sgr } from './color.js'
 
 export type { Reporter } from '../plan/execute.js'
 
-export type OutputMode = 'tty' | 'ci' | 'json'
+type OutputMode = 'tty' | 'ci' | 'json'
 
 /** TTY for a person, plain lines for CI and pipes, silence with --json. */
 export function outputMode(json: boolean, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): OutputMode {
@@ -34,7 +34,7 @@ export const silentReporter: Reporter = {
 }
 
 /** One line per event, no colour, no cursor movement: for CI logs and pipes. */
-export class LineReporter implements Reporter {
+class LineReporter implements Reporter {
   constructor(private readonly write: (s: string) => void) {}
   private line(s: string) {
     this.write(`${redact(s)}\n`)
@@ -63,7 +63,7 @@ export class LineReporter implements Reporter {
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
 /** A live list for a terminal: finished steps scroll up, running ones redraw with their elapsed time. */
-export class LiveReporter implements Reporter {
+class LiveReporter implements Reporter {
   private readonly running = new Map<Step, { started: number; what?: string }>()
   private drawn = 0
   private frame = 0

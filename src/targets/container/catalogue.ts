@@ -131,7 +131,7 @@ export const Ec2 = {
 }
 
 /** The reads that observe, the waits and the read-backs send. */
-export const ContainerReads = {
+const ContainerReads = {
   DescribeClusters: awsOperation('ecs', 'DescribeClusters', { read: true }),
   DescribeTaskDefinition: awsOperation('ecs', 'DescribeTaskDefinition', { read: true }),
   ListTaskDefinitions: awsOperation('ecs', 'ListTaskDefinitions', { read: true }),
@@ -220,7 +220,7 @@ const passToTasks = <I extends object>(arn: (input: I) => string | undefined) =>
   when: (i: I) => arn(i) !== undefined,
 })
 
-export const CONTAINER_PERMISSIONS: Permission[] = [
+const CONTAINER_PERMISSIONS: Permission[] = [
   // CreateCluster and RegisterTaskDefinition take no resource-level permissions: CreateCluster is held to this app's tag
   permission(
     Ecs.CreateCluster,

@@ -21,7 +21,7 @@ const PHASE: Record<ServiceDeploymentLifecycleStage, string> = {
   CLEAN_UP: 'stopping the old tasks',
 }
 
-export type ExpressVerdict = { state: 'done' } | { state: 'waiting'; phase: string } | { state: 'failed'; reason: string }
+type ExpressVerdict = { state: 'done' } | { state: 'waiting'; phase: string } | { state: 'failed'; reason: string }
 
 /**
  * Where a service deployment stands. A rollback (alarm, circuit breaker or by hand) is a failure in
@@ -51,7 +51,7 @@ export function expressDeploymentVerdict(deployment: ServiceDeployment | undefin
   return { state: 'failed', reason: `${what}${why.length ? `: ${why.join('; ')}` : ''}` }
 }
 
-export interface ExpressDeploymentState {
+interface ExpressDeploymentState {
   service: ECSExpressGatewayService
   deployment?: ServiceDeployment
 }

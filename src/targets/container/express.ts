@@ -32,17 +32,17 @@ import { revisionOf } from './task-definition.js'
  * scaling it manages. Observe, plan, destroy and outputs; the waiters are in express-waiters.ts.
  */
 
-export const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
+const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
 export const EXPRESS_INFRASTRUCTURE_POLICY = (ctx: { region: string; partition?: string }) =>
   `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
 /** How long CreateExpressGatewayService is retried while a role made in the same deploy propagates. */
-export const INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS = 90
+const INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS = 90
 /**
  * What ECS answers while it cannot assume a just-created infrastructure role. The reference does not
  * list it; these are the answers the Terraform AWS provider retries CreateExpressGatewayService on
  * (internal/service/ecs/express_gateway_service.go). A step retries on one of them: the first.
  */
-export const INFRASTRUCTURE_ROLE_NOT_READY: Omit<RetryOn, 'seconds'>[] = [
+const INFRASTRUCTURE_ROLE_NOT_READY: Omit<RetryOn, 'seconds'>[] = [
   { errorName: 'AccessDeniedException', messageIncludes: 'Cannot assume role' },
   { errorName: 'AccessDeniedException', messageIncludes: 'is not authorized to perform: sts:AssumeRole' },
   { errorName: 'ClientException', messageIncludes: 'AWS was not able to validate the provided access credentials' },
@@ -56,7 +56,7 @@ const SCALING_METRIC: Record<ExpressSpec['scaling']['metric'], ExpressGatewaySer
 
 // ---- observe -----------------------------------------------------------------------------------
 
-export interface ObservedExpressService {
+interface ObservedExpressService {
   arn: string
   /** ACTIVE (DRAINING and INACTIVE ones count as gone) */
   status: string
@@ -94,20 +94,20 @@ export const nothingExpress = (): ExpressObserved => ({ service: null, infrastru
 const tagMapOf = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']))
 
 /** The public endpoint of a configuration, as a URL. */
-export function urlOf(config: ExpressGatewayServiceConfiguration | undefined): string | undefined {
+function urlOf(config: ExpressGatewayServiceConfiguration | undefined): string | undefined {
   const endpoint = (config?.ingressPaths ?? []).find((p) => p.accessType === 'PUBLIC')?.endpoint ?? config?.ingressPaths?.[0]?.endpoint
   if (!endpoint) return undefined
   return /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`
 }
 
 /** The configuration a deployment rolls out, else the only one: the newest by createdAt. */
-export function newestConfiguration(service: ECSExpressGatewayService): ExpressGatewayServiceConfiguration | undefined {
+function newestConfiguration(service: ECSExpressGatewayService): ExpressGatewayServiceConfiguration | undefined {
   const configs = [...(service.activeConfigurations ?? [])]
   return configs.sort((a, b) => (b.createdAt?.getTime?.() ?? 0) - (a.createdAt?.getTime?.() ?? 0))[0]
 }
 
 /** An Express service as DescribeExpressGatewayService returns it, in shipit's terms. Pure. */
-export function observedExpressService(service: ECSExpressGatewayService, plain?: Service): ObservedExpressService {
+function observedExpressService(service: ECSExpressGatewayService, plain?: Service): ObservedExpressService {
   const config = newestConfiguration(service)
   const net = config?.networkConfiguration
   return {
@@ -175,7 +175,8 @@ export function expressNetworkOf(observed: ExpressObserved | undefined): Express
 
 /** Express Mode runs a task definition whose container is named `Main`, with one named TCP port mapping. */
 export { EXPRESS_CONTAINER_NAME }
-export const EXPRESS_PORT_NAME = 'http'
+
+const EXPRESS_PORT_NAME = 'http'
 
 /**
  * Adapts a RegisterTaskDefinition input built by registerInput() for Express Mode: the one
@@ -205,7 +206,7 @@ export function expressContainerName<S extends { app: { name: string } }>(spec: 
 
 // ---- plan --------------------------------------------------------------------------------------
 
-export interface ExpressPlanInputs {
+interface ExpressPlanInputs {
   /** the revision to run: its ARN, or a reference to the RegisterTaskDefinition step's taskDefinition.taskDefinitionArn */
   taskDefinition: string | Ref
   /** the awsvpc network the planner computed (subnets, security groups; Express has no public-IP switch) */
@@ -220,13 +221,13 @@ const ecsTagList = (tags: Record<string, string>): Tag[] => Object.entries(tags)
 const deferred = (v: string | Ref): string => v as string
 
 /** `family:revision` → its ARN (the Express API takes ARNs only). */
-export function taskDefinitionArnOf(td: string | Ref, ctx: { region: string; account?: string; partition?: string }): string | Ref {
+function taskDefinitionArnOf(td: string | Ref, ctx: { region: string; account?: string; partition?: string }): string | Ref {
   if (isRef(td) || td.startsWith('arn:')) return td
   return `arn:${arnPartition(ctx)}:ecs:${ctx.region}:${ctx.account ?? ACCOUNT_PLACEHOLDER}:task-definition/${td}`
 }
 
 /** The ECS scaling target app.yaml asks for. */
-export function scalingTargetOf(spec: ExpressSpec): Required<ExpressGatewayScalingTarget> {
+function scalingTargetOf(spec: ExpressSpec): Required<ExpressGatewayScalingTarget> {
   return {
     minTaskCount: spec.minTasks,
     maxTaskCount: spec.maxTasks,
@@ -362,7 +363,7 @@ const sameList = (a: string[] | undefined, b: (string | Ref)[]) =>
   !b.some(isRef) && JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b as string[])].sort())
 
 /** Field-level differences between a live Express service and app.yaml, with the update request they need. Pure. */
-export function expressChanges(
+function expressChanges(
   live: ObservedExpressService,
   spec: ExpressSpec,
   inputs: Pick<ExpressPlanInputs, 'taskDefinition' | 'network'>,

@@ -10,7 +10,7 @@ import { DEFAULT_SUBNETS_PLACEHOLDER, DEFAULT_VPC_PLACEHOLDER, Ec2, SUBNETS_VPC_
 import type { LaunchProfile } from './profile.js'
 
 /** An inbound rule: from an address range (`cidr`) or from another security group (`sourceGroup`). */
-export interface IngressRule {
+interface IngressRule {
   protocol: string
   fromPort?: number
   toPort?: number
@@ -26,7 +26,7 @@ export interface ExpressNetwork {
   loadBalancerGroups: string[]
 }
 
-export interface ObservedSecurityGroup {
+interface ObservedSecurityGroup {
   id: string
   vpcId: string
   tags: Record<string, string>
@@ -101,7 +101,7 @@ async function subnetsVpc(clients: AwsClients, ids: string[]): Promise<{ subnets
   }
 }
 
-export interface PlannedNetwork {
+interface PlannedNetwork {
   awsvpc: AwsVpcConfiguration
   /** steps the tasks' network needs before tasks start */
   deps: string[]

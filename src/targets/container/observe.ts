@@ -15,7 +15,7 @@ import { type ObservedNetwork, observeNetwork } from './network.js'
 import { STARTED_BY } from './profile.js'
 import { describedSpec, liveEnvironment, type TaskDefinitionSpec } from './task-definition.js'
 
-export interface ObservedCluster {
+interface ObservedCluster {
   arn: string
   tags: Record<string, string>
   /** EC2 container instances registered (the ecs target needs at least one) */
@@ -45,7 +45,7 @@ export interface ObservedService {
   }
 }
 
-export interface ObservedTaskDefinition {
+interface ObservedTaskDefinition {
   arn: string
   revision: number
   tags: Record<string, string>

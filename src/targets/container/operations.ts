@@ -13,7 +13,7 @@ import type { LaunchProfile } from './profile.js'
 import { revisionOf } from './task-definition.js'
 import { SERVICE_DEPLOYED_WAITER } from './waiters.js'
 
-export interface ContainerHistory {
+interface ContainerHistory {
   account?: string
   /** the service as it runs now; null when there is none */
   service: { taskDefinition: string; tags: Record<string, string> } | null

@@ -21,7 +21,7 @@ import { SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 export const TASK_EXECUTION_POLICY = (ctx: { region: string; partition?: string }) =>
   `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`
 /** RunTask starts at most this many tasks per call. */
-export const RUN_TASK_MAX_COUNT = 10
+const RUN_TASK_MAX_COUNT = 10
 /** Tag of a revision shipit registered: the revision the service ran before (`family:revision`). */
 export const PREVIOUS_TAG = 'shipit:previous'
 
@@ -378,7 +378,7 @@ function planRun(
   addRunStep(b, profile, { taskDefinition, awsvpc, count: spec.count, prerequisites, retry: firstUseRetries(firstUse) })
 }
 
-export interface RunStepSpec {
+interface RunStepSpec {
   taskDefinition: string | Ref
   awsvpc: AwsVpcConfiguration
   count: number

@@ -15,14 +15,14 @@ import type { RetryOn } from '../../plan/types.js'
 /** How long a new role may take to be usable by ECS: IAM documents "a few seconds", seen up to a minute or more. */
 export const ROLE_PROPAGATION_SECONDS = 90
 /** How long AWSServiceRoleForECS may take after the first CreateCluster of an account. */
-export const SERVICE_LINKED_ROLE_SECONDS = 60
+const SERVICE_LINKED_ROLE_SECONDS = 60
 /** How long a service deleted by an earlier destroy may stay DRAINING before its name can be used again. */
-export const SERVICE_DRAINING_SECONDS = 600
+const SERVICE_DRAINING_SECONDS = 600
 
 const UNABLE_TO_ASSUME = 'ECS was unable to assume the role'
 
 /** The rules for a call that passes `roleName`, made by this plan, to ECS. */
-export function newRoleRetries(roleName: string): RetryOn[] {
+function newRoleRetries(roleName: string): RetryOn[] {
   const waitingFor = `IAM to propagate role ${roleName}`
   return [
     { errorName: 'ClientException', messageIncludes: UNABLE_TO_ASSUME, seconds: ROLE_PROPAGATION_SECONDS, waitingFor },
@@ -32,7 +32,7 @@ export function newRoleRetries(roleName: string): RetryOn[] {
 }
 
 /** The rule for the first service or task in a cluster this plan creates (possibly the account's first). */
-export function serviceLinkedRoleRetry(): RetryOn {
+function serviceLinkedRoleRetry(): RetryOn {
   return {
     errorName: 'InvalidParameterException',
     messageIncludes: 'Unable to assume the service linked role',
@@ -42,7 +42,7 @@ export function serviceLinkedRoleRetry(): RetryOn {
 }
 
 /** The rule for CreateService of a name whose earlier service is still DRAINING (ECS: "Creation of service was not idempotent."). */
-export function drainingServiceRetry(serviceName: string): RetryOn {
+function drainingServiceRetry(serviceName: string): RetryOn {
   return {
     errorName: 'InvalidParameterException',
     messageIncludes: 'Creation of service was not idempotent',

@@ -131,7 +131,7 @@ export function desiredSpec(
 }
 
 /** The app's container of a revision (by name, else the first). */
-export function appContainer(td: TaskDefinition): ContainerDefinition {
+function appContainer(td: TaskDefinition): ContainerDefinition {
   const containers = td.containerDefinitions ?? []
   return containers.find((x) => x.name === CONTAINER_NAME) ?? containers[0] ?? {}
 }

@@ -16,7 +16,7 @@ const LOG_LINES_SHOWN = 20
 /** Polls before a deployment of our revision that is nowhere to be seen counts as rolled back (ECS reads are eventually consistent). */
 const GRACE_POLLS = 3
 
-export type RolloutVerdict = { state: 'done' } | { state: 'waiting'; status: string } | { state: 'failed'; reason: string; failed?: Deployment }
+type RolloutVerdict = { state: 'done' } | { state: 'waiting'; status: string } | { state: 'failed'; reason: string; failed?: Deployment }
 
 /**
  * Where the deployment of `taskDefinition` stands. Done only when the PRIMARY deployment runs that
@@ -82,7 +82,7 @@ async function stoppedTasksOf(clients: AwsClients, cluster: string, service: str
 }
 
 /** Waits until a service's deployment of a revision is COMPLETED; fails when ECS rolled it back or it failed. */
-export async function waitForServiceDeployment(clients: AwsClients, input: Record<string, unknown>, wait: WaitContext): Promise<void> {
+async function waitForServiceDeployment(clients: AwsClients, input: Record<string, unknown>, wait: WaitContext): Promise<void> {
   const { deadline, signal } = wait
   const cluster = String(input.cluster)
   const name = String(input.service)
@@ -142,7 +142,7 @@ export async function waitForServiceDeployment(clients: AwsClients, input: Recor
   }
 }
 
-export interface TaskResult {
+interface TaskResult {
   taskArn: string
   /** the app container's exit code; undefined when it never ran */
   exitCode?: number
@@ -176,7 +176,7 @@ async function lastLogLines(clients: AwsClients, logGroup: string, stream: strin
  * and the last log lines, when a task's container did not exit with 0; `details.exitCode` carries
  * the code for `shipit run` to exit with.
  */
-export async function waitForTasksToStop(clients: AwsClients, input: Record<string, unknown>, wait: WaitContext): Promise<void> {
+async function waitForTasksToStop(clients: AwsClients, input: Record<string, unknown>, wait: WaitContext): Promise<void> {
   const { deadline, signal } = wait
   const cluster = String(input.cluster)
   const logGroup = String(input.logGroup)

@@ -37,7 +37,7 @@ export const Image = {
 }
 
 /** The reads of the repository and its images, and the token of `docker login`. */
-export const EcrReads = {
+const EcrReads = {
   DescribeRepositories: awsOperation('ecr', 'DescribeRepositories', { read: true }),
   DescribeImages: awsOperation('ecr', 'DescribeImages', { read: true }),
   GetLifecyclePolicy: awsOperation('ecr', 'GetLifecyclePolicy', { read: true }),
@@ -54,7 +54,7 @@ const REPOSITORY = regional(
 const repo = (i: { repositoryName?: string }) => i.repositoryName
 const DEPLOY: PolicyUse[] = ['deploy']
 
-export const IMAGE_PERMISSIONS: Permission[] = [
+const IMAGE_PERMISSIONS: Permission[] = [
   // a create with tags needs ecr:TagResource too
   permission(Ecr.CreateRepository, DEPLOY, on(REPOSITORY, 'ecr:CreateRepository', repo), on(REPOSITORY, 'ecr:TagResource', repo)),
   permission(Ecr.PutLifecyclePolicy, DEPLOY, on(REPOSITORY, 'ecr:PutLifecyclePolicy', repo)),

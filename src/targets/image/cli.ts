@@ -11,8 +11,8 @@ import { ExitCode, invalid, ShipitError } from '../../errors.js'
  * Both are raised by checkContainerCli before the first AWS call of an apply.
  */
 
-export const CONTAINER_CLIS = ['docker', 'podman', 'finch'] as const
-export type ContainerCliKind = (typeof CONTAINER_CLIS)[number]
+const CONTAINER_CLIS = ['docker', 'podman', 'finch'] as const
+type ContainerCliKind = (typeof CONTAINER_CLIS)[number]
 
 export interface ContainerCli {
   /** what to run: an absolute path */
@@ -86,7 +86,7 @@ export interface CliResult {
   stderr: string
 }
 
-export interface RunCliOptions {
+interface RunCliOptions {
   env?: Env
   /** written to the child's stdin, then closed; otherwise stdin is closed at once (nothing can prompt) */
   stdin?: string

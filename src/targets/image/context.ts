@@ -18,8 +18,8 @@ import { type CredentialCheck, credentialCheck, credentialReason, describeCreden
 /** 16 hex characters = 64 bits: collisions within one repository's images are not a concern. */
 export const TAG_LENGTH = 16
 /** Bounds of a context shipit hashes (docker sends the whole context to the builder on every build too). */
-export const MAX_CONTEXT_FILES = 100_000
-export const MAX_CONTEXT_BYTES = 4 * 1024 ** 3
+const MAX_CONTEXT_FILES = 100_000
+const MAX_CONTEXT_BYTES = 4 * 1024 ** 3
 /** Version of the hash's input layout: bumping it rebuilds every image once. */
 const HASH_LAYOUT = 'shipit-image-context/1'
 
@@ -35,7 +35,7 @@ export interface BuildInputs {
   platform: Platform
 }
 
-export interface ContextHash {
+interface ContextHash {
   /** full hex sha256 */
   sha256: string
   /** the image tag: the first TAG_LENGTH hex characters */
@@ -44,7 +44,7 @@ export interface ContextHash {
   bytes: number
 }
 
-export interface ContextOptions {
+interface ContextOptions {
   /** container.build.allowFiles: files that look like credentials and are meant to go in (gitignore syntax) */
   allowFiles?: string[]
   /** where HOME and AWS_SHARED_CREDENTIALS_FILE are read, to know the deployer's credential files */
@@ -137,7 +137,7 @@ function fileSha256(path: string): Promise<string> {
  * is only the top one), unlike .gitignore: each pattern is given to `ignore` with a leading `/`.
  * Not modelled: re-including a file below an excluded directory (`!dir/keep` after `dir`).
  */
-export async function dockerIgnore(context: string, dockerfile: string): Promise<(path: string, isDir: boolean) => boolean> {
+async function dockerIgnore(context: string, dockerfile: string): Promise<(path: string, isDir: boolean) => boolean> {
   const text =
     (await readFile(`${dockerfile}.dockerignore`, 'utf8').catch(() => null)) ?? (await readFile(join(context, '.dockerignore'), 'utf8').catch(() => ''))
   const patterns = text

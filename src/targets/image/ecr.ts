@@ -25,10 +25,10 @@ import { type PreparedImage, repositoryName } from './prepare.js'
  */
 
 /** `shipit:env:<env>`: this environment deploys images from the shared repository. */
-export const ENV_USES_PREFIX = 'shipit:env:'
+const ENV_USES_PREFIX = 'shipit:env:'
 const USES = 'uses'
 
-export interface ObservedRepository {
+interface ObservedRepository {
   name: string
   arn: string
   uri: string
@@ -106,9 +106,9 @@ const sameJson = (text: string | null, wanted: unknown): boolean => {
   }
 }
 
-export const ownsRepository = (tags: Record<string, string> | undefined, app: string): boolean => tags?.[TAG_APP] === app
+const ownsRepository = (tags: Record<string, string> | undefined, app: string): boolean => tags?.[TAG_APP] === app
 /** The environments whose tag the repository carries. */
-export const repositoryEnvs = (tags: Record<string, string>): string[] =>
+const repositoryEnvs = (tags: Record<string, string>): string[] =>
   Object.keys(tags)
     .filter((k) => k.startsWith(ENV_USES_PREFIX))
     .map((k) => k.slice(ENV_USES_PREFIX.length))

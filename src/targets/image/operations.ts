@@ -45,7 +45,7 @@ export interface PushOutput {
   imageTag: string
 }
 
-export interface BuildLog {
+interface BuildLog {
   /** stream the build to the terminal (true) or keep it and show its end only if the build fails */
   tty: boolean
   write(chunk: string): void
@@ -63,7 +63,7 @@ export interface ContainerOperationContext {
 }
 
 /** Lines of a failed build shown when its output was collapsed. */
-export const FAILED_BUILD_TAIL_LINES = 30
+const FAILED_BUILD_TAIL_LINES = 30
 
 const defaultLog = (): BuildLog => ({
   tty: Boolean(process.stderr.isTTY) && !process.env.CI,
@@ -77,7 +77,7 @@ async function readyCli(input: { platform?: Platform }, ctx: ContainerOperationC
 }
 
 /** The CLI arguments of a build: buildx with --load when docker cross-builds, the CLI's own build otherwise. */
-export function buildArgs(cli: Pick<ReadyContainerCli, 'kind' | 'serverArch'>, input: BuildInput): string[] {
+function buildArgs(cli: Pick<ReadyContainerCli, 'kind' | 'serverArch'>, input: BuildInput): string[] {
   const cross = needsBuildx({ path: '', ...cli }, archOf(input.platform))
   return [
     ...(cross ? ['buildx', 'build', '--load'] : ['build']),

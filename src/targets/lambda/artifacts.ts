@@ -22,7 +22,7 @@ import { DIRECT_UPLOAD_LIMIT } from './zip.js'
 export const ARTIFACTS_BUCKET_TAGS: Record<string, string> = { 'shipit:managed': 'true', 'shipit:purpose': 'lambda-artifacts' }
 
 /** Multipart parts of 8 MB, four at a time: a 60 MB package is 8 parts. */
-export const UPLOAD_PART_BYTES = 8 * 1024 * 1024
+const UPLOAD_PART_BYTES = 8 * 1024 * 1024
 const UPLOAD_QUEUE = 4
 /** DeleteObjects takes at most 1000 keys a call. */
 const DELETE_BATCH = 1000
@@ -36,7 +36,7 @@ export function artifactsBucketName(account: string, region: string): string {
   return `shipit-artifacts-${account}-${region}`.slice(0, 63).replace(/[-.]+$/, '')
 }
 
-export function artifactKeyPrefix(app: string, env: string): string {
+function artifactKeyPrefix(app: string, env: string): string {
   return `${app}/${env}/`
 }
 
@@ -45,7 +45,7 @@ export function artifactKey(app: string, env: string, sha256: string): string {
 }
 
 /** The tags every package carries, as S3's `Tagging` takes them (URL query parameters). */
-export function artifactTagging(app: string, env: string): string {
+function artifactTagging(app: string, env: string): string {
   return new URLSearchParams({ 'shipit:app': app, 'shipit:env': env }).toString()
 }
 
@@ -82,7 +82,7 @@ export interface ObservedArtifactStore extends StoreLocation {
   owned?: string[]
 }
 
-export interface StoreLocation {
+interface StoreLocation {
   bucket: string
   /** shipit's shared bucket (else function.bucket, the user's) */
   managed: boolean
@@ -190,7 +190,7 @@ async function observeEncrypted(clients: AwsClients, Bucket: string, ExpectedBuc
 }
 
 /** The package in S3, and the steps the function's code must wait for. */
-export interface PlannedArtifact {
+interface PlannedArtifact {
   code: { S3Bucket: string; S3Key: string }
   deps: string[]
   blocked: boolean

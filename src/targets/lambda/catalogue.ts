@@ -198,7 +198,7 @@ export const UploadArtifact = localOperation<UploadArtifactInput>('local', 'Uplo
 })
 
 /** The reads that observe, the waits and the read-backs send, and the invocation of `shipit run`. */
-export const LambdaReads = {
+const LambdaReads = {
   GetFunction: awsOperation('lambda', 'GetFunction', { read: true }),
   GetFunctionConfiguration: awsOperation('lambda', 'GetFunctionConfiguration', { read: true }),
   GetAlias: awsOperation('lambda', 'GetAlias', { read: true }),
@@ -268,7 +268,7 @@ const BOTH: PolicyUse[] = ['deploy', 'destroy']
 const DEPLOY: PolicyUse[] = ['deploy']
 const apiGet = (path: string) => on(API_PARTS, 'apigateway:GET', api(path))
 
-export const LAMBDA_PERMISSIONS: Permission[] = [
+const LAMBDA_PERMISSIONS: Permission[] = [
   // a create with tags needs lambda:TagResource too
   permission(
     Lambda.CreateFunction,

@@ -103,7 +103,7 @@ export interface PlannedFunction {
   blocked: boolean
 }
 
-export interface FunctionInputs {
+interface FunctionInputs {
   want: DesiredFunction
   artifact: Artifact
   /** where the package was uploaded, when it goes through S3 (above 50 MB zipped) rather than in the request */

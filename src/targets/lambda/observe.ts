@@ -145,7 +145,7 @@ function hiddenKeysOf(desired: LambdaDesired, live: Record<string, string>, show
 }
 
 /** The caller's account and ARN (whose partition is the account's). */
-export async function callerIdentity(clients: AwsClients): Promise<{ account: string; arn?: string }> {
+async function callerIdentity(clients: AwsClients): Promise<{ account: string; arn?: string }> {
   const id = await clients.send('sts', 'GetCallerIdentity', {})
   return { account: id.Account ?? '', ...(id.Arn ? { arn: id.Arn } : {}) }
 }

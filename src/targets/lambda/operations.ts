@@ -5,7 +5,7 @@ import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions
 import { Lambda } from './catalogue.js'
 import { ALIAS } from './observe.js'
 
-export interface LambdaHistory {
+interface LambdaHistory {
   /** from the alias's ARN: the plan header names the account, as a deploy's does */
   account?: string
   alias: { version: string; description?: string } | null
@@ -16,7 +16,7 @@ export interface LambdaHistory {
 /** The alias description records where it came from, so rollback goes to what was live, not to N − 1. */
 export const PREVIOUS_PREFIX = 'shipit: previous version '
 
-export function previousFromDescription(description: string | undefined): string | undefined {
+function previousFromDescription(description: string | undefined): string | undefined {
   const m = description?.match(/shipit: previous version (\d+)/)
   return m?.[1]
 }

@@ -25,7 +25,7 @@ export interface PackageFile {
   size: number
 }
 
-export interface PackageLimits {
+interface PackageLimits {
   /** files in the zip: a zip without ZIP64 records holds at most 65,535 entries */
   maxFiles: number
   /** files, directories and links looked at, ignored ones aside: bounds the walk itself */
@@ -36,7 +36,7 @@ export interface PackageLimits {
 
 export const MB = 1024 * 1024
 /** Lambda refuses a function whose code is 262,144,000 bytes or more once unzipped. */
-export const LAMBDA_UNZIPPED_LIMIT = 250 * MB
+const LAMBDA_UNZIPPED_LIMIT = 250 * MB
 export const DEFAULT_LIMITS: PackageLimits = { maxFiles: 65_535, maxEntries: 100_000, maxUnzippedBytes: LAMBDA_UNZIPPED_LIMIT }
 
 export const DEFAULT_IGNORES = ['.git/', '.shipit/', '.DS_Store', '.shipitignore']
@@ -319,7 +319,7 @@ function utf8Name(raw: Buffer): string | undefined {
 }
 
 /** A name as text with its invalid bytes shown as \xNN. */
-export function escapeName(raw: Buffer): string {
+function escapeName(raw: Buffer): string {
   let out = ''
   for (const byte of raw) out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`
   return out

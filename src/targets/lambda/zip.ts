@@ -15,7 +15,7 @@ export { DEFAULT_IGNORES, ignoreMatcher } from './walk.js'
  * the package boundary in walk.ts.
  */
 
-export interface ZipResult {
+interface ZipResult {
   bytes: Buffer
   /** hex SHA-256 of the archive */
   sha256: string
@@ -31,7 +31,7 @@ export interface ZipResult {
 /** Lambda's limit for code sent in the request itself (ZipFile); larger packages go through S3. */
 export const DIRECT_UPLOAD_LIMIT = 50 * MB
 
-export interface ZipOptions extends WalkOptions {
+interface ZipOptions extends WalkOptions {
   /** worker threads; 0 or 1 packs on the calling thread */
   workers?: number
 }
