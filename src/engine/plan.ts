@@ -79,7 +79,7 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
   const kdf = options.kdf ?? SECRET_KDF
   const steps = saltSecretMarkers(inferred, salt, kdf, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
-  const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
+  const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.declaredBy ?? desired.env]?.expect })
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     shipitVersion: SHIPIT_VERSION,

@@ -44,9 +44,15 @@ export function resourceNames(app: string, env: string, cluster?: string): Resou
 export const TAG_APP = 'shipit:app'
 export const TAG_ENV = 'shipit:env'
 export const TAG_TARGET = 'shipit:target'
+/** on every resource of an env with a ttl: when `shipit prune` may destroy it (ISO time), renewed by deploys */
+export const TAG_EXPIRES = 'shipit:expires'
 
 export function shipitTags(app: string, env: string, target: string): Record<string, string> {
   return { [TAG_APP]: app, [TAG_ENV]: env, [TAG_TARGET]: target }
+}
+
+export function expiryTags(expires: string): Record<string, string> {
+  return { [TAG_EXPIRES]: expires }
 }
 
 /** True when `tags` mark a resource as shipit's for this app and env. */
