@@ -5,18 +5,7 @@ import { ManifestError, parseManifest } from '../../src/manifest/load.js'
 import { TAG_EXPIRES } from '../../src/manifest/names.js'
 import { resolveDesired } from '../../src/manifest/resolve.js'
 import { asContainer } from '../helpers/plan.js'
-
-/** The manifest of issue 26, as written there. */
-export const PREVIEW_APP = `name: web
-region: us-west-2
-target: fargate
-container:
-  image: public.ecr.aws/nginx/nginx:1.27
-  port: 80
-environments:
-  prod: { container: { count: 3 } }
-  "pr-*": { ttl: 3d, container: { count: 1 } }     # any env matching the pattern; expires 3 days after its last deploy
-`
+import { PREVIEW_APP } from './apps.js'
 
 const NOW = new Date('2026-12-05T12:00:00Z')
 

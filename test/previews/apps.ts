@@ -1,0 +1,11 @@
+/** The manifest of issue 26, as written there. */
+export const PREVIEW_APP = `name: web
+region: us-west-2
+target: fargate
+container:
+  image: public.ecr.aws/nginx/nginx:1.27
+  port: 80
+environments:
+  prod: { container: { count: 3 } }
+  "pr-*": { ttl: 3d, container: { count: 1 } }     # any env matching the pattern; expires 3 days after its last deploy
+`
