@@ -60,6 +60,7 @@ const SERVICES: { [S in ServiceName]: ServiceModule<S> } = {
   ec2: { client: 'EC2Client', load: () => import('@aws-sdk/client-ec2') },
   ecr: { client: 'ECRClient', load: () => import('@aws-sdk/client-ecr') },
   s3: { client: 'S3Client', load: () => import('@aws-sdk/client-s3') },
+  resourcegroupstaggingapi: { client: 'ResourceGroupsTaggingAPIClient', load: () => import('@aws-sdk/client-resource-groups-tagging-api') },
 }
 
 /** The SDK's `waitUntil…` functions, as shipit calls them. */

@@ -13,11 +13,13 @@ export interface ServiceModules {
   ec2: typeof import('@aws-sdk/client-ec2')
   ecr: typeof import('@aws-sdk/client-ecr')
   s3: typeof import('@aws-sdk/client-s3')
+  /** shipit prune and the expiry of preview envs: resources found and tagged by their tags */
+  resourcegroupstaggingapi: typeof import('@aws-sdk/client-resource-groups-tagging-api')
 }
 
 export type ServiceName = keyof ServiceModules
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3']
+export const SERVICE_NAMES: readonly ServiceName[] = ['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3', 'resourcegroupstaggingapi']
 
 /** An SDK command class: `new XCommand(input)`. */
 type CommandClass = abstract new (input: never) => { readonly input: unknown; resolveMiddleware(...args: never[]): unknown }

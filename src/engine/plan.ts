@@ -1,14 +1,17 @@
 import { relative } from 'node:path'
 import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
+import { clock } from '../clock.js'
 import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { invalid } from '../errors.js'
+import { expiringFrom } from '../manifest/resolve.js'
 import { withIdempotency } from '../plan/idempotency.js'
 import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '../plan/secrets.js'
 import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
+import { findTagged, planExpiryRenewal } from './expiry.js'
 import type { Session } from './session.js'
 
 export interface Planned {
@@ -47,17 +50,36 @@ export async function observe(session: Session, signal?: AbortSignal, command: P
 }
 
 export async function makePlan(session: Session, options: PlanOptions): Promise<Planned> {
-  const { target, desired, region } = session
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
+  // a saved plan is made again at its own time: the expiry it tags with is the one it showed
+  const now = options.now?.() ?? clock.now()
+  if (session.desired.ttl) session.desired = expiringFrom(session.desired, now)
+  const { target, desired, region } = session
   // local input is checked before the first AWS call; the zip is built while observe reads
   const build = options.command === 'deploy' ? await target.prepare(desired, options.signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
-  const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
+  const renewing = options.command === 'deploy' && desired.ttl && !session.offline
+  const [observed, prepared, expiring] = await Promise.all([
+    observe(session, options.signal, options.command),
+    build(),
+    renewing ? observeExpiring(session, options.signal) : Promise.resolve([]),
+  ])
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
+  if (renewing && !part.blocked.length) part.steps.push(...planExpiryRenewal(desired, expiring, now))
   const salted = { ...options, salt: options.salt ?? newSalt() }
   await commitToSecrets(session, salted, part)
   return { plan: assemblePlan(session, salted, part, observed, account), observed, prepared }
+}
+
+/** The env's resources with their expiry tags (an env with a ttl: a preview). */
+async function observeExpiring(session: Session, signal?: AbortSignal) {
+  const { desired } = session
+  try {
+    return await findTagged(session.clients, { app: desired.app, env: desired.env, target: desired.target }, signal)
+  } catch (err) {
+    throw translateAwsError(err, `reading the expiry of ${desired.names.base}`)
+  }
 }
 
 /** The scrypt commitments of the secrets the steps send, all at once (assemblePlan then finds them made). */
@@ -79,7 +101,12 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
   const kdf = options.kdf ?? SECRET_KDF
   const steps = saltSecretMarkers(inferred, salt, kdf, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
-  const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.declaredBy ?? desired.env]?.expect })
+  const cost = planCost(
+    desired,
+    region,
+    { command: options.command, steps },
+    { ...manifest?.expect, ...manifest?.environments[desired.declaredBy ?? desired.env]?.expect },
+  )
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     shipitVersion: SHIPIT_VERSION,

@@ -141,6 +141,13 @@ function ttlOf(text: string | undefined, now: Date): Ttl | undefined {
   return { text, ms, expires: expiryAt(now, ms) }
 }
 
+/** The same Desired with its expiry counted from `now` (a saved plan is made again at its own time). */
+export function expiringFrom(desired: Desired, now: Date): Desired {
+  if (!desired.ttl) return desired
+  const expires = expiryAt(now, desired.ttl.ms)
+  return { ...desired, ttl: { ...desired.ttl, expires }, tags: { ...desired.tags, ...expiryTags(expires) } }
+}
+
 /** now + ttl, to the second: the value of shipit:expires. */
 export function expiryAt(now: Date, ms: number): string {
   return new Date(Math.floor((now.getTime() + ms) / 1000) * 1000).toISOString().replace('.000Z', 'Z')

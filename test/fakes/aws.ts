@@ -5,7 +5,7 @@
  *   afterEach(() => fake.restore())
  *
  * Every client instance of LambdaClient, ApiGatewayV2Client, IAMClient, STSClient,
- * CloudWatchLogsClient, ECSClient, EC2Client, ECRClient and S3Client is intercepted (mockClient on the prototype).
+ * CloudWatchLogsClient, ECSClient, EC2Client, ECRClient, S3Client and ResourceGroupsTaggingAPIClient is intercepted (mockClient on the prototype).
  * Each command is dispatched on `command.constructor.name` to a handler that reads and
  * mutates `fake.state`; unknown operations throw an Error naming the operation.
  */
@@ -17,6 +17,7 @@ import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { LambdaClient } from '@aws-sdk/client-lambda'
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api'
 import { S3Client } from '@aws-sdk/client-s3'
 import { STSClient } from '@aws-sdk/client-sts'
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock'
@@ -32,6 +33,7 @@ import { createLambdaState, type LambdaHandler, lambdaModel } from './lambda.js'
 import { appendLogEvents, createLogsState, logsHandlers } from './logs.js'
 import { createS3State, s3Handlers } from './s3.js'
 import { createStsState, stsHandlers } from './sts.js'
+import { taggingHandlers } from './tagging.js'
 
 export type { FakeBehavior, FakeState } from './context.js'
 export type { FakeErrorSpec, ServiceName } from './core.js'
@@ -130,6 +132,7 @@ const CLIENTS = {
   ec2: EC2Client,
   ecr: ECRClient,
   s3: S3Client,
+  resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient,
 } as const
 
 interface FailRule {
@@ -208,6 +211,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     ec2: ec2Handlers(ctx),
     ecr: ecrHandlers(ctx),
     s3: s3Handlers(ctx),
+    resourcegroupstaggingapi: taggingHandlers(ctx),
   }
 
   let failRules: FailRule[] = []

@@ -9,10 +9,11 @@ import * as ecrSdk from '@aws-sdk/client-ecr'
 import * as ecsSdk from '@aws-sdk/client-ecs'
 import * as iamSdk from '@aws-sdk/client-iam'
 import * as lambdaSdk from '@aws-sdk/client-lambda'
+import * as taggingSdk from '@aws-sdk/client-resource-groups-tagging-api'
 import * as s3Sdk from '@aws-sdk/client-s3'
 import * as stsSdk from '@aws-sdk/client-sts'
 
-export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr' | 's3'
+export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr' | 's3' | 'resourcegroupstaggingapi'
 
 export interface FakeErrorSpec {
   name: string
@@ -34,6 +35,7 @@ const SDK: Record<ServiceName, { mod: AnyModule; base: AnyModule[string] }> = {
   ec2: { mod: ec2Sdk, base: ec2Sdk.EC2ServiceException },
   ecr: { mod: ecrSdk, base: ecrSdk.ECRServiceException },
   s3: { mod: s3Sdk, base: s3Sdk.S3ServiceException },
+  resourcegroupstaggingapi: { mod: taggingSdk, base: taggingSdk.ResourceGroupsTaggingAPIServiceException },
 }
 
 /** Default HTTP status per well-known error code (AWS API references). */

@@ -1,0 +1,80 @@
+import type { AwsClients } from '../aws/clients.js'
+import { TAG_APP, TAG_ENV, TAG_EXPIRES, TAG_TARGET } from '../manifest/names.js'
+import type { Desired } from '../manifest/resolve.js'
+import type { Step } from '../plan/types.js'
+
+/**
+ * The expiry of an env with a `ttl:` (a preview): what a deploy creates carries `shipit:expires`
+ * (desired.tags); what exists already is renewed here, through the Resource Groups Tagging API, so
+ * that no target needs to know about expiries. A renewal is planned only when the expiry is within
+ * half the ttl of passing: a redeploy right after a deploy still makes zero writes, and an env that
+ * is deployed at least once per half ttl never expires.
+ */
+
+export interface TaggedResource {
+  arn: string
+  tags: Record<string, string>
+}
+
+/** What GetResources is asked for: shipit's resources, of one app, env and target when given. */
+export interface TagQuery {
+  app?: string
+  env?: string
+  target?: string
+}
+
+/**
+ * Every resource of the region with shipit's tags (GetResources lists every resource type but
+ * IAM's: roles are found by name from what is found, see src/prune).
+ */
+export async function findTagged(clients: AwsClients, query: TagQuery, signal?: AbortSignal): Promise<TaggedResource[]> {
+  const filter = (Key: string, value: string | undefined) => ({ Key, ...(value === undefined ? {} : { Values: [value] }) })
+  const TagFilters = [
+    filter(TAG_APP, query.app),
+    ...(query.env ? [filter(TAG_ENV, query.env)] : []),
+    ...(query.target ? [filter(TAG_TARGET, query.target)] : []),
+  ]
+  const found: TaggedResource[] = []
+  let PaginationToken: string | undefined
+  do {
+    const page = await clients.send(
+      'resourcegroupstaggingapi',
+      'GetResources',
+      { TagFilters, ResourcesPerPage: 100, ...(PaginationToken ? { PaginationToken } : {}) },
+      signal,
+    )
+    for (const r of page.ResourceTagMappingList ?? []) {
+      if (!r.ResourceARN) continue
+      found.push({ arn: r.ResourceARN, tags: Object.fromEntries((r.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) })
+    }
+    PaginationToken = page.PaginationToken || undefined
+  } while (PaginationToken)
+  return found
+}
+
+/** TagResources takes at most 20 ARNs a call. */
+const ARNS_PER_CALL = 20
+
+/** The steps that renew the expiry of this env's existing resources, when it is due (see above); none otherwise. */
+export function planExpiryRenewal(desired: Desired, found: TaggedResource[], now: Date): Step[] {
+  const ttl = desired.ttl
+  if (!ttl || !found.length) return []
+  const soonest = Math.min(...found.map((r) => Date.parse(r.tags[TAG_EXPIRES] ?? '') || 0))
+  if (soonest - now.getTime() > ttl.ms / 2) return []
+  const before = found.map((r) => r.tags[TAG_EXPIRES]).find((e) => e !== undefined)
+  const arns = found.map((r) => r.arn).sort()
+  const steps: Step[] = []
+  for (let i = 0; i < arns.length; i += ARNS_PER_CALL) {
+    const batch = arns.slice(i, i + ARNS_PER_CALL)
+    steps.push({
+      id: i === 0 ? 'expiry' : `expiry-${i / ARNS_PER_CALL + 1}`,
+      action: 'update',
+      resource: { type: 'shipit:expiry', name: desired.names.base },
+      reason: `renew the expiry (ttl ${ttl.text}) of ${batch.length} resource${batch.length === 1 ? '' : 's'}`,
+      changes: [{ path: `tags.${TAG_EXPIRES}`, ...(before ? { before } : {}), after: ttl.expires }],
+      request: { service: 'resourcegroupstaggingapi', operation: 'TagResources', input: { ResourceARNList: batch, Tags: { [TAG_EXPIRES]: ttl.expires } } },
+      dependsOn: [],
+    })
+  }
+  return steps
+}
