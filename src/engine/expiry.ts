@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients.js'
-import { TAG_APP, TAG_ENV, TAG_EXPIRES, TAG_TARGET } from '../manifest/names.js'
+import { expiryTags, TAG_APP, TAG_ENV, TAG_EXPIRES, TAG_TARGET, TAG_TTL } from '../manifest/names.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { Step } from '../plan/types.js'
 
@@ -60,7 +60,8 @@ export function planExpiryRenewal(desired: Desired, found: TaggedResource[], now
   const ttl = desired.ttl
   if (!ttl || !found.length) return []
   const soonest = Math.min(...found.map((r) => Date.parse(r.tags[TAG_EXPIRES] ?? '') || 0))
-  if (soonest - now.getTime() > ttl.ms / 2) return []
+  const sameTtl = found.every((r) => r.tags[TAG_TTL] === ttl.text)
+  if (sameTtl && soonest - now.getTime() > ttl.ms / 2) return []
   const before = found.map((r) => r.tags[TAG_EXPIRES]).find((e) => e !== undefined)
   const arns = found.map((r) => r.arn).sort()
   const steps: Step[] = []
@@ -72,7 +73,7 @@ export function planExpiryRenewal(desired: Desired, found: TaggedResource[], now
       resource: { type: 'shipit:expiry', name: desired.names.base },
       reason: `renew the expiry (ttl ${ttl.text}) of ${batch.length} resource${batch.length === 1 ? '' : 's'}`,
       changes: [{ path: `tags.${TAG_EXPIRES}`, ...(before ? { before } : {}), after: ttl.expires }],
-      request: { service: 'resourcegroupstaggingapi', operation: 'TagResources', input: { ResourceARNList: batch, Tags: { [TAG_EXPIRES]: ttl.expires } } },
+      request: { service: 'resourcegroupstaggingapi', operation: 'TagResources', input: { ResourceARNList: batch, Tags: expiryTags(ttl.expires, ttl.text) } },
       dependsOn: [],
     })
   }

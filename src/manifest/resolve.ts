@@ -118,7 +118,7 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
     ...(ttl ? { ttl } : {}),
     region: merged.region,
     names: resourceNames(merged.name, env, merged.container?.cluster),
-    tags: { ...shipitTags(merged.name, env, target), ...(ttl ? expiryTags(ttl.expires) : {}) },
+    tags: { ...shipitTags(merged.name, env, target), ...(ttl ? expiryTags(ttl.expires, ttl.text) : {}) },
     environment,
     secrets: merged.secrets,
     logRetentionDays: merged.logs.retentionDays,
@@ -145,7 +145,7 @@ function ttlOf(text: string | undefined, now: Date): Ttl | undefined {
 export function expiringFrom(desired: Desired, now: Date): Desired {
   if (!desired.ttl) return desired
   const expires = expiryAt(now, desired.ttl.ms)
-  return { ...desired, ttl: { ...desired.ttl, expires }, tags: { ...desired.tags, ...expiryTags(expires) } }
+  return { ...desired, ttl: { ...desired.ttl, expires }, tags: { ...desired.tags, ...expiryTags(expires, desired.ttl.text) } }
 }
 
 /** now + ttl, to the second: the value of shipit:expires. */

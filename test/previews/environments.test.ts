@@ -18,7 +18,7 @@ describe('environment patterns', () => {
     expect(d.names.base).toBe('web-pr-7')
     expect(asContainer(d).container.count).toBe(1)
     expect(d.ttl).toEqual({ text: '3d', ms: 3 * 86_400_000, expires: '2026-12-08T12:00:00Z' })
-    expect(d.tags).toEqual({ 'shipit:app': 'web', 'shipit:env': 'pr-7', 'shipit:target': 'fargate', [TAG_EXPIRES]: '2026-12-08T12:00:00Z' })
+    expect(d.tags).toEqual({ 'shipit:app': 'web', 'shipit:env': 'pr-7', 'shipit:target': 'fargate', [TAG_EXPIRES]: '2026-12-08T12:00:00Z', 'shipit:ttl': '3d' })
   })
 
   it('an exact name beats a pattern; prod and dev carry no ttl and no expiry tag', () => {

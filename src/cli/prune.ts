@@ -1,0 +1,190 @@
+import { needsCredentials } from '../aws/credentials.js'
+import { resolveRegion } from '../aws/region.js'
+import { clock } from '../clock.js'
+import { applyPlan } from '../engine/apply.js'
+import { makePlan, type Planned } from '../engine/plan.js'
+import { decide, desiredFromTags, findEnvironments, liveMonthlyCost, type PruneCandidate, type PruneRules } from '../engine/prune.js'
+import type { Session } from '../engine/session.js'
+import { clientsFor } from '../engine/session.js'
+import { ExitCode, invalid, ShipitError } from '../errors.js'
+import { parseDuration } from '../manifest/environments.js'
+import { AppName, EnvName } from '../manifest/schema.js'
+import { renderText } from '../plan/render.js'
+import { addCredentialsFromEnvironment } from '../redact.js'
+import { loadTarget } from '../targets/index.js'
+import { createReporter, outputMode } from '../ui/reporter.js'
+import { confirmApply, requireConfirmable } from './confirm.js'
+import type { WorkflowIo } from './workflow.js'
+
+export interface PruneFlags {
+  region?: string
+  profile?: string
+  'endpoint-url'?: string
+  'max-attempts': number
+  'request-timeout': number
+  'call-timeout'?: number
+  yes?: boolean
+  timeout?: number
+  json: boolean
+  'dry-run'?: boolean
+  'older-than'?: string
+  app?: string
+  env?: string
+}
+
+export interface PrunedEnv extends PruneCandidate {
+  /** at no traffic, sizes as live; absent when the region has no prices */
+  monthlyUsd?: number
+  status: 'kept' | 'due' | 'destroyed' | 'failed'
+  error?: string
+}
+
+export interface PruneResult {
+  region: string
+  now: string
+  dryRun: boolean
+  environments: PrunedEnv[]
+}
+
+/** Flags are checked before any AWS call: a mistake is exit 3 and nothing is read. */
+function rulesOf(flags: PruneFlags): PruneRules {
+  if (flags.env !== undefined && flags.app === undefined) {
+    throw invalid('EnvNeedsApp', '--env names one env of one app: give --app too', ['e.g. shipit prune --app web --env staging'])
+  }
+  if (flags.app !== undefined && !AppName.safeParse(flags.app).success) throw invalid('InvalidApp', `--app ${JSON.stringify(flags.app)} is not an app name`, [])
+  if (flags.env !== undefined && !EnvName.safeParse(flags.env).success)
+    throw invalid('InvalidEnv', `--env ${JSON.stringify(flags.env)} is not an environment name`, [])
+  const olderThanMs = flags['older-than'] === undefined ? undefined : parseDuration(flags['older-than'])
+  if (flags['older-than'] !== undefined && olderThanMs === undefined) {
+    throw invalid('InvalidDuration', `--older-than ${JSON.stringify(flags['older-than'])} is not a duration`, [
+      'write a whole number of minutes, hours or days: 90m, 12h, 3d',
+    ])
+  }
+  return {
+    now: clock.now(),
+    ...(olderThanMs === undefined ? {} : { olderThanMs }),
+    ...(flags.app && flags.env ? { named: { app: flags.app, env: flags.env } } : {}),
+  }
+}
+
+/** Find shipit's envs in the region, list them, and destroy the due ones (each as the destroy plan of that env). */
+export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<PruneResult> {
+  const rules = rulesOf(flags)
+  const dryRun = Boolean(flags['dry-run'])
+  if (!dryRun) requireConfirmable(Boolean(flags.yes), flags.json)
+  addCredentialsFromEnvironment()
+  const resolved = resolveRegion({ flag: flags.region, profile: flags.profile })
+  if (!resolved) throw invalid('NoRegion', 'no AWS region configured', ['pass --region, or set AWS_REGION (prune works on one region at a time)'])
+  const region = resolved.region
+  const progress = { write: flags.json ? () => {} : io.note }
+  const clients = clientsFor(
+    {
+      profile: flags.profile,
+      maxAttempts: flags['max-attempts'],
+      requestTimeoutMs: flags['request-timeout'] * 1000,
+      callTimeoutMs: flags['call-timeout'] === undefined ? undefined : flags['call-timeout'] * 1000,
+    },
+    region,
+    flags['endpoint-url'] ?? (process.env.AWS_ENDPOINT_URL || undefined),
+    progress,
+  )
+  try {
+    if ((await clients.credentialStatus()) === 'none') throw needsCredentials('prune reads the tags of the region')
+    const found = (await findEnvironments(clients, flags.app)).map((env) => decide(env, rules))
+    // each env's destroy plan is made (read-only) for every env: its cost, and for the due ones what is deleted
+    const planned = await Promise.all(found.map((env) => planEnvDestroy(env, region, clients, progress)))
+    const environments: PrunedEnv[] = planned.map(({ env, monthlyUsd }) => ({
+      ...env,
+      ...(monthlyUsd === undefined ? {} : { monthlyUsd }),
+      status: env.due ? 'due' : 'kept',
+    }))
+    const result: PruneResult = { region, now: rules.now.toISOString(), dryRun, environments }
+    io.out(renderPruneTable(environments, region))
+    const due = planned.filter((p) => p.env.due)
+    if (!due.length) {
+      io.note('nothing is due: no environment was destroyed')
+      return result
+    }
+    if (dryRun) {
+      for (const p of due) io.out(renderText(p.planned.plan, { color: false }))
+      io.note(`--dry-run: ${due.length} environment(s) would be destroyed; nothing was changed`)
+      return result
+    }
+    const names = due.map((p) => `${p.env.app} (${p.env.env}, ${p.env.target})`).join(', ')
+    const ok = await confirmApply(`Destroy ${due.length} environment(s) in ${region}: ${names}?`, Boolean(flags.yes), flags.json)
+    if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
+    for (const p of due) {
+      const entry = environments[planned.indexOf(p)]
+      try {
+        await destroyEnv(p, flags, io)
+        entry.status = 'destroyed'
+      } catch (err) {
+        entry.status = 'failed'
+        entry.error = (err as Error).message
+      }
+    }
+    const failed = environments.filter((e) => e.status === 'failed')
+    if (failed.length) {
+      throw new ShipitError(
+        'PruneFailed',
+        `prune failed for ${failed.map((f) => `${f.app} (${f.env})`).join(', ')}:\n${failed.map((f) => `  ${f.error}`).join('\n')}`,
+        {
+          exitCode: ExitCode.Failure,
+          source: 'aws',
+          suggestions: ['run shipit prune again: each destroy plans from what is still there'],
+          details: result,
+        },
+      )
+    }
+    return result
+  } finally {
+    clients.destroy()
+  }
+}
+
+interface PlannedEnv {
+  env: PruneCandidate
+  session: Session
+  planned: Planned
+  monthlyUsd?: number
+}
+
+async function planEnvDestroy(env: PruneCandidate, region: string, clients: Session['clients'], progress: Session['progress']): Promise<PlannedEnv> {
+  const desired = desiredFromTags(env, region)
+  const session: Session = { desired, target: await loadTarget(desired.target), clients, region, regionFrom: 'prune', offline: false, warnings: [], progress }
+  const planned = await makePlan(session, { command: 'destroy' })
+  return { env, session, planned, monthlyUsd: liveMonthlyCost(desired, planned.observed, region) }
+}
+
+async function destroyEnv(p: PlannedEnv, flags: PruneFlags, io: WorkflowIo): Promise<void> {
+  if (p.planned.plan.blocked.length)
+    throw new ShipitError('Blocked', `${p.env.app} (${p.env.env}): the destroy plan is blocked`, { exitCode: ExitCode.Failure, source: 'user' })
+  io.note(`destroying ${p.env.app} (${p.env.env}) on ${p.env.target}: ${p.planned.plan.steps.length} steps`)
+  const reporter = createReporter(outputMode(flags.json))
+  try {
+    await applyPlan(p.session, p.planned, p.planned.plan, { reporter, timeoutSeconds: flags.timeout ?? 900 })
+  } finally {
+    reporter.close()
+  }
+}
+
+/** app / env / target / expiry / monthly cost, and what prune does with each. */
+export function renderPruneTable(envs: PrunedEnv[], region: string): string {
+  if (!envs.length) return `No shipit environments in ${region}.`
+  const rows = envs.map((e) => [
+    e.app,
+    e.env,
+    e.target,
+    e.expires ?? 'no ttl',
+    e.monthlyUsd === undefined ? '?' : `$${e.monthlyUsd.toFixed(2)}`,
+    e.due ? `destroy: ${e.due}` : `keep: ${e.kept ?? ''}`,
+  ])
+  const header = ['APP', 'ENV', 'TARGET', 'EXPIRES', 'MONTHLY', 'ACTION']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
+  return [`shipit environments in ${region} (monthly cost at no traffic, sizes as live):`, line(header), ...rows.map(line)].join('\n')
+}
