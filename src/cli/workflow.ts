@@ -8,7 +8,7 @@ import { writeRunbook } from '../plan/runbook-files.js'
 import { checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
 import type { Plan } from '../plan/types.js'
 import { colorEnabled } from '../ui/color.js'
-import { appendStepSummary } from '../ui/github.js'
+import { appendStepSummary, planMarkdown, writeStepOutputs } from '../ui/github.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply, requireConfirmable } from './confirm.js'
 import { interruptible } from './interrupt.js'
@@ -38,6 +38,8 @@ export interface WorkflowFlags {
   /** false with --no-wait: no wait that nothing after it needs */
   wait?: boolean
   'detailed-exitcode'?: boolean
+  /** plan --markdown: the plan as the Markdown of a pull-request comment */
+  markdown?: boolean
   /** rollback target */
   to?: string
 }
@@ -111,8 +113,10 @@ export async function planAndApply(
     const color = !flags.json && colorEnabled(planOnly ? process.stdout : process.stderr)
     // --cli --out DIR writes the runbook and its package into DIR, and shows the plan as without --cli
     if (flags.cli && !flags.out) show(renderRunbook(plan, { otherServices: session.target.runbookSteps }))
+    else if (flags.markdown) show(planMarkdown(plan))
     else show(renderText(plan, { color }))
-    if (!flags.json) appendStepSummary(plan)
+    // an apply writes its summary once it knows the URL
+    if (planOnly) appendStepSummary(plan)
     if (flags.cli && flags.out) {
       const written = await writeRunbook(flags.out, plan, planned.prepared, session.target.runbookSteps)
       io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)
@@ -149,6 +153,8 @@ export async function planAndApply(
         timeoutSeconds: flags.timeout ?? 900,
         noWait: flags.wait === false,
       })
+      appendStepSummary(plan, process.env, outcome)
+      if (command === 'deploy') writeStepOutputs(plan, outcome)
       return { kind: 'apply', outcome, plan }
     } finally {
       reporter.close()

@@ -17,6 +17,7 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> plan --target lambda --cli',
     '<%= config.bin %> plan --target lambda --cli --out runbook',
     '<%= config.bin %> plan --target lambda --out plan.json --detailed-exitcode',
+    '<%= config.bin %> plan --env pr-7 --markdown > plan.md',
   ]
   static flags = {
     ...awsFlags,
@@ -32,6 +33,10 @@ ${EXIT_CODES_HELP}`
     }),
     'detailed-exitcode': Flags.boolean({ summary: 'Exit 2 when the plan has changes, 0 when none, 1 on error.' }),
     destroy: Flags.boolean({ summary: 'Plan a destroy instead of a deploy.' }),
+    markdown: Flags.boolean({
+      summary: 'Print the plan as Markdown (with its monthly cost), as GitHub Actions writes it to the job summary: for a pull-request comment.',
+      exclusive: ['cli'],
+    }),
   }
 
   async run(): Promise<Plan> {

@@ -9,3 +9,17 @@ environments:
   prod: { container: { count: 3 } }
   "pr-*": { ttl: 3d, container: { count: 1 } }     # any env matching the pattern; expires 3 days after its last deploy
 `
+
+/** A function with a URL and previews: the GitHub Actions outputs carry its URL. */
+export const LAMBDA_PREVIEW_APP = `name: api
+region: us-west-2
+target: lambda
+env:
+  TOKEN: { value: "\${env:API_TOKEN}", secret: true }
+function:
+  handler: index.handler
+  runtime: nodejs22.x
+http: { routes: ["$default"] }
+environments:
+  "pr-*": { ttl: 12h }
+`
