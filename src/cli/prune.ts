@@ -74,8 +74,6 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
   if (!dryRun) requireConfirmable(Boolean(flags.yes), flags.json)
   addCredentialsFromEnvironment()
   const resolved = resolveRegion({ flag: flags.region, profile: flags.profile })
-  if (!resolved) throw invalid('NoRegion', 'no AWS region configured', ['pass --region, or set AWS_REGION (prune works on one region at a time)'])
-  const region = resolved.region
   const progress = { write: flags.json ? () => {} : io.note }
   const clients = clientsFor(
     {
@@ -84,12 +82,14 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
       requestTimeoutMs: flags['request-timeout'] * 1000,
       callTimeoutMs: flags['call-timeout'] === undefined ? undefined : flags['call-timeout'] * 1000,
     },
-    region,
+    resolved?.region,
     flags['endpoint-url'] ?? (process.env.AWS_ENDPOINT_URL || undefined),
     progress,
   )
   try {
     if ((await clients.credentialStatus()) === 'none') throw needsCredentials('prune reads the tags of the region')
+    if (!resolved) throw invalid('NoRegion', 'no AWS region configured', ['pass --region, or set AWS_REGION (prune works on one region at a time)'])
+    const region = resolved.region
     const found = (await findEnvironments(clients, flags.app)).map((env) => decide(env, rules))
     // each env's destroy plan is made (read-only) for every env: its cost, and for the due ones what is deleted
     const planned = await Promise.all(found.map((env) => planEnvDestroy(env, region, clients, progress)))
