@@ -14,6 +14,8 @@ import { addCredentialsFromEnvironment } from '../redact.js'
 import { loadTarget } from '../targets/index.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply, requireConfirmable } from './confirm.js'
+import { interruptible } from './interrupt.js'
+import { reportError } from './report-error.js'
 import type { WorkflowIo } from './workflow.js'
 
 export interface PruneFlags {
@@ -86,13 +88,21 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
     flags['endpoint-url'] ?? (process.env.AWS_ENDPOINT_URL || undefined),
     progress,
   )
+  const interrupt = interruptible((sig) => io.note(`\n${sig}: finishing the call in flight, then stopping…`))
+  // until the first destroy starts only reads are in flight: a signal ends the command at once, with 130
+  interrupt.readOnly((sig) =>
+    reportError(new ShipitError('Interrupted', `${sig}: stopped before anything was changed`, { exitCode: ExitCode.Interrupted, source: 'user' }), {
+      json: flags.json,
+      debug: false,
+    }),
+  )
   try {
     if ((await clients.credentialStatus()) === 'none') throw needsCredentials('prune reads the tags of the region')
     if (!resolved) throw invalid('NoRegion', 'no AWS region configured', ['pass --region, or set AWS_REGION (prune works on one region at a time)'])
     const region = resolved.region
-    const found = (await findEnvironments(clients, flags.app)).map((env) => decide(env, rules))
+    const found = (await findEnvironments(clients, flags.app, interrupt.signal)).map((env) => decide(env, rules))
     // each env's destroy plan is made (read-only) for every env: its cost, and for the due ones what is deleted
-    const planned = await Promise.all(found.map((env) => planEnvDestroy(env, region, clients, progress)))
+    const planned = await Promise.all(found.map((env) => planEnvDestroy(env, region, clients, progress, interrupt.signal)))
     const environments: PrunedEnv[] = planned.map(({ env, monthlyUsd }) => ({
       ...env,
       ...(monthlyUsd === undefined ? {} : { monthlyUsd }),
@@ -111,14 +121,17 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
       return result
     }
     const names = due.map((p) => `${p.env.app} (${p.env.env}, ${p.env.target})`).join(', ')
-    const ok = await confirmApply(`Destroy ${due.length} environment(s) in ${region}: ${names}?`, Boolean(flags.yes), flags.json)
+    const ok = await confirmApply(`Destroy ${due.length} environment(s) in ${region}: ${names}?`, Boolean(flags.yes), flags.json, interrupt.signal)
     if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
+    interrupt.readOnly(undefined)
     for (const p of due) {
       const entry = environments[planned.indexOf(p)]
       try {
-        await destroyEnv(p, flags, io)
+        await destroyEnv(p, flags, io, interrupt.signal)
         entry.status = 'destroyed'
       } catch (err) {
+        // an interrupt stops here: the envs not started are left as they are (status due)
+        if (err instanceof ShipitError && err.exitCode === ExitCode.Interrupted) throw err
         entry.status = 'failed'
         entry.error = (err as Error).message
       }
@@ -138,6 +151,7 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
     }
     return result
   } finally {
+    interrupt.dispose()
     clients.destroy()
   }
 }
@@ -149,20 +163,26 @@ interface PlannedEnv {
   monthlyUsd?: number
 }
 
-async function planEnvDestroy(env: PruneCandidate, region: string, clients: Session['clients'], progress: Session['progress']): Promise<PlannedEnv> {
+async function planEnvDestroy(
+  env: PruneCandidate,
+  region: string,
+  clients: Session['clients'],
+  progress: Session['progress'],
+  signal: AbortSignal,
+): Promise<PlannedEnv> {
   const desired = desiredFromTags(env, region)
   const session: Session = { desired, target: await loadTarget(desired.target), clients, region, regionFrom: 'prune', offline: false, warnings: [], progress }
-  const planned = await makePlan(session, { command: 'destroy' })
+  const planned = await makePlan(session, { command: 'destroy', signal })
   return { env, session, planned, monthlyUsd: liveMonthlyCost(desired, planned.observed, region) }
 }
 
-async function destroyEnv(p: PlannedEnv, flags: PruneFlags, io: WorkflowIo): Promise<void> {
+async function destroyEnv(p: PlannedEnv, flags: PruneFlags, io: WorkflowIo, signal: AbortSignal): Promise<void> {
   if (p.planned.plan.blocked.length)
     throw new ShipitError('Blocked', `${p.env.app} (${p.env.env}): the destroy plan is blocked`, { exitCode: ExitCode.Failure, source: 'user' })
   io.note(`destroying ${p.env.app} (${p.env.env}) on ${p.env.target}: ${p.planned.plan.steps.length} steps`)
   const reporter = createReporter(outputMode(flags.json))
   try {
-    await applyPlan(p.session, p.planned, p.planned.plan, { reporter, timeoutSeconds: flags.timeout ?? 900 })
+    await applyPlan(p.session, p.planned, p.planned.plan, { reporter, signal, timeoutSeconds: flags.timeout ?? 900 })
   } finally {
     reporter.close()
   }

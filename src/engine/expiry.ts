@@ -79,3 +79,10 @@ export function planExpiryRenewal(desired: Desired, found: TaggedResource[], now
   }
   return steps
 }
+
+/** When the env expires after a deploy: the new expiry when it is renewed or created, else the latest one it has. */
+export function expiryAfter(renewed: string, found: TaggedResource[], renewing: boolean): string {
+  const current = found.map((r) => r.tags[TAG_EXPIRES]).filter((e): e is string => Boolean(e && Number.isFinite(Date.parse(e))))
+  if (renewing || !current.length) return renewed
+  return current.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a))
+}

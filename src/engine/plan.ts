@@ -11,7 +11,7 @@ import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '.
 import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
-import { findTagged, planExpiryRenewal } from './expiry.js'
+import { expiryAfter, findTagged, planExpiryRenewal } from './expiry.js'
 import type { Session } from './session.js'
 
 export interface Planned {
@@ -66,10 +66,14 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
-  if (renewing && !part.blocked.length) part.steps.push(...planExpiryRenewal(desired, expiring, now))
-  const salted = { ...options, salt: options.salt ?? newSalt() }
+  const renewal = renewing && !part.blocked.length ? planExpiryRenewal(desired, expiring, now) : []
+  part.steps.push(...renewal)
+  // the plan is made at `now`: its createdAt is the time its expiry is counted from, so a saved plan made again matches
+  const salted = { ...options, now: () => now, salt: options.salt ?? newSalt() }
   await commitToSecrets(session, salted, part)
-  return { plan: assemblePlan(session, salted, part, observed, account), observed, prepared }
+  const plan = assemblePlan(session, salted, part, observed, account)
+  if (options.command === 'deploy' && desired.ttl) plan.expires = { at: expiryAfter(desired.ttl.expires, expiring, renewal.length > 0), ttl: desired.ttl.text }
+  return { plan, observed, prepared }
 }
 
 /** The env's resources with their expiry tags (an env with a ttl: a preview). */

@@ -44,6 +44,7 @@ export function planMarkdown(plan: Plan, deployed?: DeployedSummary): string {
     '',
     ...(typeof url === 'string' ? [`**URL:** ${url}`, ''] : []),
     ...(plan.cost ? [`**Monthly cost:** ${describePlanCost(plan.cost).replace(/^estimated cost: /, '')}`, ''] : []),
+    ...(plan.expires ? [`**Expires:** ${plan.expires.at} (ttl ${plan.expires.ttl}; each deploy renews it)`, ''] : []),
     summaryLine(plan),
     '',
     ...(rows.length ? ['| action | type | name | why |', '|---|---|---|---|', ...rows, ''] : []),
@@ -88,6 +89,7 @@ export function writeStepOutputs(plan: Plan, deployed: DeployedSummary, env: Nod
     region: plan.region,
     status: deployed.status,
     ...(plan.cost ? { 'monthly-cost': plan.cost.monthly.value.toFixed(2) } : {}),
+    ...(plan.expires ? { expires: plan.expires.at } : {}),
     ...deployed.outputs,
   }
   appendFileSync(file, stepOutputLines(values))

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { clock } from '../../src/clock.js'
 import Deploy from '../../src/commands/deploy.js'
+import Plan from '../../src/commands/plan.js'
 import { TAG_EXPIRES } from '../../src/manifest/names.js'
 import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
@@ -47,6 +48,8 @@ describe('a preview env (pr-* with ttl: 3d) on the in-memory AWS', () => {
     expect(second.code, second.stderr).toBe(0)
     expect(fake.mutatingCalls().map((c) => `${c.service}:${c.operation}`)).toEqual([])
     expect(second.stdout).toContain('No changes')
+    // the plan says when the env expires: still the first deploy's expiry
+    expect(second.stderr).toContain('expires 2026-12-08T12:00:00Z (ttl 3d)')
 
     // two days later: 1 day left of 3, the expiry is renewed (and only that)
     clock.now = at(T0 + 2 * DAY)
@@ -58,6 +61,17 @@ describe('a preview env (pr-* with ttl: 3d) on the in-memory AWS', () => {
     expect(service?.tags).toBeDefined()
     const renewed = [...fake.state.services.values()].find((s) => s.serviceName === 'web-pr-7')
     expect(renewed?.tags).toContainEqual({ key: TAG_EXPIRES, value: '2026-12-10T12:00:00Z' })
+  })
+
+  it('a saved plan of pr-7 applied an hour later is not stale: it tags with the expiry it showed', async () => {
+    const out = join(file, '..', 'plan.json')
+    const planned = await runCommand(Plan, ['-f', file, '--env', 'pr-7', '--out', out])
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(planned.stdout).toContain('expires 2026-12-08T12:00:00Z (ttl 3d)')
+    clock.now = at(T0 + 3_600_000)
+    const applied = await runCommand(Deploy, ['-f', file, '--env', 'pr-7', '--plan', out, '--yes'])
+    expect(applied.code, applied.stderr).toBe(0)
+    expect(fake.state.logGroups.get('/shipit/web/pr-7')?.tags[TAG_EXPIRES]).toBe('2026-12-08T12:00:00Z')
   })
 
   it('prod has no ttl: no expiry tag, no tagging API call', async () => {
