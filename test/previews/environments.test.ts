@@ -1,10 +1,13 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { loadShape } from '../../src/compare/run.js'
 import { ShipitError } from '../../src/errors.js'
 import { declaringKey, matchesEnvPattern, parseDuration } from '../../src/manifest/environments.js'
 import { ManifestError, parseManifest } from '../../src/manifest/load.js'
 import { TAG_EXPIRES } from '../../src/manifest/names.js'
 import { resolveDesired } from '../../src/manifest/resolve.js'
 import { asContainer } from '../helpers/plan.js'
+import { project } from '../helpers/session.js'
 import { PREVIEW_APP } from './apps.js'
 
 const NOW = new Date('2026-12-05T12:00:00Z')
@@ -81,5 +84,12 @@ describe('environment patterns', () => {
     expect(parseDuration('90m')).toBe(5_400_000)
     expect(parseDuration('0d')).toBeUndefined()
     expect(parseDuration('3w')).toBeUndefined()
+  })
+
+  it('compare --env pr-7 sizes the app with the pattern overlay', async () => {
+    const file = join(project(PREVIEW_APP), 'app.yaml')
+    expect((await loadShape(file, 'pr-7', {})).shape.container?.count).toBe(1)
+    expect((await loadShape(file, 'prod', {})).shape.container?.count).toBe(3)
+    await expect(loadShape(file, 'qa', {})).rejects.toThrow(/environment "qa" is not in/)
   })
 })
