@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js'
+import { awsErrorName } from '../aws/errors.js'
 import { expiryTags, TAG_APP, TAG_ENV, TAG_EXPIRES, TAG_TARGET, TAG_TTL } from '../manifest/names.js'
 import type { Desired } from '../manifest/resolve.js'
 import type { Step } from '../plan/types.js'
@@ -25,7 +26,7 @@ export interface TagQuery {
 
 /**
  * Every resource of the region with shipit's tags (GetResources lists every resource type but
- * IAM's: roles are found by name from what is found, see src/prune).
+ * IAM's: see findOwnRoles).
  */
 export async function findTagged(clients: AwsClients, query: TagQuery, signal?: AbortSignal): Promise<TaggedResource[]> {
   const filter = (Key: string, value: string | undefined) => ({ Key, ...(value === undefined ? {} : { Values: [value] }) })
@@ -50,6 +51,29 @@ export async function findTagged(clients: AwsClients, query: TagQuery, signal?: 
     PaginationToken = page.PaginationToken || undefined
   } while (PaginationToken)
   return found
+}
+
+/**
+ * The env's IAM roles that are shipit's (its tags for this app, env and target): GetResources never
+ * lists IAM roles, so they are read by their derived names; TagResources renews them with the rest.
+ */
+export async function findOwnRoles(clients: AwsClients, desired: Desired, signal?: AbortSignal): Promise<TaggedResource[]> {
+  const { names } = desired
+  const roleNames = [...new Set([names.lambdaRole, names.taskExecutionRole, names.infrastructureRole])]
+  const found = await Promise.all(
+    roleNames.map(async (RoleName): Promise<TaggedResource | undefined> => {
+      try {
+        const { Role } = await clients.send('iam', 'GetRole', { RoleName }, signal)
+        const tags = Object.fromEntries((Role?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))
+        const ours = tags[TAG_APP] === desired.app && tags[TAG_ENV] === desired.env && tags[TAG_TARGET] === desired.target
+        return ours && Role?.Arn ? { arn: Role.Arn, tags } : undefined
+      } catch (err) {
+        if (awsErrorName(err) === 'NoSuchEntityException' || awsErrorName(err) === 'NoSuchEntity') return undefined
+        throw err
+      }
+    }),
+  )
+  return found.filter((r): r is TaggedResource => r !== undefined)
 }
 
 /** TagResources takes at most 20 ARNs a call. */

@@ -11,7 +11,7 @@ import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '.
 import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
-import { expiryAfter, findTagged, planExpiryRenewal } from './expiry.js'
+import { expiryAfter, findOwnRoles, findTagged, planExpiryRenewal } from './expiry.js'
 import type { Session } from './session.js'
 
 export interface Planned {
@@ -80,7 +80,11 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
 async function observeExpiring(session: Session, signal?: AbortSignal) {
   const { desired } = session
   try {
-    return await findTagged(session.clients, { app: desired.app, env: desired.env, target: desired.target }, signal)
+    const [tagged, roles] = await Promise.all([
+      findTagged(session.clients, { app: desired.app, env: desired.env, target: desired.target }, signal),
+      findOwnRoles(session.clients, desired, signal),
+    ])
+    return [...tagged, ...roles]
   } catch (err) {
     throw translateAwsError(err, `reading the expiry of ${desired.names.base}`)
   }

@@ -59,6 +59,8 @@ describe('a preview env (pr-* with ttl: 3d) on the in-memory AWS', () => {
     expect(fake.mutatingCalls().map((c) => `${c.service}:${c.operation}`)).toEqual(['resourcegroupstaggingapi:TagResources'])
     expect(fake.state.logGroups.get('/shipit/web/pr-7')?.tags[TAG_EXPIRES]).toBe('2026-12-10T12:00:00Z')
     expect(service?.tags).toBeDefined()
+    // the role too: GetResources does not list IAM roles, they are read by name and renewed with the rest
+    expect(fake.state.roles.get('shipit-web-pr-7-task-exec')?.tags).toContainEqual({ Key: TAG_EXPIRES, Value: '2026-12-10T12:00:00Z' })
     const renewed = [...fake.state.services.values()].find((s) => s.serviceName === 'web-pr-7')
     expect(renewed?.tags).toContainEqual({ key: TAG_EXPIRES, value: '2026-12-10T12:00:00Z' })
   })
