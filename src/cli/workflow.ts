@@ -152,6 +152,10 @@ export async function planAndApply(
         signal: interrupt.signal,
         timeoutSeconds: flags.timeout ?? 900,
         noWait: flags.wait === false,
+      }).catch((err: unknown) => {
+        // a failed apply still leaves the plan it tried on the job's summary page
+        appendStepSummary(plan)
+        throw err
       })
       appendStepSummary(plan, process.env, outcome)
       if (command === 'deploy') writeStepOutputs(plan, outcome)
