@@ -23,3 +23,15 @@ http: { routes: ["$default"] }
 environments:
   "pr-*": { ttl: 12h }
 `
+
+/** A web service with a URL on fargate (ECS Express Mode) and previews. */
+export const EXPRESS_PREVIEW_APP = `name: site
+region: us-west-2
+target: fargate
+container:
+  image: public.ecr.aws/nginx/nginx:1.27
+  port: 80
+http: {}
+environments:
+  "pr-*": { ttl: 1d }
+`
