@@ -1,8 +1,10 @@
 import type { AwsClients } from '../aws/clients.js'
-import { awsErrorName } from '../aws/errors.js'
+import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { expiryTags, TAG_APP, TAG_ENV, TAG_EXPIRES, TAG_TARGET, TAG_TTL } from '../manifest/names.js'
 import type { Desired } from '../manifest/resolve.js'
-import type { Step } from '../plan/types.js'
+import type { Plan, Step } from '../plan/types.js'
+import type { PlanPart } from '../targets/target.js'
+import type { Session } from './session.js'
 
 /**
  * The expiry of an env with a `ttl:` (a preview): what a deploy creates carries `shipit:expires`
@@ -109,4 +111,27 @@ export function expiryAfter(renewed: string, found: TaggedResource[], renewing: 
   const current = found.map((r) => r.tags[TAG_EXPIRES]).filter((e): e is string => Boolean(e && Number.isFinite(Date.parse(e))))
   if (renewing || !current.length) return renewed
   return current.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a))
+}
+
+/**
+ * For a deploy of an env with a ttl (online, not blocked): reads its resources' expiry, adds the
+ * renewal steps to `part` when due, and says when the env expires after this deploy.
+ */
+export async function planExpiry(session: Session, part: PlanPart, now: Date, signal?: AbortSignal): Promise<Plan['expires']> {
+  const { desired } = session
+  if (!desired.ttl) return undefined
+  if (session.offline || part.blocked.length) return { at: desired.ttl.expires, ttl: desired.ttl.text }
+  let found: TaggedResource[]
+  try {
+    const [tagged, roles] = await Promise.all([
+      findTagged(session.clients, { app: desired.app, env: desired.env, target: desired.target }, signal),
+      findOwnRoles(session.clients, desired, signal),
+    ])
+    found = [...tagged, ...roles]
+  } catch (err) {
+    throw translateAwsError(err, `reading the expiry of ${desired.names.base}`)
+  }
+  const renewal = planExpiryRenewal(desired, found, now)
+  part.steps.push(...renewal)
+  return { at: expiryAfter(desired.ttl.expires, found, renewal.length > 0), ttl: desired.ttl.text }
 }

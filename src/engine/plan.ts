@@ -11,7 +11,7 @@ import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '.
 import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
-import { expiryAfter, findOwnRoles, findTagged, planExpiryRenewal } from './expiry.js'
+import { planExpiry } from './expiry.js'
 import type { Session } from './session.js'
 
 export interface Planned {
@@ -50,44 +50,23 @@ export async function observe(session: Session, signal?: AbortSignal, command: P
 }
 
 export async function makePlan(session: Session, options: PlanOptions): Promise<Planned> {
-  if (options.command === 'rollback') return makeRollbackPlan(session, options)
-  // a saved plan is made again at its own time: the expiry it tags with is the one it showed
+  // a saved plan is made again at its own time: the expiry of a preview it tags with is the one it showed
   const now = options.now?.() ?? clock.now()
-  if (session.desired.ttl) session.desired = expiringFrom(session.desired, now)
+  if (options.command === 'deploy') session.desired = expiringFrom(session.desired, now)
   const { target, desired, region } = session
+  if (options.command === 'rollback') return makeRollbackPlan(session, options)
   // local input is checked before the first AWS call; the zip is built while observe reads
   const build = options.command === 'deploy' ? await target.prepare(desired, options.signal) : async (): Promise<Prepared> => ({ artifacts: new Map() })
-  const renewing = options.command === 'deploy' && desired.ttl && !session.offline
-  const [observed, prepared, expiring] = await Promise.all([
-    observe(session, options.signal, options.command),
-    build(),
-    renewing ? observeExpiring(session, options.signal) : Promise.resolve([]),
-  ])
+  const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
   const account = (observed as { account?: string }).account
   const ctx = { region, account, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
-  const renewal = renewing && !part.blocked.length ? planExpiryRenewal(desired, expiring, now) : []
-  part.steps.push(...renewal)
+  const expires = options.command === 'deploy' ? await planExpiry(session, part, now, options.signal) : undefined
   // the plan is made at `now`: its createdAt is the time its expiry is counted from, so a saved plan made again matches
   const salted = { ...options, now: () => now, salt: options.salt ?? newSalt() }
   await commitToSecrets(session, salted, part)
   const plan = assemblePlan(session, salted, part, observed, account)
-  if (options.command === 'deploy' && desired.ttl) plan.expires = { at: expiryAfter(desired.ttl.expires, expiring, renewal.length > 0), ttl: desired.ttl.text }
-  return { plan, observed, prepared }
-}
-
-/** The env's resources with their expiry tags (an env with a ttl: a preview). */
-async function observeExpiring(session: Session, signal?: AbortSignal) {
-  const { desired } = session
-  try {
-    const [tagged, roles] = await Promise.all([
-      findTagged(session.clients, { app: desired.app, env: desired.env, target: desired.target }, signal),
-      findOwnRoles(session.clients, desired, signal),
-    ])
-    return [...tagged, ...roles]
-  } catch (err) {
-    throw translateAwsError(err, `reading the expiry of ${desired.names.base}`)
-  }
+  return { plan: expires ? { ...plan, expires } : plan, observed, prepared }
 }
 
 /** The scrypt commitments of the secrets the steps send, all at once (assemblePlan then finds them made). */
