@@ -8,7 +8,7 @@ import { writeRunbook } from '../plan/runbook-files.js'
 import { checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
 import type { Plan } from '../plan/types.js'
 import { colorEnabled } from '../ui/color.js'
-import { appendStepSummary, planMarkdown, writeStepOutputs } from '../ui/github.js'
+import { appendStepSummary } from '../ui/github.js'
 import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply, requireConfirmable } from './confirm.js'
 import { interruptible } from './interrupt.js'
@@ -38,8 +38,6 @@ export interface WorkflowFlags {
   /** false with --no-wait: no wait that nothing after it needs */
   wait?: boolean
   'detailed-exitcode'?: boolean
-  /** plan --markdown: the plan as the Markdown of a pull-request comment */
-  markdown?: boolean
   /** rollback target */
   to?: string
 }
@@ -113,10 +111,8 @@ export async function planAndApply(
     const color = !flags.json && colorEnabled(planOnly ? process.stdout : process.stderr)
     // --cli --out DIR writes the runbook and its package into DIR, and shows the plan as without --cli
     if (flags.cli && !flags.out) show(renderRunbook(plan, { otherServices: session.target.runbookSteps }))
-    else if (flags.markdown) show(planMarkdown(plan))
     else show(renderText(plan, { color }))
-    // an apply writes its summary once it knows the URL
-    if (planOnly) appendStepSummary(plan)
+    if (!flags.json) appendStepSummary(plan)
     if (flags.cli && flags.out) {
       const written = await writeRunbook(flags.out, plan, planned.prepared, session.target.runbookSteps)
       io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)
@@ -152,13 +148,7 @@ export async function planAndApply(
         signal: interrupt.signal,
         timeoutSeconds: flags.timeout ?? 900,
         noWait: flags.wait === false,
-      }).catch((err: unknown) => {
-        // a failed apply still leaves the plan it tried on the job's summary page
-        appendStepSummary(plan)
-        throw err
       })
-      appendStepSummary(plan, process.env, outcome)
-      if (command === 'deploy') writeStepOutputs(plan, outcome)
       return { kind: 'apply', outcome, plan }
     } finally {
       reporter.close()

@@ -4,6 +4,7 @@ import { awsFlags, planFlags } from '../cli/flags.js'
 import { planAndApply } from '../cli/workflow.js'
 import { EXIT_CODES_HELP } from '../errors.js'
 import type { Plan } from '../plan/types.js'
+import { planMarkdown } from '../ui/github.js'
 
 export default class PlanCommand extends BaseCommand {
   static summary = 'Show what a deploy would change, step by step, without changing anything.'
@@ -42,9 +43,11 @@ ${EXIT_CODES_HELP}`
   async run(): Promise<Plan> {
     const { flags } = await this.parse(PlanCommand)
     const result = await planAndApply(flags.destroy ? 'destroy' : 'deploy', { ...flags, json: this.jsonEnabled() }, true, {
-      out: (t) => this.out(t),
+      // with --markdown the plan is printed as Markdown below, in place of its text
+      out: (t) => flags.markdown || this.out(t),
       note: (t) => this.note(t),
     })
+    if (flags.markdown) this.out(planMarkdown(result.plan))
     return result.plan
   }
 }

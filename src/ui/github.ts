@@ -32,19 +32,13 @@ const code = (s: string) => `\`${cell(s).replace(/`/g, "'")}\``
  * The plan as Markdown: the job summary of GitHub Actions and `plan --markdown` (a pull-request
  * comment). The first line is a hidden marker, so a workflow can find and update its own comment.
  */
-export function planMarkdown(plan: Plan, deployed?: DeployedSummary): string {
-  const url = deployed?.outputs.url
+export function planMarkdown(plan: Plan): string {
   const rows = plan.steps.map((s) => `| ${s.action} | ${code(s.resource.type)} | ${code(s.resource.name)} | ${cell(s.reason ?? '')} |`)
-  const headline = deployed
-    ? `### shipit ${plan.command}: ${plan.app} (${plan.env}) on ${plan.target} — ${deployed.status === 'applied' ? 'applied' : 'no changes'}`
-    : `### shipit ${plan.command} plan: ${plan.app} (${plan.env}) on ${plan.target}`
   const md = [
     `<!-- shipit:${plan.app}:${plan.env}:${plan.target} -->`,
-    headline,
+    `### shipit ${plan.command} plan: ${plan.app} (${plan.env}) on ${plan.target}`,
     '',
-    ...(typeof url === 'string' ? [`**URL:** ${url}`, ''] : []),
-    ...(plan.cost ? [`**Monthly cost:** ${describePlanCost(plan.cost).replace(/^estimated cost: /, '')}`, ''] : []),
-    ...(plan.expires ? [`**Expires:** ${plan.expires.at} (ttl ${plan.expires.ttl}; each deploy renews it)`, ''] : []),
+    ...costLines(plan),
     summaryLine(plan),
     '',
     ...(rows.length ? ['| action | type | name | why |', '|---|---|---|---|', ...rows, ''] : []),
@@ -52,11 +46,40 @@ export function planMarkdown(plan: Plan, deployed?: DeployedSummary): string {
   return redact(md.join('\n'))
 }
 
-/** In GitHub Actions, the plan (and after a deploy, the URL) goes to the job summary page. */
-export function appendStepSummary(plan: Plan, env: NodeJS.ProcessEnv = process.env, deployed?: DeployedSummary): void {
+function costLines(plan: Plan): string[] {
+  return [
+    ...(plan.cost ? [`**Monthly cost:** ${describePlanCost(plan.cost).replace(/^estimated cost: /, '')}`, ''] : []),
+    ...(plan.expires ? [`**Expires:** ${plan.expires.at} (ttl ${plan.expires.ttl}; each deploy renews it)`, ''] : []),
+  ]
+}
+
+/** What a deploy ended with, after its plan on the summary page: where the app is and what it costs. */
+export function deployedMarkdown(plan: Plan, deployed: DeployedSummary): string {
+  const url = deployed.outputs.url
+  const md = [
+    `### shipit ${plan.command}: ${plan.app} (${plan.env}) on ${plan.target} — ${deployed.status === 'applied' ? 'applied' : 'no changes'}`,
+    '',
+    ...(typeof url === 'string' ? [`**URL:** ${url}`, ''] : []),
+    ...costLines(plan),
+  ]
+  return redact(md.join('\n'))
+}
+
+/** In GitHub Actions, each plan's summary table goes to the job summary page. */
+export function appendStepSummary(plan: Plan, env: NodeJS.ProcessEnv = process.env): void {
   const file = env.GITHUB_STEP_SUMMARY
   if (env.GITHUB_ACTIONS !== 'true' || !file) return
-  appendFileSync(file, `${planMarkdown(plan, deployed)}\n`)
+  appendFileSync(file, `${planMarkdown(plan)}\n`)
+}
+
+/**
+ * In GitHub Actions, after a deploy: the URL and the monthly cost below the plan on the summary page,
+ * and the outputs as the step's outputs.
+ */
+export function reportDeployToGitHub(plan: Plan, deployed: DeployedSummary, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.GITHUB_ACTIONS !== 'true') return
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, `${deployedMarkdown(plan, deployed)}\n`)
+  if (env.GITHUB_OUTPUT) writeStepOutputs(plan, deployed, env)
 }
 
 /** A step output's name: what GitHub's expressions read as `steps.<id>.outputs.<name>`. */
