@@ -75,7 +75,8 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
   const dryRun = Boolean(flags['dry-run'])
   if (!dryRun) requireConfirmable(Boolean(flags.yes), flags.json)
   addCredentialsFromEnvironment()
-  const resolved = resolveRegion({ flag: flags.region, profile: flags.profile })
+  // awaited: resolving a region may read the shared config files
+  const resolved = await resolveRegion({ flag: flags.region, profile: flags.profile })
   const progress = { write: flags.json ? () => {} : io.note }
   const clients = clientsFor(
     {

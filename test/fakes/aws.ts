@@ -5,7 +5,7 @@
  *   afterEach(() => fake.restore())
  *
  * Every client instance of LambdaClient, ApiGatewayV2Client, IAMClient, STSClient,
- * CloudWatchLogsClient, ECSClient, EC2Client, ECRClient, S3Client and ResourceGroupsTaggingAPIClient is intercepted (mockClient on the prototype).
+ * CloudWatchLogsClient, ECSClient, EC2Client, ECRClient and S3Client is intercepted (mockClient on the prototype).
  * Each command is dispatched on `command.constructor.name` to a handler that reads and
  * mutates `fake.state`; unknown operations throw an Error naming the operation.
  */
@@ -33,6 +33,7 @@ import { createLambdaState, type LambdaHandler, lambdaModel } from './lambda.js'
 import { appendLogEvents, createLogsState, logsHandlers } from './logs.js'
 import { createS3State, s3Handlers } from './s3.js'
 import { createStsState, stsHandlers } from './sts.js'
+// and ResourceGroupsTaggingAPIClient (test/fakes/tagging.ts: GetResources over the other fakes, TagResources)
 import { taggingHandlers } from './tagging.js'
 
 export type { FakeBehavior, FakeState } from './context.js'
@@ -131,8 +132,8 @@ const CLIENTS = {
   ecs: ECSClient,
   ec2: EC2Client,
   ecr: ECRClient,
-  s3: S3Client,
   resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient,
+  s3: S3Client,
 } as const
 
 interface FailRule {
@@ -210,8 +211,8 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     ecs: ecs.handlers,
     ec2: ec2Handlers(ctx),
     ecr: ecrHandlers(ctx),
-    s3: s3Handlers(ctx),
     resourcegroupstaggingapi: taggingHandlers(ctx),
+    s3: s3Handlers(ctx),
   }
 
   let failRules: FailRule[] = []

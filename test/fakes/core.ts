@@ -34,8 +34,8 @@ const SDK: Record<ServiceName, { mod: AnyModule; base: AnyModule[string] }> = {
   ecs: { mod: ecsSdk, base: ecsSdk.ECSServiceException },
   ec2: { mod: ec2Sdk, base: ec2Sdk.EC2ServiceException },
   ecr: { mod: ecrSdk, base: ecrSdk.ECRServiceException },
-  s3: { mod: s3Sdk, base: s3Sdk.S3ServiceException },
   resourcegroupstaggingapi: { mod: taggingSdk, base: taggingSdk.ResourceGroupsTaggingAPIServiceException },
+  s3: { mod: s3Sdk, base: s3Sdk.S3ServiceException },
 }
 
 /** Default HTTP status per well-known error code (AWS API references). */
