@@ -6,6 +6,9 @@ import type { Plan, Step } from '../plan/types.js'
 import type { PlanPart } from '../targets/target.js'
 import type { Session } from './session.js'
 
+/** The Desired of a deploy made at `now`: what it creates is tagged to expire at now + ttl. */
+export { expiringFrom } from '../manifest/resolve.js'
+
 /**
  * The expiry of an env with a `ttl:` (a preview): what a deploy creates carries `shipit:expires`
  * (desired.tags); what exists already is renewed here, through the Resource Groups Tagging API, so

@@ -92,8 +92,6 @@ export const IDEMPOTENCY_RULES: Record<string, Idempotency | 'token'> = {
   's3:PutBucketEncryption': UPDATE,
   's3:DeleteObjects': DELETE,
   's3:DeleteBucket': DELETE,
-  // the expiry of a preview env (src/engine/expiry.ts)
-  'resourcegroupstaggingapi:TagResources': TAG,
   'local:UploadArtifact': natural('the key is the hash of the package: uploading it again writes the same bytes'),
 }
 

@@ -34,7 +34,7 @@ export interface RunbookRefs {
 }
 
 /** The services the aws CLI calls under these names (the request's service is the CLI's command). */
-const AWS_CLI_SERVICES = new Set(['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3api', 'resourcegroupstaggingapi'])
+const AWS_CLI_SERVICES = new Set(['lambda', 'apigatewayv2', 'iam', 'sts', 'logs', 'ecs', 'ec2', 'ecr', 's3api'])
 
 /**
  * What offline plans write where a value is only known from the account (the planners' placeholders,

@@ -11,7 +11,7 @@ import { cleanEnv, expectNoNoise, expectOneClearError, ROOT, shipit } from '../h
  * credentials and no terminal (stdin is a pipe).
  */
 
-const COMMANDS = ['init', 'validate', 'schema', 'plan', 'deploy', 'status', 'logs', 'run', 'rollback', 'destroy', 'prune', 'autocomplete'] as const
+const COMMANDS = ['init', 'validate', 'schema', 'plan', 'deploy', 'status', 'logs', 'run', 'rollback', 'destroy', 'autocomplete'] as const
 type Command = (typeof COMMANDS)[number]
 
 /** With no flags in a valid project and no credentials. */
@@ -26,7 +26,6 @@ const NO_FLAGS: Record<Command, { code: number; says: RegExp }> = {
   run: { code: 1, says: /no AWS credentials found/ },
   rollback: { code: 3, says: /stdin is not a terminal/ },
   destroy: { code: 3, says: /stdin is not a terminal/ },
-  prune: { code: 3, says: /stdin is not a terminal/ },
   autocomplete: { code: 0, says: /shipit autocomplete/ },
 }
 
@@ -41,11 +40,10 @@ const VALUE_FLAG: Partial<Record<Command, string>> = {
   run: '--payload',
   rollback: '--to',
   destroy: '--target',
-  prune: '--older-than',
 }
 
 /** Commands that change AWS after asking. */
-const CONFIRMING = ['deploy', 'rollback', 'destroy', 'prune'] as const
+const CONFIRMING = ['deploy', 'rollback', 'destroy'] as const
 
 /** A one-letter typo of each command name. */
 const typo = (command: string) => `${command.slice(0, -1)}${command.at(-1)}${command.at(-1)}`
