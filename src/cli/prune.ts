@@ -103,7 +103,7 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
     const region = resolved.region
     const found = (await findEnvironments(clients, flags.app, interrupt.signal)).map((env) => decide(env, rules))
     // each env's destroy plan is made (read-only) for every env: its cost, and for the due ones what is deleted
-    const planned = await Promise.all(found.map((env) => planEnvDestroy(env, region, clients, progress, interrupt.signal)))
+    const planned = await mapWithLimit(found, PLANS_AT_ONCE, (env) => planEnvDestroy(env, region, clients, progress, interrupt.signal))
     const environments: PrunedEnv[] = planned.map(({ env, monthlyUsd }) => ({
       ...env,
       ...(monthlyUsd === undefined ? {} : { monthlyUsd }),
@@ -155,6 +155,22 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
     interrupt.dispose()
     clients.destroy()
   }
+}
+
+/** Envs read at once: each destroy plan is about ten reads, and a region with many previews must not be throttled. */
+const PLANS_AT_ONCE = 4
+
+async function mapWithLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
 }
 
 interface PlannedEnv {
