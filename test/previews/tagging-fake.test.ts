@@ -2,6 +2,9 @@ import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-clo
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, TagResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { AwsClients } from '../../src/aws/clients.js'
+import { findTagged } from '../../src/engine/expiry.js'
+import { groupEnvironments } from '../../src/engine/prune.js'
 import { useFakeAws } from '../helpers/fake.js'
 
 /** The in-memory Resource Groups Tagging API models AWS's: what it lists, how it pages, what it refuses. */
@@ -65,5 +68,21 @@ describe('fake Resource Groups Tagging API', () => {
     await expect(tagging().send(new TagResourcesCommand({ ResourceARNList: [], Tags: { k: 'v' } }))).rejects.toMatchObject({
       name: 'InvalidParameterException',
     })
+  })
+
+  it('findTagged follows the pages: 130 resources of 26 envs come back, grouped by app, env and target', async () => {
+    const logs = new CloudWatchLogsClient({ region: 'us-west-2' })
+    for (let i = 0; i < 130; i++) {
+      const env = `pr-${i % 26}`
+      await logs.send(
+        new CreateLogGroupCommand({ logGroupName: `/shipit/many/${env}/${i}`, tags: { 'shipit:app': 'many', 'shipit:env': env, 'shipit:target': 'lambda' } }),
+      )
+    }
+    const clients = new AwsClients({ region: 'us-west-2' })
+    const found = await findTagged(clients, { app: 'many' })
+    expect(found).toHaveLength(130)
+    expect(fake.callsOf('GetResources')).toHaveLength(2)
+    expect(groupEnvironments(found)).toHaveLength(26)
+    clients.destroy()
   })
 })
