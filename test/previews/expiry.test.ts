@@ -63,6 +63,13 @@ describe('a preview env (pr-* with ttl: 3d) on the in-memory AWS', () => {
     expect(fake.state.roles.get('shipit-web-pr-7-task-exec')?.tags).toContainEqual({ Key: TAG_EXPIRES, Value: '2026-12-10T12:00:00Z' })
     const renewed = [...fake.state.services.values()].find((s) => s.serviceName === 'web-pr-7')
     expect(renewed?.tags).toContainEqual({ key: TAG_EXPIRES, value: '2026-12-10T12:00:00Z' })
+
+    // renewed: the next redeploy writes nothing again
+    clock.now = at(T0 + 2 * DAY + 3_600_000)
+    fake.calls.length = 0
+    const fourth = await runCommand(Deploy, ['-f', file, '--env', 'pr-7', '--yes'])
+    expect(fourth.code, fourth.stderr).toBe(0)
+    expect(fake.mutatingCalls()).toEqual([])
   })
 
   it('a saved plan of pr-7 applied an hour later is not stale: it tags with the expiry it showed', async () => {
