@@ -60,6 +60,7 @@ const SERVICES: { [S in ServiceName]: ServiceModule<S> } = {
   ecs: { client: 'ECSClient', load: () => import('@aws-sdk/client-ecs') },
   ec2: { client: 'EC2Client', load: () => import('@aws-sdk/client-ec2') },
   ecr: { client: 'ECRClient', load: () => import('@aws-sdk/client-ecr') },
+  resourcegroupstaggingapi: { client: 'ResourceGroupsTaggingAPIClient', load: () => import('@aws-sdk/client-resource-groups-tagging-api') },
   s3: { client: 'S3Client', load: () => import('@aws-sdk/client-s3') },
   dynamodb: { client: 'DynamoDBClient', load: () => import('@aws-sdk/client-dynamodb') },
 }

@@ -12,6 +12,8 @@ export interface ServiceModules {
   ecs: typeof import('@aws-sdk/client-ecs')
   ec2: typeof import('@aws-sdk/client-ec2')
   ecr: typeof import('@aws-sdk/client-ecr')
+  /** shipit prune and the expiry of preview envs: resources found and tagged by their tags */
+  resourcegroupstaggingapi: typeof import('@aws-sdk/client-resource-groups-tagging-api')
   s3: typeof import('@aws-sdk/client-s3')
   /** the deploy lock's table (src/lock/) */
   dynamodb: typeof import('@aws-sdk/client-dynamodb')

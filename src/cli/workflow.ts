@@ -48,7 +48,7 @@ export interface WorkflowFlags {
   to?: string
 }
 
-interface WorkflowIo {
+export interface WorkflowIo {
   out: (text: string) => void
   note: (text: string) => void
 }

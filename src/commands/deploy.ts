@@ -5,6 +5,7 @@ import { planAndApply, renderOutcome } from '../cli/workflow.js'
 import type { ApplyOutcome } from '../engine/apply.js'
 import { EXIT_CODES_HELP } from '../errors.js'
 import type { Plan } from '../plan/types.js'
+import { reportDeployToGitHub } from '../ui/github.js'
 
 export default class DeployCommand extends BaseCommand {
   static summary = 'Plan, confirm and apply: put the app on AWS and print where it runs.'
@@ -50,6 +51,7 @@ ${EXIT_CODES_HELP}`
     })
     if (result.kind === 'plan') return result.plan
     this.out(renderOutcome(result.outcome))
+    reportDeployToGitHub(result.plan, result.outcome)
     if (flags.wait === false && result.outcome.status === 'applied') {
       this.note(`not waited for the rollout: follow it with shipit status --target ${result.outcome.target}${flags.env ? ` --env ${flags.env}` : ''}`)
     }

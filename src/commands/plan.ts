@@ -4,6 +4,7 @@ import { awsFlags, planFlags } from '../cli/flags.js'
 import { planAndApply } from '../cli/workflow.js'
 import { EXIT_CODES_HELP } from '../errors.js'
 import type { Plan } from '../plan/types.js'
+import { planMarkdown } from '../ui/github.js'
 
 export default class PlanCommand extends BaseCommand {
   static summary = 'Show what a deploy would change, step by step, without changing anything.'
@@ -17,6 +18,7 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> plan --target lambda --cli',
     '<%= config.bin %> plan --target lambda --cli --out runbook',
     '<%= config.bin %> plan --target lambda --out plan.json --detailed-exitcode',
+    '<%= config.bin %> plan --env pr-7 --markdown > plan.md',
   ]
   static flags = {
     ...awsFlags,
@@ -32,14 +34,20 @@ ${EXIT_CODES_HELP}`
     }),
     'detailed-exitcode': Flags.boolean({ summary: 'Exit 2 when the plan has changes, 0 when none, 1 on error.' }),
     destroy: Flags.boolean({ summary: 'Plan a destroy instead of a deploy.' }),
+    markdown: Flags.boolean({
+      summary: 'Print the plan as Markdown (with its monthly cost), as GitHub Actions writes it to the job summary: for a pull-request comment.',
+      exclusive: ['cli'],
+    }),
   }
 
   async run(): Promise<Plan> {
     const { flags } = await this.parse(PlanCommand)
     const result = await planAndApply(flags.destroy ? 'destroy' : 'deploy', { ...flags, json: this.jsonEnabled() }, true, {
-      out: (t) => this.out(t),
+      // with --markdown the plan is printed as Markdown below, in place of its text
+      out: (t) => flags.markdown || this.out(t),
       note: (t) => this.note(t),
     })
+    if (flags.markdown) this.out(planMarkdown(result.plan))
     return result.plan
   }
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { invalid, ShipitError } from '../errors.js'
 import { findManifest } from '../manifest/discover.js'
+import { declaringKey } from '../manifest/environments.js'
 import { loadManifest, mergeEnvironment } from '../manifest/load.js'
 import { DEFAULT_ENV } from '../manifest/resolve.js'
 import { Manifest } from '../manifest/schema.js'
@@ -40,7 +41,7 @@ const REFERENCE_DURATION = '100ms'
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/
 
 /** The app's sizes and expected load for one env, without choosing a target. */
-async function loadShape(
+export async function loadShape(
   file: string | undefined,
   env: string | undefined,
   vars?: Record<string, string | undefined>,
@@ -48,12 +49,14 @@ async function loadShape(
   const loaded = await loadManifest(file ?? (await findManifest(process.cwd())), vars ?? process.env)
   const envName = env ?? DEFAULT_ENV
   const known = Object.keys(loaded.manifest.environments)
-  if (env && env !== DEFAULT_ENV && !known.includes(env)) {
+  // an env matching a pattern ("pr-*") is sized by that pattern's overlay
+  const declaredBy = declaringKey(known, envName, DEFAULT_ENV)
+  if (declaredBy === undefined) {
     throw invalid('UnknownEnvironment', `environment "${env}" is not in ${loaded.file}`, [
       known.length ? `known environments: ${known.join(', ')}` : `add it under environments: in ${loaded.file}, or leave out --env`,
     ])
   }
-  const merged = Manifest.parse(mergeEnvironment(structuredClone(loaded.manifest) as Record<string, unknown>, envName))
+  const merged = Manifest.parse(mergeEnvironment(structuredClone(loaded.manifest) as Record<string, unknown>, declaredBy))
   if (!merged.function && !merged.container) {
     throw invalid('MissingSection', `${loaded.file} has neither a function: nor a container: section to size the app from`, [
       'add one (shipit init --target lambda shows a function:)',

@@ -1,6 +1,7 @@
 import { relative } from 'node:path'
 import { needsCredentials } from '../aws/credentials.js'
 import { translateAwsError } from '../aws/errors.js'
+import { clock } from '../clock.js'
 import { planCost } from '../compare/plan-cost.js'
 import { canonicalJson, sha256Hex } from '../digest.js'
 import { withIdempotency } from '../plan/idempotency.js'
@@ -8,6 +9,7 @@ import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '.
 import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
 import type { PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
+import { expiringFrom, planExpiry } from './expiry.js'
 import type { Session } from './session.js'
 
 export interface Planned {
@@ -53,6 +55,9 @@ export async function observe(session: Session, signal?: AbortSignal, command: P
 }
 
 export async function makePlan(session: Session, options: PlanOptions): Promise<Planned> {
+  // a saved plan is made again at its own time: the expiry of a preview it tags with is the one it showed
+  const now = options.now?.() ?? clock.now()
+  if (options.command === 'deploy') session.desired = expiringFrom(session.desired, now)
   const { target, desired, region } = session
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
   // local input is checked before the first AWS call; the zip is built while observe reads
@@ -61,9 +66,12 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   const { account, partition } = observed as { account?: string; partition?: string }
   const ctx = { region, account, partition, adopt: Boolean(options.adopt) }
   const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
-  const salted = { ...options, salt: options.salt ?? newSalt() }
+  const expires = options.command === 'deploy' ? await planExpiry(session, part, now, options.signal) : undefined
+  // the plan is made at `now`: its createdAt is the time its expiry is counted from, so a saved plan made again matches
+  const salted = { ...options, now: () => now, salt: options.salt ?? newSalt() }
   await commitToSecrets(session, salted, part)
-  return { plan: assemblePlan(session, salted, part, observed, account), observed, prepared }
+  const plan = assemblePlan(session, salted, part, observed, account)
+  return { plan: expires ? { ...plan, expires } : plan, observed, prepared }
 }
 
 /** The scrypt commitments of the secrets the steps send, all at once (assemblePlan then finds them made). */
@@ -85,7 +93,12 @@ export function assemblePlan(session: Session, options: PlanOptions, part: PlanP
   const kdf = options.kdf ?? SECRET_KDF
   const steps = saltSecretMarkers(inferred, salt, kdf, (name) => desired.environment[name]?.value)
   const manifest = session.loaded?.manifest
-  const cost = planCost(desired, region, { command: options.command, steps }, { ...manifest?.expect, ...manifest?.environments[desired.env]?.expect })
+  const cost = planCost(
+    desired,
+    region,
+    { command: options.command, steps },
+    { ...manifest?.expect, ...manifest?.environments[desired.declaredBy ?? desired.env]?.expect },
+  )
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     shipitVersion: SHIPIT_VERSION,

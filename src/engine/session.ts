@@ -39,7 +39,8 @@ export interface SessionOptions {
 
 /** A loaded manifest, its target, and the AWS access the command has. */
 export interface Session {
-  loaded: LoadedManifest
+  /** absent for `shipit prune`, which destroys an env from its tags alone (a closed PR's app.yaml is gone) */
+  loaded?: LoadedManifest
   desired: Desired
   target: Target<unknown>
   clients: AwsClients
@@ -57,6 +58,25 @@ export interface Session {
 }
 
 const FALLBACK_REGION = 'us-east-1'
+
+/** The one client factory, from the flags: retries and slow calls told through `progress`. */
+export function clientsFor(
+  options: Pick<SessionOptions, 'profile' | 'maxAttempts' | 'requestTimeoutMs' | 'callTimeoutMs'>,
+  region: string | undefined,
+  endpoint: string | undefined,
+  progress: { write: (message: string) => void },
+): AwsClients {
+  return new AwsClients({
+    region,
+    profile: options.profile,
+    endpoint,
+    maxAttempts: options.maxAttempts,
+    requestTimeoutMs: options.requestTimeoutMs,
+    callTimeoutMs: options.callTimeoutMs,
+    onRetry: (notice) => retryWorthTelling(notice) && progress.write(describeRetry(notice)),
+    onSlowCall: (notice) => progress.write(describeSlowCall(notice)),
+  })
+}
 
 /** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
 export async function openSession(options: SessionOptions): Promise<Session> {
@@ -80,16 +100,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   }
   const resolved = await resolveRegion({ flag: options.region, manifest: desired.region, profile: options.profile })
   const progress = { write: options.progress ?? (() => {}) }
-  const clients = new AwsClients({
-    region: resolved?.region,
-    profile: options.profile,
-    endpoint,
-    maxAttempts: options.maxAttempts,
-    requestTimeoutMs: options.requestTimeoutMs,
-    callTimeoutMs: options.callTimeoutMs,
-    onRetry: (notice) => retryWorthTelling(notice) && progress.write(describeRetry(notice)),
-    onSlowCall: (notice) => progress.write(describeSlowCall(notice)),
-  })
+  const clients = clientsFor(options, resolved?.region, endpoint, progress)
   const warnings: string[] = loaded.warnings.map(formatProblem)
 
   let offline = Boolean(options.offline)

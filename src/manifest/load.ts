@@ -425,7 +425,9 @@ function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
 export function mergeEnvironment(raw: Record<string, unknown>, env: string): Record<string, unknown> {
   const { environments, ...base } = raw
   const overlay = (environments as Record<string, unknown> | undefined)?.[env]
-  return deepMerge(base, overlay ?? {}) as Record<string, unknown>
+  // ttl: belongs to the env, not to the app: it is read from the overlay (resolve.ts), never merged
+  const { ttl: _ttl, ...sections } = isPlainObject(overlay) ? overlay : {}
+  return deepMerge(base, sections) as Record<string, unknown>
 }
 
 function deepMerge(base: unknown, over: unknown): unknown {

@@ -26,6 +26,7 @@ const HINTS: Record<string, string> = {
   image: 'give an image reference, e.g. public.ecr.aws/nginx/nginx:1.27',
   build: 'give the build context directory (build: .) or a mapping { context: ., dockerfile: Dockerfile }',
   handler: 'e.g. handler: index.handler',
+  ttl: 'write a whole number of minutes, hours or days, e.g. ttl: 3d (or 12h, 90m)',
   retentionDays: `use one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
 }
 

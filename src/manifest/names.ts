@@ -43,10 +43,18 @@ export function resourceNames(app: string, env: string, cluster?: string): Resou
 
 export const TAG_APP = 'shipit:app'
 export const TAG_ENV = 'shipit:env'
-const TAG_TARGET = 'shipit:target'
+export const TAG_TARGET = 'shipit:target'
+/** on every resource of an env with a ttl: when `shipit prune` may destroy it (ISO time), renewed by deploys */
+export const TAG_EXPIRES = 'shipit:expires'
+/** beside it, the ttl it was counted with (3d): `shipit prune --older-than` tells when the env was last renewed */
+export const TAG_TTL = 'shipit:ttl'
 
 export function shipitTags(app: string, env: string, target: string): Record<string, string> {
   return { [TAG_APP]: app, [TAG_ENV]: env, [TAG_TARGET]: target }
+}
+
+export function expiryTags(expires: string, ttl: string): Record<string, string> {
+  return { [TAG_EXPIRES]: expires, [TAG_TTL]: ttl }
 }
 
 /** True when `tags` mark a resource as shipit's for this app and env. */

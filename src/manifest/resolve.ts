@@ -1,12 +1,14 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path'
+import { clock } from '../clock.js'
 import { didYouMean } from '../did-you-mean.js'
 import { invalid } from '../errors.js'
+import { declaringKey, isEnvPattern, parseDuration } from './environments.js'
 import { type ExpressSpec, expressSpec } from './express.js'
 import type { LoadedManifest } from './load.js'
 import { DEFAULT_ENV } from './load.js'
-import { type ResourceNames, resourceNames, shipitTags } from './names.js'
+import { expiryTags, type ResourceNames, resourceNames, shipitTags } from './names.js'
 import { bare, quoted } from './rules.js'
-import { type ContainerSpec, type FunctionSpec, type HttpSpec, TARGETS, type TargetName } from './schema.js'
+import { type ContainerSpec, EnvName, type FunctionSpec, type HttpSpec, MAX_ENV_LENGTH, TARGETS, type TargetName } from './schema.js'
 
 export { DEFAULT_ENV } from './load.js'
 export { LAMBDA_ENVIRONMENT_MAX_BYTES, lambdaEnvironmentBytes } from './rules.js'
@@ -20,6 +22,10 @@ interface EnvVar {
 interface DesiredBase {
   app: string
   env: string
+  /** the key of environments: that declares env: itself, a pattern it matches ("pr-*"), or the default env */
+  declaredBy?: string
+  /** `ttl:` of the env: its resources carry shipit:expires = the deploy's time + ttl (see expiryTags) */
+  ttl?: Ttl
   /** from the manifest; the client factory may still pick one from flags or the environment */
   region?: string
   names: ResourceNames
@@ -44,22 +50,42 @@ export interface ContainerDesired extends DesiredBase {
   express?: ExpressSpec
 }
 
+export interface Ttl {
+  /** as written, e.g. 3d */
+  text: string
+  ms: number
+  /** the expiry this deploy gives what it creates and what it renews: now + ttl, ISO */
+  expires: string
+}
+
 /** What the user wants live, for one target and env: the input of every target's observe and plan. */
 export type Desired = LambdaDesired | ContainerDesired
 
 export interface ResolveOptions {
   env?: string
   target?: string
+  /** the time expiries are counted from; default clock.now() */
+  now?: Date
 }
 
 /**
  * `--env` must name an overlay under `environments:` or be the default: a typo would otherwise plan
  * (and deploy) a second copy of the app under the misspelt name.
  */
-function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): void {
+export function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): string {
   const declared = Object.keys(loaded.manifest.environments)
-  if (env === DEFAULT_ENV || declared.includes(env)) return
-  const suggestion = didYouMean(env, [...new Set([...declared, DEFAULT_ENV])])
+  const key = declaringKey(declared, env, DEFAULT_ENV)
+  if (key !== undefined && isEnvPattern(key) && !EnvName.safeParse(env).success) {
+    // the pattern lets through names that would make invalid AWS names (too long, trailing hyphen)
+    throw invalid('InvalidEnvironment', `environment ${quoted(env)} matches ${quoted(key)} but is not a valid environment name`, [
+      `environment names use lowercase letters, digits and hyphens, start with a letter and do not end with a hyphen, at most ${MAX_ENV_LENGTH} characters`,
+    ])
+  }
+  if (key !== undefined) return key
+  const suggestion = didYouMean(
+    env,
+    [...new Set([...declared, DEFAULT_ENV])].filter((k) => !isEnvPattern(k)),
+  )
   throw invalid('UnknownEnvironment', `environment ${quoted(env)} is not declared in ${loaded.file}`, [
     ...(suggestion ? [`did you mean --env ${suggestion}?`] : []),
     declared.length
@@ -74,12 +100,13 @@ function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): void {
  */
 export function resolveDesired(given: LoadedManifest, options: ResolveOptions): Desired {
   const env = options.env ?? DEFAULT_ENV
-  checkEnvironmentDeclared(given, env)
+  const declaredBy = checkEnvironmentDeclared(given, env)
   const target = options.target ?? given.target
   if (!target) throw invalid('NoTarget', 'no target given', [`pass --target ${TARGETS.join('|')}, or set target: in ${given.file}`])
   if (!isTarget(target)) throw invalid('UnknownTarget', `unknown target "${target}"`, [`use one of ${TARGETS.join(', ')}`])
   const loaded = target === given.target ? given : given.forTarget(target)
-  const merged = loaded.environments[env]
+  const merged = loaded.environments[declaredBy]
+  const ttl = ttlOf(loaded.manifest.environments[declaredBy]?.ttl, options.now ?? clock.now())
   const environment: Record<string, EnvVar> = {}
   for (const [k, v] of Object.entries(merged.env)) {
     environment[k] = typeof v === 'string' ? { value: v, secret: false } : { value: v.value, secret: v.secret }
@@ -87,9 +114,11 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
   const base: DesiredBase = {
     app: merged.name,
     env,
+    ...(declaredBy !== env ? { declaredBy } : {}),
+    ...(ttl ? { ttl } : {}),
     region: merged.region,
     names: resourceNames(merged.name, env, merged.container?.cluster),
-    tags: shipitTags(merged.name, env, target),
+    tags: { ...shipitTags(merged.name, env, target), ...(ttl ? expiryTags(ttl.expires, ttl.text) : {}) },
     environment,
     secrets: merged.secrets,
     logRetentionDays: merged.logs.retentionDays,
@@ -106,6 +135,24 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
     return { ...base, target, container: merged.container, ...express }
   }
   throw new Error(`${loaded.file} was validated for target ${target} without its section`)
+}
+
+function ttlOf(text: string | undefined, now: Date): Ttl | undefined {
+  const ms = text === undefined ? undefined : parseDuration(text)
+  if (text === undefined || ms === undefined) return undefined
+  return { text, ms, expires: expiryAt(now, ms) }
+}
+
+/** The same Desired with its expiry counted from `now` (a saved plan is made again at its own time). */
+export function expiringFrom(desired: Desired, now: Date): Desired {
+  if (!desired.ttl) return desired
+  const expires = expiryAt(now, desired.ttl.ms)
+  return { ...desired, ttl: { ...desired.ttl, expires }, tags: { ...desired.tags, ...expiryTags(expires, desired.ttl.text) } }
+}
+
+/** now + ttl, to the second: the value of shipit:expires. */
+export function expiryAt(now: Date, ms: number): string {
+  return new Date(Math.floor((now.getTime() + ms) / 1000) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
 function isTarget(name: string): name is TargetName {

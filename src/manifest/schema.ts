@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DURATION, ENV_KEY } from './environments.js'
 import { creatableRuntimes, RUNTIME_TABLE_DATE } from './runtimes.js'
 
 /**
@@ -26,11 +27,18 @@ export const AppName = z
   .refine((s) => !s.endsWith('-') && !s.includes('--'))
   .meta({ description: 'App name, [a-z][a-z0-9-]*, at most 40 characters; prefixes every AWS resource name.' })
 
-const EnvName = z
+export const EnvName = z
   .string()
   .regex(NAME_PATTERN)
   .max(MAX_ENV_LENGTH)
   .refine((s) => !s.endsWith('-'))
+
+/** A key of environments: an env name, or a pattern with * that declares every name it matches ("pr-*"). */
+const EnvKey = z
+  .string()
+  .regex(ENV_KEY)
+  .max(MAX_ENV_LENGTH)
+  .refine((s) => s.includes('*') || !s.endsWith('-'))
 
 const SecretEnvValue = z.strictObject({
   value: z.string().meta({ description: 'The value, usually "${env:VAR}".' }),
@@ -241,6 +249,10 @@ const Expect = z.strictObject({
 
 /** An overlay under `environments.<env>`: any section, every field optional; deep-merged over the base. */
 const Overlay = z.strictObject({
+  ttl: z.string().regex(DURATION).optional().meta({
+    description:
+      'The env expires this long after its last deploy: its resources carry a shipit:expires tag and `shipit prune` destroys it once past. 90m, 12h, 3d.',
+  }),
   region: Region.optional(),
   env: EnvMap.optional(),
   secrets: SecretsMap.optional(),
@@ -264,7 +276,7 @@ export const Manifest = z
     http: Http.optional(),
     logs: Logs.default({ retentionDays: 14 }),
     expect: Expect.optional().meta({ description: 'Expected load, for `shipit compare` and the monthly cost in plans.' }),
-    environments: z.record(EnvName, Overlay).default({}),
+    environments: z.record(EnvKey, Overlay).default({}),
   })
   .meta({ title: 'shipit app.yaml', description: 'One app, deployed to AWS by shipit.' })
 

@@ -19,8 +19,8 @@ export async function checkFunctionSource(loaded: LoadedManifest, desired: Desir
   if (desired.target !== 'lambda') return []
   const fn = desired.function
   const problemAt = (field: 'source' | 'handler', message: string, hint: string): ManifestProblem => {
-    const overlay = loaded.manifest.environments[desired.env]?.function
-    const path = overlay?.[field] !== undefined ? ['environments', desired.env, 'function', field] : ['function', field]
+    const overlay = loaded.manifest.environments[desired.declaredBy ?? desired.env]?.function
+    const path = overlay?.[field] !== undefined ? ['environments', desired.declaredBy ?? desired.env, 'function', field] : ['function', field]
     const { line, col } = loaded.positionOf?.(path) ?? { line: 1, col: 1 }
     const where = overlay?.[field] !== undefined ? ` (in environment ${desired.env})` : ''
     return { file: loaded.file, line, col, message: `${message}${where}`, hint }

@@ -51,6 +51,7 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
   ]
   lines.push(`shipit ${plan.command} plan — ${where.filter(Boolean).join(' · ')}`)
   if (plan.cost) lines.push(describePlanCost(plan.cost))
+  if (plan.expires) lines.push(`expires ${plan.expires.at} (ttl ${plan.expires.ttl}): shipit prune destroys it after; a deploy renews it`)
   if (plan.offline) lines.push(paint(33, 'offline: AWS was not read (no credentials or --offline); everything is planned as new.'))
   for (const w of plan.warnings) lines.push(paint(33, `warning: ${w}`))
   for (const b of plan.blocked) lines.push(paint(31, `  ! ${b.resource.type} ${b.resource.name}: ${b.reason}`))

@@ -221,6 +221,8 @@ export interface Plan {
   summary: PlanSummary
   /** estimated monthly cost of what is deployed after this plan, and its change (src/compare/plan-cost.ts) */
   cost?: PlanCost
+  /** an env with a ttl (a preview): when it expires after this plan, and the ttl (src/engine/expiry.ts) */
+  expires?: { at: string; ttl: string }
 }
 
 /** The changes of a resource being created: each field with the value it gets. */

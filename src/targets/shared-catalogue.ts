@@ -70,6 +70,12 @@ const LogsReads = {
 }
 const StsReads = { GetCallerIdentity: awsOperation('sts', 'GetCallerIdentity', { read: true }) }
 
+/** Resources found and tagged by their tags: the expiry of preview envs, renewed by deploys, and `shipit prune`. */
+export const Tagging = {
+  TagResources: awsOperation('resourcegroupstaggingapi', 'TagResources', { idempotency: TAG, runbook: OLD_COMMAND }),
+}
+const TaggingReads = { GetResources: awsOperation('resourcegroupstaggingapi', 'GetResources', { read: true }) }
+
 /** shipit's roles of the app (`shipit-<app>-<env>-…`), and the roles app.yaml names. */
 const ROLES = arnKind(
   (at, name) => `arn:${at.partition}:iam::${at.account}:role/${name}`,
@@ -127,11 +133,23 @@ const SHARED_PERMISSIONS: Permission[] = [
   permission(LogsReads.GetLogEvents, READ, on(LOG_GROUPS, 'logs:GetLogEvents', group)),
   // GetCallerIdentity needs no permission: it cannot be denied
   permission(StsReads.GetCallerIdentity, READ),
+  // the Tagging API's actions take no resource-level permissions; TagResources also needs each service's own
+  // tagging action on each resource (lambda:TagResource, ecs:TagResource, iam:TagRole, …), granted above and in each catalogue
+  permission(TaggingReads.GetResources, READ, anyResource('tag:GetResources')),
+  permission(Tagging.TagResources, ['deploy'], anyResource('tag:TagResources')),
 ]
 
 /** The part of every target's catalogue: roles, log groups and the account of offline plans. */
 export const SHARED_CATALOGUE: Partial<Catalogue> = {
-  operations: [...Object.values(Iam), ...Object.values(Logs), ...Object.values(IamReads), ...Object.values(LogsReads), ...Object.values(StsReads)],
+  operations: [
+    ...Object.values(Iam),
+    ...Object.values(Logs),
+    ...Object.values(IamReads),
+    ...Object.values(LogsReads),
+    ...Object.values(StsReads),
+    ...Object.values(Tagging),
+    ...Object.values(TaggingReads),
+  ],
   permissions: SHARED_PERMISSIONS,
   waitRunbook: cliWait('iam', 'RoleExists'),
   placeholders: {

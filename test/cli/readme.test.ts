@@ -42,6 +42,8 @@ const EXPECTED: [RegExp, Expectation][] = [
   [/^shipit (deploy|destroy|rollback|unlock)\b.*--yes/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to change AWS' }],
   [/^shipit run\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to run a task' }],
   [/^shipit (status|logs)\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to read what is live' }],
+  [/^shipit prune\b(?!.*--(yes|dry-run))/, { code: 3, says: /add --yes/, needs: 'a terminal to confirm on' }],
+  [/^shipit prune\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to read the tags of the region' }],
   [/^shipit /, { code: 0 }],
 ]
 

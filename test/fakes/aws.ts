@@ -18,6 +18,7 @@ import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { LambdaClient } from '@aws-sdk/client-lambda'
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api'
 import { S3Client } from '@aws-sdk/client-s3'
 import { STSClient } from '@aws-sdk/client-sts'
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock'
@@ -34,6 +35,8 @@ import { createLambdaState, type LambdaHandler, lambdaModel } from './lambda.js'
 import { appendLogEvents, createLogsState, logsHandlers } from './logs.js'
 import { createS3State, s3Handlers } from './s3.js'
 import { createStsState, stsHandlers } from './sts.js'
+// and ResourceGroupsTaggingAPIClient (test/fakes/tagging.ts: GetResources over the other fakes, TagResources)
+import { taggingHandlers } from './tagging.js'
 
 export type { FakeBehavior, FakeState } from './context.js'
 export type { FakeErrorSpec, ServiceName } from './core.js'
@@ -137,6 +140,7 @@ const CLIENTS = {
   ecs: ECSClient,
   ec2: EC2Client,
   ecr: ECRClient,
+  resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient,
   s3: S3Client,
   dynamodb: DynamoDBClient,
 } as const
@@ -217,6 +221,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     ecs: ecs.handlers,
     ec2: ec2Handlers(ctx),
     ecr: ecrHandlers(ctx),
+    resourcegroupstaggingapi: taggingHandlers(ctx),
     s3: s3Handlers(ctx),
     dynamodb: dynamodbHandlers(ctx),
   }

@@ -104,7 +104,7 @@ describe('jsonSchema()', () => {
     const overlay = envs.additionalProperties
     expect(overlay.type).toBe('object')
     expect(overlay.additionalProperties).toBe(false)
-    expect(Object.keys(overlay.properties).sort()).toEqual(['container', 'env', 'expect', 'function', 'http', 'logs', 'region', 'secrets'])
+    expect(Object.keys(overlay.properties).sort()).toEqual(['container', 'env', 'expect', 'function', 'http', 'logs', 'region', 'secrets', 'ttl'])
     expect(overlay.required ?? []).toEqual([])
     expect(overlay.properties.function.required ?? []).toEqual([])
     expect(overlay.properties.container.required ?? []).toEqual([])

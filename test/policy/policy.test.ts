@@ -34,6 +34,8 @@ const NO_RESOURCE_LEVEL = new Set([
   'ecs:ListTasks',
   'ecs:RegisterTaskDefinition',
   'logs:DescribeLogGroups',
+  'tag:GetResources',
+  'tag:TagResources',
 ])
 
 /** The non-whitespace characters IAM counts against the 10,240 of a role's inline policies. */
