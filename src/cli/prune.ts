@@ -19,7 +19,7 @@ import { interruptible } from './interrupt.js'
 import { reportError } from './report-error.js'
 import type { WorkflowIo } from './workflow.js'
 
-export interface PruneFlags {
+interface PruneFlags {
   region?: string
   profile?: string
   'endpoint-url'?: string
@@ -35,7 +35,7 @@ export interface PruneFlags {
   env?: string
 }
 
-export interface PrunedEnv extends PruneCandidate {
+interface PrunedEnv extends PruneCandidate {
   /** at no traffic, sizes as live; absent when the region has no prices */
   monthlyUsd?: number
   status: 'kept' | 'due' | 'destroyed' | 'failed'
@@ -213,7 +213,7 @@ async function destroyEnv(p: PlannedEnv, flags: PruneFlags, io: WorkflowIo, sign
 }
 
 /** app / env / target / expiry / monthly cost, and what prune does with each. */
-export function renderPruneTable(envs: PrunedEnv[], region: string): string {
+function renderPruneTable(envs: PrunedEnv[], region: string): string {
   if (!envs.length) return `No shipit environments in ${region}.`
   const rows = envs.map((e) => [
     e.app,

@@ -24,7 +24,7 @@ export interface TaggedResource {
 }
 
 /** What GetResources is asked for: shipit's resources, of one app, env and target when given. */
-export interface TagQuery {
+interface TagQuery {
   app?: string
   env?: string
   target?: string
@@ -63,7 +63,7 @@ export async function findTagged(clients: AwsClients, query: TagQuery, signal?: 
  * The env's IAM roles that are shipit's (its tags for this app, env and target): GetResources never
  * lists IAM roles, so they are read by their derived names; TagResources renews them with the rest.
  */
-export async function findOwnRoles(clients: AwsClients, desired: Desired, signal?: AbortSignal): Promise<TaggedResource[]> {
+async function findOwnRoles(clients: AwsClients, desired: Desired, signal?: AbortSignal): Promise<TaggedResource[]> {
   const { names } = desired
   const roleNames = [...new Set([names.lambdaRole, names.taskExecutionRole, names.infrastructureRole])]
   const found = await Promise.all(
@@ -86,7 +86,7 @@ export async function findOwnRoles(clients: AwsClients, desired: Desired, signal
 const ARNS_PER_CALL = 20
 
 /** The steps that renew the expiry of this env's existing resources, when it is due (see above); none otherwise. */
-export function planExpiryRenewal(desired: Desired, found: TaggedResource[], now: Date): Step[] {
+function planExpiryRenewal(desired: Desired, found: TaggedResource[], now: Date): Step[] {
   const ttl = desired.ttl
   if (!ttl || !found.length) return []
   const soonest = Math.min(...found.map((r) => Date.parse(r.tags[TAG_EXPIRES] ?? '') || 0))
@@ -111,7 +111,7 @@ export function planExpiryRenewal(desired: Desired, found: TaggedResource[], now
 }
 
 /** When the env expires after a deploy: the new expiry when it is renewed or created, else the latest one it has. */
-export function expiryAfter(renewed: string, found: TaggedResource[], renewing: boolean): string {
+function expiryAfter(renewed: string, found: TaggedResource[], renewing: boolean): string {
   const current = found.map((r) => r.tags[TAG_EXPIRES]).filter((e): e is string => Boolean(e && Number.isFinite(Date.parse(e))))
   if (renewing || !current.length) return renewed
   return current.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a))

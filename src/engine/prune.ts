@@ -14,7 +14,7 @@ import { findTagged, type TaggedResource } from './expiry.js'
  */
 
 /** One env of one app on one target, as its tags tell it. */
-export interface FoundEnv {
+interface FoundEnv {
   app: string
   env: string
   target: TargetName

@@ -50,7 +50,7 @@ export interface ContainerDesired extends DesiredBase {
   express?: ExpressSpec
 }
 
-export interface Ttl {
+interface Ttl {
   /** as written, e.g. 3d */
   text: string
   ms: number
@@ -72,7 +72,7 @@ export interface ResolveOptions {
  * `--env` must name an overlay under `environments:` or be the default: a typo would otherwise plan
  * (and deploy) a second copy of the app under the misspelt name.
  */
-export function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): string {
+function checkEnvironmentDeclared(loaded: LoadedManifest, env: string): string {
   const declared = Object.keys(loaded.manifest.environments)
   const key = declaringKey(declared, env, DEFAULT_ENV)
   if (key !== undefined && isEnvPattern(key) && !EnvName.safeParse(env).success) {
@@ -151,7 +151,7 @@ export function expiringFrom(desired: Desired, now: Date): Desired {
 }
 
 /** now + ttl, to the second: the value of shipit:expires. */
-export function expiryAt(now: Date, ms: number): string {
+function expiryAt(now: Date, ms: number): string {
   return new Date(Math.floor((now.getTime() + ms) / 1000) * 1000).toISOString().replace('.000Z', 'Z')
 }
 

@@ -20,7 +20,7 @@ export function annotateProblems(problems: ManifestProblem[], env: NodeJS.Proces
 }
 
 /** What a deploy ended with, for the summary: where the app is. */
-export interface DeployedSummary {
+interface DeployedSummary {
   status: 'applied' | 'no-changes'
   outputs: Outputs
 }
@@ -55,7 +55,7 @@ function costLines(plan: Plan): string[] {
 }
 
 /** What a deploy ended with, after its plan on the summary page: where the app is and what it costs. */
-export function deployedMarkdown(plan: Plan, deployed: DeployedSummary): string {
+function deployedMarkdown(plan: Plan, deployed: DeployedSummary): string {
   const url = deployed.outputs.url
   const md = [
     `### shipit ${plan.command}: ${plan.app} (${plan.env}) on ${plan.target} — ${deployed.status === 'applied' ? 'applied' : 'no changes'}`,
@@ -103,7 +103,7 @@ export function stepOutputLines(values: Record<string, Outputs[string]>, delimit
 }
 
 /** In GitHub Actions, a deploy's URL and other outputs become the step's outputs. */
-export function writeStepOutputs(plan: Plan, deployed: DeployedSummary, env: NodeJS.ProcessEnv = process.env): void {
+function writeStepOutputs(plan: Plan, deployed: DeployedSummary, env: NodeJS.ProcessEnv = process.env): void {
   const file = env.GITHUB_OUTPUT
   if (env.GITHUB_ACTIONS !== 'true' || !file) return
   const values: Record<string, Outputs[string]> = {
