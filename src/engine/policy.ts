@@ -3,6 +3,7 @@ import { resolveRegion } from '../aws/region.js'
 import { invalid } from '../errors.js'
 import { LOCK_PERMISSIONS } from '../lock/permissions.js'
 import { findManifest } from '../manifest/discover.js'
+import { isEnvPattern } from '../manifest/environments.js'
 import { type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { cutName } from '../manifest/names.js'
 import { DEFAULT_ENV, type Desired, resolveDesired } from '../manifest/resolve.js'
@@ -60,7 +61,8 @@ function targetsOf(loaded: LoadedManifest, target: string | undefined): TargetNa
 
 /** Every (env, target) the policy is for, resolved: what app.yaml names outside shipit's own names (a cluster, a role, a bucket). */
 function resolveAll(loaded: LoadedManifest, targets: TargetName[], env: string | undefined): Desired[] {
-  const envs = env ? [env] : [DEFAULT_ENV, ...Object.keys(loaded.manifest.environments)]
+  // a pattern (`pr-*`) is resolved for one name it matches: what its overlay names (a cluster, a role) is what matters
+  const envs = env ? [env] : [DEFAULT_ENV, ...Object.keys(loaded.manifest.environments).map((k) => (isEnvPattern(k) ? k.replaceAll('*', 'x') : k))]
   const resolved: Desired[] = []
   for (const e of envs) {
     for (const target of targets) {
