@@ -4,7 +4,7 @@ import { manifestFlags, targetFlag } from '../cli/flags.js'
 import { type DerivedPolicy, derivePolicy } from '../engine/policy.js'
 import { EXIT_CODES_HELP } from '../errors.js'
 import { POLICY_USES } from '../plan/permissions.js'
-import { githubSetupScript } from '../plan/policy-script.js'
+import { githubSetupScript } from '../policy/setup-script.js'
 import { ACCOUNT_PLACEHOLDER } from '../targets/target.js'
 
 export default class PolicyCommand extends BaseCommand {

@@ -10,7 +10,7 @@ import { DEFAULT_ENV, type Desired, resolveDesired } from '../manifest/resolve.j
 import { TARGETS, type TargetName } from '../manifest/schema.js'
 import type { AppScope, Permission, PolicyUse } from '../plan/permissions.js'
 import { POLICY_USES } from '../plan/permissions.js'
-import { deployerPolicy, type GithubSubject, githubSubjectClaim, githubTrustPolicy, type PolicyDocument, wildcardMatch } from '../plan/policy.js'
+import { deployerPolicy, type GithubSubject, githubSubjectClaim, githubTrustPolicy, type PolicyDocument, wildcardMatch } from '../policy/document.js'
 import { loadTarget } from '../targets/index.js'
 import { ACCOUNT_PLACEHOLDER, partition } from '../targets/target.js'
 

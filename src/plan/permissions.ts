@@ -38,7 +38,7 @@ export interface CallScope {
 export type Conditions = Record<string, Record<string, string | string[]>>
 
 /** A kind of resource: the ARN of one by its name, and the patterns of one app's. */
-interface ResourceKind {
+export interface ResourceKind {
   arn(at: CallScope, name: string): string
   patterns(scope: AppScope): string[]
 }
@@ -162,14 +162,6 @@ export const taggedRequest = {
 /** Granted only on resources tagged with this app's shipit:app tag (the proof does not read the resources' tags: see test/policy). */
 export const taggedResource = {
   conditions: (scope: AppScope): Conditions => ({ StringEquals: { [RESOURCE_TAG]: scope.app } }),
-}
-
-/** iam:PassRole of a role to one service. */
-export function passRole<I extends object>(roles: ResourceKind, service: string, arn: (input: I) => string | undefined): Need<I> {
-  return on(roles, 'iam:PassRole', arn, {
-    conditions: () => ({ StringEquals: { 'iam:PassedToService': service } }),
-    context: () => ({ 'iam:PassedToService': service }),
-  })
 }
 
 /** What one request asks IAM: each action on the ARN it addresses, with its condition values. */

@@ -1,5 +1,17 @@
 import { awsOperation, type Catalogue, type CliVersions, type WaitRunbook } from '../plan/catalogue.js'
-import { anyResource, arnKind, baseName, on, type Permission, type PolicyUse, permission, READ, regional } from '../plan/permissions.js'
+import {
+  anyResource,
+  arnKind,
+  baseName,
+  type Need,
+  on,
+  type Permission,
+  type PolicyUse,
+  permission,
+  READ,
+  type ResourceKind,
+  regional,
+} from '../plan/permissions.js'
 import { kebab } from '../plan/render.js'
 import type { Idempotency } from '../plan/types.js'
 import { BEFORE_2020, LOGS_TAG_RESOURCE } from './cli-versions.js'
@@ -159,4 +171,12 @@ export const SHARED_CATALOGUE: Partial<Catalogue> = {
       missing: 'the caller has no account',
     },
   },
+}
+
+/** iam:PassRole of a role to one service. */
+export function passRole<I extends object>(roles: ResourceKind, service: string, arn: (input: I) => string | undefined): Need<I> {
+  return on(roles, 'iam:PassRole', arn, {
+    conditions: () => ({ StringEquals: { 'iam:PassedToService': service } }),
+    context: () => ({ 'iam:PassedToService': service }),
+  })
 }

@@ -1,5 +1,5 @@
 import { type Authorization, authorizationsOf, type CallScope, type Permission } from '../../src/plan/permissions.js'
-import { type PolicyDocument, wildcardMatch } from '../../src/plan/policy.js'
+import { type PolicyDocument, wildcardMatch } from '../../src/policy/document.js'
 
 /**
  * A small evaluator of identity-policy Allow statements, as IAM evaluates them for one request:

@@ -8,7 +8,6 @@ import {
   on,
   type Permission,
   type PolicyUse,
-  passRole,
   permission,
   READ,
   regional,
@@ -19,7 +18,7 @@ import { isRef } from '../../plan/types.js'
 import { BEFORE_2020, ECS_EXPRESS, ECS_EXPRESS_TASK_DEFINITION, ECS_RUNTIME_PLATFORM } from '../cli-versions.js'
 import { IMAGE_CATALOGUE } from '../image/catalogue.js'
 import { notOurs, read, sameOwner } from '../read-back.js'
-import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
+import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { describedSpec } from './task-definition.js'
 import { containerWaiters, SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
 

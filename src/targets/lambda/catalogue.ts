@@ -9,7 +9,6 @@ import {
   on,
   type Permission,
   type PolicyUse,
-  passRole,
   permission,
   READ,
   regional,
@@ -20,7 +19,7 @@ import {
 import { type Artifact, isArtifact } from '../../plan/types.js'
 import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS, S3_EXPECTED_BUCKET_OWNER } from '../cli-versions.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
-import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
+import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 
 /**
  * Every operation the lambda target sends: Lambda, API Gateway v2 (the HTTP API), S3 (the bucket of

@@ -1,4 +1,4 @@
-import type { AppScope, Conditions, Permission, PolicyUse } from './permissions.js'
+import type { AppScope, Conditions, Permission, PolicyUse } from '../plan/permissions.js'
 
 /**
  * The IAM policy of shipit's deployer, written from the permissions the catalogues declare: each

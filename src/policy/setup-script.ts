@@ -1,5 +1,5 @@
-import { GITHUB_OIDC_HOST } from './policy.js'
-import { singleQuoted as quote } from './runbook.js'
+import { singleQuoted as quote } from '../plan/runbook.js'
+import { GITHUB_OIDC_HOST } from './document.js'
 
 /**
  * `shipit policy --github-oidc … --cli`: the aws commands that take an account from nothing to a role
