@@ -60,7 +60,7 @@ export function credentialByContent(path: string, head: Buffer): string | undefi
     if (INI_SECTION.test(text) && INI_SECRET.test(text)) return 'an AWS credentials file'
   }
   if (text.includes('AKIA') || text.includes('ASIA')) {
-    // AWS's documentation key (AKIAIOSFODNN7EXAMPLE) is in many SDK READMEs: not a secret
+    // AWS's documentation keys (the access key id ending in EXAMPLE) are in many SDK READMEs: not secrets
     const ids = [...text.matchAll(ACCESS_KEY_ID)].filter((m) => !m[0].endsWith('EXAMPLE'))
     if (ids.length && SECRET_SHAPE.test(text)) return 'an AWS access key with its secret'
   }

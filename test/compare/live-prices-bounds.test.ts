@@ -33,7 +33,7 @@ async function endpoint(special: (req: StubRequest, service: string) => ReturnTy
   return new PricingClient({
     region: 'us-east-1',
     endpoint: stub.url,
-    credentials: { accessKeyId: 'AKIASTUBSTUBSTUBSTUB', secretAccessKey: 'stub-secret' },
+    credentials: { accessKeyId: 'STUB-ACCESS-KEY-ID', secretAccessKey: 'stub-secret' },
   })
 }
 
