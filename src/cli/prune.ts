@@ -38,7 +38,8 @@ interface PruneFlags {
 interface PrunedEnv extends PruneCandidate {
   /** at no traffic, sizes as live; absent when the region has no prices */
   monthlyUsd?: number
-  status: 'kept' | 'due' | 'destroyed' | 'failed'
+  /** in-use: a deploy of the env held its lock, so it is not abandoned and was left as it is (`error` says who held it) */
+  status: 'kept' | 'due' | 'destroyed' | 'failed' | 'in-use'
   error?: string
 }
 
@@ -134,6 +135,12 @@ export async function runPrune(flags: PruneFlags, io: WorkflowIo): Promise<Prune
       } catch (err) {
         // an interrupt stops here: the envs not started are left as they are (status due)
         if (err instanceof ShipitError && err.exitCode === ExitCode.Interrupted) throw err
+        if (err instanceof ShipitError && err.code === 'Locked') {
+          entry.status = 'in-use'
+          entry.error = `left as it is: a deploy holds its lock (${err.message})`
+          io.note(`${p.env.app} (${p.env.env}): ${entry.error}`)
+          continue
+        }
         entry.status = 'failed'
         entry.error = (err as Error).message
       }

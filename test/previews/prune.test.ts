@@ -2,9 +2,11 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AwsClients } from '../../src/aws/clients.js'
 import { clock } from '../../src/clock.js'
 import Deploy from '../../src/commands/deploy.js'
 import Prune from '../../src/commands/prune.js'
+import { takeLock } from '../../src/lock/lease.js'
 import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { project } from '../helpers/session.js'
@@ -89,6 +91,27 @@ describe('shipit prune on the in-memory AWS', () => {
     const again = await runCommand(Prune, ['--yes'])
     expect(again.code).toBe(0)
     expect(fake.mutatingCalls()).toEqual([])
+  })
+
+  it('an expired env whose deploy lock is held (a push to the PR is deploying it) is left as it is, in-use, and the rest is still pruned', async () => {
+    clock.now = at(T0 + 4 * DAY)
+    const lock = await takeLock(new AwsClients({ region: 'us-west-2' }), {
+      scope: { app: 'web', env: 'pr-7' },
+      command: 'deploy',
+      timeoutSeconds: 0,
+      holder: 'ci run 9',
+    })
+    try {
+      const r = await runCommand(Prune, ['--yes', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      const result = JSON.parse(r.stdout)
+      expect(result.environments.map((e: { env: string; status: string }) => `${e.env}:${e.status}`)).toEqual(['dev:kept', 'pr-7:in-use', 'prod:kept'])
+      expect(result.environments.find((e: { env: string }) => e.env === 'pr-7').error).toMatch(/a deploy holds its lock.*ci run 9/)
+      expect(live().services).toEqual(['web-dev', 'web-pr-7', 'web-prod'])
+      expect(fake.mutatingCalls()).toEqual([])
+    } finally {
+      await lock.release()
+    }
   })
 
   it('an env without a ttl is never pruned by age; named with --app and --env it is', async () => {
