@@ -17,15 +17,9 @@ import { createReporter, outputMode } from '../ui/reporter.js'
 import { confirmApply, requireConfirmable } from './confirm.js'
 import { interruptible } from './interrupt.js'
 import { reportError } from './report-error.js'
-import type { WorkflowIo } from './workflow.js'
+import type { ConnectionFlags, WorkflowIo } from './workflow.js'
 
-interface PruneFlags {
-  region?: string
-  profile?: string
-  'endpoint-url'?: string
-  'max-attempts': number
-  'request-timeout': number
-  'call-timeout'?: number
+interface PruneFlags extends ConnectionFlags {
   yes?: boolean
   timeout?: number
   json: boolean

@@ -18,17 +18,21 @@ import { confirmApply, requireConfirmable } from './confirm.js'
 import { type Interrupt, interruptible } from './interrupt.js'
 import { reportError } from './report-error.js'
 
-/** The flags a plan-then-apply command passes to the workflow. */
-export interface WorkflowFlags {
-  file?: string
-  env?: string
-  target?: string
+/** The values of the AWS connection flags (awsFlags in flags.ts) every command that talks to AWS takes. */
+export interface ConnectionFlags {
   region?: string
   profile?: string
   'endpoint-url'?: string
   'max-attempts': number
   'request-timeout': number
   'call-timeout'?: number
+}
+
+/** The flags a plan-then-apply command passes to the workflow. */
+export interface WorkflowFlags extends ConnectionFlags {
+  file?: string
+  env?: string
+  target?: string
   offline?: boolean
   adopt?: boolean
   'show-undeclared'?: boolean

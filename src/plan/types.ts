@@ -1,5 +1,5 @@
 import type { RequestData } from '../aws/clients.js'
-import type { OperationInput, OperationName, ServiceName } from '../aws/services.js'
+import type { ServiceName } from '../aws/services.js'
 import type { WaitSpec } from '../aws/waiters.js'
 import type { PlanCost } from '../compare/plan-cost.js'
 import { sha256Hex } from '../digest.js'
@@ -88,11 +88,6 @@ export type Plannable<T> = T extends string
         : T extends object
           ? { [K in keyof T]: Plannable<T[K]> }
           : T
-
-/** A request whose input the compiler checks against the SDK's input type of the operation. */
-export function awsRequest<S extends ServiceName, O extends OperationName<S>>(service: S, operation: O, input: Plannable<OperationInput<S, O>>): AwsRequest {
-  return { service, operation, input: input as Record<string, unknown> }
-}
 
 /** What the executor waits for after a step's call, with an SDK waiter or one of the target's own. */
 export type Wait = WaitSpec

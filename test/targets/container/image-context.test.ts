@@ -2,11 +2,12 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ExitCode, type ShipitError } from '../../../src/errors.js'
+import { ExitCode } from '../../../src/errors.js'
 import { ManifestError, parseManifest } from '../../../src/manifest/load.js'
 import { resolveDesired } from '../../../src/manifest/resolve.js'
 import { type BuildInputs, contextHash, TAG_LENGTH } from '../../../src/targets/image/context.js'
 import { prepareImage } from '../../../src/targets/image/prepare.js'
+import { refusal } from '../../helpers/package-tree.js'
 import { asContainer } from '../../helpers/plan.js'
 
 /** A build context with these files (path → content), and the build inputs that point at it. */
@@ -20,15 +21,6 @@ function context(files: Record<string, string>, extra: Partial<BuildInputs> = {}
 }
 
 const APP = { 'server.js': 'require("http").createServer((q, s) => s.end("hi")).listen(8080)\n', 'package.json': '{"name":"web"}\n' }
-
-async function refusal(promise: Promise<unknown>): Promise<ShipitError> {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as ShipitError
-  expect(err, 'expected a refusal').toBeDefined()
-  return err
-}
 
 describe('contextHash', () => {
   it('is stable: the same files give the same hash, and the tag is its first 16 hex characters', async () => {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateManifest } from '../../../src/engine/validate.js'
-import type { ShipitError } from '../../../src/errors.js'
 import { checkBuildContext } from '../../../src/manifest/build-context.js'
 import { ManifestError, parseManifest } from '../../../src/manifest/load.js'
 import { resolveDesired } from '../../../src/manifest/resolve.js'
 import { contextHash } from '../../../src/targets/image/context.js'
 import { prepareImage } from '../../../src/targets/image/prepare.js'
 import { loadTarget } from '../../../src/targets/index.js'
+import { refusal } from '../../helpers/package-tree.js'
 import { asContainer } from '../../helpers/plan.js'
 
 // Issue 18 item 4: the container build context and Dockerfile lie under the app's directory; item 2
@@ -41,15 +41,6 @@ function machine(build: string) {
   const loaded = parseManifest(yaml, 'app.yaml', {}, app)
   const desired = (envName?: string) => asContainer(resolveDesired(loaded, { target: 'fargate', env: envName }))
   return { base, home, app, env, loaded, desired }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ShipitError> {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as ShipitError | undefined
-  if (!err) throw new Error('expected a refusal')
-  return err
 }
 
 describe('the build context lies under the directory of app.yaml (file:line:col of context or dockerfile)', () => {

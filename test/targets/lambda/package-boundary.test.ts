@@ -1,29 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { inflateRawSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import type { ShipitError } from '../../../src/errors.js'
 import { listPackage } from '../../../src/targets/lambda/walk.js'
 import { zipDirectory } from '../../../src/targets/lambda/zip.js'
-
-function tree(files: Record<string, string | Buffer>, root = mkdtempSync(join(tmpdir(), 'shipit-pkg-'))): string {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(join(root, path), content)
-  }
-  return root
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ShipitError> {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as ShipitError | undefined
-  if (!err) throw new Error('expected the packaging to be refused')
-  return err
-}
+import { refusal, tree } from '../../helpers/package-tree.js'
 
 /** The entries of a zip (this writer's subset: no ZIP64, no data descriptors), read from its central directory. */
 function unzipEntries(zip: Buffer): Map<string, Buffer> {

@@ -1,29 +1,12 @@
-import { linkSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { ShipitError } from '../../../src/errors.js'
 import { listPackage } from '../../../src/targets/lambda/walk.js'
 import { zipDirectory } from '../../../src/targets/lambda/zip.js'
+import { refusal, tree } from '../../helpers/package-tree.js'
 
 // Issue 18 items 2 and 8 for the Lambda package: files that look like credentials, and hard links.
-
-function tree(files: Record<string, string>, root = mkdtempSync(join(tmpdir(), 'shipit-cred-pkg-'))): string {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(join(root, path), content)
-  }
-  return root
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ShipitError> {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as ShipitError | undefined
-  if (!err) throw new Error('expected the packaging to be refused')
-  return err
-}
 
 const HANDLER = { 'index.mjs': 'export const handler = async () => ({ statusCode: 200 })\n' }
 const FAKE_CREDENTIALS = '[default]\naws_access_key_id = AKIAFAKEOUTSIDE0000\naws_secret_access_key = fake-outside-secret\n'
