@@ -63,6 +63,13 @@ const SERVICES: { [S in ServiceName]: ServiceModule<S> } = {
   resourcegroupstaggingapi: { client: 'ResourceGroupsTaggingAPIClient', load: () => import('@aws-sdk/client-resource-groups-tagging-api') },
   s3: { client: 'S3Client', load: () => import('@aws-sdk/client-s3') },
   dynamodb: { client: 'DynamoDBClient', load: () => import('@aws-sdk/client-dynamodb') },
+  scheduler: { client: 'SchedulerClient', load: () => import('@aws-sdk/client-scheduler') },
+  ssm: { client: 'SSMClient', load: () => import('@aws-sdk/client-ssm') },
+  secretsmanager: { client: 'SecretsManagerClient', load: () => import('@aws-sdk/client-secrets-manager') },
+  cloudwatch: { client: 'CloudWatchClient', load: () => import('@aws-sdk/client-cloudwatch') },
+  acm: { client: 'ACMClient', load: () => import('@aws-sdk/client-acm') },
+  route53: { client: 'Route53Client', load: () => import('@aws-sdk/client-route-53') },
+  elbv2: { client: 'ElasticLoadBalancingV2Client', load: () => import('@aws-sdk/client-elastic-load-balancing-v2') },
 }
 
 /** The SDK's `waitUntil…` functions, as shipit calls them. */

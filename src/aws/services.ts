@@ -17,6 +17,20 @@ export interface ServiceModules {
   s3: typeof import('@aws-sdk/client-s3')
   /** the deploy lock's table (src/lock/) */
   dynamodb: typeof import('@aws-sdk/client-dynamodb')
+  /** EventBridge Scheduler: `schedule:` (issue 22) */
+  scheduler: typeof import('@aws-sdk/client-scheduler')
+  /** SSM Parameter Store: secrets by version (issue 24) */
+  ssm: typeof import('@aws-sdk/client-ssm')
+  /** Secrets Manager: secrets by version (issue 24) */
+  secretsmanager: typeof import('@aws-sdk/client-secrets-manager')
+  /** CloudWatch alarms and metrics: releases watched (issue 24) */
+  cloudwatch: typeof import('@aws-sdk/client-cloudwatch')
+  /** ACM: certificates of custom domains (issue 25) */
+  acm: typeof import('@aws-sdk/client-acm')
+  /** Route 53: hosted zones and records of custom domains (issue 25) */
+  route53: typeof import('@aws-sdk/client-route-53')
+  /** ELBv2: the listener certificates and rules of an Express service's domain (issue 25) */
+  elbv2: typeof import('@aws-sdk/client-elastic-load-balancing-v2')
 }
 
 export type ServiceName = keyof ServiceModules

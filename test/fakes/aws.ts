@@ -10,30 +10,44 @@
  * mutates `fake.state`; unknown operations throw an Error naming the operation.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ACMClient } from '@aws-sdk/client-acm'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { LambdaClient } from '@aws-sdk/client-lambda'
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api'
+import { Route53Client } from '@aws-sdk/client-route-53'
 import { S3Client } from '@aws-sdk/client-s3'
+import { SchedulerClient } from '@aws-sdk/client-scheduler'
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { SSMClient } from '@aws-sdk/client-ssm'
 import { STSClient } from '@aws-sdk/client-sts'
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock'
+import { acmHandlers, createAcmState } from './acm.js'
 import { apigwHandlers, createApiGatewayV2State } from './apigatewayv2.js'
+import { cloudwatchHandlers, createCloudWatchState } from './cloudwatch.js'
 import { DEFAULT_BEHAVIOR, type FakeBehavior, type FakeContext, type FakeState } from './context.js'
 import { awsError, clone, type FakeErrorSpec, type Handlers, Ids, metadata, type ServiceName } from './core.js'
 import { createDynamoDbState, dynamodbHandlers } from './dynamodb.js'
 import { type AddVpcOptions, addVpc, createEc2State, ec2Handlers } from './ec2.js'
 import { createEcrState, ecrHandlers } from './ecr.js'
 import { createEcsState, ecsModel } from './ecs.js'
+import { createElbv2State, elbv2Handlers } from './elbv2.js'
 import { type FakeHttpRequest, type FakeHttpResponse, httpApiSimulator } from './http.js'
 import { createIamState, iamHandlers } from './iam.js'
 import { createLambdaState, type LambdaHandler, lambdaModel } from './lambda.js'
 import { appendLogEvents, createLogsState, logsHandlers } from './logs.js'
+import { createRoute53State, route53Handlers } from './route53.js'
 import { createS3State, s3Handlers } from './s3.js'
+import { createSchedulerState, schedulerHandlers } from './scheduler.js'
+import { createSecretsManagerState, secretsManagerHandlers } from './secretsmanager.js'
+import { createSsmState, ssmHandlers } from './ssm.js'
 import { createStsState, stsHandlers } from './sts.js'
 // and ResourceGroupsTaggingAPIClient (test/fakes/tagging.ts: GetResources over the other fakes, TagResources)
 import { taggingHandlers } from './tagging.js'
@@ -143,6 +157,13 @@ const CLIENTS = {
   resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient,
   s3: S3Client,
   dynamodb: DynamoDBClient,
+  scheduler: SchedulerClient,
+  ssm: SSMClient,
+  secretsmanager: SecretsManagerClient,
+  cloudwatch: CloudWatchClient,
+  acm: ACMClient,
+  route53: Route53Client,
+  elbv2: ElasticLoadBalancingV2Client,
 } as const
 
 interface FailRule {
@@ -206,6 +227,13 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     state.ecr = createEcrState()
     state.s3 = createS3State()
     state.dynamodb = createDynamoDbState()
+    state.scheduler = createSchedulerState()
+    state.ssm = createSsmState()
+    state.secretsmanager = createSecretsManagerState()
+    state.cloudwatch = createCloudWatchState()
+    state.acm = createAcmState()
+    state.route53 = createRoute53State()
+    state.elbv2 = createElbv2State()
     if (opts.defaultVpc ?? true) addVpc(ctx, { isDefault: true })
   }
   seedState()
@@ -224,6 +252,13 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     resourcegroupstaggingapi: taggingHandlers(ctx),
     s3: s3Handlers(ctx),
     dynamodb: dynamodbHandlers(ctx),
+    scheduler: schedulerHandlers(ctx),
+    ssm: ssmHandlers(ctx),
+    secretsmanager: secretsManagerHandlers(ctx),
+    cloudwatch: cloudwatchHandlers(ctx),
+    acm: acmHandlers(ctx),
+    route53: route53Handlers(ctx),
+    elbv2: elbv2Handlers(ctx),
   }
 
   let failRules: FailRule[] = []

@@ -1,13 +1,20 @@
+import type { AcmState } from './acm.js'
 import type { ApiGatewayV2State } from './apigatewayv2.js'
+import type { CloudWatchState } from './cloudwatch.js'
 import type { Ids } from './core.js'
 import type { DynamoDbState } from './dynamodb.js'
 import type { Ec2State } from './ec2.js'
 import type { EcrState } from './ecr.js'
 import type { EcsState } from './ecs.js'
+import type { Elbv2State } from './elbv2.js'
 import type { IamState } from './iam.js'
 import type { LambdaState } from './lambda.js'
 import type { LogsState } from './logs.js'
+import type { Route53State } from './route53.js'
 import type { S3State } from './s3.js'
+import type { SchedulerState } from './scheduler.js'
+import type { SecretsManagerState } from './secretsmanager.js'
+import type { SsmState } from './ssm.js'
 import type { StsState } from './sts.js'
 
 /** Realism switches. Defaults are the realistic behaviour; tests may relax them. */
@@ -68,6 +75,13 @@ export interface FakeState {
   ecr: EcrState
   s3: S3State
   dynamodb: DynamoDbState
+  scheduler: SchedulerState
+  ssm: SsmState
+  secretsmanager: SecretsManagerState
+  cloudwatch: CloudWatchState
+  acm: AcmState
+  route53: Route53State
+  elbv2: Elbv2State
   // flat aliases of the per-service collections
   readonly functions: LambdaState['functions']
   readonly apis: ApiGatewayV2State['apis']

@@ -2,19 +2,45 @@
  * Shared plumbing for the in-memory AWS fake: error construction (real SDK exception classes),
  * deterministic ids, deep copies, paging and filter helpers.
  */
+
+import * as acmSdk from '@aws-sdk/client-acm'
 import * as apigwSdk from '@aws-sdk/client-apigatewayv2'
+import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch'
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs'
 import * as dynamodbSdk from '@aws-sdk/client-dynamodb'
 import * as ec2Sdk from '@aws-sdk/client-ec2'
 import * as ecrSdk from '@aws-sdk/client-ecr'
 import * as ecsSdk from '@aws-sdk/client-ecs'
+import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2'
 import * as iamSdk from '@aws-sdk/client-iam'
 import * as lambdaSdk from '@aws-sdk/client-lambda'
 import * as taggingSdk from '@aws-sdk/client-resource-groups-tagging-api'
+import * as route53Sdk from '@aws-sdk/client-route-53'
 import * as s3Sdk from '@aws-sdk/client-s3'
+import * as schedulerSdk from '@aws-sdk/client-scheduler'
+import * as secretsmanagerSdk from '@aws-sdk/client-secrets-manager'
+import * as ssmSdk from '@aws-sdk/client-ssm'
 import * as stsSdk from '@aws-sdk/client-sts'
 
-export type ServiceName = 'lambda' | 'apigatewayv2' | 'iam' | 'sts' | 'logs' | 'ecs' | 'ec2' | 'ecr' | 's3' | 'resourcegroupstaggingapi' | 'dynamodb'
+export type ServiceName =
+  | 'lambda'
+  | 'apigatewayv2'
+  | 'iam'
+  | 'sts'
+  | 'logs'
+  | 'ecs'
+  | 'ec2'
+  | 'ecr'
+  | 's3'
+  | 'resourcegroupstaggingapi'
+  | 'dynamodb'
+  | 'scheduler'
+  | 'ssm'
+  | 'secretsmanager'
+  | 'cloudwatch'
+  | 'acm'
+  | 'route53'
+  | 'elbv2'
 
 export interface FakeErrorSpec {
   name: string
@@ -38,6 +64,13 @@ const SDK: Record<ServiceName, { mod: AnyModule; base: AnyModule[string] }> = {
   resourcegroupstaggingapi: { mod: taggingSdk, base: taggingSdk.ResourceGroupsTaggingAPIServiceException },
   s3: { mod: s3Sdk, base: s3Sdk.S3ServiceException },
   dynamodb: { mod: dynamodbSdk, base: dynamodbSdk.DynamoDBServiceException },
+  scheduler: { mod: schedulerSdk, base: schedulerSdk.SchedulerServiceException },
+  ssm: { mod: ssmSdk, base: ssmSdk.SSMServiceException },
+  secretsmanager: { mod: secretsmanagerSdk, base: secretsmanagerSdk.SecretsManagerServiceException },
+  cloudwatch: { mod: cloudwatchSdk, base: cloudwatchSdk.CloudWatchServiceException },
+  acm: { mod: acmSdk, base: acmSdk.ACMServiceException },
+  route53: { mod: route53Sdk, base: route53Sdk.Route53ServiceException },
+  elbv2: { mod: elbv2Sdk, base: elbv2Sdk.ElasticLoadBalancingV2ServiceException },
 }
 
 /** Default HTTP status per well-known error code (AWS API references). */
