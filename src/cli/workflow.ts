@@ -5,6 +5,7 @@ import { openSession, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, type HeldLock, takeLock } from '../lock/lease.js'
 import { heldLockNote } from '../lock/notice.js'
+import { refuseUnwatchedRelease } from '../manifest/release.js'
 import type { LockScope } from '../lock/requests.js'
 import { renderText } from '../plan/render.js'
 import { renderRunbook } from '../plan/runbook.js'
@@ -104,6 +105,7 @@ export async function planAndApply(
   try {
     // only deploy creates: destroy and rollback still work for a function whose runtime Lambda now refuses to create
     session = await openSession({ ...sessionOptions(flags, !planOnly, io.note), existingOnly: command !== 'deploy' })
+    if (command === 'deploy' && !planOnly && flags.wait === false) refuseUnwatchedRelease(session.desired)
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
     const scope = { app: session.desired.app, env: session.desired.env }

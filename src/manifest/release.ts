@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { ExitCode, ShipitError } from '../errors.js'
+import type { Desired } from './resolve.js'
 import type { ManifestIssue } from './rules.js'
 
 /**
@@ -152,4 +154,22 @@ export function releaseIssues(spec: Record<string, unknown>): ManifestIssue[] {
     })
   }
   return issues
+}
+
+/**
+ * `deploy --no-wait` and a gradual release do not go together: the shift is watched by shipit, and
+ * nothing would put traffic back when an alarm fires. Refused before any AWS call.
+ */
+export function refuseUnwatchedRelease(desired: Desired): void {
+  if (desired.target !== 'lambda') return
+  const release = releasePlan(desired.function.release)
+  if (release.strategy === 'all-at-once') return
+  throw new ShipitError('UnwatchedRelease', `--no-wait cannot leave a ${release.label} release unwatched: shipit moves the traffic and watches the alarms while it shifts`, {
+    exitCode: ExitCode.Invalid,
+    source: 'user',
+    suggestions: [
+      'deploy without --no-wait: the shift takes the release\'s time, and Ctrl-C puts all traffic back on the old version',
+      'or set function.release.strategy: all-at-once (e.g. in an environments: overlay) for deploys that must not wait',
+    ],
+  })
 }

@@ -46,6 +46,7 @@ export async function watchRelease(clients: AwsClients, raw: Record<string, unkn
         exitCode: ExitCode.Interrupted,
       })
     }
+    await checkAliasUnchanged(clients, input)
     const problem = await healthProblem(clients, input, start)
     if (problem) {
       await restore(clients, input, problem)
@@ -79,6 +80,22 @@ function watchInput(raw: Record<string, unknown>): ReleaseWatchInput {
 function timeLeft(ms: number): string {
   const s = Math.ceil(ms / 1000)
   return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`
+}
+
+/**
+ * Someone else moved the alias mid-release (`shipit rollback` after a stopped deploy, the console):
+ * the release stops and leaves the alias as they set it, rather than shifting over their decision.
+ */
+async function checkAliasUnchanged(clients: AwsClients, input: ReleaseWatchInput): Promise<void> {
+  const alias = await clients.send('lambda', 'GetAlias', { FunctionName: input.FunctionName, Name: input.Alias })
+  const weight = alias.RoutingConfig?.AdditionalVersionWeights?.[input.NewVersion]
+  if (alias.FunctionVersion === input.OldVersion && weight === input.Share / 100) return
+  const now = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).map(([v, w]) => `${Math.round(w * 100)}% → v${v}`)
+  throw new ShipitError(
+    'ReleaseOverridden',
+    `${input.FunctionName}:${input.Alias} was changed by someone else during the release (now on version ${alias.FunctionVersion}${now.length ? `, ${now.join(', ')}` : ''}): the release stops and leaves it so`,
+    { exitCode: ExitCode.Failure, source: 'aws', suggestions: ['deploy again to release the new version once whoever changed it is done'] },
+  )
 }
 
 /** Why the release must be undone, or undefined while it looks healthy. */

@@ -59,7 +59,7 @@ export function planVersionAndAlias(
     action: alias ? 'update' : 'create',
     resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
     ...(shifted ? { reason: 'the new version takes all traffic' } : {}),
-    changes: [{ path: 'FunctionVersion', before: alias?.version, after: versionRef }, ...(shifted ? [weightsChange(alias?.version, versionRef, 100)] : [])],
+    changes: [{ path: 'FunctionVersion', before: alias?.version, after: versionRef }, ...(shifted ? [weightsChange(alias?.version, 100)] : [])],
     // the RevisionId observed (or the last shift's): Lambda refuses the update (PreconditionFailedException) if another deploy moved the alias since
     request: alias ? Lambda.UpdateAlias.request({ ...input, ...(revisionId ? { RevisionId: revisionId } : {}) }) : Lambda.CreateAlias.request(input),
     dependsOn: [shifted ?? 'version'],
@@ -67,9 +67,13 @@ export function planVersionAndAlias(
   return alias ? [] : ['alias']
 }
 
-/** A share of traffic in words, for the plan: "10% → new version, 90% → v7". */
-function weightsChange(old: string | undefined, next: Ref, share: number) {
-  return { path: 'traffic', before: `100% → v${old}`, after: share === 100 ? { ...next, format: '100% → v{}' } : { ...next, format: `${share}% → v{}, ${100 - share}% → v${old}` } }
+/** A share of traffic in words, for the plan: "10% → the new version, 90% → v7". */
+function weightsChange(old: string | undefined, share: number) {
+  return {
+    path: 'traffic',
+    before: `100% → v${old}`,
+    after: share === 100 ? '100% → the new version' : `${share}% → the new version, ${100 - share}% → v${old}`,
+  }
 }
 
 /**
@@ -99,7 +103,7 @@ function planShift(b: PartBuilder<LambdaDesired>, alias: ObservedAlias, release:
       action: 'update',
       resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
       reason: `${release.strategy} stage ${i + 1}/${release.shares.length + 1}: ${share}% of traffic on the new version`,
-      changes: [...(i === 0 ? [{ path: 'release', after: describeRelease(release) }] : []), weightsChange(alias.version, versionRef, share)],
+      changes: [...(i === 0 ? [{ path: 'release', after: describeRelease(release) }] : []), weightsChange(alias.version, share)],
       request: Lambda.UpdateAlias.request({
         FunctionName: name,
         Name: ALIAS,
