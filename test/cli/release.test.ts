@@ -91,6 +91,22 @@ describe('gradual releases through the commands (in-process, on the in-memory AW
     expect((await runCommand(Status, ['--target', 'lambda', '-f', file])).stdout).not.toContain('traffic:')
   })
 
+  it('SIGINT mid-shift puts all traffic back on the old version, then exits 130', async () => {
+    expect((await deploy()).code).toBe(0)
+    changeCode()
+    let pauses = 0
+    clock.sleep = async (ms) => {
+      fake.advanceClock(ms)
+      // the user presses Ctrl-C two pauses into the 5-minute hold
+      if (++pauses === 2) process.emit('SIGINT')
+      await new Promise((r) => setImmediate(r))
+    }
+    const r = await deploy()
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('all traffic is back on version 1')
+    expect(alias()).toMatchObject({ FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: {} } })
+  })
+
   it('--cli renders the shift as update-alias --routing-config steps with a watched hold', async () => {
     expect((await deploy()).code).toBe(0)
     changeCode()
