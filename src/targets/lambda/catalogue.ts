@@ -229,6 +229,12 @@ const FUNCTIONS = regional(
   (name) => `function:${name}`,
   (scope) => [baseName(scope), `${baseName(scope)}:*`],
 )
+/** CloudWatch alarms a release watches: whatever app.yaml names, so any alarm of the account and region. */
+const ALARMS = regional(
+  'cloudwatch',
+  (name) => `alarm:${name}`,
+  () => ['*'],
+)
 /** HTTP APIs are named by ids: scoped by the shipit:app tag. `/apis` is the collection GetApis and CreateApi address. */
 const APIS = arnKind(
   (at, path) => `arn:${at.partition}:apigateway:${at.region}::/apis${path}`,
@@ -301,8 +307,12 @@ const LAMBDA_PERMISSIONS: Permission[] = [
   ),
   permission(Lambda.DeleteAlias, BOTH, on(FUNCTIONS, 'lambda:DeleteAlias', fn)),
   permission(Lambda.DeleteFunction, ['destroy'], on(FUNCTIONS, 'lambda:DeleteFunction', fn)),
-  // the alarms app.yaml names are the user's, of any name; metric data has no resource-level permissions
-  permission(CloudWatch.DescribeAlarms, READ, anyResource('cloudwatch:DescribeAlarms')),
+  // the alarms app.yaml names are the user's, of any name (in the app's account and region); metric data has no resource-level permissions
+  permission(
+    CloudWatch.DescribeAlarms,
+    READ,
+    on(ALARMS, 'cloudwatch:DescribeAlarms', (i) => i.AlarmNames),
+  ),
   permission(CloudWatch.GetMetricData, DEPLOY, anyResource('cloudwatch:GetMetricData')),
   permission(Invoke, ['other'], on(FUNCTIONS, 'lambda:InvokeFunction', fn)),
   permission(LambdaReads.GetFunction, READ, on(FUNCTIONS, 'lambda:GetFunction', fn)),
