@@ -165,6 +165,25 @@ describe('gradual releases on Lambda, on the in-memory AWS with a fake clock', (
     expect(alias()).toMatchObject({ FunctionVersion: '2', RoutingConfig: { AdditionalVersionWeights: {} } })
   })
 
+  it('someone else moving the alias mid-release stops the release and leaves the alias as they set it', async () => {
+    const dir = project(app(CANARY))
+    await deploy(dir, { target: 'lambda' })
+    changeCode(dir, 2)
+    onPause = () => {
+      // e.g. a person puts everything back on v1 in the console
+      const live = alias()
+      if (live && pauses === 2) {
+        live.RoutingConfig = { AdditionalVersionWeights: {} }
+        live.RevisionId = 'changed-in-the-console'
+      }
+    }
+    const failure = await deploy(dir, { target: 'lambda' }).catch((e: unknown) => e)
+    expect((failure as ShipitError).exitCode).toBe(1)
+    expect((failure as ShipitError).message).toContain('shop-dev:live was changed by someone else during the release (now on version 1)')
+    expect(aliasUpdates()).toHaveLength(1)
+    expect(alias()).toMatchObject({ FunctionVersion: '1', RevisionId: 'changed-in-the-console' })
+  })
+
   it('a release naming an alarm that does not exist is a plan error naming it, before any change', async () => {
     const dir = project(app('{ strategy: canary, alarms: [shop-api-errors, shop-api-latency] }'))
     const failure = await planFor(dir, { target: 'lambda' }).catch((e: unknown) => e)
