@@ -42,9 +42,14 @@ export const Release = z
       .max(MAX_RELEASE_ALARMS)
       .optional()
       .meta({ description: 'CloudWatch alarms (names, in the app region) watched while traffic shifts: one in ALARM rolls the release back.' }),
-    errorMargin: z.number().min(0).max(100).optional().meta({
-      description: `Percentage points the new version's error rate may exceed the old one's by before the release rolls back (default ${DEFAULT_ERROR_MARGIN}).`,
-    }),
+    errorMargin: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .meta({
+        description: `Percentage points the new version's error rate may exceed the old one's by before the release rolls back (default ${DEFAULT_ERROR_MARGIN}).`,
+      }),
   })
   .meta({ description: 'How a new version takes traffic: all at once (default), or canary / linear with alarm rollback.' })
 
@@ -136,7 +141,12 @@ export function releaseIssues(spec: Record<string, unknown>): ManifestIssue[] {
       }
     }
   }
-  for (const [where, key] of [[[], 'wait'], [[], 'every'], [['canary'], 'wait'], [['linear'], 'every']] as const) {
+  for (const [where, key] of [
+    [[], 'wait'],
+    [[], 'every'],
+    [['canary'], 'wait'],
+    [['linear'], 'every'],
+  ] as const) {
     const holder = where.length ? spec[where[0]] : spec
     const text = holder && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : undefined
     if (typeof text === 'string' && durationSeconds(text) > MAX_HOLD_SECONDS) {
@@ -164,12 +174,16 @@ export function refuseUnwatchedRelease(desired: Desired): void {
   if (desired.target !== 'lambda') return
   const release = releasePlan(desired.function.release)
   if (release.strategy === 'all-at-once') return
-  throw new ShipitError('UnwatchedRelease', `--no-wait cannot leave a ${release.label} release unwatched: shipit moves the traffic and watches the alarms while it shifts`, {
-    exitCode: ExitCode.Invalid,
-    source: 'user',
-    suggestions: [
-      'deploy without --no-wait: the shift takes the release\'s time, and Ctrl-C puts all traffic back on the old version',
-      'or set function.release.strategy: all-at-once (e.g. in an environments: overlay) for deploys that must not wait',
-    ],
-  })
+  throw new ShipitError(
+    'UnwatchedRelease',
+    `--no-wait cannot leave a ${release.label} release unwatched: shipit moves the traffic and watches the alarms while it shifts`,
+    {
+      exitCode: ExitCode.Invalid,
+      source: 'user',
+      suggestions: [
+        "deploy without --no-wait: the shift takes the release's time, and Ctrl-C puts all traffic back on the old version",
+        'or set function.release.strategy: all-at-once (e.g. in an environments: overlay) for deploys that must not wait',
+      ],
+    },
+  )
 }

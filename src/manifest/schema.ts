@@ -1,6 +1,6 @@
-import { Release } from './release.js'
 import { z } from 'zod'
 import { DURATION, ENV_KEY } from './environments.js'
+import { Release } from './release.js'
 import { creatableRuntimes, RUNTIME_TABLE_DATE } from './runtimes.js'
 
 /**

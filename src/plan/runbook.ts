@@ -1,7 +1,19 @@
 import { redact } from '../redact.js'
 import { type Catalogue, type CliVersions, describe, type Placeholder, type RunbookRefs, type WaitRendering } from './catalogue.js'
 import { kebab } from './render.js'
-import { type Artifact, forEachMarker, isArtifact, isKeyedByRef, isRef, isSensitive, type Plan, type Ref, retryRules, type Sensitive, type Step } from './types.js'
+import {
+  type Artifact,
+  forEachMarker,
+  isArtifact,
+  isKeyedByRef,
+  isRef,
+  isSensitive,
+  type Plan,
+  type Ref,
+  retryRules,
+  type Sensitive,
+  type Step,
+} from './types.js'
 
 /**
  * The plan as a bash script that performs the same deploy with the plain aws CLI (`plan --cli`): values

@@ -113,9 +113,11 @@ describe('gradual releases through the commands (in-process, on the in-memory AW
     const r = await runCommand(Plan, ['--target', 'lambda', '-f', file, '--cli'])
     expect(r.code).toBe(0)
     const script = r.stdout
-    expect(script).toMatch(/aws lambda update-alias[^\n]*\n(\s+--[^\n]*\n)*\s+--routing-config "\$\(jq -cn --arg VERSION "\$\{VERSION\}" '\{"AdditionalVersionWeights": \{\(\$VERSION\): 0\.1\}\}'\)"/)
+    expect(script).toMatch(
+      /aws lambda update-alias[^\n]*\n(\s+--[^\n]*\n)*\s+--routing-config "\$\(jq -cn --arg VERSION "\$\{VERSION\}" '\{"AdditionalVersionWeights": \{\(\$VERSION\): 0\.1\}\}'\)"/,
+    )
     expect(script).toContain('sleep 30')
-    expect(script).toContain("aws cloudwatch describe-alarms --alarm-names shop-api-errors --state-value ALARM")
+    expect(script).toContain('aws cloudwatch describe-alarms --alarm-names shop-api-errors --state-value ALARM')
     expect(script).toContain(`--function-version 1 --routing-config '{"AdditionalVersionWeights":{}}'`)
     expect(script).toMatch(/--routing-config '\{"AdditionalVersionWeights":\{\}\}'[^\n]*\n(.*\n)*?.*die "alarm in ALARM/)
   })

@@ -126,7 +126,10 @@ export function cloudwatchHandlers(ctx: FakeContext): Handlers {
     DescribeAlarms: (input) => {
       const names: string[] | undefined = input.AlarmNames
       if (names && names.length > MAX_ALARM_NAMES) {
-        throw err('ValidationError', `1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ALARM_NAMES}`)
+        throw err(
+          'ValidationError',
+          `1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ALARM_NAMES}`,
+        )
       }
       // without AlarmTypes, only metric alarms are returned
       const types: string[] = input.AlarmTypes ?? ['MetricAlarm']
@@ -144,7 +147,10 @@ export function cloudwatchHandlers(ctx: FakeContext): Handlers {
     GetMetricData: (input) => {
       const queries: MetricDataQuery[] = input.MetricDataQueries ?? []
       if (queries.length === 0 || queries.length > MAX_QUERIES) {
-        throw err('ValidationError', `1 validation error detected: Value at 'metricDataQueries' failed to satisfy constraint: Member must have length between 1 and ${MAX_QUERIES}`)
+        throw err(
+          'ValidationError',
+          `1 validation error detected: Value at 'metricDataQueries' failed to satisfy constraint: Member must have length between 1 and ${MAX_QUERIES}`,
+        )
       }
       const start = new Date(input.StartTime).getTime()
       const end = new Date(input.EndTime).getTime()
@@ -152,7 +158,10 @@ export function cloudwatchHandlers(ctx: FakeContext): Handlers {
       const ids = new Set<string>()
       for (const q of queries) {
         if (!q.Id || !/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) {
-          throw err('InvalidParameterValue', `The value ${q.Id} for parameter MetricDataQueries.member.Id is not valid: it must start with a lowercase letter and hold only letters, numbers and underscores.`)
+          throw err(
+            'InvalidParameterValue',
+            `The value ${q.Id} for parameter MetricDataQueries.member.Id is not valid: it must start with a lowercase letter and hold only letters, numbers and underscores.`,
+          )
         }
         if (ids.has(q.Id)) throw err('InvalidParameterValue', `The value ${q.Id} for parameter MetricDataQueries.member.Id is used more than once.`)
         ids.add(q.Id)

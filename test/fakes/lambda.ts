@@ -217,13 +217,21 @@ export function lambdaModel(ctx: FakeContext) {
    * A weighted alias (AliasRoutingConfiguration): at most one additional version, a published one other
    * than the alias's own, weight 0.0–1.0, both versions with the same execution role; never on $LATEST.
    */
-  function checkRouting(fn: { name: string; versions: Map<string, { config: Rec }> }, primary: string, routing: { AdditionalVersionWeights?: Record<string, number> }) {
+  function checkRouting(
+    fn: { name: string; versions: Map<string, { config: Rec }> },
+    primary: string,
+    routing: { AdditionalVersionWeights?: Record<string, number> },
+  ) {
     const weights = Object.entries(routing.AdditionalVersionWeights ?? {})
     if (weights.length === 0) return
     const shown = `{${weights.map(([k, v]) => `${k}=${v}`).join(', ')}}`
     for (const [version, weight] of weights) {
       if (!/^[0-9]+$/.test(version)) {
-        throw validationError('routingConfig.additionalVersionWeights', shown, 'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]')
+        throw validationError(
+          'routingConfig.additionalVersionWeights',
+          shown,
+          'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]',
+        )
       }
       if (!(weight >= 0 && weight <= 1)) {
         throw validationError(
@@ -235,7 +243,8 @@ export function lambdaModel(ctx: FakeContext) {
     }
     if (weights.length > 1) throw err('InvalidParameterValueException', 'An alias can point to a maximum of two Lambda function versions.')
     const [[extra]] = weights
-    if (primary === '$LATEST') throw err('InvalidParameterValueException', 'When pointing an alias to more than one version, the alias cannot point to $LATEST.')
+    if (primary === '$LATEST')
+      throw err('InvalidParameterValueException', 'When pointing an alias to more than one version, the alias cannot point to $LATEST.')
     if (extra === primary) throw err('InvalidParameterValueException', `The additional version ${extra} must be different from the alias's function version.`)
     const other = fn.versions.get(extra)
     if (!other) throw notFound(fn.name, extra)

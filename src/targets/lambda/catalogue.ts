@@ -18,10 +18,17 @@ import {
   taggedResource,
 } from '../../plan/permissions.js'
 import { type Artifact, isArtifact } from '../../plan/types.js'
-import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_ROUTING_CONFIG, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS, S3_EXPECTED_BUCKET_OWNER } from '../cli-versions.js'
+import {
+  BEFORE_2020,
+  LAMBDA_ARCHITECTURES,
+  LAMBDA_LOGGING_CONFIG,
+  LAMBDA_ROUTING_CONFIG,
+  LAMBDA_V2_WAITERS,
+  S3_EXPECTED_BUCKET_OWNER,
+} from '../cli-versions.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
-import { RELEASE_WATCH, releaseWatchRunbook, watchRelease } from './release-watch.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
+import { RELEASE_WATCH, releaseWatchRunbook, watchRelease } from './release-watch.js'
 
 /**
  * Every operation the lambda target sends: Lambda, API Gateway v2 (the HTTP API), S3 (the bucket of
@@ -417,7 +424,15 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
 }
 
 export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, {
-  operations: [...Object.values(ApiGateway), ...Object.values(Lambda), ...Object.values(S3), UploadArtifact, ...Object.values(LambdaReads), ...Object.values(CloudWatch), Invoke],
+  operations: [
+    ...Object.values(ApiGateway),
+    ...Object.values(Lambda),
+    ...Object.values(S3),
+    UploadArtifact,
+    ...Object.values(LambdaReads),
+    ...Object.values(CloudWatch),
+    Invoke,
+  ],
   permissions: LAMBDA_PERMISSIONS,
   waiters: { custom: { [RELEASE_WATCH]: watchRelease }, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
   waitRunbook: {

@@ -50,11 +50,15 @@ export async function watchRelease(clients: AwsClients, raw: Record<string, unkn
     const problem = await healthProblem(clients, input, start)
     if (problem) {
       await restore(clients, input, problem)
-      throw new ShipitError('ReleaseRolledBack', `release of version ${input.NewVersion} rolled back: ${problem}; all traffic is back on version ${input.OldVersion}`, {
-        exitCode: ExitCode.Failure,
-        source: 'aws',
-        suggestions: [`look at the new version's logs (shipit logs), fix, and deploy again`],
-      })
+      throw new ShipitError(
+        'ReleaseRolledBack',
+        `release of version ${input.NewVersion} rolled back: ${problem}; all traffic is back on version ${input.OldVersion}`,
+        {
+          exitCode: ExitCode.Failure,
+          source: 'aws',
+          suggestions: [`look at the new version's logs (shipit logs), fix, and deploy again`],
+        },
+      )
     }
     const left = end - clock.now().getTime()
     if (left <= 0) return
