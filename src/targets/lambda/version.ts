@@ -59,7 +59,9 @@ export function planVersionAndAlias(
     action: alias ? 'update' : 'create',
     resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
     ...(shifted ? { reason: 'the new version takes all traffic' } : {}),
-    ...(!alias && release.strategy !== 'all-at-once' ? { reason: `first version: all traffic at once (a ${release.strategy} release needs an old version to shift from)` } : {}),
+    ...(!alias && release.strategy !== 'all-at-once'
+      ? { reason: `first version: all traffic at once (a ${release.strategy} release needs an old version to shift from)` }
+      : {}),
     changes: [{ path: 'FunctionVersion', before: alias?.version, after: versionRef }, ...(shifted ? [weightsChange(alias?.version, 100)] : [])],
     // the RevisionId observed (or the last shift's): Lambda refuses the update (PreconditionFailedException) if another deploy moved the alias since
     request: alias ? Lambda.UpdateAlias.request({ ...input, ...(revisionId ? { RevisionId: revisionId } : {}) }) : Lambda.CreateAlias.request(input),
