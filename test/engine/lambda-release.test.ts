@@ -184,6 +184,20 @@ describe('gradual releases on Lambda, on the in-memory AWS with a fake clock', (
     expect(alias()).toMatchObject({ FunctionVersion: '1', RevisionId: 'changed-in-the-console' })
   })
 
+  it('an all-at-once deploy over a release left mid-way clears its weights', async () => {
+    const dir = project(app(CANARY))
+    await deploy(dir, { target: 'lambda' })
+    changeCode(dir, 2)
+    // the move to 100% fails: the alias is left with 10% on v2
+    fake.failOn('lambda:UpdateAlias', { name: 'ResourceConflictException', message: 'The operation cannot be performed at this time.' }, { nth: 2 })
+    await expect(deploy(dir, { target: 'lambda' })).rejects.toThrow(/ResourceConflictException/)
+    expect(alias()).toMatchObject({ FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } })
+
+    writeFileSync(join(dir, 'app.yaml'), app('{ strategy: all-at-once }'))
+    await deploy(dir, { target: 'lambda' })
+    expect(alias()).toMatchObject({ FunctionVersion: '2', RoutingConfig: { AdditionalVersionWeights: {} } })
+  })
+
   it('a release naming an alarm that does not exist is a plan error naming it, before any change', async () => {
     const dir = project(app('{ strategy: canary, alarms: [shop-api-errors, shop-api-latency] }'))
     const failure = await planFor(dir, { target: 'lambda' }).catch((e: unknown) => e)

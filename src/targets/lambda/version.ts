@@ -50,8 +50,8 @@ export function planVersionAndAlias(
     FunctionVersion: versionRef,
     // what was live before, so that `shipit rollback` goes back to it
     Description: alias ? `${PREVIOUS_PREFIX}${alias.version}` : 'shipit: first version',
-    // after a shift the weights go: the new version takes all traffic
-    ...(shifted ? { RoutingConfig: { AdditionalVersionWeights: {} } } : {}),
+    // after a shift (or over one left mid-way) the weights go: the new version takes all traffic
+    ...(shifted || alias?.shifting ? { RoutingConfig: { AdditionalVersionWeights: {} } } : {}),
   }
   const revisionId: string | Ref | undefined = shifted ? { ref: shifted, output: 'RevisionId' } : alias?.revisionId
   b.add({
