@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -120,5 +121,9 @@ describe('gradual releases through the commands (in-process, on the in-memory AW
     expect(script).toContain('aws cloudwatch describe-alarms --alarm-names shop-api-errors --state-value ALARM')
     expect(script).toContain(`--function-version 1 --routing-config '{"AdditionalVersionWeights":{}}'`)
     expect(script).toMatch(/--routing-config '\{"AdditionalVersionWeights":\{\}\}'[^\n]*\n(.*\n)*?.*die "alarm in ALARM/)
+    // and it is a script bash reads
+    const path = join(dir, 'deploy.sh')
+    writeFileSync(path, script)
+    expect(spawnSync('bash', ['-n', path], { encoding: 'utf8' }).stderr).toBe('')
   })
 })
