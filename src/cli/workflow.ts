@@ -6,6 +6,7 @@ import { ExitCode, ShipitError } from '../errors.js'
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, type HeldLock, takeLock } from '../lock/lease.js'
 import { heldLockNote } from '../lock/notice.js'
 import type { LockScope } from '../lock/requests.js'
+import { refuseUnwatchedRelease } from '../manifest/release.js'
 import { renderText } from '../plan/render.js'
 import { renderRunbook } from '../plan/runbook.js'
 import { writeRunbook } from '../plan/runbook-files.js'
@@ -104,6 +105,7 @@ export async function planAndApply(
   try {
     // only deploy creates: destroy and rollback still work for a function whose runtime Lambda now refuses to create
     session = await openSession({ ...sessionOptions(flags, !planOnly, io.note), existingOnly: command !== 'deploy' })
+    if (command === 'deploy' && !planOnly && flags.wait === false) refuseUnwatchedRelease(session.desired)
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
     const scope = { app: session.desired.app, env: session.desired.env }

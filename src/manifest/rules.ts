@@ -1,3 +1,4 @@
+import { releaseIssues } from './release.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
 import { type Manifest, TARGETS, type TargetName } from './schema.js'
 
@@ -142,6 +143,7 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   const f = isObject(m.function) ? m.function : undefined
   if (f && typeof f.runtime === 'string' && (target === 'lambda' || target === undefined)) {
     issues.push(...functionIssues(f, env, context))
+    if (isObject(f.release)) issues.push(...releaseIssues(f.release))
     if (target === 'lambda') issues.push(...lambdaEnvironmentIssues(env, secrets))
     const timeout = typeof f.timeout === 'number' ? f.timeout : undefined
     if (isObject(m.http) && timeout !== undefined && timeout > HTTP_API_TIMEOUT_SECONDS) {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DURATION, ENV_KEY } from './environments.js'
+import { Release } from './release.js'
 import { creatableRuntimes, RUNTIME_TABLE_DATE } from './runtimes.js'
 
 /**
@@ -199,6 +200,7 @@ const functionShape = {
       'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant; never your home directory, / or a directory above home).',
   }),
   allowFiles: AllowFiles.optional(),
+  release: Release.optional(),
 }
 const LambdaFunction = z.strictObject({
   ...functionShape,

@@ -8,6 +8,7 @@ import {
   type Artifact,
   type AwsRequest,
   isArtifact,
+  isKeyedByRef,
   isLocalRequest,
   isRef,
   isSensitive,
@@ -242,6 +243,7 @@ export async function resolveValue(
     }
     return value.format ? value.format.replace('{}', String(resolved)) : resolved
   }
+  if (isKeyedByRef(value)) return { [String(await resolveValue(value.keyRef, outputs, ctx))]: value.value }
   if (isArtifact(value)) return ctx.artifact(value)
   if (isSensitive(value)) return ctx.sensitive(value)
   if (Array.isArray(value)) return Promise.all(value.map((v) => resolveValue(v, outputs, ctx)))

@@ -1,7 +1,19 @@
 import { redact } from '../redact.js'
 import { type Catalogue, type CliVersions, describe, type Placeholder, type RunbookRefs, type WaitRendering } from './catalogue.js'
 import { kebab } from './render.js'
-import { type Artifact, forEachMarker, isArtifact, isRef, isSensitive, type Plan, type Ref, retryRules, type Sensitive, type Step } from './types.js'
+import {
+  type Artifact,
+  forEachMarker,
+  isArtifact,
+  isKeyedByRef,
+  isRef,
+  isSensitive,
+  type Plan,
+  type Ref,
+  retryRules,
+  type Sensitive,
+  type Step,
+} from './types.js'
 
 /**
  * The plan as a bash script that performs the same deploy with the plain aws CLI (`plan --cli`): values
@@ -208,6 +220,8 @@ class Words {
       if (items.length || parts.length === 0) parts.push(`[${items.join(', ')}]`)
       return parts.length === 1 ? parts[0] : `(${parts.join(' + ')})`
     }
+    // a map keyed by a value of the script (a new version's weight): jq's computed key
+    if (isKeyedByRef(value)) return `{(${this.jq(value.keyRef, args)}): ${JSON.stringify(value.value)}}`
     if (value && typeof value === 'object') {
       return `{${Object.entries(value)
         .filter(([, v]) => v !== undefined)

@@ -28,6 +28,19 @@ export interface Ref {
   format?: string
 }
 
+/**
+ * A one-entry map whose key is known only after an earlier step ran: the weight of a version not yet
+ * published in an alias's routing (`AdditionalVersionWeights: { <new version>: 0.1 }`).
+ */
+export interface KeyedByRef {
+  keyRef: Ref
+  value: number
+}
+
+export function isKeyedByRef(v: unknown): v is KeyedByRef {
+  return typeof v === 'object' && v !== null && isRef((v as KeyedByRef).keyRef) && typeof (v as KeyedByRef).value === 'number'
+}
+
 /** Bytes that are not stored in the plan: the zip of a directory, rebuilt and checked by hash on apply. */
 export interface Artifact {
   artifact: 'zip'
@@ -86,7 +99,7 @@ export type Plannable<T> = T extends string
       : T extends readonly (infer E)[]
         ? readonly Plannable<E>[] | Ref
         : T extends object
-          ? { [K in keyof T]: Plannable<T[K]> }
+          ? { [K in keyof T]: Plannable<T[K]> } | (string extends keyof T ? KeyedByRef : never)
           : T
 
 /** What the executor waits for after a step's call, with an SDK waiter or one of the target's own. */

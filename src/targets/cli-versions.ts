@@ -43,3 +43,10 @@ export const ECS_EXPRESS_TASK_DEFINITION: CliVersions = { v1: '1.45.32', v2: '2.
  * conservative (it may refuse a CLI of October 2020 that would work), never too early.
  */
 export const S3_EXPECTED_BUCKET_OWNER: CliVersions = { v1: '1.19.0', v2: '2.1.0' }
+
+/**
+ * Lambda alias `--routing-config` (weighted aliases, 2017-11-28, "Lambda aliases can now shift traffic
+ * between two function versions"): older than aws CLI v2, so every v2 and v1 1.18.0 know it. Named so
+ * the runbook's shift says what it needs.
+ */
+export const LAMBDA_ROUTING_CONFIG: CliVersions = BEFORE_2020

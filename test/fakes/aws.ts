@@ -31,7 +31,7 @@ import { STSClient } from '@aws-sdk/client-sts'
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock'
 import { acmHandlers, createAcmState } from './acm.js'
 import { apigwHandlers, createApiGatewayV2State } from './apigatewayv2.js'
-import { cloudwatchHandlers, createCloudWatchState } from './cloudwatch.js'
+import { type CloudWatchControls, cloudwatchControls, cloudwatchHandlers, createCloudWatchState } from './cloudwatch.js'
 import { DEFAULT_BEHAVIOR, type FakeBehavior, type FakeContext, type FakeState } from './context.js'
 import { awsError, clone, type FakeErrorSpec, type Handlers, Ids, metadata, type ServiceName } from './core.js'
 import { createDynamoDbState, dynamodbHandlers } from './dynamodb.js'
@@ -105,6 +105,10 @@ export interface FakeAws {
   failAtMutation(k: number, error?: { name: string; message: string; httpStatus?: number }): void
   /** moves the fake's clock (timestamps, IAM propagation, draining services) forward without waiting */
   advanceClock(ms: number): void
+  /** the fake's time: Date.now() moved by advanceClock */
+  now(): Date
+  /** CloudWatch as a release watches it: alarm states and Lambda metrics over the fake's time */
+  cloudwatch: CloudWatchControls
   /** when > 0, every call resolves (or rejects) after this many ms of real time */
   latencyMs: number
   account: string
@@ -330,6 +334,10 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     advanceClock(ms) {
       clockOffsetMs += ms
     },
+
+    now: () => ctx.now(),
+
+    cloudwatch: cloudwatchControls(ctx),
 
     failOn(operation, error, o = {}) {
       const [service, op] = operation.includes(':') ? operation.split(':') : [undefined, operation]

@@ -213,6 +213,46 @@ export function lambdaModel(ctx: FakeContext) {
     }
   }
 
+  /**
+   * A weighted alias (AliasRoutingConfiguration): at most one additional version, a published one other
+   * than the alias's own, weight 0.0–1.0, both versions with the same execution role; never on $LATEST.
+   */
+  function checkRouting(
+    fn: { name: string; versions: Map<string, { config: Rec }> },
+    primary: string,
+    routing: { AdditionalVersionWeights?: Record<string, number> },
+  ) {
+    const weights = Object.entries(routing.AdditionalVersionWeights ?? {})
+    if (weights.length === 0) return
+    const shown = `{${weights.map(([k, v]) => `${k}=${v}`).join(', ')}}`
+    for (const [version, weight] of weights) {
+      if (!/^[0-9]+$/.test(version)) {
+        throw validationError(
+          'routingConfig.additionalVersionWeights',
+          shown,
+          'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]',
+        )
+      }
+      if (!(weight >= 0 && weight <= 1)) {
+        throw validationError(
+          'routingConfig.additionalVersionWeights',
+          shown,
+          'Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]',
+        )
+      }
+    }
+    if (weights.length > 1) throw err('InvalidParameterValueException', 'An alias can point to a maximum of two Lambda function versions.')
+    const [[extra]] = weights
+    if (primary === '$LATEST')
+      throw err('InvalidParameterValueException', 'When pointing an alias to more than one version, the alias cannot point to $LATEST.')
+    if (extra === primary) throw err('InvalidParameterValueException', `The additional version ${extra} must be different from the alias's function version.`)
+    const other = fn.versions.get(extra)
+    if (!other) throw notFound(fn.name, extra)
+    if (other.config.Role !== fn.versions.get(primary)?.config.Role) {
+      throw err('InvalidParameterValueException', 'Specified versions must be associated with the same execution role')
+    }
+  }
+
   function validationError(field: string, value: unknown, constraint: string) {
     return awsError('lambda', 'ValidationException', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`)
   }
@@ -552,6 +592,7 @@ export function lambdaModel(ctx: FakeContext) {
       const aliasArn = `${fnArn(fn.name)}:${input.Name}`
       if (fn.aliases.has(input.Name)) throw err('ResourceConflictException', `Alias already exists: ${aliasArn}`)
       if (input.FunctionVersion !== '$LATEST' && !fn.versions.has(input.FunctionVersion)) throw notFound(fn.name, input.FunctionVersion)
+      if (input.RoutingConfig) checkRouting(fn, input.FunctionVersion, input.RoutingConfig)
       const alias: Rec = {
         AliasArn: aliasArn,
         Name: input.Name,
@@ -582,7 +623,10 @@ export function lambdaModel(ctx: FakeContext) {
         a.FunctionVersion = input.FunctionVersion
       }
       if (input.Description !== undefined) a.Description = input.Description
-      if (input.RoutingConfig !== undefined) a.RoutingConfig = clone(input.RoutingConfig)
+      if (input.RoutingConfig !== undefined) {
+        checkRouting(fn, a.FunctionVersion, input.RoutingConfig)
+        a.RoutingConfig = clone(input.RoutingConfig)
+      } else if (a.RoutingConfig) checkRouting(fn, a.FunctionVersion, a.RoutingConfig)
       a.RevisionId = ctx.ids.uuid()
       return a
     },

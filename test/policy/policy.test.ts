@@ -23,6 +23,7 @@ const policyOf = (example: string, options: Partial<Parameters<typeof derivePoli
  * DeregisterTaskDefinition has no condition key to hold it to anything.
  */
 const NO_RESOURCE_LEVEL = new Set([
+  'cloudwatch:GetMetricData',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeSubnets',

@@ -2,6 +2,7 @@ import type { AwsClients } from '../../aws/clients.js'
 import { TAG_APP } from '../../manifest/names.js'
 import { awsOperation, type Catalogue, joinCatalogues, localOperation } from '../../plan/catalogue.js'
 import {
+  anyResource,
   arnKind,
   baseName,
   localPermission,
@@ -17,9 +18,17 @@ import {
   taggedResource,
 } from '../../plan/permissions.js'
 import { type Artifact, isArtifact } from '../../plan/types.js'
-import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS, S3_EXPECTED_BUCKET_OWNER } from '../cli-versions.js'
+import {
+  BEFORE_2020,
+  LAMBDA_ARCHITECTURES,
+  LAMBDA_LOGGING_CONFIG,
+  LAMBDA_ROUTING_CONFIG,
+  LAMBDA_V2_WAITERS,
+  S3_EXPECTED_BUCKET_OWNER,
+} from '../cli-versions.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
+import { RELEASE_WATCH, releaseWatchRunbook, watchRelease } from './release-watch.js'
 
 /**
  * Every operation the lambda target sends: Lambda, API Gateway v2 (the HTTP API), S3 (the bucket of
@@ -152,7 +161,7 @@ export const Lambda = {
     idempotency: UPDATE,
     runbook: { cli: BEFORE_2020, members: FUNCTION_OPTIONS },
   }),
-  UpdateAlias: awsOperation('lambda', 'UpdateAlias', { idempotency: UPDATE, runbook: OLD_COMMAND }),
+  UpdateAlias: awsOperation('lambda', 'UpdateAlias', { idempotency: UPDATE, runbook: { cli: BEFORE_2020, members: { RoutingConfig: LAMBDA_ROUTING_CONFIG } } }),
   TagResource: awsOperation('lambda', 'TagResource', { idempotency: TAG, runbook: OLD_COMMAND }),
   RemovePermission: awsOperation('lambda', 'RemovePermission', { idempotency: DELETE, runbook: OLD_COMMAND }),
   DeleteAlias: awsOperation('lambda', 'DeleteAlias', { idempotency: DELETE, runbook: OLD_COMMAND }),
@@ -214,6 +223,11 @@ const LambdaReads = {
   ListObjectsV2: awsOperation('s3', 'ListObjectsV2', { read: true }),
   GetObjectTagging: awsOperation('s3', 'GetObjectTagging', { read: true }),
 }
+/** What a gradual release watches (the ReleaseWatch wait; observe checks that the named alarms exist). */
+export const CloudWatch = {
+  DescribeAlarms: awsOperation('cloudwatch', 'DescribeAlarms', { read: true }),
+  GetMetricData: awsOperation('cloudwatch', 'GetMetricData', { read: true }),
+}
 export const Invoke = awsOperation('lambda', 'Invoke', { idempotency: { kind: 'natural', why: 'shipit run: an invocation the user asked for' } })
 
 /** The app's functions, `<app>-<env>` (an alias or version ARN is the function's with `:qualifier`). */
@@ -221,6 +235,12 @@ const FUNCTIONS = regional(
   'lambda',
   (name) => `function:${name}`,
   (scope) => [baseName(scope), `${baseName(scope)}:*`],
+)
+/** CloudWatch alarms a release watches: whatever app.yaml names, so any alarm of the account and region. */
+const ALARMS = regional(
+  'cloudwatch',
+  (name) => `alarm:${name}`,
+  () => ['*'],
 )
 /** HTTP APIs are named by ids: scoped by the shipit:app tag. `/apis` is the collection GetApis and CreateApi address. */
 const APIS = arnKind(
@@ -294,6 +314,13 @@ const LAMBDA_PERMISSIONS: Permission[] = [
   ),
   permission(Lambda.DeleteAlias, BOTH, on(FUNCTIONS, 'lambda:DeleteAlias', fn)),
   permission(Lambda.DeleteFunction, ['destroy'], on(FUNCTIONS, 'lambda:DeleteFunction', fn)),
+  // the alarms app.yaml names are the user's, of any name (in the app's account and region); metric data has no resource-level permissions
+  permission(
+    CloudWatch.DescribeAlarms,
+    READ,
+    on(ALARMS, 'cloudwatch:DescribeAlarms', (i) => i.AlarmNames),
+  ),
+  permission(CloudWatch.GetMetricData, DEPLOY, anyResource('cloudwatch:GetMetricData')),
   permission(Invoke, ['other'], on(FUNCTIONS, 'lambda:InvokeFunction', fn)),
   permission(LambdaReads.GetFunction, READ, on(FUNCTIONS, 'lambda:GetFunction', fn)),
   permission(LambdaReads.GetFunctionConfiguration, READ, on(FUNCTIONS, 'lambda:GetFunctionConfiguration', fn)),
@@ -397,12 +424,21 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
 }
 
 export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, {
-  operations: [...Object.values(ApiGateway), ...Object.values(Lambda), ...Object.values(S3), UploadArtifact, ...Object.values(LambdaReads), Invoke],
+  operations: [
+    ...Object.values(ApiGateway),
+    ...Object.values(Lambda),
+    ...Object.values(S3),
+    UploadArtifact,
+    ...Object.values(LambdaReads),
+    ...Object.values(CloudWatch),
+    Invoke,
+  ],
   permissions: LAMBDA_PERMISSIONS,
-  waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
+  waiters: { custom: { [RELEASE_WATCH]: watchRelease }, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },
   waitRunbook: {
     ...cliWait('lambda', 'FunctionActiveV2', LAMBDA_V2_WAITERS),
     ...cliWait('lambda', 'FunctionUpdatedV2', LAMBDA_V2_WAITERS),
     ...cliWait('lambda', 'PublishedVersionActive', LAMBDA_V2_WAITERS),
+    [RELEASE_WATCH]: releaseWatchRunbook,
   },
 })

@@ -10,6 +10,13 @@ import { planLambda, planLambdaDestroy } from './plan.js'
 import { listPackage } from './walk.js'
 import { zipListing } from './zip.js'
 
+/** A weighted alias's split, as status shows it: "10% → v8, 90% → v7". */
+function trafficOf(alias: LambdaObserved['alias']): string | undefined {
+  if (!alias?.shifting) return undefined
+  const share = Math.round(alias.shifting.weight * 100)
+  return `${share}% → v${alias.shifting.version}, ${100 - share}% → v${alias.version} (a release is shifting, or was stopped mid-way: shipit rollback puts all traffic on v${alias.version})`
+}
+
 /**
  * The deploys whose package may be too big for the request itself, told by prepare (which lists the
  * files) to observe (which runs while the zip is built): only those read the S3 bucket.
@@ -83,6 +90,8 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
       codeSha256: (applied.version?.CodeSha256 ?? observed.alias?.config.CodeSha256) as string | undefined,
       runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
       apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
+      // a release under way (or left by a crash): how the alias splits its traffic; after an apply, what was observed is past
+      traffic: Object.keys(applied).length ? undefined : trafficOf(observed.alias),
       logGroup: desired.names.logGroup,
     }
   },

@@ -4,7 +4,9 @@ import type { Api } from '@aws-sdk/client-apigatewayv2'
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda'
 import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
+import { ExitCode, ShipitError } from '../../errors.js'
 import { ownedBy } from '../../manifest/names.js'
+import { releasePlan } from '../../manifest/release.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
@@ -40,6 +42,8 @@ export interface ObservedAlias {
   revisionId?: string
   /** configuration of the version the alias points to */
   config: FunctionConfig
+  /** a release under way (or left by one): the other version the alias sends traffic to, and its share (0–1) */
+  shifting?: { version: string; weight: number }
 }
 
 export interface ObservedApi {
@@ -104,6 +108,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
     observeLogGroup(clients, names.logGroup, ctx.command === 'deploy' ? desired.logRetentionDays : undefined),
     observeApis(clients, desired),
+    ctx.command === 'deploy' ? checkReleaseAlarms(clients, desired) : undefined,
   ])
 
   const fnArn = fn?.Configuration?.FunctionArn
@@ -131,6 +136,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       version: aliasFn.Configuration?.Version ?? '',
       ...(alias?.RevisionId ? { revisionId: alias.RevisionId } : {}),
       config: configOf(aliasFn.Configuration),
+      ...shiftingOf(alias?.RoutingConfig?.AdditionalVersionWeights),
     },
     permission: statement ? { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] } : null,
     api: apis.ours,
@@ -138,6 +144,30 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     duplicateApis: apis.duplicates,
     artifacts,
   }
+}
+
+/**
+ * The alarms a gradual release watches must exist: a misspelt name would watch nothing and let any
+ * release through. A plan error (exit 1) naming them, before anything changes.
+ */
+async function checkReleaseAlarms(clients: AwsClients, desired: LambdaDesired): Promise<void> {
+  const release = releasePlan(desired.function.release)
+  if (release.strategy === 'all-at-once' || release.alarms.length === 0) return
+  const answer = await clients.send('cloudwatch', 'DescribeAlarms', { AlarmNames: release.alarms, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })
+  const found = new Set([...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])].map((a) => a.AlarmName))
+  const missing = release.alarms.filter((name) => !found.has(name))
+  if (missing.length === 0) return
+  throw new ShipitError('AlarmNotFound', `function.release.alarms: no CloudWatch alarm ${missing.join(', ')} in this region`, {
+    exitCode: ExitCode.Failure,
+    source: 'user',
+    suggestions: ['create the alarm first (aws cloudwatch put-metric-alarm), or fix its name in app.yaml'],
+  })
+}
+
+/** The one additional version of a weighted alias, if any. */
+export function shiftingOf(weights: Record<string, number> | undefined): { shifting?: { version: string; weight: number } } {
+  const [entry] = Object.entries(weights ?? {})
+  return entry ? { shifting: { version: entry[0], weight: entry[1] } } : {}
 }
 
 function hiddenKeysOf(desired: LambdaDesired, live: Record<string, string>, showUndeclared?: boolean): string[] {

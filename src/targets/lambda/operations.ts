@@ -3,12 +3,12 @@ import { ExitCode, ShipitError } from '../../errors.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { ObserveContext, PlanContext, PlanPart, RollbackSupport, RunOptions, RunOutcome } from '../target.js'
 import { Lambda } from './catalogue.js'
-import { ALIAS } from './observe.js'
+import { ALIAS, shiftingOf } from './observe.js'
 
 interface LambdaHistory {
   /** from the alias's ARN: the plan header names the account, as a deploy's does */
   account?: string
-  alias: { version: string; description?: string } | null
+  alias: { version: string; description?: string; shifting?: { version: string; weight: number } } | null
   /** published versions, oldest first */
   versions: string[]
 }
@@ -28,7 +28,7 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
     let account: string | undefined
     try {
       const a = await ctx.clients.send('lambda', 'GetAlias', { FunctionName: name, Name: ALIAS })
-      alias = { version: a.FunctionVersion ?? '', description: a.Description }
+      alias = { version: a.FunctionVersion ?? '', description: a.Description, ...shiftingOf(a.RoutingConfig?.AdditionalVersionWeights) }
       account = a.AliasArn?.split(':')[4]
     } catch (err) {
       if (!isNotFound(err)) throw err
@@ -56,6 +56,8 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
       })
     }
     const current = history.alias.version
+    // mid-release the alias is still on the old version: rolling back is clearing the new one's weight, at once
+    if (history.alias.shifting && (to === undefined || to === current)) return rollbackShift(name, current, history.alias.shifting)
     const target = to ?? previousFromDescription(history.alias.description) ?? history.versions.filter((v) => Number(v) < Number(current)).pop()
     if (!target || target === current) {
       throw new ShipitError('NothingToRollBack', `${name}:${ALIAS} is at version ${current} and there is no earlier version to roll back to`, {
@@ -93,6 +95,27 @@ export const lambdaRollback: RollbackSupport<LambdaHistory> = {
       blocked: [],
     }
   },
+}
+
+/** All traffic back on the version the alias kept during a release: the new version's weight goes. */
+function rollbackShift(name: string, current: string, shifting: { version: string; weight: number }): PlanPart {
+  const share = Math.round(shifting.weight * 100)
+  return {
+    steps: [
+      {
+        id: 'alias',
+        action: 'update',
+        resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
+        reason: `roll back a release: ${share}% of traffic is on version ${shifting.version}`,
+        changes: [{ path: 'traffic', before: `${share}% → v${shifting.version}, ${100 - share}% → v${current}`, after: `100% → v${current}` }],
+        request: Lambda.UpdateAlias.request({ FunctionName: name, Name: ALIAS, FunctionVersion: current, RoutingConfig: { AdditionalVersionWeights: {} } }),
+        dependsOn: [],
+      },
+    ],
+    unchanged: [],
+    warnings: [],
+    blocked: [],
+  }
 }
 
 /** Invoke the live alias synchronously; a function error is exit 1 with the function's message. */
