@@ -1,3 +1,4 @@
+import { parseSecretRef } from './secret-refs.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
 import { type Manifest, TARGETS, type TargetName } from './schema.js'
 
@@ -168,6 +169,7 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   for (const key of Object.keys(secrets)) {
     if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${bare(key)} is both in env and in secrets`, hint: 'keep it in one of them' })
   }
+  issues.push(...secretRefIssues(secrets))
   return issues
 }
 
@@ -351,4 +353,20 @@ function lambdaEnvironmentIssues(env: Record<string, unknown>, secrets: Record<s
       hint: 'shorten the values, or keep large ones in SSM Parameter Store and list them under secrets:',
     },
   ]
+}
+
+/** A Secrets Manager entry names one version at most: by stage or by id, as ECS takes it. */
+function secretRefIssues(secrets: Record<string, unknown>): ManifestIssue[] {
+  const issues: ManifestIssue[] = []
+  for (const [key, text] of Object.entries(secrets)) {
+    if (typeof text !== 'string') continue
+    const source = parseSecretRef(text)
+    if (source?.store === 'secretsmanager' && source.versionStage && source.versionId)
+      issues.push({
+        path: ['secrets', key],
+        message: `secrets.${bare(key)} names both a version stage (${source.versionStage}) and a version id (${source.versionId})`,
+        hint: 'keep one of them: #json-key:STAGE or #json-key::VERSION-ID',
+      })
+  }
+  return issues
 }
