@@ -227,3 +227,13 @@ export const SECRET_PERMISSIONS: Permission[] = [
     on(SECRETS, 'secretsmanager:DescribeSecret', (i) => i.SecretId),
   ),
 ]
+
+/** What an execution role needs to read the secrets: their ARNs and their customer managed keys. */
+export function secretAccess(desired: Desired, tracked: TrackedSecret[]): { arns: string[]; kmsKeys: string[] } {
+  return { arns: secretArns(desired, tracked), kmsKeys: [...new Set(tracked.flatMap((t) => (t.kmsKey ? [t.kmsKey] : [])))].sort() }
+}
+
+/** The secrets as observed when they were read (a deploy's plan), else as app.yaml names them. */
+export function trackedFor(desired: Desired, observed: TrackedSecret[] | undefined, ctx: { region: string; account?: string; partition?: string }): TrackedSecret[] {
+  return observed ?? unreadSecrets(desired, ctx)
+}
