@@ -330,7 +330,11 @@ export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
 export function lambdaEnvironmentBytes(environment: Record<string, { value: string; secret?: boolean }>, secrets: Record<string, string>): number {
   const variables: Record<string, string> = {}
   for (const [k, v] of Object.entries(environment)) variables[k] = v.value
-  for (const [k, arn] of Object.entries(secrets)) variables[`SHIPIT_SECRET_${k}`] = arn
+  for (const [k, text] of Object.entries(secrets)) {
+    variables[`SHIPIT_SECRET_${k}`] = text
+    // a tracked secret also gets its extension URL and its version: an estimate, the ARN and version are read later
+    if (!text.startsWith('arn:')) variables[`SHIPIT_SECRET_${k}_URL`] = `http://localhost:2773/secretsmanager/get?secretId=${text}&versionStage=AWSCURRENT=${k}=${'0'.repeat(36)}`
+  }
   return Buffer.byteLength(JSON.stringify(variables), 'utf8')
 }
 
@@ -361,6 +365,15 @@ function secretRefIssues(secrets: Record<string, unknown>): ManifestIssue[] {
   for (const [key, text] of Object.entries(secrets)) {
     if (typeof text !== 'string') continue
     const source = parseSecretRef(text)
+    // on Lambda a secret NAME also gives SHIPIT_SECRET_NAME_URL and _JSON_KEY: another secret may not be named so
+    const owner = ['_URL', '_JSON_KEY'].map((suffix) => (key.endsWith(suffix) ? key.slice(0, -suffix.length) : '')).find((k) => k && k in secrets)
+    if (owner)
+      issues.push({
+        path: ['secrets', key],
+        atKey: true,
+        message: `secret ${bare(key)} would share its variable with secret ${bare(owner)} (SHIPIT_SECRET_${key})`,
+        hint: 'rename one of them',
+      })
     if (source?.store === 'secretsmanager' && source.versionStage && source.versionId)
       issues.push({
         path: ['secrets', key],

@@ -1,5 +1,6 @@
 export { type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
 
+import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
 import type { Api } from '@aws-sdk/client-apigatewayv2'
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda'
 import type { AwsClients } from '../../aws/clients.js'
@@ -23,6 +24,8 @@ export interface FunctionConfig {
   Environment?: Record<string, string>
   LogGroup?: string
   CodeSha256?: string
+  /** layer ARNs (the secrets extension's, when shipit added it) */
+  Layers?: string[]
 }
 
 export interface ObservedFunction {
@@ -69,6 +72,8 @@ export interface LambdaObserved {
   duplicateApis: string[]
   /** the S3 bucket packages go through and this app's packages in it; null when not read (the package goes in the request) */
   artifacts: ObservedArtifactStore | null
+  /** deploy: the secrets tracked by version, as read (src/targets/secret-versions.ts) */
+  secrets?: TrackedSecret[]
 }
 
 export const ALIAS = 'live'
@@ -85,6 +90,7 @@ export function configOf(c: FunctionConfiguration | undefined): FunctionConfig {
     Environment: c?.Environment?.Variables ?? {},
     LogGroup: c?.LoggingConfig?.LogGroup,
     CodeSha256: c?.CodeSha256,
+    Layers: (c?.Layers ?? []).flatMap((l) => (l.Arn ? [l.Arn] : [])),
   }
 }
 
@@ -93,7 +99,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
   const { clients } = ctx
   const names = desired.names
 
-  const [fn, aliasFn, alias, policy, role, logGroup, apis] = await Promise.all([
+  const [fn, aliasFn, alias, policy, role, logGroup, apis, secrets] = await Promise.all([
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNullIfMissing(clients.send('lambda', 'GetAlias', { FunctionName: names.function, Name: ALIAS })),
@@ -104,6 +110,8 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
     observeLogGroup(clients, names.logGroup, ctx.command === 'deploy' ? desired.logRetentionDays : undefined),
     observeApis(clients, desired),
+    // a deploy (and its plan) reads the versions of the secrets; a missing one stops it here
+    ctx.command === 'deploy' ? observeSecrets(clients, desired, ctx) : Promise.resolve(undefined),
   ])
 
   const fnArn = fn?.Configuration?.FunctionArn
@@ -137,6 +145,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     foreignApis: apis.foreign,
     duplicateApis: apis.duplicates,
     artifacts,
+    ...(secrets ? { secrets } : {}),
   }
 }
 
