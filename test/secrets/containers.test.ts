@@ -118,3 +118,30 @@ describe('fargate: secrets by version', () => {
     ])
   })
 })
+
+describe('fargate with http: (an Express service): secrets by version', () => {
+  const fake = useFakeAws()
+  beforeEach(async () => {
+    fake.reset()
+    await seedSecrets()
+  })
+
+  it('a rotation registers a new revision and updates the Express service; without one, nothing is written', async () => {
+    const dir = project(`${APP.replace('port: 80', 'port: 8080')}http: {}\n`)
+    expect((await deploy(dir, { target: 'fargate' })).status).toBe('applied')
+    expect(fake.callsOf('CreateExpressGatewayService')).toHaveLength(1)
+    const created = fake.callsOf('RegisterTaskDefinition')[0].input.containerDefinitions[0]
+    expect(created.secrets.map((s: { name: string }) => s.name)).toEqual(['DB_PASSWORD', 'STRIPE_KEY'])
+
+    fake.calls.length = 0
+    await deploy(dir, { target: 'fargate' })
+    expect(fake.mutatingCalls()).toEqual([])
+
+    await rotateSecret()
+    fake.calls.length = 0
+    await deploy(dir, { target: 'fargate' })
+    expect(fake.callsOf('RegisterTaskDefinition')).toHaveLength(1)
+    expect(fake.callsOf('UpdateExpressGatewayService')).toHaveLength(1)
+    expect(fake.callsOf('UpdateExpressGatewayService')[0].input.taskDefinitionArn).toMatch(/:task-definition\/shop-[a-z]+:2$/)
+  })
+})
