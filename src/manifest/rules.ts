@@ -1,6 +1,6 @@
-import { parseSecretRef } from './secret-refs.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
 import { type Manifest, TARGETS, type TargetName } from './schema.js'
+import { parseSecretRef } from './secret-refs.js'
 
 /** A problem found in a manifest, at a path of its document. */
 export interface ManifestIssue {
@@ -333,7 +333,8 @@ export function lambdaEnvironmentBytes(environment: Record<string, { value: stri
   for (const [k, text] of Object.entries(secrets)) {
     variables[`SHIPIT_SECRET_${k}`] = text
     // a tracked secret also gets its extension URL and its version: an estimate, the ARN and version are read later
-    if (!text.startsWith('arn:')) variables[`SHIPIT_SECRET_${k}_URL`] = `http://localhost:2773/secretsmanager/get?secretId=${text}&versionStage=AWSCURRENT=${k}=${'0'.repeat(36)}`
+    if (!text.startsWith('arn:'))
+      variables[`SHIPIT_SECRET_${k}_URL`] = `http://localhost:2773/secretsmanager/get?secretId=${text}&versionStage=AWSCURRENT=${k}=${'0'.repeat(36)}`
   }
   return Buffer.byteLength(JSON.stringify(variables), 'utf8')
 }

@@ -14,7 +14,7 @@
  */
 
 export type SecretSource =
-  | { store: 'ssm'; /** the name or ARN as written */ id: string }
+  | { store: 'ssm' /** the name or ARN as written */; id: string }
   | { store: 'secretsmanager'; id: string; jsonKey?: string; versionStage?: string; versionId?: string }
   | { store: 'arn'; arn: string }
 

@@ -88,7 +88,9 @@ export async function observeSecrets(clients: AwsClients, desired: Desired, ctx:
         `ECS and Lambda read the secrets of their own region: replicate it to ${ctx.region} and name that copy`,
       ])
   }
-  return Promise.all(sources.map(([key, s]) => (s.store === 'ssm' ? observeParameter(clients, key, s.id, ctx.region) : observeSecret(clients, key, s, ctx.region))))
+  return Promise.all(
+    sources.map(([key, s]) => (s.store === 'ssm' ? observeParameter(clients, key, s.id, ctx.region) : observeSecret(clients, key, s, ctx.region))),
+  )
 }
 
 async function observeParameter(clients: AwsClients, key: string, id: string, region: string): Promise<TrackedSecret> {
@@ -134,11 +136,9 @@ async function observeSecret(
   const stage = s.versionStage ?? 'AWSCURRENT'
   const version = s.versionId ? versions.find(([id]) => id === s.versionId)?.[0] : versions.find(([, stages]) => stages.includes(stage))?.[0]
   if (!version)
-    throw planError(
-      'SecretVersionNotFound',
-      `secret ${key}: ${s.id} has no version ${s.versionId ? `with id ${s.versionId}` : `in stage ${stage}`}`,
-      ['pin another version stage or id, or none (AWSCURRENT)'],
-    )
+    throw planError('SecretVersionNotFound', `secret ${key}: ${s.id} has no version ${s.versionId ? `with id ${s.versionId}` : `in stage ${stage}`}`, [
+      'pin another version stage or id, or none (AWSCURRENT)',
+    ])
   const arn = answer.ARN ?? ''
   const kmsKey = keyArn(answer.KmsKeyId, arn, 'alias/aws/secretsmanager')
   return { key, store: 'secretsmanager', name: s.id, arn, version, ...(kmsKey ? { kmsKey } : {}), ...pins(s) }
@@ -234,6 +234,10 @@ export function secretAccess(desired: Desired, tracked: TrackedSecret[]): { arns
 }
 
 /** The secrets as observed when they were read (a deploy's plan), else as app.yaml names them. */
-export function trackedFor(desired: Desired, observed: TrackedSecret[] | undefined, ctx: { region: string; account?: string; partition?: string }): TrackedSecret[] {
+export function trackedFor(
+  desired: Desired,
+  observed: TrackedSecret[] | undefined,
+  ctx: { region: string; account?: string; partition?: string },
+): TrackedSecret[] {
   return observed ?? unreadSecrets(desired, ctx)
 }

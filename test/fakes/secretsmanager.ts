@@ -53,7 +53,10 @@ export function createSecret(ctx: FakeContext, input: { Name: string; SecretStri
 }
 
 /** A new version (PutSecretValue): it becomes AWSCURRENT, the one before AWSPREVIOUS. */
-export function putSecretValue(ctx: FakeContext, input: { SecretId: string; SecretString: string; ClientRequestToken?: string }): { ARN: string; VersionId: string } {
+export function putSecretValue(
+  ctx: FakeContext,
+  input: { SecretId: string; SecretString: string; ClientRequestToken?: string },
+): { ARN: string; VersionId: string } {
   const s = find(ctx, input.SecretId)
   const id = input.ClientRequestToken ?? randomUUID()
   for (const v of s.versions.values()) {

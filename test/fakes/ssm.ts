@@ -113,7 +113,8 @@ export function ssmHandlers(ctx: FakeContext): Handlers {
       const p = ctx.state.ssm.parameters.get(input.Name)
       if (!p) throw notFound()
       const version = input.ParameterVersion ?? p.Version
-      if (version < 1 || version > p.Version) throw err('ParameterVersionNotFound', `Systems Manager could not find version ${version} of ${input.Name}. Verify the version and try again.`)
+      if (version < 1 || version > p.Version)
+        throw err('ParameterVersionNotFound', `Systems Manager could not find version ${version} of ${input.Name}. Verify the version and try again.`)
       for (const label of input.Labels) p.labels[label] = version
       return { InvalidLabels: [], ParameterVersion: version }
     },

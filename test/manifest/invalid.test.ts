@@ -173,7 +173,9 @@ const CASES: Record<string, Expected[]> = {
   'fargate-cpu-size.yaml': [{ at: '5:8', message: 'container.cpu 300 is not a Fargate CPU size', hint: 'use one of 256, 512, 1024, 2048, 4096, 8192, 16384' }],
 
   // --- ARNs, region, enums
-  'secret-arn.yaml': [{ at: '3:16', message: 'secrets.DB_PASSWORD "arn:aws:s3:::my-bucket/password" is not valid', hint: /^give ssm:\/NAME \(an SSM parameter\)/ }],
+  'secret-arn.yaml': [
+    { at: '3:16', message: 'secrets.DB_PASSWORD "arn:aws:s3:::my-bucket/password" is not valid', hint: /^give ssm:\/NAME \(an SSM parameter\)/ },
+  ],
   'secret-ssm-name.yaml': [{ at: '3:16', message: 'secrets.DB_PASSWORD "ssm:shop db" is not valid', hint: /secretsmanager:NAME#json-key/ }],
   'secret-stage-and-id.yaml': [
     {

@@ -30,8 +30,10 @@ import { fakeCli } from '../targets/container/image-helpers.js'
  */
 
 const SECRETS_APP = {
-  fargate: 'name: shop\nregion: us-west-2\nsecrets:\n  DB_PASSWORD: ssm:/shop/db-password\n  STRIPE_KEY: secretsmanager:shop/stripe#api_key\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\n',
-  lambda: 'name: shop\nregion: us-west-2\nsecrets:\n  DB_PASSWORD: ssm:/shop/db-password\n  STRIPE_KEY: secretsmanager:shop/stripe#api_key\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n',
+  fargate:
+    'name: shop\nregion: us-west-2\nsecrets:\n  DB_PASSWORD: ssm:/shop/db-password\n  STRIPE_KEY: secretsmanager:shop/stripe#api_key\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\n',
+  lambda:
+    'name: shop\nregion: us-west-2\nsecrets:\n  DB_PASSWORD: ssm:/shop/db-password\n  STRIPE_KEY: secretsmanager:shop/stripe#api_key\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n',
 }
 
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'app.yaml')))

@@ -8,7 +8,7 @@ import Validate from '../../src/commands/validate.js'
 import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { project } from '../helpers/session.js'
-import { DB_VALUE, rotateParameter, rotateSecret, seedSecrets, STRIPE_VALUE } from './helpers.js'
+import { DB_VALUE, rotateParameter, rotateSecret, STRIPE_VALUE, seedSecrets } from './helpers.js'
 
 const APPS: Record<string, string> = {
   fargate: `name: shop\nregion: us-west-2\nsecrets:\n  DB_PASSWORD: ssm:/shop/db-password\n  STRIPE_KEY: secretsmanager:shop/stripe#api_key\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\n`,

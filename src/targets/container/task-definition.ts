@@ -130,10 +130,12 @@ export function desiredSpec(
       portMappings: c.port ? [{ containerPort: c.port, hostPort: c.port, protocol: 'tcp' }] : [],
       environment,
       // tracked secrets by their full ARN (and JSON key); a bare ARN as app.yaml gives it
-      secrets: sortedRecord(Object.entries(desired.secrets).map(([k, text]): [string, string] => {
-        const t = tracked.find((x) => x.key === k)
-        return [k, t ? valueFrom(t) : text]
-      })),
+      secrets: sortedRecord(
+        Object.entries(desired.secrets).map(([k, text]): [string, string] => {
+          const t = tracked.find((x) => x.key === k)
+          return [k, t ? valueFrom(t) : text]
+        }),
+      ),
       secretVersions: sortedRecord(tracked.flatMap((t): [string, string][] => (t.version === undefined ? [] : [[t.key, t.version]]))),
       command: c.command ?? [],
       entryPoint: c.entryPoint ?? [],
