@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Plan from '../../src/commands/plan.js'
@@ -56,6 +57,30 @@ describe('secrets by version, as a user runs shipit', () => {
       expect(fake.callsOf('GetParameter').filter((c) => c.input.WithDecryption)).toEqual([])
     })
   }
+
+  it('a plain String parameter: GetParameter returns its text, which shipit drops and never prints', async () => {
+    const value = 'plain-value-3c9e81aa-never-printed'
+    await new SSMClient({ region: 'us-west-2' }).send(new PutParameterCommand({ Name: '/shop/plain', Value: value, Type: 'String' }))
+    const dir = project(APPS.fargate.replace('secrets:\n', 'secrets:\n  PLAIN: ssm:/shop/plain\n'))
+    const t = ['--target', 'fargate', '-f', join(dir, 'app.yaml')]
+    const runs = [await runCommand(Plan, [...t, '--debug']), await runCommand(Plan, [...t, '--json']), await runCommand(Deploy, [...t, '--yes', '--debug'])]
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0])
+    const all = runs.map((r) => r.stdout + r.stderr).join('\n')
+    expect(all).toContain('PLAIN')
+    expect(all).not.toContain(value)
+  })
+
+  it('a rotation after a plan was saved makes that plan stale (exit 4), nothing applied', async () => {
+    const dir = project(APPS.lambda)
+    const t = ['--target', 'lambda', '-f', join(dir, 'app.yaml')]
+    expect((await runCommand(Deploy, [...t, '--yes'])).code).toBe(0)
+    await runCommand(Plan, [...t, '--out', join(dir, 'plan.json')])
+    await rotateParameter()
+    fake.calls.length = 0
+    const r = await runCommand(Deploy, [...t, '--yes', '--plan', join(dir, 'plan.json')])
+    expect(r.code).toBe(4)
+    expect(fake.mutatingCalls()).toEqual([])
+  })
 
   it('a missing parameter is a plan error (exit 1) naming it, before any change', async () => {
     const dir = project(APPS.fargate.replace('/shop/db-password', '/shop/nope'))
