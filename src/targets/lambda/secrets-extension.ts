@@ -86,3 +86,10 @@ function extensionUrl(t: TrackedSecret): string {
   const version = t.versionId ? `&versionId=${encodeURIComponent(t.versionId)}` : t.versionStage ? `&versionStage=${encodeURIComponent(t.versionStage)}` : ''
   return `${base}/secretsmanager/get?secretId=${encodeURIComponent(t.arn)}${version}`
 }
+
+/** The extension's layers in a region (both architectures where published): what a deployer may add to its function. */
+export function extensionLayerArns(region: string): string[] {
+  const publisher = PUBLISHERS[region]
+  if (!publisher) return []
+  return [extensionLayerArn(region, 'x86_64'), ...(publisher.arm64 ? [extensionLayerArn(region, 'arm64')] : [])]
+}
