@@ -42,6 +42,8 @@ export function desiredEnvironment(desired: LambdaDesired, tracked: TrackedSecre
   return vars
 }
 
+const stringOf = (v: string | Sensitive | undefined) => (typeof v === 'string' ? v : undefined)
+
 /** The function reads its tracked secrets through the extension unless app.yaml says `secretsVia: arn`. */
 function viaExtension(desired: LambdaDesired, tracked: TrackedSecret[]): boolean {
   return tracked.length > 0 && desired.function.secretsVia !== 'arn'
@@ -167,8 +169,8 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
       Architectures: want.Architectures,
       Code: artifact,
       ...(want.Layers.length ? { Layers: want.Layers } : {}),
-      ...Object.fromEntries(Object.entries(want.Environment).map(([k, v]) => [`Environment.${k}`, v])),
-    }),
+      ...Object.fromEntries(Object.entries(want.Environment).flatMap(([k, v]) => (k === SECRET_VERSIONS_VARIABLE ? [] : [[`Environment.${k}`, v]]))),
+    }).concat(versionChanges({}, parseVersionsRecord(stringOf(want.Environment[SECRET_VERSIONS_VARIABLE])))),
     request: Lambda.CreateFunction.request({
       FunctionName: name,
       Runtime: want.Runtime as Runtime,
