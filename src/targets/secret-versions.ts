@@ -51,7 +51,8 @@ export function trackedSources(secrets: Record<string, string>): [key: string, s
     })
 }
 
-const ssmName = (id: string) => (id.startsWith('arn:') ? `/${id.slice(id.indexOf(':parameter/') + ':parameter/'.length)}` : id)
+// an ARN does not say whether the name was /db or db (both are parameter/db): it stands for the name, GetParameter takes either
+const ssmName = (id: string) => id
 const parameterArn = (at: CallScope, name: string) =>
   name.startsWith('arn:') ? name : `arn:${at.partition}:ssm:${at.region}:${at.account}:parameter/${name.replace(/^\//, '')}`
 // a secret's ARN ends in - and 6 characters Secrets Manager chooses; a name or a partial ARN does not say which
