@@ -82,7 +82,9 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
   const clusters = new Set<string>()
   const roles = new Set<string>()
   const buckets = new Set<string>()
+  const secrets = new Set<string>()
   for (const d of desired) {
+    for (const text of Object.values(d.secrets)) secrets.add(text)
     if (d.target === 'lambda') {
       if (d.function.role) roles.add(d.function.role)
       if (d.function.bucket) buckets.add(d.function.bucket)
@@ -101,6 +103,7 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
     clusters: [...clusters].sort(),
     roles: [...roles].sort(),
     buckets: [...buckets].sort(),
+    secrets: [...secrets].sort(),
   }
 }
 

@@ -15,7 +15,7 @@ const HINTS: Record<string, string> = {
   taskRole: 'give an IAM role ARN (arn:aws:iam::123456789012:role/NAME)',
   subnets: 'list subnet IDs such as subnet-0abc1234, or remove network: to use the default VPC',
   securityGroups: 'list security group IDs such as sg-0abc1234, or remove them and shipit creates one',
-  secrets: 'give the ARN of an SSM parameter (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret',
+  secrets: 'give ssm:/NAME (an SSM parameter), secretsmanager:NAME or secretsmanager:NAME#json-key (a Secrets Manager secret), or the ARN of either',
   env: 'environment variable names use letters, digits and _ and do not start with a digit; values are strings',
   environments: `environment names use lowercase letters, digits and hyphens, at most ${MAX_ENV_LENGTH} characters`,
   'function.memory': 'Lambda memory is 128–10240 MB',

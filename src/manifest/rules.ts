@@ -1,6 +1,7 @@
 import { releaseIssues } from './release.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
 import { type Manifest, TARGETS, type TargetName } from './schema.js'
+import { parseSecretRef } from './secret-refs.js'
 
 /** A problem found in a manifest, at a path of its document. */
 export interface ManifestIssue {
@@ -170,6 +171,7 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   for (const key of Object.keys(secrets)) {
     if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${bare(key)} is both in env and in secrets`, hint: 'keep it in one of them' })
   }
+  issues.push(...secretRefIssues(secrets))
   return issues
 }
 
@@ -330,7 +332,12 @@ export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
 export function lambdaEnvironmentBytes(environment: Record<string, { value: string; secret?: boolean }>, secrets: Record<string, string>): number {
   const variables: Record<string, string> = {}
   for (const [k, v] of Object.entries(environment)) variables[k] = v.value
-  for (const [k, arn] of Object.entries(secrets)) variables[`SHIPIT_SECRET_${k}`] = arn
+  for (const [k, text] of Object.entries(secrets)) {
+    variables[`SHIPIT_SECRET_${k}`] = text
+    // a tracked secret also gets its extension URL and its version: an estimate, the ARN and version are read later
+    if (!text.startsWith('arn:'))
+      variables[`SHIPIT_SECRET_${k}_URL`] = `http://localhost:2773/secretsmanager/get?secretId=${text}&versionStage=AWSCURRENT=${k}=${'0'.repeat(36)}`
+  }
   return Buffer.byteLength(JSON.stringify(variables), 'utf8')
 }
 
@@ -353,4 +360,29 @@ function lambdaEnvironmentIssues(env: Record<string, unknown>, secrets: Record<s
       hint: 'shorten the values, or keep large ones in SSM Parameter Store and list them under secrets:',
     },
   ]
+}
+
+/** A Secrets Manager entry names one version at most: by stage or by id, as ECS takes it. */
+function secretRefIssues(secrets: Record<string, unknown>): ManifestIssue[] {
+  const issues: ManifestIssue[] = []
+  for (const [key, text] of Object.entries(secrets)) {
+    if (typeof text !== 'string') continue
+    const source = parseSecretRef(text)
+    // on Lambda a secret NAME also gives SHIPIT_SECRET_NAME_URL and _JSON_KEY: another secret may not be named so
+    const owner = ['_URL', '_JSON_KEY'].map((suffix) => (key.endsWith(suffix) ? key.slice(0, -suffix.length) : '')).find((k) => k && k in secrets)
+    if (owner)
+      issues.push({
+        path: ['secrets', key],
+        atKey: true,
+        message: `secret ${bare(key)} would share its variable with secret ${bare(owner)} (SHIPIT_SECRET_${key})`,
+        hint: 'rename one of them',
+      })
+    if (source?.store === 'secretsmanager' && source.versionStage && source.versionId)
+      issues.push({
+        path: ['secrets', key],
+        message: `secrets.${bare(key)} names both a version stage (${source.versionStage}) and a version id (${source.versionId})`,
+        hint: 'keep one of them: #json-key:STAGE or #json-key::VERSION-ID',
+      })
+  }
+  return issues
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { DURATION, ENV_KEY } from './environments.js'
 import { Release } from './release.js'
 import { creatableRuntimes, RUNTIME_TABLE_DATE } from './runtimes.js'
+import { SECRET_REF_PATTERN } from './secret-refs.js'
 
 /**
  * The app.yaml schema: the one definition that gives shipit's TypeScript types, the runtime
@@ -51,11 +52,11 @@ const EnvMap = z
   .record(z.string().regex(ENV_VAR_PATTERN), EnvValue)
   .meta({ description: 'Environment variables of the function or container. ${env:VAR} and ${env:VAR:-default} are expanded.' })
 
-const SecretArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]+:\d{12}:(parameter\/|secret:).+$/)
-  .meta({ description: 'ARN of an SSM parameter or a Secrets Manager secret; the value is never read or printed by shipit.' })
-const SecretsMap = z.record(z.string().regex(ENV_VAR_PATTERN), SecretArn)
+const SecretRef = z.string().regex(SECRET_REF_PATTERN).meta({
+  description:
+    'ssm:/NAME (or ssm:ARN), secretsmanager:NAME[#json-key[:version-stage[:version-id]]] (or the ARN), tracked by version; or a bare ARN, passed on as is. shipit never reads or prints the value.',
+})
+const SecretsMap = z.record(z.string().regex(ENV_VAR_PATTERN), SecretRef)
 
 // eusc-de-east-1 (the European Sovereign Cloud) has a four-letter prefix and a country
 const Region = z.string().regex(/^([a-z]{2}(-gov|-iso[a-z]*)?|eusc-[a-z]{2})-[a-z]+-\d$/)
@@ -195,6 +196,10 @@ const functionShape = {
       description:
         'S3 bucket (yours, in the same region) the package is uploaded to; by default packages above 50 MB zipped go through shipit-artifacts-<account>-<region>, a bucket shipit creates.',
     }),
+  secretsVia: z.enum(['extension', 'arn']).optional().meta({
+    description:
+      'How the function gets the secrets of secrets: (ssm:/secretsmanager:). extension (default): the AWS Parameters and Secrets Lambda Extension layer, at the URL in SHIPIT_SECRET_<NAME>_URL; arn: only the ARN in SHIPIT_SECRET_<NAME>, read by your code.',
+  }),
   allowSourceOutsideApp: z.boolean().optional().meta({
     description:
       'Let source name a directory outside the directory of app.yaml (refused by default, so ../.. never packs more than meant; never your home directory, / or a directory above home).',

@@ -25,6 +25,8 @@ export interface AppScope {
   roles: readonly string[]
   /** buckets app.yaml names (function.bucket), besides shipit's artifacts bucket */
   buckets: readonly string[]
+  /** the entries of secrets: as app.yaml writes them (ssm:/NAME, secretsmanager:NAME#key, ARNs): their versions are read */
+  secrets?: readonly string[]
 }
 
 /** Where one request went: what its ARNs are made of. */

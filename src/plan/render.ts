@@ -32,6 +32,12 @@ export function summaryLine(plan: Plan): string {
 }
 
 function changeLine(c: FieldChange, action: Action): string {
+  // a secret's version (src/targets/secret-versions.ts): `~ secret DB_PASSWORD: version 3 → 4`, never a value
+  if (c.path.startsWith('secret ') && (typeof c.before === 'string' || typeof c.after === 'string')) {
+    if (c.before === undefined) return `+ ${c.path}: version ${c.after}`
+    if (c.after === undefined) return `- ${c.path}: version ${c.before}`
+    return `~ ${c.path}: version ${c.before} → ${c.after}`
+  }
   if (action === 'create' || c.before === undefined) return `+ ${c.path}: ${showValue(c.after)}`
   if (action === 'delete' || c.after === undefined) return `- ${c.path}: ${showValue(c.before)}`
   return `~ ${c.path}: ${showValue(c.before, 60)} → ${showValue(c.after, 60)}${c.forcesReplacement ? '  (forces replacement)' : ''}`

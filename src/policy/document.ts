@@ -68,6 +68,8 @@ export function deployerPolicy(permissions: readonly Permission[], scope: AppSco
     if (!permission.uses.some((u) => uses.includes(u))) continue
     for (const need of permission.needs) {
       const resources = need.resource ? withoutCovered(need.resource.patterns(scope)) : ['*']
+      // a kind of resource the app has none of (no secrets: no secret reads) grants nothing
+      if (resources.length === 0) continue
       const conditions = need.conditions?.(scope)
       const k = key([resources, conditions])
       const entry = byResources.get(k) ?? { resources, conditions, actions: new Set<string>() }

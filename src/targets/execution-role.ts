@@ -20,6 +20,8 @@ interface ExecutionRoleSpec {
   managedPolicy: { arn: string; name: string; reason: string }
   /** why it reads the app's secrets, for the plan; without it the role gets no secrets policy */
   secretsReason?: string
+  /** what it reads them at: the secrets' ARNs and the customer managed KMS keys that encrypt them */
+  secretAccess?: SecretAccess
   /** the id of its create step, and the prefix of its other steps' ids (default `role`) */
   id?: string
   /** wait until IAM answers for the new role before dependents run */
@@ -48,14 +50,46 @@ export function trustPolicy(principal: string, scope: TrustScope): string {
 const trustWords = (spec: ExecutionRoleSpec) =>
   `${spec.principal} may assume it for account ${spec.trust.account}${spec.trust.sourceArn ? ` (${spec.trust.sourceArn})` : ''} only`
 
+/** The ARNs of the app's secrets, and the customer managed KMS keys (key or alias ARNs) that encrypt them. */
+export interface SecretAccess {
+  arns: string[]
+  kmsKeys: string[]
+}
+
 /**
  * The one inline policy that lets an execution role read the app's secrets (SSM parameters and
  * Secrets Manager secrets, one or several at a time), as canonical JSON: IAM returns it reformatted.
+ * A secret under a customer managed key needs kms:Decrypt on that key too (ECS's and Lambda's docs;
+ * the AWS managed keys aws/ssm and aws/secretsmanager need no grant). IAM grants kms:Decrypt on a
+ * key's ARN, never on an alias's: a key named by alias is granted on the account's keys that carry
+ * the alias (kms:ResourceAliases), and only through the service that holds the secret (kms:ViaService).
  */
-function secretsPolicyDocument(secretArns: string[]): string {
+function secretsPolicyDocument(access: SecretAccess): string {
+  const keys = [...new Set(access.kmsKeys)].sort()
+  const byKey = keys.filter((k) => !k.includes(':alias/'))
+  const byAlias = keys.filter((k) => k.includes(':alias/'))
+  const services = [...new Set(access.arns.map((a) => a.split(':')[2]).filter((svc) => svc === 'ssm' || svc === 'secretsmanager'))].sort()
+  const regionOf = (arn: string) => arn.split(':')[3]
+  const viaService = { 'kms:ViaService': [...new Set(keys.flatMap((k) => services.map((svc) => `${svc}.${regionOf(k)}.amazonaws.com`)))].sort() }
   return canonicalJson({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameter', 'ssm:GetParameters'], Resource: [...secretArns].sort() }],
+    Statement: [
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameter', 'ssm:GetParameters'], Resource: [...access.arns].sort() },
+      ...(byKey.length ? [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: byKey, Condition: { StringEquals: viaService } }] : []),
+      ...(byAlias.length
+        ? [
+            {
+              Effect: 'Allow',
+              Action: 'kms:Decrypt',
+              Resource: [...new Set(byAlias.map((a) => a.replace(/:alias\/.*$/, ':key/*')))].sort(),
+              Condition: {
+                StringEquals: viaService,
+                'ForAnyValue:StringEquals': { 'kms:ResourceAliases': byAlias.map((a) => a.slice(a.indexOf(':alias/') + 1)).sort() },
+              },
+            },
+          ]
+        : []),
+    ],
   })
 }
 
@@ -136,12 +170,13 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
 
 /** The inline secrets policy: written when the app's secrets changed, deleted when it has none any more. */
 function planSecretsPolicy(b: PartBuilder, role: ObservedRole | null, spec: ExecutionRoleSpec & { secretsReason: string }, afterRole: string[]): string[] {
-  const secretArns = Object.values(b.desired.secrets).sort()
+  const access = spec.secretAccess ?? { arns: Object.values(b.desired.secrets).filter((s) => s.startsWith('arn:')), kmsKeys: [] }
+  const secretArns = [...access.arns].sort()
   const resource = { type: 'iam:role-policy', name: `${spec.name}/${SECRETS_POLICY_NAME}` }
   // the policy as observed: a string, null when there is none, undefined when it was not read (then it is written)
   const observed = role?.secretsPolicy
   if (secretArns.length) {
-    const document = secretsPolicyDocument(secretArns)
+    const document = secretsPolicyDocument({ arns: secretArns, kmsKeys: access.kmsKeys })
     if (observed === document) return []
     return [
       b.add({
@@ -149,7 +184,7 @@ function planSecretsPolicy(b: PartBuilder, role: ObservedRole | null, spec: Exec
         action: observed ? 'update' : 'create',
         resource,
         reason: spec.secretsReason,
-        changes: [{ path: 'Resource', after: secretArns }],
+        changes: [{ path: 'Resource', after: secretArns }, ...(access.kmsKeys.length ? [{ path: 'kms:Decrypt', after: [...access.kmsKeys].sort() }] : [])],
         request: Iam.PutRolePolicy.request({ RoleName: spec.name, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: document }),
         dependsOn: afterRole,
       }),

@@ -71,8 +71,16 @@ export function hiddenLiveKeys(
 
 /** The record, and the ARN variable of each secret app.yaml lists (`SHIPIT_SECRET_<NAME>`, Lambda). */
 function shipitOwn(desired: Desired, name: string): boolean {
-  if (name === SENSITIVE_KEYS_VARIABLE) return true
-  return name.startsWith(SECRET_ARN_PREFIX) && Object.hasOwn(desired.secrets, name.slice(SECRET_ARN_PREFIX.length))
+  if (name === SENSITIVE_KEYS_VARIABLE || SECRETS_EXTENSION_VARIABLES.includes(name)) return true
+  if (!name.startsWith(SECRET_ARN_PREFIX)) return false
+  // SHIPIT_SECRET_<NAME>, and the extension's SHIPIT_SECRET_<NAME>_URL / _JSON_KEY (src/targets/lambda/secrets-extension.ts)
+  const rest = name.slice(SECRET_ARN_PREFIX.length)
+  return [rest, ...['_URL', '_JSON_KEY'].flatMap((suffix) => (rest.endsWith(suffix) ? [rest.slice(0, -suffix.length)] : []))].some((key) =>
+    Object.hasOwn(desired.secrets, key),
+  )
 }
+
+/** The versions record and the extension's port: names, versions and a port, never a value. */
+const SECRETS_EXTENSION_VARIABLES = ['SHIPIT_SECRETS_VERSIONS', 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT']
 
 const SECRET_ARN_PREFIX = 'SHIPIT_SECRET_'

@@ -16,6 +16,7 @@ import { kebab } from '../plan/render.js'
 import type { Idempotency } from '../plan/types.js'
 import { BEFORE_2020, LOGS_TAG_RESOURCE } from './cli-versions.js'
 import { notOurs, read, sameOwner } from './read-back.js'
+import { SECRET_PERMISSIONS, SecretReads } from './secret-versions.js'
 import { ACCOUNT_PLACEHOLDER } from './target.js'
 
 /**
@@ -149,6 +150,7 @@ const SHARED_PERMISSIONS: Permission[] = [
   // tagging action on each resource (lambda:TagResource, ecs:TagResource, iam:TagRole, …), granted above and in each catalogue
   permission(TaggingReads.GetResources, READ, anyResource('tag:GetResources')),
   permission(Tagging.TagResources, ['deploy'], anyResource('tag:TagResources')),
+  ...SECRET_PERMISSIONS,
 ]
 
 /** The part of every target's catalogue: roles, log groups and the account of offline plans. */
@@ -161,6 +163,7 @@ export const SHARED_CATALOGUE: Partial<Catalogue> = {
     ...Object.values(StsReads),
     ...Object.values(Tagging),
     ...Object.values(TaggingReads),
+    ...Object.values(SecretReads),
   ],
   permissions: SHARED_PERMISSIONS,
   waitRunbook: cliWait('iam', 'RoleExists'),

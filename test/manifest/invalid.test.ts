@@ -173,7 +173,20 @@ const CASES: Record<string, Expected[]> = {
   'fargate-cpu-size.yaml': [{ at: '5:8', message: 'container.cpu 300 is not a Fargate CPU size', hint: 'use one of 256, 512, 1024, 2048, 4096, 8192, 16384' }],
 
   // --- ARNs, region, enums
-  'secret-arn.yaml': [{ at: '3:16', message: 'secrets.DB_PASSWORD "arn:aws:s3:::my-bucket/password" is not valid', hint: /^give the ARN of an SSM parameter/ }],
+  'secret-arn.yaml': [
+    { at: '3:16', message: 'secrets.DB_PASSWORD "arn:aws:s3:::my-bucket/password" is not valid', hint: /^give ssm:\/NAME \(an SSM parameter\)/ },
+  ],
+  'secret-ssm-name.yaml': [{ at: '3:16', message: 'secrets.DB_PASSWORD "ssm:shop db" is not valid', hint: /secretsmanager:NAME#json-key/ }],
+  'secret-stage-and-id.yaml': [
+    {
+      at: '3:15',
+      message: 'secrets.STRIPE_KEY names both a version stage (AWSPREVIOUS) and a version id (0f1e2d3c-aaaa-bbbb-cccc-000011112222)',
+      hint: 'keep one of them: #json-key:STAGE or #json-key::VERSION-ID',
+    },
+  ],
+  'secret-variable-clash.yaml': [
+    { at: '4:3', message: 'secret DB_URL would share its variable with secret DB (SHIPIT_SECRET_DB_URL)', hint: 'rename one of them' },
+  ],
   'region.yaml': [{ at: '2:9', message: 'region "US-West-2" is not valid', hint: 'write an AWS region code, e.g. region: us-west-2' }],
   'unknown-target.yaml': [{ at: '2:9', message: 'target must be one of "fargate", "ecs", "lambda", not the string "lamda"', hint: 'did you mean "lambda"?' }],
   'retention-days.yaml': [

@@ -14,7 +14,8 @@ import type { FakeAws, FakeCall } from '../fakes/aws.js'
 import { ROOT } from '../helpers/cli.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { deniedRequests, type ResourceTags } from '../helpers/iam-evaluator.js'
-import { deploy } from '../helpers/session.js'
+import { deploy, project } from '../helpers/session.js'
+import { seedSecrets } from '../secrets/helpers.js'
 import { fakeCli } from '../targets/container/image-helpers.js'
 
 /**
@@ -27,6 +28,13 @@ import { fakeCli } from '../targets/container/image-helpers.js'
  * their stages and security groups (the only resources they hold), as they were at the end of the
  * deploy: a request of the deploy to a resource deleted before its end would be missed.
  */
+
+const SECRETS_APP = {
+  fargate:
+    'name: shop\nregion: us-west-2\nsecrets:\n  DB_PASSWORD: ssm:/shop/db-password\n  STRIPE_KEY: secretsmanager:shop/stripe#api_key\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\n',
+  lambda:
+    'name: shop\nregion: us-west-2\nsecrets:\n  DB_PASSWORD: ssm:/shop/db-password\n  STRIPE_KEY: secretsmanager:shop/stripe#api_key\nfunction:\n  handler: index.handler\n  runtime: nodejs22.x\n',
+}
 
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'app.yaml')))
 
@@ -121,6 +129,34 @@ describe('the policy of each example allows every request of its deploy and dest
       expect(destroyed.status).toBe('applied')
       expect(fake.mutatingCalls().length).toBeGreaterThan(0)
       expect(deniedRequests([...fake.calls], permissions, destroyPolicy, at, tags)).toEqual([])
+    })
+  }
+
+  for (const target of ['fargate', 'lambda'] as const) {
+    it(`an app with secrets by version on ${target}: the reads of their versions are allowed, on exactly those secrets`, async () => {
+      // given an app whose secrets are an SSM SecureString and a Secrets Manager secret
+      await seedSecrets()
+      const dir = project(SECRETS_APP[target])
+      const file = join(dir, 'app.yaml')
+      const at = { partition: 'aws', region: fake.region, account: fake.account }
+      const permissions = (await loadTarget(target)).catalogue.permissions ?? []
+      const policy = (await derivePolicy({ file, target, for: 'deploy', account: fake.account, vars: {} })).policy
+
+      // when deploying it: every request, the version reads included, is allowed
+      fake.calls.length = 0
+      expect((await deploy(dir, { target })).status).toBe('applied')
+      expect(fake.callsOf('GetParameter').length + fake.callsOf('DescribeSecret').length).toBeGreaterThan(0)
+      expect(deniedRequests([...fake.calls], permissions, policy, at)).toEqual([])
+
+      // and the policy reads no other secret, and never a value
+      const other = [
+        { service: 'ssm', operation: 'GetParameter', input: { Name: '/other/db-password' } },
+        { service: 'secretsmanager', operation: 'DescribeSecret', input: { SecretId: 'other/stripe' } },
+      ]
+      expect(deniedRequests(other, permissions, policy, at)).toHaveLength(2)
+      expect(JSON.stringify(policy)).not.toMatch(/GetSecretValue|ssm:GetParameters/)
+      // on Lambda the function gets the secrets extension's layer: the deployer may read that layer
+      if (target === 'lambda') expect(JSON.stringify(policy)).toContain('lambda:GetLayerVersion')
     })
   }
 

@@ -8,6 +8,7 @@ import { type ObservedRole, observeRole } from '../iam-role.js'
 import { nothingEcr, type ObservedEcr, observeEcr } from '../image/ecr.js'
 import { hashBuild, type ListedBuild, listBuild, type PreparedImage } from '../image/prepare.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
+import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
@@ -76,6 +77,8 @@ export interface ContainerObserved {
   tasks?: string[]
   /** container.build (or destroy): the app's ECR repository and whether the source's image is in it */
   ecr?: ObservedEcr
+  /** deploy: the secrets tracked by version, as read (src/targets/secret-versions.ts) */
+  secrets?: TrackedSecret[]
   /** http: on fargate (or destroy on fargate): the Express service and its infrastructure role */
   express?: ExpressObserved
 }
@@ -145,7 +148,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
   const names = desired.names
   const forDestroy = ctx.command === undefined || ctx.command === 'destroy'
 
-  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras] = await Promise.all([
+  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras, secrets] = await Promise.all([
     clients.send('ecs', 'DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
     orNullIfMissing(clients.send('ecs', 'DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
     orNullIfMissing<DescribeTaskDefinitionCommandOutput>(
@@ -159,6 +162,8 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     // a one-off deploy looks for the tasks of an earlier one that still run: a re-run says it starts another
     forDestroy || (spec.mode === 'task' && ctx.command === 'deploy') ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
     observeExtras(ctx, desired, forDestroy),
+    // a deploy (and its plan) reads the versions of the secrets; a missing one stops it here
+    ctx.command === 'deploy' ? observeSecrets(clients, desired, ctx) : Promise.resolve(undefined),
   ])
 
   const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')
@@ -215,6 +220,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     ...(revisions ? { revisions } : {}),
     ...(tasks ? { tasks } : {}),
     ...extras,
+    ...(secrets ? { secrets } : {}),
   }
   const express = observed.express?.service
   const ourGroups = new Set(network.securityGroups.map((g) => g.id))

@@ -6,6 +6,7 @@ import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { nothingEcr, planImage, planImageDestroy } from '../image/ecr.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
+import { secretAccess, trackedFor } from '../secret-versions.js'
 import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
@@ -132,8 +133,12 @@ function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: Conta
   const { desired } = b
   const given = desired.container.executionRole
   if (given) {
-    if (Object.keys(desired.secrets).length)
-      b.warnings.push(`container.executionRole is yours: grant it ssm:GetParameters / secretsmanager:GetSecretValue on the secrets' ARNs`)
+    if (Object.keys(desired.secrets).length) {
+      const access = secretAccess(desired, trackedFor(desired, observed.secrets, b.ctx))
+      b.warnings.push(
+        `container.executionRole is yours: grant it ssm:GetParameters / secretsmanager:GetSecretValue on ${access.arns.join(', ')}${access.kmsKeys.length ? `, and kms:Decrypt on ${access.kmsKeys.join(', ')}` : ''}`,
+      )
+    }
     return { arn: given, deps: [], created: false }
   }
   return planExecutionRole(b, observed.role, {
@@ -148,6 +153,7 @@ function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: Conta
     reason: 'task execution role: pulls the image, writes logs',
     managedPolicy: { arn: TASK_EXECUTION_POLICY(b.ctx), name: 'AmazonECSTaskExecutionRolePolicy', reason: 'lets ECS pull the image and write the logs' },
     secretsReason: 'lets ECS read the secrets for the tasks',
+    secretAccess: secretAccess(desired, trackedFor(desired, observed.secrets, b.ctx)),
     waitUntilExists: true,
   })
 }
@@ -162,7 +168,7 @@ function planTaskDefinition(
 ): { taskDefinition: string | Ref; deps: string[] } {
   const { desired } = b
   const family = desired.names.family
-  const spec = desiredSpec(desired, profile, b.ctx.region, executionRoleArn, image.image)
+  const spec = desiredSpec(desired, profile, b.ctx.region, executionRoleArn, image.image, trackedFor(desired, observed.secrets, b.ctx))
   // Express Mode runs the container named Main, with a named port
   const want = desired.express ? expressContainerName(spec) : spec
   const live = observed.taskDefinition

@@ -11,7 +11,18 @@ import type {
 import type { OperationInput } from '../../aws/services.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { type FieldChange, isRef, isSensitive, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
+import { SECRET_VERSION_PATH, type TrackedSecret, valueFrom } from '../secret-versions.js'
 import { CONTAINER_NAME, type LaunchProfile, LOG_STREAM_PREFIX } from './profile.js'
+
+/**
+ * The docker label of the container that carries a secret's version (`shipit.secret-version.DB_PASSWORD:
+ * "4"`). ECS injects a secret's value when a task starts, so a rotation reaches only tasks started
+ * after it. A label is part of the revision's content: the revision shipit wants differs from the
+ * live one exactly when a version differs (nothing else reads the label), so a rotation registers a
+ * new revision and the service update starts new tasks, and an unrotated redeploy compares equal and
+ * writes nothing. A tag would not do: tags are not compared as part of a revision.
+ */
+export const SECRET_VERSION_LABEL = 'shipit.secret-version.'
 
 interface HealthCheckSpec {
   command: string[]
@@ -49,7 +60,10 @@ export interface TaskDefinitionSpec {
     portMappings: { containerPort: number; hostPort: number | null; protocol: string }[]
     /** secret values as markers (desired) or hashed markers (observed): compared by hash */
     environment: Record<string, string | Sensitive>
+    /** name → valueFrom (an ARN, or ECS's ARN:json-key:version-stage:version-id) */
     secrets: Record<string, string>
+    /** name → the version of each secret tracked by version, as docker labels of the container (see SECRET_VERSION_LABEL) */
+    secretVersions: Record<string, string>
     command: string[]
     entryPoint: string[]
     healthCheck: HealthCheckSpec | null
@@ -89,6 +103,7 @@ export function desiredSpec(
   region: string,
   executionRoleArn: string | Ref,
   image: string | Ref | undefined = desired.container.image,
+  tracked: TrackedSecret[] = [],
 ): TaskDefinitionSpec {
   const c = desired.container
   if (image === undefined) throw new Error('container.build: the image comes from planImage, pass it to desiredSpec')
@@ -114,7 +129,14 @@ export function desiredSpec(
       memory: c.memory,
       portMappings: c.port ? [{ containerPort: c.port, hostPort: c.port, protocol: 'tcp' }] : [],
       environment,
-      secrets: sortedRecord(Object.entries(desired.secrets)),
+      // tracked secrets by their full ARN (and JSON key); a bare ARN as app.yaml gives it
+      secrets: sortedRecord(
+        Object.entries(desired.secrets).map(([k, text]): [string, string] => {
+          const t = tracked.find((x) => x.key === k)
+          return [k, t ? valueFrom(t) : text]
+        }),
+      ),
+      secretVersions: sortedRecord(tracked.flatMap((t): [string, string][] => (t.version === undefined ? [] : [[t.key, t.version]]))),
       command: c.command ?? [],
       entryPoint: c.entryPoint ?? [],
       healthCheck: healthCheckSpec(c.healthCheck),
@@ -178,6 +200,11 @@ export function describedSpec(td: TaskDefinition, secretKeys: Set<string>): Task
           }),
       ),
       secrets: sortedRecord((c.secrets ?? []).filter((s) => s.name).map((s): [string, string] => [s.name as string, s.valueFrom ?? ''])),
+      secretVersions: sortedRecord(
+        Object.entries(c.dockerLabels ?? {}).flatMap(([k, v]): [string, string][] =>
+          k.startsWith(SECRET_VERSION_LABEL) ? [[k.slice(SECRET_VERSION_LABEL.length), v]] : [],
+        ),
+      ),
       command: c.command ?? [],
       entryPoint: c.entryPoint ?? [],
       healthCheck: hc
@@ -206,6 +233,9 @@ export function registerInput(spec: TaskDefinitionSpec, tags: Record<string, str
       : {}),
     ...(Object.keys(a.environment).length ? { environment: Object.entries(a.environment).map(([name, value]) => ({ name, value })) } : {}),
     ...(Object.keys(a.secrets).length ? { secrets: Object.entries(a.secrets).map(([name, valueFrom]) => ({ name, valueFrom })) } : {}),
+    ...(Object.keys(a.secretVersions).length
+      ? { dockerLabels: Object.fromEntries(Object.entries(a.secretVersions).map(([k, v]) => [`${SECRET_VERSION_LABEL}${k}`, v])) }
+      : {}),
     ...(a.command.length ? { command: a.command } : {}),
     ...(a.entryPoint.length ? { entryPoint: a.entryPoint } : {}),
     ...(a.healthCheck ? { healthCheck: a.healthCheck } : {}),
@@ -233,6 +263,7 @@ function flatten(spec: TaskDefinitionSpec): Map<string, unknown> {
   for (const [k, v] of Object.entries(app)) {
     if (k === 'environment' || k === 'secrets')
       for (const [name, value] of Object.entries(v as Record<string, unknown>)) out.set(`${CONTAINER_NAME}.${k}.${name}`, value)
+    else if (k === 'secretVersions') for (const [name, value] of Object.entries(v as Record<string, string>)) out.set(`${SECRET_VERSION_PATH}${name}`, value)
     else out.set(`${CONTAINER_NAME}.${k}`, v)
   }
   return out
@@ -269,6 +300,7 @@ export function createChanges(spec: TaskDefinitionSpec): FieldChange[] {
     ...(a.command.length ? [{ path: `${CONTAINER_NAME}.command`, after: a.command }] : []),
     ...Object.entries(a.environment).map(([k, v]) => ({ path: `${CONTAINER_NAME}.environment.${k}`, after: v })),
     ...Object.entries(a.secrets).map(([k, v]) => ({ path: `${CONTAINER_NAME}.secrets.${k}`, after: v })),
+    ...Object.entries(a.secretVersions).map(([k, v]) => ({ path: `${SECRET_VERSION_PATH}${k}`, after: v })),
     { path: 'runtimePlatform.cpuArchitecture', after: spec.cpuArchitecture },
     { path: 'requiresCompatibilities', after: spec.requiresCompatibilities },
   ]

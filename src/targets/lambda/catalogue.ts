@@ -12,6 +12,7 @@ import {
   type PolicyUse,
   permission,
   READ,
+  type ResourceKind,
   regional,
   sdkPermission,
   taggedRequest,
@@ -29,6 +30,7 @@ import {
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { RELEASE_WATCH, releaseWatchRunbook, watchRelease } from './release-watch.js'
+import { extensionLayerArns } from './secrets-extension.js'
 
 /**
  * Every operation the lambda target sends: Lambda, API Gateway v2 (the HTTP API), S3 (the bucket of
@@ -287,6 +289,19 @@ const BOTH: PolicyUse[] = ['deploy', 'destroy']
 const DEPLOY: PolicyUse[] = ['deploy']
 const apiGet = (path: string) => on(API_PARTS, 'apigateway:GET', api(path))
 
+/**
+ * A function configured with a layer needs lambda:GetLayerVersion on it: the secrets extension's,
+ * for an app with secrets tracked by version (src/targets/lambda/secrets-extension.ts).
+ */
+const EXTENSION_LAYERS: ResourceKind = {
+  arn: (_at, arn) => arn,
+  patterns: (scope) => ((scope.secrets ?? []).some((text) => /^(ssm|secretsmanager):/.test(text)) ? extensionLayerArns(scope.region) : []),
+}
+const layerRead: Need<{ Layers?: string[] }> = {
+  ...on(EXTENSION_LAYERS, 'lambda:GetLayerVersion', (i: { Layers?: string[] }) => i.Layers ?? []),
+  when: (i) => (i.Layers?.length ?? 0) > 0,
+}
+
 const LAMBDA_PERMISSIONS: Permission[] = [
   // a create with tags needs lambda:TagResource too
   permission(
@@ -296,11 +311,18 @@ const LAMBDA_PERMISSIONS: Permission[] = [
     on(FUNCTIONS, 'lambda:TagResource', fn),
     passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
     packageRead,
+    layerRead,
   ),
-  permission(Lambda.UpdateFunctionConfiguration, [...DEPLOY, 'other'], on(FUNCTIONS, 'lambda:UpdateFunctionConfiguration', fn), {
-    ...passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
-    when: (i) => i.Role !== undefined,
-  }),
+  permission(
+    Lambda.UpdateFunctionConfiguration,
+    [...DEPLOY, 'other'],
+    on(FUNCTIONS, 'lambda:UpdateFunctionConfiguration', fn),
+    {
+      ...passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
+      when: (i) => i.Role !== undefined,
+    },
+    layerRead,
+  ),
   permission(Lambda.UpdateFunctionCode, DEPLOY, on(FUNCTIONS, 'lambda:UpdateFunctionCode', fn), packageRead),
   permission(Lambda.PublishVersion, DEPLOY, on(FUNCTIONS, 'lambda:PublishVersion', fn)),
   permission(Lambda.CreateAlias, DEPLOY, on(FUNCTIONS, 'lambda:CreateAlias', fn)),

@@ -1,11 +1,14 @@
 import type { Architecture, Runtime, UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda'
 import { sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
+import { parseSecretRef } from '../../manifest/secret-refs.js'
 import { type Artifact, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
+import { parseVersionsRecord, SECRET_VERSION_PATH, type TrackedSecret, versionChanges, versionsRecord } from '../secret-versions.js'
 import { SENSITIVE_KEYS_VARIABLE, secretNames, sensitiveKeysRecord } from '../sensitive-keys.js'
 import { Lambda } from './catalogue.js'
 import type { FunctionConfig, ObservedFunction } from './observe.js'
+import { extensionLayerArn, SECRET_VERSIONS_VARIABLE, secretVariables } from './secrets-extension.js'
 
 /** How long a new IAM role may take to become assumable by Lambda. */
 const ROLE_PROPAGATION_SECONDS = 90
@@ -20,20 +23,33 @@ export interface DesiredFunction {
   Architectures: string[]
   Environment: Record<string, string | Sensitive>
   LogGroup: string
+  /** the AWS Parameters and Secrets Lambda Extension, when the function reads its secrets through it */
+  Layers: string[]
 }
 
 /** Environment variables as the function gets them; secret values travel as markers. */
-export function desiredEnvironment(desired: LambdaDesired): Record<string, string | Sensitive> {
+export function desiredEnvironment(desired: LambdaDesired, tracked: TrackedSecret[] = []): Record<string, string | Sensitive> {
   const vars: Record<string, string | Sensitive> = {}
   for (const [k, v] of Object.entries(desired.environment)) vars[k] = v.secret ? sensitiveValue(k, v.value) : v.value
-  for (const [k, arn] of Object.entries(desired.secrets)) vars[`SHIPIT_SECRET_${k}`] = arn
+  // a bare ARN reaches the function as it always did; a tracked secret by its variables (secrets-extension.ts)
+  for (const [k, text] of Object.entries(desired.secrets)) if (parseSecretRef(text)?.store === 'arn') vars[`SHIPIT_SECRET_${k}`] = text
+  Object.assign(vars, secretVariables(tracked, viaExtension(desired, tracked)))
+  const versions = versionsRecord(tracked)
+  if (versions) vars[SECRET_VERSIONS_VARIABLE] = versions
   // the names of its secret values (never the values): a later plan hides them even once app.yaml stops marking them secret
   const record = sensitiveKeysRecord(desired)
   if (record) vars[SENSITIVE_KEYS_VARIABLE] = record
   return vars
 }
 
-export function desiredFunction(desired: LambdaDesired, role: string | Ref): DesiredFunction {
+const stringOf = (v: string | Sensitive | undefined) => (typeof v === 'string' ? v : undefined)
+
+/** The function reads its tracked secrets through the extension unless app.yaml says `secretsVia: arn`. */
+function viaExtension(desired: LambdaDesired, tracked: TrackedSecret[]): boolean {
+  return tracked.length > 0 && desired.function.secretsVia !== 'arn'
+}
+
+export function desiredFunction(desired: LambdaDesired, role: string | Ref, tracked: TrackedSecret[], region: string): DesiredFunction {
   const fn = desired.function
   return {
     Runtime: fn.runtime,
@@ -42,8 +58,9 @@ export function desiredFunction(desired: LambdaDesired, role: string | Ref): Des
     Timeout: fn.timeout,
     Role: role,
     Architectures: [fn.architecture],
-    Environment: desiredEnvironment(desired),
+    Environment: desiredEnvironment(desired, tracked),
     LogGroup: desired.names.logGroup,
+    Layers: viaExtension(desired, tracked) ? [extensionLayerArn(region, fn.architecture)] : [],
   }
 }
 
@@ -66,6 +83,11 @@ function envChanges(observed: Record<string, string> | undefined, desired: Recor
   const changes: FieldChange[] = []
   for (const k of [...new Set([...Object.keys(o), ...Object.keys(desired)])].sort()) {
     const d = desired[k]
+    // the versions of the secrets: one line per secret, `secret DB_PASSWORD: version 3 → 4`
+    if (k === SECRET_VERSIONS_VARIABLE) {
+      changes.push(...versionChanges(parseVersionsRecord(o[k]), parseVersionsRecord(typeof d === 'string' ? d : undefined)))
+      continue
+    }
     const before = o[k] === undefined ? undefined : secretKeys.has(k) ? { sensitive: k, sha256: '' } : o[k]
     if (d === undefined) changes.push({ path: `Environment.${k}`, before })
     else if (o[k] === undefined) changes.push({ path: `Environment.${k}`, after: d })
@@ -77,6 +99,8 @@ function envChanges(observed: Record<string, string> | undefined, desired: Recor
 /** Field-level differences of the configuration UpdateFunctionConfiguration changes. */
 function configChanges(observed: FunctionConfig, desired: DesiredFunction): FieldChange[] {
   const changes: FieldChange[] = []
+  const layers = observed.Layers ?? []
+  if (JSON.stringify(layers) !== JSON.stringify(desired.Layers)) changes.push({ path: 'Layers', before: layers, after: desired.Layers })
   for (const f of CONFIG_FIELDS) {
     const d = desired[f]
     if (typeof d === 'object') continue // a role being created now: the function is new too
@@ -144,8 +168,9 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
       Timeout: want.Timeout,
       Architectures: want.Architectures,
       Code: artifact,
-      ...Object.fromEntries(Object.entries(want.Environment).map(([k, v]) => [`Environment.${k}`, v])),
-    }),
+      ...(want.Layers.length ? { Layers: want.Layers } : {}),
+      ...Object.fromEntries(Object.entries(want.Environment).flatMap(([k, v]) => (k === SECRET_VERSIONS_VARIABLE ? [] : [[`Environment.${k}`, v]]))),
+    }).concat(versionChanges({}, parseVersionsRecord(stringOf(want.Environment[SECRET_VERSIONS_VARIABLE])))),
     request: Lambda.CreateFunction.request({
       FunctionName: name,
       Runtime: want.Runtime as Runtime,
@@ -159,6 +184,7 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
       PackageType: 'Zip',
       Architectures: want.Architectures as Architecture[],
       Environment: { Variables: want.Environment },
+      ...(want.Layers.length ? { Layers: want.Layers } : {}),
       LoggingConfig: { LogFormat: 'Text', LogGroup: desired.names.logGroup },
       Tags: desired.tags,
     }),
@@ -210,7 +236,8 @@ function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, {
   const fields: Record<string, unknown> = input
   for (const c of changes) {
     if (c.path === 'LoggingConfig.LogGroup') input.LoggingConfig = { LogFormat: 'Text', LogGroup: desired.names.logGroup }
-    else if (c.path.startsWith('Environment.')) input.Environment = { Variables: want.Environment }
+    else if (c.path.startsWith('Environment.') || c.path.startsWith(SECRET_VERSION_PATH)) input.Environment = { Variables: want.Environment }
+    else if (c.path === 'Layers') input.Layers = want.Layers
     else fields[c.path] = want[c.path as keyof DesiredFunction]
   }
   // the first Lambda write carries the revision shipit planned from: a concurrent deploy makes it fail, not mix

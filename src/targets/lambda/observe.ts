@@ -10,6 +10,7 @@ import { releasePlan } from '../../manifest/release.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
+import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from './artifacts.js'
@@ -25,6 +26,8 @@ export interface FunctionConfig {
   Environment?: Record<string, string>
   LogGroup?: string
   CodeSha256?: string
+  /** layer ARNs (the secrets extension's, when shipit added it) */
+  Layers?: string[]
 }
 
 export interface ObservedFunction {
@@ -73,6 +76,8 @@ export interface LambdaObserved {
   duplicateApis: string[]
   /** the S3 bucket packages go through and this app's packages in it; null when not read (the package goes in the request) */
   artifacts: ObservedArtifactStore | null
+  /** deploy: the secrets tracked by version, as read (src/targets/secret-versions.ts) */
+  secrets?: TrackedSecret[]
 }
 
 export const ALIAS = 'live'
@@ -89,6 +94,7 @@ export function configOf(c: FunctionConfiguration | undefined): FunctionConfig {
     Environment: c?.Environment?.Variables ?? {},
     LogGroup: c?.LoggingConfig?.LogGroup,
     CodeSha256: c?.CodeSha256,
+    Layers: (c?.Layers ?? []).flatMap((l) => (l.Arn ? [l.Arn] : [])),
   }
 }
 
@@ -97,7 +103,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
   const { clients } = ctx
   const names = desired.names
 
-  const [fn, aliasFn, alias, policy, role, logGroup, apis] = await Promise.all([
+  const [fn, aliasFn, alias, policy, role, logGroup, apis, secrets] = await Promise.all([
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNullIfMissing(clients.send('lambda', 'GetAlias', { FunctionName: names.function, Name: ALIAS })),
@@ -108,6 +114,8 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
     observeLogGroup(clients, names.logGroup, ctx.command === 'deploy' ? desired.logRetentionDays : undefined),
     observeApis(clients, desired),
+    // a deploy (and its plan) reads the versions of the secrets; a missing one stops it here
+    ctx.command === 'deploy' ? observeSecrets(clients, desired, ctx) : Promise.resolve(undefined),
     ctx.command === 'deploy' ? checkReleaseAlarms(clients, desired) : undefined,
   ])
 
@@ -143,6 +151,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     foreignApis: apis.foreign,
     duplicateApis: apis.duplicates,
     artifacts,
+    ...(secrets ? { secrets } : {}),
   }
 }
 

@@ -3,6 +3,7 @@ import type { Ref } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
+import { secretAccess, trackedFor } from '../secret-versions.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
@@ -30,7 +31,7 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
     pkg.needsS3 || desired.function.bucket ? planArtifactUpload(b, observed.artifacts, storeLocation(desired, account, ctx.region), artifact) : undefined
   const role = planFunctionRole(b, observed)
   const logDeps = planLogGroup(b, observed.logGroup)
-  const want = desiredFunction(desired, role.arn)
+  const want = desiredFunction(desired, role.arn, trackedFor(desired, observed.secrets, ctx), ctx.region)
   const fn = planFunction(b, observed.function, {
     want,
     artifact,
@@ -48,8 +49,9 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
   }
   planDuplicateApis(b, observed.duplicateApis)
   if (Object.keys(desired.secrets).length && desired.function.role) {
+    const access = secretAccess(desired, trackedFor(desired, observed.secrets, ctx))
     b.warnings.push(
-      `function.role is yours: grant it ssm:GetParameter / secretsmanager:GetSecretValue on the secrets' ARNs (they reach the function as SHIPIT_SECRET_<NAME>)`,
+      `function.role is yours: grant it ssm:GetParameter / secretsmanager:GetSecretValue on ${access.arns.join(', ')}${access.kmsKeys.length ? `, and kms:Decrypt on ${access.kmsKeys.join(', ')}` : ''} (they reach the function as SHIPIT_SECRET_<NAME>)`,
     )
   }
   return b.part()
@@ -68,6 +70,7 @@ function planFunctionRole(b: PartBuilder<LambdaDesired>, observed: LambdaObserve
     reason: 'execution role of the function',
     managedPolicy: { arn: BASIC_EXECUTION_POLICY(b.ctx), name: 'AWSLambdaBasicExecutionRole', reason: 'lets the function write its logs' },
     secretsReason: 'lets the function read its secrets',
+    secretAccess: secretAccess(desired, trackedFor(desired, observed.secrets, b.ctx)),
   })
 }
 
