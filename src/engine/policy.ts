@@ -1,3 +1,4 @@
+import { domainNamesOf } from '../manifest/domain.js'
 import { AwsClients } from '../aws/clients.js'
 import { resolveRegion } from '../aws/region.js'
 import { invalid } from '../errors.js'
@@ -82,7 +83,9 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
   const clusters = new Set<string>()
   const roles = new Set<string>()
   const buckets = new Set<string>()
+  const domains = new Set<string>()
   for (const d of desired) {
+    for (const name of domainNamesOf(d.http)) domains.add(name)
     if (d.target === 'lambda') {
       if (d.function.role) roles.add(d.function.role)
       if (d.function.bucket) buckets.add(d.function.bucket)
@@ -101,6 +104,7 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
     clusters: [...clusters].sort(),
     roles: [...roles].sort(),
     buckets: [...buckets].sort(),
+    domains: [...domains].sort(),
   }
 }
 

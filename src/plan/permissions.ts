@@ -25,6 +25,8 @@ export interface AppScope {
   roles: readonly string[]
   /** buckets app.yaml names (function.bucket), besides shipit's artifacts bucket */
   buckets: readonly string[]
+  /** http.domain of the app's environments: the record names its Route 53 changes are held to */
+  domains?: readonly string[]
 }
 
 /** Where one request went: what its ARNs are made of. */
