@@ -39,7 +39,7 @@ export interface AcmState {
 }
 
 export function createAcmState(): AcmState {
-  return { certificates: new Map(), issueAfterReads: 2 }
+  return { certificates: new Map(), issueAfterReads: 1 }
 }
 
 /** The validation CNAME ACM gives a name in an account: the same every time. */

@@ -1,5 +1,8 @@
 import { relative } from 'node:path'
+import { domainNamesOf } from '../../manifest/domain.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
+import { noDomain, observeDomain } from '../domain/observe.js'
+import { domainOutputs } from './domain.js'
 import { isLocalRequest } from '../../plan/types.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
@@ -41,10 +44,16 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   },
 
   // destroy removes this app's packages; a deploy reads the bucket when it may upload there
-  observe: (ctx, desired) =>
-    observeLambda(ctx, desired, { artifacts: ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired) }),
+  observe: async (ctx, desired) => {
+    const [observed, domain] = await Promise.all([
+      observeLambda(ctx, desired, { artifacts: ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired) }),
+      observeDomain(ctx.clients, desired, { apiDomains: true }),
+    ])
+    return domain ? { ...observed, domain } : observed
+  },
 
-  nothing: () => ({
+  nothing: (desired) => ({
+    ...(domainNamesOf(desired.http).length ? { domain: noDomain(desired) } : {}),
     role: null,
     logGroup: null,
     function: null,
@@ -74,7 +83,9 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     const endpoint = observed.api?.endpoint ?? (applied.api?.ApiEndpoint as string | undefined)
     const fnArn = observed.function?.arn ?? (applied.function?.FunctionArn as string | undefined)
     return {
-      url: endpoint ? `${endpoint}/` : undefined,
+      // the app's own name first, AWS's URL second
+      ...domainOutputs(observed.domain, applied),
+      ...(observed.domain?.names.length ? { awsUrl: endpoint ? `${endpoint}/` : undefined } : { url: endpoint ? `${endpoint}/` : undefined }),
       functionName: desired.names.function,
       functionArn: fnArn,
       alias: ALIAS,

@@ -6,6 +6,7 @@ import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { ownedBy } from '../../manifest/names.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
+import type { DomainObserved } from '../domain/observe.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
@@ -69,6 +70,8 @@ export interface LambdaObserved {
   duplicateApis: string[]
   /** the S3 bucket packages go through and this app's packages in it; null when not read (the package goes in the request) */
   artifacts: ObservedArtifactStore | null
+  /** http.domain: certificate, zones, records and API Gateway domain names (src/targets/domain/) */
+  domain?: DomainObserved
 }
 
 export const ALIAS = 'live'

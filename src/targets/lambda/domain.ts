@@ -1,0 +1,39 @@
+import type { LambdaDesired } from '../../manifest/resolve.js'
+import type { Outputs } from '../target.js'
+import type { DomainObserved } from '../domain/observe.js'
+import {
+  type PlannedApiRef,
+  planAliasRecords,
+  planAliasRecordsRemoval,
+  planApiDomain,
+  planApiDomainRemoval,
+  planCertificate,
+  planCertificateRemoval,
+} from '../domain/plan.js'
+import type { PartBuilder } from '../part.js'
+
+/** http.domain on lambda: the certificate, a regional API Gateway domain name mapped to the API's `$default` stage, alias records. */
+export function planLambdaDomain(b: PartBuilder<LambdaDesired>, domain: DomainObserved | undefined, api: PlannedApiRef): void {
+  if (!domain?.names.length) return
+  const cert = planCertificate(b, domain)
+  if (!cert) return
+  const answer = planApiDomain(b, domain, cert, api)
+  if (answer) planAliasRecords(b, domain, answer)
+}
+
+/** Records first (they point at the domain names), then the domain names, then the certificate; returns what the API's delete must follow. */
+export function planLambdaDomainDestroy(b: PartBuilder<LambdaDesired>, domain: DomainObserved | undefined): string[] {
+  if (!domain?.names.length) return []
+  const records = planAliasRecordsRemoval(b, domain)
+  const removed = planApiDomainRemoval(b, domain, records)
+  planCertificateRemoval(b, domain, removed, removed.length ? domain.names.map((n) => `/domainnames/${n}`) : [])
+  return removed
+}
+
+/** `https://<name>/` first once the name points at the app (observed, or by this apply). */
+export function domainOutputs(domain: DomainObserved | undefined, applied: Record<string, Record<string, unknown>>): Outputs {
+  const name = domain?.names[0]
+  if (!name) return {}
+  const live = (domain.records[name] ?? []).some((r) => r.Type === 'A' && r.Name?.replace(/\.$/, '') === name)
+  return live || applied[`alias-records ${name}`] ? { url: `https://${name}/` } : {}
+}

@@ -1,0 +1,115 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { addCertificate, validationRecord } from '../../fakes/acm.js'
+import { addHostedZone, addRecord } from '../../fakes/route53.js'
+import { useFakeAws } from '../../helpers/fake.js'
+import { deploy, planFor, project } from '../../helpers/session.js'
+
+const APP = `
+name: hello
+region: us-west-2
+function:
+  source: ./src
+  handler: index.handler
+  runtime: nodejs22.x
+http:
+  domain: api.example.com
+`
+
+describe('http.domain on lambda', () => {
+  const fake = useFakeAws()
+  beforeEach(() => fake.reset())
+  const zoneRecords = (id: string) => fake.state.route53.zones.get(id)?.records ?? []
+
+  it('gets its domain from nothing, redeploys with zero writes, and destroy keeps what it did not make', async () => {
+    // given a hosted zone for example.com with a record and a certificate made by hand
+    const zone = addHostedZone(fake.context, 'example.com')
+    addRecord(fake.context, zone, { Name: 'www.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'example.org' }] })
+    const handMade = addCertificate(fake.context, ['www.example.com'])
+    const dir = project(APP)
+
+    // when deploying
+    const first = await deploy(dir, { target: 'lambda' })
+
+    // then the certificate went PENDING_VALIDATION → ISSUED through its validation CNAME in the zone
+    expect(first.status).toBe('applied')
+    const certs = [...fake.state.acm.certificates.values()].filter((c) => c.arn !== handMade)
+    expect(certs).toHaveLength(1)
+    expect(certs[0]).toMatchObject({ domainName: 'api.example.com', status: 'ISSUED' })
+    expect(fake.callsOf('RequestCertificate')[0].input).toMatchObject({ DomainName: 'api.example.com', ValidationMethod: 'DNS' })
+    const validation = validationRecord(fake.account, 'api.example.com')
+    expect(zoneRecords(zone).find((r) => r.Name === validation.Name)?.ResourceRecords).toEqual([{ Value: validation.Value }])
+    // a regional TLS 1.2 domain name, mapped to the API's $default stage
+    const domain = fake.state.apigatewayv2.domainNames.get('api.example.com')
+    expect(domain?.DomainNameConfigurations[0]).toMatchObject({ EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2', CertificateArn: certs[0].arn })
+    const api = [...fake.state.apigatewayv2.apis.values()][0]
+    expect([...(fake.state.apigatewayv2.apiMappings.get('api.example.com')?.values() ?? [])]).toEqual([
+      expect.objectContaining({ ApiId: api.api.ApiId, Stage: '$default', ApiMappingKey: '' }),
+    ])
+    // alias A and AAAA to the domain name's regional target, marked as shipit's
+    for (const type of ['A', 'AAAA']) {
+      expect(zoneRecords(zone).find((r) => r.Name === 'api.example.com.' && r.Type === type)?.AliasTarget).toEqual({
+        DNSName: `${domain?.DomainNameConfigurations[0].ApiGatewayDomainName}.`,
+        HostedZoneId: 'Z2OJLYMUO9EFXC',
+        EvaluateTargetHealth: false,
+      })
+    }
+    expect(zoneRecords(zone).find((r) => r.Name === '_shipit.api.example.com.')?.ResourceRecords).toEqual([{ Value: '"shipit:app=hello shipit:env=dev"' }])
+    // the app's own URL first, AWS's second
+    expect(Object.keys(first.outputs).slice(0, 2)).toEqual(['url', 'awsUrl'])
+    expect(first.outputs.url).toBe('https://api.example.com/')
+    expect(first.outputs.awsUrl).toBe(`${api.api.ApiEndpoint}/`)
+
+    // when deploying again
+    fake.calls.length = 0
+    const second = await deploy(dir, { target: 'lambda' })
+    // then nothing is written
+    expect(second.status).toBe('no-changes')
+    expect(fake.mutatingCalls()).toEqual([])
+
+    // when destroying
+    const gone = await deploy(dir, { target: 'lambda', command: 'destroy' })
+    expect(gone.status).toBe('applied')
+    // then what shipit made is gone, and the record and certificate made by hand are still there
+    expect(fake.state.apigatewayv2.domainNames.size).toBe(0)
+    expect([...fake.state.acm.certificates.keys()]).toEqual([handMade])
+    expect(zoneRecords(zone).map((r) => `${r.Name} ${r.Type}`)).toEqual(['example.com. NS', 'example.com. SOA', 'www.example.com. CNAME'])
+  }, 30_000)
+
+  it('without a hosted zone: requests the certificate, prints the records to create, exits 1; the next deploy finishes once they exist', async () => {
+    const dir = project(APP)
+
+    // when deploying with no hosted zone for the name
+    const first = await deploy(dir, { target: 'lambda' }).catch((e) => e)
+    // then it fails with the validation record to create, and no domain name or record was made
+    const validation = validationRecord(fake.account, 'api.example.com')
+    const error = first.error ?? first
+    expect(error.exitCode).toBe(1)
+    expect(error.message).toContain(`${validation.Name} CNAME ${validation.Value}`)
+    expect(fake.state.apigatewayv2.domainNames.size).toBe(0)
+    expect(fake.callsOf('ChangeResourceRecordSets')).toEqual([])
+    expect([...fake.state.acm.certificates.values()].map((c) => c.status)).toEqual(['PENDING_VALIDATION'])
+
+    // when deploying again, still without the zone: the plan is blocked with the same records, before any change
+    fake.calls.length = 0
+    const blocked = await planFor(dir, { target: 'lambda' })
+    expect(blocked.plan.blocked[0].reason).toContain(`${validation.Name} CNAME ${validation.Value}`)
+    expect(fake.mutatingCalls()).toEqual([])
+
+    // when the user creates the zone and the record, then deploys
+    const zone = addHostedZone(fake.context, 'api.example.com')
+    addRecord(fake.context, zone, { Name: validation.Name, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: validation.Value }] })
+    fake.calls.length = 0
+    const next = await deploy(dir, { target: 'lambda' })
+    // then the same certificate is used, the record made by hand is kept, and the domain is finished
+    expect(next.status).toBe('applied')
+    expect(fake.callsOf('RequestCertificate')).toEqual([])
+    expect(fake.state.acm.certificates.size).toBe(1)
+    expect(fake.state.apigatewayv2.domainNames.has('api.example.com')).toBe(true)
+    expect(next.outputs.url).toBe('https://api.example.com/')
+
+    // and destroy keeps the validation record the user made
+    await deploy(dir, { target: 'lambda', command: 'destroy' })
+    expect(zoneRecords(zone).map((r) => `${r.Name} ${r.Type}`)).toEqual(['api.example.com. NS', 'api.example.com. SOA', `${validation.Name} CNAME`])
+    expect(fake.state.acm.certificates.size).toBe(0)
+  }, 30_000)
+})
