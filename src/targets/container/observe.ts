@@ -10,6 +10,7 @@ import { hashBuild, type ListedBuild, listBuild, type PreparedImage } from '../i
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
+import type { DomainObserved } from '../domain/observe.js'
 import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
 import { type ObservedNetwork, observeNetwork } from './network.js'
 import { STARTED_BY } from './profile.js'
@@ -78,6 +79,8 @@ export interface ContainerObserved {
   ecr?: ObservedEcr
   /** http: on fargate (or destroy on fargate): the Express service and its infrastructure role */
   express?: ExpressObserved
+  /** http.domain on fargate: certificate, zones, records and the Express listener's side (src/targets/container/express-domain.ts) */
+  domain?: DomainObserved
 }
 
 export function nothingObserved(desired?: ContainerDesired): ContainerObserved {

@@ -41,6 +41,20 @@ export interface ObservedApiDomain {
   mappings: { id: string; apiId: string; stage: string; key: string }[]
 }
 
+/** fargate: what is on the Express load balancer for the names (src/targets/container/express-domain.ts reads it) */
+export interface ObservedExpressDomain {
+  listenerArn: string
+  loadBalancerArn: string
+  targetGroupArn: string
+  dnsName: string
+  canonicalHostedZoneId: string
+  listenerCertificates: string[]
+  /** rules on the listener for one of the names, with their tags */
+  rules: { arn: string; priority: string; hosts: string[]; targetGroupArn?: string; tags: Record<string, string> }[]
+  /** every priority in use on the listener */
+  priorities: number[]
+}
+
 export interface DomainObserved {
   names: string[]
   certificate: ObservedCertificate | null
@@ -52,6 +66,8 @@ export interface DomainObserved {
   records: Record<string, ResourceRecordSet[]>
   /** lambda: the API Gateway domain name of each name, or null */
   apiDomains: Record<string, ObservedApiDomain | null>
+  /** fargate: the Express load balancer's listener, target group and rules; null when the service is not there yet */
+  express?: ObservedExpressDomain | null
 }
 
 export const noDomain = (desired: Pick<Desired, 'http'>): DomainObserved => {

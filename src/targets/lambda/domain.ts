@@ -1,5 +1,4 @@
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import type { Outputs } from '../target.js'
 import type { DomainObserved } from '../domain/observe.js'
 import {
   type PlannedApiRef,
@@ -28,12 +27,4 @@ export function planLambdaDomainDestroy(b: PartBuilder<LambdaDesired>, domain: D
   const removed = planApiDomainRemoval(b, domain, records)
   planCertificateRemoval(b, domain, removed, removed.length ? domain.names.map((n) => `/domainnames/${n}`) : [])
   return removed
-}
-
-/** `https://<name>/` first once the name points at the app (observed, or by this apply). */
-export function domainOutputs(domain: DomainObserved | undefined, applied: Record<string, Record<string, unknown>>): Outputs {
-  const name = domain?.names[0]
-  if (!name) return {}
-  const live = (domain.records[name] ?? []).some((r) => r.Type === 'A' && r.Name?.replace(/\.$/, '') === name)
-  return live || applied[`alias-records ${name}`] ? { url: `https://${name}/` } : {}
 }

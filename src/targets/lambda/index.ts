@@ -2,7 +2,7 @@ import { relative } from 'node:path'
 import { domainNamesOf } from '../../manifest/domain.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { noDomain, observeDomain } from '../domain/observe.js'
-import { domainOutputs } from './domain.js'
+import { withDomainUrl } from '../domain/outputs.js'
 import { isLocalRequest } from '../../plan/types.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
@@ -82,10 +82,9 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   outputs(desired, observed, applied = {}): Outputs {
     const endpoint = observed.api?.endpoint ?? (applied.api?.ApiEndpoint as string | undefined)
     const fnArn = observed.function?.arn ?? (applied.function?.FunctionArn as string | undefined)
-    return {
-      // the app's own name first, AWS's URL second
-      ...domainOutputs(observed.domain, applied),
-      ...(observed.domain?.names.length ? { awsUrl: endpoint ? `${endpoint}/` : undefined } : { url: endpoint ? `${endpoint}/` : undefined }),
+    // the app's own name first, AWS's URL second
+    return withDomainUrl({
+      url: endpoint ? `${endpoint}/` : undefined,
       functionName: desired.names.function,
       functionArn: fnArn,
       alias: ALIAS,
@@ -95,7 +94,7 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
       runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
       apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
       logGroup: desired.names.logGroup,
-    }
+    }, observed.domain, applied)
   },
 
   // a function's outputs are all known from observe and the steps' answers
