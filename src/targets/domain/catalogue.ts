@@ -216,20 +216,31 @@ const recordConditions = {
     },
   }),
   context: (i: ChangeInput) => ({
-    'route53:ChangeResourceRecordSetsNormalizedRecordNames': changes(i)
-      .map((c) => (c.ResourceRecordSet?.Name ?? '').toLowerCase().replace(/\.$/, ''))
-      .join(','),
-    'route53:ChangeResourceRecordSetsRecordTypes': changes(i)
-      .map((c) => c.ResourceRecordSet?.Type ?? '')
-      .join(','),
-    'route53:ChangeResourceRecordSetsActions': changes(i)
-      .map((c) => c.Action ?? '')
-      .join(','),
+    'route53:ChangeResourceRecordSetsNormalizedRecordNames': changes(i).map((c) => (c.ResourceRecordSet?.Name ?? '').toLowerCase().replace(/\.$/, '')),
+    'route53:ChangeResourceRecordSetsRecordTypes': changes(i).map((c) => c.ResourceRecordSet?.Type ?? ''),
+    'route53:ChangeResourceRecordSetsActions': changes(i).map((c) => c.Action ?? ''),
   }),
 }
 
-const DOMAIN_PERMISSIONS: Permission[] = [
-  permission(Acm.RequestCertificate, DEPLOY, anyResource('acm:RequestCertificate', taggedRequest), anyResource('acm:AddTagsToCertificate', taggedRequest)),
+const ALL_DOMAIN_PERMISSIONS: Permission[] = [
+  // RequestCertificate takes no resource-level permissions; its condition keys hold it to the app's names and DNS validation
+  permission(
+    Acm.RequestCertificate,
+    DEPLOY,
+    anyResource('acm:RequestCertificate', {
+      conditions: (scope) => ({
+        StringEquals: { ...taggedRequest.conditions(scope).StringEquals, 'acm:ValidationMethod': 'DNS' },
+        'ForAllValues:StringEquals': { 'acm:DomainNames': [...(scope.domains ?? [])] },
+      }),
+      context: (i) => ({
+        ...taggedRequest.context(i),
+        'acm:ValidationMethod': i.ValidationMethod,
+        'acm:DomainNames': [i.DomainName ?? '', ...(i.SubjectAlternativeNames ?? [])],
+      }),
+    }),
+    // a request with tags tags the new certificate: acm:AddTagsToCertificate on it
+    on(CERTIFICATES, 'acm:AddTagsToCertificate', () => '*', taggedRequest),
+  ),
   permission(Acm.AddTagsToCertificate, DEPLOY, on(CERTIFICATES, 'acm:AddTagsToCertificate', cert, taggedRequest)),
   permission(Acm.DeleteCertificate, ['destroy'], on(CERTIFICATES, 'acm:DeleteCertificate', cert, taggedResource)),
   permission(Acm.DescribeCertificate, READ, on(CERTIFICATES, 'acm:DescribeCertificate', cert)),
@@ -319,6 +330,9 @@ const DOMAIN_PERMISSIONS: Permission[] = [
   permission(Elb.DescribeTags, READ, anyResource('elasticloadbalancing:DescribeTags')),
   permission(Elb.DescribeLoadBalancers, READ, anyResource('elasticloadbalancing:DescribeLoadBalancers')),
 ]
+
+/** Only the policy of an app with http.domain grants them. */
+const DOMAIN_PERMISSIONS = ALL_DOMAIN_PERMISSIONS.map((p) => ({ ...p, onlyIf: (scope: AppScope) => Boolean(scope.domains?.length) }))
 
 /** The domain's part of each target's catalogue. */
 export const DOMAIN_CATALOGUE: Partial<Catalogue> = {
