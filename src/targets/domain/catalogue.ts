@@ -17,6 +17,7 @@ import {
   taggedRequest,
   taggedResource,
 } from '../../plan/permissions.js'
+import { HOSTED_ZONE_PLACEHOLDER } from './observe.js'
 import { cliWait, DELETE, OLD_COMMAND, TAG, UPDATE } from '../shared-catalogue.js'
 
 /**
@@ -339,6 +340,12 @@ export const DOMAIN_CATALOGUE: Partial<Catalogue> = {
   operations: [...Object.values(Acm), ...Object.values(Route53), ...Object.values(ApiDomain), ...Object.values(Elb)],
   permissions: DOMAIN_PERMISSIONS,
   waiters: { custom: { [RECORDS_TO_CREATE_WAITER]: printRecordsToCreate, [RECORDS_READY_WAITER]: waitForRecords }, explain: {} },
+  placeholders: {
+    [HOSTED_ZONE_PLACEHOLDER]: {
+      variable: 'HOSTED_ZONE_ID',
+      missing: 'set HOSTED_ZONE_ID to the id of the Route 53 hosted zone that holds http.domain (aws route53 list-hosted-zones-by-name)',
+    },
+  },
   waitRunbook: {
     [RECORDS_READY_WAITER]: recordsReadyRunbook,
     ...cliWait('acm', 'CertificateValidated'),

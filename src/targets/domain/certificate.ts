@@ -101,7 +101,7 @@ function requestCertificate(b: PartBuilder, names: string[], withoutZone: boolea
     action: 'create',
     resource: { type: TYPE, name: names[0] },
     reason: withoutZone ? 'requested now so that ACM gives its DNS validation records, which no hosted zone of this account can hold' : 'validated by DNS',
-    changes: createdFields({ DomainName: names[0], SubjectAlternativeNames: names.slice(1), ValidationMethod: 'DNS' }),
+    changes: createdFields({ DomainName: names[0], ...(names.length > 1 ? { SubjectAlternativeNames: names.slice(1) } : {}), ValidationMethod: 'DNS' }),
     request: Acm.RequestCertificate.request({
       DomainName: names[0],
       ...(names.length > 1 ? { SubjectAlternativeNames: names } : {}),

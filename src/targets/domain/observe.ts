@@ -70,12 +70,16 @@ export interface DomainObserved {
   express?: ObservedExpressDomain | null
 }
 
+/** What an offline plan writes for the hosted zone of a name: the runbook asks for it (HOSTED_ZONE_ID). */
+export const HOSTED_ZONE_PLACEHOLDER = '<hosted-zone>'
+
+/** Offline: nothing of the domain exists, and a hosted zone holds each name (its id is the placeholder). */
 export const noDomain = (desired: Pick<Desired, 'http'>): DomainObserved => {
   const names = domainNamesOf(desired.http)
   return {
     names,
     certificate: null,
-    zones: Object.fromEntries(names.map((n) => [n, null])),
+    zones: Object.fromEntries(names.map((n) => [n, { id: HOSTED_ZONE_PLACEHOLDER, name: fqdn(n) }])),
     ambiguousZones: [],
     records: {},
     apiDomains: Object.fromEntries(names.map((n) => [n, null])),

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { renderRunbook } from '../../../src/plan/runbook.js'
 import { addCertificate } from '../../fakes/acm.js'
 import { addHostedZone, addRecord } from '../../fakes/route53.js'
 import { useFakeAws } from '../../helpers/fake.js'
@@ -28,6 +29,13 @@ describe('http.domain on fargate (an Express service)', () => {
     addRecord(fake.context, zone, { Name: 'mail.example.com', Type: 'MX', TTL: 300, ResourceRecords: [{ Value: '10 mx.example.org' }] })
     const handMade = addCertificate(fake.context, ['other.example.com'])
     const dir = project(WEB, {})
+
+    // the plan's runbook writes the domain as aws commands, reading what Express made before using it
+    const planned = await planFor(dir)
+    const script = renderRunbook(planned.plan, { catalogue: planned.session.target.catalogue })
+    for (const command of ['aws ecs describe-service-revisions', 'aws elbv2 describe-load-balancers', 'aws elbv2 add-listener-certificates', 'aws elbv2 create-rule']) {
+      expect(script).toContain(command)
+    }
 
     // when deploying
     const first = await deploy(dir)

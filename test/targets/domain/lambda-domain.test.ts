@@ -1,4 +1,8 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { renderText } from '../../../src/plan/render.js'
+import { renderRunbook } from '../../../src/plan/runbook.js'
 import { addCertificate, validationRecord } from '../../fakes/acm.js'
 import { addHostedZone, addRecord } from '../../fakes/route53.js'
 import { useFakeAws } from '../../helpers/fake.js'
@@ -112,4 +116,51 @@ describe('http.domain on lambda', () => {
     expect(zoneRecords(zone).map((r) => `${r.Name} ${r.Type}`)).toEqual(['api.example.com. NS', 'api.example.com. SOA', `${validation.Name} CNAME`])
     expect(fake.state.acm.certificates.size).toBe(0)
   }, 30_000)
+
+  it("a domain-only change's plan reads as certificate, mapping and records, field by field, and as aws commands", async () => {
+    // given the app deployed without a domain, and a hosted zone for example.com
+    addHostedZone(fake.context, 'example.com')
+    const dir = project(APP.replace('  domain: api.example.com', '  routes: [$default]'))
+    await deploy(dir, { target: 'lambda' })
+    // when the domain is added
+    writeFileSync(join(dir, 'app.yaml'), APP)
+    const { plan, session } = await planFor(dir, { target: 'lambda' })
+    // then only the domain's resources change, in order: certificate, validation record, domain name, mapping, records
+    expect(plan.steps.map((s) => `${s.action} ${s.resource.type} ${s.resource.name}`)).toEqual([
+      'create acm:certificate api.example.com',
+      'run acm:certificate api.example.com',
+      expect.stringMatching(/^create route53:record validation of api.example.com$/),
+      'run acm:certificate api.example.com',
+      'create apigatewayv2:domain-name api.example.com',
+      'create apigatewayv2:api-mapping api.example.com → $default',
+      'create route53:record api.example.com A, AAAA',
+    ])
+    const text = renderText(plan, { color: false })
+    for (const line of [
+      '+ acm:certificate api.example.com',
+      '+ DomainName: "api.example.com"',
+      '+ ValidationMethod: "DNS"',
+      '+ EndpointType: "REGIONAL"',
+      '+ SecurityPolicy: "TLS_1_2"',
+      '+ apigatewayv2:api-mapping api.example.com → $default',
+      '+ Stage: "$default"',
+      '+ route53:record api.example.com A, AAAA',
+      '+ A alias: (known after apply)',
+    ]) {
+      expect(text).toContain(line)
+    }
+    // and --cli writes them as aws commands
+    const script = renderRunbook(plan, { catalogue: session.target.catalogue })
+    for (const command of [
+      'aws acm request-certificate',
+      'aws acm describe-certificate',
+      'aws route53 change-resource-record-sets',
+      'aws acm wait certificate-validated',
+      'aws apigatewayv2 create-domain-name',
+      'aws apigatewayv2 create-api-mapping',
+      'aws route53 wait resource-record-sets-changed',
+    ]) {
+      expect(script).toContain(command)
+    }
+  })
 })
