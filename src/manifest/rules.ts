@@ -370,7 +370,11 @@ function domainIssues(http: Record<string, any>, region: string | undefined, tar
   names.forEach((name, i) => {
     if (typeof name !== 'string') return
     if (name.includes('*')) {
-      issues.push({ path: path(i), message: `domain ${quoted(name)} is a wildcard: shipit points one name at one app`, hint: 'list each name, e.g. api.example.com' })
+      issues.push({
+        path: path(i),
+        message: `domain ${quoted(name)} is a wildcard: shipit points one name at one app`,
+        hint: 'list each name, e.g. api.example.com',
+      })
     } else if (!DNS_NAME.test(name)) {
       issues.push({
         path: path(i),
@@ -412,7 +416,12 @@ function domainIssues(http: Record<string, any>, region: string | undefined, tar
       })
     }
     if (!names.length) {
-      issues.push({ path: ['http', 'certificate'], atKey: true, message: 'http.certificate is given without http.domain', hint: 'add domain: with the names it covers' })
+      issues.push({
+        path: ['http', 'certificate'],
+        atKey: true,
+        message: 'http.certificate is given without http.domain',
+        hint: 'add domain: with the names it covers',
+      })
     }
   }
   return issues

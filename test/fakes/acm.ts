@@ -117,9 +117,18 @@ export function acmHandlers(ctx: FakeContext): Handlers {
   return {
     RequestCertificate: (input) => {
       const domain = input.DomainName
-      if (typeof domain !== 'string' || !domain) throw awsError('acm', 'ValidationException', '1 validation error detected: Value null at \'domainName\' failed to satisfy constraint: Member must not be null')
+      if (typeof domain !== 'string' || !domain)
+        throw awsError(
+          'acm',
+          'ValidationException',
+          "1 validation error detected: Value null at 'domainName' failed to satisfy constraint: Member must not be null",
+        )
       if (input.ValidationMethod !== 'DNS' && input.ValidationMethod !== undefined && input.ValidationMethod !== 'EMAIL') {
-        throw awsError('acm', 'ValidationException', `Value '${input.ValidationMethod}' at 'validationMethod' failed to satisfy constraint: Member must satisfy enum value set: [EMAIL, DNS, HTTP]`)
+        throw awsError(
+          'acm',
+          'ValidationException',
+          `Value '${input.ValidationMethod}' at 'validationMethod' failed to satisfy constraint: Member must satisfy enum value set: [EMAIL, DNS, HTTP]`,
+        )
       }
       const names = [domain, ...((input.SubjectAlternativeNames ?? []) as string[]).filter((n) => n !== domain)]
       if (names.length > 10) throw awsError('acm', 'LimitExceededException', 'Certificate request would exceed the maximum number of domain names (10).')

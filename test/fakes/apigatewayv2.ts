@@ -473,7 +473,8 @@ function domainNameHandlers(
       if (!api.stages.has(input.Stage)) throw h.notFound('stage')
       const key = input.ApiMappingKey ?? ''
       const mappings = mappingsOf(d.DomainName)
-      if ([...mappings.values()].some((m) => m.ApiMappingKey === key)) throw h.conflict(`ApiMapping with key '${key}' already exists for domain name ${d.DomainName}`)
+      if ([...mappings.values()].some((m) => m.ApiMappingKey === key))
+        throw h.conflict(`ApiMapping with key '${key}' already exists for domain name ${d.DomainName}`)
       const mapping = { ApiId: input.ApiId, ApiMappingId: ctx.ids.lowerAlnum(6), ApiMappingKey: key, Stage: input.Stage }
       mappings.set(mapping.ApiMappingId, mapping)
       return { ...mapping }

@@ -35,7 +35,9 @@ describe('the fake of custom domains', () => {
     const del = r53().send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zone,
-        ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: 'api.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.9' }] } }] },
+        ChangeBatch: {
+          Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: 'api.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.9' }] } }],
+        },
       }),
     )
     await expect(del).rejects.toMatchObject({
@@ -46,7 +48,9 @@ describe('the fake of custom domains', () => {
     const upsert = await r53().send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: `/hostedzone/${zone}`,
-        ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'api.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.4' }] } }] },
+        ChangeBatch: {
+          Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'api.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.4' }] } }],
+        },
       }),
     )
     expect(upsert.ChangeInfo?.Status).toBe('PENDING')
@@ -64,14 +68,18 @@ describe('the fake of custom domains', () => {
     const record = (await describe())?.DomainValidationOptions?.[0].ResourceRecord
     expect(record).toMatchObject({ Type: 'CNAME', Name: expect.stringMatching(/^_[0-9a-f]{32}\.api\.example\.com\.$/) })
     const apigw = new ApiGatewayV2Client({ region: 'us-west-2' })
-    const domain = () => apigw.send(new CreateDomainNameCommand({ DomainName: 'api.example.com', DomainNameConfigurations: [{ CertificateArn, EndpointType: 'REGIONAL' }] }))
+    const domain = () =>
+      apigw.send(new CreateDomainNameCommand({ DomainName: 'api.example.com', DomainNameConfigurations: [{ CertificateArn, EndpointType: 'REGIONAL' }] }))
     await expect(domain()).rejects.toMatchObject({ name: 'BadRequestException' })
     expect((await describe())?.Status).toBe('PENDING_VALIDATION')
     addRecord(fake.context, zone, { Name: record?.Name ?? '', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: record?.Value }] })
     await describe()
     expect((await describe())?.Status).toBe('ISSUED')
     const made = await domain()
-    expect(made.DomainNameConfigurations?.[0]).toMatchObject({ ApiGatewayDomainName: expect.stringMatching(/^d-[a-z0-9]+\.execute-api\.us-west-2\.amazonaws\.com$/), HostedZoneId: 'Z2OJLYMUO9EFXC' })
+    expect(made.DomainNameConfigurations?.[0]).toMatchObject({
+      ApiGatewayDomainName: expect.stringMatching(/^d-[a-z0-9]+\.execute-api\.us-west-2\.amazonaws\.com$/),
+      HostedZoneId: 'Z2OJLYMUO9EFXC',
+    })
     expect((await describe())?.InUseBy).toEqual(['arn:aws:apigateway:us-west-2::/domainnames/api.example.com'])
     await expect(acm().send(new DeleteCertificateCommand({ CertificateArn }))).rejects.toMatchObject({ name: 'ResourceInUseException' })
   })

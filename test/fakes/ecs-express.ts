@@ -12,8 +12,8 @@
 import type { FakeContext } from './context.js'
 import { awsError, clone, type Handlers } from './core.js'
 import { addSecurityGroup } from './ec2.js'
-import { provisionExpressLoadBalancer, removeExpressTargetGroup } from './elbv2.js'
 import type { EcsState, EcsTaskDefinitionRecord } from './ecs.js'
+import { provisionExpressLoadBalancer, removeExpressTargetGroup } from './elbv2.js'
 import { roleTrustStatus } from './iam.js'
 
 type Rec = Record<string, any>

@@ -32,7 +32,11 @@ export function createElbv2State(): Elbv2State {
 }
 
 /** The load balancer Express shares between services (one per account and VPC), its HTTPS listener, and a target group for one service. */
-export function provisionExpressLoadBalancer(ctx: FakeContext, service: string, host: string): { loadBalancer: string; listener: string; rule: string; targetGroup: string } {
+export function provisionExpressLoadBalancer(
+  ctx: FakeContext,
+  service: string,
+  host: string,
+): { loadBalancer: string; listener: string; rule: string; targetGroup: string } {
   const s = ctx.state.elbv2
   const prefix = `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}`
   let lb = [...s.loadBalancers.values()][0]
@@ -59,7 +63,12 @@ export function provisionExpressLoadBalancer(ctx: FakeContext, service: string, 
   }
   const listener = [...s.listeners.values()].find((l) => l.loadBalancerArn === lb.LoadBalancerArn) as ListenerRecord
   const tg = `${prefix}:targetgroup/ecs-gateway-tg-${ctx.ids.hex(8)}/${ctx.ids.hex(16)}`
-  s.targetGroups.set(tg, { TargetGroupArn: tg, TargetGroupName: `ecs-gateway-tg-${service}`.slice(0, 32), Protocol: 'HTTP', LoadBalancerArns: [lb.LoadBalancerArn] })
+  s.targetGroups.set(tg, {
+    TargetGroupArn: tg,
+    TargetGroupName: `ecs-gateway-tg-${service}`.slice(0, 32),
+    Protocol: 'HTTP',
+    LoadBalancerArns: [lb.LoadBalancerArn],
+  })
   const priority = 1 + [...s.rules.values()].filter((r) => r.listenerArn === listener.arn).length
   const rule = `${listener.arn.replace(':listener/', ':listener-rule/')}/${ctx.ids.hex(16)}`
   s.rules.set(rule, {
@@ -88,7 +97,7 @@ export function elbv2Handlers(ctx: FakeContext): Handlers {
   }
   const certificateOf = (arn: string) => {
     const cert = ctx.state.acm.certificates.get(arn)
-    if (!cert || cert.status !== 'ISSUED') throw awsError('elbv2', 'CertificateNotFoundException', `Certificate '${arn}' not found`)
+    if (cert?.status !== 'ISSUED') throw awsError('elbv2', 'CertificateNotFoundException', `Certificate '${arn}' not found`)
   }
   const ruleOut = (r: Rec) => {
     const { listenerArn: _, ...rest } = r
@@ -104,7 +113,9 @@ export function elbv2Handlers(ctx: FakeContext): Handlers {
 
     DescribeListeners: (input) => {
       const all = [...s().listeners.values()]
-      const picked = input.ListenerArns?.length ? input.ListenerArns.map((a: string) => listenerOf(a)) : all.filter((l) => l.loadBalancerArn === input.LoadBalancerArn)
+      const picked = input.ListenerArns?.length
+        ? input.ListenerArns.map((a: string) => listenerOf(a))
+        : all.filter((l) => l.loadBalancerArn === input.LoadBalancerArn)
       if (!input.ListenerArns?.length && !s().loadBalancers.has(input.LoadBalancerArn)) {
         throw awsError('elbv2', 'LoadBalancerNotFoundException', 'One or more load balancers not found')
       }
@@ -127,7 +138,12 @@ export function elbv2Handlers(ctx: FakeContext): Handlers {
       }
       const l = listenerOf(input.ListenerArn)
       const rules = [...s().rules.values()].filter((r) => r.listenerArn === l.arn)
-      return { Rules: [...rules.map(ruleOut), { RuleArn: `${l.arn}/default`, Priority: 'default', Conditions: [], Actions: [{ Type: 'fixed-response' }], IsDefault: true }] }
+      return {
+        Rules: [
+          ...rules.map(ruleOut),
+          { RuleArn: `${l.arn}/default`, Priority: 'default', Conditions: [], Actions: [{ Type: 'fixed-response' }], IsDefault: true },
+        ],
+      }
     },
 
     CreateRule: (input) => {
@@ -138,11 +154,19 @@ export function elbv2Handlers(ctx: FakeContext): Handlers {
         throw awsError('elbv2', 'PriorityInUseException', `Priority '${priority}' is currently in use`)
       }
       for (const a of input.Actions ?? []) {
-        if (a.TargetGroupArn && !s().targetGroups.has(a.TargetGroupArn)) throw awsError('elbv2', 'TargetGroupNotFoundException', 'One or more target groups not found')
+        if (a.TargetGroupArn && !s().targetGroups.has(a.TargetGroupArn))
+          throw awsError('elbv2', 'TargetGroupNotFoundException', 'One or more target groups not found')
       }
       const arn = `${l.arn.replace(':listener/', ':listener-rule/')}/${ctx.ids.hex(16)}`
       const conditions = clone(input.Conditions ?? []).map((c: Rec) => (c.HostHeaderConfig ? { ...c, Values: [...c.HostHeaderConfig.Values] } : c))
-      const rule = { RuleArn: arn, listenerArn: l.arn, Priority: String(priority), Conditions: conditions, Actions: clone(input.Actions ?? []), IsDefault: false }
+      const rule = {
+        RuleArn: arn,
+        listenerArn: l.arn,
+        Priority: String(priority),
+        Conditions: conditions,
+        Actions: clone(input.Actions ?? []),
+        IsDefault: false,
+      }
       s().rules.set(arn, rule)
       if (input.Tags?.length) s().tags.set(arn, clone(input.Tags))
       return { Rules: [ruleOut(rule)] }
@@ -189,6 +213,8 @@ export function elbv2Handlers(ctx: FakeContext): Handlers {
       return {}
     },
 
-    DescribeTags: (input) => ({ TagDescriptions: (input.ResourceArns ?? []).map((arn: string) => ({ ResourceArn: arn, Tags: clone(s().tags.get(arn) ?? []) })) }),
+    DescribeTags: (input) => ({
+      TagDescriptions: (input.ResourceArns ?? []).map((arn: string) => ({ ResourceArn: arn, Tags: clone(s().tags.get(arn) ?? []) })),
+    }),
   }
 }

@@ -147,7 +147,14 @@ export function route53Handlers(ctx: FakeContext): Handlers {
       zone.records = records
       const id = `C${ctx.ids.upperAlnum(20)}`
       r53().changes.set(id, { status: 'PENDING', submittedAt: ctx.now() })
-      return { ChangeInfo: { Id: `/change/${id}`, Status: 'PENDING', SubmittedAt: ctx.now(), ...(input.ChangeBatch?.Comment ? { Comment: input.ChangeBatch.Comment } : {}) } }
+      return {
+        ChangeInfo: {
+          Id: `/change/${id}`,
+          Status: 'PENDING',
+          SubmittedAt: ctx.now(),
+          ...(input.ChangeBatch?.Comment ? { Comment: input.ChangeBatch.Comment } : {}),
+        },
+      }
     },
 
     GetChange: (input) => {

@@ -20,7 +20,9 @@ function conditionHolds(operator: string, key: string, wanted: string | string[]
   if (forAll) {
     const values = auth.context[key]
     if (values === undefined) return false
-    return (typeof values === 'string' ? [values] : values).every((v) => conditionHolds(forAll[1], key, wanted, { ...auth, context: { ...auth.context, [key]: v } }, resourceTags))
+    return (typeof values === 'string' ? [values] : values).every((v) =>
+      conditionHolds(forAll[1], key, wanted, { ...auth, context: { ...auth.context, [key]: v } }, resourceTags),
+    )
   }
   if (!(OPERATORS as readonly string[]).includes(operator)) throw new Error(`the evaluator has no condition operator ${operator}`)
   const resourceTag = /^aws:ResourceTag\/(.+)$/.exec(key)

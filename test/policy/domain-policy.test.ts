@@ -56,7 +56,10 @@ describe('the policy of an app with http.domain', () => {
       const change = deployCalls.find((c) => c.operation === 'ChangeResourceRecordSets')
       const elsewhere = {
         ...change,
-        input: { HostedZoneId: change?.input.HostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'mail.example.com', Type: 'A' } }] } },
+        input: {
+          HostedZoneId: change?.input.HostedZoneId,
+          ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'mail.example.com', Type: 'A' } }] },
+        },
       }
       const request = deployCalls.find((c) => c.operation === 'RequestCertificate')
       const other = { ...request, input: { ...request?.input, DomainName: 'example.org' } }

@@ -44,7 +44,8 @@ export async function observeExpressDomain(clients: AwsClients, revisionArn: str
     (r.Conditions ?? []).filter((c) => c.Field === 'host-header').flatMap((c) => c.HostHeaderConfig?.Values ?? c.Values ?? [])
   const forNames = (rules.Rules ?? []).filter((r) => r.RuleArn && hostsOf(r).some((h) => names.includes(h.toLowerCase())))
   const tags = forNames.length ? await clients.send('elbv2', 'DescribeTags', { ResourceArns: forNames.map((r) => r.RuleArn ?? '') }) : undefined
-  const tagsOf = (arn: string) => Object.fromEntries((tags?.TagDescriptions?.find((t) => t.ResourceArn === arn)?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))
+  const tagsOf = (arn: string) =>
+    Object.fromEntries((tags?.TagDescriptions?.find((t) => t.ResourceArn === arn)?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))
   const lb = balancers.LoadBalancers?.[0]
   return {
     listenerArn,
@@ -74,7 +75,8 @@ interface PlannedBalancer {
 }
 
 function plannedBalancer(b: PartBuilder<ContainerDesired>, live: ObservedExpressDomain | null | undefined): PlannedBalancer | undefined {
-  if (live) return { listenerArn: live.listenerArn, targetGroupArn: live.targetGroupArn, dnsName: live.dnsName, hostedZoneId: live.canonicalHostedZoneId, deps: [] }
+  if (live)
+    return { listenerArn: live.listenerArn, targetGroupArn: live.targetGroupArn, dnsName: live.dnsName, hostedZoneId: live.canonicalHostedZoneId, deps: [] }
   if (!b.has('express-service')) return undefined
   const ingress = 'serviceRevisions.0.ecsManagedResources.ingressPaths.0'
   b.add({
@@ -121,7 +123,8 @@ export function planExpressDomain(b: PartBuilder<ContainerDesired>, domain: Doma
   }
   const live = domain.express
   const deps: string[] = []
-  if (typeof cert.arn === 'string' && live?.listenerCertificates.includes(cert.arn)) b.keep('elbv2:listener-certificate', domain.names[0], 'on the Express listener')
+  if (typeof cert.arn === 'string' && live?.listenerCertificates.includes(cert.arn))
+    b.keep('elbv2:listener-certificate', domain.names[0], 'on the Express listener')
   else {
     deps.push(
       b.add({

@@ -1,14 +1,14 @@
+import { domainNamesOf } from '../../manifest/domain.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'
-import { buildPlatformOf, checkContainerCli, runContainerOperation } from '../image/index.js'
-import type { Outputs, Prepared, Target } from '../target.js'
-import { domainNamesOf } from '../../manifest/domain.js'
 import { noDomain, observeDomain } from '../domain/observe.js'
 import { withDomainUrl } from '../domain/outputs.js'
+import { buildPlatformOf, checkContainerCli, runContainerOperation } from '../image/index.js'
+import type { Outputs, Prepared, Target } from '../target.js'
 import { CONTAINER_CATALOGUE } from './catalogue.js'
-import { withExpressDomain, withFargateDomain } from './express-domain.js'
 import { expressOutputs } from './express.js'
+import { withExpressDomain, withFargateDomain } from './express-domain.js'
 import { readExpressDeployment } from './express-waiters.js'
 import { type ContainerObserved, listedBuildOf, nothingObserved, observeContainer, preparedImageOf } from './observe.js'
 import { containerRollback, planOneOffRun } from './operations.js'
@@ -75,7 +75,8 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
       ...nothingObserved(desired),
       ...(profile.target === 'fargate' && domainNamesOf(desired.http).length ? { domain: noDomain(desired) } : {}),
     }),
-    plan: (desired, observed, prepared, ctx) => withFargateDomain(planContainer(profile, desired, observed, ctx, prepared), desired, observed.domain, ctx, false),
+    plan: (desired, observed, prepared, ctx) =>
+      withFargateDomain(planContainer(profile, desired, observed, ctx, prepared), desired, observed.domain, ctx, false),
     planDestroy: (desired, observed, ctx) => withFargateDomain(planContainerDestroy(desired, observed, ctx), desired, observed.domain, ctx, true),
     outputs: (desired, observed, applied) =>
       withDomainUrl(

@@ -2,10 +2,9 @@ import type { AwsClients } from '../../aws/clients.js'
 import { polling, sleep, type WaitContext } from '../../aws/waiters.js'
 import { ExitCode, ShipitError } from '../../errors.js'
 import { awsOperation, type Catalogue, type WaitRunbook } from '../../plan/catalogue.js'
-import { BEFORE_2020 } from '../cli-versions.js'
 import {
-  anyResource,
   type AppScope,
+  anyResource,
   arnKind,
   type Conditions,
   on,
@@ -17,8 +16,9 @@ import {
   taggedRequest,
   taggedResource,
 } from '../../plan/permissions.js'
-import { HOSTED_ZONE_PLACEHOLDER } from './observe.js'
+import { BEFORE_2020 } from '../cli-versions.js'
 import { cliWait, DELETE, OLD_COMMAND, TAG, UPDATE } from '../shared-catalogue.js'
+import { HOSTED_ZONE_PLACEHOLDER } from './observe.js'
 
 /**
  * Every operation a custom domain sends (issue 25), on both targets: ACM (the certificate), Route 53
@@ -159,7 +159,10 @@ async function printRecordsToCreate(clients: AwsClients, input: Record<string, u
     const records = await validationRecordsOf(clients, arn)
     if (records) throw recordsToCreateError(names, records)
     if (Date.now() > deadline || wait.signal?.aborted) {
-      throw new ShipitError('WaitTimeout', `ACM gave no validation records for ${arn} in time: run the deploy again to see them`, { exitCode: ExitCode.Failure, source: 'aws' })
+      throw new ShipitError('WaitTimeout', `ACM gave no validation records for ${arn} in time: run the deploy again to see them`, {
+        exitCode: ExitCode.Failure,
+        source: 'aws',
+      })
     }
     wait.progress?.('ACM is preparing the validation records')
     await sleep(polling.intervalMs, wait.signal)

@@ -110,8 +110,16 @@ function requestCertificate(b: PartBuilder, names: string[], withoutZone: boolea
       Tags: tagList(b.desired.tags),
     }),
     wait: withoutZone
-      ? { waiter: RECORDS_TO_CREATE_WAITER, input: { CertificateArn: { ref: 'certificate', output: 'CertificateArn' }, DomainNames: names }, description: 'the validation records to create' }
-      : { waiter: RECORDS_READY_WAITER, input: { CertificateArn: { ref: 'certificate', output: 'CertificateArn' } }, description: 'ACM to give the validation records' },
+      ? {
+          waiter: RECORDS_TO_CREATE_WAITER,
+          input: { CertificateArn: { ref: 'certificate', output: 'CertificateArn' }, DomainNames: names },
+          description: 'the validation records to create',
+        }
+      : {
+          waiter: RECORDS_READY_WAITER,
+          input: { CertificateArn: { ref: 'certificate', output: 'CertificateArn' } },
+          description: 'ACM to give the validation records',
+        },
     dependsOn: [],
   })
   if (withoutZone) return
@@ -139,12 +147,20 @@ function planValidationRecords(b: PartBuilder, observed: DomainObserved): string
     if (!zone) return
     const known = cert?.validation.find((v) => v.domain === name)
     const record = (field: 'Name' | 'Value'): string | Ref =>
-      known ? (field === 'Name' ? known.name : known.value) : { ref: 'certificate-records', output: `Certificate.DomainValidationOptions.${i}.ResourceRecord.${field}` }
+      known
+        ? field === 'Name'
+          ? known.name
+          : known.value
+        : { ref: 'certificate-records', output: `Certificate.DomainValidationOptions.${i}.ResourceRecord.${field}` }
     const recordName = record('Name')
     if (typeof recordName === 'string') {
       const live = recordsAt(observed, name, recordName, ['CNAME'])[0]
       if (live?.ResourceRecords?.some((r) => r.Value === record('Value'))) {
-        b.keep('route53:record', `${recordName} CNAME`, ownsRecord(b, observed, name, recordName) ? undefined : 'validation record made outside shipit: kept as it is')
+        b.keep(
+          'route53:record',
+          `${recordName} CNAME`,
+          ownsRecord(b, observed, name, recordName) ? undefined : 'validation record made outside shipit: kept as it is',
+        )
         return
       }
       if (live) {

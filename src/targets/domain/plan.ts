@@ -1,21 +1,10 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53'
 import type { FieldChange, Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
-import { ApiDomain, Acm } from './catalogue.js'
+import { Acm, ApiDomain } from './catalogue.js'
 import { type PlannedCertificate, planCertificate } from './certificate.js'
 import { type DomainObserved, fqdn, type ObservedApiDomain } from './observe.js'
-import {
-  type AliasTarget,
-  aliasSet,
-  changedWait,
-  changeRequest,
-  deleteChange,
-  MARKER_PREFIX,
-  markerSet,
-  ownsRecord,
-  recordsAt,
-  sameAlias,
-} from './records.js'
+import { type AliasTarget, aliasSet, changedWait, changeRequest, deleteChange, MARKER_PREFIX, markerSet, ownsRecord, recordsAt, sameAlias } from './records.js'
 
 /**
  * The plan of a custom domain, in three pieces that `shipit move` calls apart:
@@ -26,7 +15,7 @@ import {
  * A deploy runs (a) and (b); destroy runs (c), `planAliasRecordsRemoval` and `planCertificateRemoval`.
  */
 
-export { planCertificate, type PlannedCertificate }
+export { type PlannedCertificate, planCertificate }
 
 /** Where the names point once the target answers on them, and the steps that must be done first. */
 export interface DomainAnswer {
@@ -153,7 +142,13 @@ export function planAliasRecords(b: PartBuilder, observed: DomainObserved, answe
     const resource = { type: 'route53:record', name: `${name} A, AAAA` }
     const live = recordsAt(observed, name, name, ['A', 'AAAA', 'CNAME'])
     const ours = ownsRecord(b, observed, name, name)
-    const right = ['A', 'AAAA'].every((t) => sameAlias(live.find((r) => r.Type === t), target)) && !live.some((r) => r.Type === 'CNAME')
+    const right =
+      ['A', 'AAAA'].every((t) =>
+        sameAlias(
+          live.find((r) => r.Type === t),
+          target,
+        ),
+      ) && !live.some((r) => r.Type === 'CNAME')
     if (right) {
       b.keep(resource.type, resource.name, ours ? String(target.dnsName) : `${target.dnsName} (made outside shipit: kept as it is)`)
       continue

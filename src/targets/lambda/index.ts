@@ -1,9 +1,9 @@
 import { relative } from 'node:path'
 import { domainNamesOf } from '../../manifest/domain.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
+import { isLocalRequest } from '../../plan/types.js'
 import { noDomain, observeDomain } from '../domain/observe.js'
 import { withDomainUrl } from '../domain/outputs.js'
-import { isLocalRequest } from '../../plan/types.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
 import { LAMBDA_CATALOGUE, UploadArtifact } from './catalogue.js'
@@ -83,18 +83,22 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     const endpoint = observed.api?.endpoint ?? (applied.api?.ApiEndpoint as string | undefined)
     const fnArn = observed.function?.arn ?? (applied.function?.FunctionArn as string | undefined)
     // the app's own name first, AWS's URL second
-    return withDomainUrl({
-      url: endpoint ? `${endpoint}/` : undefined,
-      functionName: desired.names.function,
-      functionArn: fnArn,
-      alias: ALIAS,
-      version: (applied.version?.Version ?? applied.alias?.FunctionVersion ?? observed.alias?.version) as string | undefined,
-      // a version published by this apply is what live serves now; what was observed is from before it
-      codeSha256: (applied.version?.CodeSha256 ?? observed.alias?.config.CodeSha256) as string | undefined,
-      runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
-      apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
-      logGroup: desired.names.logGroup,
-    }, observed.domain, applied)
+    return withDomainUrl(
+      {
+        url: endpoint ? `${endpoint}/` : undefined,
+        functionName: desired.names.function,
+        functionArn: fnArn,
+        alias: ALIAS,
+        version: (applied.version?.Version ?? applied.alias?.FunctionVersion ?? observed.alias?.version) as string | undefined,
+        // a version published by this apply is what live serves now; what was observed is from before it
+        codeSha256: (applied.version?.CodeSha256 ?? observed.alias?.config.CodeSha256) as string | undefined,
+        runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
+        apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
+        logGroup: desired.names.logGroup,
+      },
+      observed.domain,
+      applied,
+    )
   },
 
   // a function's outputs are all known from observe and the steps' answers

@@ -33,7 +33,12 @@ describe('http.domain on fargate (an Express service)', () => {
     // the plan's runbook writes the domain as aws commands, reading what Express made before using it
     const planned = await planFor(dir)
     const script = renderRunbook(planned.plan, { catalogue: planned.session.target.catalogue })
-    for (const command of ['aws ecs describe-service-revisions', 'aws elbv2 describe-load-balancers', 'aws elbv2 add-listener-certificates', 'aws elbv2 create-rule']) {
+    for (const command of [
+      'aws ecs describe-service-revisions',
+      'aws elbv2 describe-load-balancers',
+      'aws elbv2 add-listener-certificates',
+      'aws elbv2 create-rule',
+    ]) {
       expect(script).toContain(command)
     }
 
@@ -48,13 +53,18 @@ describe('http.domain on fargate (an Express service)', () => {
     expect(listener.certificates.map((c) => c.CertificateArn)).toContain(cert?.arn)
     // one host rule per name, to the service's target group, tagged as shipit's
     const express = [...fake.state.elbv2.targetGroups.keys()]
-    const ours = [...fake.state.elbv2.rules.values()].filter((r) => fake.state.elbv2.tags.get(r.RuleArn)?.some((t) => t.Key === 'shipit:app' && t.Value === 'web'))
+    const ours = [...fake.state.elbv2.rules.values()].filter((r) =>
+      fake.state.elbv2.tags.get(r.RuleArn)?.some((t) => t.Key === 'shipit:app' && t.Value === 'web'),
+    )
     expect(ours.map((r) => r.Conditions[0].HostHeaderConfig.Values[0]).sort()).toEqual(['example.com', 'www.example.com'])
     expect(ours.map((r) => r.Actions[0].TargetGroupArn)).toEqual([express[0], express[0]])
     // alias records to the load balancer
     const lb = [...fake.state.elbv2.loadBalancers.values()][0]
     for (const name of ['example.com.', 'www.example.com.']) {
-      expect(records(zone).find((r) => r.Name === name && r.Type === 'A')?.AliasTarget).toMatchObject({ DNSName: `${lb.DNSName}.`, HostedZoneId: lb.CanonicalHostedZoneId })
+      expect(records(zone).find((r) => r.Name === name && r.Type === 'A')?.AliasTarget).toMatchObject({
+        DNSName: `${lb.DNSName}.`,
+        HostedZoneId: lb.CanonicalHostedZoneId,
+      })
     }
     expect(first.outputs.url).toBe('https://www.example.com/')
     expect(String(first.outputs.awsUrl)).toMatch(/\.ecs\.us-west-2\.on\.aws/)
