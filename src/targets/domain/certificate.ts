@@ -45,6 +45,13 @@ export function planCertificate(b: PartBuilder, observed: DomainObserved): Plann
   }
   if (cert && withoutZone.length) {
     // requested before: its records are known, and the plan says them before any change
+    if (!cert.validation.length) {
+      b.blocked.push({
+        resource: { type: TYPE, name: names[0] },
+        reason: `no Route 53 hosted zone of this account holds ${withoutZone.join(', ')}, and ACM has not given the certificate's validation records yet: run the plan again in a few seconds to see them`,
+      })
+      return undefined
+    }
     const error = recordsToCreateError(withoutZone, cert.validation)
     b.blocked.push({ resource: { type: TYPE, name: names[0] }, reason: `${error.message}\n${(error.suggestions ?? []).join('\n')}` })
     return undefined
@@ -52,6 +59,9 @@ export function planCertificate(b: PartBuilder, observed: DomainObserved): Plann
   if (!cert) {
     requestCertificate(b, names, withoutZone.length > 0)
     if (withoutZone.length) return undefined
+  } else if (cert.validation.length < names.length) {
+    // requested a moment ago: ACM has not filled in every validation record yet
+    readRecordsWhenReady(b, names[0], cert.arn)
   } else b.keep(TYPE, names[0], `${cert.arn} (${cert.status})`)
   const validationDeps = planValidationRecords(b, observed)
   if (validationDeps === undefined) return undefined
@@ -123,14 +133,33 @@ function requestCertificate(b: PartBuilder, names: string[], withoutZone: boolea
     dependsOn: [],
   })
   if (withoutZone) return
+  readRecords(b, names[0], { ref: 'certificate', output: 'CertificateArn' })
+}
+
+/** The read whose answer the validation records' step takes their names and values from. */
+function readRecords(b: PartBuilder, name: string, arn: string | Ref): void {
   b.add({
     id: 'certificate-records',
     action: 'run',
-    resource: { type: TYPE, name: names[0] },
+    resource: { type: TYPE, name },
     reason: 'read the DNS validation records ACM gave',
-    request: Acm.DescribeCertificate.request({ CertificateArn: { ref: 'certificate', output: 'CertificateArn' } }),
+    request: Acm.DescribeCertificate.request({ CertificateArn: arn }),
     dependsOn: ['certificate'],
   })
+}
+
+/** A certificate of shipit's whose records ACM is still filling in: waited for, then read. */
+function readRecordsWhenReady(b: PartBuilder, name: string, arn: string): void {
+  b.add({
+    id: 'certificate',
+    action: 'run',
+    resource: { type: TYPE, name },
+    reason: `${arn}: wait for ACM to give its DNS validation records`,
+    request: Acm.DescribeCertificate.request({ CertificateArn: arn }),
+    wait: { waiter: RECORDS_READY_WAITER, input: { CertificateArn: arn }, description: 'ACM to give the validation records' },
+    dependsOn: [],
+  })
+  readRecords(b, name, arn)
 }
 
 /**

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { ACMClient, RequestCertificateCommand } from '@aws-sdk/client-acm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { renderText } from '../../../src/plan/render.js'
 import { renderRunbook } from '../../../src/plan/runbook.js'
@@ -162,5 +163,25 @@ describe('http.domain on lambda', () => {
     ]) {
       expect(script).toContain(command)
     }
+  })
+
+  it('a deploy interrupted right after the request resumes with the same certificate, before ACM has given its records', async () => {
+    // given shipit's certificate requested a moment ago (its validation records not there yet) and a hosted zone
+    addHostedZone(fake.context, 'example.com')
+    const tags = [
+      { Key: 'shipit:app', Value: 'hello' },
+      { Key: 'shipit:env', Value: 'dev' },
+    ]
+    const { CertificateArn } = await new ACMClient({ region: 'us-west-2' }).send(
+      new RequestCertificateCommand({ DomainName: 'api.example.com', ValidationMethod: 'DNS', Tags: tags }),
+    )
+    fake.calls.length = 0
+    // when deploying
+    const outcome = await deploy(project(APP), { target: 'lambda' })
+    // then it waits for the records, writes them, and the same certificate is issued and used
+    expect(outcome.status).toBe('applied')
+    expect(fake.callsOf('RequestCertificate')).toEqual([])
+    expect(fake.state.acm.certificates.get(CertificateArn ?? '')?.status).toBe('ISSUED')
+    expect(fake.state.apigatewayv2.domainNames.get('api.example.com')?.DomainNameConfigurations[0].CertificateArn).toBe(CertificateArn)
   })
 })
