@@ -3,6 +3,7 @@ import { resolveRegion } from '../aws/region.js'
 import { invalid } from '../errors.js'
 import { LOCK_PERMISSIONS } from '../lock/permissions.js'
 import { findManifest } from '../manifest/discover.js'
+import { domainNamesOf } from '../manifest/domain.js'
 import { isEnvPattern } from '../manifest/environments.js'
 import { type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { cutName } from '../manifest/names.js'
@@ -83,8 +84,10 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
   const roles = new Set<string>()
   const buckets = new Set<string>()
   const secrets = new Set<string>()
+  const domains = new Set<string>()
   for (const d of desired) {
     for (const text of Object.values(d.secrets)) secrets.add(text)
+    for (const name of domainNamesOf(d.http)) domains.add(name)
     if (d.target === 'lambda') {
       if (d.function.role) roles.add(d.function.role)
       if (d.function.bucket) buckets.add(d.function.bucket)
@@ -104,6 +107,7 @@ function scopeOf(loaded: LoadedManifest, desired: Desired[], env: string | undef
     roles: [...roles].sort(),
     buckets: [...buckets].sort(),
     secrets: [...secrets].sort(),
+    domains: [...domains].sort(),
   }
 }
 

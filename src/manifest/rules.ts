@@ -168,6 +168,7 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
     })
   }
   issues.push(...expressIssues(m, target))
+  if (isObject(m.http)) issues.push(...domainIssues(m.http, typeof m.region === 'string' ? m.region : undefined, target))
   for (const key of Object.keys(secrets)) {
     if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${bare(key)} is both in env and in secrets`, hint: 'keep it in one of them' })
   }
@@ -383,6 +384,79 @@ function secretRefIssues(secrets: Record<string, unknown>): ManifestIssue[] {
         message: `secrets.${bare(key)} names both a version stage (${source.versionStage}) and a version id (${source.versionId})`,
         hint: 'keep one of them: #json-key:STAGE or #json-key::VERSION-ID',
       })
+  }
+  return issues
+}
+
+/** ACM's default quota of names on one certificate (the domain and its alternative names). */
+export const MAX_DOMAIN_NAMES = 10
+/** A DNS name of letters, digits and hyphens, in lower case, with at least two labels; no wildcard. */
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/
+/** arn:PARTITION:acm:REGION:ACCOUNT:certificate/UUID */
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/
+
+/** http.domain and http.certificate: DNS names, at most ACM's count, a certificate ARN of the app's region. */
+function domainIssues(http: Record<string, any>, region: string | undefined, target: TargetName | undefined): ManifestIssue[] {
+  const issues: ManifestIssue[] = []
+  const names: unknown[] = http.domain === undefined ? [] : Array.isArray(http.domain) ? http.domain : [http.domain]
+  const path = (i: number) => (Array.isArray(http.domain) ? ['http', 'domain', i] : ['http', 'domain'])
+  const seen = new Set<string>()
+  names.forEach((name, i) => {
+    if (typeof name !== 'string') return
+    if (name.includes('*')) {
+      issues.push({
+        path: path(i),
+        message: `domain ${quoted(name)} is a wildcard: shipit points one name at one app`,
+        hint: 'list each name, e.g. api.example.com',
+      })
+    } else if (!DNS_NAME.test(name)) {
+      issues.push({
+        path: path(i),
+        message: `domain ${quoted(name)} is not a DNS name`,
+        hint: 'write it in lower case, labels of letters, digits and hyphens separated by dots, e.g. api.example.com',
+      })
+    } else if (seen.has(name)) issues.push({ path: path(i), message: `domain ${quoted(name)} is listed twice`, hint: 'remove the duplicate' })
+    seen.add(name)
+  })
+  if (names.length > MAX_DOMAIN_NAMES) {
+    issues.push({
+      path: ['http', 'domain'],
+      message: `http.domain lists ${names.length} names; one ACM certificate covers at most ${MAX_DOMAIN_NAMES}`,
+      hint: `keep at most ${MAX_DOMAIN_NAMES} names`,
+    })
+  }
+  if (names.length && target === 'ecs') {
+    issues.push({
+      path: ['http', 'domain'],
+      atKey: true,
+      message: 'http.domain needs a URL to point at, and target ecs has none',
+      hint: 'deploy with --target fargate (an Express service) or --target lambda, or remove http.domain',
+    })
+  }
+  const cert = http.certificate
+  if (typeof cert === 'string') {
+    const m = CERTIFICATE_ARN.exec(cert)
+    if (!m) {
+      issues.push({
+        path: ['http', 'certificate'],
+        message: `certificate ${quoted(cert)} is not an ACM certificate ARN`,
+        hint: 'write arn:aws:acm:REGION:ACCOUNT:certificate/ID (aws acm list-certificates), or leave it out for shipit to request one',
+      })
+    } else if (region && m[1] !== region) {
+      issues.push({
+        path: ['http', 'certificate'],
+        message: `certificate is in ${m[1]}, but the app is in ${region}: API Gateway and load balancers use certificates of their own region`,
+        hint: `request or import the certificate in ${region}, or leave certificate out for shipit to request one`,
+      })
+    }
+    if (!names.length) {
+      issues.push({
+        path: ['http', 'certificate'],
+        atKey: true,
+        message: 'http.certificate is given without http.domain',
+        hint: 'add domain: with the names it covers',
+      })
+    }
   }
   return issues
 }

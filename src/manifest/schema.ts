@@ -230,6 +230,17 @@ const httpShape = {
     .max(300)
     .meta({ description: 'Route keys "METHOD /path" or "$default". Lambda only: on fargate every path goes to the container.' }),
   cors: Cors.optional().meta({ description: 'Lambda only: on fargate the container answers CORS itself.' }),
+  domain: z
+    .union([z.string(), z.array(z.string()).min(1)])
+    .optional()
+    .meta({
+      description:
+        'Your own domain (one name or a list): a certificate from ACM, validated and pointed at the app in the Route 53 hosted zone of this account that holds the name. lambda and fargate.',
+    }),
+  certificate: z
+    .string()
+    .optional()
+    .meta({ description: "An ACM certificate ARN of the app's region that covers every name of domain; else shipit requests one." }),
 }
 const Http = z.strictObject({ ...httpShape, routes: httpShape.routes.default(['$default']) })
 

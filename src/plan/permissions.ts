@@ -27,6 +27,8 @@ export interface AppScope {
   buckets: readonly string[]
   /** the entries of secrets: as app.yaml writes them (ssm:/NAME, secretsmanager:NAME#key, ARNs): their versions are read */
   secrets?: readonly string[]
+  /** http.domain of the app's environments: the record names its Route 53 changes are held to */
+  domains?: readonly string[]
 }
 
 /** Where one request went: what its ARNs are made of. */
@@ -58,8 +60,8 @@ export interface Need<I extends object = object> {
   name?(input: I): string | readonly string[] | undefined
   /** the condition of the statement that grants it */
   conditions?(scope: AppScope): Conditions
-  /** the values of the condition keys for one request */
-  context?(input: I, at: CallScope): Record<string, string | undefined>
+  /** the values of the condition keys for one request (a list for a multivalued key, as ForAllValues conditions test) */
+  context?(input: I, at: CallScope): Record<string, string | readonly string[] | undefined>
   /** whether a request needs it (s3:GetObject only when the package is in S3); default: always */
   when?(input: I): boolean
 }
@@ -70,6 +72,8 @@ export interface Permission {
   operation: string
   uses: readonly PolicyUse[]
   needs: readonly Need[]
+  /** whether an app needs it at all (the domain's operations: only an app with http.domain); default: every app */
+  onlyIf?(scope: AppScope): boolean
 }
 
 /** Every command reads. */
@@ -170,7 +174,7 @@ export const taggedResource = {
 export interface Authorization {
   action: string
   resource: string
-  context: Record<string, string | undefined>
+  context: Record<string, string | readonly string[] | undefined>
 }
 
 /** The authorizations one request needs, from its permission. */

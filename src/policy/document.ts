@@ -66,6 +66,7 @@ export function deployerPolicy(permissions: readonly Permission[], scope: AppSco
   const byResources = new Map<string, { resources: string[]; conditions?: Conditions; actions: Set<string> }>()
   for (const permission of permissions) {
     if (!permission.uses.some((u) => uses.includes(u))) continue
+    if (permission.onlyIf && !permission.onlyIf(scope)) continue
     for (const need of permission.needs) {
       const resources = need.resource ? withoutCovered(need.resource.patterns(scope)) : ['*']
       // a kind of resource the app has none of (no secrets: no secret reads) grants nothing

@@ -14,11 +14,17 @@ export interface ApiRecord {
 
 export interface ApiGatewayV2State {
   apis: Map<string, ApiRecord>
+  /** custom domain names (GetDomainName shape) and their API mappings by id */
+  domainNames: Map<string, Rec>
+  apiMappings: Map<string, Map<string, Rec>>
 }
 
 export function createApiGatewayV2State(): ApiGatewayV2State {
-  return { apis: new Map() }
+  return { apis: new Map(), domainNames: new Map(), apiMappings: new Map() }
 }
+
+/** The hosted zone of regional API Gateway endpoints, by region (the API Gateway endpoints table); others get a made-up one. */
+const REGIONAL_ZONES: Record<string, string> = { 'us-east-1': 'Z1UJRXOUMOOFQ8', 'us-west-2': 'Z2OJLYMUO9EFXC', 'eu-west-1': 'ZLY8HYME6SFDD' }
 
 const ROUTE_KEY_RE = /^(\$default|(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) \/[^\s]*)$/
 
@@ -391,5 +397,95 @@ export function apigwHandlers(ctx: FakeContext): Handlers {
     },
 
     GetTags: (input) => ({ Tags: { ...(byResourceArn(input.ResourceArn).Tags ?? {}) } }),
+
+    ...domainNameHandlers(ctx, { notFound, bad, conflict, getApi }),
+  }
+}
+
+/**
+ * Custom domain names and API mappings (issue 25), from the API Gateway V2 reference: a regional
+ * domain name needs an ISSUED ACM certificate of its region (BadRequestException otherwise) and
+ * answers its own `d-….execute-api.<region>.amazonaws.com` name and hosted zone, for alias records.
+ */
+function domainNameHandlers(
+  ctx: FakeContext,
+  h: { notFound: (what: string, extra?: string) => Error; bad: (m: string) => Error; conflict: (m: string) => Error; getApi: (id: string) => ApiRecord },
+): Handlers {
+  const state = () => ctx.state.apigatewayv2
+  const getDomain = (name: unknown): Rec => {
+    const d = typeof name === 'string' ? state().domainNames.get(name.toLowerCase()) : undefined
+    if (!d) throw h.notFound('domain name')
+    return d
+  }
+  const mappingsOf = (name: string) => {
+    let m = state().apiMappings.get(name)
+    if (!m) state().apiMappings.set(name, (m = new Map()))
+    return m
+  }
+  return {
+    CreateDomainName: (input) => {
+      const name = String(input.DomainName ?? '').toLowerCase()
+      if (!name) throw h.bad('DomainName is required')
+      if (state().domainNames.has(name)) throw h.conflict(`The domain name you provided already exists.`)
+      const configs: Rec[] = input.DomainNameConfigurations ?? []
+      if (configs.length !== 1) throw h.bad('Exactly one domain name configuration is required')
+      const config = configs[0]
+      const arn = String(config.CertificateArn ?? '')
+      const cert = ctx.state.acm.certificates.get(arn)
+      if (!cert || arn.split(':')[3] !== ctx.region) throw h.bad(`Certificate ${arn} not found in region ${ctx.region}`)
+      if (cert.status !== 'ISSUED') throw h.bad(`Certificate ${arn} in account ${ctx.account} not yet issued`)
+      const covers = cert.names.some((n) => n === name || (n.startsWith('*.') && name.endsWith(n.slice(1)) && name.split('.').length === n.split('.').length))
+      if (!covers) throw h.bad(`The certificate ${arn} does not cover the domain name ${name}`)
+      if ((config.EndpointType ?? 'REGIONAL') !== 'REGIONAL') throw h.bad('Only REGIONAL endpoints are supported for HTTP APIs domain names in this region')
+      const domain: Rec = {
+        DomainName: name,
+        ApiMappingSelectionExpression: '$request.basepath',
+        DomainNameConfigurations: [
+          {
+            ApiGatewayDomainName: `d-${ctx.ids.lowerAlnum(10)}.execute-api.${ctx.region}.amazonaws.com`,
+            CertificateArn: arn,
+            DomainNameStatus: 'AVAILABLE',
+            EndpointType: 'REGIONAL',
+            HostedZoneId: REGIONAL_ZONES[ctx.region] ?? `Z${ctx.ids.upperAlnum(13)}`,
+            SecurityPolicy: config.SecurityPolicy ?? 'TLS_1_2',
+          },
+        ],
+        Tags: { ...(input.Tags ?? {}) },
+      }
+      state().domainNames.set(name, domain)
+      return structuredClone(domain)
+    },
+
+    GetDomainName: (input) => structuredClone(getDomain(input.DomainName)),
+
+    GetDomainNames: () => ({ Items: [...state().domainNames.values()].map((d) => structuredClone(d)) }),
+
+    DeleteDomainName: (input) => {
+      const d = getDomain(input.DomainName)
+      state().domainNames.delete(d.DomainName)
+      state().apiMappings.delete(d.DomainName)
+      return {}
+    },
+
+    CreateApiMapping: (input) => {
+      const d = getDomain(input.DomainName)
+      const api = h.getApi(input.ApiId)
+      if (!api.stages.has(input.Stage)) throw h.notFound('stage')
+      const key = input.ApiMappingKey ?? ''
+      const mappings = mappingsOf(d.DomainName)
+      if ([...mappings.values()].some((m) => m.ApiMappingKey === key))
+        throw h.conflict(`ApiMapping with key '${key}' already exists for domain name ${d.DomainName}`)
+      const mapping = { ApiId: input.ApiId, ApiMappingId: ctx.ids.lowerAlnum(6), ApiMappingKey: key, Stage: input.Stage }
+      mappings.set(mapping.ApiMappingId, mapping)
+      return { ...mapping }
+    },
+
+    GetApiMappings: (input) => ({ Items: [...mappingsOf(getDomain(input.DomainName).DomainName).values()].map((m) => ({ ...m })) }),
+
+    DeleteApiMapping: (input) => {
+      const mappings = mappingsOf(getDomain(input.DomainName).DomainName)
+      if (!mappings.delete(input.ApiMappingId)) throw h.notFound('api mapping')
+      return {}
+    },
   }
 }

@@ -115,6 +115,8 @@ export interface FakeAws {
   region: string
   /** realism switches, see FakeBehavior */
   behavior: FakeBehavior
+  /** what the per-service models share (account, region, ids, state), for their helpers (addHostedZone, addCertificate…) */
+  context: FakeContext
   /** the aws-sdk-client-mock stubs, for assertions on the commands a client received (commandCalls) */
   mocks: Record<ServiceName, AwsStub<object, never, unknown>>
   /** seed CloudWatch Logs events (creates the group and stream when missing) */
@@ -305,6 +307,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     account,
     region,
     behavior: ctx.behavior,
+    context: ctx,
     mocks: {} as FakeAws['mocks'],
 
     mutatingCalls: () => fake.calls.filter((c) => !isReadOperation(c.operation) && c.service !== 'dynamodb'),

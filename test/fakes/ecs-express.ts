@@ -13,6 +13,7 @@ import type { FakeContext } from './context.js'
 import { awsError, clone, type Handlers } from './core.js'
 import { addSecurityGroup } from './ec2.js'
 import type { EcsState, EcsTaskDefinitionRecord } from './ecs.js'
+import { provisionExpressLoadBalancer, removeExpressTargetGroup } from './elbv2.js'
 import { roleTrustStatus } from './iam.js'
 
 type Rec = Record<string, any>
@@ -32,6 +33,8 @@ interface ExpressRecord {
   createdAt: Date
   updatedAt: Date
   host: string
+  /** the shared load balancer, its HTTPS listener, and the rule and target group Express made for the service (test/fakes/elbv2.ts) */
+  elb: { loadBalancer: string; listener: string; rule: string; targetGroup: string }
   /** DescribeExpressGatewayService reads left while DRAINING */
   drainingReads: number
 }
@@ -297,13 +300,15 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
       }
       ecs().services.set(arn, svc)
       const port = deps.taskDef(input.taskDefinitionArn)?.taskDefinition.containerDefinitions?.[0]?.portMappings?.[0]?.containerPort
+      const host = `${name.toLowerCase().slice(0, 40)}-${ctx.ids.hex(8)}.ecs.${ctx.region}.on.aws`
       const rec: ExpressRecord = {
         ...provisionGroups(input, port),
         infrastructureRoleArn: input.infrastructureRoleArn,
         configurations: [],
         createdAt: now(),
         updatedAt: now(),
-        host: `${name.toLowerCase().slice(0, 40)}-${ctx.ids.hex(8)}.ecs.${ctx.region}.on.aws`,
+        host,
+        elb: provisionExpressLoadBalancer(ctx, name, host),
         drainingReads: DRAINING_READS,
       }
       xs().services.set(arn, rec)
@@ -346,9 +351,17 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
       const { svc, rec } = lookup(input.serviceArn)
       if (svc.status === 'INACTIVE') throw awsError('ecs', 'ServiceNotActiveException', 'Cannot perform this operation on a service in INACTIVE status.')
       if (svc.status === 'DRAINING') throw awsError('ecs', 'ServiceNotActiveException', 'Service is in DRAINING status.')
+      // a target group a rule still sends to cannot be deleted (ResourceInUse): Express's delete fails like ELBv2's would
+      const users = [...ctx.state.elbv2.rules.values()].filter(
+        (r) => r.RuleArn !== rec.elb.rule && (r.Actions ?? []).some((a: Rec) => a.TargetGroupArn === rec.elb.targetGroup),
+      )
+      if (users.length) {
+        throw invalid(`Target group '${rec.elb.targetGroup}' is currently in use by a listener or a rule (${users.map((r) => r.RuleArn).join(', ')})`)
+      }
       svc.status = 'DRAINING'
       // ECS removes what it made for the service
       for (const g of [rec.loadBalancerGroup, rec.serviceGroup]) if (g) ctx.state.ec2.securityGroups.delete(g)
+      removeExpressTargetGroup(ctx, rec.elb.rule, rec.elb.targetGroup)
       svc.desiredCount = 0
       svc.runningCount = 0
       rec.updatedAt = now()
@@ -387,8 +400,11 @@ export function expressHandlers(ctx: FakeContext, deps: ExpressModelDeps): Handl
               {
                 accessType: 'PUBLIC',
                 endpoint: rec.host,
+                listener: managed(rec.elb.listener),
+                rule: managed(rec.elb.rule),
+                targetGroups: [managed(rec.elb.targetGroup)],
                 loadBalancer: {
-                  arn: `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}:loadbalancer/app/ecs-express-gateway-alb/${ctx.ids.hex(16)}`,
+                  arn: rec.elb.loadBalancer,
                   status: 'ACTIVE',
                   updatedAt: rec.updatedAt,
                   scheme: 'internet-facing',

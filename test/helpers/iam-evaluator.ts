@@ -15,12 +15,22 @@ export type ResourceTags = (arn: string) => Record<string, string> | undefined
 const OPERATORS = ['StringEquals', 'StringLike', 'ArnEquals', 'ArnLike'] as const
 
 function conditionHolds(operator: string, key: string, wanted: string | string[], auth: Authorization, resourceTags?: ResourceTags): boolean {
+  // ForAllValues: every value of a multivalued key matches (IAM: and a key the request lacks matches too; shipit's requests always carry theirs)
+  const forAll = /^ForAllValues:(.+)$/.exec(operator)
+  if (forAll) {
+    const values = auth.context[key]
+    if (values === undefined) return false
+    return (typeof values === 'string' ? [values] : values).every((v) =>
+      conditionHolds(forAll[1], key, wanted, { ...auth, context: { ...auth.context, [key]: v } }, resourceTags),
+    )
+  }
   if (!(OPERATORS as readonly string[]).includes(operator)) throw new Error(`the evaluator has no condition operator ${operator}`)
   const resourceTag = /^aws:ResourceTag\/(.+)$/.exec(key)
   if (resourceTag && !resourceTags) return true
   const value = resourceTag ? resourceTags?.(auth.resource)?.[resourceTag[1]] : auth.context[key]
   // a key the request does not carry fails every operator but ...IfExists, which shipit does not write
   if (value === undefined) return false
+  if (typeof value !== 'string') throw new Error(`${key} is multivalued: test it with ForAllValues`)
   const values = Array.isArray(wanted) ? wanted : [wanted]
   return values.some((w) => (operator === 'StringEquals' ? w === value : wildcardMatch(w, value)))
 }

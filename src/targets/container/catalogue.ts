@@ -16,6 +16,7 @@ import {
 } from '../../plan/permissions.js'
 import { isRef } from '../../plan/types.js'
 import { BEFORE_2020, ECS_EXPRESS, ECS_EXPRESS_TASK_DEFINITION, ECS_RUNTIME_PLATFORM } from '../cli-versions.js'
+import { DOMAIN_CATALOGUE } from '../domain/catalogue.js'
 import { IMAGE_CATALOGUE } from '../image/catalogue.js'
 import { notOurs, read, sameOwner } from '../read-back.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
@@ -130,7 +131,7 @@ export const Ec2 = {
 }
 
 /** The reads that observe, the waits and the read-backs send. */
-const ContainerReads = {
+export const ContainerReads = {
   DescribeClusters: awsOperation('ecs', 'DescribeClusters', { read: true }),
   DescribeTaskDefinition: awsOperation('ecs', 'DescribeTaskDefinition', { read: true }),
   ListTaskDefinitions: awsOperation('ecs', 'ListTaskDefinitions', { read: true }),
@@ -138,7 +139,8 @@ const ContainerReads = {
   ListTasks: awsOperation('ecs', 'ListTasks', { read: true }),
   DescribeExpressGatewayService: awsOperation('ecs', 'DescribeExpressGatewayService', { read: true }),
   DescribeServiceDeployments: awsOperation('ecs', 'DescribeServiceDeployments', { read: true }),
-  DescribeServiceRevisions: awsOperation('ecs', 'DescribeServiceRevisions', { read: true }),
+  // also a step of its own: a custom domain reads the load balancer's listener and target group of a new Express service
+  DescribeServiceRevisions: awsOperation('ecs', 'DescribeServiceRevisions', { read: true, runbook: EXPRESS }),
   DescribeSubnets: awsOperation('ec2', 'DescribeSubnets', { read: true }),
   DescribeSecurityGroups: awsOperation('ec2', 'DescribeSecurityGroups', { read: true }),
   DescribeNetworkInterfaces: awsOperation('ec2', 'DescribeNetworkInterfaces', { read: true }),
@@ -377,7 +379,7 @@ const serviceDeployed: WaitRunbook = (input) => ({
   },
 })
 
-export const CONTAINER_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, {
+export const CONTAINER_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, DOMAIN_CATALOGUE, {
   operations: [...Object.values(Ecs), ...Object.values(Ec2), ...Object.values(ContainerReads)],
   permissions: CONTAINER_PERMISSIONS,
   waiters: containerWaiters,

@@ -1,10 +1,14 @@
+import { domainNamesOf } from '../../manifest/domain.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'
+import { noDomain, observeDomain } from '../domain/observe.js'
+import { withDomainUrl } from '../domain/outputs.js'
 import { buildPlatformOf, checkContainerCli, runContainerOperation } from '../image/index.js'
 import type { Outputs, Prepared, Target } from '../target.js'
 import { CONTAINER_CATALOGUE } from './catalogue.js'
 import { expressOutputs } from './express.js'
+import { withExpressDomain, withFargateDomain } from './express-domain.js'
 import { readExpressDeployment } from './express-waiters.js'
 import { type ContainerObserved, listedBuildOf, nothingObserved, observeContainer, preparedImageOf } from './observe.js'
 import { containerRollback, planOneOffRun } from './operations.js'
@@ -58,14 +62,31 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
       await listedBuildOf(desired)
       return async (): Promise<Prepared> => ({ artifacts: new Map(), image: await preparedImageOf(desired) })
     },
-    observe: observeContainer,
-    nothing: nothingObserved,
-    plan: (desired, observed, prepared, ctx) => planContainer(profile, desired, observed, ctx, prepared),
-    planDestroy: planContainerDestroy,
-    outputs: (desired, observed, applied) => ({
-      ...containerOutputs(desired, observed, applied),
-      ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
+    observe: async (ctx, desired) => {
+      const withDomain = profile.target === 'fargate' && domainNamesOf(desired.http).length > 0
+      const [observed, domain] = await Promise.all([
+        observeContainer(ctx, desired),
+        withDomain ? observeDomain(ctx.clients, desired, { apiDomains: false }) : undefined,
+      ])
+      if (!domain) return observed
+      return { ...observed, domain: await withExpressDomain(ctx.clients, domain, observed.express?.service?.revisionArn) }
+    },
+    nothing: (desired) => ({
+      ...nothingObserved(desired),
+      ...(profile.target === 'fargate' && domainNamesOf(desired.http).length ? { domain: noDomain(desired) } : {}),
     }),
+    plan: (desired, observed, prepared, ctx) =>
+      withFargateDomain(planContainer(profile, desired, observed, ctx, prepared), desired, observed.domain, ctx, false),
+    planDestroy: (desired, observed, ctx) => withFargateDomain(planContainerDestroy(desired, observed, ctx), desired, observed.domain, ctx, true),
+    outputs: (desired, observed, applied) =>
+      withDomainUrl(
+        {
+          ...containerOutputs(desired, observed, applied),
+          ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
+        },
+        observed.domain,
+        applied,
+      ),
     liveOutputs: (ctx, desired, observed) => containerLiveOutputs(profile, ctx.clients, desired, observed),
     // a registered revision of the family, or an Express service with its URL
     deployed: (observed) => Boolean(observed.taskDefinition || observed.express?.service?.url),

@@ -4,6 +4,7 @@ import type { DescribeTaskDefinitionCommandOutput, Tag, Task, TaskDefinition } f
 import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, isNotFound, orNullIfMissing } from '../../aws/errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
+import type { DomainObserved } from '../domain/observe.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { nothingEcr, type ObservedEcr, observeEcr } from '../image/ecr.js'
 import { hashBuild, type ListedBuild, listBuild, type PreparedImage } from '../image/prepare.js'
@@ -81,6 +82,8 @@ export interface ContainerObserved {
   secrets?: TrackedSecret[]
   /** http: on fargate (or destroy on fargate): the Express service and its infrastructure role */
   express?: ExpressObserved
+  /** http.domain on fargate: certificate, zones, records and the Express listener's side (src/targets/container/express-domain.ts) */
+  domain?: DomainObserved
 }
 
 export function nothingObserved(desired?: ContainerDesired): ContainerObserved {

@@ -1,6 +1,9 @@
 import { relative } from 'node:path'
+import { domainNamesOf } from '../../manifest/domain.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { isLocalRequest } from '../../plan/types.js'
+import { noDomain, observeDomain } from '../domain/observe.js'
+import { withDomainUrl } from '../domain/outputs.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
 import { LAMBDA_CATALOGUE, UploadArtifact } from './catalogue.js'
@@ -48,10 +51,16 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   },
 
   // destroy removes this app's packages; a deploy reads the bucket when it may upload there
-  observe: (ctx, desired) =>
-    observeLambda(ctx, desired, { artifacts: ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired) }),
+  observe: async (ctx, desired) => {
+    const [observed, domain] = await Promise.all([
+      observeLambda(ctx, desired, { artifacts: ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired) }),
+      observeDomain(ctx.clients, desired, { apiDomains: true }),
+    ])
+    return domain ? { ...observed, domain } : observed
+  },
 
-  nothing: () => ({
+  nothing: (desired) => ({
+    ...(domainNamesOf(desired.http).length ? { domain: noDomain(desired) } : {}),
     role: null,
     logGroup: null,
     function: null,
@@ -80,20 +89,25 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   outputs(desired, observed, applied = {}): Outputs {
     const endpoint = observed.api?.endpoint ?? (applied.api?.ApiEndpoint as string | undefined)
     const fnArn = observed.function?.arn ?? (applied.function?.FunctionArn as string | undefined)
-    return {
-      url: endpoint ? `${endpoint}/` : undefined,
-      functionName: desired.names.function,
-      functionArn: fnArn,
-      alias: ALIAS,
-      version: (applied.version?.Version ?? applied.alias?.FunctionVersion ?? observed.alias?.version) as string | undefined,
-      // a version published by this apply is what live serves now; what was observed is from before it
-      codeSha256: (applied.version?.CodeSha256 ?? observed.alias?.config.CodeSha256) as string | undefined,
-      runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
-      apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
-      // a release under way (or left by a crash): how the alias splits its traffic; after an apply, what was observed is past
-      traffic: Object.keys(applied).length ? undefined : trafficOf(observed.alias),
-      logGroup: desired.names.logGroup,
-    }
+    // the app's own name first, AWS's URL second
+    return withDomainUrl(
+      {
+        url: endpoint ? `${endpoint}/` : undefined,
+        functionName: desired.names.function,
+        functionArn: fnArn,
+        alias: ALIAS,
+        version: (applied.version?.Version ?? applied.alias?.FunctionVersion ?? observed.alias?.version) as string | undefined,
+        // a version published by this apply is what live serves now; what was observed is from before it
+        codeSha256: (applied.version?.CodeSha256 ?? observed.alias?.config.CodeSha256) as string | undefined,
+        runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
+        apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
+        // a release under way (or left by a crash): how the alias splits its traffic; after an apply, what was observed is past
+        traffic: Object.keys(applied).length ? undefined : trafficOf(observed.alias),
+        logGroup: desired.names.logGroup,
+      },
+      observed.domain,
+      applied,
+    )
   },
 
   // a function's outputs are all known from observe and the steps' answers

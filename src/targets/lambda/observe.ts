@@ -8,6 +8,7 @@ import { ExitCode, ShipitError } from '../../errors.js'
 import { ownedBy } from '../../manifest/names.js'
 import { releasePlan } from '../../manifest/release.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
+import type { DomainObserved } from '../domain/observe.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
@@ -78,6 +79,8 @@ export interface LambdaObserved {
   artifacts: ObservedArtifactStore | null
   /** deploy: the secrets tracked by version, as read (src/targets/secret-versions.ts) */
   secrets?: TrackedSecret[]
+  /** http.domain: certificate, zones, records and API Gateway domain names (src/targets/domain/) */
+  domain?: DomainObserved
 }
 
 export const ALIAS = 'live'

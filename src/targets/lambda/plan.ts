@@ -8,6 +8,7 @@ import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, typ
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
 import { ApiGateway, Lambda } from './catalogue.js'
+import { planLambdaDomain, planLambdaDomainDestroy } from './domain.js'
 import { desiredFunction, planFunction } from './function.js'
 import { type PlannedApi, planApiRoutes, planDuplicateApis, planHttpApi } from './http-api.js'
 import { ALIAS, type LambdaObserved, PERMISSION_SID } from './observe.js'
@@ -46,6 +47,7 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
     const aliasArn: string | Ref = typeof fn.arn === 'string' ? `${fn.arn}:${ALIAS}` : { ref: 'function', output: 'FunctionArn', format: `{}:${ALIAS}` }
     planApiRoutes(b, observed.api, api, aliasArn, fn.steps)
     planPermission(b, observed, api, aliasDeps, account)
+    planLambdaDomain(b, observed.domain, { id: api.id, deps: [...api.deps, ...b.present('stage')] })
   }
   planDuplicateApis(b, observed.duplicateApis)
   if (Object.keys(desired.secrets).length && desired.function.role) {
@@ -122,6 +124,8 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
   const kept = 'kept: no shipit tags for this app and env'
   const api = observed.api
   const apiOurs = api && b.owned(api.tags)
+  // the domain names map to the API: they go first
+  const domainNames = planLambdaDomainDestroy(b, observed.domain)
   if (api && apiOurs) {
     b.add({
       id: 'api',
@@ -129,7 +133,7 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
       resource: { type: 'apigatewayv2:api', name: names.api },
       reason: 'with its integration, routes and stage',
       request: ApiGateway.DeleteApi.request({ ApiId: api.id }),
-      dependsOn: [],
+      dependsOn: domainNames,
       okErrors: ['NotFoundException'],
     })
   } else if (api) b.keep('apigatewayv2:api', `${names.api} (${api.id})`, kept)
