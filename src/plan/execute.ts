@@ -3,7 +3,7 @@ import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { type Catalogue, describe } from './catalogue.js'
-import { answerLost, conflict, throttled, withToken } from './idempotency.js'
+import { answerLost, conflict, withToken } from './idempotency.js'
 import {
   type Artifact,
   type AwsRequest,
@@ -264,9 +264,9 @@ function getPath(obj: unknown, path: string): unknown {
 
 /**
  * Send a step's request by its idempotency rule. A `recover` or `single` create goes with a single
- * attempt, so the SDK never resends it blindly; throttled, it is sent again (AWS did nothing). A
- * `token` request keeps the SDK's retries (they carry the same token). After a lost answer or a
- * conflict, a `recover` or `token` create is read back: when what it asked for is there and shipit's,
+ * attempt, so the SDK never resends it blindly; throttled, the clients send it again (AWS did nothing:
+ * src/aws/in-flight.ts). A `token` request keeps the SDK's retries (they carry the same token). After
+ * a lost answer or a conflict, a `recover` or `token` create is read back: when what it asked for is there and shipit's,
  * the step is done with what was read; when nothing is there after a lost answer, it is sent again
  * (within the attempts of --max-attempts), as the SDK would have done for an idempotent call.
  */
@@ -287,11 +287,6 @@ async function sendOnce(
     try {
       return await ctx.clients.sendRequest(request, undefined, single ? { maxAttempts: 1 } : {})
     } catch (err) {
-      if (single && throttled(err) && attempt < attempts) {
-        ctx.reporter.stepWaiting?.(step, `throttled; sending it again (${attempt + 1}/${attempts})`)
-        await sleep(Math.min(1000 * 2 ** (attempt - 1), 10_000))
-        continue
-      }
       const lost = answerLost(err)
       if (rule.kind === 'single' || !(lost || conflict(err))) throw err
       const recover = describe(ctx.catalogue, aws)?.recover
