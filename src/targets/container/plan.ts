@@ -134,7 +134,7 @@ function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: Conta
   if (given) {
     if (Object.keys(desired.secrets).length)
       b.warnings.push(`container.executionRole is yours: grant it ssm:GetParameters / secretsmanager:GetSecretValue on the secrets' ARNs`)
-    return { arn: given, deps: [], created: false }
+    return { arn: given, deps: [], grants: [], created: false }
   }
   return planExecutionRole(b, observed.role, {
     name: desired.names.taskExecutionRole,

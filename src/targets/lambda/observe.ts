@@ -93,7 +93,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
   const { clients } = ctx
   const names = desired.names
 
-  const [fn, aliasFn, alias, policy, role, logGroup, apis] = await Promise.all([
+  const [fn, aliasFn, alias, policy, role, logGroup, apis, caller] = await Promise.all([
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNullIfMissing(clients.send('lambda', 'GetAlias', { FunctionName: names.function, Name: ALIAS })),
@@ -104,11 +104,12 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
     observeLogGroup(clients, names.logGroup, ctx.command === 'deploy' ? desired.logRetentionDays : undefined),
     observeApis(clients, desired),
+    // beside the reads, not after them: one read more on a redeploy (the function's ARN names the
+    // account), one round trip less on every fresh deploy, whose every later step waits for the plan
+    ctx.account ? Promise.resolve(undefined) : callerIdentity(clients),
   ])
 
   const fnArn = fn?.Configuration?.FunctionArn
-  // STS is asked only when nothing read so far names the account
-  const caller = ctx.account || fnArn ? undefined : await callerIdentity(clients)
   const account = ctx.account ?? fnArn?.split(':')[4] ?? caller?.account ?? ''
   const partition = partitionOfArn(fnArn ?? caller?.arn)
   const statement = policy ? findStatement(policy.Policy) : undefined

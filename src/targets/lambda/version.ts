@@ -2,30 +2,59 @@ import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { Lambda } from './catalogue.js'
-import { type DesiredFunction, type PlannedFunction, versionMatches } from './function.js'
+import { type DesiredFunction, FIRST_VERSION, type PlannedFunction, versionMatches } from './function.js'
 import { ALIAS, type ObservedAlias } from './observe.js'
 import { PREVIOUS_PREFIX } from './operations.js'
 
 const versionRef: Ref = { ref: 'version', output: 'Version' }
 
+interface VersionInputs {
+  want: DesiredFunction
+  codeSha256: string
+  /** steps a version waits for before it goes live (the role's policies) */
+  after: string[]
+}
+
 /**
  * A new version whenever the function changed or `live` serves something else, and the alias moved
- * to it; the alias records the version it left, for `shipit rollback`. Returns the steps that create
- * the alias (what an invoke permission on it must wait for).
+ * to it; the alias records the version it left, for `shipit rollback`. A new function publishes its
+ * first version itself (CreateFunction with Publish). Returns the steps that create the alias (what
+ * an invoke permission on it must wait for).
  */
-export function planVersionAndAlias(
-  b: PartBuilder<LambdaDesired>,
-  fn: PlannedFunction,
-  alias: ObservedAlias | null,
-  want: DesiredFunction,
-  codeSha256: string,
-): string[] {
+export function planVersionAndAlias(b: PartBuilder<LambdaDesired>, fn: PlannedFunction, alias: ObservedAlias | null, inputs: VersionInputs): string[] {
+  const { want, codeSha256, after } = inputs
   const name = b.desired.names.function
   if (fn.blocked) return []
   if (fn.steps.length === 0 && alias && versionMatches(alias.config, want, codeSha256)) {
     b.keep('lambda:alias', `${name}:${ALIAS}`, `version ${alias.version}`)
     return []
   }
+  const created = fn.steps.includes('function')
+  const version = created ? FIRST_VERSION : planVersion(b, fn, codeSha256)
+  const input = {
+    FunctionName: name,
+    Name: ALIAS,
+    FunctionVersion: version,
+    // what was live before, so that `shipit rollback` goes back to it
+    Description: alias ? `${PREVIOUS_PREFIX}${alias.version}` : 'shipit: first version',
+  }
+  b.add({
+    id: 'alias',
+    action: alias ? 'update' : 'create',
+    resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
+    changes: [{ path: 'FunctionVersion', before: alias?.version, after: version }],
+    // the RevisionId observed: Lambda refuses the update (PreconditionFailedException) if another deploy moved the alias since
+    request: alias
+      ? Lambda.UpdateAlias.request({ ...input, ...(alias.revisionId ? { RevisionId: alias.revisionId } : {}) })
+      : Lambda.CreateAlias.request(input),
+    dependsOn: [created ? 'function' : 'version', ...after],
+  })
+  return alias ? [] : ['alias']
+}
+
+/** PublishVersion of what the function's updates left, and its wait. */
+function planVersion(b: PartBuilder<LambdaDesired>, fn: PlannedFunction, codeSha256: string): Ref {
+  const name = b.desired.names.function
   b.add({
     id: 'version',
     action: 'create',
@@ -39,23 +68,5 @@ export function planVersionAndAlias(
     },
     dependsOn: [...fn.steps],
   })
-  const input = {
-    FunctionName: name,
-    Name: ALIAS,
-    FunctionVersion: versionRef,
-    // what was live before, so that `shipit rollback` goes back to it
-    Description: alias ? `${PREVIOUS_PREFIX}${alias.version}` : 'shipit: first version',
-  }
-  b.add({
-    id: 'alias',
-    action: alias ? 'update' : 'create',
-    resource: { type: 'lambda:alias', name: `${name}:${ALIAS}` },
-    changes: [{ path: 'FunctionVersion', before: alias?.version, after: versionRef }],
-    // the RevisionId observed: Lambda refuses the update (PreconditionFailedException) if another deploy moved the alias since
-    request: alias
-      ? Lambda.UpdateAlias.request({ ...input, ...(alias.revisionId ? { RevisionId: alias.revisionId } : {}) })
-      : Lambda.CreateAlias.request(input),
-    dependsOn: ['version'],
-  })
-  return alias ? [] : ['alias']
+  return versionRef
 }
