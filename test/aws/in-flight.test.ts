@@ -13,7 +13,12 @@ describe('FifoSemaphore', () => {
     const s = new FifoSemaphore(2)
     const order: number[] = []
     const releases = await Promise.all([s.acquire(), s.acquire()])
-    const waiting = [3, 4, 5].map((n) => s.acquire().then((release) => (order.push(n), release)))
+    const waiting = [3, 4, 5].map((n) =>
+      s.acquire().then((release) => {
+        order.push(n)
+        return release
+      }),
+    )
     await tick()
     expect([s.inFlight, s.waiting, order]).toEqual([2, 3, []])
     releases[0]()
