@@ -42,21 +42,26 @@ export function sequentialDepth(calls: FakeCall[], latency: number): number {
   return Math.max(0, ...depth)
 }
 
-/** Longest path through the step DAG, a step costing its call, its wait and its precondition. */
+/**
+ * Longest path through the step DAG, a step costing its call, its wait and its precondition; a wait
+ * its dependents need not see end (wait.dependentsAfter 'answer') counts at the end of its own path only.
+ */
 export function dagChain(plan: Plan): { length: number; path: string[] } {
   const byId = new Map(plan.steps.map((s) => [s.id, s]))
   const memo = new Map<string, { length: number; path: string[] }>()
+  const released = (s: Plan['steps'][number]) => s.wait?.dependentsAfter === 'answer'
+  /** the path until the step's dependents may start */
   const longest = (id: string): { length: number; path: string[] } => {
     const hit = memo.get(id)
     if (hit) return hit
     const s = byId.get(id)!
-    const cost = 1 + (s.wait ? 1 : 0) + (s.precondition ? 1 : 0)
+    const cost = 1 + (s.wait && !released(s) ? 1 : 0) + (s.precondition ? 1 : 0)
     let best = { length: 0, path: [] as string[] }
     for (const d of s.dependsOn) {
       const l = longest(d)
       if (l.length > best.length) best = l
     }
-    const label = `${s.request.operation}${s.precondition ? '+precondition' : ''}${s.wait ? `+wait(${s.wait.waiter})` : ''}`
+    const label = `${s.request.operation}${s.precondition ? '+precondition' : ''}${s.wait && !released(s) ? `+wait(${s.wait.waiter})` : ''}`
     const out = { length: best.length + cost, path: [...best.path, label] }
     memo.set(id, out)
     return out
@@ -64,7 +69,8 @@ export function dagChain(plan: Plan): { length: number; path: string[] } {
   let best = { length: 0, path: [] as string[] }
   for (const s of plan.steps) {
     const l = longest(s.id)
-    if (l.length > best.length) best = l
+    const end = released(s) ? { length: l.length + 1, path: [...l.path, `wait(${s.wait?.waiter})`] } : l
+    if (end.length > best.length) best = end
   }
   return best
 }

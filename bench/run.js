@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench [-- section…]`: the performance figures of issue 6, each next to its goal.
-// Sections: calls latency startup imports compare pack validate profile (default: all, in that order).
+// Sections: calls latency tutorial startup imports compare pack validate profile (default: all, in that order).
 // It reports; it is not a test: goals that fail print FAIL and the exit code stays 0. Exit 2 means a
 // section could not run at all (the bench or the build is broken), after everything else has run.
 // Environment: BENCH_ROUNDS (cold start rounds, default 10), BENCH_PACK_RUNS (3), BENCH_LATENCY_RUNS (3),
@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { fmtMs, fmtX, printRows, ROOT, row, runJsonChild } from './lib.mjs'
 
 const started = performance.now()
-const ALL = ['calls', 'latency', 'startup', 'imports', 'compare', 'pack', 'validate', 'profile']
+const ALL = ['calls', 'latency', 'tutorial', 'startup', 'imports', 'compare', 'pack', 'validate', 'profile']
 const wanted = process.argv.slice(2).filter((a) => ALL.includes(a))
 const sections = wanted.length ? wanted : ALL
 const progress = (m) => process.stderr.write(`${m}\n`)
@@ -121,6 +121,21 @@ const SECTIONS = {
     return { rows, details }
   },
 
+  async tutorial() {
+    const r = tsx('tutorial.ts')
+    const rows = [
+      row(
+        '22 critical path',
+        `lambda fresh deploy vs the tutorial's aws CLI flow, ${r.latencyMs} ms a call`,
+        `${fmtMs(r.shipitMs)} vs ${fmtMs(r.tutorialMs)} = ${fmtX(r.ratio)}`,
+        '≤ 0.3×',
+        r.ratio <= 0.3,
+        `median of ${r.runs}; ${r.shipitCalls} calls vs ${r.tutorialCalls} one after the other`,
+      ),
+    ]
+    return { rows, details: [`shipit ${r.shipitAll.map(fmtMs).join(', ')}; tutorial ${r.tutorialAll.map(fmtMs).join(', ')}`] }
+  },
+
   async startup() {
     const { runStartup } = await import('./startup.mjs')
     const { rows, spread } = await runStartup({ rounds: Number(process.env.BENCH_ROUNDS ?? 10), log: progress })
@@ -163,6 +178,7 @@ const SECTIONS = {
 const TITLES = {
   calls: '3. Calls of a no-change redeploy (in-memory fake)',
   latency: '4. Latency: fresh deploys with 100 ms a call (in-memory fake)',
+  tutorial: "Issue 22: a lambda fresh deploy against the classic tutorial's aws CLI flow by hand (in-memory fake, 100 ms a call)",
   startup: '1, 2, 6. Cold start, offline plan, peak RSS (clean env: no AWS_*, empty HOME)',
   imports: '1. AWS clients each command loads (import trace)',
   compare: '13. compare offline vs an offline plan (clean env)',

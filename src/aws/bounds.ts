@@ -36,8 +36,9 @@ export const retryWorthTelling = (n: RetryNotice) => n.reason === 'throttled' ||
 export const describeRetry = (n: RetryNotice) => `${n.call} ${n.reason}, retry ${n.attempt}/${n.maxAttempts} in ${(n.delayMs / 1000).toFixed(1)} s`
 export const describeSlowCall = (n: SlowCallNotice) => `still waiting for ${n.call} (${Math.round(n.elapsedMs / 1000)} s)`
 
+/** Whole milliseconds, rounded down: a small form body (STS's query protocol) adds nothing to --request-timeout. */
 export function uploadAllowanceMs(bytes: number): number {
-  return Math.ceil((bytes / SLOWEST_UPLOAD_BYTES_PER_SECOND) * 1000)
+  return Math.floor((bytes / SLOWEST_UPLOAD_BYTES_PER_SECOND) * 1000)
 }
 
 /** Bytes of binary data in an operation's input (Lambda's ZipFile, Invoke's Payload), two levels deep. */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { SHIPIT_VERSION } from '../version.js'
 import { attachBounds, type BoundableClient, boundedCall, payloadBytes, type RetryNotice, type SlowCallNotice, uploadAllowanceMs } from './bounds.js'
 import { type CredentialStatus, checkCredentials } from './credentials.js'
+import { sendInFlight, serviceSlots } from './in-flight.js'
 import { warnIfNodeEndOfLife } from './node-support.js'
 import type { OperationInput, OperationName, OperationOutput, ServiceModules, ServiceName } from './services.js'
 
@@ -135,11 +136,34 @@ export class AwsClients {
           maxAttempts: maxAttempts ?? this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
           onRetry: this.settings.onRetry,
         })
+        this.boundInFlight(service, client)
         return client
       })
       this.clients.set(key, client)
     }
     return client
+  }
+
+  /**
+   * Every send of this client, the SDK waiters' polls included, goes through its service's slots,
+   * shared by every client of the process for that region or endpoint, and is sent again when
+   * throttled where the SDK stopped short (src/aws/in-flight.ts says why not stacked on its retries).
+   */
+  private boundInFlight(service: ServiceName, client: SdkClient): void {
+    const send = client.send.bind(client)
+    const slots = serviceSlots(service, this.settings.endpoint ?? this.settings.region ?? '')
+    const maxAttempts = this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
+    client.send = (command, options) =>
+      sendInFlight(
+        {
+          call: `${service}:${command.constructor.name.replace(/Command$/, '')}`,
+          slots,
+          maxAttempts,
+          onRetry: this.settings.onRetry,
+          signal: options?.abortSignal,
+        },
+        () => send(command, options),
+      )
   }
 
   clientConfig(attempts?: number): Record<string, unknown> {

@@ -8,6 +8,12 @@ export interface WaitSpec {
   input: Record<string, unknown>
   /** what is being waited for, for people */
   description: string
+  /**
+   * 'answer': the steps that depend on this one start once its call has answered (they need what it
+   * made to exist, not to be ready), while the wait goes on; the apply still ends only after the wait.
+   * Default: they start after the wait.
+   */
+  dependentsAfter?: 'answer'
 }
 
 /**

@@ -3,7 +3,7 @@ import { awsErrorName, translateAwsError } from '../aws/errors.js'
 import { runWait } from '../aws/waiters.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { type Catalogue, describe } from './catalogue.js'
-import { answerLost, conflict, throttled, withToken } from './idempotency.js'
+import { answerLost, conflict, withToken } from './idempotency.js'
 import {
   type Artifact,
   type AwsRequest,
@@ -94,7 +94,8 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
       if (!byId.has(dep)) throw new ShipitError('InvalidPlan', `step ${step.id} depends on ${dep}, which is not in the plan`, { exitCode: ExitCode.Invalid })
     }
   }
-  const status = new Map<string, StepStatus | 'running'>(plan.steps.map((s) => [s.id, 'not-started']))
+  // 'answered': its call answered and its wait goes on, which its dependents need not see end (wait.dependentsAfter)
+  const status = new Map<string, StepStatus | 'running' | 'answered'>(plan.steps.map((s) => [s.id, 'not-started']))
   const results = new Map<string, StepResult>()
   const outputs: Record<string, Record<string, unknown>> = {}
   let firstError: ShipitError | undefined
@@ -102,14 +103,20 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
   const running = new Set<Promise<void>>()
   const needed = new Set(plan.steps.flatMap((s) => s.dependsOn))
 
-  const ready = () => plan.steps.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every((d) => status.get(d) === 'done'))
+  const usable = (id: string) => status.get(id) === 'done' || status.get(id) === 'answered'
+  const ready = () => plan.steps.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every(usable))
 
   const launch = (step: Step) => {
     status.set(step.id, 'running')
     const started = now()
     ctx.reporter.stepStarted(step)
     // --no-wait: the wait of a step nothing depends on (the rollout at the end) is skipped
-    const p = runStep(step, outputs, ctx, Boolean(ctx.noWait) && !needed.has(step.id))
+    const answered = (output: Record<string, unknown>) => {
+      outputs[step.id] = output
+      status.set(step.id, 'answered')
+      wake()
+    }
+    const p = runStep(step, outputs, ctx, Boolean(ctx.noWait) && !needed.has(step.id), step.wait?.dependentsAfter === 'answer' ? answered : undefined)
       .then((output) => {
         outputs[step.id] = output
         status.set(step.id, 'done')
@@ -130,6 +137,8 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
     running.add(p)
   }
 
+  // a step answered before its wait ended wakes the loop, so that its dependents start
+  let wake = () => {}
   for (;;) {
     if (ctx.signal?.aborted) stopping = true
     if (!stopping) {
@@ -139,7 +148,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
       }
     }
     if (running.size === 0) break
-    await Promise.race(running)
+    await Promise.race([...running, new Promise<void>((r) => (wake = r))])
   }
 
   const interrupted = Boolean(ctx.signal?.aborted)
@@ -152,7 +161,13 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
   return { ok, interrupted, results: all, outputs, error: firstError }
 }
 
-async function runStep(step: Step, outputs: Record<string, Record<string, unknown>>, ctx: ExecuteContext, skipWait = false): Promise<Record<string, unknown>> {
+async function runStep(
+  step: Step,
+  outputs: Record<string, Record<string, unknown>>,
+  ctx: ExecuteContext,
+  skipWait = false,
+  onAnswer?: (output: Record<string, unknown>) => void,
+): Promise<Record<string, unknown>> {
   const input = (await resolveValue(step.request.input, outputs, ctx)) as Record<string, unknown>
   const request = step.request
   if (isLocalRequest(request)) {
@@ -176,6 +191,8 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
     }
   }
   const output = await sendWithRetries(step, request, input, ctx)
+  if (output !== OK_ERROR) delete (output as { $metadata?: unknown }).$metadata
+  onAnswer?.(output === OK_ERROR ? {} : output)
   // a call that ended in one of its okErrors did nothing (e.g. deleting what is already gone): there is nothing to wait for
   if (step.wait && output !== OK_ERROR && !skipWait) {
     const wait = { ...step.wait, input: (await resolveValue(step.wait.input, { ...outputs, [step.id]: output }, ctx)) as Record<string, unknown> }
@@ -188,9 +205,7 @@ async function runStep(step: Step, outputs: Record<string, Record<string, unknow
       log: ctx.onLog,
     })
   }
-  if (output === OK_ERROR) return {}
-  delete (output as { $metadata?: unknown }).$metadata
-  return output
+  return output === OK_ERROR ? {} : output
 }
 
 /** The answer of a call that failed with one of the step's okErrors. */
@@ -266,9 +281,9 @@ function getPath(obj: unknown, path: string): unknown {
 
 /**
  * Send a step's request by its idempotency rule. A `recover` or `single` create goes with a single
- * attempt, so the SDK never resends it blindly; throttled, it is sent again (AWS did nothing). A
- * `token` request keeps the SDK's retries (they carry the same token). After a lost answer or a
- * conflict, a `recover` or `token` create is read back: when what it asked for is there and shipit's,
+ * attempt, so the SDK never resends it blindly; throttled, the clients send it again (AWS did nothing:
+ * src/aws/in-flight.ts). A `token` request keeps the SDK's retries (they carry the same token). After
+ * a lost answer or a conflict, a `recover` or `token` create is read back: when what it asked for is there and shipit's,
  * the step is done with what was read; when nothing is there after a lost answer, it is sent again
  * (within the attempts of --max-attempts), as the SDK would have done for an idempotent call.
  */
@@ -289,11 +304,6 @@ async function sendOnce(
     try {
       return await ctx.clients.sendRequest(request, undefined, single ? { maxAttempts: 1 } : {})
     } catch (err) {
-      if (single && throttled(err) && attempt < attempts) {
-        ctx.reporter.stepWaiting?.(step, `throttled; sending it again (${attempt + 1}/${attempts})`)
-        await sleep(Math.min(1000 * 2 ** (attempt - 1), 10_000))
-        continue
-      }
       const lost = answerLost(err)
       if (rule.kind === 'single' || !(lost || conflict(err))) throw err
       const recover = describe(ctx.catalogue, aws)?.recover

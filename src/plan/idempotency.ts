@@ -58,12 +58,6 @@ export function answerLost(err: unknown): boolean {
   return (status !== undefined && status >= 500) || e.$fault === 'server'
 }
 
-/** Throttled: AWS did not process the request, so sending it again is safe. */
-export function throttled(err: unknown): boolean {
-  const e = fields(err)
-  return Boolean(e.$retryable?.throttling) || /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/.test(e.name ?? '')
-}
-
 /** The name is taken: by an earlier attempt of this step, or by someone else. */
 export function conflict(err: unknown): boolean {
   const name = fields(err).name ?? ''

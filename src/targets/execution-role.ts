@@ -98,6 +98,12 @@ export interface PlannedRole {
   arn: string | Ref
   /** the steps that must be done before the role is used */
   deps: string[]
+  /**
+   * those of `deps` that give the role its permissions (the managed policy, the secrets policy): what
+   * the workload needs once it runs, not what a service needs to accept the role (Lambda's
+   * CreateFunction checks only that it may assume it). Empty for a role given by app.yaml.
+   */
+  grants: string[]
   /** the role is created by this plan (IAM takes a while before others can assume it) */
   created: boolean
   /** it has shipit's name but not its tags: refused, nothing may use it */
@@ -132,7 +138,7 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
       }),
     )
   } else if (!b.owned(role.tags)) {
-    if (b.refuse('iam:role', name)) return { arn: role.arn, deps, created: false, refused: true }
+    if (b.refuse('iam:role', name)) return { arn: role.arn, deps, grants: [], created: false, refused: true }
     deps.push(b.adopt(`${id}-tags`, { type: 'iam:role', name }, Iam.TagRole.request({ RoleName: name, Tags: tagList(b.desired.tags) })))
   }
   const afterRole = role ? [] : [id]
@@ -165,7 +171,8 @@ export function planExecutionRole(b: PartBuilder, role: ObservedRole | null, spe
   }
   if (spec.secretsReason) deps.push(...planSecretsPolicy(b, role, { ...spec, secretsReason: spec.secretsReason }, afterRole))
   if (role && deps.length === 0) b.keep('iam:role', name)
-  return { arn: role ? role.arn : { ref: id, output: 'Role.Arn' }, deps, created: !role }
+  const grants = deps.filter((d) => d === `${id}-policy` || d === 'role-secrets')
+  return { arn: role ? role.arn : { ref: id, output: 'Role.Arn' }, deps, grants, created: !role }
 }
 
 /** The inline secrets policy: written when the app's secrets changed, deleted when it has none any more. */

@@ -61,7 +61,7 @@ describe('the CI contract (commands in-process against the in-memory AWS)', () =
     expect(doc).toMatchObject({ app: 'ci', env: 'dev', target: 'lambda', region: 'us-west-2', command: 'deploy', status: 'applied' })
     expect(doc.outputs.url).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.us-west-2\.amazonaws\.com\/$/)
     expect(doc.steps.every((s: { status: string }) => s.status === 'done')).toBe(true)
-    expect(doc.summary.create).toBe(12)
+    expect(doc.summary.create).toBe(11)
     expect(r.stderr).toBe('')
     const again = JSON.parse((await runCommand(Deploy, ['--target', 'lambda', '-f', file, '--yes', '--json'])).stdout)
     expect(again.status).toBe('no-changes')
@@ -123,7 +123,7 @@ describe('the CI contract (commands in-process against the in-memory AWS)', () =
     expect(r.code).toBe(0)
     const md = readFileSync(summary, 'utf8')
     expect(md).toContain('### shipit deploy plan: ci (dev) on lambda')
-    expect(md).toContain('Plan: 12 to create')
+    expect(md).toContain('Plan: 11 to create')
     expect(md).toContain('| create | `lambda:function` | `ci-dev` |')
   })
 

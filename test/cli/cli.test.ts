@@ -27,7 +27,7 @@ describe('the CLI as a user runs it', () => {
     ]) {
       expect(r.stdout).toContain(line)
     }
-    expect(r.stdout).toMatch(/Plan: 13 to create, 0 to update/)
+    expect(r.stdout).toMatch(/Plan: 12 to create, 0 to update/)
     // results on stdout; that nothing was read, on stderr
     expect(r.stderr).toBe('no AWS credentials configured: planning offline, everything is planned as new\n')
   })
@@ -39,7 +39,7 @@ describe('the CLI as a user runs it', () => {
     const lines = r.stdout.split('\n')
     const steps = lines.filter((l) => /^# [+~>-]/.test(l))
     expect(lines.filter((l) => l.startsWith("step '"))).toHaveLength(steps.length)
-    expect(steps).toHaveLength(13)
+    expect(steps).toHaveLength(12)
     expect(r.stdout).toContain('aws lambda create-function \\\n    --function-name hello-dev \\')
     expect(r.stdout).toContain('--zip-file "fileb://${HERE}/function.zip"')
     expect(r.stdout).toContain('aws apigatewayv2 create-api \\\n    --name hello-dev \\\n    --protocol-type HTTP')
@@ -50,7 +50,7 @@ describe('the CLI as a user runs it', () => {
     expect(r.code).toBe(0)
     const plan = JSON.parse(r.stdout)
     expect(plan).toMatchObject({ formatVersion: 3, app: 'hello', env: 'dev', target: 'lambda', region: 'us-west-2', offline: true })
-    expect(plan.summary.create).toBe(13)
+    expect(plan.summary.create).toBe(12)
     expect(r.stderr).toBe('')
   })
 

@@ -29,7 +29,7 @@ describe('colour is decided per stream', () => {
   it('on a terminal the plan is coloured (the baseline the other cases are measured against)', async () => {
     const r = await shipitOnTerminal(PLAN, { cwd: project, env: colourEnv() })
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('Plan: 13 to create')
+    expect(r.stdout).toContain('Plan: 12 to create')
     expect(hasEscapeCodes(r.stdout)).toBe(true)
   })
 
@@ -38,14 +38,14 @@ describe('colour is decided per stream', () => {
     const r = await shipitOnTerminal(PLAN, { cwd: project, env: colourEnv(), stdoutTo: file })
     expect(r.code).toBe(0)
     const text = readFileSync(file, 'utf8')
-    expect(text).toContain('Plan: 13 to create')
+    expect(text).toContain('Plan: 12 to create')
     expect(hasEscapeCodes(text)).toBe(false)
   })
 
   it('NO_COLOR=1 on a terminal: no escape codes at all', async () => {
     const r = await shipitOnTerminal(PLAN, { cwd: project, env: colourEnv({ NO_COLOR: '1' }) })
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('Plan: 13 to create')
+    expect(r.stdout).toContain('Plan: 12 to create')
     expect(hasEscapeCodes(r.stdout)).toBe(false)
   })
 

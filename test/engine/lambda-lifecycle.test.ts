@@ -83,7 +83,7 @@ describe('lambda target against the in-memory AWS', () => {
 
     // and a plan afterwards creates everything again
     const after = await planFor(dir, { target: 'lambda', mutates: false })
-    expect(after.plan.summary.create).toBe(13)
+    expect(after.plan.summary.create).toBe(12)
   })
 
   it('plan and dry-run send only read operations', async () => {

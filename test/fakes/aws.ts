@@ -101,6 +101,15 @@ export interface FakeAws {
   restore(): void
   /** the n-th next call of `operation` ('TagResource' or 'ecs:TagResource') throws `error` instead of running */
   failOn(operation: string, error?: FakeErrorSpec, opts?: FailOnOptions): void
+  /**
+   * From now on, each call (of `services`, default every service) is throttled with probability
+   * `rate`, drawn from a generator seeded with `seed`: AWS's own throttling answer of that service
+   * (THROTTLING_ANSWERS), sent after the latency like any answer, the operation not run.
+   * `throttleRandomly(0)` stops it. reset() stops it too.
+   */
+  throttleRandomly(rate: number, opts?: { seed?: number; services?: ServiceName[] }): { readonly throttled: number }
+  /** calls being answered now, and the most at once since the last reset, per service (with latency on: calls in flight) */
+  inFlight: { now: Partial<Record<ServiceName, number>>; peak: Partial<Record<ServiceName, number>> }
   /** the k-th mutating call from now on (1-based) throws `error` instead of running, once */
   failAtMutation(k: number, error?: { name: string; message: string; httpStatus?: number }): void
   /** moves the fake's clock (timestamps, IAM propagation, draining services) forward without waiting */
@@ -171,6 +180,21 @@ const CLIENTS = {
   route53: Route53Client,
   elbv2: ElasticLoadBalancingV2Client,
 } as const
+
+/**
+ * What each service answers when it throttles a caller (the AWS API references' error lists):
+ * Lambda and API Gateway a 429 TooManyRequestsException (Lambda with its Reason), IAM and STS the
+ * Query protocol's `Throttling`, EC2 a 503 RequestLimitExceeded, the JSON services ThrottlingException.
+ */
+type ThrottlingAnswer = FakeErrorSpec & { extra?: Record<string, unknown> }
+export const THROTTLING_ANSWERS: Partial<Record<ServiceName, ThrottlingAnswer>> = {
+  lambda: { name: 'TooManyRequestsException', message: 'Rate exceeded', httpStatus: 429, extra: { Reason: 'CallerRateLimitExceeded' } },
+  apigatewayv2: { name: 'TooManyRequestsException', message: 'Too Many Requests', httpStatus: 429 },
+  iam: { name: 'Throttling', message: 'Rate exceeded', httpStatus: 400 },
+  sts: { name: 'Throttling', message: 'Rate exceeded', httpStatus: 400 },
+  ec2: { name: 'RequestLimitExceeded', message: 'Request limit exceeded.', httpStatus: 503 },
+}
+const DEFAULT_THROTTLING: ThrottlingAnswer = { name: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 }
 
 interface FailRule {
   service?: string
@@ -270,6 +294,15 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
   let failRules: FailRule[] = []
   let mutationCount = 0
   let failMutationAt: { at: number; error: FakeErrorSpec } | undefined
+  let randomThrottle: { rate: number; draw: Ids; services?: ServiceName[]; throttled: number } | undefined
+
+  function throttledAtRandom(service: ServiceName): Error | undefined {
+    if (!randomThrottle || (randomThrottle.services && !randomThrottle.services.includes(service))) return undefined
+    if (randomThrottle.draw.next() >= randomThrottle.rate) return undefined
+    randomThrottle.throttled += 1
+    const answer = THROTTLING_ANSWERS[service] ?? DEFAULT_THROTTLING
+    return awsError(service, answer.name, answer.message, answer.httpStatus, answer.extra)
+  }
 
   function injected(service: ServiceName, operation: string): { error: Error; after: boolean } | undefined {
     let spec: FakeErrorSpec | undefined
@@ -292,7 +325,10 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
         failMutationAt = undefined
       }
     }
-    if (!spec) return undefined
+    if (!spec) {
+      const error = throttledAtRandom(service)
+      return error ? { error, after: false } : undefined
+    }
     // a network failure is Node's error, not an AWS answer: the SDK retries ECONNRESET and the like
     const error = spec.code
       ? Object.assign(new Error(spec.message), { name: spec.name, code: spec.code })
@@ -309,6 +345,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     behavior: ctx.behavior,
     context: ctx,
     mocks: {} as FakeAws['mocks'],
+    inFlight: { now: {}, peak: {} },
 
     mutatingCalls: () => fake.calls.filter((c) => !isReadOperation(c.operation) && c.service !== 'dynamodb'),
     lockCalls: () => fake.calls.filter((c) => c.service === 'dynamodb'),
@@ -324,6 +361,9 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
       fake.calls.length = 0
       failRules = []
       failMutationAt = undefined
+      randomThrottle = undefined
+      fake.inFlight.now = {}
+      fake.inFlight.peak = {}
       mutationCount = 0
       fake.latencyMs = opts.latencyMs ?? 0
       Object.assign(ctx.behavior, initialBehavior)
@@ -352,6 +392,17 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
         error: error ?? { name: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 },
         after: o.after ?? false,
       })
+    },
+
+    throttleRandomly(rate, o = {}) {
+      if (!(rate >= 0 && rate <= 1)) throw new Error('throttleRandomly: rate must be between 0 and 1')
+      const rule = { rate, draw: new Ids(o.seed ?? seed), services: o.services, throttled: 0 }
+      randomThrottle = rate > 0 ? rule : undefined
+      return {
+        get throttled() {
+          return rule.throttled
+        },
+      }
     },
 
     failAtMutation(k, error) {
@@ -385,6 +436,18 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
     },
   }
 
+  /** Counts the calls of a service being answered at once (the handler's latency included). */
+  async function dispatchCounted(service: ServiceName, command: { input?: unknown; constructor: { name: string } }) {
+    const { now, peak } = fake.inFlight
+    now[service] = (now[service] ?? 0) + 1
+    peak[service] = Math.max(peak[service] ?? 0, now[service])
+    try {
+      return await dispatch(service, command)
+    } finally {
+      now[service] = (now[service] ?? 1) - 1
+    }
+  }
+
   async function dispatch(service: ServiceName, command: { input?: unknown; constructor: { name: string } }) {
     const operation = command.constructor.name.replace(/Command$/, '')
     fake.calls.push({ service, operation, input: clone(command.input ?? {}), at: Date.now() })
@@ -405,7 +468,7 @@ export function createFakeAws(opts: CreateFakeAwsOptions = {}): FakeAws {
   for (const [service, Client] of Object.entries(CLIENTS) as [ServiceName, (typeof CLIENTS)[ServiceName]][]) {
     const stub = mockClient(Client as any) as unknown as AwsStub<object, never, unknown>
     // Dispatch on the command class (onAnyCommand().callsFake() only hands over the input).
-    ;(stub.send as any).callsFake((command: { input?: unknown; constructor: { name: string } }) => dispatch(service, command))
+    ;(stub.send as any).callsFake((command: { input?: unknown; constructor: { name: string } }) => dispatchCounted(service, command))
     fake.mocks[service] = stub
   }
 

@@ -237,6 +237,44 @@ describe('executePlan', () => {
     expect(order).toEqual(['A', 'wait n1', 'B'])
   })
 
+  it("wait.dependentsAfter 'answer': dependents start at the call's answer, with its outputs; the apply ends after the wait", async () => {
+    const order: string[] = []
+    let endWait = () => {}
+    testWaiters.TestSlow = async (_c, input) => {
+      order.push(`wait ${input.Name} starts`)
+      await new Promise<void>((r) => (endWait = r))
+      order.push('wait ends')
+    }
+    const { clients } = stubClients({
+      A: () => ({ Name: 'n1' }),
+      B: (i) => {
+        order.push(`B ${i.Name}`)
+        // B runs while A's wait goes on; it lets the wait end only now
+        setTimeout(() => endWait(), 10)
+        return {}
+      },
+    })
+    const wait = { waiter: 'TestSlow', input: { Name: { ref: 'a', output: 'Name' } }, description: 'a ready', dependentsAfter: 'answer' as const }
+    const result = await executePlan(plan([step('a', 'A', {}, [], { wait }), step('b', 'B', { Name: { ref: 'a', output: 'Name' } }, ['a'])]), ctx(clients))
+    expect(result.ok).toBe(true)
+    expect(order).toEqual(['wait n1 starts', 'B n1', 'wait ends'])
+    expect(result.results.map((r) => r.status)).toEqual(['done', 'done'])
+  })
+
+  it('a wait whose dependents started at the answer still fails the apply when it fails', async () => {
+    testWaiters.TestBrokenLater = async () => {
+      await new Promise((r) => setTimeout(r, 20))
+      throw new ShipitError('WaitFailed', 'function hello-dev failed: InvalidRuntime')
+    }
+    const { clients, calls } = stubClients({ A: () => ({}), B: () => ({}) })
+    const wait = { waiter: 'TestBrokenLater', input: {}, description: 'x', dependentsAfter: 'answer' as const }
+    const result = await executePlan(plan([step('a', 'A', {}, [], { wait }), step('b', 'B', {}, ['a'])]), ctx(clients))
+    expect(calls.map((c) => c.op)).toEqual(['A', 'B'])
+    expect(result.ok).toBe(false)
+    expect(result.error!.message).toContain('InvalidRuntime')
+    expect(result.results.find((r) => r.id === 'a')!.status).toBe('failed')
+  })
+
   it('a failed wait fails the step with its reason', async () => {
     testWaiters.TestBroken = async () => {
       throw new ShipitError('WaitFailed', 'deployment rolled back: tasks failed to start')

@@ -139,7 +139,7 @@ function planTaskExecutionRole(b: PartBuilder<ContainerDesired>, observed: Conta
         `container.executionRole is yours: grant it ssm:GetParameters / secretsmanager:GetSecretValue on ${access.arns.join(', ')}${access.kmsKeys.length ? `, and kms:Decrypt on ${access.kmsKeys.join(', ')}` : ''}`,
       )
     }
-    return { arn: given, deps: [], created: false }
+    return { arn: given, deps: [], grants: [], created: false }
   }
   return planExecutionRole(b, observed.role, {
     name: desired.names.taskExecutionRole,

@@ -53,6 +53,18 @@ async function allItems<T>(page: (NextToken: string | undefined) => Promise<{ It
 
 const withoutMetadata = <T extends { $metadata?: unknown }>({ $metadata: _m, ...rest }: T): Omit<T, '$metadata'> => rest
 
+/** The highest published version of a function (ListVersionsByFunction lists $LATEST and 1, 2, … by pages), or undefined. */
+async function publishedVersion(clients: AwsClients, FunctionName: string): Promise<string | undefined> {
+  let highest = 0
+  let Marker: string | undefined
+  do {
+    const page = await clients.send('lambda', 'ListVersionsByFunction', { FunctionName, ...(Marker ? { Marker } : {}) })
+    for (const v of page.Versions ?? []) if (/^\d+$/.test(v.Version ?? '')) highest = Math.max(highest, Number(v.Version))
+    Marker = page.NextMarker
+  } while (Marker)
+  return highest ? String(highest) : undefined
+}
+
 export const ApiGateway = {
   CreateApi: awsOperation('apigatewayv2', 'CreateApi', {
     idempotency: { kind: 'recover', read: 'GetApis by name and shipit tags' },
@@ -112,14 +124,17 @@ const FUNCTION_OPTIONS = { Architectures: LAMBDA_ARCHITECTURES, LoggingConfig: L
 
 export const Lambda = {
   CreateFunction: awsOperation('lambda', 'CreateFunction', {
-    idempotency: { kind: 'recover', read: 'GetFunction with shipit tags' },
+    idempotency: { kind: 'recover', read: 'GetFunction with shipit tags; with Publish, ListVersionsByFunction for the version it published' },
     runbook: { cli: BEFORE_2020, members: FUNCTION_OPTIONS },
     recover: async (input, clients) => {
       const fn = await read(clients.send('lambda', 'GetFunction', { FunctionName: input.FunctionName }))
       if (!fn) return undefined
       const what = `function ${input.FunctionName}`
       if (!sameOwner(input.Tags, fn.Tags) || !fn.Tags) throw notOurs(what)
-      return { outputs: { ...fn.Configuration }, what }
+      // CreateFunction's answer names the version it published (the alias is made on it): read it back
+      const version = input.Publish ? await publishedVersion(clients, String(input.FunctionName)) : undefined
+      if (input.Publish && !version) return undefined
+      return { outputs: { ...fn.Configuration, ...(version ? { Version: version } : {}) }, what }
     },
   }),
   CreateAlias: awsOperation('lambda', 'CreateAlias', {

@@ -10,6 +10,9 @@ import { Lambda } from './catalogue.js'
 import type { FunctionConfig, ObservedFunction } from './observe.js'
 import { extensionLayerArn, SECRET_VERSIONS_VARIABLE, secretVariables } from './secrets-extension.js'
 
+/** The version CreateFunction published (Publish: true), from its answer. */
+export const FIRST_VERSION: Ref = { ref: 'function', output: 'Version' }
+
 /** How long a new IAM role may take to become assumable by Lambda. */
 const ROLE_PROPAGATION_SECONDS = 90
 
@@ -180,7 +183,8 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
       Description: `${desired.app} (${desired.env}), deployed by shipit`,
       Timeout: want.Timeout,
       MemorySize: want.MemorySize,
-      Publish: false,
+      // the first version is published by the create itself: no PublishVersion and second wait after it
+      Publish: true,
       PackageType: 'Zip',
       Architectures: want.Architectures as Architecture[],
       Environment: { Variables: want.Environment },
@@ -188,7 +192,16 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
       LoggingConfig: { LogFormat: 'Text', LogGroup: desired.names.logGroup },
       Tags: desired.tags,
     }),
-    wait: { waiter: 'FunctionActiveV2', input: { FunctionName: name }, description: `function ${name} to be Active` },
+    // the version it published, Active with the function. What follows (the alias on that version, the
+    // API's integration, the invoke permission) needs the function to exist, not to be Active: Lambda
+    // refuses only invocations, code and configuration updates and PublishVersion while it is Pending
+    // (Lambda function states), so they start at the answer and the deploy ends after the wait
+    wait: {
+      waiter: 'FunctionActiveV2',
+      input: { FunctionName: name, Qualifier: FIRST_VERSION },
+      description: `function ${name} to be Active`,
+      dependentsAfter: 'answer',
+    },
     retry: roleCreated ? { errorName: 'InvalidParameterValueException', messageIncludes: 'cannot be assumed', seconds: ROLE_PROPAGATION_SECONDS } : undefined,
     dependsOn: after,
   })

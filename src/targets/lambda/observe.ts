@@ -106,7 +106,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
   const { clients } = ctx
   const names = desired.names
 
-  const [fn, aliasFn, alias, policy, role, logGroup, apis, secrets] = await Promise.all([
+  const [fn, aliasFn, alias, policy, role, logGroup, apis, secrets, caller] = await Promise.all([
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNullIfMissing(clients.send('lambda', 'GetAlias', { FunctionName: names.function, Name: ALIAS })),
@@ -119,12 +119,13 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     observeApis(clients, desired),
     // a deploy (and its plan) reads the versions of the secrets; a missing one stops it here
     ctx.command === 'deploy' ? observeSecrets(clients, desired, ctx) : Promise.resolve(undefined),
+    // beside the reads, not after them: one read more on a redeploy (the function's ARN names the
+    // account), one round trip less on every fresh deploy, whose every later step waits for the plan
+    ctx.account ? Promise.resolve(undefined) : callerIdentity(clients),
     ctx.command === 'deploy' ? checkReleaseAlarms(clients, desired) : undefined,
   ])
 
   const fnArn = fn?.Configuration?.FunctionArn
-  // STS is asked only when nothing read so far names the account
-  const caller = ctx.account || fnArn ? undefined : await callerIdentity(clients)
   const account = ctx.account ?? fnArn?.split(':')[4] ?? caller?.account ?? ''
   const partition = partitionOfArn(fnArn ?? caller?.arn)
   const statement = policy ? findStatement(policy.Policy) : undefined

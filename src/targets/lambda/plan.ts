@@ -33,18 +33,25 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
   const role = planFunctionRole(b, observed)
   const logDeps = planLogGroup(b, observed.logGroup)
   const want = desiredFunction(desired, role.arn, trackedFor(desired, observed.secrets, ctx), ctx.region)
+  // Lambda needs only that it may assume the role: the role's policies are attached meanwhile, and
+  // must be in place before a version goes live (the alias), not before the function exists
+  const assumable = role.deps.filter((d) => !role.grants.includes(d))
   const fn = planFunction(b, observed.function, {
     want,
     artifact,
     s3: s3?.code,
     roleCreated: role.created,
-    after: [...role.deps, ...logDeps, ...(s3?.deps ?? [])],
+    after: [...assumable, ...logDeps, ...(s3?.deps ?? [])],
     codeAfter: s3?.deps ?? [],
   })
-  const aliasDeps = planVersionAndAlias(b, fn, observed.alias, want, codeSha256)
+  const aliasDeps = planVersionAndAlias(b, fn, observed.alias, { want, codeSha256, after: role.grants })
   const api = planHttpApi(b, observed.api)
   if (!api.blocked && !fn.blocked) {
-    const aliasArn: string | Ref = typeof fn.arn === 'string' ? `${fn.arn}:${ALIAS}` : { ref: 'function', output: 'FunctionArn', format: `{}:${ALIAS}` }
+    // a new function's ARN is known from its name: CreateFunction with Publish answers the version's ARN (…:1)
+    const aliasArn =
+      typeof fn.arn === 'string'
+        ? `${fn.arn}:${ALIAS}`
+        : `arn:${arnPartition(b.ctx)}:lambda:${b.ctx.region}:${account}:function:${desired.names.function}:${ALIAS}`
     planApiRoutes(b, observed.api, api, aliasArn, fn.steps)
     planPermission(b, observed, api, aliasDeps, account)
     planLambdaDomain(b, observed.domain, { id: api.id, deps: [...api.deps, ...b.present('stage')] })
@@ -62,7 +69,7 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
 /** The function's execution role: shipit's own unless function.role names one. */
 function planFunctionRole(b: PartBuilder<LambdaDesired>, observed: LambdaObserved): PlannedRole {
   const { desired } = b
-  if (desired.function.role) return { arn: desired.function.role, deps: [], created: false }
+  if (desired.function.role) return { arn: desired.function.role, deps: [], grants: [], created: false }
   return planExecutionRole(b, observed.role, {
     name: desired.names.lambdaRole,
     principal: 'lambda.amazonaws.com',

@@ -3,51 +3,43 @@ import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { Ref } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { Lambda } from './catalogue.js'
-import { type DesiredFunction, type PlannedFunction, versionMatches } from './function.js'
+import { type DesiredFunction, FIRST_VERSION, type PlannedFunction, versionMatches } from './function.js'
 import { ALIAS, type ObservedAlias } from './observe.js'
 import { PREVIOUS_PREFIX } from './operations.js'
 import { RELEASE_WATCH, type ReleaseWatchInput } from './release-watch.js'
 
 const versionRef: Ref = { ref: 'version', output: 'Version' }
 
+interface VersionInputs {
+  want: DesiredFunction
+  codeSha256: string
+  /** steps a version waits for before it goes live (the role's policies) */
+  after: string[]
+}
+
 /**
  * A new version whenever the function changed or `live` serves something else, and the alias moved
- * to it; the alias records the version it left, for `shipit rollback`. Returns the steps that create
- * the alias (what an invoke permission on it must wait for).
+ * to it; the alias records the version it left, for `shipit rollback`. A new function publishes its
+ * first version itself (CreateFunction with Publish). Returns the steps that create the alias (what
+ * an invoke permission on it must wait for).
  */
-export function planVersionAndAlias(
-  b: PartBuilder<LambdaDesired>,
-  fn: PlannedFunction,
-  alias: ObservedAlias | null,
-  want: DesiredFunction,
-  codeSha256: string,
-): string[] {
+export function planVersionAndAlias(b: PartBuilder<LambdaDesired>, fn: PlannedFunction, alias: ObservedAlias | null, inputs: VersionInputs): string[] {
+  const { want, codeSha256, after } = inputs
   const name = b.desired.names.function
   if (fn.blocked) return []
   if (fn.steps.length === 0 && alias && versionMatches(alias.config, want, codeSha256)) {
     b.keep('lambda:alias', `${name}:${ALIAS}`, `version ${alias.version}`)
     return []
   }
-  b.add({
-    id: 'version',
-    action: 'create',
-    resource: { type: 'lambda:version', name },
-    reason: fn.steps.length ? 'publish the new code and configuration' : 'live does not serve the current code and configuration',
-    request: Lambda.PublishVersion.request({ FunctionName: name, CodeSha256: codeSha256, Description: `deployed by shipit` }),
-    wait: {
-      waiter: 'FunctionActiveV2',
-      input: { FunctionName: name, Qualifier: versionRef },
-      description: `the new version of ${name} to be Active`,
-    },
-    dependsOn: [...fn.steps],
-  })
+  const created = fn.steps.includes('function')
+  const version = created ? FIRST_VERSION : planVersion(b, fn, codeSha256)
   const release = releasePlan(b.desired.function.release)
-  // the first version has nothing to shift from: it takes all traffic at once
-  const shifted = alias && release.strategy !== 'all-at-once' ? planShift(b, alias, release) : undefined
+  // the first version has nothing to shift from: it takes all traffic at once (an alias means the function existed)
+  const shifted = alias && !created && release.strategy !== 'all-at-once' ? planShift(b, alias, release, after) : undefined
   const input = {
     FunctionName: name,
     Name: ALIAS,
-    FunctionVersion: versionRef,
+    FunctionVersion: version,
     // what was live before, so that `shipit rollback` goes back to it
     Description: alias ? `${PREVIOUS_PREFIX}${alias.version}` : 'shipit: first version',
     // after a shift (or over one left mid-way) the weights go: the new version takes all traffic
@@ -62,12 +54,31 @@ export function planVersionAndAlias(
     ...(!alias && release.strategy !== 'all-at-once'
       ? { reason: `first version: all traffic at once (a ${release.strategy} release needs an old version to shift from)` }
       : {}),
-    changes: [{ path: 'FunctionVersion', before: alias?.version, after: versionRef }, ...(shifted ? [weightsChange(alias?.version, 100)] : [])],
+    changes: [{ path: 'FunctionVersion', before: alias?.version, after: version }, ...(shifted ? [weightsChange(alias?.version, 100)] : [])],
     // the RevisionId observed (or the last shift's): Lambda refuses the update (PreconditionFailedException) if another deploy moved the alias since
     request: alias ? Lambda.UpdateAlias.request({ ...input, ...(revisionId ? { RevisionId: revisionId } : {}) }) : Lambda.CreateAlias.request(input),
-    dependsOn: [shifted ?? 'version'],
+    dependsOn: shifted ? [shifted] : [created ? 'function' : 'version', ...after],
   })
   return alias ? [] : ['alias']
+}
+
+/** PublishVersion of what the function's updates left, and its wait. */
+function planVersion(b: PartBuilder<LambdaDesired>, fn: PlannedFunction, codeSha256: string): Ref {
+  const name = b.desired.names.function
+  b.add({
+    id: 'version',
+    action: 'create',
+    resource: { type: 'lambda:version', name },
+    reason: fn.steps.length ? 'publish the new code and configuration' : 'live does not serve the current code and configuration',
+    request: Lambda.PublishVersion.request({ FunctionName: name, CodeSha256: codeSha256, Description: `deployed by shipit` }),
+    wait: {
+      waiter: 'FunctionActiveV2',
+      input: { FunctionName: name, Qualifier: versionRef },
+      description: `the new version of ${name} to be Active`,
+    },
+    dependsOn: [...fn.steps],
+  })
+  return versionRef
 }
 
 /** A share of traffic in words, for the plan: "10% → the new version, 90% → v7". */
@@ -85,7 +96,13 @@ function weightsChange(old: string | undefined, share: number) {
  * back on the old version when an alarm fires, the error rate climbs or the deploy is interrupted.
  * Returns the last stage, after which the new version takes all traffic.
  */
-function planShift(b: PartBuilder<LambdaDesired>, alias: ObservedAlias, release: Exclude<ReleasePlan, { strategy: 'all-at-once' }>): string {
+function planShift(
+  b: PartBuilder<LambdaDesired>,
+  alias: ObservedAlias,
+  release: Exclude<ReleasePlan, { strategy: 'all-at-once' }>,
+  /** what the first share of traffic waits for besides the version (the role's policies) */
+  after: string[],
+): string {
   const name = b.desired.names.function
   let previous: string | undefined
   for (const [i, share] of release.shares.entries()) {
@@ -120,7 +137,7 @@ function planShift(b: PartBuilder<LambdaDesired>, alias: ObservedAlias, release:
         input: watch,
         description: `${share}% of ${name}:${ALIAS} on the new version for ${release.holdSeconds} s, watched`,
       },
-      dependsOn: [previous ?? 'version'],
+      dependsOn: previous ? [previous] : ['version', ...after],
     })
     previous = id
   }

@@ -70,7 +70,6 @@ describe('lambda plan', () => {
       'create CreateLogGroup',
       'create PutRetentionPolicy',
       'create CreateFunction',
-      'create PublishVersion',
       'create CreateAlias',
       'create CreateApi',
       'create CreateIntegration',
@@ -89,15 +88,22 @@ describe('lambda plan', () => {
       Architectures: ['arm64'],
       Role: { ref: 'role', output: 'Role.Arn' },
       PackageType: 'Zip',
+      Publish: true,
       Tags: { 'shipit:app': 'hello', 'shipit:env': 'dev', 'shipit:target': 'lambda' },
     })
-    expect(fn.dependsOn).toEqual(expect.arrayContaining(['role', 'role-policy', 'log-group']))
-    expect(fn.wait?.waiter).toBe('FunctionActiveV2')
+    // Lambda needs the role to exist and trust it, not its policies: those must be there before the alias makes a version live
+    expect(fn.dependsOn).toEqual(expect.arrayContaining(['role', 'log-group']))
+    expect(fn.dependsOn).not.toContain('role-policy')
+    const alias = plan.steps.find((s) => s.id === 'alias')!
+    expect(alias.dependsOn).toEqual(expect.arrayContaining(['function', 'role-policy']))
+    expect(alias.request.input.FunctionVersion).toEqual({ ref: 'function', output: 'Version' })
+    // the wait is on the version CreateFunction published; the alias and the integration start at its answer
+    expect(fn.wait).toMatchObject({ waiter: 'FunctionActiveV2', input: { Qualifier: { ref: 'function', output: 'Version' } }, dependentsAfter: 'answer' })
     expect(retryRules(fn)[0]?.errorName).toBe('InvalidParameterValueException')
     const permission = plan.steps.find((s) => s.id === 'permission')!
     expect(permission.request.input.SourceArn).toEqual({ ref: 'api', output: 'ApiId', format: `arn:aws:execute-api:us-west-2:${ACCOUNT}:{}/*` })
     expect(permission.dependsOn).toEqual(expect.arrayContaining(['api', 'alias']))
-    expect(plan.summary).toEqual({ create: 13, update: 0, replace: 0, delete: 0, run: 0, noop: 0 })
+    expect(plan.summary).toEqual({ create: 12, update: 0, replace: 0, delete: 0, run: 0, noop: 0 })
     expect(stable(plan)).toMatchSnapshot()
     expect(renderText(plan)).toMatchSnapshot()
   })
