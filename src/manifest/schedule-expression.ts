@@ -54,7 +54,8 @@ export interface ExpressionProblem {
   hint: string
 }
 
-const CRON_HINT = 'write cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 * * ? *) for 03:00 every day; one of the two day fields must be ?'
+const CRON_HINT =
+  'write cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 * * ? *) for 03:00 every day; one of the two day fields must be ?'
 const RATE_HINT = 'write rate(1 hour), rate(5 minutes) or rate(2 days): a whole number, then minute(s), hour(s) or day(s), singular for 1'
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC']
@@ -102,7 +103,8 @@ function parseRate(text: string): RateExpression | ExpressionProblem {
   if (value < 1) return { message: `${JSON.stringify(text)}: the value must be a positive whole number`, hint: RATE_HINT }
   // Scheduler's rule: `1 hour`, `2 hours` — the singular for 1 only, the plural otherwise
   const want = value === 1 ? unit : `${unit}s`
-  if (word !== want) return { message: `${JSON.stringify(text)}: write rate(${value} ${want}) (${value === 1 ? 'singular for 1' : 'plural above 1'})`, hint: RATE_HINT }
+  if (word !== want)
+    return { message: `${JSON.stringify(text)}: write rate(${value} ${want}) (${value === 1 ? 'singular for 1' : 'plural above 1'})`, hint: RATE_HINT }
   const ms = value * { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit]
   return { kind: 'rate', value, unit, ms }
 }

@@ -43,3 +43,6 @@ export const ECS_EXPRESS_TASK_DEFINITION: CliVersions = { v1: '1.45.32', v2: '2.
  * conservative (it may refuse a CLI of October 2020 that would work), never too early.
  */
 export const S3_EXPECTED_BUCKET_OWNER: CliVersions = { v1: '1.19.0', v2: '2.1.0' }
+
+/** EventBridge Scheduler, the `aws scheduler` commands ("AWS introduces the new Amazon EventBridge Scheduler", 2022-11-10). */
+export const SCHEDULER: CliVersions = { v1: '1.27.7', v2: '2.8.12' }

@@ -18,6 +18,7 @@ import { isRef } from '../../plan/types.js'
 import { BEFORE_2020, ECS_EXPRESS, ECS_EXPRESS_TASK_DEFINITION, ECS_RUNTIME_PLATFORM } from '../cli-versions.js'
 import { IMAGE_CATALOGUE } from '../image/catalogue.js'
 import { notOurs, read, sameOwner } from '../read-back.js'
+import { SCHEDULE_CATALOGUE } from '../schedule/catalogue.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { describedSpec } from './task-definition.js'
 import { containerWaiters, SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
@@ -377,7 +378,7 @@ const serviceDeployed: WaitRunbook = (input) => ({
   },
 })
 
-export const CONTAINER_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, {
+export const CONTAINER_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, SCHEDULE_CATALOGUE, {
   operations: [...Object.values(Ecs), ...Object.values(Ec2), ...Object.values(ContainerReads)],
   permissions: CONTAINER_PERMISSIONS,
   waiters: containerWaiters,

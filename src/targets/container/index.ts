@@ -1,7 +1,9 @@
+import { clock } from '../../clock.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'
 import { buildPlatformOf, checkContainerCli, runContainerOperation } from '../image/index.js'
+import { scheduleOutputs } from '../schedule/outputs.js'
 import type { Outputs, Prepared, Target } from '../target.js'
 import { CONTAINER_CATALOGUE } from './catalogue.js'
 import { expressOutputs } from './express.js'
@@ -65,6 +67,7 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
     outputs: (desired, observed, applied) => ({
       ...containerOutputs(desired, observed, applied),
       ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
+      ...scheduleOutputs(desired, observed.schedule, applied ?? {}, clock.now()),
     }),
     liveOutputs: (ctx, desired, observed) => containerLiveOutputs(profile, ctx.clients, desired, observed),
     // a registered revision of the family, or an Express service with its URL

@@ -8,6 +8,7 @@ import { type ObservedRole, observeRole } from '../iam-role.js'
 import { nothingEcr, type ObservedEcr, observeEcr } from '../image/ecr.js'
 import { hashBuild, type ListedBuild, listBuild, type PreparedImage } from '../image/prepare.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
+import { type ObservedSchedule, observeSchedule } from '../schedule/observe.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
@@ -78,6 +79,8 @@ export interface ContainerObserved {
   ecr?: ObservedEcr
   /** http: on fargate (or destroy on fargate): the Express service and its infrastructure role */
   express?: ExpressObserved
+  /** `schedule:` (or one left from an earlier deploy): its group, schedule and role; absent offline */
+  schedule?: ObservedSchedule
 }
 
 export function nothingObserved(desired?: ContainerDesired): ContainerObserved {
@@ -145,7 +148,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
   const names = desired.names
   const forDestroy = ctx.command === undefined || ctx.command === 'destroy'
 
-  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras] = await Promise.all([
+  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras, schedule] = await Promise.all([
     clients.send('ecs', 'DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
     orNullIfMissing(clients.send('ecs', 'DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
     orNullIfMissing<DescribeTaskDefinitionCommandOutput>(
@@ -159,6 +162,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     // a one-off deploy looks for the tasks of an earlier one that still run: a re-run says it starts another
     forDestroy || (spec.mode === 'task' && ctx.command === 'deploy') ? observeTasks(clients, names.cluster, names.family) : Promise.resolve(undefined),
     observeExtras(ctx, desired, forDestroy),
+    observeSchedule(clients, desired, forDestroy ? 'destroy' : ctx.command),
   ])
 
   const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')
@@ -215,6 +219,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     ...(revisions ? { revisions } : {}),
     ...(tasks ? { tasks } : {}),
     ...extras,
+    schedule,
   }
   const express = observed.express?.service
   const ourGroups = new Set(network.securityGroups.map((g) => g.id))

@@ -19,6 +19,7 @@ import {
 import { type Artifact, isArtifact } from '../../plan/types.js'
 import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS, S3_EXPECTED_BUCKET_OWNER } from '../cli-versions.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
+import { SCHEDULE_CATALOGUE } from '../schedule/catalogue.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 
 /**
@@ -396,7 +397,7 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
   return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
 }
 
-export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, {
+export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, SCHEDULE_CATALOGUE, {
   operations: [...Object.values(ApiGateway), ...Object.values(Lambda), ...Object.values(S3), UploadArtifact, ...Object.values(LambdaReads), Invoke],
   permissions: LAMBDA_PERMISSIONS,
   waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },

@@ -1,6 +1,8 @@
 import { relative } from 'node:path'
+import { clock } from '../../clock.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { isLocalRequest } from '../../plan/types.js'
+import { scheduleOutputs } from '../schedule/outputs.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
 import { LAMBDA_CATALOGUE, UploadArtifact } from './catalogue.js'
@@ -84,6 +86,7 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
       runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
       apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
       logGroup: desired.names.logGroup,
+      ...scheduleOutputs(desired, observed.schedule, applied, clock.now()),
     }
   },
 

@@ -8,6 +8,7 @@ import { ownedBy } from '../../manifest/names.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
+import { type ObservedSchedule, observeSchedule } from '../schedule/observe.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from './artifacts.js'
@@ -69,6 +70,8 @@ export interface LambdaObserved {
   duplicateApis: string[]
   /** the S3 bucket packages go through and this app's packages in it; null when not read (the package goes in the request) */
   artifacts: ObservedArtifactStore | null
+  /** `schedule:` (or one left from an earlier deploy): its group, schedule and role; absent offline */
+  schedule?: ObservedSchedule
 }
 
 export const ALIAS = 'live'
@@ -93,7 +96,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
   const { clients } = ctx
   const names = desired.names
 
-  const [fn, aliasFn, alias, policy, role, logGroup, apis] = await Promise.all([
+  const [fn, aliasFn, alias, policy, role, logGroup, apis, schedule] = await Promise.all([
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNullIfMissing(clients.send('lambda', 'GetAlias', { FunctionName: names.function, Name: ALIAS })),
@@ -104,6 +107,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
       : observeRole(clients, names.lambdaRole, ctx.command === undefined || ctx.command === 'destroy' || Object.keys(desired.secrets).length > 0),
     observeLogGroup(clients, names.logGroup, ctx.command === 'deploy' ? desired.logRetentionDays : undefined),
     observeApis(clients, desired),
+    observeSchedule(clients, desired, ctx.command),
   ])
 
   const fnArn = fn?.Configuration?.FunctionArn
@@ -137,6 +141,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     foreignApis: apis.foreign,
     duplicateApis: apis.duplicates,
     artifacts,
+    schedule,
   }
 }
 

@@ -3,6 +3,9 @@ import type { Ref } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
+import { NO_SCHEDULE } from '../schedule/observe.js'
+import { planSchedule, planScheduleDelete } from '../schedule/plan.js'
+import { functionScheduleRun } from '../schedule/runs.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
@@ -47,6 +50,9 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
     planPermission(b, observed, api, aliasDeps, account)
   }
   planDuplicateApis(b, observed.duplicateApis)
+  // schedule: invokes the alias, once it serves this deploy's version
+  const run = desired.schedule && !fn.blocked ? functionScheduleRun({ ...ctx, account }, desired, ALIAS, aliasDeps) : undefined
+  planSchedule(b, observed.schedule ?? NO_SCHEDULE, run)
   if (Object.keys(desired.secrets).length && desired.function.role) {
     b.warnings.push(
       `function.role is yours: grant it ssm:GetParameter / secretsmanager:GetSecretValue on the secrets' ARNs (they reach the function as SHIPIT_SECRET_<NAME>)`,
@@ -153,6 +159,7 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
     for (const step of roleDeleteSteps(names.lambdaRole, role, afterFunction, inline)) b.add(step)
   } else if (role) b.keep('iam:role', names.lambdaRole, kept)
   planArtifactCleanup(b, observed.artifacts)
+  planScheduleDelete(b, observed.schedule ?? NO_SCHEDULE, [])
   return b.part()
 }
 

@@ -1,0 +1,34 @@
+import type { Desired } from '../../manifest/resolve.js'
+import { isProblem, parseScheduleExpression } from '../../manifest/schedule-expression.js'
+import type { Outputs } from '../target.js'
+import { nextRun } from './next-run.js'
+import type { ObservedSchedule } from './observe.js'
+
+/**
+ * `schedule` and `nextRun` for status and the deploy's result: the schedule as it is live (or as
+ * this deploy just set it), and when it fires next, counted from `now`.
+ */
+export function scheduleOutputs(
+  desired: Desired,
+  observed: ObservedSchedule | undefined,
+  applied: Record<string, Record<string, unknown>>,
+  now: Date,
+): Outputs {
+  const live = observed?.schedule
+  const set = applied.schedule?.ScheduleArn !== undefined && desired.schedule
+  const shown = set
+    ? { expression: desired.schedule?.expression, timezone: desired.schedule?.timezone, enabled: desired.schedule?.enabled, since: now }
+    : live && {
+        expression: live.ScheduleExpression,
+        timezone: live.ScheduleExpressionTimezone ?? 'UTC',
+        enabled: live.State !== 'DISABLED',
+        since: live.StartDate ?? live.CreationDate,
+      }
+  if (!shown?.expression) return {}
+  const parsed = parseScheduleExpression(shown.expression)
+  const next = !shown.enabled || isProblem(parsed) ? undefined : nextRun(parsed, shown.timezone ?? 'UTC', now, shown.since)
+  return {
+    schedule: `${shown.expression} ${shown.timezone}${shown.enabled ? '' : ' (disabled)'}`,
+    nextRun: shown.enabled ? next?.toISOString() : 'none: the schedule is disabled',
+  }
+}
