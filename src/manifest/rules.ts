@@ -259,6 +259,13 @@ function scheduleIssues(m: Partial<Record<keyof Manifest, unknown>>, target: Tar
       hint: 'set container.mode: task for a scheduled job, or remove schedule:',
     })
   }
+  if (onContainer && c?.count === 0) {
+    issues.push({
+      path: ['container', 'count'],
+      message: 'container.count 0 with schedule: each run of the schedule starts count tasks, and Scheduler starts at least 1',
+      hint: 'set count to 1–10, or remove schedule:',
+    })
+  }
   if (onContainer && object?.payload !== undefined) {
     issues.push({
       path: ['schedule', 'payload'],

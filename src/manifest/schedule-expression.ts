@@ -145,19 +145,19 @@ function parseDayOfMonth(text: string): DayOfMonthField {
   if (text === '?') return { unspecified: true }
   if (text === 'L') return { last: true }
   const w = /^(\d+)W$/.exec(text)
-  if (w) return { nearestWeekday: valueOf(w[1], DAY_OF_MONTH) }
+  if (w) return { nearestWeekday: fieldValue(w[1], DAY_OF_MONTH) }
   return parseField(text, DAY_OF_MONTH)
 }
 
 function parseDayOfWeek(text: string): DayOfWeekField {
   if (text === '?') return { unspecified: true }
   const last = /^([A-Za-z]{3}|\d)L$/.exec(text)
-  if (last) return { lastOf: valueOf(last[1], DAY_OF_WEEK) }
+  if (last) return { lastOf: fieldValue(last[1], DAY_OF_WEEK) }
   const nth = /^([A-Za-z]{3}|\d)#(\d)$/.exec(text)
   if (nth) {
     const n = Number(nth[2])
     if (n < 1 || n > 5) throw new BadField(`day-of-week ${text}: the week number after # is 1 to 5`)
-    return { nth: { day: valueOf(nth[1], DAY_OF_WEEK), n } }
+    return { nth: { day: fieldValue(nth[1], DAY_OF_WEEK), n } }
   }
   return parseField(text, DAY_OF_WEEK)
 }
@@ -176,8 +176,8 @@ function parseField(text: string, bounds: Bounds): CronField {
     let to = bounds.max
     if (m[1] !== '*') {
       const [a, b] = m[1].split('-')
-      from = valueOf(a, bounds)
-      to = b === undefined ? (m[2] === undefined ? from : bounds.max) : valueOf(b, bounds)
+      from = fieldValue(a, bounds)
+      to = b === undefined ? (m[2] === undefined ? from : bounds.max) : fieldValue(b, bounds)
       if (to < from) throw new BadField(`${bounds.name} ${part}: the range runs backwards`)
     }
     for (let v = from; v <= to; v += step) values.add(v)
@@ -185,7 +185,7 @@ function parseField(text: string, bounds: Bounds): CronField {
   return { values }
 }
 
-function valueOf(text: string, bounds: Bounds): number {
+function fieldValue(text: string, bounds: Bounds): number {
   const named = bounds.names?.indexOf(text.toUpperCase()) ?? -1
   const value = named >= 0 ? named + bounds.min : /^\d+$/.test(text) ? Number(text) : Number.NaN
   if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {

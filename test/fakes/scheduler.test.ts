@@ -1,3 +1,4 @@
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import {
   CreateScheduleCommand,
   CreateScheduleGroupCommand,
@@ -8,7 +9,6 @@ import {
   TagResourceCommand,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler'
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { useFakeAws } from '../helpers/fake.js'
 
@@ -35,9 +35,14 @@ describe('the fake EventBridge Scheduler', () => {
     await scheduler().send(new CreateScheduleGroupCommand({ Name: 'g' }))
     await expect(scheduler().send(new CreateScheduleGroupCommand({ Name: 'g' }))).rejects.toMatchObject({ name: 'ConflictException' })
     await scheduler().send(new CreateScheduleCommand(schedule(arn)))
-    await expect(scheduler().send(new CreateScheduleCommand(schedule(arn)))).rejects.toMatchObject({ name: 'ConflictException', message: 'Schedule s already exists.' })
+    await expect(scheduler().send(new CreateScheduleCommand(schedule(arn)))).rejects.toMatchObject({
+      name: 'ConflictException',
+      message: 'Schedule s already exists.',
+    })
     await expect(scheduler().send(new GetScheduleCommand({ Name: 'nope', GroupName: 'g' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' })
-    await expect(scheduler().send(new CreateScheduleCommand(schedule(arn, { GroupName: 'other' })))).rejects.toMatchObject({ name: 'ResourceNotFoundException' })
+    await expect(scheduler().send(new CreateScheduleCommand(schedule(arn, { GroupName: 'other' })))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    })
     await expect(scheduler().send(new CreateScheduleCommand(schedule(arn, { Name: 't', ScheduleExpression: 'rate(1 hours)' })))).rejects.toMatchObject({
       name: 'ValidationException',
     })

@@ -91,6 +91,19 @@ describe('schedule: in app.yaml', () => {
     expect(payload[0]).toMatchObject({ at: '6:40', message: expect.stringContaining("a container's task takes none") })
   })
 
+  it('says what is wrong with the form of schedule: itself, not as an env value', async () => {
+    const at = async (schedule: string) => (await problemsOf(TASK(schedule), 'fargate')).map((p) => `${p.at} ${p.message}`)
+    expect(await at('42')).toEqual(['6:11 schedule must be a cron(…) or rate(…) expression, or a mapping; it is number 42'])
+    expect(await at('{ expresion: "rate(1 day)" }')).toEqual(['6:13 unknown key "expresion" in schedule'])
+    expect(await at('{ timezone: UTC }')).toEqual(['6:1 schedule.expression is required: the cron(…) or rate(…) expression'])
+    expect(await at('{ expression: "rate(1 day)", enabled: "yes" }')).toEqual(['6:49 schedule.enabled must be true or false, not the string "yes"'])
+    expect(await at('"rate(1 day)"\n'.replace('\\n', ''))).toEqual([])
+    const zero = await problemsOf(TASK('"rate(1 day)"').replace('mode: task', 'mode: task\n  count: 0'), 'fargate')
+    expect(zero.map((p) => p.message)).toEqual([
+      'container.count 0 with schedule: each run of the schedule starts count tasks, and Scheduler starts at least 1',
+    ])
+  })
+
   it('a function takes a payload (JSON text or an object); the time zone defaults to UTC', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipit-schedule-'))
     writeFileSync(join(dir, 'app.yaml'), FUNCTION('{ expression: "rate(1 hour)", payload: { kind: hourly } }'))

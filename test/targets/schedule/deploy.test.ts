@@ -106,7 +106,9 @@ describe('schedule: on the in-memory AWS', () => {
     fake.calls.length = 0
     await deploy(dir, { target: 'fargate' })
     expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['RegisterTaskDefinition', 'UpdateSchedule'])
-    expect(fake.state.scheduler.schedules.get('shipit-nightly-dev/nightly-dev')?.Target.EcsParameters.TaskDefinitionArn).toMatch(/task-definition\/nightly-dev:2$/)
+    expect(fake.state.scheduler.schedules.get('shipit-nightly-dev/nightly-dev')?.Target.EcsParameters.TaskDefinitionArn).toMatch(
+      /task-definition\/nightly-dev:2$/,
+    )
 
     // app.yaml without schedule: what shipit made for it goes (a schedule nobody asks for must not keep firing)
     writeFileSync(join(dir, 'app.yaml'), TASK('"rate(1 hour)"').replace('schedule: "rate(1 hour)"', ''))
@@ -146,7 +148,10 @@ describe('schedule: on the in-memory AWS', () => {
     // given someone else's group and schedule under shipit's names
     const { SchedulerClient, CreateScheduleGroupCommand, CreateScheduleCommand } = await import('@aws-sdk/client-scheduler')
     const { IAMClient, CreateRoleCommand } = await import('@aws-sdk/client-iam')
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }] })
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    })
     const role = await new IAMClient({ region: 'us-west-2' }).send(new CreateRoleCommand({ RoleName: 'theirs', AssumeRolePolicyDocument: trust }))
     const scheduler = new SchedulerClient({ region: 'us-west-2' })
     await scheduler.send(new CreateScheduleGroupCommand({ Name: 'shipit-report-dev' }))
