@@ -15,6 +15,8 @@ export function scheduleOutputs(
   now: Date,
 ): Outputs {
   const live = observed?.schedule
+  // a step on the schedule without its ARN in the answer deleted it
+  if (applied.schedule && applied.schedule.ScheduleArn === undefined) return {}
   const set = applied.schedule?.ScheduleArn !== undefined && desired.schedule
   const shown = set
     ? { expression: desired.schedule?.expression, timezone: desired.schedule?.timezone, enabled: desired.schedule?.enabled, since: now }
