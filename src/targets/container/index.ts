@@ -67,7 +67,7 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
     outputs: (desired, observed, applied) => ({
       ...containerOutputs(desired, observed, applied),
       ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
-      ...scheduleOutputs(desired, observed.schedule, applied ?? {}, clock.now()),
+      ...scheduleOutputs(desired.schedule, observed.schedule, applied ?? {}, clock.now()),
     }),
     liveOutputs: (ctx, desired, observed) => containerLiveOutputs(profile, ctx.clients, desired, observed),
     // a registered revision of the family, or an Express service with its URL

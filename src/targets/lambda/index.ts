@@ -86,7 +86,7 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
       runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
       apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
       logGroup: desired.names.logGroup,
-      ...scheduleOutputs(desired, observed.schedule, applied, clock.now()),
+      ...scheduleOutputs(desired.schedule, observed.schedule, applied, clock.now()),
     }
   },
 

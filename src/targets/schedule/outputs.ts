@@ -1,4 +1,4 @@
-import type { Desired } from '../../manifest/resolve.js'
+import type { DesiredSchedule } from '../../manifest/resolve.js'
 import { isProblem, parseScheduleExpression } from '../../manifest/schedule-expression.js'
 import type { Outputs } from '../target.js'
 import { nextRun } from './next-run.js'
@@ -9,7 +9,7 @@ import type { ObservedSchedule } from './observe.js'
  * this deploy just set it), and when it fires next, counted from `now`.
  */
 export function scheduleOutputs(
-  desired: Desired,
+  wanted: DesiredSchedule | undefined,
   observed: ObservedSchedule | undefined,
   applied: Record<string, Record<string, unknown>>,
   now: Date,
@@ -17,9 +17,9 @@ export function scheduleOutputs(
   const live = observed?.schedule
   // a step on the schedule without its ARN in the answer deleted it
   if (applied.schedule && applied.schedule.ScheduleArn === undefined) return {}
-  const set = applied.schedule?.ScheduleArn !== undefined && desired.schedule
+  const set = applied.schedule?.ScheduleArn !== undefined && wanted
   const shown = set
-    ? { expression: desired.schedule?.expression, timezone: desired.schedule?.timezone, enabled: desired.schedule?.enabled, since: now }
+    ? { expression: wanted?.expression, timezone: wanted?.timezone, enabled: wanted?.enabled, since: now }
     : live && {
         expression: live.ScheduleExpression,
         timezone: live.ScheduleExpressionTimezone ?? 'UTC',

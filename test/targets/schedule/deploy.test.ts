@@ -118,6 +118,13 @@ describe('schedule: on the in-memory AWS', () => {
     )
   })
 
+  it('on ecs the schedule starts the task with launch type EC2; enabled: false keeps it but stops it firing', async () => {
+    const dir = project(TASK('{ expression: "rate(1 day)", enabled: false }'), {})
+    const { plan } = await planFor(dir, { target: 'ecs' })
+    const step = plan.steps.find((s) => s.id === 'schedule')
+    expect(step?.request.input).toMatchObject({ State: 'DISABLED', Target: { EcsParameters: { LaunchType: 'EC2', TaskCount: 1 } } })
+  })
+
   it('a function: the schedule invokes the live alias with its payload, and the role may invoke that function only', async () => {
     const dir = project(FUNCTION('{ expression: "cron(30 6 ? * MON-FRI *)", timezone: America/New_York, payload: { report: daily } }'))
     const first = await deploy(dir, { target: 'lambda' })

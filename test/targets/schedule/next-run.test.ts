@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { isProblem, parseScheduleExpression, type ScheduleExpression } from '../../../src/manifest/schedule-expression.js'
 import { nextRun } from '../../../src/targets/schedule/next-run.js'
+import type { ObservedSchedule } from '../../../src/targets/schedule/observe.js'
+import { scheduleOutputs } from '../../../src/targets/schedule/outputs.js'
 
 const parse = (text: string): ScheduleExpression => {
   const parsed = parseScheduleExpression(text)
@@ -54,5 +56,29 @@ describe('the next run of a schedule', () => {
     expect(next('rate(2 days)', 'UTC', '2026-12-05T00:00:00Z', '2026-12-04T12:00:00Z')).toBe('2026-12-06T12:00:00.000Z')
     // the time zone does not move a rate
     expect(next('rate(1 hour)', 'Asia/Tokyo', '2026-12-05T21:10:00Z', '2026-12-05T21:00:00Z')).toBe('2026-12-05T22:00:00.000Z')
+  })
+})
+
+describe('the schedule outputs of status', () => {
+  const desired = { expression: 'rate(1 hour)', timezone: 'UTC', enabled: true }
+  const live = (State: 'ENABLED' | 'DISABLED' = 'ENABLED'): ObservedSchedule => ({
+    group: null,
+    role: null,
+    schedule: { ScheduleExpression: 'rate(1 hour)', ScheduleExpressionTimezone: 'UTC', State, CreationDate: new Date('2026-12-05T20:30:00Z') },
+  })
+  const now = new Date('2026-12-05T21:10:00Z')
+
+  it('shows the live schedule and its next run, counted from its creation', () => {
+    expect(scheduleOutputs(desired, live(), {}, now)).toEqual({ schedule: 'rate(1 hour) UTC', nextRun: '2026-12-05T21:30:00.000Z' })
+  })
+  it('a disabled schedule has no next run', () => {
+    expect(scheduleOutputs(desired, live('DISABLED'), {}, now)).toEqual({
+      schedule: 'rate(1 hour) UTC (disabled)',
+      nextRun: 'none: the schedule is disabled',
+    })
+  })
+  it('nothing once a destroy removed it, nor when there is none', () => {
+    expect(scheduleOutputs(desired, live(), { schedule: {} }, now)).toEqual({})
+    expect(scheduleOutputs(desired, undefined, {}, now)).toEqual({})
   })
 })
