@@ -65,7 +65,7 @@ export async function findTagged(clients: AwsClients, query: TagQuery, signal?: 
  */
 async function findOwnRoles(clients: AwsClients, desired: Desired, signal?: AbortSignal): Promise<TaggedResource[]> {
   const { names } = desired
-  const roleNames = [...new Set([names.lambdaRole, names.taskExecutionRole, names.infrastructureRole])]
+  const roleNames = [...new Set([names.lambdaRole, names.taskExecutionRole, names.infrastructureRole, names.schedulerRole])]
   const found = await Promise.all(
     roleNames.map(async (RoleName): Promise<TaggedResource | undefined> => {
       try {

@@ -86,6 +86,42 @@ function article(expected: string): string {
   return expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`
 }
 
+const SCHEDULE_KEYS = ['expression', 'timezone', 'enabled', 'payload']
+const SCHEDULE_HINT = 'write schedule: "cron(0 3 * * ? *)" or "rate(1 hour)", or { expression: "rate(1 hour)", timezone: Europe/Paris }'
+
+/** `schedule:` is an expression or a mapping of SCHEDULE_KEYS: say which key is wrong rather than "string or mapping". */
+function scheduleIssue(path: (string | number)[], value: unknown): DescribedIssue {
+  const where = dotted(path)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { path, message: `${where} must be a cron(…) or rate(…) expression, or a mapping; it is ${kindOf(value)}`, hint: SCHEDULE_HINT }
+  }
+  const record = value as Record<string, unknown>
+  const unknown = Object.keys(record).find((k) => !SCHEDULE_KEYS.includes(k))
+  if (unknown !== undefined) {
+    const suggestion = didYouMean(unknown, SCHEDULE_KEYS)
+    return {
+      path: [...path, unknown],
+      atKey: true,
+      message: `unknown key ${quoted(unknown)} in ${where}`,
+      hint: suggestion ? `did you mean "${suggestion}"?` : `known keys here: ${SCHEDULE_KEYS.join(', ')}`,
+    }
+  }
+  if (record.expression !== undefined && typeof record.expression !== 'string') {
+    return { path: [...path, 'expression'], message: `${where}.expression must be a string, not ${kindOf(record.expression)}`, hint: SCHEDULE_HINT }
+  }
+  if (record.expression === undefined) {
+    return { path, atKey: true, message: `${where}.expression is required: the cron(…) or rate(…) expression`, hint: SCHEDULE_HINT }
+  }
+  if (record.enabled !== undefined && typeof record.enabled !== 'boolean') {
+    return {
+      path: [...path, 'enabled'],
+      message: `${where}.enabled must be true or false, not ${kindOf(record.enabled)}`,
+      hint: 'enabled: false keeps the schedule but stops it firing',
+    }
+  }
+  return { path, message: `${where} is not valid`, hint: 'expression and timezone are strings (timezone an IANA name); payload is JSON text or a mapping' }
+}
+
 /** A described issue; `suggestion` is the known key an unknown one was taken for, `missing` marks "X is required". */
 type DescribedIssue = ManifestIssue & { suggestion?: string; missing?: boolean }
 
@@ -132,6 +168,7 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, extra?: { u
       return { path, message: `${where} must be one of ${allowed}, not ${kindOf(value)}`, hint: suggestion ?? hint }
     }
     case 'invalid_union':
+      if (path[path.length - 1] === 'schedule') return scheduleIssue(path, value)
       return {
         path,
         message: `${where} must be a string, or a mapping {value, secret: true}; it is ${kindOf(value)}`,

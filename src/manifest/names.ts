@@ -15,6 +15,10 @@ export interface ResourceNames {
   /** the role ECS Express Mode uses for the load balancer, certificate and scaling it manages */
   infrastructureRole: string
   securityGroup: string
+  /** EventBridge Scheduler: the group shipit makes and tags (schedules take no tags), the schedule in it, the role it runs with */
+  scheduleGroup: string
+  schedule: string
+  schedulerRole: string
 }
 
 /** IAM role names are at most 64 characters: longer ones keep a prefix and a hash of the whole. */
@@ -38,6 +42,9 @@ export function resourceNames(app: string, env: string, cluster?: string): Resou
     taskExecutionRole: cutName(`shipit-${base}-task-exec`, 64),
     infrastructureRole: cutName(`shipit-${base}-ecs-infra`, 64),
     securityGroup: `shipit-${base}`,
+    scheduleGroup: `shipit-${base}`,
+    schedule: base,
+    schedulerRole: cutName(`shipit-${base}-scheduler`, 64),
   }
 }
 

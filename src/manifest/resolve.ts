@@ -8,7 +8,7 @@ import type { LoadedManifest } from './load.js'
 import { DEFAULT_ENV } from './load.js'
 import { expiryTags, type ResourceNames, resourceNames, shipitTags } from './names.js'
 import { bare, quoted } from './rules.js'
-import { type ContainerSpec, EnvName, type FunctionSpec, type HttpSpec, MAX_ENV_LENGTH, TARGETS, type TargetName } from './schema.js'
+import { type ContainerSpec, EnvName, type FunctionSpec, type HttpSpec, MAX_ENV_LENGTH, type ScheduleSpec, TARGETS, type TargetName } from './schema.js'
 
 export { DEFAULT_ENV } from './load.js'
 export { LAMBDA_ENVIRONMENT_MAX_BYTES, lambdaEnvironmentBytes } from './rules.js'
@@ -34,6 +34,8 @@ interface DesiredBase {
   secrets: Record<string, string>
   logRetentionDays: number
   http: HttpSpec
+  /** `schedule:` of a task or a function, defaults filled in */
+  schedule?: DesiredSchedule
   /** directory of app.yaml; relative paths are relative to it */
   dir: string
 }
@@ -48,6 +50,16 @@ export interface ContainerDesired extends DesiredBase {
   container: ContainerSpec
   /** `http:` on target fargate: an ECS Express Mode service, defaults filled in */
   express?: ExpressSpec
+}
+
+/** An EventBridge Scheduler schedule as shipit makes it. */
+export interface DesiredSchedule {
+  expression: string
+  /** IANA name; UTC unless app.yaml names one */
+  timezone: string
+  enabled: boolean
+  /** the function's event, as JSON text */
+  payload?: string
 }
 
 interface Ttl {
@@ -123,6 +135,7 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
     secrets: merged.secrets,
     logRetentionDays: merged.logs.retentionDays,
     http: merged.http ?? { routes: ['$default'] },
+    ...(merged.schedule ? { schedule: desiredSchedule(merged.schedule) } : {}),
     dir: loaded.dir,
   }
   // the rules made sure the section of the target is there (with line:col when it is not)
@@ -135,6 +148,12 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
     return { ...base, target, container: merged.container, ...express }
   }
   throw new Error(`${loaded.file} was validated for target ${target} without its section`)
+}
+
+function desiredSchedule(spec: ScheduleSpec): DesiredSchedule {
+  if (typeof spec === 'string') return { expression: spec.trim(), timezone: 'UTC', enabled: true }
+  const payload = spec.payload === undefined ? undefined : typeof spec.payload === 'string' ? spec.payload : JSON.stringify(spec.payload)
+  return { expression: spec.expression.trim(), timezone: spec.timezone ?? 'UTC', enabled: spec.enabled ?? true, ...(payload === undefined ? {} : { payload }) }
 }
 
 function ttlOf(text: string | undefined, now: Date): Ttl | undefined {

@@ -1,5 +1,6 @@
 import { releaseIssues } from './release.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
+import { isProblem, isTimeZone, parseScheduleExpression } from './schedule-expression.js'
 import { type Manifest, TARGETS, type TargetName } from './schema.js'
 import { parseSecretRef } from './secret-refs.js'
 
@@ -169,6 +170,7 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   }
   issues.push(...expressIssues(m, target))
   if (isObject(m.http)) issues.push(...domainIssues(m.http, typeof m.region === 'string' ? m.region : undefined, target))
+  issues.push(...scheduleIssues(m, target))
   for (const key of Object.keys(secrets)) {
     if (key in env) issues.push({ path: ['secrets', key], atKey: true, message: `${bare(key)} is both in env and in secrets`, hint: 'keep it in one of them' })
   }
@@ -226,6 +228,56 @@ function expressIssues(m: Partial<Record<keyof Manifest, unknown>>, target: Targ
         hint: 'use a percentage, e.g. 60',
       })
     }
+  }
+  return issues
+}
+
+/**
+ * `schedule:` runs something that ends: a container with mode: task, or a function. Its expression
+ * and time zone are checked here, as EventBridge Scheduler would at CreateSchedule.
+ */
+function scheduleIssues(m: Partial<Record<keyof Manifest, unknown>>, target: TargetName | undefined): ManifestIssue[] {
+  const schedule = m.schedule
+  if (schedule === undefined) return []
+  const issues: ManifestIssue[] = []
+  const object = isObject(schedule) ? schedule : undefined
+  const expression = typeof schedule === 'string' ? schedule : object?.expression
+  const at = object ? ['schedule', 'expression'] : ['schedule']
+  if (typeof expression === 'string') {
+    const parsed = parseScheduleExpression(expression)
+    if (isProblem(parsed)) issues.push({ path: at, message: parsed.message, hint: parsed.hint })
+  }
+  if (object && typeof object.timezone === 'string' && !isTimeZone(object.timezone)) {
+    issues.push({
+      path: ['schedule', 'timezone'],
+      message: `schedule.timezone ${quoted(object.timezone)} is not an IANA time zone`,
+      hint: 'use a name of the tz database, e.g. UTC, Europe/Paris, America/New_York',
+    })
+  }
+  const c = isObject(m.container) ? m.container : undefined
+  const onContainer = target === 'fargate' || target === 'ecs' || (target === undefined && c !== undefined && !isObject(m.function))
+  if (onContainer && c && (c.mode ?? 'service') !== 'task') {
+    issues.push({
+      path: ['schedule'],
+      atKey: true,
+      message: 'schedule: starts a task at set times, but container.mode is service: a service runs all the time',
+      hint: 'set container.mode: task for a scheduled job, or remove schedule:',
+    })
+  }
+  if (onContainer && c?.count === 0) {
+    issues.push({
+      path: ['container', 'count'],
+      message: 'container.count 0 with schedule: each run of the schedule starts count tasks, and Scheduler starts at least 1',
+      hint: 'set count to 1–10, or remove schedule:',
+    })
+  }
+  if (onContainer && object?.payload !== undefined) {
+    issues.push({
+      path: ['schedule', 'payload'],
+      atKey: true,
+      message: "schedule.payload is the event a function is invoked with; a container's task takes none",
+      hint: 'remove payload, and give the task what it needs with container.command or env:',
+    })
   }
   return issues
 }

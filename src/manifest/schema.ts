@@ -248,6 +248,26 @@ const Logs = z.strictObject({
   retentionDays: z.literal(LOG_RETENTION_DAYS).default(14),
 })
 
+/** `schedule:` of a task or a function: an EventBridge Scheduler schedule (its expression is checked in rules.ts, with line:col). */
+const ScheduleExpressionText = z
+  .string()
+  .min(1)
+  .max(256)
+  .meta({ description: 'cron(minutes hours day-of-month month day-of-week year) or rate(N minute(s)|hour(s)|day(s)), as EventBridge Scheduler takes them.' })
+const ScheduleObject = z.strictObject({
+  expression: ScheduleExpressionText,
+  timezone: z.string().min(1).max(50).optional().meta({ description: 'IANA time zone the cron expression is read in, e.g. Europe/Paris (default UTC).' }),
+  enabled: z.boolean().optional().meta({ description: 'false keeps the schedule but stops it firing (default true).' }),
+  payload: z
+    .union([z.string().max(8192), z.record(z.string(), z.unknown())])
+    .optional()
+    .meta({ description: 'function only: the event each run invokes it with (JSON text or an object); default {}.' }),
+})
+const Schedule = z.union([ScheduleExpressionText, ScheduleObject]).meta({
+  description:
+    'Run a container with mode: task, or invoke the function, on an EventBridge Scheduler schedule: "cron(0 3 * * ? *)", "rate(1 hour)", or { expression, timezone, enabled, payload }.',
+})
+
 /** The load `shipit compare` estimates for when no flags are given (so a plain `shipit compare` works in CI). */
 const Expect = z.strictObject({
   requests: z
@@ -279,6 +299,7 @@ const Overlay = z.strictObject({
   http: z.strictObject(httpShape).partial().optional(),
   logs: Logs.partial().optional(),
   expect: Expect.partial().optional(),
+  schedule: Schedule.optional(),
 })
 
 export const Manifest = z
@@ -292,6 +313,7 @@ export const Manifest = z
     container: Container.optional(),
     function: LambdaFunction.optional(),
     http: Http.optional(),
+    schedule: Schedule.optional(),
     logs: Logs.default({ retentionDays: 14 }),
     expect: Expect.optional().meta({ description: 'Expected load, for `shipit compare` and the monthly cost in plans.' }),
     environments: z.record(EnvKey, Overlay).default({}),
@@ -302,6 +324,7 @@ export type Manifest = z.infer<typeof Manifest>
 export type ContainerSpec = z.infer<typeof Container>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
+export type ScheduleSpec = z.infer<typeof Schedule>
 
 export function jsonSchema(now: Date = new Date()): Record<string, unknown> {
   const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>

@@ -50,3 +50,6 @@ export const S3_EXPECTED_BUCKET_OWNER: CliVersions = { v1: '1.19.0', v2: '2.1.0'
  * the runbook's shift says what it needs.
  */
 export const LAMBDA_ROUTING_CONFIG: CliVersions = BEFORE_2020
+
+/** EventBridge Scheduler, the `aws scheduler` commands ("AWS introduces the new Amazon EventBridge Scheduler", 2022-11-10). */
+export const SCHEDULER: CliVersions = { v1: '1.27.7', v2: '2.8.12' }

@@ -62,8 +62,9 @@ describe('lambda target against the in-memory AWS', () => {
     // then no mutating call is sent, and few reads
     expect(second.status).toBe('no-changes')
     expect(fake.mutatingCalls()).toEqual([])
-    // 12 reads: the log group's tags are read too (ownership), and the alias (its RevisionId), besides what the function, role and API need
-    expect(fake.calls.length).toBeLessThanOrEqual(12)
+    // 13 reads: the log group's tags are read too (ownership), the alias (its RevisionId), the caller (beside the
+    // reads, not after them) and the schedule group (a schedule removed from app.yaml is deleted), besides what the function, role and API need
+    expect(fake.calls.length).toBeLessThanOrEqual(13)
 
     // when the code changes
     writeFileSync(join(dir, 'src', 'index.mjs'), 'export const handler = async () => ({ statusCode: 201 })\n')

@@ -75,6 +75,10 @@ function listed(ctx: FakeContext): Tagged[] {
   for (const b of state.s3.buckets.values()) {
     out.push({ arn: `arn:aws:s3:::${b.name}`, tags: () => b.tags ?? {}, addTags: (t) => (b.tags = { ...(b.tags ?? {}), ...t }) })
   }
+  // EventBridge Scheduler: schedule groups only (schedules carry no tags)
+  for (const g of state.scheduler.groups.values()) {
+    out.push({ arn: g.Arn, tags: () => g.Tags, addTags: (t) => Object.assign(g.Tags, t) })
+  }
   return out
 }
 

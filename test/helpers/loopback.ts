@@ -148,6 +148,7 @@ const REST_OPERATIONS: [string, RegExp, string][] = [
   ['POST', /^\/2015-03-31\/functions$/, 'CreateFunction'],
   ['GET', /^\/v2\/apis$/, 'GetApis'],
   ['POST', /^\/v2\/apis$/, 'CreateApi'],
+  ['GET', /^\/schedule-groups\/[^/]+$/, 'GetScheduleGroup'],
 ]
 
 function describeRequest(method: string, url: string, headers: IncomingHttpHeaders, body: string): StubRequest {
@@ -265,6 +266,8 @@ export function emptyAccount(req: StubRequest): StubResponse {
       return awsError(req, 404, 'NoSuchEntity', `The role with name ${new URLSearchParams(req.body).get('RoleName')} cannot be found.`)
     case 'DescribeLogGroups':
       return jsonOk(req, { logGroups: [] })
+    case 'GetScheduleGroup':
+      return awsError(req, 404, 'ResourceNotFoundException', `Schedule group ${decodeURIComponent(req.path.split('/')[2] ?? '')} does not exist.`)
     case 'GetApis':
       return jsonOk(req, { items: [] })
     case 'GetCallerIdentity':

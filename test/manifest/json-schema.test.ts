@@ -73,7 +73,7 @@ describe('jsonSchema()', () => {
     expect(schema.additionalProperties).toBe(false)
     expect(schema.required).toEqual(['name'])
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['$schema', 'container', 'env', 'environments', 'expect', 'function', 'http', 'logs', 'name', 'region', 'secrets', 'target'].sort(),
+      ['$schema', 'container', 'env', 'environments', 'expect', 'function', 'http', 'logs', 'name', 'region', 'schedule', 'secrets', 'target'].sort(),
     )
     // survives JSON: what `shipit schema` prints
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema)
@@ -104,7 +104,7 @@ describe('jsonSchema()', () => {
     const overlay = envs.additionalProperties
     expect(overlay.type).toBe('object')
     expect(overlay.additionalProperties).toBe(false)
-    expect(Object.keys(overlay.properties).sort()).toEqual(['container', 'env', 'expect', 'function', 'http', 'logs', 'region', 'secrets', 'ttl'])
+    expect(Object.keys(overlay.properties).sort()).toEqual(['container', 'env', 'expect', 'function', 'http', 'logs', 'region', 'schedule', 'secrets', 'ttl'])
     expect(overlay.required ?? []).toEqual([])
     expect(overlay.properties.function.required ?? []).toEqual([])
     expect(overlay.properties.container.required ?? []).toEqual([])

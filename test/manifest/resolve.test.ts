@@ -172,6 +172,9 @@ describe('derived values', () => {
       taskExecutionRole: 'shipit-shop-prod-task-exec',
       infrastructureRole: 'shipit-shop-prod-ecs-infra',
       securityGroup: 'shipit-shop-prod',
+      scheduleGroup: 'shipit-shop-prod',
+      schedule: 'shop-prod',
+      schedulerRole: 'shipit-shop-prod-scheduler',
     })
   })
 
@@ -213,6 +216,10 @@ describe('derived values', () => {
     expect(names.api.length).toBeLessThanOrEqual(128)
     expect(names.securityGroup.length).toBeLessThanOrEqual(255)
     expect(names.logGroup.length).toBeLessThanOrEqual(512)
+    // EventBridge Scheduler: group and schedule names are at most 64 of [0-9a-zA-Z-_.]
+    expect(names.scheduleGroup.length).toBeLessThanOrEqual(64)
+    expect(names.schedule.length).toBeLessThanOrEqual(64)
+    expect(names.schedulerRole.length).toBeLessThanOrEqual(64)
   })
 
   it('resolves the function source relative to app.yaml, and keeps secret env values marked', async () => {

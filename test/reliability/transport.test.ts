@@ -558,8 +558,8 @@ describe('through the built CLI', () => {
     for (const name of ['flag', 'env']) {
       const run = await runs[name]
       expect(run.code, `${name}: ${run.stderr}`).toBe(0)
-      // dynamodb: the plan's one read of the deploy lock
-      expect(new Set(run.stub.requests.map((r) => r.service)), name).toEqual(new Set(['lambda', 'apigateway', 'iam', 'logs', 'sts', 'dynamodb']))
+      // dynamodb: the plan's one read of the deploy lock; scheduler: the schedule group (a schedule app.yaml dropped is removed)
+      expect(new Set(run.stub.requests.map((r) => r.service)), name).toEqual(new Set(['lambda', 'apigateway', 'iam', 'logs', 'sts', 'dynamodb', 'scheduler']))
       for (const r of run.stub.requests) expect(String(r.headers['user-agent']), name).toContain(USER_AGENT)
       expect(run.stdout, name).toContain('hello-dev')
     }

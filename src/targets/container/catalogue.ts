@@ -19,6 +19,7 @@ import { BEFORE_2020, ECS_EXPRESS, ECS_EXPRESS_TASK_DEFINITION, ECS_RUNTIME_PLAT
 import { DOMAIN_CATALOGUE } from '../domain/catalogue.js'
 import { IMAGE_CATALOGUE } from '../image/catalogue.js'
 import { notOurs, read, sameOwner } from '../read-back.js'
+import { SCHEDULE_CATALOGUE } from '../schedule/catalogue.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { describedSpec } from './task-definition.js'
 import { containerWaiters, SERVICE_DEPLOYED_WAITER, TASKS_STOPPED_WAITER } from './waiters.js'
@@ -379,7 +380,7 @@ const serviceDeployed: WaitRunbook = (input) => ({
   },
 })
 
-export const CONTAINER_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, DOMAIN_CATALOGUE, {
+export const CONTAINER_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, DOMAIN_CATALOGUE, SCHEDULE_CATALOGUE, {
   operations: [...Object.values(Ecs), ...Object.values(Ec2), ...Object.values(ContainerReads)],
   permissions: CONTAINER_PERMISSIONS,
   waiters: containerWaiters,

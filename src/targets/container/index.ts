@@ -1,10 +1,12 @@
 import { domainNamesOf } from '../../manifest/domain.js'
+import { clock } from '../../clock.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'
 import { noDomain, observeDomain } from '../domain/observe.js'
 import { withDomainUrl } from '../domain/outputs.js'
 import { buildPlatformOf, checkContainerCli, runContainerOperation } from '../image/index.js'
+import { scheduleOutputs } from '../schedule/outputs.js'
 import type { Outputs, Prepared, Target } from '../target.js'
 import { CONTAINER_CATALOGUE } from './catalogue.js'
 import { expressOutputs } from './express.js'
@@ -83,6 +85,7 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
         {
           ...containerOutputs(desired, observed, applied),
           ...(desired.express && observed.express ? expressOutputs(observed.express, applied) : {}),
+          ...scheduleOutputs(desired.schedule, observed.schedule, applied ?? {}, clock.now()),
         },
         observed.domain,
         applied,

@@ -10,6 +10,7 @@ import { nothingEcr, type ObservedEcr, observeEcr } from '../image/ecr.js'
 import { hashBuild, type ListedBuild, listBuild, type PreparedImage } from '../image/prepare.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
+import { type ObservedSchedule, observeSchedule } from '../schedule/observe.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
@@ -84,6 +85,8 @@ export interface ContainerObserved {
   express?: ExpressObserved
   /** http.domain on fargate: certificate, zones, records and the Express listener's side (src/targets/container/express-domain.ts) */
   domain?: DomainObserved
+  /** `schedule:` (or one left from an earlier deploy): its group, schedule and role; absent offline */
+  schedule?: ObservedSchedule
 }
 
 export function nothingObserved(desired?: ContainerDesired): ContainerObserved {
@@ -151,7 +154,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
   const names = desired.names
   const forDestroy = ctx.command === undefined || ctx.command === 'destroy'
 
-  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras, secrets] = await Promise.all([
+  const [clusters, services, td, network, role, logGroup, revisions, tasks, extras, secrets, schedule] = await Promise.all([
     clients.send('ecs', 'DescribeClusters', { clusters: [names.cluster], include: ['TAGS', 'SETTINGS'] }),
     orNullIfMissing(clients.send('ecs', 'DescribeServices', { cluster: names.cluster, services: [names.service], include: ['TAGS'] })),
     orNullIfMissing<DescribeTaskDefinitionCommandOutput>(
@@ -167,6 +170,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     observeExtras(ctx, desired, forDestroy),
     // a deploy (and its plan) reads the versions of the secrets; a missing one stops it here
     ctx.command === 'deploy' ? observeSecrets(clients, desired, ctx) : Promise.resolve(undefined),
+    observeSchedule(clients, desired, forDestroy ? 'destroy' : ctx.command),
   ])
 
   const c = (clusters.clusters ?? []).find((x) => x.status !== 'INACTIVE')
@@ -224,6 +228,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     ...(tasks ? { tasks } : {}),
     ...extras,
     ...(secrets ? { secrets } : {}),
+    schedule,
   }
   const express = observed.express?.service
   const ourGroups = new Set(network.securityGroups.map((g) => g.id))

@@ -7,6 +7,9 @@ import { nothingEcr, planImage, planImageDestroy } from '../image/ecr.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { secretAccess, trackedFor } from '../secret-versions.js'
+import { NO_SCHEDULE } from '../schedule/observe.js'
+import { planSchedule, planScheduleDelete } from '../schedule/plan.js'
+import { taskScheduleRun } from '../schedule/runs.js'
 import { SENSITIVE_KEYS_TAG, sensitiveKeysRecord } from '../sensitive-keys.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
@@ -64,7 +67,13 @@ export function planContainer(
       reason: `runs as an Express service (deployed with http:), and ECS cannot turn it into a plain service: put http: back, or remove it first with shipit destroy --target ${profile.target}`,
     })
   } else if (spec.mode === 'service') planService(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
-  else planRun(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
+  else if (!desired.schedule) planRun(b, profile, observed, td.taskDefinition, network.awsvpc, prerequisites, firstUse)
+  // with schedule: the schedule runs the task; the deploy registers it and points the schedule at it
+  const scheduled = desired.schedule && spec.mode === 'task' && !desired.express
+  const run = scheduled
+    ? taskScheduleRun(b.ctx, desired, { taskDefinition: td.taskDefinition, launchType: profile.launchType, awsvpc: network.awsvpc, after: prerequisites })
+    : undefined
+  planSchedule(b, observed.schedule ?? NO_SCHEDULE, run)
   return b.part()
 }
 
@@ -448,7 +457,9 @@ export function planContainerDestroy(desired: ContainerDesired, observed: Contai
   // the Express service is an ECS service too: DeleteExpressGatewayService removes it and what ECS made for it
   const expressSteps = observed.express ? planExpressDestroy(b, observed.express) : []
   const serviceSteps = observed.express?.service ? expressSteps : [...expressSteps, ...planServiceDestroy(b, observed)]
-  const taskSteps = planTasksDestroy(b, observed, serviceSteps)
+  // the schedule goes first: no new task starts while the running ones are stopped
+  const scheduleSteps = planScheduleDelete(b, observed.schedule ?? NO_SCHEDULE, [])
+  const taskSteps = planTasksDestroy(b, observed, [...serviceSteps, ...scheduleSteps])
   const after = [...serviceSteps, ...taskSteps]
   planSecurityGroupsDestroy(b, observed, after)
   planLogGroupDelete(b, observed.logGroup, after)

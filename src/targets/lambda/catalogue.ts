@@ -29,6 +29,7 @@ import {
 } from '../cli-versions.js'
 import { DOMAIN_CATALOGUE } from '../domain/catalogue.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
+import { SCHEDULE_CATALOGUE } from '../schedule/catalogue.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 import { RELEASE_WATCH, releaseWatchRunbook, watchRelease } from './release-watch.js'
 import { extensionLayerArns } from './secrets-extension.js'
@@ -461,7 +462,7 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
   return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
 }
 
-export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, DOMAIN_CATALOGUE, {
+export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, DOMAIN_CATALOGUE, SCHEDULE_CATALOGUE, {
   operations: [
     ...Object.values(ApiGateway),
     ...Object.values(Lambda),

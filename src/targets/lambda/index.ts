@@ -1,9 +1,11 @@
 import { relative } from 'node:path'
+import { clock } from '../../clock.js'
 import { domainNamesOf } from '../../manifest/domain.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { isLocalRequest } from '../../plan/types.js'
 import { noDomain, observeDomain } from '../domain/observe.js'
 import { withDomainUrl } from '../domain/outputs.js'
+import { scheduleOutputs } from '../schedule/outputs.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
 import { LAMBDA_CATALOGUE, UploadArtifact } from './catalogue.js'
@@ -104,6 +106,7 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
         // a release under way (or left by a crash): how the alias splits its traffic; after an apply, what was observed is past
         traffic: Object.keys(applied).length ? undefined : trafficOf(observed.alias),
         logGroup: desired.names.logGroup,
+        ...scheduleOutputs(desired.schedule, observed.schedule, applied, clock.now()),
       },
       observed.domain,
       applied,

@@ -12,6 +12,7 @@ import type { DomainObserved } from '../domain/observe.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
+import { type ObservedSchedule, observeSchedule } from '../schedule/observe.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from './artifacts.js'
@@ -81,6 +82,8 @@ export interface LambdaObserved {
   secrets?: TrackedSecret[]
   /** http.domain: certificate, zones, records and API Gateway domain names (src/targets/domain/) */
   domain?: DomainObserved
+  /** `schedule:` (or one left from an earlier deploy): its group, schedule and role; absent offline */
+  schedule?: ObservedSchedule
 }
 
 export const ALIAS = 'live'
@@ -106,7 +109,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
   const { clients } = ctx
   const names = desired.names
 
-  const [fn, aliasFn, alias, policy, role, logGroup, apis, secrets, caller] = await Promise.all([
+  const [fn, aliasFn, alias, policy, role, logGroup, apis, secrets, caller, schedule] = await Promise.all([
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function })),
     orNullIfMissing(clients.send('lambda', 'GetFunction', { FunctionName: names.function, Qualifier: ALIAS })),
     orNullIfMissing(clients.send('lambda', 'GetAlias', { FunctionName: names.function, Name: ALIAS })),
@@ -122,6 +125,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     // beside the reads, not after them: one read more on a redeploy (the function's ARN names the
     // account), one round trip less on every fresh deploy, whose every later step waits for the plan
     ctx.account ? Promise.resolve(undefined) : callerIdentity(clients),
+    observeSchedule(clients, desired, ctx.command),
     ctx.command === 'deploy' ? checkReleaseAlarms(clients, desired) : undefined,
   ])
 
@@ -156,6 +160,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     duplicateApis: apis.duplicates,
     artifacts,
     ...(secrets ? { secrets } : {}),
+    schedule,
   }
 }
 

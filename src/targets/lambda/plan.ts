@@ -4,6 +4,9 @@ import { type PlannedRole, planExecutionRole } from '../execution-role.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { secretAccess, trackedFor } from '../secret-versions.js'
+import { NO_SCHEDULE } from '../schedule/observe.js'
+import { planSchedule, planScheduleDelete } from '../schedule/plan.js'
+import { functionScheduleRun } from '../schedule/runs.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
@@ -57,6 +60,9 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
     planLambdaDomain(b, observed.domain, { id: api.id, deps: [...api.deps, ...b.present('stage')] })
   }
   planDuplicateApis(b, observed.duplicateApis)
+  // schedule: invokes the alias, once it serves this deploy's version
+  const run = desired.schedule && !fn.blocked ? functionScheduleRun({ ...ctx, account }, desired, ALIAS, aliasDeps) : undefined
+  planSchedule(b, observed.schedule ?? NO_SCHEDULE, run)
   if (Object.keys(desired.secrets).length && desired.function.role) {
     const access = secretAccess(desired, trackedFor(desired, observed.secrets, ctx))
     b.warnings.push(
@@ -167,6 +173,7 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
     for (const step of roleDeleteSteps(names.lambdaRole, role, afterFunction, inline)) b.add(step)
   } else if (role) b.keep('iam:role', names.lambdaRole, kept)
   planArtifactCleanup(b, observed.artifacts)
+  planScheduleDelete(b, observed.schedule ?? NO_SCHEDULE, [])
   return b.part()
 }
 
