@@ -47,6 +47,26 @@ type Raw = Record<string, unknown>
 type Validate = (doc: Raw, at: LoadedManifest['positionOf'] & {}) => Pick<LoadedManifest, 'manifest' | 'environments' | 'warnings'>
 type Merge = (base: unknown, over: unknown) => unknown
 
+/** `${component:…}` in an app without components: there is no other component to take a value from. */
+export function strayRefs(raw: Raw, file: string, at: NonNullable<LoadedManifest['positionOf']>): ManifestProblem[] {
+  const problems: ManifestProblem[] = []
+  const scan = (env: unknown, path: string[]) => {
+    for (const [key, value] of Object.entries(asRecord(env))) {
+      if (typeof value === 'string' && value.match(COMPONENT_REF)) {
+        problems.push({
+          file,
+          ...at([...path, key]),
+          message: `${bare(key)} takes another component's output, and this app has no components:`,
+          hint: 'move the app under components: next to the component it reads from',
+        })
+      }
+    }
+  }
+  scan(raw.env, ['env'])
+  for (const [e, overlay] of Object.entries(asRecord(raw.environments))) scan(asRecord(overlay).env, ['environments', e, 'env'])
+  return problems
+}
+
 /** The components of a manifest whose top level was validated as `top`; every problem at once, with line:col. */
 export function loadComponents(top: LoadedManifest, raw: Raw, validate: Validate, merge: Merge): LoadedComponent[] {
   const at = top.positionOf ?? (() => ({ line: 1, col: 1 }))

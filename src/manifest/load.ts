@@ -4,7 +4,7 @@ import { relative } from 'node:path'
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from 'yaml'
 import type { z } from 'zod'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
-import { type LoadedComponent, loadComponents } from './components.js'
+import { type LoadedComponent, loadComponents, strayRefs } from './components.js'
 import { expandInterpolations, type Vars } from './interpolate.js'
 import { describeIssue, knownKeysAt } from './messages.js'
 import { bare, checkRules, type ManifestIssue, quoted } from './rules.js'
@@ -248,7 +248,11 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
     const target = hasComponents ? undefined : given
     const { manifest, environments, warnings } = validateDocument(raw, { file, target, now, existingOnly, at: positionOf })
     const loaded: LoadedManifest = { file, manifest, target, environments, warnings, secrets, dir, positionOf, forTarget: validated }
-    if (!hasComponents) return loaded
+    if (!hasComponents) {
+      const stray = strayRefs(raw as Record<string, unknown>, file, positionOf)
+      if (stray.length) throw new ManifestError(stray)
+      return loaded
+    }
     const validateComponent = (doc: Record<string, unknown>, at: NonNullable<LoadedManifest['positionOf']>) =>
       validateDocument(doc, { file, target: TARGETS.find((t) => t === doc.target), now, existingOnly, at })
     const components = loadComponents(loaded, raw as Record<string, unknown>, validateComponent, deepMerge)
