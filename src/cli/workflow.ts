@@ -1,9 +1,9 @@
 import type { AwsClients } from '../aws/clients.js'
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
-import { type AppSession, makeAppPlan, openAppSession, prepareApp } from '../engine/components.js'
+import { type AppSession, checkNoComponentsNamed, makeAppPlan, oneComponent, openAppSession, prepareApp } from '../engine/components.js'
 import { makePlan, prepareLocal } from '../engine/plan.js'
 import { loadForSession, openSession, type Session, type SessionOptions } from '../engine/session.js'
-import { ExitCode, invalid as invalidInput, ShipitError } from '../errors.js'
+import { ExitCode, ShipitError } from '../errors.js'
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, type HeldLock, takeLock } from '../lock/lease.js'
 import { heldLockNote } from '../lock/notice.js'
 import type { LockScope } from '../lock/requests.js'
@@ -210,22 +210,6 @@ async function openForCommand(
   }
   const app = await openAppSession(options, loaded, named, planOnly && command === 'deploy' ? 'plan' : command)
   return { session: app.session, app }
-}
-
-/** An app without components: is its own one component, named after the app. */
-export function checkNoComponentsNamed(app: string, named: string[]): void {
-  const other = named.find((n) => n !== app)
-  if (other) throw invalidInput('UnknownComponent', `${app} has no components: (no component named ${other})`, ['leave out the component names'])
-}
-
-/** The one component run and rollback act on: named, or the only one there is. */
-export function oneComponent(names: string[], named: string[], command: string): string {
-  if (named.length === 1 && names.includes(named[0])) return named[0]
-  if (named.length === 0 && names.length === 1) return names[0]
-  if (named.length === 1) throw invalidInput('UnknownComponent', `no component named ${named[0]}`, [`components: ${names.join(', ')}`])
-  throw invalidInput('OneComponent', `${command} acts on exactly one component; this app has ${names.length}: ${names.join(', ')}`, [
-    `name it: shipit ${command} ${names[0]}`,
-  ])
 }
 
 /** The deploy lock, released on the way out, and before the exit of a signal while only reading. */

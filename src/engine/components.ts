@@ -15,7 +15,7 @@ import type { Prepared } from '../targets/target.js'
 import { appTarget } from './app-target.js'
 import { markersToRefs, refValues, substituteRefs } from './component-refs.js'
 import { fingerprintOf, makePlan, type Planned, prepareLocal } from './plan.js'
-import { connect, type Session, type SessionOptions } from './session.js'
+import { connect, loadForSession, openSession, type Session, type SessionOptions } from './session.js'
 import { CLUSTER_STEPS, clusterSteps } from './shared-cluster.js'
 
 /**
@@ -44,7 +44,7 @@ type Command = Plan['command']
  * Sessions for the named components (none: all). deploy and plan add what the named ones need
  * (before: tasks, producers of their references); other commands act on exactly those named.
  */
-export async function openAppSession(options: SessionOptions, loaded: LoadedManifest, named: string[], command: Command | 'plan'): Promise<AppSession> {
+export async function openAppSession(options: SessionOptions, loaded: LoadedManifest, named: string[], command: string): Promise<AppSession> {
   const all = loaded.components ?? []
   const chosen = command === 'deploy' || command === 'plan' ? selectComponents(all, named) : exactly(all, named)
   if (options.target) {
@@ -250,4 +250,31 @@ function totalCost(components: PlanComponent[]): PlanCost | undefined {
     ),
     pricesDate: costs[0].pricesDate,
   }
+}
+
+/** An app without components: is its own one component, named after the app. */
+export function checkNoComponentsNamed(app: string, named: string[]): void {
+  const other = named.find((n) => n !== app)
+  if (other) throw invalid('UnknownComponent', `${app} has no components: (no component named ${other})`, ['leave out the component names'])
+}
+
+/** The one component run and rollback act on: named, or the only one there is. */
+export function oneComponent(names: string[], named: string[], command: string): string {
+  if (named.length === 1 && names.includes(named[0])) return named[0]
+  if (named.length === 0 && names.length === 1) return names[0]
+  if (named.length === 1) throw invalid('UnknownComponent', `no component named ${named[0]}`, [`components: ${names.join(', ')}`])
+  throw invalid('OneComponent', `${command} acts on exactly one component; this app has ${names.length}: ${names.join(', ')}`, [
+    `name it: shipit ${command} ${names[0]}`,
+  ])
+}
+
+/** A session per component the command acts on (status, logs, run): an app of one is its own component, named after the app. */
+export async function openEach(options: SessionOptions, named: string[], command: string): Promise<{ name: string; session: Session; ofApp: boolean }[]> {
+  const loaded = await loadForSession(options)
+  if (!loaded.components) {
+    checkNoComponentsNamed(loaded.manifest.name, named)
+    return [{ name: loaded.manifest.name, session: await openSession(options, loaded), ofApp: false }]
+  }
+  const app = await openAppSession(options, loaded, named, command)
+  return app.components.map((c) => ({ name: c.component.name, session: c.session, ofApp: true }))
 }
