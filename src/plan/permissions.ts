@@ -25,6 +25,8 @@ export interface AppScope {
   roles: readonly string[]
   /** buckets app.yaml names (function.bucket), besides shipit's artifacts bucket */
   buckets: readonly string[]
+  /** with components: the component the names are for (`<app>-<component>-<env>`) */
+  component?: string
 }
 
 /** Where one request went: what its ARNs are made of. */
@@ -98,7 +100,7 @@ export function localPermission<I extends object>(op: { service: string; operati
 }
 
 /** `<app>-<env>`: the name of the app's function, API, cluster, service and task family (`<app>-*` for every env). */
-export const baseName = (scope: AppScope) => `${scope.app}-${scope.env}`
+export const baseName = (scope: AppScope) => (scope.component ? `${scope.app}-${scope.component}-${scope.env}` : `${scope.app}-${scope.env}`)
 
 /** A regional resource of a service: `arn:<partition>:<service>:<region>:<account>:<path>`. */
 export function regional(service: string, path: (name: string) => string, names: (scope: AppScope) => string[]): ResourceKind {
