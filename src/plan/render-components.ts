@@ -23,6 +23,7 @@ export function renderAppText(plan: Plan, options: TextOptions = {}): string {
   ]
   const lines = [`shipit ${plan.command} plan — ${where.filter(Boolean).join(' · ')} · ${components.length} components`]
   const shared = plan.warnings.filter((w) => !components.some((c) => w.startsWith(`${c.name}: `)))
+  if (plan.offline) lines.push('offline: AWS was not read (no credentials or --offline); everything is planned as new.')
   for (const w of shared) lines.push(`warning: ${w}`)
   for (const b of plan.blocked) lines.push(`  ! ${b.resource.type} ${b.resource.name}: ${b.reason}`)
   if (plan.blocked.length) lines.push('This plan cannot be applied until the resources marked ! are dealt with.')
@@ -36,6 +37,7 @@ export function renderAppText(plan: Plan, options: TextOptions = {}): string {
       blocked: [],
       summary: c.summary,
       components: undefined,
+      offline: false,
       expires: undefined,
     }
     delete part.cost
