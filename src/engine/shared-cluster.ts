@@ -49,7 +49,7 @@ function destroyCluster(app: AppSession, containers: Part[], steps: Step[], drop
   const all = app.all.filter((c) => c.target !== 'lambda' && !c.loaded.manifest.container?.cluster)
   const destroyingAll = all.every((c) => containers.some((p) => p.component.name === c.name))
   const { desired } = containers[0].session
-  const seen = (containers.map((p) => p.planned.observed as SeenCluster).find((o) => o.cluster) ?? {}).cluster
+  const seen = containers.map((p) => p.planned.observed as SeenCluster).find((o) => o.cluster)?.cluster
   if (!destroyingAll || !seen || !ownedBy(seen.tags, desired.app, desired.env) || seen.containerInstances > 0) return steps
   const deletedServices = steps.filter((s) => s.resource.type === 'ecs:service' && s.action === 'delete').length
   if (seen.activeServices > deletedServices) return steps
