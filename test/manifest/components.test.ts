@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { describeValid, validateManifest } from '../../src/engine/validate.js'
 import { ManifestError, parseManifest } from '../../src/manifest/load.js'
 import { jsonSchema } from '../../src/manifest/schema.js'
 
@@ -114,6 +115,11 @@ ${API}`
     expect(problems(`name: solo\ntarget: lambda\nfunction: { handler: index.handler, runtime: nodejs22.x }\nenv: { A: "\${component:api.url}" }\n`)).toEqual([
       "4:11 A takes another component's output, and this app has no components:",
     ])
+  })
+
+  it("shipit validate names each component and its target, and checks each one's source", async () => {
+    const result = await validateManifest(join(import.meta.dirname, '../../examples/shop/app.yaml'), undefined, { now: NOW })
+    expect(describeValid(result)).toContain('components api (lambda), web (fargate), worker (fargate), migrate (fargate), nightly (fargate)')
   })
 
   it('publishes components in the JSON schema', () => {
