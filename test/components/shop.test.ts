@@ -128,6 +128,23 @@ describe('the shop example (issue 22) on the in-memory AWS', () => {
     expect(plan.steps.every((s: { id: string; component: string }) => s.id.startsWith(`${s.component}/`))).toBe(true)
   })
 
+  it('a saved plan of the app is applied when nothing changed, and refused naming the component that did', async () => {
+    const file = shop()
+    const out = join(file, '..', 'plan.json')
+    const saved = await runCommand(Plan, ['-f', file, '--out', out])
+    expect(saved.code, saved.stderr).toBe(0)
+    const applied = await runCommand(Deploy, ['-f', file, '--plan', out, '--yes'])
+    expect(applied.code, applied.stderr).toBe(0)
+    expect(fake.state.lambda.functions.size).toBe(1)
+    // a plan saved now, then the API's function changed behind its back
+    expect((await runCommand(Plan, ['-f', file, '--out', out])).code).toBe(0)
+    const fn = fake.state.lambda.functions.get('shop-api-dev')
+    if (fn) fn.config.MemorySize = 512
+    const stale = await runCommand(Deploy, ['-f', file, '--plan', out, '--yes'])
+    expect(stale.code).toBe(4)
+    expect(stale.stderr).toContain('in component api')
+  })
+
   it('--target that does not match the components is exit 3 before any AWS call', async () => {
     const r = await runCommand(Plan, ['-f', shop(), '--target', 'lambda'])
     expect(r.code).toBe(3)
