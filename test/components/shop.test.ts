@@ -114,6 +114,27 @@ describe('the shop example (issue 22) on the in-memory AWS', () => {
     expect(deletes.lastIndexOf('DeleteCluster')).toBeGreaterThan(deletes.lastIndexOf('DeleteService'))
   })
 
+  it('destroy of one component removes only its resources and keeps the shared cluster', async () => {
+    const file = shop()
+    expect((await runCommand(Deploy, ['-f', file, '--yes'])).code).toBe(0)
+    fake.calls.length = 0
+    const r = await runCommand(Destroy, ['-f', file, 'worker', '--yes'])
+    expect(r.code, r.stderr).toBe(0)
+    const active = [...fake.state.ecs.services.values()].filter((s) => s.status === 'ACTIVE').map((s) => s.serviceName)
+    expect(active).toEqual(['shop-web-dev'])
+    expect(fake.callsOf('DeleteCluster')).toEqual([])
+    expect(fake.state.lambda.functions.size).toBe(1)
+    // every call names the worker, but its security group's deletion, which names the group by id
+    expect(
+      fake
+        .mutatingCalls()
+        .filter((c) => componentOf(c) !== 'worker')
+        .map((c) => c.operation),
+    ).toEqual(['DeleteSecurityGroup'])
+    expect([...fake.state.ec2.securityGroups.values()].map((g) => g.GroupName)).toContain('shipit-shop-web-dev')
+    expect([...fake.state.ec2.securityGroups.values()].map((g) => g.GroupName)).not.toContain('shipit-shop-worker-dev')
+  })
+
   it('plan groups the steps by component, one cost line each and the total; plan web names what web needs', async () => {
     const file = shop()
     const r = await runCommand(Plan, ['-f', file])
