@@ -1,16 +1,18 @@
 import type { AwsClients } from '../aws/clients.js'
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
+import { type AppSession, checkNoComponentsNamed, makeAppPlan, oneComponent, openAppSession, prepareApp } from '../engine/components.js'
 import { makePlan, prepareLocal } from '../engine/plan.js'
-import { openSession, type SessionOptions } from '../engine/session.js'
+import { loadForSession, openSession, type Session, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, type HeldLock, takeLock } from '../lock/lease.js'
 import { heldLockNote } from '../lock/notice.js'
 import type { LockScope } from '../lock/requests.js'
 import { refuseUnwatchedRelease } from '../manifest/release.js'
 import { renderText } from '../plan/render.js'
+import { renderAppText } from '../plan/render-components.js'
 import { renderRunbook } from '../plan/runbook.js'
 import { writeRunbook } from '../plan/runbook-files.js'
-import { checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
+import { checkSavedComponents, checkSavedPlan, readPlan, writePlan } from '../plan/saved.js'
 import type { Plan } from '../plan/types.js'
 import { colorEnabled } from '../ui/color.js'
 import { appendStepSummary } from '../ui/github.js'
@@ -51,6 +53,8 @@ export interface WorkflowFlags extends ConnectionFlags {
   'detailed-exitcode'?: boolean
   /** rollback target */
   to?: string
+  /** with components: the ones named as arguments (none: all) */
+  components?: string[]
 }
 
 export interface WorkflowIo {
@@ -104,25 +108,29 @@ export async function planAndApply(
   let lock: HeldLock | undefined
   try {
     // only deploy creates: destroy and rollback still work for a function whose runtime Lambda now refuses to create
-    session = await openSession({ ...sessionOptions(flags, !planOnly, io.note), existingOnly: command !== 'deploy' })
-    if (command === 'deploy' && !planOnly && flags.wait === false) refuseUnwatchedRelease(session.desired)
+    const options = { ...sessionOptions(flags, !planOnly, io.note), existingOnly: command !== 'deploy' }
+    const opened = await openForCommand(options, command, planOnly, flags.components ?? [])
+    session = opened.session
+    const app = opened.app
+    // a gradual release is watched by the deploy that starts it: --no-wait cannot hand it over
+    if (command === 'deploy' && !planOnly && flags.wait === false) {
+      for (const c of app?.components ?? [{ session }]) refuseUnwatchedRelease(c.session.desired)
+    }
     if (session.offline && session.offlineReason !== '--offline') io.note('no AWS credentials configured: planning offline, everything is planned as new')
     const saved = flags.plan ? await readPlan(flags.plan) : undefined
     const scope = { app: session.desired.app, env: session.desired.env }
     // bad local input (a source reaching outside the app) is refused before any AWS call, the lock's included
-    const build = planOnly ? undefined : await prepareLocal(session, command, interrupt.signal)
+    const build = planOnly || app ? undefined : await prepareLocal(session, command, interrupt.signal)
+    const builds = !planOnly && app ? await prepareApp(app, command, interrupt.signal) : undefined
     // the lock comes before the first read the plan is made from: a plan made while another run held it is never applied
     if (!planOnly) lock = await lockForApply(session.clients, scope, command, flags, io, interrupt)
     // a saved plan is made again with its salt and its time, so that salted secrets and client tokens compare equal
-    const planned = await makePlan(session, {
-      command,
-      adopt: flags.adopt,
-      to: flags.to,
-      signal: interrupt.signal,
-      ...(build ? { build } : {}),
-      ...(saved ? { salt: saved.salt, kdf: saved.kdf, now: () => new Date(saved.createdAt) } : {}),
-    })
+    const again = saved ? { salt: saved.salt, kdf: saved.kdf, now: () => new Date(saved.createdAt) } : {}
+    const planned = app
+      ? await makeAppPlan(app, { command, adopt: flags.adopt, signal: interrupt.signal, ...(builds ? { builds } : {}), ...again })
+      : await makePlan(session, { command, adopt: flags.adopt, to: flags.to, signal: interrupt.signal, ...(build ? { build } : {}), ...again })
     // a saved plan is verified against the plan made now (same steps) and the plan made now is applied
+    if (saved) checkSavedComponents(saved, planned.plan)
     if (saved) checkSavedPlan(saved, planned.plan)
     const plan = planned.plan
     const show = planOnly ? io.out : io.note
@@ -130,7 +138,7 @@ export async function planAndApply(
     const color = !flags.json && colorEnabled(planOnly ? process.stdout : process.stderr)
     // --cli --out DIR writes the runbook and its package into DIR, and shows the plan as without --cli
     if (flags.cli && !flags.out) show(renderRunbook(plan, { catalogue: session.target.catalogue }))
-    else show(renderText(plan, { color }))
+    else show(plan.components ? renderAppText(plan, { color }) : renderText(plan, { color }))
     if (!flags.json) appendStepSummary(plan)
     // plan never takes the lock: one GetItem once the plan is made (not beside its reads, whose timing it would disturb)
     const note = planOnly && !session.offline ? await heldLockNote(session.clients, scope, interrupt.signal) : undefined
@@ -179,6 +187,34 @@ export async function planAndApply(
     interrupt.dispose()
     session?.clients.destroy()
   }
+}
+
+/**
+ * The session a command works in: an app of one as before; with components, the app as one session
+ * (rollback: exactly one component, which is then an app of its own).
+ */
+async function openForCommand(
+  options: SessionOptions,
+  command: 'deploy' | 'destroy' | 'rollback',
+  planOnly: boolean,
+  named: string[],
+): Promise<{ session: Session; app?: AppSession }> {
+  const loaded = await loadForSession(options)
+  if (!loaded.components) {
+    checkNoComponentsNamed(loaded.manifest.name, named)
+    return { session: await openSession(options, loaded) }
+  }
+  if (command === 'rollback') {
+    const one = oneComponent(
+      loaded.components.map((c) => c.name),
+      named,
+      'rollback',
+    )
+    const app = await openAppSession(options, loaded, [one], 'rollback')
+    return { session: app.components[0].session }
+  }
+  const app = await openAppSession(options, loaded, named, planOnly && command === 'deploy' ? 'plan' : command)
+  return { session: app.session, app }
 }
 
 /** The deploy lock, released on the way out, and before the exit of a signal while only reading. */

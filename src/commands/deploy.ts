@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { componentArgs, componentNames } from '../cli/component-args.js'
 import { applyFlags, awsFlags, planFlags } from '../cli/flags.js'
 import { planAndApply, renderOutcome } from '../cli/workflow.js'
 import type { ApplyOutcome } from '../engine/apply.js'
@@ -23,6 +24,8 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> deploy --plan plan.json --yes',
     '<%= config.bin %> deploy --target fargate --yes --no-wait',
   ]
+  static strict = false
+  static args = componentArgs
   static flags = {
     ...awsFlags,
     ...planFlags,
@@ -44,8 +47,8 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<Plan | ApplyOutcome> {
-    const { flags } = await this.parse(DeployCommand)
-    const result = await planAndApply('deploy', { ...flags, json: this.jsonEnabled() }, flags['dry-run'], {
+    const { flags, argv } = await this.parse(DeployCommand)
+    const result = await planAndApply('deploy', { ...flags, components: componentNames(argv), json: this.jsonEnabled() }, flags['dry-run'], {
       out: (t) => this.out(t),
       note: (t) => this.note(t),
     })

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { componentArgs, componentNames } from '../cli/component-args.js'
 import { applyFlags, awsFlags } from '../cli/flags.js'
 import { planAndApply, renderOutcome } from '../cli/workflow.js'
 import type { ApplyOutcome } from '../engine/apply.js'
@@ -12,6 +13,8 @@ export default class DestroyCommand extends BaseCommand {
 
 ${EXIT_CODES_HELP}`
   static examples = ['<%= config.bin %> destroy --target lambda', '<%= config.bin %> destroy --target fargate --env staging --yes']
+  static strict = false
+  static args = componentArgs
   static flags = {
     ...awsFlags,
     ...applyFlags,
@@ -19,8 +22,8 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<Plan | ApplyOutcome> {
-    const { flags } = await this.parse(DestroyCommand)
-    const result = await planAndApply('destroy', { ...flags, json: this.jsonEnabled() }, flags['dry-run'], {
+    const { flags, argv } = await this.parse(DestroyCommand)
+    const result = await planAndApply('destroy', { ...flags, components: componentNames(argv), json: this.jsonEnabled() }, flags['dry-run'], {
       out: (t) => this.out(t),
       note: (t) => this.note(t),
     })

@@ -16,12 +16,16 @@ export default class InitCommand extends BaseCommand {
     '<%= config.bin %> init --target lambda',
     '<%= config.bin %> init --target fargate --name web',
     '<%= config.bin %> init --target ecs -f infra/app.yaml --force',
+    '<%= config.bin %> init --components',
   ]
   static flags = {
     target: Flags.string({ char: 't', summary: 'Which starter to write.', options: [...TARGETS], default: 'lambda' }),
     name: Flags.string({ summary: 'App name; default: the directory name, cleaned.' }),
     file: Flags.string({ char: 'f', summary: 'Where to write the manifest.', default: 'app.yaml' }),
     force: Flags.boolean({ summary: 'Overwrite existing files.' }),
+    components: Flags.boolean({
+      summary: 'Write an app of several components (an API on lambda, a web service, a worker and a migration on fargate) and the API handler.',
+    }),
   }
 
   async run(): Promise<InitResult> {
@@ -31,8 +35,14 @@ export default class InitCommand extends BaseCommand {
     if (!AppName.safeParse(name).success) {
       throw invalid('InvalidName', `"${name}" is not a valid app name`, ['pass --name with lowercase letters, digits and hyphens, starting with a letter'])
     }
-    const files: [string, string][] = [[join(packageRoot(), 'templates', `${flags.target}.yaml`), resolve(flags.file)]]
-    if (flags.target === 'lambda') files.push([join(packageRoot(), 'templates', 'handler', 'index.mjs'), join(dir, 'src', 'index.mjs')])
+    const templates = join(packageRoot(), 'templates')
+    const files: [string, string][] = flags.components
+      ? [
+          [join(templates, 'components', 'app.yaml'), resolve(flags.file)],
+          [join(templates, 'components', 'api', 'index.js'), join(dir, 'api', 'index.js')],
+        ]
+      : [[join(templates, `${flags.target}.yaml`), resolve(flags.file)]]
+    if (flags.target === 'lambda' && !flags.components) files.push([join(templates, 'handler', 'index.mjs'), join(dir, 'src', 'index.mjs')])
     if (!flags.force) {
       for (const [, to] of files) {
         const exists = await access(to).then(
@@ -49,7 +59,7 @@ export default class InitCommand extends BaseCommand {
       else await copyFile(from, to)
       written.push(to)
     }
-    this.out(`Wrote ${written.join(', ')}\nNext: shipit validate && shipit plan --target ${flags.target}`)
+    this.out(`Wrote ${written.join(', ')}\nNext: shipit validate && shipit plan${flags.components ? '' : ` --target ${flags.target}`}`)
     return { written }
   }
 }

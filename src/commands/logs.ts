@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core'
 import { needsCredentials } from '../aws/credentials.js'
 import { BaseCommand } from '../cli/base-command.js'
+import { componentArgs, componentNames } from '../cli/component-args.js'
 import { awsFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
+import { openEach } from '../engine/components.js'
 import { formatLogEvent, type LogEvent, parseSince, readLogs } from '../engine/logs.js'
-import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, ExitCode } from '../errors.js'
 import { heldLockNote } from '../lock/notice.js'
 import { redact } from '../redact.js'
@@ -21,6 +22,8 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> logs --target fargate --follow',
     '<%= config.bin %> logs --target lambda --filter ERROR --json',
   ]
+  static strict = false
+  static args = componentArgs
   static flags = {
     ...awsFlags,
     since: Flags.string({ summary: 'How far back: 30s, 10m, 2h, 1d or an ISO date.', default: '10m' }),
@@ -29,9 +32,10 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<{ logGroup: string; events: LogEvent[] } | undefined> {
-    const { flags } = await this.parse(LogsCommand)
+    const { flags, argv } = await this.parse(LogsCommand)
     const startTime = parseSince(flags.since)
-    const session = await openSession({ ...sessionOptions({ ...flags }, false, (t) => this.note(t)), existingOnly: true })
+    const sessions = await openEach({ ...sessionOptions({ ...flags }, false, (t) => this.note(t)), existingOnly: true }, componentNames(argv), 'logs')
+    const session = sessions[0].session
     const interrupt = interruptible()
     try {
       if (session.offline) throw needsCredentials('logs reads CloudWatch Logs in AWS')
@@ -41,11 +45,38 @@ ${EXIT_CODES_HELP}`
       const events: LogEvent[] = []
       const json = this.jsonEnabled()
       let count = 0
-      for await (const e of readLogs(session.clients, { logGroup, startTime, filterPattern: flags.filter, follow: flags.follow, signal: interrupt.signal })) {
+      // with components: every component's log group at once, each line prefixed by its component
+      const label = (name: string) => (sessions[0].ofApp ? `[${name}] ` : '')
+      const read = sessions.map(({ name, session: s }) =>
+        mapEvents(
+          readLogs(s.clients, { logGroup: s.desired.names.logGroup, startTime, filterPattern: flags.filter, follow: flags.follow, signal: interrupt.signal }),
+          sessions[0].ofApp ? { component: name } : {},
+        ),
+      )
+      const show = (e: LogEvent & { component?: string }) => {
         count++
         if (json && flags.follow) process.stdout.write(`${redact(JSON.stringify(e))}\n`)
         else if (json) events.push(e)
-        else process.stdout.write(`${redact(formatLogEvent(e))}\n`)
+        else process.stdout.write(`${redact(`${label(e.component ?? '')}${formatLogEvent(e)}`)}\n`)
+      }
+      if (flags.follow || read.length === 1)
+        await Promise.all(
+          read.map(async (events) => {
+            for await (const e of events) show(e)
+          }),
+        )
+      else {
+        // interleaved by time: what one component logged between two lines of another shows between them
+        const all = (
+          await Promise.all(
+            read.map(async (events) => {
+              const got = []
+              for await (const e of events) got.push(e)
+              return got
+            }),
+          )
+        ).flat()
+        for (const e of all.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))) show(e)
       }
       // nothing to show is an answer, not a failure: exit 0, said on stderr so stdout stays the events
       if (count === 0 && !flags.follow) this.note(noEventsLine(session.desired, flags.since, flags.filter))
@@ -57,6 +88,10 @@ ${EXIT_CODES_HELP}`
       session.clients.destroy()
     }
   }
+}
+
+async function* mapEvents(events: AsyncIterable<LogEvent>, extra: { component?: string }): AsyncGenerator<LogEvent & { component?: string }> {
+  for await (const e of events) yield { ...e, ...extra }
 }
 
 /** "no log events for hello (dev) on lambda in the last 10m" */

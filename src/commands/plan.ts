@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { componentArgs, componentNames } from '../cli/component-args.js'
 import { awsFlags, planFlags } from '../cli/flags.js'
 import { planAndApply } from '../cli/workflow.js'
 import { EXIT_CODES_HELP } from '../errors.js'
@@ -20,6 +21,8 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> plan --target lambda --out plan.json --detailed-exitcode',
     '<%= config.bin %> plan --env pr-7 --markdown > plan.md',
   ]
+  static strict = false
+  static args = componentArgs
   static flags = {
     ...awsFlags,
     ...planFlags,
@@ -41,8 +44,8 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<Plan> {
-    const { flags } = await this.parse(PlanCommand)
-    const result = await planAndApply(flags.destroy ? 'destroy' : 'deploy', { ...flags, json: this.jsonEnabled() }, true, {
+    const { flags, argv } = await this.parse(PlanCommand)
+    const result = await planAndApply(flags.destroy ? 'destroy' : 'deploy', { ...flags, components: componentNames(argv), json: this.jsonEnabled() }, true, {
       // with --markdown the plan is printed as Markdown below, in place of its text
       out: (t) => flags.markdown || this.out(t),
       note: (t) => this.note(t),

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { componentArgs, componentNames } from '../cli/component-args.js'
 import { applyFlags, awsFlags } from '../cli/flags.js'
 import { planAndApply, renderOutcome } from '../cli/workflow.js'
 import type { ApplyOutcome } from '../engine/apply.js'
@@ -17,6 +18,8 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> rollback --target lambda --to 3 --yes',
     '<%= config.bin %> rollback --target fargate --env prod --yes',
   ]
+  static strict = false
+  static args = componentArgs
   static flags = {
     ...awsFlags,
     ...applyFlags,
@@ -25,8 +28,8 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<Plan | ApplyOutcome> {
-    const { flags } = await this.parse(RollbackCommand)
-    const result = await planAndApply('rollback', { ...flags, json: this.jsonEnabled() }, flags['dry-run'], {
+    const { flags, argv } = await this.parse(RollbackCommand)
+    const result = await planAndApply('rollback', { ...flags, components: componentNames(argv), json: this.jsonEnabled() }, flags['dry-run'], {
       out: (t) => this.out(t),
       note: (t) => this.note(t),
     })

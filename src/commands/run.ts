@@ -4,8 +4,8 @@ import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags, lockFlags } from '../cli/flags.js'
 import { interruptible } from '../cli/interrupt.js'
 import { sessionOptions } from '../cli/workflow.js'
+import { oneComponent, openEach } from '../engine/components.js'
 import { runOneOff } from '../engine/run.js'
-import { openSession } from '../engine/session.js'
 import { EXIT_CODES_HELP, type ExitCode, ShipitError } from '../errors.js'
 import { type HeldLock, takeLock } from '../lock/lease.js'
 import type { RunOutcome } from '../targets/target.js'
@@ -19,6 +19,7 @@ export default class RunCommand extends BaseCommand {
 ${EXIT_CODES_HELP}`
   static examples = [
     '<%= config.bin %> run --target fargate -- npm run migrate',
+    '<%= config.bin %> run migrate -- npm run migrate   # with components: the component first',
     '<%= config.bin %> run --target lambda --payload \'{"name":"ada"}\'',
     "echo '{}' | <%= config.bin %> run --target lambda",
   ]
@@ -32,8 +33,25 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<RunOutcome> {
     const { flags, argv } = await this.parse(RunCommand)
-    const command = (argv as string[]).filter((a) => a !== '--')
-    const session = await openSession(sessionOptions({ ...flags }, true, (t) => this.note(t)))
+    const args = argv as string[]
+    const sessions = await openEach(
+      sessionOptions({ ...flags }, true, (t) => this.note(t)),
+      [],
+      'run',
+    )
+    // with components: `shipit run COMPONENT [-- CMD…]`, exactly one component; an app of one takes every argument as the command
+    const dash = this.argv.indexOf('--')
+    const after = dash < 0 ? [] : this.argv.slice(dash + 1)
+    const named = args.filter((a) => a !== '--').slice(0, Math.max(0, args.filter((a) => a !== '--').length - after.length))
+    const name = sessions[0].ofApp
+      ? oneComponent(
+          sessions.map((s) => s.name),
+          named,
+          'run',
+        )
+      : sessions[0].name
+    const session = (sessions.find((s) => s.name === name) ?? sessions[0]).session
+    const command = sessions[0].ofApp ? after : args.filter((a) => a !== '--')
     const interrupt = interruptible()
     const reporter = createReporter(outputMode(this.jsonEnabled()))
     let lock: HeldLock | undefined

@@ -2,7 +2,7 @@ import { BaseCommand } from '../cli/base-command.js'
 import { confirmApply, requireConfirmable } from '../cli/confirm.js'
 import { applyFlags, awsFlags } from '../cli/flags.js'
 import { sessionOptions } from '../cli/workflow.js'
-import { openSession } from '../engine/session.js'
+import { openEach } from '../engine/components.js'
 import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
 import { describeLock, readLock, removeLock, scopeLabel } from '../lock/lease.js'
 import { LOCK_TABLE, type LockRecord, lockKey } from '../lock/requests.js'
@@ -28,7 +28,12 @@ ${EXIT_CODES_HELP}`
     const { flags } = await this.parse(UnlockCommand)
     // before any AWS call: a CI job without --yes fails at once
     requireConfirmable(flags.yes, this.jsonEnabled())
-    const session = await openSession(sessionOptions({ ...flags }, true, (t) => this.note(t)))
+    // with components: the one lock of the env covers them all, so any component's session reaches it
+    const [{ session }] = await openEach(
+      sessionOptions({ ...flags }, true, (t) => this.note(t)),
+      [],
+      'unlock',
+    )
     try {
       const { app, env } = session.desired
       const scope = { app, env }

@@ -32,6 +32,8 @@ interface PlanOptions {
   kdf?: SecretKdf
   /** the build prepareLocal returned, when the local input was checked earlier (before the deploy lock) */
   build?: () => Promise<Prepared>
+  /** with components: called once observed, before planning; it may set session.desired (another component's output) */
+  beforePlan?: () => Promise<void>
 }
 
 /** Check the local input (source, build context) before any AWS call; the build it returns runs while observe reads. */
@@ -58,14 +60,16 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   // a saved plan is made again at its own time: the expiry of a preview it tags with is the one it showed
   const now = options.now?.() ?? clock.now()
   if (options.command === 'deploy') session.desired = expiringFrom(session.desired, now)
-  const { target, desired, region } = session
+  const { target, region } = session
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
   // local input is checked before the first AWS call; the zip is built while observe reads
   const build = options.build ?? (await prepareLocal(session, options.command, options.signal))
   const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
+  await options.beforePlan?.()
   const { account, partition } = observed as { account?: string; partition?: string }
   const ctx = { region, account, partition, adopt: Boolean(options.adopt) }
-  const part: PlanPart = options.command === 'destroy' ? target.planDestroy(desired, observed, ctx) : target.plan(desired, observed, prepared, ctx)
+  const part: PlanPart =
+    options.command === 'destroy' ? target.planDestroy(session.desired, observed, ctx) : target.plan(session.desired, observed, prepared, ctx)
   const expires = options.command === 'deploy' ? await planExpiry(session, part, now, options.signal) : undefined
   // the plan is made at `now`: its createdAt is the time its expiry is counted from, so a saved plan made again matches
   const salted = { ...options, now: () => now, salt: options.salt ?? newSalt() }
@@ -83,6 +87,10 @@ async function commitToSecrets(session: Session, options: PlanOptions & { salt: 
     return value === undefined ? [] : [[name, value]]
   })
   await precomputeCommitments(options.salt, options.kdf ?? SECRET_KDF, secrets)
+}
+
+export function fingerprintOf(session: Session, observed: unknown): string {
+  return fingerprintHash(session.target.fingerprint(observed))
 }
 
 export function assemblePlan(session: Session, options: PlanOptions, part: PlanPart, observed: unknown, account: string | undefined): Plan {

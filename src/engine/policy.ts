@@ -2,6 +2,7 @@ import { AwsClients } from '../aws/clients.js'
 import { resolveRegion } from '../aws/region.js'
 import { invalid } from '../errors.js'
 import { LOCK_PERMISSIONS } from '../lock/permissions.js'
+import type { LoadedComponent } from '../manifest/components.js'
 import { findManifest } from '../manifest/discover.js'
 import { domainNamesOf } from '../manifest/domain.js'
 import { isEnvPattern } from '../manifest/environments.js'
@@ -148,8 +149,8 @@ function deployerRoleName(options: PolicyOptions, policy: PolicyDocument, scope:
 
 export async function derivePolicy(options: PolicyOptions): Promise<DerivedPolicy> {
   const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env)
-  const targets = targetsOf(loaded, options.target)
-  const desired = resolveAll(loaded, targets, options.env)
+  const targets = loaded.components ? [...new Set(loaded.components.map((c) => c.target))] : targetsOf(loaded, options.target)
+  const desired = loaded.components ? componentsDesired(loaded.components, options.env) : resolveAll(loaded, targets, options.env)
   const resolvedRegion = await resolveRegion({ flag: options.region, manifest: loaded.manifest.region, profile: options.profile })
   if (!resolvedRegion) throw invalid('NoRegion', 'no AWS region configured', ['pass --region, set region: in app.yaml, or set AWS_REGION'])
   const region = resolvedRegion.region
@@ -160,7 +161,8 @@ export async function derivePolicy(options: PolicyOptions): Promise<DerivedPolic
   // the deploy lock is taken by every command that changes AWS (src/lock/)
   const permissions: Permission[] = [...LOCK_PERMISSIONS]
   for (const t of targets) permissions.push(...((await loadTarget(t)).catalogue.permissions ?? []))
-  const policy = deployerPolicy([...new Set(permissions)], scope, uses)
+  const names = loaded.components?.map((c) => c.name)
+  const policy = deployerPolicy(names ? forComponents([...new Set(permissions)], names) : [...new Set(permissions)], scope, uses)
   return {
     app: scope.app,
     targets,
@@ -181,4 +183,34 @@ export async function derivePolicy(options: PolicyOptions): Promise<DerivedPolic
         }
       : {}),
   }
+}
+
+/**
+ * With components: every component's Desired, its cluster written as `<app>-<env>` is shipit's own
+ * (scopeOf then covers it with the `<app>-<env>` or `<app>-*` pattern, as for an app of one).
+ */
+function componentsDesired(components: LoadedComponent[], env: string | undefined): Desired[] {
+  return components.flatMap((c) => {
+    const envs = env ? [env] : [DEFAULT_ENV, ...Object.keys(c.loaded.manifest.environments).map((k) => (isEnvPattern(k) ? k.replaceAll('*', 'x') : k))]
+    return envs.map((e) => {
+      const d = resolveDesired(c.loaded, { env: e, target: c.target })
+      const named = d.target !== 'lambda' && d.container.cluster
+      return named ? d : { ...d, names: { ...d.names, cluster: d.names.base } }
+    })
+  })
+}
+
+/** Each permission's resources for every component's names (`<app>-<component>-<env>`, its log group). */
+function forComponents(permissions: Permission[], components: string[]): Permission[] {
+  return permissions.map((p) => ({
+    ...p,
+    needs: p.needs.map((need) => {
+      const resource = need.resource
+      if (!resource) return need
+      return {
+        ...need,
+        resource: { ...resource, patterns: (scope: AppScope) => [...new Set(components.flatMap((component) => resource.patterns({ ...scope, component })))] },
+      }
+    }),
+  }))
 }

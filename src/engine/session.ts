@@ -78,30 +78,42 @@ export function clientsFor(
   })
 }
 
-/** Load, validate and resolve the manifest, then decide region and whether AWS can be read. */
-export async function openSession(options: SessionOptions): Promise<Session> {
+/** Load and validate the manifest for the command's target (once), its secret values kept from any output. */
+export async function loadForSession(options: SessionOptions): Promise<LoadedManifest> {
   addCredentialsFromEnvironment()
-  // validated once, for the target the command will use
   const loaded = await loadManifest(options.file ?? (await findManifest(process.cwd())), options.vars ?? process.env, {
     target: options.target,
     existingOnly: options.existingOnly,
   })
   for (const s of loaded.secrets) addSecret(s)
+  return loaded
+}
+
+/** Load, validate and resolve the manifest (unless `preloaded`), then decide region and whether AWS can be read. */
+export async function openSession(options: SessionOptions, preloaded?: LoadedManifest): Promise<Session> {
+  // validated once, for the target the command will use
+  const loaded = preloaded ?? (await loadForSession(options))
   const desired = resolveDesired(loaded, { env: options.env, target: options.target })
   for (const v of Object.values(desired.environment)) if (v.secret) addSecret(v.value)
   // a build context outside the app (../.., $HOME) is refused before credentials are even looked at
   const fenced = checkBuildContext(loaded, desired)
   if (fenced.length) throw new ManifestError(fenced)
   const target = await loadTarget(desired.target)
+  return { loaded, desired, target, ...(await connect(options, desired.region, loaded.warnings.map(formatProblem))) }
+}
 
+/** What a session reaches AWS with: clients, region, and whether it is offline. */
+export type Connection = Pick<Session, 'clients' | 'region' | 'regionFrom' | 'offline' | 'offlineReason' | 'warnings' | 'progress' | 'showUndeclared'>
+
+/** The clients, region and credentials check a session needs, from the flags and the manifest's region. */
+export async function connect(options: SessionOptions, manifestRegion: string | undefined, warnings: string[]): Promise<Connection> {
   const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined)
   if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw invalid('InvalidEndpoint', `--endpoint-url ${endpoint} is not an http(s) URL`, ['e.g. --endpoint-url http://localhost:4566'])
   }
-  const resolved = await resolveRegion({ flag: options.region, manifest: desired.region, profile: options.profile })
+  const resolved = await resolveRegion({ flag: options.region, manifest: manifestRegion, profile: options.profile })
   const progress = { write: options.progress ?? (() => {}) }
   const clients = clientsFor(options, resolved?.region, endpoint, progress)
-  const warnings: string[] = loaded.warnings.map(formatProblem)
 
   let offline = Boolean(options.offline)
   let offlineReason = offline ? '--offline' : undefined
@@ -123,9 +135,6 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const region = resolved?.region ?? FALLBACK_REGION
   if (!resolved) warnings.push(`no region configured; planning for ${FALLBACK_REGION} (pass --region or set region: in app.yaml)`)
   return {
-    loaded,
-    desired,
-    target,
     clients,
     region,
     regionFrom: resolved?.from ?? 'fallback',

@@ -16,6 +16,8 @@ export interface ValidateResult {
   targets: string[]
   /** FILE:LINE:COL: what validates but deserves attention (deprecated runtimes, timeouts the HTTP API cuts short) */
   warnings: string[]
+  /** with components: each one and its target */
+  components?: { name: string; target: string }[]
 }
 
 /**
@@ -25,6 +27,7 @@ export interface ValidateResult {
 export async function validateManifest(file: string | undefined, targetFlag?: string, options: { now?: Date } = {}): Promise<ValidateResult> {
   const loaded = await loadManifest(file ?? (await findManifest(process.cwd())), process.env, { target: targetFlag, now: options.now })
   const m = loaded.manifest
+  if (loaded.components) return validateComponents(loaded)
   const target = loaded.target
   const targets: TargetName[] = target ? [target] : [...(m.function ? ['lambda' as const] : []), ...(m.container ? ['fargate' as const, 'ecs' as const] : [])]
   const problems: ManifestProblem[] = []
@@ -57,6 +60,29 @@ export async function validateManifest(file: string | undefined, targetFlag?: st
   }
 }
 
+/** Each component's sources and build contexts, in every environment (the manifest itself was validated on load). */
+async function validateComponents(loaded: LoadedManifest): Promise<ValidateResult> {
+  const components = loaded.components ?? []
+  const problems: ManifestProblem[] = []
+  for (const c of components) {
+    for (const env of [undefined, ...Object.keys(c.loaded.manifest.environments)]) {
+      const desired = resolveDesired(c.loaded, { env, target: c.target })
+      if (c.target === 'lambda') problems.push(...(await checkFunctionSource(c.loaded, desired)))
+      else problems.push(...checkBuildContext(c.loaded, desired))
+    }
+  }
+  if (problems.length) throw new ManifestError(uniqueProblems(problems))
+  return {
+    file: loaded.file,
+    valid: true,
+    app: loaded.manifest.name,
+    environments: Object.keys(loaded.manifest.environments),
+    targets: [...new Set(components.map((c) => c.target))],
+    warnings: uniqueProblems(loaded.warnings).map(formatProblem),
+    components: components.map((c) => ({ name: c.name, target: c.target })),
+  }
+}
+
 function uniqueProblems(problems: ManifestProblem[]): ManifestProblem[] {
   const seen = new Set<string>()
   return problems.filter((p) => {
@@ -67,8 +93,10 @@ function uniqueProblems(problems: ManifestProblem[]): ManifestProblem[] {
 
 /** One line; says "no target given" exactly when plan would refuse the file for that reason. */
 export function describeValid(r: ValidateResult): string {
-  const target = r.target
-    ? `target ${r.target}`
-    : `no target given: plan and deploy need --target ${TARGETS.join('|')} or target: in ${r.file} (checked for ${r.targets.join(', ') || 'none: it has no function: or container: section'})`
+  const target = r.components
+    ? `components ${r.components.map((c) => `${c.name} (${c.target})`).join(', ')}`
+    : r.target
+      ? `target ${r.target}`
+      : `no target given: plan and deploy need --target ${TARGETS.join('|')} or target: in ${r.file} (checked for ${r.targets.join(', ') || 'none: it has no function: or container: section'})`
   return `${r.file} is valid: app ${r.app}; ${target}; environments ${r.environments.join(', ') || 'none (default dev)'}`
 }

@@ -4,6 +4,7 @@ import { relative } from 'node:path'
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from 'yaml'
 import type { z } from 'zod'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
+import { type LoadedComponent, loadComponents, strayRefs } from './components.js'
 import { expandInterpolations, type Vars } from './interpolate.js'
 import { describeIssue, knownKeysAt } from './messages.js'
 import { bare, checkRules, type ManifestIssue, quoted } from './rules.js'
@@ -72,6 +73,8 @@ export interface LoadedManifest {
   dir: string
   /** line:col of the value at `path` (of its key with `atKey`), or of its nearest ancestor in the file */
   positionOf?: (path: (string | number)[], atKey?: boolean) => { line: number; col: number }
+  /** `components:` each validated as an app.yaml of its own (src/manifest/components.ts); absent: the app is one component */
+  components?: LoadedComponent[]
 }
 
 /** One problem at `path` of a loaded manifest, as a ManifestError (exit 3, FILE:LINE:COL). */
@@ -238,10 +241,22 @@ export function parseManifest(text: string, file: string, vars: Vars = process.e
   }
   const now = options.now ?? new Date()
   const positionOf = (path: (string | number)[], atKey = false) => at(offsetOf(doc, path, atKey))
-  const validated = (target: TargetName | undefined): LoadedManifest => {
-    const existingOnly = Boolean(options.existingOnly)
+  const existingOnly = Boolean(options.existingOnly)
+  // with components: the top level is validated for no target; each component for its own
+  const hasComponents = isPlainObject(raw) && raw.components !== undefined
+  const validated = (given: TargetName | undefined): LoadedManifest => {
+    const target = hasComponents ? undefined : given
     const { manifest, environments, warnings } = validateDocument(raw, { file, target, now, existingOnly, at: positionOf })
-    return { file, manifest, target, environments, warnings, secrets, dir, positionOf, forTarget: validated }
+    const loaded: LoadedManifest = { file, manifest, target, environments, warnings, secrets, dir, positionOf, forTarget: validated }
+    if (!hasComponents) {
+      const stray = strayRefs(raw as Record<string, unknown>, file, positionOf)
+      if (stray.length) throw new ManifestError(stray)
+      return loaded
+    }
+    const validateComponent = (doc: Record<string, unknown>, at: NonNullable<LoadedManifest['positionOf']>) =>
+      validateDocument(doc, { file, target: TARGETS.find((t) => t === doc.target), now, existingOnly, at })
+    const components = loadComponents(loaded, raw as Record<string, unknown>, validateComponent, deepMerge)
+    return { ...loaded, components, warnings: [...warnings, ...components.flatMap((c) => c.loaded.warnings)] }
   }
   return validated(targetOf(options.target, raw))
 }

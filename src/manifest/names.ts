@@ -48,7 +48,34 @@ export function resourceNames(app: string, env: string, cluster?: string): Resou
   }
 }
 
+/**
+ * Names of one component of an app with components: `<app>-<component>-<env>` (cut to Lambda's 64
+ * characters when longer), log group `/shipit/<app>/<component>/<env>`; the ECS cluster is the app's
+ * and env's (`<app>-<env>`), shared by its container components.
+ */
+export function componentNames(app: string, component: string, env: string, cluster?: string): ResourceNames {
+  const base = cutName(`${app}-${component}-${env}`, 64)
+  return {
+    base,
+    function: base,
+    api: base,
+    cluster: cluster ?? `${app}-${env}`,
+    service: base,
+    family: base,
+    logGroup: `/shipit/${app}/${component}/${env}`,
+    lambdaRole: cutName(`shipit-${base}-lambda`, 64),
+    taskExecutionRole: cutName(`shipit-${base}-task-exec`, 64),
+    infrastructureRole: cutName(`shipit-${base}-ecs-infra`, 64),
+    securityGroup: `shipit-${base}`,
+    scheduleGroup: cutName(`shipit-${base}`, 64),
+    schedule: base,
+    schedulerRole: cutName(`shipit-${base}-scheduler`, 64),
+  }
+}
+
 export const TAG_APP = 'shipit:app'
+/** with components: the component a resource belongs to (a shared cluster: the component that created it) */
+export const TAG_COMPONENT = 'shipit:component'
 export const TAG_ENV = 'shipit:env'
 export const TAG_TARGET = 'shipit:target'
 /** on every resource of an env with a ttl: when `shipit prune` may destroy it (ISO time), renewed by deploys */

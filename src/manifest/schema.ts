@@ -302,6 +302,38 @@ const Overlay = z.strictObject({
   schedule: Schedule.optional(),
 })
 
+/** Longest component name: `<app>-<component>-<env>` stays readable; names past an AWS limit are cut by names.ts. */
+export const MAX_COMPONENT_LENGTH = 24
+
+export const ComponentName = z
+  .string()
+  .regex(NAME_PATTERN)
+  .max(MAX_COMPONENT_LENGTH)
+  .refine((s) => !s.endsWith('-') && !s.includes('--'))
+  .meta({ description: `Component name, [a-z][a-z0-9-]*, at most ${MAX_COMPONENT_LENGTH} characters; resources are named <app>-<component>-<env>.` })
+
+/** An overlay of a component: its own sections; ttl, region and expect belong to the app's top level. */
+const ComponentOverlay = Overlay.omit({ ttl: true, region: true, expect: true })
+
+/** One part of an app (components:): what an app.yaml holds today, plus `before:` (src/manifest/components.ts). */
+const Component = z
+  .strictObject({
+    target: z.enum(TARGETS).meta({ description: 'The target this component deploys to.' }),
+    env: EnvMap.optional().meta({ description: "Merged over the top-level env. ${component:NAME.OUTPUT} takes another component's output (url, arn, name)." }),
+    secrets: SecretsMap.optional(),
+    container: Container.optional(),
+    function: LambdaFunction.optional(),
+    http: Http.optional(),
+    logs: Logs.optional(),
+    environments: z.record(EnvKey, ComponentOverlay).optional(),
+    before: z
+      .array(ComponentName)
+      .optional()
+      .meta({ description: 'A task component: it runs, and must exit 0, before the first change of each of these components.' }),
+    schedule: Schedule.optional(),
+  })
+  .meta({ description: 'One component of the app, on its own target.' })
+
 export const Manifest = z
   .strictObject({
     $schema: z.string().optional(),
@@ -317,6 +349,10 @@ export const Manifest = z
     logs: Logs.default({ retentionDays: 14 }),
     expect: Expect.optional().meta({ description: 'Expected load, for `shipit compare` and the monthly cost in plans.' }),
     environments: z.record(EnvKey, Overlay).default({}),
+    components: z
+      .record(ComponentName, Component)
+      .optional()
+      .meta({ description: 'Several components in one app, each on its own target, deployed together over one graph of steps.' }),
   })
   .meta({ title: 'shipit app.yaml', description: 'One app, deployed to AWS by shipit.' })
 
@@ -325,6 +361,7 @@ export type ContainerSpec = z.infer<typeof Container>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
 export type ScheduleSpec = z.infer<typeof Schedule>
+export type ComponentSpec = z.infer<typeof Component>
 
 export function jsonSchema(now: Date = new Date()): Record<string, unknown> {
   const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>
@@ -341,15 +378,18 @@ export function jsonSchema(now: Date = new Date()): Record<string, unknown> {
     enum: runtimes,
   })
   const overlays = schema.properties?.environments?.additionalProperties?.properties
-  for (const section of [schema.properties, overlays]) {
+  const component = schema.properties?.components?.additionalProperties?.properties
+  const componentOverlays = component?.environments?.additionalProperties?.properties
+  for (const section of [schema.properties, overlays, component, componentOverlays]) {
     const container = section?.container?.properties
     if (container?.build) container.build = buildOrPath(container.build)
     const fn = section?.function?.properties
     if (fn?.runtime) fn.runtime = runtime(fn.runtime)
   }
   // exactly one of image and build (checked with the other rules in rules.ts), told to editors too
-  const container = schema.properties?.container
-  if (container) container.oneOf = [{ required: ['image'] }, { required: ['build'] }]
+  for (const container of [schema.properties?.container, component?.container]) {
+    if (container) container.oneOf = [{ required: ['image'] }, { required: ['build'] }]
+  }
   return { ...schema, $id: 'https://shipit.dev/schema/app.json' }
 }
 

@@ -29,6 +29,8 @@ export interface AppScope {
   secrets?: readonly string[]
   /** http.domain of the app's environments: the record names its Route 53 changes are held to */
   domains?: readonly string[]
+  /** with components: the component the names are for (`<app>-<component>-<env>`) */
+  component?: string
 }
 
 /** Where one request went: what its ARNs are made of. */
@@ -104,7 +106,7 @@ export function localPermission<I extends object>(op: { service: string; operati
 }
 
 /** `<app>-<env>`: the name of the app's function, API, cluster, service and task family (`<app>-*` for every env). */
-export const baseName = (scope: AppScope) => `${scope.app}-${scope.env}`
+export const baseName = (scope: AppScope) => (scope.component ? `${scope.app}-${scope.component}-${scope.env}` : `${scope.app}-${scope.env}`)
 
 /** A regional resource of a service: `arn:<partition>:<service>:<region>:<account>:<path>`. */
 export function regional(service: string, path: (name: string) => string, names: (scope: AppScope) => string[]): ResourceKind {

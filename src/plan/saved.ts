@@ -115,3 +115,17 @@ function stepsDifference(saved: Step[], fresh: Step[]): string | undefined {
   }
   return undefined
 }
+
+/** With components: a stale saved plan names the components whose live state changed since it was made. */
+export function checkSavedComponents(saved: Plan, fresh: Plan): void {
+  if (!saved.components || !fresh.components || saved.observed === fresh.observed) return
+  const now = new Map(fresh.components.map((c) => [c.name, c.observed]))
+  const changed = saved.components.filter((c) => now.get(c.name) !== c.observed).map((c) => c.name)
+  const added = fresh.components.filter((c) => !saved.components?.some((s) => s.name === c.name)).map((c) => c.name)
+  if (!changed.length && !added.length) return
+  throw new ShipitError('StalePlan', `the saved plan is stale: what is live changed since it was made, in component ${[...changed, ...added].join(', ')}`, {
+    exitCode: ExitCode.StalePlan,
+    source: 'user',
+    suggestions: ['make the plan again'],
+  })
+}

@@ -184,12 +184,26 @@ export interface Step {
   okErrors?: string[]
   /** how a lost answer is survived without a duplicate; set on every mutating step when the plan is assembled */
   idempotency?: Idempotency
+  /** with components: the component the step belongs to (its id is prefixed `<component>/`) */
+  component?: string
 }
 
 /** A resource that exists and needs no change, or one that shipit will not touch (with why). */
 export interface Unchanged {
   resource: ResourceRef
   note?: string
+  /** with components: the component it belongs to */
+  component?: string
+}
+
+/** With components: one component's part of the app's plan (src/engine/components.ts). */
+export interface PlanComponent {
+  name: string
+  target: string
+  summary: PlanSummary
+  cost?: PlanCost
+  /** sha256 of what observe() saw for this component: a saved plan is checked component by component */
+  observed: string
 }
 
 export interface PlanSummary {
@@ -231,6 +245,8 @@ export interface Plan {
   cost?: PlanCost
   /** an env with a ttl (a preview): when it expires after this plan, and the ttl (src/engine/expiry.ts) */
   expires?: { at: string; ttl: string }
+  /** with components: each one's target, summary and cost, in the manifest's order; absent for an app of one */
+  components?: PlanComponent[]
 }
 
 /** The changes of a resource being created: each field with the value it gets. */

@@ -99,7 +99,10 @@ export const PASSED_ROLES = arnKind(ROLES.arn, (scope) => [...ROLES.patterns(sco
 const LOG_GROUPS = regional(
   'logs',
   (name) => `log-group:${name}`,
-  (scope) => [`/shipit/${scope.app}/${scope.env}`, `/shipit/${scope.app}/${scope.env}:*`],
+  (scope) => {
+    const group = scope.component ? `/shipit/${scope.app}/${scope.component}/${scope.env}` : `/shipit/${scope.app}/${scope.env}`
+    return [group, `${group}:*`]
+  },
 )
 
 /** The AWS managed policies shipit attaches to its roles: a deployer may attach these and no other. */

@@ -37,6 +37,11 @@ describe('shipped manifests validate as is', () => {
       // no variables set: every ${env:...} in a shipped file has a default
       const loaded = await loadManifest(path, {})
       const { manifest } = loaded
+      // an app of components: each one resolves for its own target
+      if (loaded.components) {
+        for (const c of loaded.components) expect(resolveDesired(c.loaded, { env: DEFAULT_ENV }).target).toBe(c.target)
+        return
+      }
       expect(manifest.target).toBeDefined()
       expect(TARGETS).toContain(manifest.target)
       if (path.includes('/templates/')) expect(manifest.target).toBe(basename(path, '.yaml'))

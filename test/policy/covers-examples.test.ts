@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import Deploy from '../../src/commands/deploy.js'
+import Destroy from '../../src/commands/destroy.js'
 import { derivePolicy } from '../../src/engine/policy.js'
 import { loadManifest } from '../../src/manifest/load.js'
 import { DEFAULT_ENV, type Desired, resolveDesired } from '../../src/manifest/resolve.js'
@@ -12,6 +14,7 @@ import type { Step } from '../../src/plan/types.js'
 import { loadTarget } from '../../src/targets/index.js'
 import type { FakeAws, FakeCall } from '../fakes/aws.js'
 import { ROOT } from '../helpers/cli.js'
+import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { deniedRequests, type ResourceTags } from '../helpers/iam-evaluator.js'
 import { deploy, project } from '../helpers/session.js'
@@ -37,6 +40,8 @@ const SECRETS_APP = {
 }
 
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'app.yaml')))
+/** Examples with components: deployed as a whole (each component on its own target), below. */
+const COMPONENT_EXAMPLES = EXAMPLES.filter((d) => /^components:/m.test(readFileSync(join(ROOT, 'examples', d, 'app.yaml'), 'utf8')))
 
 /** The targets and envs of an example that resolve (an app with http: on ecs does not, for instance). */
 async function combinations(example: string): Promise<{ target: TargetName; env: string }[]> {
@@ -96,7 +101,7 @@ describe('the policy of each example allows every request of its deploy and dest
   const cases = (await Promise.all(EXAMPLES.map(async (example) => (await combinations(example)).map((c) => ({ example, ...c }))))).flat()
 
   it('covers every example and each target it goes to', () => {
-    expect(new Set(cases.map((c) => c.example))).toEqual(new Set(EXAMPLES))
+    expect(new Set([...cases.map((c) => c.example), ...COMPONENT_EXAMPLES])).toEqual(new Set(EXAMPLES))
     expect(new Set(cases.map((c) => c.target))).toEqual(new Set(['fargate', 'ecs', 'lambda']))
   })
 
@@ -157,6 +162,41 @@ describe('the policy of each example allows every request of its deploy and dest
       expect(JSON.stringify(policy)).not.toMatch(/GetSecretValue|ssm:GetParameters/)
       // on Lambda the function gets the secrets extension's layer: the deployer may read that layer
       if (target === 'lambda') expect(JSON.stringify(policy)).toContain('lambda:GetLayerVersion')
+    })
+  }
+
+  for (const example of COMPONENT_EXAMPLES) {
+    it(`${example} (components): deploy, then destroy`, async () => {
+      // a copy in the fake's region
+      const dir = mkdtempSync(join(tmpdir(), 'shipit-policy-'))
+      cpSync(join(ROOT, 'examples', example), dir, { recursive: true })
+      const file = join(dir, 'app.yaml')
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^region: .*$/m, `region: ${fake.region}`))
+      const at = { partition: 'aws', region: fake.region, account: fake.account }
+      const loaded = await loadManifest(file, {})
+      const targets = [...new Set(loaded.components?.map((c) => c.target))]
+      const permissions = (await Promise.all(targets.map(async (t) => (await loadTarget(t)).catalogue.permissions ?? []))).flat()
+      const policyFor = async (use: 'deploy' | 'destroy') => (await derivePolicy({ file, for: use, account: fake.account, vars: {} })).policy
+
+      fake.calls.length = 0
+      const deployed = await runCommand(Deploy, ['-f', file, '--yes'])
+      expect(deployed.code, deployed.stderr).toBe(0)
+      const deployCalls: FakeCall[] = [...fake.calls].filter((c) => c.service !== 'dynamodb')
+      const tags = rememberTags(fake, new Map())
+      expect(deniedRequests(deployCalls, permissions, await policyFor('deploy'), at, tags)).toEqual([])
+
+      fake.calls.length = 0
+      const destroyed = await runCommand(Destroy, ['-f', file, '--yes'])
+      expect(destroyed.code, destroyed.stderr).toBe(0)
+      expect(
+        deniedRequests(
+          [...fake.calls].filter((c) => c.service !== 'dynamodb'),
+          permissions,
+          await policyFor('destroy'),
+          at,
+          tags,
+        ),
+      ).toEqual([])
     })
   }
 
