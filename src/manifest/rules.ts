@@ -1,3 +1,4 @@
+import { imageFunctionIssues, LAMBDA_SECTION_ISSUE, lambdaPackageOf } from './image-function.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
 import { type Manifest, TARGETS, type TargetName } from './schema.js'
 
@@ -110,8 +111,10 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   const issues: ManifestIssue[] = [...sectionIssues(m, target)]
   const env = isObject(m.env) ? m.env : {}
   const secrets = isObject(m.secrets) ? m.secrets : {}
-  // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine
-  if (target !== 'ecs') issues.push(...fargateSizeIssues(m))
+  // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine, on lambda memory alone counts
+  if (target !== 'ecs' && target !== 'lambda') issues.push(...fargateSizeIssues(m))
+  const lambdaPackage = target === 'lambda' ? lambdaPackageOf(m) : undefined
+  if (lambdaPackage === 'image') issues.push(...imageFunctionIssues(m), ...lambdaEnvironmentIssues(env, secrets))
   if (isObject(m.container)) {
     // the image is either named or built, never both: a built image would silently replace the named one
     const hasImage = m.container.image !== undefined
@@ -140,6 +143,14 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
     })
   }
   const f = isObject(m.function) ? m.function : undefined
+  if (lambdaPackage === 'zip' && f && (f.handler === undefined || f.runtime === undefined)) {
+    issues.push({
+      path: ['function'],
+      atKey: true,
+      message: `function needs ${f.handler === undefined && f.runtime === undefined ? 'handler and runtime' : f.handler === undefined ? 'handler' : 'runtime'} on target lambda`,
+      hint: 'add them, e.g. function: { handler: index.handler, runtime: nodejs24.x }; or, for a container app, add http: to run the container on Lambda',
+    })
+  }
   if (f && typeof f.runtime === 'string' && (target === 'lambda' || target === undefined)) {
     issues.push(...functionIssues(f, env, context))
     if (target === 'lambda') issues.push(...lambdaEnvironmentIssues(env, secrets))
@@ -234,15 +245,7 @@ const HTTP_API_TIMEOUT_SECONDS = 30
 
 /** The section the target deploys must be there: said at the top of the document (or of the overlay), with what to add. */
 function sectionIssues(m: Partial<Record<keyof Manifest, unknown>>, target: TargetName | undefined): ManifestIssue[] {
-  if (target === 'lambda' && !isObject(m.function)) {
-    return [
-      {
-        path: [],
-        message: 'target lambda needs a function: section',
-        hint: 'add function: with handler: and runtime:, e.g. function: { handler: index.handler, runtime: nodejs24.x } (`shipit init --target lambda` writes one)',
-      },
-    ]
-  }
+  if (target === 'lambda' && !lambdaPackageOf(m)) return [LAMBDA_SECTION_ISSUE]
   if ((target === 'fargate' || target === 'ecs') && !isObject(m.container)) {
     return [
       {

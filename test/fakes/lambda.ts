@@ -3,6 +3,7 @@ import type { FakeContext } from './context.js'
 import { asBlob, awsError, clone, decodeToken, encodeToken, globMatch, type Handlers, isoLambda } from './core.js'
 import { roleTrustStatus } from './iam.js'
 import { appendLogEvents } from './logs.js'
+import { findEcrImage } from './ecr.js'
 import { readObject } from './s3.js'
 
 type Rec = Record<string, any>
@@ -23,6 +24,7 @@ export type LambdaHandler = (
 export interface LambdaVersionRecord {
   config: Rec
   code: Uint8Array
+  image?: { uri: string; resolved: string }
   /** fingerprint of code + configuration used by PublishVersion to detect "nothing changed" */
   fingerprint: string
 }
@@ -41,6 +43,8 @@ export interface LambdaFunctionRecord {
   policies: Map<string, Rec[]>
   /** Pending after create / InProgress after an update, until the next GetFunction(Configuration) */
   pending?: 'create' | 'update'
+  /** PackageType Image: the ImageUri as given, and resolved to its digest */
+  image?: { uri: string; resolved: string }
   invocations: { qualifier: string; executedVersion: string; event: unknown; at: number }[]
 }
 
@@ -140,21 +144,22 @@ export function lambdaModel(ctx: FakeContext) {
   function resolve(
     fn: LambdaFunctionRecord,
     qualifier: string | undefined,
-  ): { kind: 'latest' | 'version' | 'alias'; version: string; config: Rec; code: Uint8Array } {
+  ): { kind: 'latest' | 'version' | 'alias'; version: string; config: Rec; code: Uint8Array; image?: { uri: string; resolved: string } } {
     if (!qualifier || qualifier === '$LATEST') {
       return { kind: 'latest', version: '$LATEST', config: fn.config, code: fn.code }
     }
     const v = fn.versions.get(qualifier)
-    if (v) return { kind: 'version', version: qualifier, config: v.config, code: v.code }
+    if (v) return { kind: 'version', version: qualifier, config: v.config, code: v.code, image: v.image }
     const a = fn.aliases.get(qualifier)
     if (a) {
-      const target = a.FunctionVersion === '$LATEST' ? { config: fn.config, code: fn.code } : fn.versions.get(a.FunctionVersion)
+      const target = a.FunctionVersion === '$LATEST' ? { config: fn.config, code: fn.code, image: fn.image } : fn.versions.get(a.FunctionVersion)
       if (target) {
         return {
           kind: 'alias',
           version: a.FunctionVersion as string,
           config: { ...target.config, FunctionArn: `${fnArn(fn.name)}:${qualifier}` },
           code: target.code,
+          image: target.image,
         }
       }
     }
@@ -281,6 +286,27 @@ export function lambdaModel(ctx: FakeContext) {
     fn.config.CodeSize = bytes.byteLength
   }
 
+  /**
+   * An image function's image: in ECR, in this account and region (Lambda reads it with the caller's
+   * ECR permissions), named by digest or tag; Lambda pins the digest it resolved.
+   */
+  function sourceImage(uri: unknown): { uri: string; digest: string } {
+    if (typeof uri !== 'string' || !uri) throw err('InvalidParameterValueException', 'Please provide a source for function code.')
+    const found = findEcrImage(ctx, uri)
+    if (found === 'invalid') throw err('InvalidParameterValueException', `Source image ${uri} is not valid. Provide a valid source image.`)
+    if (!found) throw err('InvalidParameterValueException', `Source image ${uri} does not exist. Provide a valid source image.`)
+    return { uri, digest: found.digest }
+  }
+
+  /** Lambda's CodeSha256 of an image function is the digest of its image; the image is optimized while the function is Pending. */
+  function setImage(fn: LambdaFunctionRecord, image: { uri: string; digest: string }) {
+    fn.code = new TextEncoder().encode(`${image.uri.replace(/[@:][^/]*$/, '')}@${image.digest}`)
+    fn.image = { uri: image.uri, resolved: `${image.uri.replace(/[@:][^/]*$/, '')}@${image.digest}` }
+    fn.codeLocationId = ctx.ids.uuid()
+    fn.config.CodeSha256 = image.digest.slice('sha256:'.length)
+    fn.config.CodeSize = 0
+  }
+
   function publish(fn: LambdaFunctionRecord, description?: string): Rec {
     const fp = fingerprint(fn.config)
     const last = fn.versions.get(String(fn.lastVersion))
@@ -297,7 +323,7 @@ export function lambdaModel(ctx: FakeContext) {
       Description: description ?? fn.config.Description,
     }
     for (const k of ['StateReason', 'StateReasonCode', 'LastUpdateStatusReason', 'LastUpdateStatusReasonCode']) delete config[k]
-    fn.versions.set(v, { config, code: new Uint8Array(fn.code), fingerprint: fp })
+    fn.versions.set(v, { config, code: new Uint8Array(fn.code), fingerprint: fp, ...(fn.image ? { image: { ...fn.image } } : {}) })
     return config
   }
 
@@ -381,6 +407,14 @@ export function lambdaModel(ctx: FakeContext) {
       const { fn, qualifier } = getFn(input.FunctionName, input.Qualifier)
       settle(fn)
       const r = resolve(fn, qualifier)
+      const image = r.kind === 'latest' ? fn.image : r.image
+      if (image) {
+        return {
+          Configuration: r.config,
+          Code: { RepositoryType: 'ECR', ImageUri: image.uri, ResolvedImageUri: image.resolved },
+          Tags: Object.keys(fn.tags).length ? fn.tags : undefined,
+        }
+      }
       return {
         Configuration: r.config,
         Code: {
@@ -410,9 +444,19 @@ export function lambdaModel(ctx: FakeContext) {
       if (packageType === 'Zip' && (!input.Runtime || !input.Handler)) {
         throw err('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.')
       }
+      if (packageType === 'Image' && (input.Runtime || input.Handler || input.Layers)) {
+        throw err('InvalidParameterValueException', `Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image.`)
+      }
+      if (packageType === 'Image' && (input.Code?.ZipFile !== undefined || input.Code?.S3Bucket)) {
+        throw err('InvalidParameterValueException', `Please don't provide ZipFile or S3Bucket when the intended function PackageType is Image.`)
+      }
+      if (packageType === 'Zip' && input.Code?.ImageUri) {
+        throw err('InvalidParameterValueException', `Please don't provide ImageUri when the intended function PackageType is Zip.`)
+      }
       checkRole(input.Role)
       checkLimits(input)
-      const bytes = codeFrom(input.Code, {})
+      const image = packageType === 'Image' ? sourceImage(input.Code?.ImageUri) : undefined
+      const bytes = image ? new Uint8Array() : codeFrom(input.Code, {})
       const config: Rec = {
         FunctionName: name,
         FunctionArn: fnArn(name),
@@ -464,7 +508,8 @@ export function lambdaModel(ctx: FakeContext) {
         policies: new Map(),
         invocations: [],
       }
-      setCode(fn, bytes)
+      if (image) setImage(fn, image)
+      else setCode(fn, bytes)
       markChanged(fn, 'create')
       st().functions.set(name, fn)
       if (input.Publish) return publish(fn)
@@ -475,6 +520,18 @@ export function lambdaModel(ctx: FakeContext) {
       const { fn } = getFn(input.FunctionName)
       assertReady(fn)
       checkRevision(input.RevisionId, fn.config.RevisionId)
+      if (fn.config.PackageType === 'Image') {
+        if (input.ZipFile !== undefined || input.S3Bucket) {
+          throw err('InvalidParameterValueException', `Please don't provide ZipFile or S3Bucket when updating a function with packageType Image.`)
+        }
+        const image = sourceImage(input.ImageUri)
+        if (input.DryRun) return { ...fn.config, CodeSha256: image.digest.slice('sha256:'.length) }
+        setImage(fn, image)
+        if (input.Architectures) fn.config.Architectures = [...input.Architectures]
+        markChanged(fn, 'update')
+        return clone(fn.config)
+      }
+      if (input.ImageUri) throw err('InvalidParameterValueException', `Please don't provide ImageUri when updating a function with packageType Zip.`)
       const bytes = codeFrom(undefined, input)
       if (input.DryRun) return { ...fn.config, CodeSha256: sha256b64(bytes), CodeSize: bytes.byteLength }
       setCode(fn, bytes)

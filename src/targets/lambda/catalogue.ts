@@ -1,6 +1,7 @@
 import type { AwsClients } from '../../aws/clients.js'
 import { TAG_APP } from '../../manifest/names.js'
 import { awsOperation, type Catalogue, joinCatalogues, localOperation } from '../../plan/catalogue.js'
+import { IMAGE_CATALOGUE, lambdaImagePull } from '../image/catalogue.js'
 import {
   arnKind,
   baseName,
@@ -276,12 +277,13 @@ const LAMBDA_PERMISSIONS: Permission[] = [
     on(FUNCTIONS, 'lambda:TagResource', fn),
     passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
     packageRead,
+    ...lambdaImagePull(),
   ),
   permission(Lambda.UpdateFunctionConfiguration, [...DEPLOY, 'other'], on(FUNCTIONS, 'lambda:UpdateFunctionConfiguration', fn), {
     ...passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
     when: (i) => i.Role !== undefined,
   }),
-  permission(Lambda.UpdateFunctionCode, DEPLOY, on(FUNCTIONS, 'lambda:UpdateFunctionCode', fn), packageRead),
+  permission(Lambda.UpdateFunctionCode, DEPLOY, on(FUNCTIONS, 'lambda:UpdateFunctionCode', fn), packageRead, ...lambdaImagePull()),
   permission(Lambda.PublishVersion, DEPLOY, on(FUNCTIONS, 'lambda:PublishVersion', fn)),
   permission(Lambda.CreateAlias, DEPLOY, on(FUNCTIONS, 'lambda:CreateAlias', fn)),
   permission(Lambda.UpdateAlias, [...DEPLOY, 'other'], on(FUNCTIONS, 'lambda:UpdateAlias', fn)),
@@ -396,7 +398,8 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
   return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
 }
 
-export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, {
+// an image function's repository, build and push are the container targets' (src/targets/image/)
+export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, {
   operations: [...Object.values(ApiGateway), ...Object.values(Lambda), ...Object.values(S3), UploadArtifact, ...Object.values(LambdaReads), Invoke],
   permissions: LAMBDA_PERMISSIONS,
   waiters: { custom: {}, explain: { FunctionActiveV2: explainFunctionState, FunctionUpdatedV2: explainFunctionState } },

@@ -1,5 +1,5 @@
 import type { Architecture, Runtime, UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda'
-import { sha256Hex } from '../../digest.js'
+import { canonicalJson, sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type Artifact, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
@@ -12,8 +12,14 @@ const ROLE_PROPAGATION_SECONDS = 90
 
 /** The function's configuration as app.yaml asks for it, in Lambda's field names. */
 export interface DesiredFunction {
-  Runtime: string
-  Handler: string
+  /** Zip: the package; Image: the container image (no runtime nor handler: the image starts itself) */
+  PackageType: 'Zip' | 'Image'
+  Runtime?: string
+  Handler?: string
+  /** Image: `<repository>@sha256:…`, a reference while the push that makes it is in this plan */
+  ImageUri?: string | Ref
+  /** Image: container.command / entryPoint, which override the image's CMD / ENTRYPOINT as they do on ECS */
+  ImageConfig?: { Command?: string[]; EntryPoint?: string[] }
   MemorySize: number
   Timeout: number
   Role: string | Ref
@@ -33,11 +39,18 @@ export function desiredEnvironment(desired: LambdaDesired): Record<string, strin
   return vars
 }
 
-export function desiredFunction(desired: LambdaDesired, role: string | Ref): DesiredFunction {
+export function desiredFunction(desired: LambdaDesired, role: string | Ref, imageUri?: string | Ref): DesiredFunction {
   const fn = desired.function
+  const container = desired.image?.container
+  const imageConfig = container && {
+    ...(container.command ? { Command: container.command } : {}),
+    ...(container.entryPoint ? { EntryPoint: container.entryPoint } : {}),
+  }
+  const code: Pick<DesiredFunction, 'PackageType' | 'Runtime' | 'Handler' | 'ImageUri' | 'ImageConfig'> = desired.image
+    ? { PackageType: 'Image', ImageUri: imageUri, ...(imageConfig && Object.keys(imageConfig).length ? { ImageConfig: imageConfig } : {}) }
+    : { PackageType: 'Zip', Runtime: fn.runtime, Handler: fn.handler }
   return {
-    Runtime: fn.runtime,
-    Handler: fn.handler,
+    ...code,
     MemorySize: fn.memory,
     Timeout: fn.timeout,
     Role: role,
@@ -82,13 +95,16 @@ function configChanges(observed: FunctionConfig, desired: DesiredFunction): Fiel
     if (typeof d === 'object') continue // a role being created now: the function is new too
     if (observed[f] !== d) changes.push({ path: f === 'LogGroup' ? 'LoggingConfig.LogGroup' : f, before: observed[f], after: d })
   }
+  if (desired.PackageType === 'Image' && canonicalJson(observed.ImageConfig ?? {}) !== canonicalJson(desired.ImageConfig ?? {})) {
+    changes.push({ path: 'ImageConfig', before: observed.ImageConfig, after: desired.ImageConfig ?? {} })
+  }
   return changes
 }
 
-/** Does a published version (what `live` serves) match the function as desired? */
-export function versionMatches(config: FunctionConfig, desired: DesiredFunction, codeSha256: string): boolean {
+/** Does a published version (what `live` serves) match the function as desired? An image function's code is its image URI (by digest). */
+export function versionMatches(config: FunctionConfig, desired: DesiredFunction, codeSha256: string | undefined): boolean {
   return (
-    config.CodeSha256 === codeSha256 &&
+    (desired.PackageType === 'Image' ? config.ImageUri === desired.ImageUri : config.CodeSha256 === codeSha256) &&
     configChanges(config, desired).length === 0 &&
     envEqual(config.Environment, desired.Environment) &&
     (config.Architectures ?? ['x86_64'])[0] === desired.Architectures[0]
@@ -105,7 +121,8 @@ export interface PlannedFunction {
 
 interface FunctionInputs {
   want: DesiredFunction
-  artifact: Artifact
+  /** the zip (absent for an image function: want.ImageUri is its code) */
+  artifact?: Artifact
   /** where the package was uploaded, when it goes through S3 (above 50 MB zipped) rather than in the request */
   s3?: { S3Bucket: string; S3Key: string }
   /** the role was created by this plan: CreateFunction is retried until IAM lets Lambda assume it */
@@ -121,6 +138,15 @@ export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction
   const name = b.desired.names.function
   if (fn && !b.owned(fn.tags) && b.refuse('lambda:function', name)) return { arn: fn.arn, steps: [], blocked: true }
   if (!fn) return { arn: { ref: 'function', output: 'FunctionArn' }, steps: [createFunction(b, inputs)], blocked: false }
+  const livePackage = fn.config.PackageType ?? 'Zip'
+  if (livePackage !== inputs.want.PackageType) {
+    // Lambda cannot turn a zip function into an image function or back
+    b.blocked.push({
+      resource: { type: 'lambda:function', name },
+      reason: `is a ${livePackage} function and app.yaml now deploys ${inputs.want.PackageType === 'Image' ? 'the container image' : 'a zip'}; Lambda cannot change a function's package type: remove it first with shipit destroy --target lambda`,
+    })
+    return { arn: fn.arn, steps: [], blocked: true }
+  }
   if (!b.owned(fn.tags)) {
     b.adopt('function-tags', { type: 'lambda:function', name }, Lambda.TagResource.request({ Resource: fn.arn, Tags: b.desired.tags }))
   }
@@ -133,30 +159,31 @@ export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction
 function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, roleCreated, after }: FunctionInputs): string {
   const { desired } = b
   const name = desired.names.function
+  const image = want.PackageType === 'Image'
   return b.add({
     id: 'function',
     action: 'create',
     resource: { type: 'lambda:function', name },
     changes: createdFields({
-      Runtime: want.Runtime,
-      Handler: want.Handler,
+      ...(image ? { PackageType: 'Image', ImageUri: want.ImageUri } : { Runtime: want.Runtime, Handler: want.Handler }),
       MemorySize: want.MemorySize,
       Timeout: want.Timeout,
       Architectures: want.Architectures,
-      Code: artifact,
+      ...(image ? (want.ImageConfig ? { ImageConfig: want.ImageConfig } : {}) : { Code: artifact }),
       ...Object.fromEntries(Object.entries(want.Environment).map(([k, v]) => [`Environment.${k}`, v])),
     }),
     request: Lambda.CreateFunction.request({
       FunctionName: name,
-      Runtime: want.Runtime as Runtime,
+      // an image function names no runtime nor handler (Lambda refuses them): the image starts the server
+      ...(image ? {} : { Runtime: want.Runtime as Runtime, Handler: want.Handler }),
       Role: want.Role,
-      Handler: want.Handler,
-      Code: s3 ?? { ZipFile: artifact },
+      Code: image ? { ImageUri: want.ImageUri } : (s3 ?? { ZipFile: artifact }),
+      ...(image && want.ImageConfig ? { ImageConfig: want.ImageConfig } : {}),
       Description: `${desired.app} (${desired.env}), deployed by shipit`,
       Timeout: want.Timeout,
       MemorySize: want.MemorySize,
       Publish: false,
-      PackageType: 'Zip',
+      PackageType: want.PackageType,
       Architectures: want.Architectures as Architecture[],
       Environment: { Variables: want.Environment },
       LoggingConfig: { LogFormat: 'Text', LogGroup: desired.names.logGroup },
@@ -170,23 +197,26 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
 
 function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, artifact, s3, codeAfter }: FunctionInputs): string[] {
   const name = b.desired.names.function
-  const codeSha256 = Buffer.from(artifact.sha256, 'hex').toString('base64')
-  const codeChanged = fn.config.CodeSha256 !== codeSha256
+  const image = want.PackageType === 'Image'
+  const codeSha256 = artifact ? Buffer.from(artifact.sha256, 'hex').toString('base64') : undefined
+  // an image function's code is its image by digest: a new push is a new digest
+  const codeChanged = image ? fn.config.ImageUri !== want.ImageUri : fn.config.CodeSha256 !== codeSha256
   const archChanged = (fn.config.Architectures ?? ['x86_64'])[0] !== want.Architectures[0]
   if (!codeChanged && !archChanged) return []
+  const codeChange = image ? { path: 'ImageUri', before: fn.config.ImageUri, after: want.ImageUri } : { path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }
   return [
     b.add({
       id: 'function-code',
       action: 'update',
       resource: { type: 'lambda:function', name },
-      reason: codeChanged ? 'code changed' : 'architecture changed',
+      reason: codeChanged ? (image ? 'image changed' : 'code changed') : 'architecture changed',
       changes: [
-        ...(codeChanged ? [{ path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }] : []),
+        ...(codeChanged ? [codeChange] : []),
         ...(archChanged ? [{ path: 'Architectures', before: fn.config.Architectures, after: want.Architectures }] : []),
       ],
       request: Lambda.UpdateFunctionCode.request({
         FunctionName: name,
-        ...(s3 ?? { ZipFile: artifact }),
+        ...(image ? { ImageUri: want.ImageUri } : (s3 ?? { ZipFile: artifact })),
         Architectures: want.Architectures as Architecture[],
         ...(fn.revisionId ? { RevisionId: fn.revisionId } : {}),
       }),
@@ -210,6 +240,7 @@ function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, {
   const fields: Record<string, unknown> = input
   for (const c of changes) {
     if (c.path === 'LoggingConfig.LogGroup') input.LoggingConfig = { LogFormat: 'Text', LogGroup: desired.names.logGroup }
+    else if (c.path === 'ImageConfig') input.ImageConfig = want.ImageConfig ?? {}
     else if (c.path.startsWith('Environment.')) input.Environment = { Variables: want.Environment }
     else fields[c.path] = want[c.path as keyof DesiredFunction]
   }

@@ -1,12 +1,13 @@
 export { type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
 
 import type { Api } from '@aws-sdk/client-apigatewayv2'
-import type { FunctionConfiguration } from '@aws-sdk/client-lambda'
+import type { FunctionCodeLocation, FunctionConfiguration } from '@aws-sdk/client-lambda'
 import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { ownedBy } from '../../manifest/names.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
+import type { ObservedEcr } from '../image/ecr.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
@@ -14,6 +15,10 @@ import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from 
 
 /** The parts of a function's configuration that shipit manages and diffs. */
 export interface FunctionConfig {
+  PackageType?: string
+  /** an image function's image, as given (GetFunction's Code.ImageUri) */
+  ImageUri?: string
+  ImageConfig?: { Command?: string[]; EntryPoint?: string[] }
   Runtime?: string
   Handler?: string
   MemorySize?: number
@@ -69,13 +74,21 @@ export interface LambdaObserved {
   duplicateApis: string[]
   /** the S3 bucket packages go through and this app's packages in it; null when not read (the package goes in the request) */
   artifacts: ObservedArtifactStore | null
+  /** an image function: the app's ECR repository and whether the image (by its tag) is in it */
+  ecr?: ObservedEcr
 }
 
 export const ALIAS = 'live'
 export const PERMISSION_SID = 'shipit-apigateway-invoke'
 
-export function configOf(c: FunctionConfiguration | undefined): FunctionConfig {
+export function configOf(c: FunctionConfiguration | undefined, code?: FunctionCodeLocation): FunctionConfig {
+  const imageConfig = c?.ImageConfigResponse?.ImageConfig
   return {
+    ...(c?.PackageType ? { PackageType: c.PackageType } : {}),
+    ...(code?.ImageUri ? { ImageUri: code.ImageUri } : {}),
+    ...(imageConfig && (imageConfig.Command || imageConfig.EntryPoint)
+      ? { ImageConfig: { ...(imageConfig.Command ? { Command: imageConfig.Command } : {}), ...(imageConfig.EntryPoint ? { EntryPoint: imageConfig.EntryPoint } : {}) } }
+      : {}),
     Runtime: c?.Runtime,
     Handler: c?.Handler,
     MemorySize: c?.MemorySize,
@@ -123,14 +136,14 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     function: fn && {
       arn: fn.Configuration?.FunctionArn ?? '',
       revisionId: fn.Configuration?.RevisionId,
-      config: configOf(fn.Configuration),
+      config: configOf(fn.Configuration, fn.Code),
       tags: fn.Tags ?? {},
       hiddenKeys: hiddenKeysOf(desired, fn.Configuration?.Environment?.Variables ?? {}, ctx.showUndeclared),
     },
     alias: aliasFn && {
       version: aliasFn.Configuration?.Version ?? '',
       ...(alias?.RevisionId ? { revisionId: alias.RevisionId } : {}),
-      config: configOf(aliasFn.Configuration),
+      config: configOf(aliasFn.Configuration, aliasFn.Code),
     },
     permission: statement ? { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] } : null,
     api: apis.ours,

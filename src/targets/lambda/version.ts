@@ -18,7 +18,8 @@ export function planVersionAndAlias(
   fn: PlannedFunction,
   alias: ObservedAlias | null,
   want: DesiredFunction,
-  codeSha256: string,
+  /** the zip's hash (PublishVersion checks it); undefined for an image function, whose code is its image URI */
+  codeSha256: string | undefined,
 ): string[] {
   const name = b.desired.names.function
   if (fn.blocked) return []
@@ -31,7 +32,7 @@ export function planVersionAndAlias(
     action: 'create',
     resource: { type: 'lambda:version', name },
     reason: fn.steps.length ? 'publish the new code and configuration' : 'live does not serve the current code and configuration',
-    request: Lambda.PublishVersion.request({ FunctionName: name, CodeSha256: codeSha256, Description: `deployed by shipit` }),
+    request: Lambda.PublishVersion.request({ FunctionName: name, ...(codeSha256 ? { CodeSha256: codeSha256 } : {}), Description: `deployed by shipit` }),
     wait: {
       waiter: 'FunctionActiveV2',
       input: { FunctionName: name, Qualifier: versionRef },
