@@ -1,6 +1,6 @@
 import { imageFunctionIssues, LAMBDA_SECTION_ISSUE, lambdaPackageOf } from './image-function.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
-import { type Manifest, TARGETS, type TargetName } from './schema.js'
+import { FUNCTION_KEYS, type Manifest, TARGETS, type TargetName } from './schema.js'
 
 /** A problem found in a manifest, at a path of its document. */
 export interface ManifestIssue {
@@ -143,7 +143,9 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
     })
   }
   const f = isObject(m.function) ? m.function : undefined
-  if (lambdaPackage === 'zip' && f && (f.handler === undefined || f.runtime === undefined)) {
+  // with an unknown key (a misspelt handler), the schema's "unknown key" says it once
+  const unknownKey = f && Object.keys(f).some((k) => !FUNCTION_KEYS.includes(k))
+  if (lambdaPackage === 'zip' && f && !unknownKey && (f.handler === undefined || f.runtime === undefined)) {
     issues.push({
       path: ['function'],
       atKey: true,

@@ -204,6 +204,9 @@ const functionShape = {
   }),
   allowFiles: AllowFiles.optional(),
 }
+/** The keys a function: section may have (an unknown one is the schema's to report). */
+export const FUNCTION_KEYS: readonly string[] = Object.keys(functionShape)
+
 /** Lambda memory when app.yaml gives none (a zip function; an image function is sized from its container). */
 export const DEFAULT_FUNCTION_MEMORY = 128
 
