@@ -48,14 +48,16 @@ export interface DerivedPolicy {
   github?: { subject: string; roleName: string; trustPolicy: object }
 }
 
-/** The targets an app.yaml can be deployed to: containers to fargate and ecs, a function to lambda. */
+/** The targets an app.yaml can be deployed to: containers to fargate and ecs, a function (or a container with http:) to lambda. */
 function targetsOf(loaded: LoadedManifest, target: string | undefined): TargetName[] {
   if (target) {
     if (!TARGETS.includes(target as TargetName)) throw invalid('UnknownTarget', `unknown target "${target}"`, [`use one of ${TARGETS.join(', ')}`])
     return [target as TargetName]
   }
   const { manifest } = loaded
-  const all: TargetName[] = [...(manifest.container ? (['fargate', 'ecs'] as const) : []), ...(manifest.function ? (['lambda'] as const) : [])]
+  // a container with http: also goes to lambda, as an image function
+  const lambda = manifest.function || (manifest.container && manifest.http)
+  const all: TargetName[] = [...(manifest.container ? (['fargate', 'ecs'] as const) : []), ...(lambda ? (['lambda'] as const) : [])]
   return all.length ? all : manifest.target ? [manifest.target as TargetName] : []
 }
 
