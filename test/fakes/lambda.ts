@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { FakeContext } from './context.js'
 import { asBlob, awsError, clone, decodeToken, encodeToken, globMatch, type Handlers, isoLambda } from './core.js'
+import { findEcrImage } from './ecr.js'
 import { roleTrustStatus } from './iam.js'
 import { appendLogEvents } from './logs.js'
-import { findEcrImage } from './ecr.js'
 import { readObject } from './s3.js'
 
 type Rec = Record<string, any>

@@ -57,7 +57,11 @@ describe('a container app with http: on target lambda is an image function', () 
 describe('what cannot move to Lambda is refused before any call, at its line (exit 3)', () => {
   const cases: [string, string, RegExp][] = [
     ['no port', '  memory: 512', /^app\.yaml:4:1: container\.port is required on target lambda/],
-    ['a command with no port: not a server', '  command: ["node", "job.js"]', /^app\.yaml:6:12: container\.command runs with no container\.port, so it is not an HTTP server/],
+    [
+      'a command with no port: not a server',
+      '  command: ["node", "job.js"]',
+      /^app\.yaml:6:12: container\.command runs with no container\.port, so it is not an HTTP server/,
+    ],
     ['mode: task', '  port: 8080\n  mode: task', /^app\.yaml:7:9: container\.mode task is a one-off job, not an HTTP app/],
     ['a privileged port', '  port: 80', /^app\.yaml:6:9: container\.port 80 is below 1024/],
     ["the Runtime API's port", '  port: 9001', /^app\.yaml:6:9: container\.port 9001 is the port of the Lambda Runtime API/],

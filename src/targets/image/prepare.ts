@@ -2,8 +2,8 @@ import { relative } from 'node:path'
 import { invalid } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { buildPaths, fenceBuild } from '../../package/fence.js'
-import type { ImageLayer } from './operations.js'
 import { type BuildInputs, type ContextListing, contextHash, listBuildContext, platformFor } from './context.js'
+import type { ImageLayer } from './operations.js'
 
 const REPOSITORY_PREFIX = 'shipit/'
 

@@ -1,7 +1,6 @@
 import type { AwsClients } from '../../aws/clients.js'
 import { TAG_APP } from '../../manifest/names.js'
 import { awsOperation, type Catalogue, joinCatalogues, localOperation } from '../../plan/catalogue.js'
-import { IMAGE_CATALOGUE, lambdaImagePull } from '../image/catalogue.js'
 import {
   arnKind,
   baseName,
@@ -19,6 +18,7 @@ import {
 } from '../../plan/permissions.js'
 import { type Artifact, isArtifact } from '../../plan/types.js'
 import { BEFORE_2020, LAMBDA_ARCHITECTURES, LAMBDA_LOGGING_CONFIG, LAMBDA_V2_WAITERS, S3_EXPECTED_BUCKET_OWNER } from '../cli-versions.js'
+import { IMAGE_CATALOGUE, lambdaImagePull } from '../image/catalogue.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
 

@@ -203,7 +203,9 @@ function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { w
   const codeChanged = image ? fn.config.ImageUri !== want.ImageUri : fn.config.CodeSha256 !== codeSha256
   const archChanged = (fn.config.Architectures ?? ['x86_64'])[0] !== want.Architectures[0]
   if (!codeChanged && !archChanged) return []
-  const codeChange = image ? { path: 'ImageUri', before: fn.config.ImageUri, after: want.ImageUri } : { path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }
+  const codeChange = image
+    ? { path: 'ImageUri', before: fn.config.ImageUri, after: want.ImageUri }
+    : { path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }
   return [
     b.add({
       id: 'function-code',

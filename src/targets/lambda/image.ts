@@ -1,8 +1,8 @@
 import type { LambdaDesired, LambdaImageDesired } from '../../manifest/resolve.js'
 import type { Ref } from '../../plan/types.js'
+import { platformFor } from '../image/context.js'
 import { type ObservedEcr, planImage } from '../image/ecr.js'
 import { adapterLines, lambdaImageHash } from '../image/lambda-adapter.js'
-import { platformFor } from '../image/context.js'
 import { hashBuild, type ListedBuild, listBuild, type PreparedImage, repositoryName } from '../image/prepare.js'
 import type { PartBuilder } from '../part.js'
 

@@ -55,9 +55,7 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
     const [observed, ecr] = await Promise.all([
       observeLambda(ctx, desired, { artifacts: !image && (ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired)) }),
       // an image function reads the app's repository, and whether its image's tag is in it (not for destroy: the repository is all it needs)
-      image
-        ? (async () => observeEcr(ctx.clients, desired.app, ctx.command === 'destroy' ? null : await lambdaImageOf({ ...desired, image })))()
-        : undefined,
+      image ? (async () => observeEcr(ctx.clients, desired.app, ctx.command === 'destroy' ? null : await lambdaImageOf({ ...desired, image })))() : undefined,
     ])
     return ecr ? { ...observed, ecr } : observed
   },

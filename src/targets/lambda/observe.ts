@@ -87,7 +87,12 @@ export function configOf(c: FunctionConfiguration | undefined, code?: FunctionCo
     ...(c?.PackageType ? { PackageType: c.PackageType } : {}),
     ...(code?.ImageUri ? { ImageUri: code.ImageUri } : {}),
     ...(imageConfig && (imageConfig.Command || imageConfig.EntryPoint)
-      ? { ImageConfig: { ...(imageConfig.Command ? { Command: imageConfig.Command } : {}), ...(imageConfig.EntryPoint ? { EntryPoint: imageConfig.EntryPoint } : {}) } }
+      ? {
+          ImageConfig: {
+            ...(imageConfig.Command ? { Command: imageConfig.Command } : {}),
+            ...(imageConfig.EntryPoint ? { EntryPoint: imageConfig.EntryPoint } : {}),
+          },
+        }
       : {}),
     Runtime: c?.Runtime,
     Handler: c?.Handler,

@@ -1,7 +1,7 @@
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { Artifact, Ref } from '../../plan/types.js'
-import { nothingEcr, planImageDestroy } from '../image/ecr.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
+import { nothingEcr, planImageDestroy } from '../image/ecr.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, type Prepared } from '../target.js'

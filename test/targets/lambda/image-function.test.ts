@@ -87,7 +87,12 @@ describe('hello-web on --target lambda: an image function with the Lambda Web Ad
     expect(plan.steps).toEqual([])
     expect(plan.unchanged.map((u) => u.resource.type)).toContain('ecr:image')
     await apply({ ...(await planFor(dir, lambda)) })
-    expect(cli.calls().slice(cliCalls).map((c) => c.argv[0])).toEqual([])
+    expect(
+      cli
+        .calls()
+        .slice(cliCalls)
+        .map((c) => c.argv[0]),
+    ).toEqual([])
     expect(fake.mutatingCalls()).toEqual([])
   })
 
