@@ -165,6 +165,7 @@ function imageFunctionDesired(base: DesiredBase, container: ContainerSpec, fn: F
       memory: fn?.memoryGiven ? fn.memory : sized.memory,
       architecture: container.architecture,
       ...(fn?.role ? { role: fn.role } : {}),
+      ...(fn?.reservedConcurrency !== undefined ? { reservedConcurrency: fn.reservedConcurrency } : {}),
     },
     image: { container, port, healthPath: container.healthCheckPath ?? '/' },
   }

@@ -190,6 +190,10 @@ const functionShape = {
   timeout: z.number().int().min(1).max(900),
   architecture: Architecture,
   role: RoleArn.optional().meta({ description: 'Execution role ARN; by default shipit creates one with AWSLambdaBasicExecutionRole.' }),
+  reservedConcurrency: z.number().int().min(0).max(10000).optional().meta({
+    description:
+      "Concurrent executions reserved for the function (and its cap); 0 stops it from running. Without it the function shares the account's unreserved pool.",
+  }),
   bucket: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens')

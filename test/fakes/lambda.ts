@@ -45,6 +45,8 @@ export interface LambdaFunctionRecord {
   pending?: 'create' | 'update'
   /** PackageType Image: the ImageUri as given, and resolved to its digest */
   image?: { uri: string; resolved: string }
+  /** PutFunctionConcurrency: the function's reserved concurrent executions */
+  reservedConcurrency?: number
   invocations: { qualifier: string; executedVersion: string; event: unknown; at: number }[]
 }
 
@@ -57,6 +59,10 @@ export interface LambdaState {
 export function createLambdaState(): LambdaState {
   return { functions: new Map(), handlers: new Map() }
 }
+
+/** Lambda's default concurrency of an account and region, and what must stay unreserved. */
+const ACCOUNT_CONCURRENCY = 1000
+const MIN_UNRESERVED_CONCURRENCY = 100
 
 const VOLATILE = new Set([
   'FunctionArn',
@@ -408,14 +414,17 @@ export function lambdaModel(ctx: FakeContext) {
       settle(fn)
       const r = resolve(fn, qualifier)
       const image = r.kind === 'latest' ? fn.image : r.image
+      const concurrency = fn.reservedConcurrency === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } }
       if (image) {
         return {
           Configuration: r.config,
           Code: { RepositoryType: 'ECR', ImageUri: image.uri, ResolvedImageUri: image.resolved },
           Tags: Object.keys(fn.tags).length ? fn.tags : undefined,
+          ...concurrency,
         }
       }
       return {
+        ...concurrency,
         Configuration: r.config,
         Code: {
           RepositoryType: 'S3',
@@ -737,6 +746,30 @@ export function lambdaModel(ctx: FakeContext) {
     TagResource: (input) => {
       const { fn } = getFn(input.Resource)
       Object.assign(fn.tags, input.Tags ?? {})
+      return {}
+    },
+
+    // the account's concurrency (1,000 by default) must keep 100 unreserved
+    PutFunctionConcurrency: (input) => {
+      const { fn, qualifier } = getFn(input.FunctionName)
+      if (qualifier) throw err('InvalidParameterValueException', 'Concurrency cannot be set for a qualified function ARN.')
+      const wanted = input.ReservedConcurrentExecutions
+      if (typeof wanted !== 'number' || wanted < 0)
+        throw validationError('reservedConcurrentExecutions', wanted, 'Member must have value greater than or equal to 0')
+      const others = [...st().functions.values()].filter((f) => f !== fn).reduce((sum, f) => sum + (f.reservedConcurrency ?? 0), 0)
+      if (ACCOUNT_CONCURRENCY - others - wanted < MIN_UNRESERVED_CONCURRENCY) {
+        throw err(
+          'InvalidParameterValueException',
+          `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED_CONCURRENCY}].`,
+        )
+      }
+      fn.reservedConcurrency = wanted
+      return { ReservedConcurrentExecutions: wanted }
+    },
+
+    DeleteFunctionConcurrency: (input) => {
+      const { fn } = getFn(input.FunctionName)
+      fn.reservedConcurrency = undefined
       return {}
     },
 

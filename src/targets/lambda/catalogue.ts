@@ -158,6 +158,8 @@ export const Lambda = {
   RemovePermission: awsOperation('lambda', 'RemovePermission', { idempotency: DELETE, runbook: OLD_COMMAND }),
   DeleteAlias: awsOperation('lambda', 'DeleteAlias', { idempotency: DELETE, runbook: OLD_COMMAND }),
   DeleteFunction: awsOperation('lambda', 'DeleteFunction', { idempotency: DELETE, runbook: OLD_COMMAND }),
+  PutFunctionConcurrency: awsOperation('lambda', 'PutFunctionConcurrency', { idempotency: UPDATE, runbook: OLD_COMMAND }),
+  DeleteFunctionConcurrency: awsOperation('lambda', 'DeleteFunctionConcurrency', { idempotency: UPDATE, runbook: OLD_COMMAND }),
 }
 
 /** The bucket of big packages: S3's API is `aws s3api` in the CLI. */
@@ -296,6 +298,8 @@ const LAMBDA_PERMISSIONS: Permission[] = [
   ),
   permission(Lambda.DeleteAlias, BOTH, on(FUNCTIONS, 'lambda:DeleteAlias', fn)),
   permission(Lambda.DeleteFunction, ['destroy'], on(FUNCTIONS, 'lambda:DeleteFunction', fn)),
+  permission(Lambda.PutFunctionConcurrency, DEPLOY, on(FUNCTIONS, 'lambda:PutFunctionConcurrency', fn)),
+  permission(Lambda.DeleteFunctionConcurrency, DEPLOY, on(FUNCTIONS, 'lambda:DeleteFunctionConcurrency', fn)),
   permission(Invoke, ['other'], on(FUNCTIONS, 'lambda:InvokeFunction', fn)),
   permission(LambdaReads.GetFunction, READ, on(FUNCTIONS, 'lambda:GetFunction', fn)),
   permission(LambdaReads.GetFunctionConfiguration, READ, on(FUNCTIONS, 'lambda:GetFunctionConfiguration', fn)),

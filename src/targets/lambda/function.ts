@@ -263,3 +263,28 @@ function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, {
     }),
   ]
 }
+
+/**
+ * function.reservedConcurrency: put when it differs from what is live, deleted when app.yaml no longer
+ * reserves any. Not part of a version (Lambda keeps it on the function), so it publishes nothing.
+ */
+export function planReservedConcurrency(b: PartBuilder<LambdaDesired>, fn: ObservedFunction | null, planned: PlannedFunction): void {
+  const want = b.desired.function.reservedConcurrency
+  const live = fn?.reservedConcurrency
+  if (planned.blocked || want === live) return
+  const name = b.desired.names.function
+  const resource = { type: 'lambda:concurrency', name }
+  const changes = [{ path: 'ReservedConcurrentExecutions', before: live, after: want }]
+  b.add({
+    id: 'function-concurrency',
+    action: want === undefined ? 'delete' : live === undefined ? 'create' : 'update',
+    resource,
+    reason: want === undefined ? 'function.reservedConcurrency removed: back to the unreserved pool' : 'function.reservedConcurrency',
+    changes,
+    request:
+      want === undefined
+        ? Lambda.DeleteFunctionConcurrency.request({ FunctionName: name })
+        : Lambda.PutFunctionConcurrency.request({ FunctionName: name, ReservedConcurrentExecutions: want }),
+    dependsOn: planned.steps,
+  })
+}

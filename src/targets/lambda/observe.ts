@@ -32,6 +32,8 @@ export interface FunctionConfig {
 
 export interface ObservedFunction {
   arn: string
+  /** function.reservedConcurrency as live (GetFunction's Concurrency); undefined: none reserved */
+  reservedConcurrency?: number
   revisionId?: string
   config: FunctionConfig
   tags: Record<string, string>
@@ -141,6 +143,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     function: fn && {
       arn: fn.Configuration?.FunctionArn ?? '',
       revisionId: fn.Configuration?.RevisionId,
+      ...(fn.Concurrency?.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: fn.Concurrency.ReservedConcurrentExecutions } : {}),
       config: configOf(fn.Configuration, fn.Code),
       tags: fn.Tags ?? {},
       hiddenKeys: hiddenKeysOf(desired, fn.Configuration?.Environment?.Variables ?? {}, ctx.showUndeclared),

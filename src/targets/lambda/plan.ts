@@ -8,7 +8,7 @@ import { ACCOUNT_PLACEHOLDER, arnPartition, type PlanContext, type PlanPart, typ
 import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
 import { ApiGateway, Lambda } from './catalogue.js'
-import { desiredFunction, planFunction } from './function.js'
+import { desiredFunction, planFunction, planReservedConcurrency } from './function.js'
 import { type PlannedApi, planApiRoutes, planDuplicateApis, planHttpApi } from './http-api.js'
 import { planLambdaImage } from './image.js'
 import { ALIAS, type LambdaObserved, PERMISSION_SID } from './observe.js'
@@ -35,6 +35,7 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
     after: [...role.deps, ...logDeps, ...code.deps],
     codeAfter: code.deps,
   })
+  planReservedConcurrency(b, observed.function, fn)
   const codeSha256 = code.artifact ? Buffer.from(code.artifact.sha256, 'hex').toString('base64') : undefined
   const aliasDeps = planVersionAndAlias(b, fn, observed.alias, want, codeSha256)
   const api = planHttpApi(b, observed.api)

@@ -147,6 +147,27 @@ describe('hello-web on --target lambda: an image function with the Lambda Web Ad
     expect(plan.steps.map((s) => s.resource.type)).toEqual(['logs:log-group', 'logs:retention'])
   })
 
+  it('function: overrides memory, timeout and reserved concurrency (a put, then a delete when removed; no new version)', async () => {
+    writeFileSync(join(dir, 'app.yaml'), `${readFileSync(join(dir, 'app.yaml'), 'utf8')}function: { memory: 1024, timeout: 20, reservedConcurrency: 5 }\n`)
+    await deploy(dir, lambda)
+    expect(fake.callsOf('CreateFunction')[0].input).toMatchObject({ MemorySize: 1024, Timeout: 20 })
+    expect(fake.callsOf('PutFunctionConcurrency')[0].input).toEqual({ FunctionName: 'hello-web-dev', ReservedConcurrentExecutions: 5 })
+    writeFileSync(join(dir, 'app.yaml'), readFileSync(join(dir, 'app.yaml'), 'utf8').replace(', reservedConcurrency: 5', ''))
+    fake.calls.length = 0
+    await deploy(dir, lambda)
+    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['DeleteFunctionConcurrency'])
+  })
+
+  it('an image ECR holds above 10 GB is refused before any change', async () => {
+    await deploy(dir, lambda)
+    for (const image of fake.state.ecr.repositories.get('shipit/hello-web')?.images ?? []) image.imageSizeInBytes = 11 * 1024 ** 3
+    const { plan } = await planFor(dir, lambda)
+    expect(plan.blocked).toContainEqual({
+      resource: { type: 'ecr:image', name: expect.stringMatching(/^shipit\/hello-web:lambda-/) },
+      reason: expect.stringMatching(/^is 11\.0 GiB in ECR \(compressed\); Lambda runs images of at most 10 GB/),
+    })
+  })
+
   it('the same example still deploys to fargate', async () => {
     const outcome = await deploy(dir)
     expect(outcome.status).toBe('applied')
