@@ -111,9 +111,10 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   const issues: ManifestIssue[] = [...sectionIssues(m, target)]
   const env = isObject(m.env) ? m.env : {}
   const secrets = isObject(m.secrets) ? m.secrets : {}
-  // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine, on lambda memory alone counts
-  if (target !== 'ecs' && target !== 'lambda') issues.push(...fargateSizeIssues(m))
   const lambdaPackage = target === 'lambda' ? lambdaPackageOf(m) : undefined
+  // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine, and a container
+  // that runs on lambda (an image function) is sized by its memory alone
+  if (target !== 'ecs' && lambdaPackage !== 'image') issues.push(...fargateSizeIssues(m))
   if (lambdaPackage === 'image') issues.push(...imageFunctionIssues(m), ...lambdaEnvironmentIssues(env, secrets))
   if (isObject(m.container)) {
     // the image is either named or built, never both: a built image would silently replace the named one

@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { estimators } from '../../src/compare/compare.js'
 import { PRICE_TABLE } from '../../src/compare/prices.js'
+import { validateManifest } from '../../src/engine/validate.js'
 import { lambdaSizingOfContainer } from '../../src/manifest/image-function.js'
 import { parseManifest } from '../../src/manifest/load.js'
 import { type LambdaDesired, resolveDesired } from '../../src/manifest/resolve.js'
@@ -85,6 +89,14 @@ describe('what cannot move to Lambda is refused before any call, at its line (ex
   it('a container without http: is not an image function: lambda still asks for a function', () => {
     const err = refused(app('  port: 8080').replace('http: {}\n', ''))
     expect(err.message).toMatch(/target lambda needs a function: section, or a container: with http:/)
+  })
+
+  it('a build context outside the app is refused at its line on lambda too, before any call', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipit-imagefn-'))
+    writeFileSync(join(dir, 'app.yaml'), app('  port: 8080').replace('  image: public.ecr.aws/docker/library/node:22-alpine', '  build: { context: .. }'))
+    const err = await validateManifest(join(dir, 'app.yaml'), 'lambda').catch((e: unknown) => e as Error & { exitCode?: number })
+    expect(err).toMatchObject({ exitCode: 3 })
+    expect(String((err as Error).message)).toMatch(/app\.yaml:5:21: container\.build\.context is .*, outside the app.s directory/)
   })
 
   it('the same file still validates for fargate', () => {
