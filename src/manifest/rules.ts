@@ -115,7 +115,7 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine, and a container
   // that runs on lambda (an image function) is sized by its memory alone
   if (target !== 'ecs' && lambdaPackage !== 'image') issues.push(...fargateSizeIssues(m))
-  if (lambdaPackage === 'image') issues.push(...imageFunctionIssues(m), ...lambdaEnvironmentIssues(env, secrets))
+  if (lambdaPackage === 'image') issues.push(...imageFunctionIssues(m), ...reservedEnvIssues(env), ...lambdaEnvironmentIssues(env, secrets))
   if (isObject(m.container)) {
     // the image is either named or built, never both: a built image would silently replace the named one
     const hasImage = m.container.image !== undefined
@@ -321,10 +321,15 @@ function functionIssues(f: Record<string, any>, env: Record<string, unknown>, { 
       })
     }
   }
-  for (const key of Object.keys(env)) {
-    if (RESERVED_LAMBDA_ENV.has(key)) issues.push({ path: ['env', key], atKey: true, message: `env ${key} is reserved by Lambda`, hint: 'rename the variable' })
-  }
+  issues.push(...reservedEnvIssues(env))
   return issues
+}
+
+/** Keys of env: the Lambda runtime sets itself (a zip function's or an image function's). */
+function reservedEnvIssues(env: Record<string, unknown>): ManifestIssue[] {
+  return Object.keys(env)
+    .filter((key) => RESERVED_LAMBDA_ENV.has(key))
+    .map((key) => ({ path: ['env', key], atKey: true, message: `env ${key} is reserved by Lambda`, hint: 'rename the variable' }))
 }
 
 /** Lambda's limit on a function's environment: the JSON of its Variables map, keys and values together. */

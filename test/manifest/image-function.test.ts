@@ -81,6 +81,11 @@ describe('what cannot move to Lambda is refused before any call, at its line (ex
     })
   }
 
+  it('env: keys the Lambda runtime sets are refused as for a zip function', () => {
+    const err = refused(app('  port: 8080', 'env: { AWS_REGION: eu-west-1 }\n'))
+    expect(err.message).toMatch(/^app\.yaml:8:8: env AWS_REGION is reserved by Lambda/)
+  })
+
   it('zip-only fields of function: are refused for an image function', () => {
     const err = refused(app('  port: 8080', 'function:\n  source: ./src\n'))
     expect(err.message).toMatch(/^app\.yaml:9:3: function\.source is for a zip function/)
