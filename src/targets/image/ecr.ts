@@ -245,6 +245,7 @@ export function planImage(
     image: prepared.localImage,
     ...(prepared.contextSha256 ? { contextSha256: prepared.contextSha256 } : {}),
     ...(prepared.layer ? { layer: prepared.layer } : {}),
+    ...(prepared.maxBytes !== undefined ? { maxBytes: prepared.maxBytes } : {}),
   }
   const buildId = b.add({
     id: 'image-build',

@@ -31,6 +31,8 @@ export type BuildInput = {
    * from a registry), or the user's Dockerfile (its `target` stage, when named) followed by the lines.
    */
   layer?: ImageLayer
+  /** the largest image the target runs (Lambda: 10 GB): a bigger build fails before its push */
+  maxBytes?: number
 }
 
 export interface ImageLayer {
@@ -162,7 +164,24 @@ export async function buildImage(input: BuildInput, ctx: ContainerOperationConte
   } finally {
     if (generated) await rm(generated.dir, { recursive: true, force: true })
   }
+  if (input.maxBytes !== undefined) await checkImageSize(cli, input.image, input.maxBytes, ctx)
   return { image: input.image, contextSha256: contextSha256 ?? '' }
+}
+
+/**
+ * The built image's size as the CLI counts it (uncompressed, all layers: what Lambda's 10 GB limit
+ * counts), checked before the push. A CLI that cannot tell (no `image inspect`) leaves the check to AWS.
+ */
+async function checkImageSize(cli: ReadyContainerCli, image: string, maxBytes: number, ctx: ContainerOperationContext): Promise<void> {
+  const inspected = await runCli(cli, ['image', 'inspect', '--format', '{{.Size}}', image], { env: ctx.env, signal: ctx.signal })
+  const size = Number(inspected.stdout.trim())
+  if (inspected.code !== 0 || !Number.isFinite(size) || size <= maxBytes) return
+  const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`
+  throw new ShipitError('ImageTooLarge', `${image} is ${gib(size)}; Lambda runs images of at most ${gib(maxBytes)} (uncompressed): nothing was pushed`, {
+    exitCode: ExitCode.Failure,
+    source: 'user',
+    suggestions: ['make the image smaller (a slim base image, a multi-stage build, .dockerignore), or deploy it with --target fargate'],
+  })
 }
 
 async function runBuild(cli: ReadyContainerCli, input: BuildInput, ctx: ContainerOperationContext, generated?: GeneratedBuild): Promise<void> {

@@ -23,6 +23,8 @@ export interface PreparedImage {
   build: Omit<BuildInputs, 'context' | 'dockerfile'> & Partial<Pick<BuildInputs, 'context' | 'dockerfile'>>
   /** lines added on top of the image in a generated Dockerfile (the Lambda Web Adapter) */
   layer?: ImageLayer
+  /** the largest image the target runs, checked after the build */
+  maxBytes?: number
   /** the context as app.yaml names it (or the image built FROM), for people */
   contextLabel: string
   files: number

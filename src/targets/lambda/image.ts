@@ -52,7 +52,7 @@ async function prepareLambdaImage(desired: ImageFunction, build: ListedBuild | n
   if (build) {
     const source = await hashBuild(sourceOf(desired), build)
     const { tag } = lambdaImageHash({ base: { contextSha256: source.contextSha256 ?? '' }, port, healthPath, platform })
-    return { ...source, tag, localImage: `${name}:${tag}`, layer: { lines } }
+    return { ...source, tag, localImage: `${name}:${tag}`, layer: { lines }, maxBytes: LAMBDA_MAX_IMAGE_BYTES }
   }
   const from = container.image
   if (!from) throw new Error('an image function without container.image or container.build')
@@ -63,6 +63,7 @@ async function prepareLambdaImage(desired: ImageFunction, build: ListedBuild | n
     localImage: `${name}:${tag}`,
     build: { args: {}, platform },
     layer: { from, lines },
+    maxBytes: LAMBDA_MAX_IMAGE_BYTES,
     contextLabel: from,
     files: 0,
     bytes: 0,

@@ -168,6 +168,17 @@ describe('hello-web on --target lambda: an image function with the Lambda Web Ad
     })
   })
 
+  it('a build above 10 GB fails before its push and before any change to the function', async () => {
+    vi.stubEnv('FAKE_DOCKER_IMAGE_SIZE', String(11 * 1024 ** 3))
+    const err = await deploy(dir, lambda).catch((e: Error & { exitCode?: number }) => e)
+    expect(err).toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(/is 11\.0 GiB; Lambda runs images of at most 10\.0 GiB \(uncompressed\): nothing was pushed/),
+    })
+    expect(cli.calls().filter((c) => c.argv[0] === 'push')).toEqual([])
+    expect(fake.callsOf('CreateFunction')).toEqual([])
+  })
+
   it('the same example still deploys to fargate', async () => {
     const outcome = await deploy(dir)
     expect(outcome.status).toBe('applied')
