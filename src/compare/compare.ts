@@ -1,3 +1,4 @@
+import { lambdaSizingOfContainer } from '../manifest/image-function.js'
 import type { ContainerSpec, FunctionSpec, TargetName } from '../manifest/schema.js'
 import {
   type ContainerSizing,
@@ -82,7 +83,8 @@ export function estimators(shape: AppShape, prices: RegionPrices): Estimators {
   const c = shape.container
   const lambdaSizing: LambdaSizing | undefined = fn
     ? { memory: fn.memory, architecture: fn.architecture, timeout: fn.timeout }
-    : c && { memory: Math.max(128, c.memory), architecture: c.architecture }
+    : // the size a container app gets on lambda (an image function): the one rule, shared with the deploy
+      c && lambdaSizingOfContainer(c)
   const lambdaAssumed = fn ? [] : [`sized from container: ${lambdaSizing?.memory} MB, ${lambdaSizing?.architecture}`]
   let containerSizing: ContainerSizing
   const containerAssumed: string[] = []

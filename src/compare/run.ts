@@ -2,9 +2,8 @@ import { writeFile } from 'node:fs/promises'
 import { invalid, ShipitError } from '../errors.js'
 import { findManifest } from '../manifest/discover.js'
 import { declaringKey } from '../manifest/environments.js'
-import { loadManifest, mergeEnvironment } from '../manifest/load.js'
+import { loadManifest } from '../manifest/load.js'
 import { DEFAULT_ENV } from '../manifest/resolve.js'
-import { Manifest } from '../manifest/schema.js'
 import { type Curves, renderTerminalChart } from './chart.js'
 import { type AppShape, atReferenceLoads, type Comparison, compareTargets, costCurves, REFERENCE_LOADS } from './compare.js'
 import type { LiveBounds } from './live-bounds.js'
@@ -56,7 +55,8 @@ export async function loadShape(
       known.length ? `known environments: ${known.join(', ')}` : `add it under environments: in ${loaded.file}, or leave out --env`,
     ])
   }
-  const merged = Manifest.parse(mergeEnvironment(structuredClone(loaded.manifest) as Record<string, unknown>, declaredBy))
+  // the env's merged manifest, validated when the file was loaded (each declared key's, and the base for the default env)
+  const merged = loaded.environments[declaredBy] ?? loaded.manifest
   if (!merged.function && !merged.container) {
     throw invalid('MissingSection', `${loaded.file} has neither a function: nor a container: section to size the app from`, [
       'add one (shipit init --target lambda shows a function:)',

@@ -50,14 +50,16 @@ export interface DerivedPolicy {
   github?: { subject: string; roleName: string; trustPolicy: object }
 }
 
-/** The targets an app.yaml can be deployed to: containers to fargate and ecs, a function to lambda. */
+/** The targets an app.yaml can be deployed to: containers to fargate and ecs, a function (or a container with http:) to lambda. */
 function targetsOf(loaded: LoadedManifest, target: string | undefined): TargetName[] {
   if (target) {
     if (!TARGETS.includes(target as TargetName)) throw invalid('UnknownTarget', `unknown target "${target}"`, [`use one of ${TARGETS.join(', ')}`])
     return [target as TargetName]
   }
   const { manifest } = loaded
-  const all: TargetName[] = [...(manifest.container ? (['fargate', 'ecs'] as const) : []), ...(manifest.function ? (['lambda'] as const) : [])]
+  // a container with http: also goes to lambda, as an image function
+  const lambda = manifest.function || (manifest.container && manifest.http)
+  const all: TargetName[] = [...(manifest.container ? (['fargate', 'ecs'] as const) : []), ...(lambda ? (['lambda'] as const) : [])]
   return all.length ? all : manifest.target ? [manifest.target as TargetName] : []
 }
 
@@ -160,9 +162,14 @@ export async function derivePolicy(options: PolicyOptions): Promise<DerivedPolic
   const uses = options.for === 'all' ? [...POLICY_USES] : [options.for]
   // the deploy lock is taken by every command that changes AWS (src/lock/)
   const permissions: Permission[] = [...LOCK_PERMISSIONS]
-  for (const t of targets) permissions.push(...((await loadTarget(t)).catalogue.permissions ?? []))
-  const names = loaded.components?.map((c) => c.name)
-  const policy = deployerPolicy(names ? forComponents([...new Set(permissions)], names) : [...new Set(permissions)], scope, uses)
+  for (const t of targets) {
+    const own = (await loadTarget(t)).catalogue.permissions ?? []
+    // with components, each target's operations reach the names of that target's components only: an ECS
+    // service pattern for the API's lambda component would widen the policy and lengthen it past IAM's limit
+    const names = loaded.components?.filter((c) => c.target === t).map((c) => c.name)
+    permissions.push(...(names ? forComponents(own, names) : own))
+  }
+  const policy = deployerPolicy([...new Set(permissions)], scope, uses)
   return {
     app: scope.app,
     targets,
@@ -201,7 +208,7 @@ function componentsDesired(components: LoadedComponent[], env: string | undefine
 }
 
 /** Each permission's resources for every component's names (`<app>-<component>-<env>`, its log group). */
-function forComponents(permissions: Permission[], components: string[]): Permission[] {
+function forComponents(permissions: readonly Permission[], components: string[]): Permission[] {
   return permissions.map((p) => ({
     ...p,
     needs: p.needs.map((need) => {

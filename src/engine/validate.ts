@@ -45,7 +45,8 @@ export async function validateManifest(file: string | undefined, targetFlag?: st
     for (const env of [undefined, ...Object.keys(m.environments)]) {
       const desired = resolveDesired(forTarget, { env, target: t })
       if (t === 'lambda') problems.push(...(await checkFunctionSource(forTarget, desired)))
-      else problems.push(...checkBuildContext(forTarget, desired))
+      // a container's build, also on lambda (an image function)
+      problems.push(...checkBuildContext(forTarget, desired))
     }
   }
   if (problems.length) throw new ManifestError(uniqueProblems(problems))

@@ -9,8 +9,9 @@ import type { Desired } from './resolve.js'
  * or build, and validate with the other checks.
  */
 export function checkBuildContext(loaded: LoadedManifest, desired: Desired, env: NodeJS.ProcessEnv = process.env): ManifestProblem[] {
-  if (desired.target === 'lambda' || !desired.container.build) return []
-  const build = desired.container.build
+  // a container target's build, or an image function's (its container, on lambda)
+  const build = desired.target === 'lambda' ? desired.image?.container.build : desired.container.build
+  if (!build) return []
   const paths = buildPaths(desired.dir, build, env)
   const problems = fenceBuild({ appDir: desired.dir, ...paths, allowOutsideApp: Boolean(build.allowContextOutsideApp) }, env)
   return problems.map((p) => {

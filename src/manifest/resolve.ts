@@ -4,6 +4,7 @@ import { didYouMean } from '../did-you-mean.js'
 import { invalid } from '../errors.js'
 import { declaringKey, isEnvPattern, parseDuration } from './environments.js'
 import { type ExpressSpec, expressSpec } from './express.js'
+import { lambdaPackageOf, lambdaSizingOfContainer } from './image-function.js'
 import type { LoadedManifest } from './load.js'
 import { DEFAULT_ENV } from './load.js'
 import { expiryTags, type ResourceNames, resourceNames, shipitTags } from './names.js'
@@ -42,7 +43,18 @@ interface DesiredBase {
 
 export interface LambdaDesired extends DesiredBase {
   target: 'lambda'
+  /** an image function's too: its memory, timeout, architecture and role (handler, runtime and source unused) */
   function: FunctionSpec & { sourceDir: string }
+  /** a container app with http: on lambda: an image function running the container through the Lambda Web Adapter */
+  image?: LambdaImageDesired
+}
+
+/** What an image function is built from: the container section, its port and the adapter's readiness path. */
+export interface LambdaImageDesired {
+  container: ContainerSpec
+  port: number
+  /** container.healthCheckPath, else / (the adapter's readiness check, as the load balancer's on fargate) */
+  healthPath: string
 }
 
 export interface ContainerDesired extends DesiredBase {
@@ -139,6 +151,7 @@ export function resolveDesired(given: LoadedManifest, options: ResolveOptions): 
     dir: loaded.dir,
   }
   // the rules made sure the section of the target is there (with line:col when it is not)
+  if (target === 'lambda' && merged.container && lambdaPackageOf(merged) === 'image') return imageFunctionDesired(base, merged.container, merged.function)
   if (target === 'lambda' && merged.function) {
     const fn = merged.function
     return { ...base, target, function: { ...fn, sourceDir: isAbsolute(fn.source) ? fn.source : resolvePath(loaded.dir, fn.source) } }
@@ -155,6 +168,30 @@ function desiredSchedule(spec: ScheduleSpec): DesiredSchedule {
   const payload = spec.payload === undefined ? undefined : typeof spec.payload === 'string' ? spec.payload : JSON.stringify(spec.payload)
   return { expression: spec.expression.trim(), timezone: spec.timezone ?? 'UTC', enabled: spec.enabled ?? true, ...(payload === undefined ? {} : { payload }) }
 }
+
+/** An image function: sized from the container (function: overrides memory, timeout and the role). */
+function imageFunctionDesired(base: DesiredBase, container: ContainerSpec, fn: FunctionSpec | undefined): LambdaDesired {
+  const sized = lambdaSizingOfContainer(container)
+  const port = container.port
+  if (port === undefined) throw new Error('an image function was validated without container.port')
+  return {
+    ...base,
+    target: 'lambda',
+    function: {
+      source: '',
+      sourceDir: base.dir,
+      timeout: fn?.timeout ?? DEFAULT_IMAGE_FUNCTION_TIMEOUT,
+      memory: fn?.memoryGiven ? fn.memory : sized.memory,
+      architecture: container.architecture,
+      ...(fn?.role ? { role: fn.role } : {}),
+      ...(fn?.reservedConcurrency !== undefined ? { reservedConcurrency: fn.reservedConcurrency } : {}),
+    },
+    image: { container, port, healthPath: container.healthCheckPath ?? '/' },
+  }
+}
+
+/** An image function's timeout when function: gives none: the zip default, well inside the 30 s an HTTP API waits. */
+const DEFAULT_IMAGE_FUNCTION_TIMEOUT = 10
 
 function ttlOf(text: string | undefined, now: Date): Ttl | undefined {
   const ms = text === undefined ? undefined : parseDuration(text)

@@ -1,7 +1,8 @@
+import { imageFunctionIssues, LAMBDA_SECTION_ISSUE, lambdaPackageOf } from './image-function.js'
 import { releaseIssues } from './release.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
 import { isProblem, isTimeZone, parseScheduleExpression } from './schedule-expression.js'
-import { type Manifest, TARGETS, type TargetName } from './schema.js'
+import { FUNCTION_KEYS, type Manifest, TARGETS, type TargetName } from './schema.js'
 import { parseSecretRef } from './secret-refs.js'
 
 /** A problem found in a manifest, at a path of its document. */
@@ -113,8 +114,11 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
   const issues: ManifestIssue[] = [...sectionIssues(m, target)]
   const env = isObject(m.env) ? m.env : {}
   const secrets = isObject(m.secrets) ? m.secrets : {}
-  // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine
-  if (target !== 'ecs') issues.push(...fargateSizeIssues(m))
+  const lambdaPackage = target === 'lambda' ? lambdaPackageOf(m) : undefined
+  // Fargate's fixed cpu/memory pairs; on EC2 instances (target: ecs) any size that fits an instance is fine, and a container
+  // that runs on lambda (an image function) is sized by its memory alone
+  if (target !== 'ecs' && lambdaPackage !== 'image') issues.push(...fargateSizeIssues(m))
+  if (lambdaPackage === 'image') issues.push(...imageFunctionIssues(m), ...reservedEnvIssues(env), ...lambdaEnvironmentIssues(env, secrets))
   if (isObject(m.container)) {
     // the image is either named or built, never both: a built image would silently replace the named one
     const hasImage = m.container.image !== undefined
@@ -143,6 +147,16 @@ export function checkRules(input: unknown, context: RuleContext): ManifestIssue[
     })
   }
   const f = isObject(m.function) ? m.function : undefined
+  // with an unknown key (a misspelt handler), the schema's "unknown key" says it once
+  const unknownKey = f && Object.keys(f).some((k) => !FUNCTION_KEYS.includes(k))
+  if (lambdaPackage === 'zip' && f && !unknownKey && (f.handler === undefined || f.runtime === undefined)) {
+    issues.push({
+      path: ['function'],
+      atKey: true,
+      message: `function needs ${f.handler === undefined && f.runtime === undefined ? 'handler and runtime' : f.handler === undefined ? 'handler' : 'runtime'} on target lambda`,
+      hint: 'add them, e.g. function: { handler: index.handler, runtime: nodejs24.x }; or, for a container app, add http: to run the container on Lambda',
+    })
+  }
   if (f && typeof f.runtime === 'string' && (target === 'lambda' || target === undefined)) {
     issues.push(...functionIssues(f, env, context))
     if (isObject(f.release)) issues.push(...releaseIssues(f.release))
@@ -291,15 +305,7 @@ const HTTP_API_TIMEOUT_SECONDS = 30
 
 /** The section the target deploys must be there: said at the top of the document (or of the overlay), with what to add. */
 function sectionIssues(m: Partial<Record<keyof Manifest, unknown>>, target: TargetName | undefined): ManifestIssue[] {
-  if (target === 'lambda' && !isObject(m.function)) {
-    return [
-      {
-        path: [],
-        message: 'target lambda needs a function: section',
-        hint: 'add function: with handler: and runtime:, e.g. function: { handler: index.handler, runtime: nodejs24.x } (`shipit init --target lambda` writes one)',
-      },
-    ]
-  }
+  if (target === 'lambda' && !lambdaPackageOf(m)) return [LAMBDA_SECTION_ISSUE]
   if ((target === 'fargate' || target === 'ecs') && !isObject(m.container)) {
     return [
       {
@@ -372,10 +378,15 @@ function functionIssues(f: Record<string, any>, env: Record<string, unknown>, { 
       })
     }
   }
-  for (const key of Object.keys(env)) {
-    if (RESERVED_LAMBDA_ENV.has(key)) issues.push({ path: ['env', key], atKey: true, message: `env ${key} is reserved by Lambda`, hint: 'rename the variable' })
-  }
+  issues.push(...reservedEnvIssues(env))
   return issues
+}
+
+/** Keys of env: the Lambda runtime sets itself (a zip function's or an image function's). */
+function reservedEnvIssues(env: Record<string, unknown>): ManifestIssue[] {
+  return Object.keys(env)
+    .filter((key) => RESERVED_LAMBDA_ENV.has(key))
+    .map((key) => ({ path: ['env', key], atKey: true, message: `env ${key} is reserved by Lambda`, hint: 'rename the variable' }))
 }
 
 /** Lambda's limit on a function's environment: the JSON of its Variables map, keys and values together. */

@@ -182,12 +182,20 @@ const Container = z.strictObject({
 
 const functionShape = {
   source: z.string().min(1).meta({ description: 'Directory to zip, relative to app.yaml; .shipitignore is honoured.' }),
-  handler: z.string().min(1).max(128),
-  runtime: z.string().meta({ description: 'A Lambda runtime that accepts new functions today, e.g. nodejs24.x or python3.14.' }),
+  // required for a zip function (rules.ts); a container app with http: on lambda has neither (an image function)
+  handler: z.string().min(1).max(128).optional(),
+  runtime: z
+    .string()
+    .optional()
+    .meta({ description: 'A Lambda runtime that accepts new functions today, e.g. nodejs24.x or python3.14. Leave out (with handler) for an image function.' }),
   memory: z.number().int().min(128).max(10240),
   timeout: z.number().int().min(1).max(900),
   architecture: Architecture,
   role: RoleArn.optional().meta({ description: 'Execution role ARN; by default shipit creates one with AWSLambdaBasicExecutionRole.' }),
+  reservedConcurrency: z.number().int().min(0).max(10000).optional().meta({
+    description:
+      "Concurrent executions reserved for the function (and its cap); 0 stops it from running. Without it the function shares the account's unreserved pool.",
+  }),
   bucket: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens')
@@ -207,13 +215,23 @@ const functionShape = {
   allowFiles: AllowFiles.optional(),
   release: Release.optional(),
 }
-const LambdaFunction = z.strictObject({
-  ...functionShape,
-  source: functionShape.source.default('./src'),
-  memory: functionShape.memory.default(128),
-  timeout: functionShape.timeout.default(10),
-  architecture: functionShape.architecture.default('x86_64'),
-})
+/** The keys a function: section may have (an unknown one is the schema's to report). */
+export const FUNCTION_KEYS: readonly string[] = Object.keys(functionShape)
+
+/** Lambda memory when app.yaml gives none (a zip function; an image function is sized from its container). */
+export const DEFAULT_FUNCTION_MEMORY = 128
+
+const LambdaFunction = z
+  .strictObject({
+    ...functionShape,
+    source: functionShape.source.default('./src'),
+    memory: functionShape.memory.optional().meta({ default: DEFAULT_FUNCTION_MEMORY }),
+    timeout: functionShape.timeout.default(10),
+    architecture: functionShape.architecture.default('x86_64'),
+  })
+  // the default is filled here rather than by .default() so that an image function can tell a memory
+  // app.yaml gives (an override) from none (sized from container.memory)
+  .transform(({ memory, ...f }) => ({ ...f, memory: memory ?? DEFAULT_FUNCTION_MEMORY, ...(memory === undefined ? {} : { memoryGiven: true as const }) }))
 
 const Cors = z.strictObject({
   allowOrigins: z.array(z.string()).min(1),

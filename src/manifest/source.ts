@@ -16,8 +16,11 @@ const HANDLER_FILES: [RegExp, (module: string) => string[], string][] = [
  * function that fails on its first request with "Cannot find module".
  */
 export async function checkFunctionSource(loaded: LoadedManifest, desired: Desired): Promise<ManifestProblem[]> {
-  if (desired.target !== 'lambda') return []
+  // an image function has no source: its code is the container's image
+  if (desired.target !== 'lambda' || desired.image) return []
   const fn = desired.function
+  const { handler, runtime } = fn
+  if (handler === undefined || runtime === undefined) return []
   const problemAt = (field: 'source' | 'handler', message: string, hint: string): ManifestProblem => {
     const overlay = loaded.manifest.environments[desired.declaredBy ?? desired.env]?.function
     const path = overlay?.[field] !== undefined ? ['environments', desired.declaredBy ?? desired.env, 'function', field] : ['function', field]
@@ -35,21 +38,21 @@ export async function checkFunctionSource(loaded: LoadedManifest, desired: Desir
       ),
     ]
   }
-  const layout = HANDLER_FILES.find(([runtime]) => runtime.test(fn.runtime))
-  const dot = fn.handler.lastIndexOf('.')
+  const layout = HANDLER_FILES.find(([pattern]) => pattern.test(runtime))
+  const dot = handler.lastIndexOf('.')
   if (!layout || dot <= 0) return []
   const [, filesOf, language] = layout
-  const module = fn.handler.slice(0, dot)
+  const module = handler.slice(0, dot)
   const candidates = filesOf(module)
   for (const file of candidates) if (await isFile(join(fn.sourceDir, file))) return []
   const typescript = layout[2] === 'JavaScript' && (await isFile(join(fn.sourceDir, `${module}.ts`)))
   return [
     problemAt(
       'handler',
-      `handler ${quoted(fn.handler)} needs ${listed(candidates)} in function.source ${shownSource}, and there is none`,
+      `handler ${quoted(handler)} needs ${listed(candidates)} in function.source ${shownSource}, and there is none`,
       typescript
-        ? `Lambda's ${fn.runtime} runs ${language}, not TypeScript: build ${module}.ts to ${module}.js in function.source`
-        : `write ${candidates[0]} there, exporting ${fn.handler.slice(dot + 1)}, or change handler: to FILE.FUNCTION of a file in ${shownSource}`,
+        ? `Lambda's ${runtime} runs ${language}, not TypeScript: build ${module}.ts to ${module}.js in function.source`
+        : `write ${candidates[0]} there, exporting ${handler.slice(dot + 1)}, or change handler: to FILE.FUNCTION of a file in ${shownSource}`,
     ),
   ]
 }

@@ -241,6 +241,11 @@ class Words {
         parts.push('--zip-file', this.word((raw as { ZipFile: unknown }).ZipFile))
         continue
       }
+      // an image function's Code: the CLI's shorthand, as Lambda's documentation writes it (ImageUri=…@sha256:…)
+      if (member === 'Code' && raw && typeof raw === 'object' && Object.keys(raw).join() === 'ImageUri') {
+        parts.push('--code', `ImageUri=${this.word((raw as { ImageUri: unknown }).ImageUri)}`)
+        continue
+      }
       const flag = `--${kebab(member)}`
       if (typeof raw === 'boolean') parts.push(raw ? flag : `--no-${kebab(member)}`)
       else parts.push(flag, this.word(raw))

@@ -53,6 +53,46 @@ export interface PushedImage {
 
 const NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/
 
+/** Registers the images the fake CLI pushed since the last call. */
+export function syncContainerPushes(ctx: FakeContext): void {
+  const state = () => ctx.state.ecr
+  const registry = `${ctx.account}.dkr.ecr.${ctx.region}.amazonaws.com`
+  const file = state().pushLog
+  if (!file) return
+  let lines: string[]
+  try {
+    lines = readFileSync(file, 'utf8').split('\n').filter(Boolean)
+  } catch {
+    return
+  }
+  for (const line of lines.slice(state().pushLogLines)) {
+    const p = JSON.parse(line) as PushedImage
+    const r = p.registry === registry ? state().repositories.get(p.repository) : undefined
+    if (!r) continue // the push would have failed with "name unknown"
+    const tagged = r.images.find((i) => i.imageTags.includes(p.tag))
+    if (tagged && tagged.imageDigest !== p.digest && r.imageTagMutability === 'IMMUTABLE') continue
+    for (const i of r.images) i.imageTags = i.imageTags.filter((t) => t !== p.tag)
+    const same = r.images.find((i) => i.imageDigest === p.digest)
+    if (same) same.imageTags.push(p.tag)
+    else r.images.push({ imageDigest: p.digest, imageTags: [p.tag], imageSizeInBytes: p.size, imagePushedAt: ctx.now() })
+  }
+  state().pushLogLines = lines.length
+}
+
+/**
+ * The image an ECR image URI names in this account and region (`<registry>/<repo>@sha256:…` or
+ * `…:<tag>`): what Lambda looks up for an image function. `invalid`: not a URI of this account's ECR.
+ */
+export function findEcrImage(ctx: FakeContext, uri: string): { image: EcrImageRecord; digest: string } | 'invalid' | undefined {
+  syncContainerPushes(ctx)
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^@:]+)(?:@(sha256:[0-9a-f]{64})|:([\w][\w.-]{0,127}))$/.exec(uri)
+  if (!m) return 'invalid'
+  const [, account, region, repository, digest, tag] = m
+  if (account !== ctx.account || region !== ctx.region) return undefined
+  const image = ctx.state.ecr.repositories.get(repository)?.images.find((i) => (digest ? i.imageDigest === digest : i.imageTags.includes(tag)))
+  return image ? { image, digest: image.imageDigest } : undefined
+}
+
 export function ecrHandlers(ctx: FakeContext): Handlers {
   const state = () => ctx.state.ecr
   const err = (name: string, message: string) => awsError('ecr', name, message)
@@ -89,29 +129,7 @@ export function ecrHandlers(ctx: FakeContext): Handlers {
     if (Object.keys(r.tags).length > 50) throw err('TooManyTagsException', 'A repository may have at most 50 tags')
   }
 
-  /** Registers the images the fake CLI pushed since the last call. */
-  function syncPushes(): void {
-    const file = state().pushLog
-    if (!file) return
-    let lines: string[]
-    try {
-      lines = readFileSync(file, 'utf8').split('\n').filter(Boolean)
-    } catch {
-      return
-    }
-    for (const line of lines.slice(state().pushLogLines)) {
-      const p = JSON.parse(line) as PushedImage
-      const r = p.registry === registry ? state().repositories.get(p.repository) : undefined
-      if (!r) continue // the push would have failed with "name unknown"
-      const tagged = r.images.find((i) => i.imageTags.includes(p.tag))
-      if (tagged && tagged.imageDigest !== p.digest && r.imageTagMutability === 'IMMUTABLE') continue
-      for (const i of r.images) i.imageTags = i.imageTags.filter((t) => t !== p.tag)
-      const same = r.images.find((i) => i.imageDigest === p.digest)
-      if (same) same.imageTags.push(p.tag)
-      else r.images.push({ imageDigest: p.digest, imageTags: [p.tag], imageSizeInBytes: p.size, imagePushedAt: ctx.now() })
-    }
-    state().pushLogLines = lines.length
-  }
+  const syncPushes = () => syncContainerPushes(ctx)
 
   return {
     CreateRepository: (input) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FakeContext } from './context.js'
 import { asBlob, awsError, clone, decodeToken, encodeToken, globMatch, type Handlers, isoLambda } from './core.js'
+import { findEcrImage } from './ecr.js'
 import { roleTrustStatus } from './iam.js'
 import { appendLogEvents } from './logs.js'
 import { readObject } from './s3.js'
@@ -23,6 +24,7 @@ export type LambdaHandler = (
 export interface LambdaVersionRecord {
   config: Rec
   code: Uint8Array
+  image?: { uri: string; resolved: string }
   /** fingerprint of code + configuration used by PublishVersion to detect "nothing changed" */
   fingerprint: string
 }
@@ -41,6 +43,10 @@ export interface LambdaFunctionRecord {
   policies: Map<string, Rec[]>
   /** Pending after create / InProgress after an update, until the next GetFunction(Configuration) */
   pending?: 'create' | 'update'
+  /** PackageType Image: the ImageUri as given, and resolved to its digest */
+  image?: { uri: string; resolved: string }
+  /** PutFunctionConcurrency: the function's reserved concurrent executions */
+  reservedConcurrency?: number
   invocations: { qualifier: string; executedVersion: string; event: unknown; at: number }[]
 }
 
@@ -53,6 +59,10 @@ export interface LambdaState {
 export function createLambdaState(): LambdaState {
   return { functions: new Map(), handlers: new Map() }
 }
+
+/** Lambda's default concurrency of an account and region, and what must stay unreserved. */
+const ACCOUNT_CONCURRENCY = 1000
+const MIN_UNRESERVED_CONCURRENCY = 100
 
 const VOLATILE = new Set([
   'FunctionArn',
@@ -140,21 +150,22 @@ export function lambdaModel(ctx: FakeContext) {
   function resolve(
     fn: LambdaFunctionRecord,
     qualifier: string | undefined,
-  ): { kind: 'latest' | 'version' | 'alias'; version: string; config: Rec; code: Uint8Array } {
+  ): { kind: 'latest' | 'version' | 'alias'; version: string; config: Rec; code: Uint8Array; image?: { uri: string; resolved: string } } {
     if (!qualifier || qualifier === '$LATEST') {
       return { kind: 'latest', version: '$LATEST', config: fn.config, code: fn.code }
     }
     const v = fn.versions.get(qualifier)
-    if (v) return { kind: 'version', version: qualifier, config: v.config, code: v.code }
+    if (v) return { kind: 'version', version: qualifier, config: v.config, code: v.code, image: v.image }
     const a = fn.aliases.get(qualifier)
     if (a) {
-      const target = a.FunctionVersion === '$LATEST' ? { config: fn.config, code: fn.code } : fn.versions.get(a.FunctionVersion)
+      const target = a.FunctionVersion === '$LATEST' ? { config: fn.config, code: fn.code, image: fn.image } : fn.versions.get(a.FunctionVersion)
       if (target) {
         return {
           kind: 'alias',
           version: a.FunctionVersion as string,
           config: { ...target.config, FunctionArn: `${fnArn(fn.name)}:${qualifier}` },
           code: target.code,
+          image: target.image,
         }
       }
     }
@@ -321,6 +332,27 @@ export function lambdaModel(ctx: FakeContext) {
     fn.config.CodeSize = bytes.byteLength
   }
 
+  /**
+   * An image function's image: in ECR, in this account and region (Lambda reads it with the caller's
+   * ECR permissions), named by digest or tag; Lambda pins the digest it resolved.
+   */
+  function sourceImage(uri: unknown): { uri: string; digest: string } {
+    if (typeof uri !== 'string' || !uri) throw err('InvalidParameterValueException', 'Please provide a source for function code.')
+    const found = findEcrImage(ctx, uri)
+    if (found === 'invalid') throw err('InvalidParameterValueException', `Source image ${uri} is not valid. Provide a valid source image.`)
+    if (!found) throw err('InvalidParameterValueException', `Source image ${uri} does not exist. Provide a valid source image.`)
+    return { uri, digest: found.digest }
+  }
+
+  /** Lambda's CodeSha256 of an image function is the digest of its image; the image is optimized while the function is Pending. */
+  function setImage(fn: LambdaFunctionRecord, image: { uri: string; digest: string }) {
+    fn.code = new TextEncoder().encode(`${image.uri.replace(/[@:][^/]*$/, '')}@${image.digest}`)
+    fn.image = { uri: image.uri, resolved: `${image.uri.replace(/[@:][^/]*$/, '')}@${image.digest}` }
+    fn.codeLocationId = ctx.ids.uuid()
+    fn.config.CodeSha256 = image.digest.slice('sha256:'.length)
+    fn.config.CodeSize = 0
+  }
+
   function publish(fn: LambdaFunctionRecord, description?: string): Rec {
     const fp = fingerprint(fn.config)
     const last = fn.versions.get(String(fn.lastVersion))
@@ -337,7 +369,7 @@ export function lambdaModel(ctx: FakeContext) {
       Description: description ?? fn.config.Description,
     }
     for (const k of ['StateReason', 'StateReasonCode', 'LastUpdateStatusReason', 'LastUpdateStatusReasonCode']) delete config[k]
-    fn.versions.set(v, { config, code: new Uint8Array(fn.code), fingerprint: fp })
+    fn.versions.set(v, { config, code: new Uint8Array(fn.code), fingerprint: fp, ...(fn.image ? { image: { ...fn.image } } : {}) })
     return config
   }
 
@@ -421,7 +453,18 @@ export function lambdaModel(ctx: FakeContext) {
       const { fn, qualifier } = getFn(input.FunctionName, input.Qualifier)
       settle(fn)
       const r = resolve(fn, qualifier)
+      const image = r.kind === 'latest' ? fn.image : r.image
+      const concurrency = fn.reservedConcurrency === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } }
+      if (image) {
+        return {
+          Configuration: r.config,
+          Code: { RepositoryType: 'ECR', ImageUri: image.uri, ResolvedImageUri: image.resolved },
+          Tags: Object.keys(fn.tags).length ? fn.tags : undefined,
+          ...concurrency,
+        }
+      }
       return {
+        ...concurrency,
         Configuration: r.config,
         Code: {
           RepositoryType: 'S3',
@@ -450,9 +493,19 @@ export function lambdaModel(ctx: FakeContext) {
       if (packageType === 'Zip' && (!input.Runtime || !input.Handler)) {
         throw err('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.')
       }
+      if (packageType === 'Image' && (input.Runtime || input.Handler || input.Layers)) {
+        throw err('InvalidParameterValueException', `Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image.`)
+      }
+      if (packageType === 'Image' && (input.Code?.ZipFile !== undefined || input.Code?.S3Bucket)) {
+        throw err('InvalidParameterValueException', `Please don't provide ZipFile or S3Bucket when the intended function PackageType is Image.`)
+      }
+      if (packageType === 'Zip' && input.Code?.ImageUri) {
+        throw err('InvalidParameterValueException', `Please don't provide ImageUri when the intended function PackageType is Zip.`)
+      }
       checkRole(input.Role)
       checkLimits(input)
-      const bytes = codeFrom(input.Code, {})
+      const image = packageType === 'Image' ? sourceImage(input.Code?.ImageUri) : undefined
+      const bytes = image ? new Uint8Array() : codeFrom(input.Code, {})
       const config: Rec = {
         FunctionName: name,
         FunctionArn: fnArn(name),
@@ -504,7 +557,8 @@ export function lambdaModel(ctx: FakeContext) {
         policies: new Map(),
         invocations: [],
       }
-      setCode(fn, bytes)
+      if (image) setImage(fn, image)
+      else setCode(fn, bytes)
       markChanged(fn, 'create')
       st().functions.set(name, fn)
       if (input.Publish) return publish(fn)
@@ -515,6 +569,18 @@ export function lambdaModel(ctx: FakeContext) {
       const { fn } = getFn(input.FunctionName)
       assertReady(fn)
       checkRevision(input.RevisionId, fn.config.RevisionId)
+      if (fn.config.PackageType === 'Image') {
+        if (input.ZipFile !== undefined || input.S3Bucket) {
+          throw err('InvalidParameterValueException', `Please don't provide ZipFile or S3Bucket when updating a function with packageType Image.`)
+        }
+        const image = sourceImage(input.ImageUri)
+        if (input.DryRun) return { ...fn.config, CodeSha256: image.digest.slice('sha256:'.length) }
+        setImage(fn, image)
+        if (input.Architectures) fn.config.Architectures = [...input.Architectures]
+        markChanged(fn, 'update')
+        return clone(fn.config)
+      }
+      if (input.ImageUri) throw err('InvalidParameterValueException', `Please don't provide ImageUri when updating a function with packageType Zip.`)
       const bytes = codeFrom(undefined, input)
       if (input.DryRun) return { ...fn.config, CodeSha256: sha256b64(bytes), CodeSize: bytes.byteLength }
       setCode(fn, bytes)
@@ -724,6 +790,30 @@ export function lambdaModel(ctx: FakeContext) {
     TagResource: (input) => {
       const { fn } = getFn(input.Resource)
       Object.assign(fn.tags, input.Tags ?? {})
+      return {}
+    },
+
+    // the account's concurrency (1,000 by default) must keep 100 unreserved
+    PutFunctionConcurrency: (input) => {
+      const { fn, qualifier } = getFn(input.FunctionName)
+      if (qualifier) throw err('InvalidParameterValueException', 'Concurrency cannot be set for a qualified function ARN.')
+      const wanted = input.ReservedConcurrentExecutions
+      if (typeof wanted !== 'number' || wanted < 0)
+        throw validationError('reservedConcurrentExecutions', wanted, 'Member must have value greater than or equal to 0')
+      const others = [...st().functions.values()].filter((f) => f !== fn).reduce((sum, f) => sum + (f.reservedConcurrency ?? 0), 0)
+      if (ACCOUNT_CONCURRENCY - others - wanted < MIN_UNRESERVED_CONCURRENCY) {
+        throw err(
+          'InvalidParameterValueException',
+          `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED_CONCURRENCY}].`,
+        )
+      }
+      fn.reservedConcurrency = wanted
+      return { ReservedConcurrentExecutions: wanted }
+    },
+
+    DeleteFunctionConcurrency: (input) => {
+      const { fn } = getFn(input.FunctionName)
+      fn.reservedConcurrency = undefined
       return {}
     },
 

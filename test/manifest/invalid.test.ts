@@ -197,6 +197,16 @@ const CASES: Record<string, Expected[]> = {
     },
   ],
 
+  // --- a container app with http: on lambda (an image function)
+  'lambda-image-task.yaml': [
+    {
+      at: '8:9',
+      message:
+        'container.mode task is a one-off job, not an HTTP app: on target lambda a container runs as an image function that answers requests (at most 15 minutes each)',
+      hint: 'deploy it with --target fargate, or set mode: service for a web server',
+    },
+  ],
+
   // --- environment overlays: positions point into the overlay
   'overlay-invalid-value.yaml': [
     { at: '11:15', message: 'environments.prod.function.memory must be at least 128, not 64', hint: 'Lambda memory is 128–10240 MB' },

@@ -182,7 +182,7 @@ describe('every manifest problem has a position', () => {
       expect.objectContaining({
         line: 2,
         col: 1,
-        message: 'target lambda needs a function: section',
+        message: 'target lambda needs a function: section, or a container: with http:',
         hint: expect.stringContaining('add function: with handler: and runtime:'),
       }),
     ])

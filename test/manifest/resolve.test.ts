@@ -145,7 +145,7 @@ describe('target', () => {
         file: expect.stringMatching(/container-only\.yaml$/),
         line: 1,
         col: 1,
-        message: 'target lambda needs a function: section',
+        message: 'target lambda needs a function: section, or a container: with http:',
         hint: expect.stringMatching(/^add function: with handler: and runtime:, e\.g\. function: \{ handler: index\.handler, runtime: nodejs24\.x \}/),
       },
     ])

@@ -79,7 +79,7 @@ describe('shipped manifests validate as is', () => {
     const path = EXAMPLES.find((p) => p.includes('hello-lambda'))
     expect(path).toBeDefined()
     const d = asLambda(resolveDesired(await loadManifest(path as string, {}), {}))
-    const [file] = d.function.handler.split('.')
+    const [file] = String(d.function.handler).split('.')
     expect(readdirSync(d.function.sourceDir)).toContainEqual(expect.stringMatching(new RegExp(`^${file}\\.(m?js|cjs)$`)))
   })
 })

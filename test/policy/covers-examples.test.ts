@@ -48,7 +48,8 @@ async function combinations(example: string): Promise<{ target: TargetName; env:
   const loaded = await loadManifest(join(ROOT, 'examples', example, 'app.yaml'), {})
   const targets: TargetName[] = [
     ...(loaded.manifest.container ? (['fargate', 'ecs'] as const) : []),
-    ...(loaded.manifest.function ? (['lambda'] as const) : []),
+    // a container with http: is also an image function on lambda
+    ...(loaded.manifest.function || (loaded.manifest.container && loaded.manifest.http) ? (['lambda'] as const) : []),
   ]
   const envs = [DEFAULT_ENV, ...Object.keys(loaded.manifest.environments)]
   return targets.flatMap((target) =>

@@ -54,7 +54,7 @@ export function planContainer(
   const logDeps = planLogGroup(b, observed.logGroup, 'the tasks log here (awslogs driver)')
   const role = planTaskExecutionRole(b, observed)
   const network = planNetwork(b, profile, observed.network, observed.offline, desired.express ? expressNetworkOf(observed.express) : undefined)
-  const image = planImage(b, observed.ecr ?? nothingEcr(), prepared.image ?? null)
+  const image = planImage(b, observed.ecr ?? nothingEcr(), prepared.image ?? null, desired.container)
   const td = planTaskDefinition(b, profile, observed, role.arn, image)
   const prerequisites = [...clusterDeps, ...logDeps, ...role.deps, ...network.deps, ...td.deps]
   // the first service or task after shipit made its role or cluster waits out IAM propagation (./propagation.ts)

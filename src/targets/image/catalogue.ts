@@ -1,5 +1,5 @@
 import { awsOperation, type Catalogue, localOperation } from '../../plan/catalogue.js'
-import { anyResource, localPermission, on, type Permission, type PolicyUse, permission, READ, regional } from '../../plan/permissions.js'
+import { anyResource, localPermission, type Need, on, type Permission, type PolicyUse, permission, READ, regional } from '../../plan/permissions.js'
 import { BEFORE_2020 } from '../cli-versions.js'
 import { DELETE, OLD_COMMAND, TAG, UPDATE } from '../shared-catalogue.js'
 import { type BuildInput, containerRunbook, type PushInput } from './operations.js'
@@ -101,6 +101,25 @@ const IMAGE_PERMISSIONS: Permission[] = [
   ),
   localPermission<BuildInput>(Image.Build, DEPLOY),
 ]
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com/shipit/<app>@sha256:…` → `shipit/<app>`. */
+const repositoryOfUri = (uri: unknown): string | undefined => (typeof uri === 'string' ? /^[^/]+\/([^@:]+)/.exec(uri)?.[1] : undefined)
+
+/**
+ * What a Lambda image function's create or code update needs of the deployer besides the Lambda action:
+ * Lambda reads the image from ECR with the caller's permissions (ecr:BatchGetImage,
+ * ecr:GetDownloadUrlForLayer on the repository), and, when the repository's policy does not yet let
+ * the Lambda service pull, adds that statement itself, with the caller's ecr:GetRepositoryPolicy and
+ * ecr:SetRepositoryPolicy (Lambda developer guide, "Amazon ECR permissions" of container images). The
+ * execution role needs none of them for an image in the same account.
+ */
+export function lambdaImagePull<I extends { Code?: { ImageUri?: string }; ImageUri?: string }>(): Need<I>[] {
+  const uri = (i: I) => i.Code?.ImageUri ?? i.ImageUri
+  return ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy'].map((action) => ({
+    ...on(REPOSITORY, action, (i: I) => repositoryOfUri(uri(i))),
+    when: (i: I) => Boolean(uri(i)),
+  }))
+}
 
 export const IMAGE_CATALOGUE: Partial<Catalogue> = {
   operations: [...Object.values(Ecr), ...Object.values(Image), ...Object.values(EcrReads)],

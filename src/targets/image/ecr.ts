@@ -2,7 +2,8 @@ import type { AwsClients } from '../../aws/clients.js'
 import { awsErrorName, orNullIfMissing } from '../../aws/errors.js'
 import { canonicalJson } from '../../digest.js'
 import { TAG_APP } from '../../manifest/names.js'
-import type { ContainerDesired } from '../../manifest/resolve.js'
+import type { Desired } from '../../manifest/resolve.js'
+import type { ContainerSpec } from '../../manifest/schema.js'
 import type { Ref, Step } from '../../plan/types.js'
 import type { PartBuilder } from '../part.js'
 import { tagList, tagMap } from '../target.js'
@@ -24,9 +25,14 @@ import { type PreparedImage, repositoryName } from './prepare.js'
  * a concurrent push of the same source fails instead of replacing the image a task definition pins.
  */
 
-/** `shipit:env:<env>`: this environment deploys images from the shared repository. */
+/**
+ * `shipit:env:<env>`: this environment's containers deploy images from the shared repository;
+ * `shipit:env:<env>:lambda`: its image function does. Apart, so that removing one target of an env
+ * (`shipit move`) never deletes the images the other runs.
+ */
 const ENV_USES_PREFIX = 'shipit:env:'
 const USES = 'uses'
+const usesKey = (desired: Pick<Desired, 'env' | 'target'>) => `${ENV_USES_PREFIX}${desired.env}${desired.target === 'lambda' ? ':lambda' : ''}`
 
 interface ObservedRepository {
   name: string
@@ -41,8 +47,8 @@ interface ObservedRepository {
 
 export interface ObservedEcr {
   repository: ObservedRepository | null
-  /** the image tagged with the context hash, when ECR has it */
-  image: { tag: string; digest: string } | null
+  /** the image tagged with the context hash, when ECR has it (its size as ECR counts it: compressed layers) */
+  image: { tag: string; digest: string; sizeBytes?: number } | null
 }
 
 export const nothingEcr = (): ObservedEcr => ({ repository: null, image: null })
@@ -69,6 +75,7 @@ export async function observeEcr(clients: Pick<AwsClients, 'send'>, app: string,
       : Promise.resolve(null),
   ])
   const digest: string | undefined = images?.imageDetails?.[0]?.imageDigest
+  const sizeBytes = images?.imageDetails?.[0]?.imageSizeInBytes
   return {
     repository: {
       name,
@@ -79,7 +86,7 @@ export async function observeEcr(clients: Pick<AwsClients, 'send'>, app: string,
       tagMutability: repo.imageTagMutability ?? 'MUTABLE',
       lifecyclePolicy: policy?.lifecyclePolicyText ?? null,
     },
-    image: prepared && digest ? { tag: prepared.tag, digest } : null,
+    image: prepared && digest ? { tag: prepared.tag, digest, ...(sizeBytes !== undefined ? { sizeBytes } : {}) } : null,
   }
 }
 
@@ -111,7 +118,7 @@ const ownsRepository = (tags: Record<string, string> | undefined, app: string): 
 const repositoryEnvs = (tags: Record<string, string>): string[] =>
   Object.keys(tags)
     .filter((k) => k.startsWith(ENV_USES_PREFIX))
-    .map((k) => k.slice(ENV_USES_PREFIX.length))
+    .map((k) => k.slice(ENV_USES_PREFIX.length).replace(/:lambda$/, ' (lambda)'))
     .sort()
 
 /** A build or push as a plan step's request: its input as plain data. */
@@ -119,15 +126,11 @@ const repositoryEnvs = (tags: Record<string, string>): string[] =>
 const REPOSITORY = 'ecr:repository'
 
 /** The repository, created or brought in line; its URI (a reference while it is created) and the steps a push waits for. */
-export function planRepository(
-  b: PartBuilder<ContainerDesired>,
-  observed: ObservedEcr,
-  keepImages: number,
-): { uri: string | Ref; deps: string[]; refused: boolean } {
+export function planRepository(b: PartBuilder<Desired>, observed: ObservedEcr, keepImages: number): { uri: string | Ref; deps: string[]; refused: boolean } {
   const { app, env } = b.desired
   const name = repositoryName(app)
   const repo = observed.repository
-  const wantTags = { [TAG_APP]: app, [`${ENV_USES_PREFIX}${env}`]: USES }
+  const wantTags = { [TAG_APP]: app, [usesKey(b.desired)]: USES }
   const policy = lifecyclePolicy(keepImages)
   const lifecycleStep = (after: string[], before?: string | null): Step => ({
     id: 'ecr-lifecycle',
@@ -219,9 +222,14 @@ function countOf(policyText: string): unknown {
  * push), or a build and a push, and a reference to the pushed `repo@sha256:…`. `deps` are the steps the
  * task definition must wait for.
  */
-export function planImage(b: PartBuilder<ContainerDesired>, observed: ObservedEcr, prepared: PreparedImage | null): { image: string | Ref; deps: string[] } {
-  const spec = b.desired.container
-  if (!prepared || !spec.build) {
+export function planImage(
+  b: PartBuilder<Desired>,
+  observed: ObservedEcr,
+  prepared: PreparedImage | null,
+  spec: Pick<ContainerSpec, 'image' | 'build' | 'keepImages'>,
+): { image: string | Ref; deps: string[] } {
+  // a Lambda image is always built (the adapter on top), even FROM a registry image
+  if (!prepared || (!spec.build && !prepared.layer)) {
     if (!spec.image) throw new Error('container section without image or build')
     return { image: spec.image, deps: [] }
   }
@@ -232,16 +240,23 @@ export function planImage(b: PartBuilder<ContainerDesired>, observed: ObservedEc
     b.keep('ecr:image', `${name}:${prepared.tag}`, `source unchanged (${observed.image.digest.slice(0, 19)}…): no build, no push`)
     return { image: `${repo.uri}@${observed.image.digest}`, deps: [] }
   }
-  const build: BuildInput = { ...prepared.build, image: prepared.localImage, contextSha256: prepared.contextSha256 }
+  const build: BuildInput = {
+    ...prepared.build,
+    image: prepared.localImage,
+    ...(prepared.contextSha256 ? { contextSha256: prepared.contextSha256 } : {}),
+    ...(prepared.layer ? { layer: prepared.layer } : {}),
+    ...(prepared.maxBytes !== undefined ? { maxBytes: prepared.maxBytes } : {}),
+  }
   const buildId = b.add({
     id: 'image-build',
     action: 'create',
     resource: { type: 'container:image', name: prepared.localImage },
-    reason: `no image tagged ${prepared.tag} (the hash of the build context) in ECR`,
+    reason: `no image tagged ${prepared.tag} (the hash of ${prepared.layer ? 'the image, the Lambda Web Adapter, port and readiness path' : 'the build context'}) in ECR`,
     changes: [
       { path: 'platform', after: prepared.build.platform },
-      { path: 'context', after: `${prepared.contextLabel} (${prepared.files} files)` },
+      prepared.layer?.from ? { path: 'from', after: prepared.layer.from } : { path: 'context', after: `${prepared.contextLabel} (${prepared.files} files)` },
       ...(prepared.build.target ? [{ path: 'target', after: prepared.build.target }] : []),
+      ...(prepared.layer ? [{ path: 'layer', after: prepared.layer.lines.filter((l) => !l.startsWith('#')).join(' · ') }] : []),
     ],
     request: Image.Build.request(build),
     dependsOn: [],
@@ -262,17 +277,18 @@ export function planImage(b: PartBuilder<ContainerDesired>, observed: ObservedEc
  * Destroy: this environment's tag is removed; the repository and its images are deleted when no other
  * environment's tag remains, and only when shipit made it (shipit:app).
  */
-export function planImageDestroy(b: PartBuilder<ContainerDesired>, observed: ObservedEcr): void {
+export function planImageDestroy(b: PartBuilder<Desired>, observed: ObservedEcr): void {
   const repo = observed.repository
   if (!repo) return
-  const { app, env } = b.desired
+  const { app } = b.desired
+  const env = b.desired.env + (b.desired.target === 'lambda' ? ' (lambda)' : '')
   if (!ownsRepository(repo.tags, app)) {
     b.keep(REPOSITORY, repo.name, 'not created by shipit (no shipit:app tag): kept')
     return
   }
   const others = repositoryEnvs(repo.tags).filter((e) => e !== env)
   if (others.length) {
-    const key = `${ENV_USES_PREFIX}${env}`
+    const key = usesKey(b.desired)
     if (key in repo.tags) {
       b.add({
         id: 'ecr-repository-tags',

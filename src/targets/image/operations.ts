@@ -1,3 +1,6 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AwsClients } from '../../aws/clients.js'
 import { ExitCode, ShipitError } from '../../errors.js'
 import type { RunbookRefs } from '../../plan/catalogue.js'
@@ -11,17 +14,31 @@ import { contextHash, type Platform } from './context.js'
  */
 
 export type BuildInput = {
-  /** absolute context directory */
-  context: string
-  /** absolute Dockerfile path */
-  dockerfile: string
+  /** absolute context directory; absent with `layer.from` (an empty one is made) */
+  context?: string
+  /** absolute Dockerfile path; absent with `layer.from` */
+  dockerfile?: string
   args: Record<string, string>
   target?: string
   platform: Platform
   /** the local name the image is built as: `shipit/<app>:<tag>` */
   image: string
   /** the context hash the plan was made from: a context that changed since is refused */
-  contextSha256: string
+  contextSha256?: string
+  /**
+   * Lines shipit adds on top of the image (the Lambda Web Adapter). The build then uses a Dockerfile
+   * shipit generates in a temporary directory, never in the user's tree: `FROM layer.from` (an image
+   * from a registry), or the user's Dockerfile (its `target` stage, when named) followed by the lines.
+   */
+  layer?: ImageLayer
+  /** the largest image the target runs (Lambda: 10 GB): a bigger build fails before its push */
+  maxBytes?: number
+}
+
+export interface ImageLayer {
+  /** build FROM this image (container.image) instead of the user's Dockerfile */
+  from?: string
+  lines: string[]
 }
 
 export interface BuildOutput {
@@ -76,39 +93,102 @@ async function readyCli(input: { platform?: Platform }, ctx: ContainerOperationC
   return ctx.cli ?? checkContainerCli({ env: ctx.env, crossBuildTo: input.platform ? archOf(input.platform) : undefined })
 }
 
+/** Where a build with a layer finds its generated Dockerfile (and, with `layer.from`, its empty context). */
+interface GeneratedBuild {
+  dir: string
+  dockerfile: string
+}
+
 /** The CLI arguments of a build: buildx with --load when docker cross-builds, the CLI's own build otherwise. */
-function buildArgs(cli: Pick<ReadyContainerCli, 'kind' | 'serverArch'>, input: BuildInput): string[] {
+function buildArgs(cli: Pick<ReadyContainerCli, 'kind' | 'serverArch'>, input: BuildInput, generated?: GeneratedBuild): string[] {
   const cross = needsBuildx({ path: '', ...cli }, archOf(input.platform))
+  const dockerfile = generated?.dockerfile ?? input.dockerfile
+  const context = input.context ?? generated?.dir
+  if (!dockerfile || !context) throw new Error(`the build of ${input.image} has no Dockerfile or context`)
   return [
     ...(cross ? ['buildx', 'build', '--load'] : ['build']),
     '--platform',
     input.platform,
+    // Lambda refuses an image index with provenance attestations ("The image manifest, config or layer
+    // media type … is not supported"), which BuildKit adds by default: a single-platform manifest only
+    ...(input.layer && cli.kind === 'docker' ? ['--provenance=false'] : []),
     '--file',
-    input.dockerfile,
+    dockerfile,
     '--tag',
     input.image,
     ...Object.entries(input.args)
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-    ...(input.target ? ['--target', input.target] : []),
-    input.context,
+    // with a layer the generated Dockerfile's last stage starts FROM the target stage
+    ...(input.target && !input.layer ? ['--target', input.target] : []),
+    context,
   ]
+}
+
+/** The generated Dockerfile: FROM the registry image, or the user's Dockerfile (and its target stage), then the layer's lines. */
+export function generatedDockerfile(layer: ImageLayer, userDockerfile?: { text: string; target?: string }): string {
+  const head = layer.from
+    ? [`FROM ${layer.from}`]
+    : [userDockerfile?.text.replace(/\s*$/, '') ?? '', ...(userDockerfile?.target ? [`FROM ${userDockerfile.target}`] : [])]
+  return `${[...head, ...layer.lines].join('\n')}\n`
+}
+
+/** Writes the generated Dockerfile in a new private temporary directory (removed by the caller). */
+async function writeGeneratedBuild(input: BuildInput & { layer: ImageLayer }): Promise<GeneratedBuild> {
+  const dir = await mkdtemp(join(tmpdir(), 'shipit-build-'))
+  const dockerfile = join(dir, 'Dockerfile')
+  const user = input.layer.from || !input.dockerfile ? undefined : { text: await readFile(input.dockerfile, 'utf8'), target: input.target }
+  await writeFile(dockerfile, generatedDockerfile(input.layer, user), { mode: 0o600 })
+  // BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile before the context's .dockerignore
+  if (input.dockerfile) await copyFile(`${input.dockerfile}.dockerignore`, `${dockerfile}.dockerignore`).catch(() => undefined)
+  return { dir, dockerfile }
 }
 
 /** Builds the image for the plan's platform, after checking that the context is still the one planned. */
 export async function buildImage(input: BuildInput, ctx: ContainerOperationContext): Promise<BuildOutput> {
-  const now = await contextHash(input)
-  if (now.sha256 !== input.contextSha256) {
-    throw new ShipitError('StaleBuildContext', `the build context ${input.context} changed since the plan was made`, {
-      exitCode: ExitCode.StalePlan,
-      source: 'user',
-      suggestions: ['make the plan again (shipit plan --out …), or deploy without --plan'],
-    })
+  const { context, dockerfile, contextSha256 } = input
+  if (context && dockerfile && contextSha256) {
+    const now = await contextHash({ ...input, context, dockerfile })
+    if (now.sha256 !== contextSha256) {
+      throw new ShipitError('StaleBuildContext', `the build context ${context} changed since the plan was made`, {
+        exitCode: ExitCode.StalePlan,
+        source: 'user',
+        suggestions: ['make the plan again (shipit plan --out …), or deploy without --plan'],
+      })
+    }
   }
   const cli = await readyCli(input, ctx)
+  const generated = input.layer ? await writeGeneratedBuild({ ...input, layer: input.layer }) : undefined
+  try {
+    await runBuild(cli, input, ctx, generated)
+  } finally {
+    if (generated) await rm(generated.dir, { recursive: true, force: true })
+  }
+  if (input.maxBytes !== undefined) await checkImageSize(cli, input.image, input.maxBytes, ctx)
+  return { image: input.image, contextSha256: contextSha256 ?? '' }
+}
+
+/**
+ * The built image's size as the CLI counts it (uncompressed, all layers: what Lambda's 10 GB limit
+ * counts), checked before the push. A CLI that cannot tell (no `image inspect`) leaves the check to AWS.
+ */
+async function checkImageSize(cli: ReadyContainerCli, image: string, maxBytes: number, ctx: ContainerOperationContext): Promise<void> {
+  const inspected = await runCli(cli, ['image', 'inspect', '--format', '{{.Size}}', image], { env: ctx.env, signal: ctx.signal })
+  const size = Number(inspected.stdout.trim())
+  if (inspected.code !== 0 || !Number.isFinite(size) || size <= maxBytes) return
+  const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`
+  throw new ShipitError('ImageTooLarge', `${image} is ${gib(size)}; Lambda runs images of at most ${gib(maxBytes)} (uncompressed): nothing was pushed`, {
+    exitCode: ExitCode.Failure,
+    source: 'user',
+    suggestions: ['make the image smaller (a slim base image, a multi-stage build, .dockerignore), or deploy it with --target fargate'],
+  })
+}
+
+async function runBuild(cli: ReadyContainerCli, input: BuildInput, ctx: ContainerOperationContext, generated?: GeneratedBuild): Promise<void> {
   const log = ctx.log ?? defaultLog()
   let tail = ''
-  const result = await runCli(cli, buildArgs(cli, input), {
+  const args = buildArgs(cli, input, generated)
+  const result = await runCli(cli, args, {
     env: ctx.env,
     signal: ctx.signal,
     onOutput: (chunk) => {
@@ -122,10 +202,13 @@ export async function buildImage(input: BuildInput, ctx: ContainerOperationConte
     throw new ShipitError('ImageBuildFailed', `building ${input.image} failed (${cli.kind} exited with ${result.code})${shown}`, {
       exitCode: ExitCode.Failure,
       source: 'user',
-      suggestions: [`run the same build yourself to see all of it: ${buildArgs(cli, input).join(' ')}`],
+      suggestions: [
+        generated
+          ? `the generated Dockerfile is your image plus the Lambda Web Adapter (shipit plan --cli prints it); build your own image first to see its errors`
+          : `run the same build yourself to see all of it: ${args.join(' ')}`,
+      ],
     })
   }
-  return { image: input.image, contextSha256: input.contextSha256 }
 }
 
 /** `docker login` to the registry with ECR's token, given on stdin: never in argv, on disk by shipit, in output or errors. */
@@ -196,7 +279,9 @@ const placeholder = (v: unknown): string => (isRef(v) ? `<${(v as Ref).ref}.${(v
 export function containerRunbook(request: { operation: string; input: Record<string, unknown> }, region: string, refs?: RunbookRefs): string[] {
   if (request.operation === 'Build') {
     const input = request.input as BuildInput
-    return [buildArgs({ kind: 'docker', serverArch: archOf(input.platform) }, input).reduce((line, a) => `${line} ${shellQuote(a)}`, 'docker')]
+    const docker = { kind: 'docker' as const, serverArch: archOf(input.platform) }
+    if (input.layer) return layeredBuildScript(input, input.layer, docker)
+    return [buildArgs(docker, input).reduce((line, a) => `${line} ${shellQuote(a)}`, 'docker')]
   }
   if (request.operation === 'Push') {
     const input = request.input as PushInput
@@ -211,6 +296,24 @@ export function containerRunbook(request: { operation: string; input: Record<str
     ]
   }
   throw new Error(`unknown container operation ${request.operation}`)
+}
+
+/** The runbook of a build with a layer: the generated Dockerfile written in a private temporary directory by a heredoc, then built. */
+function layeredBuildScript(input: BuildInput, layer: ImageLayer, docker: Pick<ReadyContainerCli, 'kind' | 'serverArch'>): string[] {
+  const dir = '$SHIPIT_BUILD_DIR'
+  const args = buildArgs(docker, input, { dir, dockerfile: `${dir}/Dockerfile` })
+  const quote = (a: string) => (a.startsWith(dir) ? `"${a}"` : shellQuote(a))
+  const lines = layer.from ? generatedDockerfile(layer).trimEnd().split('\n') : [...(input.target ? [`FROM ${input.target}`] : []), ...layer.lines]
+  return [
+    '# the generated Dockerfile: the image, then the Lambda Web Adapter (written outside your tree)',
+    'SHIPIT_BUILD_DIR=$(mktemp -d)',
+    `{ ${layer.from || !input.dockerfile ? '' : `cat ${shellQuote(input.dockerfile)}; echo; `}cat <<'SHIPIT_DOCKERFILE'`,
+    ...lines,
+    'SHIPIT_DOCKERFILE',
+    `} > "${dir}/Dockerfile"`,
+    args.reduce((line, a) => `${line} ${quote(a)}`, 'docker'),
+    `rm -rf "${dir}"`,
+  ]
 }
 
 /** The push in a runnable script: the repository URI from the variable that captured it, the digest pinned for the steps after it. */

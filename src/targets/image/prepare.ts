@@ -3,6 +3,7 @@ import { invalid } from '../../errors.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { buildPaths, fenceBuild } from '../../package/fence.js'
 import { type BuildInputs, type ContextListing, contextHash, listBuildContext, platformFor } from './context.js'
+import type { ImageLayer } from './operations.js'
 
 const REPOSITORY_PREFIX = 'shipit/'
 
@@ -12,17 +13,26 @@ export const repositoryName = (app: string) => `${REPOSITORY_PREFIX}${app}`
 export interface PreparedImage {
   /** `shipit/<app>` */
   repositoryName: string
-  /** the image tag: a prefix of the context hash */
+  /** the image tag: a prefix of the context hash (of what the image is made of, for a Lambda image) */
   tag: string
-  contextSha256: string
+  /** the build context's hash; absent for a Lambda image built FROM a registry image (no context) */
+  contextSha256?: string
   /** the name the image is built as locally: `shipit/<app>:<tag>` */
   localImage: string
-  build: BuildInputs
-  /** the context as app.yaml names it, for people */
+  /** a Lambda image FROM a registry image has no context nor Dockerfile of the user's */
+  build: Omit<BuildInputs, 'context' | 'dockerfile'> & Partial<Pick<BuildInputs, 'context' | 'dockerfile'>>
+  /** lines added on top of the image in a generated Dockerfile (the Lambda Web Adapter) */
+  layer?: ImageLayer
+  /** the largest image the target runs, checked after the build */
+  maxBytes?: number
+  /** the context as app.yaml names it (or the image built FROM), for people */
   contextLabel: string
   files: number
   bytes: number
 }
+
+/** What a build is made from: the app, its directory and its container section (of a container target, or of an image function). */
+export type ImageSource = Pick<ContainerDesired, 'app' | 'dir' | 'container'>
 
 /** A build whose context was listed and checked: what the hash and the build step need. */
 export interface ListedBuild {
@@ -37,7 +47,7 @@ export interface ListedBuild {
  * app.yaml's positions earlier still (checkBuildContext, in openSession); it is checked again here so
  * that no path around that check builds from outside.
  */
-export async function listBuild(desired: ContainerDesired, env: NodeJS.ProcessEnv = process.env): Promise<ListedBuild | null> {
+export async function listBuild(desired: ImageSource, env: NodeJS.ProcessEnv = process.env): Promise<ListedBuild | null> {
   const spec = desired.container
   if (!spec.build) return null
   const { context, dockerfile } = buildPaths(desired.dir, spec.build, env)
@@ -54,7 +64,7 @@ export async function listBuild(desired: ContainerDesired, env: NodeJS.ProcessEn
 }
 
 /** Hashes a listed build context (the image tag). Runs alongside observe. */
-export async function hashBuild(desired: ContainerDesired, listed: ListedBuild): Promise<PreparedImage> {
+export async function hashBuild(desired: ImageSource, listed: ListedBuild): Promise<PreparedImage> {
   const { build, listing } = listed
   const hash = await contextHash(build, {}, listing)
   const name = repositoryName(desired.app)
@@ -71,7 +81,7 @@ export async function hashBuild(desired: ContainerDesired, listed: ListedBuild):
 }
 
 /** listBuild, then hashBuild. */
-export async function prepareImage(desired: ContainerDesired, env: NodeJS.ProcessEnv = process.env): Promise<PreparedImage | null> {
+export async function prepareImage(desired: ImageSource, env: NodeJS.ProcessEnv = process.env): Promise<PreparedImage | null> {
   const listed = await listBuild(desired, env)
   return listed && hashBuild(desired, listed)
 }

@@ -28,6 +28,7 @@ import {
   S3_EXPECTED_BUCKET_OWNER,
 } from '../cli-versions.js'
 import { DOMAIN_CATALOGUE } from '../domain/catalogue.js'
+import { IMAGE_CATALOGUE, lambdaImagePull } from '../image/catalogue.js'
 import { anyTagMap, notOurs, read, sameOwner } from '../read-back.js'
 import { SCHEDULE_CATALOGUE } from '../schedule/catalogue.js'
 import { cliWait, DELETE, OLD_COMMAND, PASSED_ROLES, passRole, SHARED_CATALOGUE, TAG, UPDATE } from '../shared-catalogue.js'
@@ -185,6 +186,8 @@ export const Lambda = {
   RemovePermission: awsOperation('lambda', 'RemovePermission', { idempotency: DELETE, runbook: OLD_COMMAND }),
   DeleteAlias: awsOperation('lambda', 'DeleteAlias', { idempotency: DELETE, runbook: OLD_COMMAND }),
   DeleteFunction: awsOperation('lambda', 'DeleteFunction', { idempotency: DELETE, runbook: OLD_COMMAND }),
+  PutFunctionConcurrency: awsOperation('lambda', 'PutFunctionConcurrency', { idempotency: UPDATE, runbook: OLD_COMMAND }),
+  DeleteFunctionConcurrency: awsOperation('lambda', 'DeleteFunctionConcurrency', { idempotency: UPDATE, runbook: OLD_COMMAND }),
 }
 
 /** The bucket of big packages: S3's API is `aws s3api` in the CLI. */
@@ -329,6 +332,7 @@ const LAMBDA_PERMISSIONS: Permission[] = [
     passRole(PASSED_ROLES, 'lambda.amazonaws.com', (i) => i.Role),
     packageRead,
     layerRead,
+    ...lambdaImagePull(),
   ),
   permission(
     Lambda.UpdateFunctionConfiguration,
@@ -340,7 +344,7 @@ const LAMBDA_PERMISSIONS: Permission[] = [
     },
     layerRead,
   ),
-  permission(Lambda.UpdateFunctionCode, DEPLOY, on(FUNCTIONS, 'lambda:UpdateFunctionCode', fn), packageRead),
+  permission(Lambda.UpdateFunctionCode, DEPLOY, on(FUNCTIONS, 'lambda:UpdateFunctionCode', fn), packageRead, ...lambdaImagePull()),
   permission(Lambda.PublishVersion, DEPLOY, on(FUNCTIONS, 'lambda:PublishVersion', fn)),
   permission(Lambda.CreateAlias, DEPLOY, on(FUNCTIONS, 'lambda:CreateAlias', fn)),
   permission(Lambda.UpdateAlias, [...DEPLOY, 'other'], on(FUNCTIONS, 'lambda:UpdateAlias', fn)),
@@ -360,6 +364,8 @@ const LAMBDA_PERMISSIONS: Permission[] = [
     on(ALARMS, 'cloudwatch:DescribeAlarms', (i) => i.AlarmNames),
   ),
   permission(CloudWatch.GetMetricData, DEPLOY, anyResource('cloudwatch:GetMetricData')),
+  permission(Lambda.PutFunctionConcurrency, DEPLOY, on(FUNCTIONS, 'lambda:PutFunctionConcurrency', fn)),
+  permission(Lambda.DeleteFunctionConcurrency, DEPLOY, on(FUNCTIONS, 'lambda:DeleteFunctionConcurrency', fn)),
   permission(Invoke, ['other'], on(FUNCTIONS, 'lambda:InvokeFunction', fn)),
   permission(LambdaReads.GetFunction, READ, on(FUNCTIONS, 'lambda:GetFunction', fn)),
   permission(LambdaReads.GetFunctionConfiguration, READ, on(FUNCTIONS, 'lambda:GetFunctionConfiguration', fn)),
@@ -462,7 +468,8 @@ async function explainFunctionState(clients: AwsClients, input: Record<string, u
   return reason ? `${c.State ?? ''}${c.LastUpdateStatus ? `/${c.LastUpdateStatus}` : ''}: ${reason}` : undefined
 }
 
-export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, DOMAIN_CATALOGUE, SCHEDULE_CATALOGUE, {
+// an image function's repository, build and push are the container targets' (src/targets/image/)
+export const LAMBDA_CATALOGUE: Catalogue = joinCatalogues(SHARED_CATALOGUE, IMAGE_CATALOGUE, DOMAIN_CATALOGUE, SCHEDULE_CATALOGUE, {
   operations: [
     ...Object.values(ApiGateway),
     ...Object.values(Lambda),

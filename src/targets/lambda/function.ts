@@ -1,5 +1,5 @@
 import type { Architecture, Runtime, UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda'
-import { sha256Hex } from '../../digest.js'
+import { canonicalJson, sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { parseSecretRef } from '../../manifest/secret-refs.js'
 import { type Artifact, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
@@ -18,8 +18,14 @@ const ROLE_PROPAGATION_SECONDS = 90
 
 /** The function's configuration as app.yaml asks for it, in Lambda's field names. */
 export interface DesiredFunction {
-  Runtime: string
-  Handler: string
+  /** Zip: the package; Image: the container image (no runtime nor handler: the image starts itself) */
+  PackageType: 'Zip' | 'Image'
+  Runtime?: string
+  Handler?: string
+  /** Image: `<repository>@sha256:…`, a reference while the push that makes it is in this plan */
+  ImageUri?: string | Ref
+  /** Image: container.command / entryPoint, which override the image's CMD / ENTRYPOINT as they do on ECS */
+  ImageConfig?: { Command?: string[]; EntryPoint?: string[] }
   MemorySize: number
   Timeout: number
   Role: string | Ref
@@ -52,11 +58,18 @@ function viaExtension(desired: LambdaDesired, tracked: TrackedSecret[]): boolean
   return tracked.length > 0 && desired.function.secretsVia !== 'arn'
 }
 
-export function desiredFunction(desired: LambdaDesired, role: string | Ref, tracked: TrackedSecret[], region: string): DesiredFunction {
+export function desiredFunction(desired: LambdaDesired, role: string | Ref, tracked: TrackedSecret[], region: string, imageUri?: string | Ref): DesiredFunction {
   const fn = desired.function
+  const container = desired.image?.container
+  const imageConfig = container && {
+    ...(container.command ? { Command: container.command } : {}),
+    ...(container.entryPoint ? { EntryPoint: container.entryPoint } : {}),
+  }
+  const code: Pick<DesiredFunction, 'PackageType' | 'Runtime' | 'Handler' | 'ImageUri' | 'ImageConfig'> = desired.image
+    ? { PackageType: 'Image', ImageUri: imageUri, ...(imageConfig && Object.keys(imageConfig).length ? { ImageConfig: imageConfig } : {}) }
+    : { PackageType: 'Zip', Runtime: fn.runtime, Handler: fn.handler }
   return {
-    Runtime: fn.runtime,
-    Handler: fn.handler,
+    ...code,
     MemorySize: fn.memory,
     Timeout: fn.timeout,
     Role: role,
@@ -109,13 +122,16 @@ function configChanges(observed: FunctionConfig, desired: DesiredFunction): Fiel
     if (typeof d === 'object') continue // a role being created now: the function is new too
     if (observed[f] !== d) changes.push({ path: f === 'LogGroup' ? 'LoggingConfig.LogGroup' : f, before: observed[f], after: d })
   }
+  if (desired.PackageType === 'Image' && canonicalJson(observed.ImageConfig ?? {}) !== canonicalJson(desired.ImageConfig ?? {})) {
+    changes.push({ path: 'ImageConfig', before: observed.ImageConfig, after: desired.ImageConfig ?? {} })
+  }
   return changes
 }
 
-/** Does a published version (what `live` serves) match the function as desired? */
-export function versionMatches(config: FunctionConfig, desired: DesiredFunction, codeSha256: string): boolean {
+/** Does a published version (what `live` serves) match the function as desired? An image function's code is its image URI (by digest). */
+export function versionMatches(config: FunctionConfig, desired: DesiredFunction, codeSha256: string | undefined): boolean {
   return (
-    config.CodeSha256 === codeSha256 &&
+    (desired.PackageType === 'Image' ? config.ImageUri === desired.ImageUri : config.CodeSha256 === codeSha256) &&
     configChanges(config, desired).length === 0 &&
     envEqual(config.Environment, desired.Environment) &&
     (config.Architectures ?? ['x86_64'])[0] === desired.Architectures[0]
@@ -132,7 +148,8 @@ export interface PlannedFunction {
 
 interface FunctionInputs {
   want: DesiredFunction
-  artifact: Artifact
+  /** the zip (absent for an image function: want.ImageUri is its code) */
+  artifact?: Artifact
   /** where the package was uploaded, when it goes through S3 (above 50 MB zipped) rather than in the request */
   s3?: { S3Bucket: string; S3Key: string }
   /** the role was created by this plan: CreateFunction is retried until IAM lets Lambda assume it */
@@ -148,6 +165,15 @@ export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction
   const name = b.desired.names.function
   if (fn && !b.owned(fn.tags) && b.refuse('lambda:function', name)) return { arn: fn.arn, steps: [], blocked: true }
   if (!fn) return { arn: { ref: 'function', output: 'FunctionArn' }, steps: [createFunction(b, inputs)], blocked: false }
+  const livePackage = fn.config.PackageType ?? 'Zip'
+  if (livePackage !== inputs.want.PackageType) {
+    // Lambda cannot turn a zip function into an image function or back
+    b.blocked.push({
+      resource: { type: 'lambda:function', name },
+      reason: `is a ${livePackage} function and app.yaml now deploys ${inputs.want.PackageType === 'Image' ? 'the container image' : 'a zip'}; Lambda cannot change a function's package type: remove it first with shipit destroy --target lambda`,
+    })
+    return { arn: fn.arn, steps: [], blocked: true }
+  }
   if (!b.owned(fn.tags)) {
     b.adopt('function-tags', { type: 'lambda:function', name }, Lambda.TagResource.request({ Resource: fn.arn, Tags: b.desired.tags }))
   }
@@ -160,32 +186,33 @@ export function planFunction(b: PartBuilder<LambdaDesired>, fn: ObservedFunction
 function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, roleCreated, after }: FunctionInputs): string {
   const { desired } = b
   const name = desired.names.function
+  const image = want.PackageType === 'Image'
   return b.add({
     id: 'function',
     action: 'create',
     resource: { type: 'lambda:function', name },
     changes: createdFields({
-      Runtime: want.Runtime,
-      Handler: want.Handler,
+      ...(image ? { PackageType: 'Image', ImageUri: want.ImageUri } : { Runtime: want.Runtime, Handler: want.Handler }),
       MemorySize: want.MemorySize,
       Timeout: want.Timeout,
       Architectures: want.Architectures,
-      Code: artifact,
+      ...(image ? (want.ImageConfig ? { ImageConfig: want.ImageConfig } : {}) : { Code: artifact }),
       ...(want.Layers.length ? { Layers: want.Layers } : {}),
       ...Object.fromEntries(Object.entries(want.Environment).flatMap(([k, v]) => (k === SECRET_VERSIONS_VARIABLE ? [] : [[`Environment.${k}`, v]]))),
     }).concat(versionChanges({}, parseVersionsRecord(stringOf(want.Environment[SECRET_VERSIONS_VARIABLE])))),
     request: Lambda.CreateFunction.request({
       FunctionName: name,
-      Runtime: want.Runtime as Runtime,
+      // an image function names no runtime nor handler (Lambda refuses them): the image starts the server
+      ...(image ? {} : { Runtime: want.Runtime as Runtime, Handler: want.Handler }),
       Role: want.Role,
-      Handler: want.Handler,
-      Code: s3 ?? { ZipFile: artifact },
+      Code: image ? { ImageUri: want.ImageUri } : (s3 ?? { ZipFile: artifact }),
+      ...(image && want.ImageConfig ? { ImageConfig: want.ImageConfig } : {}),
       Description: `${desired.app} (${desired.env}), deployed by shipit`,
       Timeout: want.Timeout,
       MemorySize: want.MemorySize,
       // the first version is published by the create itself: no PublishVersion and second wait after it
       Publish: true,
-      PackageType: 'Zip',
+      PackageType: want.PackageType,
       Architectures: want.Architectures as Architecture[],
       Environment: { Variables: want.Environment },
       ...(want.Layers.length ? { Layers: want.Layers } : {}),
@@ -209,23 +236,28 @@ function createFunction(b: PartBuilder<LambdaDesired>, { want, artifact, s3, rol
 
 function planCodeUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, { want, artifact, s3, codeAfter }: FunctionInputs): string[] {
   const name = b.desired.names.function
-  const codeSha256 = Buffer.from(artifact.sha256, 'hex').toString('base64')
-  const codeChanged = fn.config.CodeSha256 !== codeSha256
+  const image = want.PackageType === 'Image'
+  const codeSha256 = artifact ? Buffer.from(artifact.sha256, 'hex').toString('base64') : undefined
+  // an image function's code is its image by digest: a new push is a new digest
+  const codeChanged = image ? fn.config.ImageUri !== want.ImageUri : fn.config.CodeSha256 !== codeSha256
   const archChanged = (fn.config.Architectures ?? ['x86_64'])[0] !== want.Architectures[0]
   if (!codeChanged && !archChanged) return []
+  const codeChange = image
+    ? { path: 'ImageUri', before: fn.config.ImageUri, after: want.ImageUri }
+    : { path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }
   return [
     b.add({
       id: 'function-code',
       action: 'update',
       resource: { type: 'lambda:function', name },
-      reason: codeChanged ? 'code changed' : 'architecture changed',
+      reason: codeChanged ? (image ? 'image changed' : 'code changed') : 'architecture changed',
       changes: [
-        ...(codeChanged ? [{ path: 'CodeSha256', before: fn.config.CodeSha256, after: codeSha256 }] : []),
+        ...(codeChanged ? [codeChange] : []),
         ...(archChanged ? [{ path: 'Architectures', before: fn.config.Architectures, after: want.Architectures }] : []),
       ],
       request: Lambda.UpdateFunctionCode.request({
         FunctionName: name,
-        ...(s3 ?? { ZipFile: artifact }),
+        ...(image ? { ImageUri: want.ImageUri } : (s3 ?? { ZipFile: artifact })),
         Architectures: want.Architectures as Architecture[],
         ...(fn.revisionId ? { RevisionId: fn.revisionId } : {}),
       }),
@@ -251,6 +283,7 @@ function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, {
     if (c.path === 'LoggingConfig.LogGroup') input.LoggingConfig = { LogFormat: 'Text', LogGroup: desired.names.logGroup }
     else if (c.path.startsWith('Environment.') || c.path.startsWith(SECRET_VERSION_PATH)) input.Environment = { Variables: want.Environment }
     else if (c.path === 'Layers') input.Layers = want.Layers
+    else if (c.path === 'ImageConfig') input.ImageConfig = want.ImageConfig ?? {}
     else fields[c.path] = want[c.path as keyof DesiredFunction]
   }
   // the first Lambda write carries the revision shipit planned from: a concurrent deploy makes it fail, not mix
@@ -269,4 +302,29 @@ function planConfigUpdate(b: PartBuilder<LambdaDesired>, fn: ObservedFunction, {
       dependsOn: [...(codeStep ? [codeStep] : []), ...after],
     }),
   ]
+}
+
+/**
+ * function.reservedConcurrency: put when it differs from what is live, deleted when app.yaml no longer
+ * reserves any. Not part of a version (Lambda keeps it on the function), so it publishes nothing.
+ */
+export function planReservedConcurrency(b: PartBuilder<LambdaDesired>, fn: ObservedFunction | null, planned: PlannedFunction): void {
+  const want = b.desired.function.reservedConcurrency
+  const live = fn?.reservedConcurrency
+  if (planned.blocked || want === live) return
+  const name = b.desired.names.function
+  const resource = { type: 'lambda:concurrency', name }
+  const changes = [{ path: 'ReservedConcurrentExecutions', before: live, after: want }]
+  b.add({
+    id: 'function-concurrency',
+    action: want === undefined ? 'delete' : live === undefined ? 'create' : 'update',
+    resource,
+    reason: want === undefined ? 'function.reservedConcurrency removed: back to the unreserved pool' : 'function.reservedConcurrency',
+    changes,
+    request:
+      want === undefined
+        ? Lambda.DeleteFunctionConcurrency.request({ FunctionName: name })
+        : Lambda.PutFunctionConcurrency.request({ FunctionName: name, ReservedConcurrentExecutions: want }),
+    dependsOn: planned.steps,
+  })
 }

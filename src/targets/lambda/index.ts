@@ -6,9 +6,12 @@ import { isLocalRequest } from '../../plan/types.js'
 import { noDomain, observeDomain } from '../domain/observe.js'
 import { withDomainUrl } from '../domain/outputs.js'
 import { scheduleOutputs } from '../schedule/outputs.js'
+import { nothingEcr, observeEcr } from '../image/ecr.js'
+import { buildPlatformOf, checkContainerCli, runContainerOperation } from '../image/index.js'
 import type { Outputs, PrepareBuild, Prepared, Target } from '../target.js'
 import { packageMayNeedS3, uploadArtifact } from './artifacts.js'
 import { LAMBDA_CATALOGUE, UploadArtifact } from './catalogue.js'
+import { lambdaImageOf, listedLambdaBuild } from './image.js'
 import { ALIAS, type LambdaObserved, observeLambda } from './observe.js'
 import { invokeLambda, lambdaRollback } from './operations.js'
 import { planLambda, planLambdaDestroy } from './plan.js'
@@ -33,6 +36,12 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
   catalogue: LAMBDA_CATALOGUE,
 
   async prepare(desired: LambdaDesired, signal?: AbortSignal): Promise<PrepareBuild> {
+    if (desired.image) {
+      // an image function: the build context is listed and fenced now (exit 3 before any AWS call), hashed while AWS is read
+      const imageFunction = { ...desired, image: desired.image }
+      await listedLambdaBuild(imageFunction)
+      return async (): Promise<Prepared> => ({ artifacts: new Map(), image: await lambdaImageOf(imageFunction) })
+    }
     const fn = desired.function
     const shown = relative(process.cwd(), fn.sourceDir) || '.'
     // messages name the source as app.yaml writes it
@@ -54,15 +63,19 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
 
   // destroy removes this app's packages; a deploy reads the bucket when it may upload there
   observe: async (ctx, desired) => {
-    const [observed, domain] = await Promise.all([
-      observeLambda(ctx, desired, { artifacts: ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired) }),
+    const image = desired.image
+    const [observed, domain, ecr] = await Promise.all([
+      observeLambda(ctx, desired, { artifacts: !image && (ctx.command === 'destroy' || Boolean(desired.function.bucket) || mayNeedS3.has(desired)) }),
       observeDomain(ctx.clients, desired, { apiDomains: true }),
+      // an image function reads the app's repository, and whether its image's tag is in it (not for destroy: the repository is all it needs)
+      image ? (async () => observeEcr(ctx.clients, desired.app, ctx.command === 'destroy' ? null : await lambdaImageOf({ ...desired, image })))() : undefined,
     ])
-    return domain ? { ...observed, domain } : observed
+    return { ...observed, ...(domain ? { domain } : {}), ...(ecr ? { ecr } : {}) }
   },
 
   nothing: (desired) => ({
     ...(domainNamesOf(desired.http).length ? { domain: noDomain(desired) } : {}),
+    ...(desired.image ? { ecr: nothingEcr() } : {}),
     role: null,
     logGroup: null,
     function: null,
@@ -76,7 +89,13 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
 
   async localOperations(steps) {
     if (!steps.some((s) => isLocalRequest(s.request))) return undefined
+    // an image function's build and push: the container CLI and its daemon are checked before the first AWS change
+    const platform = buildPlatformOf(steps)
+    const cli = platform ? await checkContainerCli({ crossBuildTo: platform.split('/')[1] as 'amd64' | 'arm64' }) : undefined
     return async (request, ctx) => {
+      if (request.service === 'container' && cli) {
+        return { ...(await runContainerOperation(request.operation, request.input, { clients: ctx.clients, cli, signal: ctx.signal })) }
+      }
       if (request.service !== UploadArtifact.service || request.operation !== UploadArtifact.operation) {
         throw new Error(`the lambda target runs no local ${request.service}:${request.operation}`)
       }
@@ -102,6 +121,8 @@ export const lambdaTarget: Target<LambdaObserved, LambdaDesired> = {
         // a version published by this apply is what live serves now; what was observed is from before it
         codeSha256: (applied.version?.CodeSha256 ?? observed.alias?.config.CodeSha256) as string | undefined,
         runtime: (applied.version?.Runtime ?? observed.alias?.config.Runtime) as string | undefined,
+        // an image function: the image live runs, by digest (a push of this apply, else what the alias's version runs)
+        ...(desired.image ? { imageUri: (applied['image-push']?.imageUri ?? observed.alias?.config.ImageUri) as string | undefined } : {}),
         apiId: observed.api?.id ?? (applied.api?.ApiId as string | undefined),
         // a release under way (or left by a crash): how the alias splits its traffic; after an apply, what was observed is past
         traffic: Object.keys(applied).length ? undefined : trafficOf(observed.alias),

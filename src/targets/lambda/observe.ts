@@ -1,7 +1,7 @@
 export { type ObservedRole, SECRETS_POLICY_NAME } from '../iam-role.js'
 
 import type { Api } from '@aws-sdk/client-apigatewayv2'
-import type { FunctionConfiguration } from '@aws-sdk/client-lambda'
+import type { FunctionCodeLocation, FunctionConfiguration } from '@aws-sdk/client-lambda'
 import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { ExitCode, ShipitError } from '../../errors.js'
@@ -10,6 +10,7 @@ import { releasePlan } from '../../manifest/release.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import type { DomainObserved } from '../domain/observe.js'
 import { type ObservedRole, observeRole } from '../iam-role.js'
+import type { ObservedEcr } from '../image/ecr.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
 import { type ObservedSchedule, observeSchedule } from '../schedule/observe.js'
@@ -19,6 +20,10 @@ import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from 
 
 /** The parts of a function's configuration that shipit manages and diffs. */
 export interface FunctionConfig {
+  PackageType?: string
+  /** an image function's image, as given (GetFunction's Code.ImageUri) */
+  ImageUri?: string
+  ImageConfig?: { Command?: string[]; EntryPoint?: string[] }
   Runtime?: string
   Handler?: string
   MemorySize?: number
@@ -34,6 +39,8 @@ export interface FunctionConfig {
 
 export interface ObservedFunction {
   arn: string
+  /** function.reservedConcurrency as live (GetFunction's Concurrency); undefined: none reserved */
+  reservedConcurrency?: number
   revisionId?: string
   config: FunctionConfig
   tags: Record<string, string>
@@ -84,13 +91,26 @@ export interface LambdaObserved {
   domain?: DomainObserved
   /** `schedule:` (or one left from an earlier deploy): its group, schedule and role; absent offline */
   schedule?: ObservedSchedule
+  /** an image function: the app's ECR repository and whether the image (by its tag) is in it */
+  ecr?: ObservedEcr
 }
 
 export const ALIAS = 'live'
 export const PERMISSION_SID = 'shipit-apigateway-invoke'
 
-export function configOf(c: FunctionConfiguration | undefined): FunctionConfig {
+export function configOf(c: FunctionConfiguration | undefined, code?: FunctionCodeLocation): FunctionConfig {
+  const imageConfig = c?.ImageConfigResponse?.ImageConfig
   return {
+    ...(c?.PackageType ? { PackageType: c.PackageType } : {}),
+    ...(code?.ImageUri ? { ImageUri: code.ImageUri } : {}),
+    ...(imageConfig && (imageConfig.Command || imageConfig.EntryPoint)
+      ? {
+          ImageConfig: {
+            ...(imageConfig.Command ? { Command: imageConfig.Command } : {}),
+            ...(imageConfig.EntryPoint ? { EntryPoint: imageConfig.EntryPoint } : {}),
+          },
+        }
+      : {}),
     Runtime: c?.Runtime,
     Handler: c?.Handler,
     MemorySize: c?.MemorySize,
@@ -144,14 +164,15 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     function: fn && {
       arn: fn.Configuration?.FunctionArn ?? '',
       revisionId: fn.Configuration?.RevisionId,
-      config: configOf(fn.Configuration),
+      ...(fn.Concurrency?.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: fn.Concurrency.ReservedConcurrentExecutions } : {}),
+      config: configOf(fn.Configuration, fn.Code),
       tags: fn.Tags ?? {},
       hiddenKeys: hiddenKeysOf(desired, fn.Configuration?.Environment?.Variables ?? {}, ctx.showUndeclared),
     },
     alias: aliasFn && {
       version: aliasFn.Configuration?.Version ?? '',
       ...(alias?.RevisionId ? { revisionId: alias.RevisionId } : {}),
-      config: configOf(aliasFn.Configuration),
+      config: configOf(aliasFn.Configuration, aliasFn.Code),
       ...shiftingOf(alias?.RoutingConfig?.AdditionalVersionWeights),
     },
     permission: statement ? { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] } : null,

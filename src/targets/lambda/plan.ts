@@ -1,6 +1,7 @@
 import type { LambdaDesired } from '../../manifest/resolve.js'
-import type { Ref } from '../../plan/types.js'
+import type { Artifact, Ref } from '../../plan/types.js'
 import { type PlannedRole, planExecutionRole } from '../execution-role.js'
+import { nothingEcr, planImageDestroy } from '../image/ecr.js'
 import { planLogGroup, planLogGroupDelete } from '../log-group.js'
 import { PartBuilder } from '../part.js'
 import { secretAccess, trackedFor } from '../secret-versions.js'
@@ -12,8 +13,9 @@ import { roleDeleteSteps } from '../teardown.js'
 import { planArtifactCleanup, planArtifactUpload, storeLocation } from './artifacts.js'
 import { ApiGateway, Lambda } from './catalogue.js'
 import { planLambdaDomain, planLambdaDomainDestroy } from './domain.js'
-import { desiredFunction, planFunction } from './function.js'
+import { desiredFunction, planFunction, planReservedConcurrency } from './function.js'
 import { type PlannedApi, planApiRoutes, planDuplicateApis, planHttpApi } from './http-api.js'
+import { planLambdaImage } from './image.js'
 import { ALIAS, type LambdaObserved, PERMISSION_SID } from './observe.js'
 import { planVersionAndAlias } from './version.js'
 
@@ -24,29 +26,25 @@ export const BASIC_EXECUTION_POLICY = (ctx: { region: string; partition?: string
 
 /** The steps from what exists to what app.yaml asks for: role, logs, function, version and alias, HTTP API, permission. Pure. */
 export function planLambda(desired: LambdaDesired, observed: LambdaObserved, prepared: Prepared, ctx: PlanContext): PlanPart {
-  const pkg = prepared.artifacts.get('function')
-  if (!pkg) throw new Error('function zip was not prepared')
-  const { artifact } = pkg
-  const codeSha256 = Buffer.from(artifact.sha256, 'hex').toString('base64')
   const b = new PartBuilder(desired, ctx)
   const account = ctx.account ?? observed.account ?? ACCOUNT_PLACEHOLDER
-  // above 50 MB zipped (or whenever function.bucket is set) the code reaches Lambda through S3
-  const s3 =
-    pkg.needsS3 || desired.function.bucket ? planArtifactUpload(b, observed.artifacts, storeLocation(desired, account, ctx.region), artifact) : undefined
+  const code = planCode(b, observed, prepared, account)
   const role = planFunctionRole(b, observed)
   const logDeps = planLogGroup(b, observed.logGroup)
-  const want = desiredFunction(desired, role.arn, trackedFor(desired, observed.secrets, ctx), ctx.region)
+  const want = desiredFunction(desired, role.arn, trackedFor(desired, observed.secrets, ctx), ctx.region, code.imageUri)
   // Lambda needs only that it may assume the role: the role's policies are attached meanwhile, and
   // must be in place before a version goes live (the alias), not before the function exists
   const assumable = role.deps.filter((d) => !role.grants.includes(d))
   const fn = planFunction(b, observed.function, {
     want,
-    artifact,
-    s3: s3?.code,
+    artifact: code.artifact,
+    s3: code.s3,
     roleCreated: role.created,
-    after: [...assumable, ...logDeps, ...(s3?.deps ?? [])],
-    codeAfter: s3?.deps ?? [],
+    after: [...assumable, ...logDeps, ...code.deps],
+    codeAfter: code.deps,
   })
+  planReservedConcurrency(b, observed.function, fn)
+  const codeSha256 = code.artifact ? Buffer.from(code.artifact.sha256, 'hex').toString('base64') : undefined
   const aliasDeps = planVersionAndAlias(b, fn, observed.alias, { want, codeSha256, after: role.grants })
   const api = planHttpApi(b, observed.api)
   if (!api.blocked && !fn.blocked) {
@@ -70,6 +68,34 @@ export function planLambda(desired: LambdaDesired, observed: LambdaObserved, pre
     )
   }
   return b.part()
+}
+
+interface PlannedCode {
+  /** a zip function's package */
+  artifact?: Artifact
+  /** where the package goes through S3 (above 50 MB zipped, or function.bucket) */
+  s3?: { S3Bucket: string; S3Key: string }
+  /** an image function's image by digest */
+  imageUri?: string | Ref
+  /** what a write of the code waits for: the upload, or the image's push */
+  deps: string[]
+}
+
+/** The function's code: the zip (through S3 when it must), or the image with the Lambda Web Adapter, built and pushed to ECR when ECR lacks it. */
+function planCode(b: PartBuilder<LambdaDesired>, observed: LambdaObserved, prepared: Prepared, account: string): PlannedCode {
+  const { desired } = b
+  if (desired.image) {
+    if (!prepared.image) throw new Error('the image of the function was not prepared')
+    const image = planLambdaImage(b, observed.ecr ?? nothingEcr(), prepared.image, { ...desired, image: desired.image })
+    return { imageUri: image.imageUri, deps: image.deps }
+  }
+  const pkg = prepared.artifacts.get('function')
+  if (!pkg) throw new Error('function zip was not prepared')
+  const { artifact } = pkg
+  // above 50 MB zipped (or whenever function.bucket is set) the code reaches Lambda through S3
+  const s3 =
+    pkg.needsS3 || desired.function.bucket ? planArtifactUpload(b, observed.artifacts, storeLocation(desired, account, b.ctx.region), artifact) : undefined
+  return { artifact, ...(s3 ? { s3: s3.code } : {}), deps: s3?.deps ?? [] }
 }
 
 /** The function's execution role: shipit's own unless function.role names one. */
@@ -174,6 +200,8 @@ export function planLambdaDestroy(desired: LambdaDesired, observed: LambdaObserv
   } else if (role) b.keep('iam:role', names.lambdaRole, kept)
   planArtifactCleanup(b, observed.artifacts)
   planScheduleDelete(b, observed.schedule ?? NO_SCHEDULE, [])
+  // the app's ECR repository: this env's lambda tag removed, the repository deleted when nothing else deploys from it
+  if (observed.ecr) planImageDestroy(b, observed.ecr)
   return b.part()
 }
 

@@ -12,7 +12,8 @@ const versionRef: Ref = { ref: 'version', output: 'Version' }
 
 interface VersionInputs {
   want: DesiredFunction
-  codeSha256: string
+  /** the zip's hash (PublishVersion checks it); undefined for an image function, whose code is its image URI */
+  codeSha256: string | undefined
   /** steps a version waits for before it goes live (the role's policies) */
   after: string[]
 }
@@ -63,14 +64,14 @@ export function planVersionAndAlias(b: PartBuilder<LambdaDesired>, fn: PlannedFu
 }
 
 /** PublishVersion of what the function's updates left, and its wait. */
-function planVersion(b: PartBuilder<LambdaDesired>, fn: PlannedFunction, codeSha256: string): Ref {
+function planVersion(b: PartBuilder<LambdaDesired>, fn: PlannedFunction, codeSha256: string | undefined): Ref {
   const name = b.desired.names.function
   b.add({
     id: 'version',
     action: 'create',
     resource: { type: 'lambda:version', name },
     reason: fn.steps.length ? 'publish the new code and configuration' : 'live does not serve the current code and configuration',
-    request: Lambda.PublishVersion.request({ FunctionName: name, CodeSha256: codeSha256, Description: `deployed by shipit` }),
+    request: Lambda.PublishVersion.request({ FunctionName: name, ...(codeSha256 ? { CodeSha256: codeSha256 } : {}), Description: `deployed by shipit` }),
     wait: {
       waiter: 'FunctionActiveV2',
       input: { FunctionName: name, Qualifier: versionRef },

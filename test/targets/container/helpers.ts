@@ -57,7 +57,7 @@ export interface Flow {
 }
 
 export interface FlowOptions {
-  target?: 'fargate' | 'ecs'
+  target?: 'fargate' | 'ecs' | 'lambda'
   command?: 'deploy' | 'destroy' | 'rollback'
   /** rollback: the revision to go back to */
   to?: string

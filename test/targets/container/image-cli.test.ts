@@ -180,7 +180,7 @@ describe('build, login and push with the container CLI', () => {
   it('refuses to build a context that changed since the plan (exit 4)', async () => {
     const cli = fakeCli()
     const input = await buildInput('linux/amd64')
-    writeFileSync(join(input.context, 'server.js'), 'changed')
+    writeFileSync(join(String(input.context), 'server.js'), 'changed')
     const err = await failure(() => buildImage(input, { clients, env: cli.env }))
     expect(err.exitCode).toBe(ExitCode.StalePlan)
     expect(cli.calls().filter((c) => c.argv[0] === 'build')).toEqual([])

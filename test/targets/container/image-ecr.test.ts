@@ -37,7 +37,7 @@ describe('planImage, offline and on fixtures', () => {
     const desired = desiredIn(buildContext(), { architecture: 'arm64' })
     const prepared = (await prepareImage(desired)) as PreparedImage
     const b = new PartBuilder(desired, { ...ctx, account: undefined })
-    const { image, deps } = planImage(b, nothingEcr(), prepared)
+    const { image, deps } = planImage(b, nothingEcr(), prepared, b.desired.container)
 
     expect(ids(b.steps)).toEqual(['ecr-repository', 'ecr-lifecycle', 'image-build', 'image-push'])
     expect(b.steps[0].request).toEqual({
@@ -79,7 +79,7 @@ describe('planImage, offline and on fixtures', () => {
   it('passes container.image through untouched', () => {
     const desired = asContainer(resolveDesired(parseManifest('name: web\ncontainer: { image: nginx:1.27 }\n', 'app.yaml', {}, '/app'), { target: 'fargate' }))
     const b = new PartBuilder(desired, ctx)
-    expect(planImage(b, nothingEcr(), null)).toEqual({ image: 'nginx:1.27', deps: [] })
+    expect(planImage(b, nothingEcr(), null, b.desired.container)).toEqual({ image: 'nginx:1.27', deps: [] })
     expect(b.steps).toEqual([])
   })
 
@@ -99,12 +99,12 @@ describe('planImage, offline and on fixtures', () => {
       image: null,
     }
     const b = new PartBuilder(desired, ctx)
-    planImage(b, foreign, prepared)
+    planImage(b, foreign, prepared, b.desired.container)
     expect(b.steps).toEqual([])
     expect(b.blocked).toEqual([{ resource: { type: 'ecr:repository', name: 'shipit/web' }, reason: expect.stringMatching(/without shipit tags/) }])
 
     const adopt = new PartBuilder(desired, { ...ctx, adopt: true })
-    planImage(adopt, foreign, prepared)
+    planImage(adopt, foreign, prepared, adopt.desired.container)
     expect(ids(adopt.steps)).toEqual(['ecr-repository-tags', 'image-build', 'image-push'])
     expect(adopt.steps[0].reason).toBe('adopt: add shipit tags')
   })
@@ -125,7 +125,7 @@ describe('planImage, offline and on fixtures', () => {
       image: { tag: prepared.tag, digest: `sha256:${'1'.repeat(64)}` },
     }
     const b = new PartBuilder(desired, ctx)
-    const { image } = planImage(b, drifted, prepared)
+    const { image } = planImage(b, drifted, prepared, b.desired.container)
     expect(ids(b.steps)).toEqual(['ecr-scanning', 'ecr-tag-mutability', 'ecr-lifecycle'])
     expect(b.steps[2].changes).toEqual([{ path: 'selection.countNumber', before: 20, after: 5 }])
     expect(image).toBe(`${REGISTRY}/shipit/web@sha256:${'1'.repeat(64)}`)
@@ -170,7 +170,7 @@ describe('images on the in-memory ECR with the fake container CLI', () => {
     const prepared = await prepareImage(desired)
     const observed = await observeEcr(clients, desired.app, prepared)
     const b = new PartBuilder(desired, ctx)
-    const planned = planImage(b, observed, prepared)
+    const planned = planImage(b, observed, prepared, b.desired.container)
     const outputs = await apply(b.steps)
     const image = typeof planned.image === 'string' ? planned.image : (outputs[(planned.image as Ref).ref]?.imageUri as string)
     return { steps: b.steps, unchanged: b.unchanged, image }

@@ -19,6 +19,8 @@ export interface FakeCliSetup {
   calls(): CliCall[]
   /** the text of every file the fake CLI wrote */
   files(): string
+  /** each build: its tag, the Dockerfile as the build read it, and the context */
+  builds(): { tag: string; file: string; dockerfile: string | null; context: string }[]
   pushLog: string
 }
 
@@ -50,6 +52,11 @@ export function fakeCli(options: { names?: string[]; env?: Record<string, string
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as CliCall),
+    builds: () =>
+      read('builds.jsonl')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
     files: () =>
       readdirSync(dir)
         .map((f) => read(f))
