@@ -73,7 +73,22 @@ describe('jsonSchema()', () => {
     expect(schema.additionalProperties).toBe(false)
     expect(schema.required).toEqual(['name'])
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['$schema', 'components', 'container', 'env', 'environments', 'expect', 'function', 'http', 'logs', 'name', 'region', 'schedule', 'secrets', 'target'].sort(),
+      [
+        '$schema',
+        'components',
+        'container',
+        'env',
+        'environments',
+        'expect',
+        'function',
+        'http',
+        'logs',
+        'name',
+        'region',
+        'schedule',
+        'secrets',
+        'target',
+      ].sort(),
     )
     // survives JSON: what `shipit schema` prints
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema)
