@@ -4,7 +4,7 @@ import { joinCatalogues } from '../plan/catalogue.js'
 import type { LocalOperations } from '../plan/execute.js'
 import type { Step } from '../plan/types.js'
 import type { Outputs, Target } from '../targets/target.js'
-import type { ComponentSession } from './components.js'
+import type { ComponentSession } from './app-session.js'
 
 /**
  * An app of several components as one target for the shared engine (applyPlan, the executor, the

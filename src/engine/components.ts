@@ -24,19 +24,9 @@ import { CLUSTER_STEPS, clusterSteps } from './shared-cluster.js'
  * as one graph (src/engine/app-target.ts makes the app look like one target to the executor).
  */
 
-export interface ComponentSession {
-  component: LoadedComponent
-  session: Session
-}
+import type { AppSession, ComponentSession } from './app-session.js'
 
-export interface AppSession {
-  /** the components the command acts on, in the manifest's order */
-  components: ComponentSession[]
-  /** every component of the manifest (a destroy keeps the shared cluster while others use it) */
-  all: LoadedComponent[]
-  /** the app as one session: the composite target, the first component's names, every component's environment */
-  session: Session
-}
+export type { AppSession, ComponentSession }
 
 type Command = Plan['command']
 

@@ -1,7 +1,7 @@
 import { ownedBy } from '../manifest/names.js'
 import type { Plan, Step } from '../plan/types.js'
 import { Ecs } from '../targets/container/catalogue.js'
-import type { AppSession, ComponentSession } from './components.js'
+import type { AppSession, ComponentSession } from './app-session.js'
 import type { Planned } from './plan.js'
 
 /**

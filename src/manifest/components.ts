@@ -1,7 +1,9 @@
 import { invalid } from '../errors.js'
-import { type LoadedManifest, ManifestError, type ManifestProblem } from './load.js'
-import { bare } from './rules.js'
+import { bare } from './issue.js'
+import { type ComponentRef, type LoadedComponent, type LoadedManifest, ManifestError, type ManifestProblem } from './loaded.js'
 import { Manifest, TARGETS, type TargetName } from './schema.js'
+
+export type { ComponentRef, LoadedComponent } from './loaded.js'
 
 /**
  * `components:` — several parts of one app, each on its own target. A component is validated as the
@@ -10,25 +12,6 @@ import { Manifest, TARGETS, type TargetName } from './schema.js'
  * `before:` (a task that must pass first) and `${component:NAME.OUTPUT}` (a value another component
  * produces) are edges of one graph, which must have no loop.
  */
-
-/** One component, validated, with its edges. */
-export interface LoadedComponent {
-  name: string
-  target: TargetName
-  /** components whose first change waits for this one's run (a `before:` task) */
-  before: string[]
-  /** `${component:NAME.OUTPUT}` in this component's env (any environment) */
-  refs: ComponentRef[]
-  /** `schedule:` as written (the schedule helper's key): a scheduled task does not run at deploy */
-  scheduled: boolean
-  /** the component as an app.yaml of its own, validated for its target */
-  loaded: LoadedManifest
-}
-
-export interface ComponentRef {
-  component: string
-  output: string
-}
 
 /** What each target offers to `${component:NAME.OUTPUT}` (src/engine/component-refs.ts gives the values). */
 export const COMPONENT_OUTPUTS: Record<TargetName, readonly string[]> = {

@@ -1,4 +1,4 @@
-import type { ManifestIssue } from './rules.js'
+import type { ManifestIssue } from './issue.js'
 import type { ContainerSpec } from './schema.js'
 
 /**

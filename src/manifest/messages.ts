@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import { didYouMean } from '../did-you-mean.js'
-import { type ManifestIssue, quoted } from './rules.js'
+import { type ManifestIssue, quoted } from './issue.js'
 import { LOG_RETENTION_DAYS, MAX_ENV_LENGTH, MAX_NAME_LENGTH, Manifest, TARGETS } from './schema.js'
 
 type Path = PropertyKey[]

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
-import type { Desired } from './resolve.js'
-import type { ManifestIssue } from './rules.js'
+import type { ManifestIssue } from './issue.js'
 
 /**
  * `function.release`: how a new version of a Lambda function takes the alias's traffic. All at once
@@ -170,8 +169,8 @@ export function releaseIssues(spec: Record<string, unknown>): ManifestIssue[] {
  * `deploy --no-wait` and a gradual release do not go together: the shift is watched by shipit, and
  * nothing would put traffic back when an alarm fires. Refused before any AWS call.
  */
-export function refuseUnwatchedRelease(desired: Desired): void {
-  if (desired.target !== 'lambda') return
+export function refuseUnwatchedRelease(desired: { target: string; function?: { release?: Parameters<typeof releasePlan>[0] } }): void {
+  if (desired.target !== 'lambda' || !desired.function) return
   const release = releasePlan(desired.function.release)
   if (release.strategy === 'all-at-once') return
   throw new ShipitError(

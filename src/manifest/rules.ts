@@ -1,22 +1,10 @@
 import { imageFunctionIssues, LAMBDA_SECTION_ISSUE, lambdaPackageOf } from './image-function.js'
+import { bare, type ManifestIssue, quoted } from './issue.js'
 import { releaseIssues } from './release.js'
 import { creatableRuntimes, runtimeStanding } from './runtimes.js'
 import { isProblem, isTimeZone, parseScheduleExpression } from './schedule-expression.js'
 import { FUNCTION_KEYS, type Manifest, TARGETS, type TargetName } from './schema.js'
 import { parseSecretRef } from './secret-refs.js'
-
-/** A problem found in a manifest, at a path of its document. */
-export interface ManifestIssue {
-  path: (string | number)[]
-  /** what is wrong */
-  message: string
-  /** what to do about it */
-  hint?: string
-  /** point at the key rather than the value (unknown keys) */
-  atKey?: boolean
-  /** a warning is told and the manifest still validates */
-  severity?: 'warning'
-}
 
 /** What the rules need besides the document: the target it is validated for, and the day (runtime deprecations). */
 interface RuleContext {
@@ -48,16 +36,6 @@ function describeFargateMemory(cpu: number): string {
   const mem = FARGATE_CPU_MEMORY[cpu]
   if (!mem) return ''
   return mem.length <= 4 ? mem.join(', ') : `${mem[0]}–${mem[mem.length - 1]} in steps of ${mem[1] - mem[0]}`
-}
-
-/** A string from the file inside a message: one line, at most `max` characters, double-quoted with JSON escapes. */
-export function quoted(value: string, max = 60): string {
-  return JSON.stringify(value.length > max ? `${value.slice(0, max - 3).replace(/[\uD800-\uDBFF]$/, '')}...` : value)
-}
-
-/** The same, left bare when it is short and plain (a runtime, a method). */
-export function bare(value: string, max = 60): string {
-  return /^[\x21-\x7e]+$/.test(value) && value.length <= max ? value : quoted(value, max)
 }
 
 const ROUTE_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']

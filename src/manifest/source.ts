@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { bare, quoted } from './issue.js'
 import type { LoadedManifest, ManifestProblem } from './load.js'
 import type { Desired } from './resolve.js'
-import { bare, quoted } from './rules.js'
 
 /** Files Lambda may load a handler module from, by runtime; runtimes not listed are not checked (compiled or custom). */
 const HANDLER_FILES: [RegExp, (module: string) => string[], string][] = [
