@@ -31,7 +31,7 @@ export function withoutShared(destroy: Plan, deploy: Plan): Plan {
   const steps = destroy.steps.filter((s) => !gone.has(s.id)).map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !gone.has(d)) }))
   const unchanged = [
     ...destroy.unchanged,
-    ...left.filter((s) => !s.resource.name.includes('/')).map((s) => ({ resource: s.resource, note: `kept: ${deploy.target} uses it` })),
+    ...left.filter((s) => !s.resource.type.startsWith('iam:role-')).map((s) => ({ resource: s.resource, note: `kept: ${deploy.target} uses it` })),
   ]
   return { ...destroy, steps, unchanged, summary: summarize(steps, unchanged) }
 }
