@@ -3,7 +3,8 @@ import { BaseCommand } from '../cli/base-command.js'
 import { awsFlags } from '../cli/flags.js'
 import { sessionOptions } from '../cli/workflow.js'
 import { observe } from '../engine/plan.js'
-import { openSession } from '../engine/session.js'
+import { openSession, type Session } from '../engine/session.js'
+import { statusOfTargets, type TargetStatus } from '../engine/status.js'
 import { EXIT_CODES_HELP, ExitCode, ShipitError } from '../errors.js'
 import { heldLockNote } from '../lock/notice.js'
 import type { Outputs } from '../targets/target.js'
@@ -15,14 +16,22 @@ interface StatusResult {
   region: string
   deployed: boolean
   outputs: Outputs
+  /** without --target, when app.yaml can go to more than one target: each one read (a move half done shows two) */
+  targets?: TargetStatus[]
 }
 
 export default class StatusCommand extends BaseCommand {
   static summary = 'What is live: version or task definition, counts, rollout, URL.'
   static description = `Read-only. Exits 1 with "APP (ENV) is not deployed on TARGET" when nothing is live.
 
+Without --target, every target app.yaml can be deployed to is read: an app live on two of them (a move not finished) shows both, the one of target: in app.yaml first.
+
 ${EXIT_CODES_HELP}`
-  static examples = ['<%= config.bin %> status --target lambda', '<%= config.bin %> status --target fargate --env prod --json']
+  static examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --target lambda',
+    '<%= config.bin %> status --target fargate --env prod --json',
+  ]
   static flags = { ...awsFlags }
 
   async run(): Promise<StatusResult> {
@@ -30,35 +39,58 @@ ${EXIT_CODES_HELP}`
     const session = await openSession({ ...sessionOptions({ ...flags }, false, (t) => this.note(t)), existingOnly: true })
     try {
       if (session.offline) throw needsCredentials('status reads what is live in AWS')
+      const { app, env } = session.desired
       // the lock is read beside what is live: no time added
-      const [observed, held] = await Promise.all([observe(session), heldLockNote(session.clients, { app: session.desired.app, env: session.desired.env })])
+      const [statuses, held] = await Promise.all([
+        flags.target ? oneTarget(session) : statusOfTargets(session, (t, err) => this.note(`could not read ${t}: ${err.message}`)),
+        heldLockNote(session.clients, { app, env }),
+      ])
       if (held) this.note(held)
-      const outputs = {
-        ...session.target.outputs(session.desired, observed),
-        ...(await session.target.liveOutputs({ clients: session.clients, region: session.region }, session.desired, observed)),
+      const primary = statuses.find((s) => s.default) ?? { target: session.desired.target, default: true, deployed: false, outputs: {} }
+      const live = statuses.filter((s) => s.deployed)
+      const base = { app, env, target: primary.target, region: session.region, deployed: primary.deployed, outputs: primary.outputs }
+      if (live.length > 1) {
+        this.note(`${app} (${env}) is deployed on ${live.length} targets: ${live.map((s) => s.target).join(', ')} (a move not finished? shipit move --from … --to …)`)
+        this.out(live.map((s) => describe(base, s)).join('\n\n'))
+        return { ...base, targets: statuses }
       }
-      const deployed = session.target.deployed(observed)
-      const { app, env, target } = session.desired
-      if (!deployed) {
-        // a script that asks "is it live?" gets a no it can test: exit 1, said in one line
-        throw new ShipitError('NotDeployed', `${app} (${env}) is not deployed on ${target} in ${session.region}`, {
-          exitCode: ExitCode.Failure,
-          source: 'user',
-          suggestions: [`deploy it with: shipit deploy --target ${target}${env === 'dev' ? '' : ` --env ${env}`}`],
-          details: { app, env, target, region: session.region, deployed, outputs },
-        })
-      }
-      this.out(
-        [
-          `${app} (${env}) on ${target} in ${session.region}: deployed`,
-          ...Object.entries(outputs)
-            .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : v}`),
-        ].join('\n'),
-      )
-      return { app, env, target, region: session.region, deployed, outputs }
+      if (!primary.deployed) throw notDeployed(base, live[0])
+      this.out(describe(base, primary, false))
+      return { ...base, ...(statuses.length > 1 ? { targets: statuses } : {}) }
     } finally {
       session.clients.destroy()
     }
   }
+}
+
+async function oneTarget(session: Session): Promise<TargetStatus[]> {
+  const observed = await observe(session)
+  const outputs = {
+    ...session.target.outputs(session.desired, observed),
+    ...(await session.target.liveOutputs({ clients: session.clients, region: session.region }, session.desired, observed)),
+  }
+  return [{ target: session.desired.target, default: true, deployed: session.target.deployed(observed), outputs }]
+}
+
+function describe(base: { app: string; env: string; region: string }, s: TargetStatus, mark = true): string {
+  return [
+    `${base.app} (${base.env}) on ${s.target} in ${base.region}: deployed${mark && s.default ? ' (target: in app.yaml)' : ''}`,
+    ...Object.entries(s.outputs)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : v}`),
+  ].join('\n')
+}
+
+/** A script that asks "is it live?" gets a no it can test: exit 1, said in one line (and where it is live instead). */
+function notDeployed(base: Omit<StatusResult, 'targets'>, elsewhere: TargetStatus | undefined): ShipitError {
+  const { app, env, target, region } = base
+  const envFlag = env === 'dev' ? '' : ` --env ${env}`
+  return new ShipitError('NotDeployed', `${app} (${env}) is not deployed on ${target} in ${region}`, {
+    exitCode: ExitCode.Failure,
+    source: 'user',
+    suggestions: elsewhere
+      ? [`it is deployed on ${elsewhere.target}: shipit status --target ${elsewhere.target}${envFlag}`, `set target: ${elsewhere.target} in app.yaml if it is to stay there`]
+      : [`deploy it with: shipit deploy --target ${target}${envFlag}`],
+    details: base,
+  })
 }

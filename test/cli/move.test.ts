@@ -251,4 +251,32 @@ describe('shipit move', () => {
       expect(fake.calls).toEqual([])
     })
   })
+
+  describe('status of an app.yaml with two targets', () => {
+    it('one target live, the manifest\'s: the single-target output, unchanged', async () => {
+      const file = join(project(TWO_TARGET_APP), 'app.yaml')
+      await deploy(file, 'fargate')
+      const r = await runCommand(Status, ['-f', file])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toMatch(/^shop \(dev\) on fargate in us-west-2: deployed\n/)
+      expect(r.stdout).not.toContain('lambda')
+      expect(r.stderr).not.toContain('targets')
+    })
+
+    it('live only on the other target (a move done, target: not changed): exit 1, saying where it is', async () => {
+      const file = join(project(TWO_TARGET_APP), 'app.yaml')
+      await deploy(file, 'lambda')
+      const r = await runCommand(Status, ['-f', file])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain('shop (dev) is not deployed on fargate in us-west-2')
+      expect(r.stderr).toContain('it is deployed on lambda: shipit status --target lambda')
+      // --target reads that one target only, as before
+      const one = await runCommand(Status, ['-f', file, '--target', 'lambda', '--json'])
+      expect(one.code, one.stderr).toBe(0)
+      const doc = JSON.parse(one.stdout)
+      expect(doc).toMatchObject({ target: 'lambda', deployed: true })
+      expect(doc.targets).toBeUndefined()
+    })
+  })
+
 })
