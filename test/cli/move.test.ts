@@ -4,9 +4,13 @@ import Deploy from '../../src/commands/deploy.js'
 import Move from '../../src/commands/move.js'
 import Status from '../../src/commands/status.js'
 import { healthProbe } from '../../src/engine/health-check.js'
+import { derivePolicy } from '../../src/engine/policy.js'
+import { LOCK_PERMISSIONS } from '../../src/lock/permissions.js'
+import { loadTarget } from '../../src/targets/index.js'
 import type { FakeCall } from '../fakes/aws.js'
 import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
+import { deniedRequests } from '../helpers/iam-evaluator.js'
 import { project } from '../helpers/session.js'
 
 /** One app.yaml that both targets deploy: a zip function with http:, and an image with a port behind http: (Express on fargate). */
@@ -126,6 +130,16 @@ describe('shipit move', () => {
       }
       // the lock was taken once per move and released
       expect(fake.lockCalls().some((c) => c.operation === 'DeleteItem')).toBe(true)
+      // `shipit policy --target A --target B --for move` allows every request of both moves; one target's alone does not
+      const where = { partition: 'aws', region: fake.region, account: fake.account }
+      const permissions = [...((await loadTarget(a)).catalogue.permissions ?? []), ...((await loadTarget(b)).catalogue.permissions ?? []), ...LOCK_PERMISSIONS]
+      const moves = fake.calls.filter((c) => c.operation !== 'GetCallerIdentity')
+      const both = await derivePolicy({ file, target: [a, b], for: 'move', account: fake.account, vars: {} })
+      expect(both.targets).toEqual([a, b].sort((x, y) => ['fargate', 'ecs', 'lambda'].indexOf(x) - ['fargate', 'ecs', 'lambda'].indexOf(y)))
+      expect(both.for).toEqual(['plan', 'deploy', 'destroy'])
+      expect(deniedRequests(moves, permissions, both.policy, where)).toEqual([])
+      const one = await derivePolicy({ file, target: b, for: 'move', account: fake.account, vars: {} })
+      expect(deniedRequests(moves, permissions, one.policy, where).length).toBeGreaterThan(0)
     })
   })
 
