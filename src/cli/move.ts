@@ -38,7 +38,9 @@ interface Sides {
  */
 export async function moveApp(flags: MoveFlags, io: WorkflowIo): Promise<MoveResult> {
   if (flags.from === flags.to) {
-    throw invalid('SameTarget', `--from and --to are both ${flags.to}: nothing to move`, ['to change what runs on one target: shipit deploy --target ' + flags.to])
+    throw invalid('SameTarget', `--from and --to are both ${flags.to}: nothing to move`, [
+      'to change what runs on one target: shipit deploy --target ' + flags.to,
+    ])
   }
   const planOnly = Boolean(flags['dry-run'])
   if (!planOnly) requireConfirmable(Boolean(flags.yes), flags.json)
@@ -66,7 +68,12 @@ export async function moveApp(flags: MoveFlags, io: WorkflowIo): Promise<MoveRes
     const move = movePlanOf(sides, deploy, destroy, flags)
     showMove(move, flags, planOnly ? io.out : io.note)
     if (planOnly) return { kind: 'plan', move }
-    const ok = await confirmApply(`Move ${move.deploy.app} (${move.deploy.env}) from ${flags.from} to ${flags.to} as shown above?`, Boolean(flags.yes), flags.json, interrupt.signal)
+    const ok = await confirmApply(
+      `Move ${move.deploy.app} (${move.deploy.env}) from ${flags.from} to ${flags.to} as shown above?`,
+      Boolean(flags.yes),
+      flags.json,
+      interrupt.signal,
+    )
     if (!ok) throw new ShipitError('Cancelled', 'cancelled; nothing was changed', { exitCode: ExitCode.Failure, source: 'user' })
     interrupt.readOnly(undefined)
     const signal = lock ? AbortSignal.any([interrupt.signal, lock.lost]) : interrupt.signal
@@ -161,7 +168,14 @@ async function applyMove(
       throw withRetryHint(err, move)
     }),
   )
-  return { kind: 'moved', move, deployed, ...(check ? { check } : {}), destroyed, urls: { ...(fromUrl ? { from: fromUrl } : {}), ...(toUrl ? { to: toUrl } : {}) } }
+  return {
+    kind: 'moved',
+    move,
+    deployed,
+    ...(check ? { check } : {}),
+    destroyed,
+    urls: { ...(fromUrl ? { from: fromUrl } : {}), ...(toUrl ? { to: toUrl } : {}) },
+  }
 }
 
 async function applyWithReporter(flags: MoveFlags, apply: (reporter: ReturnType<typeof createReporter>) => Promise<ApplyOutcome>): Promise<ApplyOutcome> {
@@ -221,4 +235,3 @@ function withRetryHint(err: unknown, move: MovePlan): unknown {
 function urlOf(outputs: Record<string, unknown>): string | undefined {
   return typeof outputs.url === 'string' ? outputs.url : undefined
 }
-

@@ -10,7 +10,8 @@ const { offline: _offline, ...planning } = planFlags
 
 export default class MoveCommand extends BaseCommand {
   static summary = 'Move the app to another target: deploy it there, check its URL answers, then destroy it where it was.'
-  static description = `One plan first: the deploy of --to and the destroy of --from, with the monthly cost before and after. Under one deploy lock, shipit deploys --to, waits until its URL answers the health path (container.healthCheckPath, else /) with a status below 500, prints both URLs, and only then destroys what shipit created on --from (by its tags; what --to uses, such as the log group, is kept).
+  static description =
+    `One plan first: the deploy of --to and the destroy of --from, with the monthly cost before and after. Under one deploy lock, shipit deploys --to, waits until its URL answers the health path (container.healthCheckPath, else /) with a status below 500, prints both URLs, and only then destroys what shipit created on --from (by its tags; what --to uses, such as the log group, is kept).
 
 If --to does not come up within --check-timeout, --from is left as it was (not one call changes it) and --to stays deployed: exit 1, with how to retry or remove it. A signal never lets the destroy start (exit 130).
 

@@ -27,11 +27,7 @@ export default class StatusCommand extends BaseCommand {
 Without --target, every target app.yaml can be deployed to is read: an app live on two of them (a move not finished) shows both, the one of target: in app.yaml first.
 
 ${EXIT_CODES_HELP}`
-  static examples = [
-    '<%= config.bin %> status',
-    '<%= config.bin %> status --target lambda',
-    '<%= config.bin %> status --target fargate --env prod --json',
-  ]
+  static examples = ['<%= config.bin %> status', '<%= config.bin %> status --target lambda', '<%= config.bin %> status --target fargate --env prod --json']
   static flags = { ...awsFlags }
 
   async run(): Promise<StatusResult> {
@@ -50,7 +46,9 @@ ${EXIT_CODES_HELP}`
       const live = statuses.filter((s) => s.deployed)
       const base = { app, env, target: primary.target, region: session.region, deployed: primary.deployed, outputs: primary.outputs }
       if (live.length > 1) {
-        this.note(`${app} (${env}) is deployed on ${live.length} targets: ${live.map((s) => s.target).join(', ')} (a move not finished? shipit move --from … --to …)`)
+        this.note(
+          `${app} (${env}) is deployed on ${live.length} targets: ${live.map((s) => s.target).join(', ')} (a move not finished? shipit move --from … --to …)`,
+        )
         this.out(live.map((s) => describe(base, s)).join('\n\n'))
         return { ...base, targets: statuses }
       }
@@ -89,7 +87,10 @@ function notDeployed(base: Omit<StatusResult, 'targets'>, elsewhere: TargetStatu
     exitCode: ExitCode.Failure,
     source: 'user',
     suggestions: elsewhere
-      ? [`it is deployed on ${elsewhere.target}: shipit status --target ${elsewhere.target}${envFlag}`, `set target: ${elsewhere.target} in app.yaml if it is to stay there`]
+      ? [
+          `it is deployed on ${elsewhere.target}: shipit status --target ${elsewhere.target}${envFlag}`,
+          `set target: ${elsewhere.target} in app.yaml if it is to stay there`,
+        ]
       : [`deploy it with: shipit deploy --target ${target}${envFlag}`],
     details: base,
   })

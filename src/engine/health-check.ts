@@ -76,11 +76,15 @@ export async function waitUntilHealthy(url: string, options: HealthCheckOptions)
     last = answer.status !== undefined ? `${answer.status}${answer.body ? ` ${answer.body}` : ''}` : answer.error
     const wait = Math.min(pause, deadline - at)
     if (wait <= 0) {
-      throw new ShipitError('HealthCheckFailed', `${url} did not answer with a status below 500 within ${seconds(options.timeoutMs)}: last ${last} (${attempt} attempts)`, {
-        exitCode: ExitCode.Failure,
-        source: 'aws',
-        details: { url, attempts: attempt, last },
-      })
+      throw new ShipitError(
+        'HealthCheckFailed',
+        `${url} did not answer with a status below 500 within ${seconds(options.timeoutMs)}: last ${last} (${attempt} attempts)`,
+        {
+          exitCode: ExitCode.Failure,
+          source: 'aws',
+          details: { url, attempts: attempt, last },
+        },
+      )
     }
     options.progress?.(`  ${url}: ${last} (attempt ${attempt}, ${seconds(at - started)} of ${seconds(options.timeoutMs)}); again in ${seconds(wait)}`)
     await healthProbe.sleep(wait, options.signal)

@@ -61,6 +61,8 @@ export function moveHeader(move: Pick<MovePlan, 'from' | 'to' | 'cost' | 'deploy
 }
 
 export function moveInterlude(move: Pick<MovePlan, 'from' | 'to' | 'healthPath'>, check: boolean): string {
-  const gate = check ? `once the ${move.to} URL answers ${move.healthPath} with a status below 500` : `with --no-check: right after the deploy (the URL is not checked)`
+  const gate = check
+    ? `once the ${move.to} URL answers ${move.healthPath} with a status below 500`
+    : `with --no-check: right after the deploy (the URL is not checked)`
   return `── then, ${gate}: destroy ${move.from} ──\n`
 }

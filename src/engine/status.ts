@@ -73,9 +73,11 @@ export async function statusOfTargets(session: Session, unreadable: (target: Tar
       })
     }),
   )
-  const out: TargetStatus[] = statuses.filter((s) => s !== undefined).map(({ as, ...s }) =>
-    // a deployment made by the other container target, read through this one: said as that target
-    as && as !== s.target && supported.includes(as) ? { ...s, target: as, default: as === primary } : s,
-  )
+  const out: TargetStatus[] = statuses
+    .filter((s) => s !== undefined)
+    .map(({ as, ...s }) =>
+      // a deployment made by the other container target, read through this one: said as that target
+      as && as !== s.target && supported.includes(as) ? { ...s, target: as, default: as === primary } : s,
+    )
   return [...out.filter((s) => s.target === primary), ...out.filter((s) => s.target !== primary)]
 }

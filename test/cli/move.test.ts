@@ -267,7 +267,7 @@ describe('shipit move', () => {
   })
 
   describe('status of an app.yaml with two targets', () => {
-    it('one target live, the manifest\'s: the single-target output, unchanged', async () => {
+    it("one target live, the manifest's: the single-target output, unchanged", async () => {
       const file = join(project(TWO_TARGET_APP), 'app.yaml')
       await deploy(file, 'fargate')
       const r = await runCommand(Status, ['-f', file])
@@ -292,5 +292,4 @@ describe('shipit move', () => {
       expect(doc.targets).toBeUndefined()
     })
   })
-
 })
