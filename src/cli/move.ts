@@ -155,7 +155,13 @@ async function applyMove(
   const { move } = planned
   const timeoutSeconds = flags.timeout ?? 900
   const fromUrl = urlOf(from.target.outputs(from.desired, planned.destroy.observed))
-  const deployed = await applyWithReporter(flags, (reporter) => applyPlan(to, planned.deploy, move.deploy, { reporter, signal, timeoutSeconds }))
+  const deployed = await applyWithReporter(flags, (reporter) =>
+    applyPlan(to, planned.deploy, move.deploy, { reporter, signal, timeoutSeconds }).catch((err: unknown) => {
+      // a deploy that failed or was stopped leaves the old target as it was: said first
+      if (err instanceof ShipitError) err.suggestions.unshift(`${move.from} was not touched: it still serves`)
+      throw err
+    }),
+  )
   const toUrl = urlOf(deployed.outputs)
   io.note(`${flags.to}: ${toUrl ?? 'no URL'}${fromUrl ? `\n${flags.from}: ${fromUrl} (still serving)` : ''}`)
   let check: HealthCheckResult | undefined

@@ -48,6 +48,7 @@ const FIRST_PAUSE_MS = 1_000
 const LONGEST_PAUSE_MS = 15_000
 const REQUEST_TIMEOUT_MS = 10_000
 const MAX_BODY_BYTES = 4_096
+const LAST_ATTEMPT_MS = 1_000
 
 /** The URL checked: the app's URL with the health path in place of its own path. */
 export function healthUrl(base: string, path: string): string {
@@ -74,11 +75,12 @@ export async function waitUntilHealthy(url: string, options: HealthCheckOptions)
     const at = healthProbe.now()
     if (answer.status !== undefined && answer.status < 500) return { url, status: answer.status, attempts: attempt, at, elapsedMs: at - started }
     last = answer.status !== undefined ? `${answer.status}${answer.body ? ` ${answer.body}` : ''}` : answer.error
-    const wait = Math.min(pause, deadline - at)
+    // no attempt is started without a second left for it: the last answer stays the one quoted
+    const wait = Math.min(pause, deadline - at - LAST_ATTEMPT_MS)
     if (wait <= 0) {
       throw new ShipitError(
         'HealthCheckFailed',
-        `${url} did not answer with a status below 500 within ${seconds(options.timeoutMs)}: last ${last} (${attempt} attempts)`,
+        `${url} did not answer with a status below 500 within ${seconds(options.timeoutMs)}: last ${last} (${attempt} attempt${attempt === 1 ? '' : 's'})`,
         {
           exitCode: ExitCode.Failure,
           source: 'aws',
