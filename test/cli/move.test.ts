@@ -1,17 +1,22 @@
+import { cpSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Move from '../../src/commands/move.js'
 import Status from '../../src/commands/status.js'
 import { healthProbe } from '../../src/engine/health-check.js'
 import { derivePolicy } from '../../src/engine/policy.js'
 import { LOCK_PERMISSIONS } from '../../src/lock/permissions.js'
+import type { TargetName } from '../../src/manifest/schema.js'
 import { loadTarget } from '../../src/targets/index.js'
 import type { FakeCall } from '../fakes/aws.js'
+import { ROOT } from '../helpers/cli.js'
 import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
 import { deniedRequests } from '../helpers/iam-evaluator.js'
 import { project } from '../helpers/session.js'
+import { fakeCli } from '../targets/container/image-helpers.js'
 
 /** One app.yaml that both targets deploy: a zip function with http:, and an image with a port behind http: (Express on fargate). */
 const TWO_TARGET_APP = `name: shop
@@ -29,11 +34,19 @@ http: {}
 
 /**
  * The apps a move round-trips, each with the two targets it moves between. After the merge of the
- * Lambda image functions, hello-web (fargate ↔ lambda with the Web Adapter) is one more row.
+ * Lambda image functions, hello-web (fargate ↔ lambda with the Web Adapter) is one more row:
+ * `{ name: 'hello-web (an image on fargate ↔ an image function)', app: 'hello-web', file: () => exampleCopy('hello-web'), a: 'fargate', b: 'lambda' }`
  */
-const MOVABLE_APPS: { name: string; files: () => string; a: 'fargate' | 'ecs' | 'lambda'; b: 'fargate' | 'ecs' | 'lambda' }[] = [
-  { name: 'a zip function and an image (lambda ↔ fargate)', files: () => join(project(TWO_TARGET_APP), 'app.yaml'), a: 'fargate', b: 'lambda' },
+const MOVABLE_APPS: { name: string; app: string; file: () => string; a: TargetName; b: TargetName }[] = [
+  { name: 'a zip function and an image (lambda ↔ fargate)', app: 'shop', file: () => join(project(TWO_TARGET_APP), 'app.yaml'), a: 'fargate', b: 'lambda' },
 ]
+
+/** A copy of an example of the repository (a build writes nothing into it). */
+function exampleCopy(example: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'shipit-move-'))
+  cpSync(join(ROOT, 'examples', example), dir, { recursive: true })
+  return join(dir, 'app.yaml')
+}
 
 const ORIGINAL = { ...healthProbe }
 
@@ -62,6 +75,11 @@ describe('shipit move', () => {
     functionStatus = 200
     onProbe = undefined
     fakeNow = 1_000_000
+    // apps built from source (a row of MOVABLE_APPS) build and push with the fake container CLI
+    const cli = fakeCli()
+    fake.watchContainerPushes(cli.pushLog)
+    for (const [k, v] of Object.entries(cli.env)) vi.stubEnv(k, v)
+    vi.stubEnv('SHIPIT_CONTAINER_CLI', '')
     // the check's clock and pauses are the test's: no real waiting
     healthProbe.now = () => fakeNow
     healthProbe.sleep = async (ms) => {
@@ -76,7 +94,9 @@ describe('shipit move', () => {
         probe.status = expressStatus
         return new Response(expressStatus >= 500 ? 'upstream connect error' : 'ok', { status: expressStatus })
       }
-      fake.setLambdaHandler('shop-dev', () => ({ result: { statusCode: functionStatus, body: functionStatus >= 500 ? 'boom' : 'ok' } }))
+      for (const name of fake.state.functions.keys()) {
+        fake.setLambdaHandler(name, () => ({ result: { statusCode: functionStatus, body: functionStatus >= 500 ? 'boom' : 'ok' } }))
+      }
       const answer = await fake.http({ url, method: 'GET' })
       probe.status = answer.statusCode
       return new Response(answer.body, { status: answer.statusCode })
@@ -84,18 +104,19 @@ describe('shipit move', () => {
   })
   afterEach(() => {
     Object.assign(healthProbe, ORIGINAL)
+    vi.unstubAllEnvs()
   })
 
   const deploy = async (file: string, target: string) => {
     const r = await runCommand(Deploy, ['-f', file, '--target', target, '--yes'])
     expect(r.code, r.stderr).toBe(0)
   }
-  const expressService = () => [...fake.state.services.values()].find((s) => s.serviceName === 'shop-dev' && s.status === 'ACTIVE')
+  const expressService = (app = 'shop') => [...fake.state.services.values()].find((s) => s.serviceName === `${app}-dev` && s.status === 'ACTIVE')
   const isDelete = (c: FakeCall) => c.service !== 'dynamodb' && /^(Delete|Deregister|Detach|Stop|Remove)/.test(c.operation)
 
-  describe.each(MOVABLE_APPS)('$name', ({ files, a, b }) => {
+  describe.each(MOVABLE_APPS)('$name', ({ app, file: fileOf, a, b }) => {
     it(`round-trips ${a} → ${b} → ${a}: each time the new URL answers before the first delete of the old target`, async () => {
-      const file = files()
+      const file = fileOf()
       await deploy(file, a)
       for (const [from, to] of [
         [a, b],
@@ -112,19 +133,19 @@ describe('shipit move', () => {
         // by the call log: no delete was sent before the answer; by the clock: none before it either
         expect(start + fake.calls.slice(start).indexOf(deletes[0])).toBeGreaterThanOrEqual(firstOk?.callsBefore ?? Number.POSITIVE_INFINITY)
         expect(deletes[0].at).toBeGreaterThanOrEqual(firstOk?.at ?? Number.POSITIVE_INFINITY)
-        expect(r.stdout).toContain(`Moved shop (dev) from ${from} to ${to}`)
+        expect(r.stdout).toContain(`Moved ${app} (dev) from ${from} to ${to}`)
         expect(r.stdout).toMatch(/^url: https:\/\//m)
         expect(r.stdout).toMatch(/^was: https:\/\//m)
         // the check asked the health path of the new URL
         expect(new URL(firstOk?.url ?? 'x:').pathname).toBe('/health')
         // the shared log group stays: the new target writes to it
-        expect(fake.state.logGroups.has('/shipit/shop/dev')).toBe(true)
+        expect(fake.state.logGroups.has(`/shipit/${app}/dev`)).toBe(true)
         if (to === 'lambda') {
-          expect(fake.state.functions.has('shop-dev')).toBe(true)
-          expect(expressService()).toBeUndefined()
+          expect(fake.state.functions.has(`${app}-dev`)).toBe(true)
+          expect(expressService(app)).toBeUndefined()
         } else {
-          expect(expressService()).toBeDefined()
-          expect(fake.state.functions.has('shop-dev')).toBe(false)
+          expect(expressService(app)).toBeDefined()
+          expect(fake.state.functions.has(`${app}-dev`)).toBe(false)
           expect(fake.state.apis.size).toBe(0)
         }
       }
@@ -140,7 +161,8 @@ describe('shipit move', () => {
       expect(deniedRequests(moves, permissions, both.policy, where)).toEqual([])
       const one = await derivePolicy({ file, target: b, for: 'move', account: fake.account, vars: {} })
       expect(deniedRequests(moves, permissions, one.policy, where).length).toBeGreaterThan(0)
-    })
+      // two deploys, two destroys and a policy proof: more than the default 20 s on a loaded machine
+    }, 90_000)
   })
 
   it('shows one plan with both halves and the cost before and after; --dry-run changes nothing', async () => {
@@ -258,10 +280,11 @@ describe('shipit move', () => {
     })
 
     it('when app.yaml cannot go to --to: exit 3 at the line:col of the rule, no AWS call', async () => {
-      const file = join(project('name: web\nregion: us-west-2\ncontainer:\n  image: public.ecr.aws/nginx/nginx:1.27\n  port: 80\nhttp: {}\n'), 'app.yaml')
+      // a container with no http: and no function: (hello-fargate) cannot go to lambda
+      const file = exampleCopy('hello-fargate')
       const r = await runCommand(Move, ['-f', file, '--from', 'fargate', '--to', 'lambda', '--yes'])
       expect(r.code).toBe(3)
-      expect(r.stderr).toMatch(/app\.yaml:1:1: target lambda needs a function: section/)
+      expect(r.stderr).toMatch(/app\.yaml:\d+:\d+: target lambda needs a function: section/)
       expect(fake.calls).toEqual([])
     })
   })
