@@ -218,7 +218,7 @@ async function openForCommand(
 }
 
 /** The deploy lock, released on the way out, and before the exit of a signal while only reading. */
-async function lockForApply(
+export async function lockForApply(
   clients: AwsClients,
   scope: LockScope,
   command: string,

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { manifestFlags, targetFlag } from '../cli/flags.js'
-import { type DerivedPolicy, derivePolicy } from '../engine/policy.js'
+import { manifestFlags } from '../cli/flags.js'
+import { type DerivedPolicy, derivePolicy, type PolicyFor } from '../engine/policy.js'
 import { EXIT_CODES_HELP } from '../errors.js'
+import { TARGETS } from '../manifest/schema.js'
 import { POLICY_USES } from '../plan/permissions.js'
 import { githubSetupScript } from '../policy/setup-script.js'
 import { ACCOUNT_PLACEHOLDER } from '../targets/target.js'
@@ -20,15 +21,23 @@ ${EXIT_CODES_HELP}`
   static examples = [
     '<%= config.bin %> policy',
     '<%= config.bin %> policy --target lambda --env prod --for deploy --json',
+    '<%= config.bin %> policy --target fargate --target lambda --for move',
     '<%= config.bin %> policy --github-oidc my-org/my-repo --cli > setup-ci-role.sh',
   ]
   static flags = {
     ...manifestFlags,
-    target: targetFlag,
+    target: Flags.string({
+      char: 't',
+      summary: 'The target(s) the policy is for, repeatable (a move: --target fargate --target lambda); default: every target app.yaml can go to.',
+      options: [...TARGETS],
+      multiple: true,
+    }),
     for: Flags.string({
-      summary: 'The commands the policy is for: plan (reads), deploy, destroy, or all (with run, rollback, logs, status).',
-      options: [...POLICY_USES.filter((u) => u !== 'other'), 'all'],
-      default: 'all',
+      summary:
+        'The commands the policy is for, repeatable: plan (reads), deploy, destroy, move (plan + deploy + destroy), or all (with run, rollback, logs, status).',
+      options: [...POLICY_USES.filter((u) => u !== 'other'), 'move', 'all'],
+      multiple: true,
+      default: ['all'],
     }),
     region: Flags.string({ summary: 'AWS region of the ARNs; else region: in app.yaml, AWS_REGION, or the profile.', helpValue: 'us-west-2' }),
     profile: Flags.string({ summary: 'Named profile whose account the policy is for.', env: 'AWS_PROFILE' }),
@@ -47,7 +56,7 @@ ${EXIT_CODES_HELP}`
       file: flags.file,
       target: flags.target,
       env: flags.env,
-      for: flags.for as DerivedPolicy['for'][number] | 'all',
+      for: flags.for as PolicyFor[],
       region: flags.region,
       profile: flags.profile,
       account: flags.account,

@@ -23,11 +23,12 @@ import { ACCOUNT_PLACEHOLDER, partition } from '../targets/target.js'
 
 interface PolicyOptions {
   file?: string
-  /** one target; default: every target the app can be deployed to */
-  target?: string
+  /** one target or several (a move's two: their union); default: every target the app can be deployed to */
+  target?: string | string[]
   /** one environment; default: all of them (`<app>-*`) */
   env?: string
-  for: PolicyUse | 'all'
+  /** what the policy is for; `move` is plan, deploy and destroy (of --to and --from); several: their union */
+  for: PolicyFor | PolicyFor[]
   region?: string
   profile?: string
   account?: string
@@ -50,11 +51,21 @@ export interface DerivedPolicy {
   github?: { subject: string; roleName: string; trustPolicy: object }
 }
 
+export type PolicyFor = PolicyUse | 'all' | 'move'
+
+/** The uses of `--for`: all of them, a move's (its reads, the deploy of one target and the destroy of the other), or those named. */
+function usesOf(given: PolicyFor | PolicyFor[]): PolicyUse[] {
+  const named = Array.isArray(given) ? given : [given]
+  const uses = named.flatMap((u): readonly PolicyUse[] => (u === 'all' ? POLICY_USES : u === 'move' ? ['plan', 'deploy', 'destroy'] : [u]))
+  return POLICY_USES.filter((u) => uses.includes(u))
+}
+
 /** The targets an app.yaml can be deployed to: containers to fargate and ecs, a function (or a container with http:) to lambda. */
-function targetsOf(loaded: LoadedManifest, target: string | undefined): TargetName[] {
-  if (target) {
-    if (!TARGETS.includes(target as TargetName)) throw invalid('UnknownTarget', `unknown target "${target}"`, [`use one of ${TARGETS.join(', ')}`])
-    return [target as TargetName]
+function targetsOf(loaded: LoadedManifest, target: string | string[] | undefined): TargetName[] {
+  const named = target === undefined ? [] : Array.isArray(target) ? target : [target]
+  if (named.length) {
+    for (const t of named) if (!TARGETS.includes(t as TargetName)) throw invalid('UnknownTarget', `unknown target "${t}"`, [`use one of ${TARGETS.join(', ')}`])
+    return TARGETS.filter((t) => named.includes(t))
   }
   const { manifest } = loaded
   // a container with http: also goes to lambda, as an image function
@@ -159,7 +170,7 @@ export async function derivePolicy(options: PolicyOptions): Promise<DerivedPolic
   const github = options.github ? parseGithubSubject(options.github) : undefined
   const { account, from } = await accountOf(options, region)
   const scope = scopeOf(loaded, desired, options.env, region, account)
-  const uses = options.for === 'all' ? [...POLICY_USES] : [options.for]
+  const uses = usesOf(options.for)
   // the deploy lock is taken by every command that changes AWS (src/lock/)
   const permissions: Permission[] = [...LOCK_PERMISSIONS]
   for (const t of targets) {

@@ -95,6 +95,12 @@ export interface Target<Observed, D extends Desired = Desired> {
   liveOutputs(ctx: ObserveContext, desired: D, observed: Observed): Promise<Outputs>
   /** Whether anything of the app is live (`status` exits 1 when not). */
   deployed(observed: Observed): boolean
+  /**
+   * Which target made what is live, by its shipit:target tag, where two targets read the same names
+   * (fargate and ecs: one cluster, one task family); absent or undefined: this target. `status` of an
+   * app on two targets (a move half done) tells them apart with it.
+   */
+  deployedAs?(observed: Observed): TargetName | undefined
   /** The part of observed state whose change makes a saved plan stale. */
   fingerprint(observed: Observed): unknown
   /** `shipit rollback`: read the deploy history, plan the move back. */

@@ -44,6 +44,8 @@ const EXPECTED: [RegExp, Expectation][] = [
   [/^shipit (status|logs)\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to read what is live' }],
   [/^shipit prune\b(?!.*--(yes|dry-run))/, { code: 3, says: /add --yes/, needs: 'a terminal to confirm on' }],
   [/^shipit prune\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to read the tags of the region' }],
+  [/^shipit move\b(?!.*--(yes|dry-run))/, { code: 3, says: /add --yes/, needs: 'a terminal to confirm on' }],
+  [/^shipit move\b/, { code: 1, says: /no AWS credentials found/, needs: 'AWS credentials to read both targets' }],
   [/^shipit /, { code: 0 }],
 ]
 

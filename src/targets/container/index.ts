@@ -1,5 +1,6 @@
 import { clock } from '../../clock.js'
 import { domainNamesOf } from '../../manifest/domain.js'
+import { TAG_TARGET } from '../../manifest/names.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'
@@ -93,6 +94,11 @@ function containerTarget(profile: LaunchProfile): Target<ContainerObserved, Cont
     liveOutputs: (ctx, desired, observed) => containerLiveOutputs(profile, ctx.clients, desired, observed),
     // a registered revision of the family, or an Express service with its URL
     deployed: (observed) => Boolean(observed.taskDefinition || observed.express?.service?.url),
+    deployedAs: (observed) => {
+      const tagged = observed.taskDefinition?.tags[TAG_TARGET] ?? observed.service?.tags[TAG_TARGET]
+      if (tagged === 'fargate' || tagged === 'ecs') return tagged
+      return observed.express?.service ? 'fargate' : undefined
+    },
     rollback: containerRollback,
     run: { kind: 'task', plan: planOneOffRun(profile) },
     // a saved plan is stale when what it planned from changed; how many instances a cluster has is not part of that, whether it has any is;
