@@ -33,12 +33,13 @@ http: {}
 `
 
 /**
- * The apps a move round-trips, each with the two targets it moves between. After the merge of the
- * Lambda image functions, hello-web (fargate ↔ lambda with the Web Adapter) is one more row:
- * `{ name: 'hello-web (an image on fargate ↔ an image function)', app: 'hello-web', file: () => exampleCopy('hello-web'), a: 'fargate', b: 'lambda' }`
+ * The apps a move round-trips, each with the two targets it moves between: an app.yaml with a handler
+ * and a container, and hello-web, the same image on fargate (Express) and as a Lambda image function
+ * with the Web Adapter.
  */
 const MOVABLE_APPS: { name: string; app: string; file: () => string; a: TargetName; b: TargetName }[] = [
   { name: 'a zip function and an image (lambda ↔ fargate)', app: 'shop', file: () => join(project(TWO_TARGET_APP), 'app.yaml'), a: 'fargate', b: 'lambda' },
+  { name: 'hello-web (an image on fargate ↔ an image function)', app: 'hello-web', file: () => exampleCopy('hello-web'), a: 'fargate', b: 'lambda' },
 ]
 
 /** A copy of an example of the repository (a build writes nothing into it). */
