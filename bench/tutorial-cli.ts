@@ -109,6 +109,11 @@ export async function shipitByCli(c: CliContext, dir: string, extra: string[] = 
   })
 }
 
+/** One aws command with one call (`aws sts get-caller-identity`): the aws CLI's own cost per command, with the endpoint's latency. */
+export async function awsCommandCost(c: CliContext): Promise<void> {
+  await aws(c, ['sts', 'get-caller-identity'], [])
+}
+
 /** `shipit --version` as a process: the CLI's start-up alone. */
 export async function shipitStartup(c: CliContext): Promise<void> {
   await run(process.execPath, [join(ROOT, 'bin', 'run.js'), '--version'], { env: cliEnv(c.home, c.region) })

@@ -27,7 +27,7 @@ import { createFakeAws } from '../test/fakes/aws.js'
 import { startFakeEndpoint } from '../test/helpers/fake-endpoint.js'
 import { fakeCredentials } from '../test/helpers/session.js'
 import { deployCounted, emit, example } from './flows.js'
-import { cliContext, disposeContext, shipitByCli, shipitStartup, tutorialByCli } from './tutorial-cli.js'
+import { awsCommandCost, cliContext, disposeContext, shipitByCli, shipitStartup, tutorialByCli } from './tutorial-cli.js'
 
 const LATENCY = 100
 const RUNS = Number(process.env.BENCH_TUTORIAL_RUNS ?? 3)
@@ -182,6 +182,7 @@ async function asProcesses() {
     const shipit: number[] = []
     const firstInAccount: number[] = []
     const startup: number[] = []
+    const awsCommand: number[] = []
     let tutorialCalls = 0
     let shipitCalls = 0
     let commands = 0
@@ -192,7 +193,9 @@ async function asProcesses() {
       const s = await timed(() => shipitByCli(c, app))
       await freshAccount(LATENCY, false)
       const f = await timed(() => shipitByCli(c, app))
+      await freshAccount(0, false)
       startup.push((await timed(() => shipitStartup(c))).ms)
+      awsCommand.push((await timed(() => awsCommandCost(c))).ms)
       tutorial.push(t.ms)
       shipit.push(s.ms)
       firstInAccount.push(f.ms)
@@ -205,6 +208,7 @@ async function asProcesses() {
       shipitMs: median(shipit),
       firstInAccountMs: median(firstInAccount),
       startupMs: median(startup),
+      awsCommandMs: median(awsCommand),
       commands,
       tutorialCalls,
       shipitCalls,
