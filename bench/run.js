@@ -135,7 +135,7 @@ const SECTIONS = {
       ),
       row(
         '22 critical path',
-        "the same in-process: SDK replay of the tutorial (no aws CLI start-up) vs plan + apply",
+        'the same in-process: SDK replay of the tutorial (no aws CLI start-up) vs plan + apply',
         `${fmtMs(sdk.shipitMs)} vs ${fmtMs(sdk.tutorialMs)} = ${fmtX(r.sdkRatio)}`,
         '',
         null,
@@ -192,7 +192,8 @@ const SECTIONS = {
 const TITLES = {
   calls: '3. Calls of a no-change redeploy (in-memory fake)',
   latency: '4. Latency: fresh deploys with 100 ms a call (in-memory fake)',
-  tutorial: "Issue 22: a lambda fresh deploy against the classic tutorial's aws CLI flow by hand (the in-memory fake behind a loopback endpoint, 100 ms a call)",
+  tutorial:
+    "Issue 22: a lambda fresh deploy against the classic tutorial's aws CLI flow by hand (the in-memory fake behind a loopback endpoint, 100 ms a call)",
   startup: '1, 2, 6. Cold start, offline plan, peak RSS (clean env: no AWS_*, empty HOME)',
   imports: '1. AWS clients each command loads (import trace)',
   compare: '13. compare offline vs an offline plan (clean env)',

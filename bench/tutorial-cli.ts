@@ -47,13 +47,17 @@ export function cliContext(endpoint: string, region: string, account: string): C
 export const disposeContext = (c: CliContext) => rmSync(c.home, { recursive: true, force: true })
 
 /** One `aws` command as its own process, `--endpoint-url` the endpoint; its JSON output (or {}). */
-async function aws(c: CliContext, args: string[], log: string[]): Promise<any> {
-  log.push(args.slice(0, 2).join(' '))
+export async function awsCli(c: CliContext, args: string[]): Promise<any> {
   const { stdout } = await run('aws', [...args, '--endpoint-url', c.endpoint, '--region', c.region, '--output', 'json'], {
     env: cliEnv(c.home, c.region),
     maxBuffer: 1 << 20,
   })
   return stdout.trim() ? JSON.parse(stdout) : {}
+}
+
+async function aws(c: CliContext, args: string[], log: string[]): Promise<any> {
+  log.push(args.slice(0, 2).join(' '))
+  return awsCli(c, args)
 }
 
 /** A zip of one index.js, written as `zip` would (stored, no compression: small and valid). */

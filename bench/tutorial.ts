@@ -36,6 +36,8 @@ const REGION = 'us-west-2'
 const CLI_WAITER_DELAY_MS = 1000
 
 fakeCredentials()
+// the endpoint builds SDK clients of its own (the fake intercepts them): without the SDK's Node 20 notice
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 polling.intervalMs = 0
 const fake = createFakeAws({ latencyMs: LATENCY, region: REGION })
 
@@ -146,7 +148,14 @@ async function inProcess() {
     tutorialCalls = t.calls
     shipitCalls = s.calls
   }
-  return { tutorialMs: median(tutorial), shipitMs: median(shipit), tutorialCalls, shipitCalls, tutorialAll: tutorial.map(Math.round), shipitAll: shipit.map(Math.round) }
+  return {
+    tutorialMs: median(tutorial),
+    shipitMs: median(shipit),
+    tutorialCalls,
+    shipitCalls,
+    tutorialAll: tutorial.map(Math.round),
+    shipitAll: shipit.map(Math.round),
+  }
 }
 
 /** An empty account at `latency` ms a call; with `lockTable`, one where shipit deployed before. */

@@ -61,7 +61,11 @@ function route(method: string, path: string): { operation: string; labels: Rec }
   for (const [m, template, operation] of ROUTES) {
     if (m !== method) continue
     const names: string[] = []
-    const re = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_, n) => (names.push(n), '([^/]+)'))}$`)
+    const pattern = template.replace(/\{(\w+)\}/g, (_, n: string) => {
+      names.push(n)
+      return '([^/]+)'
+    })
+    const re = new RegExp(`^${pattern}$`)
     const hit = re.exec(path)
     if (hit) return { operation, labels: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(hit[i + 1])])) }
   }
@@ -137,12 +141,18 @@ function encode(req: StubRequest, operation: string, output: Rec, apigw: boolean
   const { $metadata: _, ...out } = output
   if (req.protocol === 'query') return queryOk({ ...req, operation }, toQueryXml(out))
   if (req.protocol === 'json') {
-    const r = jsonOk(req, recase(out, (k) => k, true))
+    const r = jsonOk(
+      req,
+      recase(out, (k) => k, true),
+    )
     // DynamoDB is JSON 1.0
     if (req.service === 'dynamodb') r.headers = { 'content-type': 'application/x-amz-json-1.0' }
     return r
   }
-  return { ...jsonOk(req, apigw ? recase(out, camel) : recase(out, (k) => k)), status: operation.startsWith('Create') || operation === 'AddPermission' || operation === 'PublishVersion' ? 201 : 200 }
+  return {
+    ...jsonOk(req, apigw ? recase(out, camel) : recase(out, (k) => k)),
+    status: operation.startsWith('Create') || operation === 'AddPermission' || operation === 'PublishVersion' ? 201 : 200,
+  }
 }
 
 const UNKNOWN = 'x-fake-endpoint-unknown'
@@ -152,7 +162,7 @@ function unknown(req: StubRequest, message: string): StubResponse {
 }
 
 /** One request through the fake: its answer in the wire format, or a modeled error. */
-async function answer(req: StubRequest, fake: FakeAws, region: string): Promise<StubResponse> {
+async function answer(req: StubRequest, region: string): Promise<StubResponse> {
   const svc = SERVICES[req.service]
   const decoded = svc && decode(req, svc.name === 'apigatewayv2')
   if (!svc || !decoded) return unknown(req, `the fake endpoint does not route ${req.service} ${req.method} ${req.path}`)
@@ -182,7 +192,7 @@ export async function startFakeEndpoint(fake: FakeAws, options: { maxRequests?: 
   const unrouted: string[] = []
   const stub = await startStub(
     async (req) => {
-      const res = await answer(req, fake, fake.region)
+      const res = await answer(req, fake.region)
       const why = res.headers?.[UNKNOWN]
       if (why) unrouted.push(`${req.service} ${req.method} ${req.path}: ${why}`)
       return res
