@@ -89,7 +89,10 @@ describe('the fake endpoint of bench/tutorial.ts', () => {
     for (const op of ['lambda:GetFunction', 'iam:GetRole', 'apigatewayv2:GetApis', 'dynamodb:CreateTable', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
       expect(ops).toContain(op)
     }
-    expect(fake.state.lambda.functions.get('hello-dev')?.aliases.get('live')?.FunctionVersion).toBe('1')
+    const fn = fake.state.lambda.functions.get('hello-dev')
+    expect(fn?.aliases.get('live')?.FunctionVersion).toBe('1')
+    // shipit's zip arrived as the bytes it sent (base64 on the wire), not as their text
+    expect(Buffer.from(fn?.code ?? []).subarray(0, 4)).toEqual(Buffer.from('PK\u0003\u0004', 'binary'))
     const url = /url: (\S+)/.exec(stdout)?.[1]
     fake.setLambdaHandler('hello-dev', () => ({ result: { statusCode: 200, body: 'hello' } }))
     expect(await fake.http({ url: `${url}` })).toMatchObject({ statusCode: 200, body: 'hello' })
