@@ -32,20 +32,16 @@ export function withoutShared(destroy: Plan, deploy: Plan): Plan {
   const shared = (s: Step) => used.has(key(s.resource)) || (s.resource.type.startsWith('iam:role-') && used.has(`iam:role ${s.resource.name.split('/')[0]}`))
   const left = destroy.steps.filter(shared)
   if (!left.length) return destroy
-  // what waits on the delete of a kept resource goes with it (a certificate's validation record)
-  for (let more = true; more; ) {
-    const kept = new Set(left.map((s) => s.id))
-    const next = destroy.steps.filter((s) => !kept.has(s.id) && s.dependsOn.some((d) => kept.has(d)))
-    left.push(...next)
-    more = next.length > 0
-  }
+  // a kept certificate keeps its validation records (their deletes wait on the certificate's)
+  const keptCerts = new Set(left.filter((s) => s.resource.type === 'acm:certificate').map((s) => s.id))
+  left.push(...destroy.steps.filter((s) => s.resource.type === 'route53:record' && !left.includes(s) && s.dependsOn.some((d) => keptCerts.has(d))))
   const gone = new Set(left.map((s) => s.id))
   const steps = destroy.steps.filter((s) => !gone.has(s.id)).map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !gone.has(d)) }))
   const unchanged = [
     ...destroy.unchanged,
     ...left
       .filter((s) => !s.resource.type.startsWith('iam:role-'))
-      .map((s) => ({ resource: s.resource, note: shared(s) ? `kept: ${deploy.target} uses it` : `kept: goes with what ${deploy.target} uses` })),
+      .map((s) => ({ resource: s.resource, note: shared(s) ? `kept: ${deploy.target} uses it` : `kept: the certificate ${deploy.target} uses is validated by it` })),
   ]
   return { ...destroy, steps, unchanged, summary: summarize(steps, unchanged) }
 }
