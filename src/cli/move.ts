@@ -1,6 +1,6 @@
 import { needsCredentials } from '../aws/credentials.js'
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
-import { type HealthCheckResult, healthUrl, waitUntilHealthy } from '../engine/health-check.js'
+import { type HealthCheckResult, healthProbe, healthUrl, waitUntilHealthy } from '../engine/health-check.js'
 import { boundSwitch, type MovePlan, moveCost, moveHeader, moveInterlude, splitSwitch, switchTargets, withoutShared } from '../engine/move.js'
 import { makePlan, type Planned, prepareLocal } from '../engine/plan.js'
 import { openSession, type Session } from '../engine/session.js'
@@ -153,7 +153,7 @@ function showMove(move: MovePlan, flags: MoveFlags, show: (text: string) => void
       moveHeader(move),
       renderText(move.deploy, { color }),
       moveInterlude(move, flags.check),
-      ...(move.switch ? [renderText(move.switch, { color }), `── then: destroy ${move.from} ──\n`] : []),
+      ...(move.switch ? [renderText(move.switch, { color }), `── then, a minute later (resolvers' caches): destroy ${move.from} ──\n`] : []),
       move.destroy.steps.length ? renderText(move.destroy, { color }) : `Nothing of ${move.from} to destroy.`,
     ].join('\n'),
   )
@@ -191,13 +191,7 @@ async function applyMove(
   } else io.note(`not checked (--no-check): ${flags.to} was not asked whether it answers before ${flags.from} is destroyed`)
   // a signal that came after the check answered still stops here: the old target is never destroyed after one
   if (signal.aborted) throw stoppedBeforeDestroy(move, toUrl, 'interrupted')
-  const switched = switchPlan
-    ? await applyWithReporter(flags, (reporter) =>
-        applyPlan(to, planned.deploy, switchPlan, { reporter, signal, timeoutSeconds }).catch((err: unknown) => {
-          throw switchFailed(err, move)
-        }),
-      )
-    : undefined
+  const switched = switchPlan ? await switchRecords(to, planned.deploy, switchPlan, move, flags, io, signal) : undefined
   const destroyed = await applyWithReporter(flags, (reporter) =>
     applyPlan(from, planned.destroy, move.destroy, { reporter, signal, timeoutSeconds }).catch((err: unknown) => {
       throw withRetryHint(err, move)
@@ -213,6 +207,32 @@ async function applyMove(
     destroyed,
     urls: { ...(fromUrl ? { from: fromUrl } : {}), ...(domainUrl ? { to: domainUrl, aws: toUrl } : toUrl ? { to: toUrl } : {}) },
   }
+}
+
+/** How long resolvers may still send clients to the old target after the switch: the alias records' TTL (that of the load balancer's and API Gateway's names). */
+export const DNS_DRAIN_MS = 60_000
+
+/** The alias records pointed at the new target, then a minute for resolvers' caches before the old target goes. */
+async function switchRecords(
+  to: Session,
+  planned: Planned,
+  plan: MovePlan['deploy'],
+  move: MovePlan,
+  flags: MoveFlags,
+  io: WorkflowIo,
+  signal: AbortSignal,
+): Promise<ApplyOutcome> {
+  const timeoutSeconds = flags.timeout ?? 900
+  const switched = await applyWithReporter(flags, (reporter) =>
+    applyPlan(to, planned, plan, { reporter, signal, timeoutSeconds }).catch((err: unknown) => {
+      throw switchFailed(err, move)
+    }),
+  )
+  io.note(`${switchTargets(plan).map((t) => t.name).join(', ')} now point${plan.steps.length === 1 ? 's' : ''} at ${move.to}; ${move.from} serves for ${DNS_DRAIN_MS / 1000}s more, while resolvers' caches expire`)
+  await healthProbe.sleep(DNS_DRAIN_MS, signal).catch(() => {
+    throw stoppedBeforeDestroy(move, undefined, 'interrupted')
+  })
+  return switched
 }
 
 /** A record batch is applied whole: a name the switch did not reach still points at the old target, which still serves. */

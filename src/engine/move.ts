@@ -68,7 +68,7 @@ export function moveHeader(move: Pick<MovePlan, 'from' | 'to' | 'cost' | 'deploy
   }
   if (move.switch) {
     lines.push(
-      `1. deploy ${to}, answering on the domain too (its records still point at ${from}); 2. wait until its URL, and the domain asked at ${to}, answer (below 500); 3. point the domain's records at ${to}; 4. only then destroy ${from} (never the certificate or the records)`,
+      `1. deploy ${to}, answering on the domain too (its records still point at ${from}); 2. wait until its URL, and the domain asked at ${to}, answer (below 500); 3. point the domain's records at ${to}; 4. a minute later (resolvers' caches), destroy ${from} (never the certificate or the records)`,
       '',
     )
   } else lines.push(`1. deploy ${to}; 2. wait until its URL answers (below 500); 3. only then destroy ${from}`, '')

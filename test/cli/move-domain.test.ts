@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Destroy from '../../src/commands/destroy.js'
+import { DNS_DRAIN_MS } from '../../src/cli/move.js'
 import Move from '../../src/commands/move.js'
 import { healthProbe } from '../../src/engine/health-check.js'
 import type { FakeCall } from '../fakes/aws.js'
@@ -45,6 +46,8 @@ describe('shipit move with http.domain', () => {
   let functionStatus: number
   /** when set, what the domain asked at the new target's endpoint answers */
   let domainStatus: number | undefined
+  /** the pauses of the check and of the move, with how many AWS calls had been sent */
+  let pauses: { ms: number; callsBefore: number }[]
 
   const aliasA = () => fake.state.route53.zones.get(zone)?.records.find((r) => r.Name === `${NAME}.` && r.Type === 'A')?.AliasTarget?.DNSName
   const lbDns = () => `${[...fake.state.elbv2.loadBalancers.values()][0]?.DNSName}.`
@@ -66,6 +69,7 @@ describe('shipit move with http.domain', () => {
     fake.reset()
     zone = addHostedZone(fake.context, 'example.com')
     probes = []
+    pauses = []
     functionStatus = 200
     domainStatus = undefined
     // the check's clock and pauses are the test's: no real waiting
@@ -73,6 +77,7 @@ describe('shipit move with http.domain', () => {
     healthProbe.now = () => now
     healthProbe.sleep = async (ms) => {
       now += ms
+      pauses.push({ ms, callsBefore: fake.calls.length })
     }
     healthProbe.fetch = async (url, _init, via) => {
       const probe: Probe = { url, callsBefore: fake.calls.length, recordsAt: aliasA(), ...(via ? { via } : {}) }
@@ -132,6 +137,9 @@ describe('shipit move with http.domain', () => {
       expect(firstDelete).toBeDefined()
       expect(switchAt).toBeGreaterThanOrEqual(Math.max(...probes.map((p) => p.callsBefore)))
       expect(switchAt).toBeLessThan(start + sent.indexOf(firstDelete as FakeCall))
+      // between them, a minute for resolvers' caches: the old target serves those still sent to it
+      const drain = pauses.find((p) => p.ms === DNS_DRAIN_MS && p.callsBefore > switchAt)
+      expect(drain?.callsBefore).toBeLessThanOrEqual(start + sent.indexOf(firstDelete as FakeCall))
       // the name now points at the new target; certificate and its validation record stay, nothing of Route 53 was deleted
       expect(aliasA()).toBe(to === 'lambda' ? regionalDns() : lbDns())
       expect(certificates()).toEqual(cert)
@@ -168,7 +176,7 @@ describe('shipit move with http.domain', () => {
     const mapping = at(`+ apigatewayv2:api-mapping ${NAME} → $default`)
     const gate = at(`── then, once the lambda URL and the domain asked at it answer /health with a status below 500: point the domain at lambda ──`)
     const records = at(`~ route53:record ${NAME} A, AAAA`)
-    const destroy = at('── then: destroy fargate ──')
+    const destroy = at("── then, a minute later (resolvers' caches): destroy fargate ──")
     expect([mapping, gate, records, destroy]).toEqual([...[mapping, gate, records, destroy]].sort((a, b) => a - b))
     expect(out.indexOf(`route53:record ${NAME} A, AAAA`)).toBe(records + 2)
     expect(out).toMatch(new RegExp(`= route53:record ${NAME.replace(/\./g, '\\.')} A, AAAA {2}# kept: lambda uses it`))
