@@ -180,7 +180,19 @@ async function applyMove(
   )
   const toUrl = awsUrlOf(deployed.outputs)
   const switchPlan = move.switch ? boundSwitch(move.switch, answers) : undefined
-  io.note(`${flags.to}: ${toUrl ?? 'no URL'}${fromUrl ? `\n${flags.from}: ${fromUrl} (still serving${switchPlan ? `, and ${switchTargets(switchPlan).map((t) => t.name).join(', ')} still point at it` : ''})` : ''}`)
+  io.note(
+    `${flags.to}: ${toUrl ?? 'no URL'}${
+      fromUrl
+        ? `\n${flags.from}: ${fromUrl} (still serving${
+            switchPlan
+              ? `, and ${switchTargets(switchPlan)
+                  .map((t) => t.name)
+                  .join(', ')} still point at it`
+              : ''
+          })`
+        : ''
+    }`,
+  )
   let check: HealthCheckResult | undefined
   if (flags.check) {
     check = await checkNewTarget(move, toUrl, flags, io, signal)
@@ -228,7 +240,13 @@ async function switchRecords(
       throw switchFailed(err, move)
     }),
   )
-  io.note(`${switchTargets(plan).map((t) => t.name).join(', ')} now point${plan.steps.length === 1 ? 's' : ''} at ${move.to}; ${move.from} serves for ${DNS_DRAIN_MS / 1000}s more, while resolvers' caches expire`)
+  io.note(
+    `${switchTargets(plan)
+      .map((t) => t.name)
+      .join(
+        ', ',
+      )} now point${plan.steps.length === 1 ? 's' : ''} at ${move.to}; ${move.from} serves for ${DNS_DRAIN_MS / 1000}s more, while resolvers' caches expire`,
+  )
   await healthProbe.sleep(DNS_DRAIN_MS, signal).catch(() => {
     throw stoppedBeforeDestroy(move, undefined, 'interrupted')
   })

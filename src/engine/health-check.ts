@@ -84,7 +84,8 @@ export async function waitUntilHealthy(url: string, options: HealthCheckOptions)
     const left = deadline - healthProbe.now()
     const answer = await probeOnce(url, Math.max(1, Math.min(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, left)), options)
     const at = healthProbe.now()
-    if (answer.status !== undefined && answer.status < 500 && (options.status === undefined || answer.status === options.status)) return { url, status: answer.status, attempts: attempt, at, elapsedMs: at - started }
+    if (answer.status !== undefined && answer.status < 500 && (options.status === undefined || answer.status === options.status))
+      return { url, status: answer.status, attempts: attempt, at, elapsedMs: at - started }
     last = answer.status !== undefined ? `${answer.status}${answer.body ? ` ${answer.body}` : ''}` : answer.error
     // no attempt is started without a second left for it: the last answer stays the one quoted
     const wait = Math.min(pause, deadline - at - LAST_ATTEMPT_MS)

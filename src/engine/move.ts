@@ -41,7 +41,10 @@ export function withoutShared(destroy: Plan, deploy: Plan): Plan {
     ...destroy.unchanged,
     ...left
       .filter((s) => !s.resource.type.startsWith('iam:role-'))
-      .map((s) => ({ resource: s.resource, note: shared(s) ? `kept: ${deploy.target} uses it` : `kept: the certificate ${deploy.target} uses is validated by it` })),
+      .map((s) => ({
+        resource: s.resource,
+        note: shared(s) ? `kept: ${deploy.target} uses it` : `kept: the certificate ${deploy.target} uses is validated by it`,
+      })),
   ]
   return { ...destroy, steps, unchanged, summary: summarize(steps, unchanged) }
 }
@@ -128,8 +131,9 @@ export function boundSwitch(plan: Plan, outputs: Record<string, Record<string, u
 export function switchTargets(plan: Plan): { name: string; via: string }[] {
   const found: { name: string; via: string }[] = []
   for (const step of plan.steps) {
-    const changes = (step.request.input as { ChangeBatch?: { Changes?: { ResourceRecordSet?: { Name?: unknown; Type?: string; AliasTarget?: { DNSName?: unknown } } }[] } })
-      .ChangeBatch?.Changes
+    const changes = (
+      step.request.input as { ChangeBatch?: { Changes?: { ResourceRecordSet?: { Name?: unknown; Type?: string; AliasTarget?: { DNSName?: unknown } } }[] } }
+    ).ChangeBatch?.Changes
     const a = changes?.find((c) => c.ResourceRecordSet?.Type === 'A')?.ResourceRecordSet
     const via = a?.AliasTarget?.DNSName
     if (typeof a?.Name === 'string' && typeof via === 'string') found.push({ name: a.Name.replace(/\.$/, ''), via: via.replace(/\.$/, '') })

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DNS_DRAIN_MS } from '../../src/cli/move.js'
 import Deploy from '../../src/commands/deploy.js'
 import Destroy from '../../src/commands/destroy.js'
-import { DNS_DRAIN_MS } from '../../src/cli/move.js'
 import Move from '../../src/commands/move.js'
 import { healthProbe } from '../../src/engine/health-check.js'
 import type { FakeCall } from '../fakes/aws.js'
@@ -101,7 +101,8 @@ describe('shipit move with http.domain', () => {
     const r = await runCommand(cmd, ['-f', file, '--target', target, '--yes'])
     expect(r.code, r.stderr).toBe(0)
   }
-  const domainDeletes = (c: FakeCall) => /^(DeleteDomainName|DeleteApiMapping|DeleteRule|RemoveListenerCertificates|DeleteExpressGatewayService|DeleteFunction)$/.test(c.operation)
+  const domainDeletes = (c: FakeCall) =>
+    /^(DeleteDomainName|DeleteApiMapping|DeleteRule|RemoveListenerCertificates|DeleteExpressGatewayService|DeleteFunction)$/.test(c.operation)
   const switches = (c: FakeCall) => c.operation === 'ChangeResourceRecordSets'
 
   it('fargate → lambda → fargate: the records switch only after the new target answered (its URL and the domain at its endpoint), before the first delete; the certificate stays', async () => {
@@ -187,21 +188,29 @@ describe('shipit move with http.domain', () => {
 
   it.each([
     ['its own URL answers 503', () => (functionStatus = 503), /lambda did not come up: .* last 503 boom/],
-    ['the domain asked at it answers 403 (not the app)', () => (domainStatus = 403), /lambda did not come up: https:\/\/api\.example\.com\/health \(at d-\w+\.execute-api.* did not answer with 200 .* last 403/],
-  ])('a failed check (%s) leaves the records on the old target and the old target untouched: exit 1', async (_, fail, message) => {
-    const file = appFile()
-    await run(Deploy, file, 'fargate')
-    const before = aliasA()
-    fail()
-    const start = fake.calls.length
-    const r = await runCommand(Move, ['-f', file, '--from', 'fargate', '--to', 'lambda', '--yes', '--check-timeout', '30'])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(message)
-    expect(r.stderr).toContain('fargate: left as it was')
-    const sent = fake.calls.slice(start)
-    expect(sent.filter(switches)).toEqual([])
-    expect(sent.filter(domainDeletes)).toEqual([])
-    expect(aliasA()).toBe(before)
-    expect(ourRules()).toHaveLength(1)
-  }, 60_000)
+    [
+      'the domain asked at it answers 403 (not the app)',
+      () => (domainStatus = 403),
+      /lambda did not come up: https:\/\/api\.example\.com\/health \(at d-\w+\.execute-api.* did not answer with 200 .* last 403/,
+    ],
+  ])(
+    'a failed check (%s) leaves the records on the old target and the old target untouched: exit 1',
+    async (_, fail, message) => {
+      const file = appFile()
+      await run(Deploy, file, 'fargate')
+      const before = aliasA()
+      fail()
+      const start = fake.calls.length
+      const r = await runCommand(Move, ['-f', file, '--from', 'fargate', '--to', 'lambda', '--yes', '--check-timeout', '30'])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(message)
+      expect(r.stderr).toContain('fargate: left as it was')
+      const sent = fake.calls.slice(start)
+      expect(sent.filter(switches)).toEqual([])
+      expect(sent.filter(domainDeletes)).toEqual([])
+      expect(aliasA()).toBe(before)
+      expect(ourRules()).toHaveLength(1)
+    },
+    60_000,
+  )
 })

@@ -79,7 +79,7 @@ describe('waitUntilHealthy', () => {
     await expect(waitUntilHealthy(`${base}/`, { timeoutMs: 60_000, signal: controller.signal })).rejects.toThrow('received SIGINT')
   })
 
-  it('with via: connects to that host, the URL\'s name kept as the Host header (a domain asked before its records point there); only the given status passes', async () => {
+  it("with via: connects to that host, the URL's name kept as the Host header (a domain asked before its records point there); only the given status passes", async () => {
     const hosts: string[] = []
     const base = await serve((req, res) => {
       hosts.push(String(req.headers.host))
