@@ -180,19 +180,8 @@ async function applyMove(
   )
   const toUrl = awsUrlOf(deployed.outputs)
   const switchPlan = move.switch ? boundSwitch(move.switch, answers) : undefined
-  io.note(
-    `${flags.to}: ${toUrl ?? 'no URL'}${
-      fromUrl
-        ? `\n${flags.from}: ${fromUrl} (still serving${
-            switchPlan
-              ? `, and ${switchTargets(switchPlan)
-                  .map((t) => t.name)
-                  .join(', ')} still point at it`
-              : ''
-          })`
-        : ''
-    }`,
-  )
+  const names = switchPlan ? `, and ${namesOf(switchPlan)} still point at it` : ''
+  io.note(`${flags.to}: ${toUrl ?? 'no URL'}${fromUrl ? `\n${flags.from}: ${fromUrl} (still serving${names})` : ''}`)
   let check: HealthCheckResult | undefined
   if (flags.check) {
     check = await checkNewTarget(move, toUrl, flags, io, signal)
@@ -240,18 +229,17 @@ async function switchRecords(
       throw switchFailed(err, move)
     }),
   )
-  io.note(
-    `${switchTargets(plan)
-      .map((t) => t.name)
-      .join(
-        ', ',
-      )} now point${plan.steps.length === 1 ? 's' : ''} at ${move.to}; ${move.from} serves for ${DNS_DRAIN_MS / 1000}s more, while resolvers' caches expire`,
-  )
+  io.note(`${namesOf(plan)} now point at ${move.to}; ${move.from} serves ${DNS_DRAIN_MS / 1000}s more, while resolvers' caches expire`)
   await healthProbe.sleep(DNS_DRAIN_MS, signal).catch(() => {
     throw stoppedBeforeDestroy(move, undefined, 'interrupted')
   })
   return switched
 }
+
+const namesOf = (plan: MovePlan['deploy']) =>
+  switchTargets(plan)
+    .map((t) => t.name)
+    .join(', ')
 
 /** A record batch is applied whole: a name the switch did not reach still points at the old target, which still serves. */
 function switchFailed(err: unknown, move: MovePlan): unknown {

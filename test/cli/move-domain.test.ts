@@ -5,10 +5,14 @@ import Deploy from '../../src/commands/deploy.js'
 import Destroy from '../../src/commands/destroy.js'
 import Move from '../../src/commands/move.js'
 import { healthProbe } from '../../src/engine/health-check.js'
+import { derivePolicy } from '../../src/engine/policy.js'
+import { LOCK_PERMISSIONS } from '../../src/lock/permissions.js'
+import { loadTarget } from '../../src/targets/index.js'
 import type { FakeCall } from '../fakes/aws.js'
 import { addHostedZone } from '../fakes/route53.js'
 import { runCommand } from '../helpers/command.js'
 import { useFakeAws } from '../helpers/fake.js'
+import { deniedRequests } from '../helpers/iam-evaluator.js'
 import { project } from '../helpers/session.js'
 
 /** One app.yaml both targets deploy, with its own domain. */
@@ -126,6 +130,7 @@ describe('shipit move with http.domain', () => {
       expect(probes.length).toBeGreaterThanOrEqual(2)
       expect(probes.every((p) => p.recordsAt === before)).toBe(true)
       const atDomain = probes.find((p) => p.via)
+      expect(r.stderr).toContain(`${NAME} now point at ${to}`)
       expect(atDomain).toMatchObject({ url: `https://${NAME}/health`, status: 200 })
       expect(`${atDomain?.via}.`).toBe(to === 'lambda' ? regionalDns() : lbDns())
       // one record switch (an UPSERT of shipit's A and AAAA), after the last probe, before the first delete of the old target
@@ -151,6 +156,17 @@ describe('shipit move with http.domain', () => {
         expect(ourRules()).toHaveLength(1)
       } else expect(ourRules()).toHaveLength(0)
     }
+
+    // `shipit policy --target fargate --target lambda --for move` allows every request of both moves, the switches included
+    const where = { partition: 'aws', region: fake.region, account: fake.account }
+    const permissions = [
+      ...((await loadTarget('fargate')).catalogue.permissions ?? []),
+      ...((await loadTarget('lambda')).catalogue.permissions ?? []),
+      ...LOCK_PERMISSIONS,
+    ]
+    const both = await derivePolicy({ file, target: ['fargate', 'lambda'], for: 'move', account: fake.account, vars: {} })
+    const moves = fake.calls.filter((c) => c.operation !== 'GetCallerIdentity')
+    expect(deniedRequests(moves, permissions, both.policy, where)).toEqual([])
 
     // a redeploy of the new target makes zero writes
     fake.calls.length = 0
