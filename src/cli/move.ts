@@ -1,7 +1,7 @@
 import { needsCredentials } from '../aws/credentials.js'
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
-import { type HealthCheckResult, healthUrl, waitUntilHealthy } from '../engine/health-check.js'
-import { type MovePlan, moveCost, moveHeader, moveInterlude, withoutShared } from '../engine/move.js'
+import { type HealthCheckResult, healthProbe, healthUrl, waitUntilHealthy } from '../engine/health-check.js'
+import { boundSwitch, type MovePlan, moveCost, moveHeader, moveInterlude, splitSwitch, switchTargets, withoutShared } from '../engine/move.js'
 import { makePlan, type Planned, prepareLocal } from '../engine/plan.js'
 import { openSession, type Session } from '../engine/session.js'
 import { ExitCode, invalid, ShipitError } from '../errors.js'
@@ -25,7 +25,17 @@ export interface MoveFlags extends Omit<WorkflowFlags, 'target' | 'to' | 'plan' 
 
 export type MoveResult =
   | { kind: 'plan'; move: MovePlan }
-  | { kind: 'moved'; move: MovePlan; deployed: ApplyOutcome; check?: HealthCheckResult; destroyed: ApplyOutcome; urls: { from?: string; to?: string } }
+  | {
+      kind: 'moved'
+      move: MovePlan
+      deployed: ApplyOutcome
+      check?: HealthCheckResult
+      /** with a domain: the alias records pointed at the new target */
+      switched?: ApplyOutcome
+      destroyed: ApplyOutcome
+      /** with a domain, `to` is the name's URL and `aws` the new target's own */
+      urls: { from?: string; to?: string; aws?: string }
+    }
 
 interface Sides {
   to: Session
@@ -123,10 +133,13 @@ function movePlanOf({ to, from }: Sides, deploy: Planned, destroy: Planned, flag
   // the health path is the container's (the load balancer's check); a function answers it at / otherwise
   const container = to.desired.target === 'lambda' ? (from.desired.target === 'lambda' ? undefined : from.desired.container) : to.desired.container
   const cost = moveCost(deploy.plan, destroyPlan)
+  // the records the deploy would point at the new target wait for its check (they are left out of the destroy above, too)
+  const split = splitSwitch(deploy.plan)
   return {
     from: flags.from,
     to: flags.to,
-    deploy: deploy.plan,
+    deploy: split.deploy,
+    ...(split.switch ? { switch: split.switch } : {}),
     destroy: destroyPlan,
     healthPath: container?.healthCheckPath ?? '/',
     ...(cost ? { cost } : {}),
@@ -140,6 +153,7 @@ function showMove(move: MovePlan, flags: MoveFlags, show: (text: string) => void
       moveHeader(move),
       renderText(move.deploy, { color }),
       moveInterlude(move, flags.check),
+      ...(move.switch ? [renderText(move.switch, { color }), `── then, a minute later (resolvers' caches): destroy ${move.from} ──\n`] : []),
       move.destroy.steps.length ? renderText(move.destroy, { color }) : `Nothing of ${move.from} to destroy.`,
     ].join('\n'),
   )
@@ -154,34 +168,88 @@ async function applyMove(
 ): Promise<MoveResult> {
   const { move } = planned
   const timeoutSeconds = flags.timeout ?? 900
-  const fromUrl = urlOf(from.target.outputs(from.desired, planned.destroy.observed))
+  // with a domain, the old target's own URL (the name is the new target's after the move)
+  const fromUrl = awsUrlOf(from.target.outputs(from.desired, planned.destroy.observed))
+  let answers: Record<string, Record<string, unknown>> = {}
   const deployed = await applyWithReporter(flags, (reporter) =>
-    applyPlan(to, planned.deploy, move.deploy, { reporter, signal, timeoutSeconds }).catch((err: unknown) => {
+    applyPlan(to, planned.deploy, move.deploy, { reporter, signal, timeoutSeconds, stepAnswers: (a) => (answers = a) }).catch((err: unknown) => {
       // a deploy that failed or was stopped leaves the old target as it was: said first
       if (err instanceof ShipitError) err.suggestions.unshift(`${move.from} was not touched: it still serves`)
       throw err
     }),
   )
-  const toUrl = urlOf(deployed.outputs)
-  io.note(`${flags.to}: ${toUrl ?? 'no URL'}${fromUrl ? `\n${flags.from}: ${fromUrl} (still serving)` : ''}`)
+  const toUrl = awsUrlOf(deployed.outputs)
+  const switchPlan = move.switch ? boundSwitch(move.switch, answers) : undefined
+  const names = switchPlan ? `, and ${namesOf(switchPlan)} still point at it` : ''
+  io.note(`${flags.to}: ${toUrl ?? 'no URL'}${fromUrl ? `\n${flags.from}: ${fromUrl} (still serving${names})` : ''}`)
   let check: HealthCheckResult | undefined
-  if (flags.check) check = await checkNewTarget(move, toUrl, flags, io, signal)
-  else io.note(`not checked (--no-check): ${flags.to} was not asked whether it answers before ${flags.from} is destroyed`)
+  if (flags.check) {
+    check = await checkNewTarget(move, toUrl, flags, io, signal)
+    // the names asked at the endpoint that will answer for them, before the records point there
+    for (const { name, via } of switchPlan ? switchTargets(switchPlan) : []) {
+      await checkNewTarget(move, `https://${name}/`, flags, io, signal, { via, status: check.status })
+    }
+  } else io.note(`not checked (--no-check): ${flags.to} was not asked whether it answers before ${flags.from} is destroyed`)
   // a signal that came after the check answered still stops here: the old target is never destroyed after one
   if (signal.aborted) throw stoppedBeforeDestroy(move, toUrl, 'interrupted')
+  const switched = switchPlan ? await switchRecords(to, planned.deploy, switchPlan, move, flags, io, signal) : undefined
   const destroyed = await applyWithReporter(flags, (reporter) =>
     applyPlan(from, planned.destroy, move.destroy, { reporter, signal, timeoutSeconds }).catch((err: unknown) => {
       throw withRetryHint(err, move)
     }),
   )
+  const domainUrl = switched ? urlOf(deployed.outputs) : undefined
   return {
     kind: 'moved',
     move,
     deployed,
     ...(check ? { check } : {}),
+    ...(switched ? { switched } : {}),
     destroyed,
-    urls: { ...(fromUrl ? { from: fromUrl } : {}), ...(toUrl ? { to: toUrl } : {}) },
+    urls: { ...(fromUrl ? { from: fromUrl } : {}), ...(domainUrl ? { to: domainUrl, aws: toUrl } : toUrl ? { to: toUrl } : {}) },
   }
+}
+
+/** How long resolvers may still send clients to the old target after the switch: the alias records' TTL (that of the load balancer's and API Gateway's names). */
+export const DNS_DRAIN_MS = 60_000
+
+/** The alias records pointed at the new target, then a minute for resolvers' caches before the old target goes. */
+async function switchRecords(
+  to: Session,
+  planned: Planned,
+  plan: MovePlan['deploy'],
+  move: MovePlan,
+  flags: MoveFlags,
+  io: WorkflowIo,
+  signal: AbortSignal,
+): Promise<ApplyOutcome> {
+  const timeoutSeconds = flags.timeout ?? 900
+  const switched = await applyWithReporter(flags, (reporter) =>
+    applyPlan(to, planned, plan, { reporter, signal, timeoutSeconds }).catch((err: unknown) => {
+      throw switchFailed(err, move)
+    }),
+  )
+  io.note(`${namesOf(plan)} now point at ${move.to}; ${move.from} serves ${DNS_DRAIN_MS / 1000}s more, while resolvers' caches expire`)
+  await healthProbe.sleep(DNS_DRAIN_MS, signal).catch(() => {
+    throw stoppedBeforeDestroy(move, undefined, 'interrupted')
+  })
+  return switched
+}
+
+const namesOf = (plan: MovePlan['deploy']) =>
+  switchTargets(plan)
+    .map((t) => t.name)
+    .join(', ')
+
+/** A record batch is applied whole: a name the switch did not reach still points at the old target, which still serves. */
+function switchFailed(err: unknown, move: MovePlan): unknown {
+  if (!(err instanceof ShipitError)) return err
+  const env = move.deploy.env === 'dev' ? '' : ` --env ${move.deploy.env}`
+  err.suggestions.unshift(
+    `${move.from} was not touched: it still serves the names not switched`,
+    `switch the rest and finish: shipit move --from ${move.from} --to ${move.to}${env}`,
+  )
+  return err
 }
 
 async function applyWithReporter(flags: MoveFlags, apply: (reporter: ReturnType<typeof createReporter>) => Promise<ApplyOutcome>): Promise<ApplyOutcome> {
@@ -193,12 +261,19 @@ async function applyWithReporter(flags: MoveFlags, apply: (reporter: ReturnType<
   }
 }
 
-async function checkNewTarget(move: MovePlan, url: string | undefined, flags: MoveFlags, io: WorkflowIo, signal: AbortSignal): Promise<HealthCheckResult> {
+async function checkNewTarget(
+  move: MovePlan,
+  url: string | undefined,
+  flags: MoveFlags,
+  io: WorkflowIo,
+  signal: AbortSignal,
+  at?: { via: string; status: number },
+): Promise<HealthCheckResult> {
   if (!url) throw stoppedBeforeDestroy(move, url, `${move.to} has no URL to check (does app.yaml have http:?); pass --no-check to move without the check`)
   const target = healthUrl(url, move.healthPath)
-  io.note(`checking ${target} (up to ${flags['check-timeout']}s)…`)
+  io.note(`checking ${target}${at ? ` at ${at.via} (as the domain's records will point)` : ''} (up to ${flags['check-timeout']}s)…`)
   try {
-    const result = await waitUntilHealthy(target, { timeoutMs: flags['check-timeout'] * 1000, signal, progress: io.note })
+    const result = await waitUntilHealthy(target, { timeoutMs: flags['check-timeout'] * 1000, signal, progress: io.note, ...(at ?? {}) })
     io.note(`${target}: ${result.status} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`)
     return result
   } catch (err) {
@@ -240,4 +315,9 @@ function withRetryHint(err: unknown, move: MovePlan): unknown {
 
 function urlOf(outputs: Record<string, unknown>): string | undefined {
   return typeof outputs.url === 'string' ? outputs.url : undefined
+}
+
+/** AWS's URL of a target: with a domain, `url` is the name's (wherever it points) and AWS's is `awsUrl`. */
+function awsUrlOf(outputs: Record<string, unknown>): string | undefined {
+  return typeof outputs.awsUrl === 'string' ? outputs.awsUrl : urlOf(outputs)
 }

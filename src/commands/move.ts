@@ -50,6 +50,7 @@ ${EXIT_CODES_HELP}`
       [
         `Moved ${move.deploy.app} (${move.deploy.env}) from ${move.from} to ${move.to} in ${move.deploy.region}.`,
         `url: ${urls.to ?? '(none)'}${result.check ? ` (answered ${result.check.status})` : ' (not checked)'}`,
+        ...(urls.aws ? [`aws: ${urls.aws} (${move.to}'s own)`] : []),
         ...(urls.from ? [`was: ${urls.from} (destroyed)`] : []),
       ].join('\n'),
     )

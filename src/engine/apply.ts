@@ -28,6 +28,8 @@ interface ApplyOptions {
   noWait?: boolean
   /** test hook: the pause between propagation retries (see ExecuteContext.sleep) */
   sleep?: (ms: number) => Promise<void>
+  /** given each step's answer, by step id, once all ran (`shipit move` binds its record switch to them); never printed */
+  stepAnswers?: (answers: Record<string, Record<string, unknown>>) => void
 }
 
 /** Apply `plan` (fresh, or saved and checked) using what `planned` prepared. */
@@ -121,6 +123,7 @@ export async function applyPlan(session: Session, planned: Planned, plan: Plan, 
       details: { ...((result.error?.details as Record<string, unknown> | undefined) ?? {}), steps: result.results },
     })
   }
+  options.stepAnswers?.(result.outputs)
   // a rollback observed history, not resources: its outputs come from what the steps returned
   const observed = plan.command === 'rollback' ? session.target.nothing(session.desired) : planned.observed
   const outputs = session.target.outputs(session.desired, observed, result.outputs)

@@ -1,11 +1,18 @@
+import { lookup } from 'node:dns'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { LookupFunction } from 'node:net'
+import { Readable } from 'node:stream'
 import { ExitCode, ShipitError } from '../errors.js'
 
 /**
  * The HTTP access of `shipit move`'s health check, replaceable in tests (a loopback server, the
- * fake's HTTP simulator): one GET, and the pause between attempts.
+ * fake's HTTP simulator): one GET, and the pause between attempts. With `via`, the GET goes to that
+ * host's address while the URL's name stays the TLS name and the Host header: a custom domain asked
+ * at the endpoint that will answer for it, before its DNS records point there.
  */
 export const healthProbe = {
-  fetch: (url: string, init: RequestInit): Promise<Response> => fetch(url, init),
+  fetch: (url: string, init: RequestInit, via?: string): Promise<Response> => (via ? fetchVia(url, init, via) : fetch(url, init)),
   sleep: (ms: number, signal?: AbortSignal): Promise<void> =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
@@ -33,6 +40,10 @@ export interface HealthCheckOptions {
   signal?: AbortSignal
   /** one line per failed attempt */
   progress?: (line: string) => void
+  /** connect to this host instead of the URL's (see healthProbe) */
+  via?: string
+  /** only this status passes (the status the target's own URL gave: a 403 of an unmapped domain is not the app) */
+  status?: number
 }
 
 export interface HealthCheckResult {
@@ -73,14 +84,15 @@ export async function waitUntilHealthy(url: string, options: HealthCheckOptions)
     const left = deadline - healthProbe.now()
     const answer = await probeOnce(url, Math.max(1, Math.min(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, left)), options)
     const at = healthProbe.now()
-    if (answer.status !== undefined && answer.status < 500) return { url, status: answer.status, attempts: attempt, at, elapsedMs: at - started }
+    if (answer.status !== undefined && answer.status < 500 && (options.status === undefined || answer.status === options.status))
+      return { url, status: answer.status, attempts: attempt, at, elapsedMs: at - started }
     last = answer.status !== undefined ? `${answer.status}${answer.body ? ` ${answer.body}` : ''}` : answer.error
     // no attempt is started without a second left for it: the last answer stays the one quoted
     const wait = Math.min(pause, deadline - at - LAST_ATTEMPT_MS)
     if (wait <= 0) {
       throw new ShipitError(
         'HealthCheckFailed',
-        `${url} did not answer with a status below 500 within ${seconds(options.timeoutMs)}: last ${last} (${attempt} attempt${attempt === 1 ? '' : 's'})`,
+        `${url}${options.via ? ` (at ${options.via})` : ''} did not answer with ${options.status === undefined ? 'a status below 500' : options.status} within ${seconds(options.timeoutMs)}: last ${last} (${attempt} attempt${attempt === 1 ? '' : 's'})`,
         {
           exitCode: ExitCode.Failure,
           source: 'aws',
@@ -101,7 +113,8 @@ async function probeOnce(url: string, timeoutMs: number, options: HealthCheckOpt
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
   try {
     // a redirect is an answer (the app is up): not followed, so the check never leaves the app's host
-    const res = await healthProbe.fetch(url, { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'shipit-move-check' } })
+    const init: RequestInit = { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'shipit-move-check' } }
+    const res = await (options.via ? healthProbe.fetch(url, init, options.via) : healthProbe.fetch(url, init))
     const body = res.status >= 500 ? await readSome(res, options.maxBodyBytes ?? MAX_BODY_BYTES) : ''
     if (res.status < 500) await res.body?.cancel().catch(() => {})
     return { status: res.status, body }
@@ -137,4 +150,19 @@ async function readSome(res: Response, max: number): Promise<string> {
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s` : `${Math.round(ms / 1000)}s`
+}
+
+/** One GET of `url` sent to the address of `via`: the name of `url` is kept for TLS (SNI, certificate) and the Host header. */
+function fetchVia(url: string, init: RequestInit, via: string): Promise<Response> {
+  const resolveVia: LookupFunction = (_host, options, callback) => lookup(via, options, callback)
+  const send = new URL(url).protocol === 'http:' ? httpRequest : httpsRequest
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers as Record<string, string>, lookup: resolveVia, ...(init.signal ? { signal: init.signal } : {}) },
+      (res) => resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode ?? 502 })),
+    )
+    req.on('error', (err) => reject(new TypeError('fetch failed', { cause: err })))
+    req.end()
+  })
 }

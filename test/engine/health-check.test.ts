@@ -78,4 +78,18 @@ describe('waitUntilHealthy', () => {
     setTimeout(() => controller.abort(new Error('received SIGINT')), 200)
     await expect(waitUntilHealthy(`${base}/`, { timeoutMs: 60_000, signal: controller.signal })).rejects.toThrow('received SIGINT')
   })
+
+  it("with via: connects to that host, the URL's name kept as the Host header (a domain asked before its records point there); only the given status passes", async () => {
+    const hosts: string[] = []
+    const base = await serve((req, res) => {
+      hosts.push(String(req.headers.host))
+      // a name the endpoint does not serve yet (an unmapped API Gateway domain): 403 first
+      res.statusCode = hosts.length < 2 ? 403 : 200
+      res.end('ok')
+    })
+    const { port } = new URL(base)
+    const result = await waitUntilHealthy(`http://api.example.invalid:${port}/health`, { timeoutMs: 10_000, via: '127.0.0.1', status: 200 })
+    expect(result).toMatchObject({ status: 200, attempts: 2 })
+    expect(hosts).toEqual([`api.example.invalid:${port}`, `api.example.invalid:${port}`])
+  })
 })
