@@ -1,5 +1,5 @@
-import { domainNamesOf } from '../../manifest/domain.js'
 import { clock } from '../../clock.js'
+import { domainNamesOf } from '../../manifest/domain.js'
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import type { LocalOperations } from '../../plan/execute.js'
 import { isLocalRequest, type Step } from '../../plan/types.js'

@@ -9,8 +9,8 @@ import { type ObservedRole, observeRole } from '../iam-role.js'
 import { nothingEcr, type ObservedEcr, observeEcr } from '../image/ecr.js'
 import { hashBuild, type ListedBuild, listBuild, type PreparedImage } from '../image/prepare.js'
 import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
-import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
 import { type ObservedSchedule, observeSchedule } from '../schedule/observe.js'
+import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_TAG } from '../sensitive-keys.js'
 import { type ObserveContext, partitionOfArn } from '../target.js'
 import { type ExpressObserved, nothingExpress, observeExpress, observeLoadBalancerGroups } from './express.js'
@@ -237,7 +237,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     express.loadBalancerGroups = await observeLoadBalancerGroups(clients, express.revisionArn)
   const anyArn = observed.cluster?.arn || observed.taskDefinition?.arn || observed.role?.arn
   // STS is asked only when nothing read so far names the account
-  const caller = ctx.account || anyArn ? undefined : await clients.send('sts', 'GetCallerIdentity', {})
+  const caller = ctx.account || anyArn ? undefined : await (ctx.caller ? ctx.caller() : clients.send('sts', 'GetCallerIdentity', {}))
   observed.account = ctx.account ?? (anyArn ? anyArn.split(':')[4] : caller?.Account)
   const partition = partitionOfArn(anyArn || caller?.Arn)
   if (partition) observed.partition = partition

@@ -58,7 +58,13 @@ function viaExtension(desired: LambdaDesired, tracked: TrackedSecret[]): boolean
   return tracked.length > 0 && desired.function.secretsVia !== 'arn'
 }
 
-export function desiredFunction(desired: LambdaDesired, role: string | Ref, tracked: TrackedSecret[], region: string, imageUri?: string | Ref): DesiredFunction {
+export function desiredFunction(
+  desired: LambdaDesired,
+  role: string | Ref,
+  tracked: TrackedSecret[],
+  region: string,
+  imageUri?: string | Ref,
+): DesiredFunction {
   const fn = desired.function
   const container = desired.image?.container
   const imageConfig = container && {
