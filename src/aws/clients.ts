@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { SHIPIT_VERSION } from '../version.js'
 import { attachBounds, type BoundableClient, boundedCall, payloadBytes, type RetryNotice, type SlowCallNotice, uploadAllowanceMs } from './bounds.js'
 import { type CredentialStatus, checkCredentials } from './credentials.js'
-import { sendInFlight, serviceSlots } from './in-flight.js'
+import { type Speculative, sendInFlight, serviceSlots } from './in-flight.js'
 import { warnIfNodeEndOfLife } from './node-support.js'
 import type { OperationInput, OperationName, OperationOutput, ServiceModules, ServiceName } from './services.js'
 
@@ -88,6 +88,9 @@ function callDeadlineMs(settings: AwsSettings): number {
   return settings.callTimeoutMs ?? Math.max(DEFAULT_CALL_TIMEOUT_MS, 2 * (settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS))
 }
 
+/** Commands sent as speculative reads (AwsClients.send's option), read by the in-flight bound of their client. */
+const speculativeCommands = new WeakMap<object, Speculative>()
+
 /** The one client factory: lazily built, cached clients sharing the same settings. */
 export class AwsClients {
   /** by service, and by service and attempts for calls sent with their own maxAttempts */
@@ -161,6 +164,7 @@ export class AwsClients {
           maxAttempts,
           onRetry: this.settings.onRetry,
           signal: options?.abortSignal,
+          speculative: speculativeCommands.get(command),
         },
         () => send(command, options),
       )
@@ -182,21 +186,26 @@ export class AwsClients {
     }
   }
 
-  /** Send an operation with its SDK input type; the answer has the SDK output type. */
+  /** Send an operation with its SDK input type; the answer has the SDK output type. `speculative`: see src/aws/in-flight.ts. */
   send<S extends ServiceName, O extends OperationName<S>>(
     service: S,
     operation: O,
     input: OperationInput<S, O>,
     abortSignal?: AbortSignal,
+    options: { speculative?: Speculative } = {},
   ): Promise<OperationOutput<S, O>> {
-    return this.sendRequest({ service, operation, input: input as Record<string, unknown> }, abortSignal) as Promise<OperationOutput<S, O>>
+    return this.sendRequest({ service, operation, input: input as Record<string, unknown> }, abortSignal, options) as Promise<OperationOutput<S, O>>
   }
 
   /**
    * Send a request held as data: `${operation}Command` of its service with its input. `maxAttempts`
    * overrides the settings for this call (1: the SDK never resends it, see src/plan/idempotency.ts).
    */
-  async sendRequest(request: RequestData, abortSignal?: AbortSignal, options: { maxAttempts?: number } = {}): Promise<Record<string, unknown>> {
+  async sendRequest(
+    request: RequestData,
+    abortSignal?: AbortSignal,
+    options: { maxAttempts?: number; speculative?: Speculative } = {},
+  ): Promise<Record<string, unknown>> {
     const { service, operation, input } = request
     const [client, Command] = await Promise.all([this.client(service, options.maxAttempts), this.exported<CommandClass>(service, `${operation}Command`)])
     if (!Command) throw new Error(`unknown operation ${service}:${operation}`)
@@ -205,7 +214,11 @@ export class AwsClients {
     const answer = await boundedCall(
       { call, deadlineMs, onSlowCall: this.settings.onSlowCall, slowCallMs: this.settings.slowCallMs },
       [abortSignal, this.closing.signal],
-      (signal) => client.send(new Command(input), { abortSignal: signal }),
+      (signal) => {
+        const command = new Command(input)
+        if (options.speculative) speculativeCommands.set(command, options.speculative)
+        return client.send(command, { abortSignal: signal })
+      },
     )
     return (answer ?? {}) as Record<string, unknown>
   }

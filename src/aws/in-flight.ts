@@ -102,10 +102,14 @@ function attemptsOf(err: unknown): number {
   return typeof n === 'number' && n > 1 ? n : 1
 }
 
-/** A first-in first-out counting semaphore: calls start in the order they asked. */
+/**
+ * A first-in first-out counting semaphore: calls start in the order they asked, those asked `behind`
+ * (reads that may prove needless) after every other caller waiting.
+ */
 export class FifoSemaphore {
   private active = 0
   private readonly queue: { grant: () => void }[] = []
+  private readonly behind: { grant: () => void }[] = []
 
   constructor(readonly limit: number) {}
 
@@ -114,16 +118,17 @@ export class FifoSemaphore {
   }
 
   get waiting(): number {
-    return this.queue.length
+    return this.queue.length + this.behind.length
   }
 
   /** Resolves with the release of a slot; rejects with the signal's reason when aborted while waiting. */
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  acquire(signal?: AbortSignal, behind = false): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.active < this.limit && this.queue.length === 0) {
+    if (this.active < this.limit && this.waiting === 0) {
       this.active += 1
       return Promise.resolve(this.releaser())
     }
+    const queue = behind ? this.behind : this.queue
     return new Promise((resolve, reject) => {
       const entry = {
         grant: () => {
@@ -133,12 +138,12 @@ export class FifoSemaphore {
         },
       }
       const onAbort = () => {
-        const at = this.queue.indexOf(entry)
-        if (at >= 0) this.queue.splice(at, 1)
+        const at = queue.indexOf(entry)
+        if (at >= 0) queue.splice(at, 1)
         reject(signal?.reason)
       }
       signal?.addEventListener('abort', onAbort, { once: true })
-      this.queue.push(entry)
+      queue.push(entry)
     })
   }
 
@@ -148,7 +153,7 @@ export class FifoSemaphore {
       if (released) return
       released = true
       this.active -= 1
-      this.queue.shift()?.grant()
+      ;(this.queue.shift() ?? this.behind.shift())?.grant()
     }
   }
 }
@@ -166,6 +171,19 @@ export function serviceSlots(service: ServiceName, where: string): FifoSemaphore
   return s
 }
 
+/**
+ * A read that may prove needless (the parts of a role that may not exist): it waits behind the calls
+ * of its service that are not, and when its turn comes and it is no longer needed it is not sent.
+ */
+export interface Speculative {
+  needed: () => boolean
+}
+
+/** A speculative read given up before it was sent: its answer could no longer matter. */
+export class NotNeeded extends Error {
+  override readonly name = 'NotNeeded'
+}
+
 export interface InFlightOptions {
   /** service:Operation, for the notices */
   call: string
@@ -175,6 +193,7 @@ export interface InFlightOptions {
   onRetry?: (notice: RetryNotice) => void
   /** the call's signal: its deadline and the clients' closing; aborts a wait for a slot or a back-off */
   signal?: AbortSignal
+  speculative?: Speculative
 }
 
 /**
@@ -184,7 +203,14 @@ export interface InFlightOptions {
 export async function sendInFlight<T>(o: InFlightOptions, send: () => Promise<T>): Promise<T> {
   let attempts = 0
   for (;;) {
-    const release = await o.slots.acquire(o.signal)
+    // a speculative read with a free slot is sent at once, as any other; one that waits is asked, its turn come, whether it is still needed
+    const queued = o.slots.waiting > 0 || o.slots.inFlight >= o.slots.limit
+    const release = await o.slots.acquire(o.signal, o.speculative !== undefined)
+    // the slot may be this one's because the call that decides it just answered: that answer is taken in first
+    if (o.speculative && queued && (await afterAnswers(o.speculative))) {
+      release()
+      throw new NotNeeded(`${o.call} was not sent: its answer is no longer needed`)
+    }
     let error: unknown
     try {
       return await send()
@@ -199,6 +225,12 @@ export async function sendInFlight<T>(o: InFlightOptions, send: () => Promise<T>
     o.onRetry?.({ call: o.call, attempt: attempts + 1, maxAttempts: o.maxAttempts, delayMs, reason: 'throttled' })
     await pause(delayMs, o.signal)
   }
+}
+
+/** Whether a speculative read is no longer needed, asked once the answers already in are taken in. */
+async function afterAnswers(speculative: Speculative): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve))
+  return !speculative.needed()
 }
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {

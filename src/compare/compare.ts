@@ -47,6 +47,43 @@ export interface Comparison {
   leftOut: string[]
   /** no load was given: each target's total at REFERENCE_LOADS (the lines above are at `inputs.requests`) */
   reference?: ReferenceLoads
+  /** an app with components: each one compared as an app of its own, and the app's total on the targets the components name */
+  components?: ComponentComparison[]
+  total?: { monthlyUsd: number; statement: string }
+}
+
+/** One component of an app, compared on every target as a single app is; `target` is the one app.yaml gives it. */
+export interface ComponentComparison {
+  name: string
+  target: TargetName
+  comparison: Comparison
+  /** a one-off or scheduled task (mode: task): priced as if it served all month, so left out of the total */
+  task?: boolean
+}
+
+/** The app's comparison from its components': their sum on the targets they deploy to. */
+export function joinComponents(app: string, parts: ComponentComparison[]): Comparison {
+  const first = parts[0].comparison
+  const serving = parts.filter((p) => !p.task)
+  const own = serving.flatMap((p) =>
+    p.comparison.targets.filter((t) => t.target === p.target).map((t) => ({ name: p.name, target: p.target, usd: t.totalUsd })),
+  )
+  const monthlyUsd = Math.round(own.reduce((sum, t) => sum + t.usd, 0) * 100) / 100
+  const tasks = parts.filter((p) => p.task).map((p) => p.name)
+  const unsized = serving.filter((p) => !own.some((o) => o.name === p.name)).map((p) => p.name)
+  const statement = [
+    `total of ${own.length} components, each on its own target (${own.map((o) => `${o.name} on ${o.target}`).join(', ')})`,
+    ...(tasks.length ? [`tasks left out (${tasks.join(', ')}): priced above as if they ran all month, they cost only their runs`] : []),
+    ...(unsized.length ? [`not sized for their target: ${unsized.join(', ')}`] : []),
+  ].join('; ')
+  return {
+    ...first,
+    app,
+    targets: [],
+    breakEven: { requestsPerMonth: null, statement: 'per component, below' },
+    components: parts,
+    total: { monthlyUsd, statement },
+  }
 }
 
 /** Loads `shipit compare` prices when neither the flags nor expect: give one. */

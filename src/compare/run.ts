@@ -2,10 +2,11 @@ import { writeFile } from 'node:fs/promises'
 import { invalid, ShipitError } from '../errors.js'
 import { findManifest } from '../manifest/discover.js'
 import { declaringKey } from '../manifest/environments.js'
-import { loadManifest } from '../manifest/load.js'
+import { type LoadedManifest, loadManifest } from '../manifest/load.js'
 import { DEFAULT_ENV } from '../manifest/resolve.js'
+import type { TargetName } from '../manifest/schema.js'
 import { type Curves, renderTerminalChart } from './chart.js'
-import { type AppShape, atReferenceLoads, type Comparison, compareTargets, costCurves, REFERENCE_LOADS } from './compare.js'
+import { type AppShape, atReferenceLoads, type Comparison, compareTargets, costCurves, joinComponents, REFERENCE_LOADS } from './compare.js'
 import type { LiveBounds } from './live-bounds.js'
 import { PRICE_TABLE, type PriceTable } from './prices.js'
 import { renderComparison } from './render.js'
@@ -39,13 +40,29 @@ const REFERENCE_DURATION = '100ms'
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/
 
-/** The app's sizes and expected load for one env, without choosing a target. */
-export async function loadShape(
-  file: string | undefined,
-  env: string | undefined,
-  vars?: Record<string, string | undefined>,
-): Promise<{ shape: AppShape; expect?: TrafficInput; region?: string }> {
+interface Shaped {
+  shape: AppShape
+  expect?: TrafficInput
+  region?: string
+  /** an app with components: each one's shape, and the target app.yaml gives it */
+  components?: { name: string; target: TargetName; shape: AppShape; task: boolean }[]
+}
+
+/** The app's sizes and expected load for one env, without choosing a target; with components, each one's too. */
+export async function loadShape(file: string | undefined, env: string | undefined, vars?: Record<string, string | undefined>): Promise<Shaped> {
   const loaded = await loadManifest(file ?? (await findManifest(process.cwd())), vars ?? process.env)
+  if (!loaded.components) return shapeOf(loaded, env)
+  const components = loaded.components.map((c) => ({
+    name: c.name,
+    target: c.target,
+    shape: shapeOf(c.loaded, env).shape,
+    task: c.loaded.manifest.container?.mode === 'task',
+  }))
+  const top = loaded.manifest
+  return { shape: { ...components[0].shape, app: top.name }, expect: top.expect, region: top.region, components }
+}
+
+function shapeOf(loaded: LoadedManifest, env: string | undefined): Shaped {
   const envName = env ?? DEFAULT_ENV
   const known = Object.keys(loaded.manifest.environments)
   // an env matching a pattern ("pr-*") is sized by that pattern's overlay
@@ -112,13 +129,14 @@ function liveBounds(flags: CompareOptions['priceBounds'] = {}): Partial<LiveBoun
 
 /** Everything `shipit compare` prints or writes, from its flags. */
 export async function runCompare(options: CompareOptions): Promise<CompareRun> {
-  const { shape, expect, region: manifestRegion } = await loadShape(options.file, options.env, options.vars)
+  const { shape, expect, region: manifestRegion, components } = await loadShape(options.file, options.env, options.vars)
   // no load at all: the reference loads, each request taking --duration, expect:'s, or 100 ms
   const noLoad = options.requests === undefined && expect?.requests === undefined
   const flags = noLoad ? { ...options, requests: REFERENCE_DETAIL, duration: options.duration ?? expect?.duration ?? REFERENCE_DURATION } : options
   const traffic = resolveTraffic(flags, expect, options.file ?? 'app.yaml')
   const region = options.region ?? manifestRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
   const { table, note } = await pricesFor(region, options)
+  if (components) return compareComponents(shape.app, components, { traffic, table, region, noLoad, note, chart: options.chart })
   const comparison = compareTargets(shape, traffic, table, region)
   if (noLoad) comparison.reference = atReferenceLoads(shape, traffic, table.regions[region])
   const curves: Curves = {
@@ -137,4 +155,34 @@ export async function runCompare(options: CompareOptions): Promise<CompareRun> {
     notes.push(`chart written to ${options.chart}`)
   }
   return { comparison, text: () => `${renderComparison(comparison)}\n\n${renderTerminalChart(curves)}`, notes }
+}
+
+interface ComponentsRun {
+  traffic: ReturnType<typeof resolveTraffic>
+  table: PriceTable
+  region: string
+  noLoad: boolean
+  note?: string
+  chart?: string
+}
+
+/** An app with components: each priced as an app of its own (every target, its own first), then the total on their own targets. */
+function compareComponents(app: string, components: NonNullable<Shaped['components']>, run: ComponentsRun): CompareRun {
+  if (run.chart) {
+    throw invalid('ChartForComponents', '--chart draws one app on each target; this app has components', [
+      "leave out --chart, or compare one component's app.yaml",
+    ])
+  }
+  const parts = components.map(({ name, target, shape, task }) => {
+    const comparison = compareTargets(shape, run.traffic, run.table, run.region)
+    if (run.noLoad) comparison.reference = atReferenceLoads(shape, run.traffic, run.table.regions[run.region])
+    return { name, target, comparison, ...(task ? { task } : {}) }
+  })
+  const comparison = joinComponents(app, parts)
+  const text = () =>
+    [
+      ...parts.map((p) => `── ${p.name} (${p.target}) ${'─'.repeat(Math.max(3, 60 - p.name.length - p.target.length))}\n${renderComparison(p.comparison)}`),
+      `${comparison.total?.statement}: $${comparison.total?.monthlyUsd.toFixed(2)}/month`,
+    ].join('\n\n')
+  return { comparison, text, notes: run.note ? [run.note] : [] }
 }

@@ -13,10 +13,11 @@ import { addSecret } from '../redact.js'
 import { loadTarget } from '../targets/index.js'
 import type { Prepared } from '../targets/target.js'
 import { appTarget } from './app-target.js'
+import { gateSteps } from './component-gates.js'
 import { markersToRefs, refValues, substituteRefs } from './component-refs.js'
 import { fingerprintOf, makePlan, type Planned, prepareLocal } from './plan.js'
 import { connect, loadForSession, openSession, type Session, type SessionOptions } from './session.js'
-import { CLUSTER_STEPS, clusterSteps } from './shared-cluster.js'
+import { clusterSteps } from './shared-cluster.js'
 
 /**
  * An app with `components:`: one session per component (its own target, names and tags, one shared
@@ -102,6 +103,8 @@ export async function makeAppPlan(app: AppSession, options: AppPlanOptions): Pro
   const now = options.now?.() ?? clock.now()
   const salt = options.salt ?? newSalt()
   const done = new Map<string, Promise<{ session: Session; planned: Planned }>>()
+  // one GetCallerIdentity for the app: a component whose reads name no account takes the one another asked for
+  const caller = askedOnce(() => app.session.clients.send('sts', 'GetCallerIdentity', {}, options.signal))
   for (const { component, session } of app.components) {
     const beforePlan = async () => {
       if (options.command !== 'deploy' || !component.refs.length) return
@@ -113,11 +116,23 @@ export async function makeAppPlan(app: AppSession, options: AppPlanOptions): Pro
       session.desired = substituteRefs(session.desired, refValues(component.refs, producers))
     }
     const build = options.builds?.get(component.name)
-    const planning = makePlan(session, { ...options, salt, now: () => now, beforePlan, ...(build ? { build } : {}) }).then((planned) => ({ session, planned }))
+    const planning = makePlan(session, { ...options, salt, now: () => now, beforePlan, caller, ...(build ? { build } : {}) }).then((planned) => ({
+      session,
+      planned,
+    }))
     done.set(component.name, planning)
   }
   const parts = await Promise.all(app.components.map(async (c) => ({ ...c, ...(await (done.get(c.component.name) as Promise<{ planned: Planned }>)) })))
   return joinParts(app, parts, options.command, salt, now)
+}
+
+/** The answer of `ask`, asked the first time it is wanted and shared after. */
+function askedOnce<T>(ask: () => Promise<T>): () => Promise<T> {
+  let answer: Promise<T> | undefined
+  return () => {
+    answer ??= ask()
+    return answer
+  }
 }
 
 interface Part extends ComponentSession {
@@ -201,30 +216,6 @@ function prefixStep(step: Step, component: string): Step {
     ...(step.precondition ? { precondition: step.precondition } : {}),
     ...(step.changes ? { changes: step.changes.map((c) => ({ ...c, after: refs(c.after) })) } : {}),
   }
-}
-
-/**
- * `before:` tasks gate the components they name: the task's run comes before each gated step. A
- * scheduled task never runs at deploy (EventBridge Scheduler runs it); a gate whose component and
- * gated components are all unchanged does not run either, so a redeploy changes nothing.
- */
-function gateSteps(parts: Part[], steps: Step[]): Step[] {
-  let out = steps
-  for (const { component } of parts) {
-    const run = `${component.name}/run`
-    const own = (name: string) => out.filter((s) => s.component === name)
-    if (component.scheduled) out = out.filter((s) => s.id !== run)
-    if (!component.before.length) continue
-    const gated = component.before.filter((name) => parts.some((p) => p.component.name === name))
-    const changing = own(component.name).some((s) => s.id !== run) || gated.some((name) => own(name).length > 0)
-    if (!changing) out = out.filter((s) => s.id !== run)
-    const gate = own(component.name).some((s) => s.id === run) ? [run] : own(component.name).map((s) => s.id)
-    if (!gate.length) continue
-    // the shared cluster is the app's, not the gated component's: the gate itself may run in it
-    const gatedStep = (s: Step) => s.component !== undefined && gated.includes(s.component) && !CLUSTER_STEPS.some((id) => s.id === `${s.component}/${id}`)
-    out = out.map((s) => (gatedStep(s) ? { ...s, dependsOn: [...new Set([...s.dependsOn, ...gate])] } : s))
-  }
-  return out
 }
 
 function totalCost(components: PlanComponent[]): PlanCost | undefined {

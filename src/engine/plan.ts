@@ -7,7 +7,7 @@ import { canonicalJson, sha256Hex } from '../digest.js'
 import { withIdempotency } from '../plan/idempotency.js'
 import { newSalt, precomputeCommitments, SECRET_KDF, saltSecretMarkers } from '../plan/secrets.js'
 import { forEachMarker, isSensitive, PLAN_FORMAT_VERSION, type Plan, type SecretKdf, summarize, withInferredDependencies } from '../plan/types.js'
-import type { PlanPart, Prepared } from '../targets/target.js'
+import type { CallerIdentity, PlanPart, Prepared } from '../targets/target.js'
 import { SHIPIT_VERSION } from '../version.js'
 import { expiringFrom, planExpiry } from './expiry.js'
 import type { Session } from './session.js'
@@ -34,6 +34,8 @@ interface PlanOptions {
   build?: () => Promise<Prepared>
   /** with components: called once observed, before planning; it may set session.desired (another component's output) */
   beforePlan?: () => Promise<void>
+  /** with components: the app's one GetCallerIdentity (see ObserveContext.caller) */
+  caller?: () => Promise<CallerIdentity>
 }
 
 /** Check the local input (source, build context) before any AWS call; the build it returns runs while observe reads. */
@@ -46,11 +48,16 @@ function fingerprintHash(value: unknown): string {
 }
 
 /** Read what exists (unless offline), then plan. Packaging runs while AWS is read. */
-export async function observe(session: Session, signal?: AbortSignal, command: Plan['command'] = 'deploy'): Promise<unknown> {
+export async function observe(
+  session: Session,
+  signal?: AbortSignal,
+  command: Plan['command'] = 'deploy',
+  caller?: () => Promise<CallerIdentity>,
+): Promise<unknown> {
   const { target, desired, clients, region } = session
   if (session.offline) return target.nothing(desired)
   try {
-    return await target.observe({ clients, region, signal, command, showUndeclared: session.showUndeclared }, desired)
+    return await target.observe({ clients, region, signal, command, showUndeclared: session.showUndeclared, ...(caller ? { caller } : {}) }, desired)
   } catch (err) {
     throw translateAwsError(err, `reading the live state of ${desired.names.base}`)
   }
@@ -64,7 +71,7 @@ export async function makePlan(session: Session, options: PlanOptions): Promise<
   if (options.command === 'rollback') return makeRollbackPlan(session, options)
   // local input is checked before the first AWS call; the zip is built while observe reads
   const build = options.build ?? (await prepareLocal(session, options.command, options.signal))
-  const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command), build()])
+  const [observed, prepared] = await Promise.all([observe(session, options.signal, options.command, options.caller), build()])
   await options.beforePlan?.()
   const { account, partition } = observed as { account?: string; partition?: string }
   const ctx = { region, account, partition, adopt: Boolean(options.adopt) }

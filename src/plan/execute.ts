@@ -87,7 +87,8 @@ interface ApplyResult {
  */
 export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<ApplyResult> {
   const now = ctx.now ?? Date.now
-  const limit = ctx.concurrency ?? 6
+  // steps hold their slot through their waits; the calls themselves are bounded per service (src/aws/in-flight.ts)
+  const limit = ctx.concurrency ?? STEPS_AT_ONCE * Math.max(1, plan.components?.length ?? 1)
   const byId = new Map(plan.steps.map((s) => [s.id, s]))
   for (const step of plan.steps) {
     for (const dep of step.dependsOn) {
@@ -104,7 +105,10 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
   const needed = new Set(plan.steps.flatMap((s) => s.dependsOn))
 
   const usable = (id: string) => status.get(id) === 'done' || status.get(id) === 'answered'
-  const ready = () => plan.steps.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every(usable))
+  // the longest chain first: a step started earlier also queues earlier for its service's calls in flight
+  const rank = remainingPath(plan.steps)
+  const byRank = [...plan.steps].sort((a, b) => (rank.get(b.id) ?? 0) - (rank.get(a.id) ?? 0))
+  const ready = () => byRank.filter((s) => status.get(s.id) === 'not-started' && s.dependsOn.every(usable))
 
   const launch = (step: Step) => {
     status.set(step.id, 'running')
@@ -159,6 +163,31 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
     firstError = new ShipitError('InvalidPlan', 'the plan has steps that can never run (a dependency cycle)', { exitCode: ExitCode.Failure })
   }
   return { ok, interrupted, results: all, outputs, error: firstError }
+}
+
+/** Independent steps run at once, per component of the plan. */
+const STEPS_AT_ONCE = 6
+
+/** For each step, the longest chain of calls from its start to the end of the plan (a call, its wait and its precondition count one each). */
+export function remainingPath(steps: Step[]): Map<string, number> {
+  const dependents = new Map<string, Step[]>(steps.map((s) => [s.id, []]))
+  for (const s of steps) for (const d of s.dependsOn) dependents.get(d)?.push(s)
+  const memo = new Map<string, number>()
+  const visiting = new Set<string>()
+  const walk = (step: Step): number => {
+    const known = memo.get(step.id)
+    if (known !== undefined) return known
+    // a cycle is reported by the executor (steps that never run); here it only ends the walk
+    if (visiting.has(step.id)) return 0
+    visiting.add(step.id)
+    const own = 1 + (step.wait ? 1 : 0) + (step.precondition ? 1 : 0)
+    const after = Math.max(0, ...(dependents.get(step.id) ?? []).map(walk))
+    visiting.delete(step.id)
+    memo.set(step.id, own + after)
+    return own + after
+  }
+  for (const s of steps) walk(s)
+  return memo
 }
 
 async function runStep(

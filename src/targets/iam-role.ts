@@ -1,5 +1,7 @@
+import type { GetRoleCommandOutput } from '@aws-sdk/client-iam'
 import type { AwsClients } from '../aws/clients.js'
 import { orNullIfMissing } from '../aws/errors.js'
+import { NotNeeded, type Speculative } from '../aws/in-flight.js'
 import { canonicalJson } from '../digest.js'
 import { tagMap } from './target.js'
 
@@ -17,13 +19,48 @@ export interface ObservedRole {
   secretsPolicy?: string | null
 }
 
+/** GetRole of a role, and how to read its parts beside it. */
+export interface RoleReads {
+  role: Promise<GetRoleCommandOutput | null>
+  /** a read of one of the role's parts: null when it was not sent because the role proved missing */
+  part: <T>(read: (speculative: Speculative) => Promise<T>) => Promise<T | null>
+}
+
+/**
+ * GetRole, and the reads of the role's parts sent beside it as speculative reads: with IAM's slots
+ * free (one app) they go at once, as before; when many components are read at once they wait behind
+ * the GetRoles, and those of a role found missing are never sent (a first deploy of many components
+ * reads its roles in fewer rounds of IAM's bounded calls).
+ */
+export function roleReads(clients: AwsClients, roleName: string): RoleReads {
+  let missing = false
+  const role = orNullIfMissing(clients.send('iam', 'GetRole', { RoleName: roleName })).then((r) => {
+    missing = !r?.Role
+    return r
+  })
+  const speculative: Speculative = { needed: () => !missing }
+  const part = <T>(read: (speculative: Speculative) => Promise<T>): Promise<T | null> =>
+    read(speculative).catch((err: unknown) => {
+      if (err instanceof NotNeeded) return null
+      throw err
+    })
+  return { role, part }
+}
+
 /** The role, its managed policies and (when asked: it costs a read) shipit's inline secrets policy. */
-export async function observeRole(clients: AwsClients, roleName: string, readSecretsPolicy = true): Promise<ObservedRole | null> {
+export async function observeRole(
+  clients: AwsClients,
+  roleName: string,
+  readSecretsPolicy = true,
+  reads: RoleReads = roleReads(clients, roleName),
+): Promise<ObservedRole | null> {
   const [role, attached, inline] = await Promise.all([
-    orNullIfMissing(clients.send('iam', 'GetRole', { RoleName: roleName })),
-    orNullIfMissing(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName })),
+    reads.role,
+    reads.part((speculative) => orNullIfMissing(clients.send('iam', 'ListAttachedRolePolicies', { RoleName: roleName }, undefined, { speculative }))),
     readSecretsPolicy
-      ? orNullIfMissing(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME }))
+      ? reads.part((speculative) =>
+          orNullIfMissing(clients.send('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: SECRETS_POLICY_NAME }, undefined, { speculative })),
+        )
       : Promise.resolve(undefined),
   ])
   if (!role?.Role) return null

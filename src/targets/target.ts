@@ -12,11 +12,19 @@ export interface ObserveContext {
   region: string
   /** the caller's account, when known before observing */
   account?: string
+  /** with components: the app's one GetCallerIdentity, asked once for every component (its answer, when needed) */
+  caller?: () => Promise<CallerIdentity>
   signal?: AbortSignal
   /** what the observation is for: destroy reads more (every revision, running tasks) than deploy needs */
   command?: Plan['command']
   /** --show-undeclared: show the live values of names app.yaml does not declare (src/targets/sensitive-keys.ts) */
   showUndeclared?: boolean
+}
+
+/** What sts:GetCallerIdentity answers that shipit uses. */
+export interface CallerIdentity {
+  Account?: string
+  Arn?: string
 }
 
 /** Planning inputs besides desired and observed state. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RetryNotice } from '../../src/aws/bounds.js'
-import { FifoSemaphore, IN_FLIGHT_PER_SERVICE, isThrottling, sendInFlight, throttleBackoff, throttleDelayMs } from '../../src/aws/in-flight.js'
+import { FifoSemaphore, IN_FLIGHT_PER_SERVICE, isThrottling, NotNeeded, sendInFlight, throttleBackoff, throttleDelayMs } from '../../src/aws/in-flight.js'
 import type { ServiceName } from '../../src/aws/services.js'
 import { awsError } from '../fakes/core.js'
 import { useFakeAws } from '../helpers/fake.js'
@@ -42,6 +42,54 @@ describe('FifoSemaphore', () => {
     expect(s.waiting).toBe(0)
     release()
     expect(s.inFlight).toBe(0)
+  })
+})
+
+describe('speculative reads', () => {
+  it('wait behind every other caller waiting, whenever they asked', async () => {
+    const s = new FifoSemaphore(1)
+    const order: string[] = []
+    const release = await s.acquire()
+    const take = (name: string, behind: boolean) =>
+      s.acquire(undefined, behind).then((r) => {
+        order.push(name)
+        r()
+      })
+    const all = [take('part of a', true), take('b', false), take('part of b', true), take('c', false)]
+    release()
+    await Promise.all(all)
+    expect(order).toEqual(['b', 'c', 'part of a', 'part of b'])
+  })
+
+  it('a queued one no longer needed when its turn comes is not sent, and leaves its slot to the next', async () => {
+    const slots = new FifoSemaphore(1)
+    let missing = false
+    const release = await slots.acquire()
+    const sent: string[] = []
+    const read = (name: string) =>
+      sendInFlight({ call: `iam:${name}`, slots, maxAttempts: 5, speculative: { needed: () => !missing } }, async () => {
+        sent.push(name)
+        return name
+      })
+    const part = read('ListAttachedRolePolicies')
+    // the call that decides it answers "no such role" as it leaves its slot
+    missing = true
+    release()
+    await expect(part).rejects.toBeInstanceOf(NotNeeded)
+    expect(sent).toEqual([])
+    expect([slots.inFlight, slots.waiting]).toEqual([0, 0])
+  })
+
+  it('one with a free slot is sent at once, needed or not (one app: nothing changes)', async () => {
+    const sent: string[] = []
+    const out = await sendInFlight(
+      { call: 'iam:GetRolePolicy', slots: new FifoSemaphore(5), maxAttempts: 5, speculative: { needed: () => false } },
+      async () => {
+        sent.push('GetRolePolicy')
+        return 'policy'
+      },
+    )
+    expect([out, sent]).toEqual(['policy', ['GetRolePolicy']])
   })
 })
 

@@ -16,6 +16,9 @@ function shop(): string {
   return join(dir, 'app.yaml')
 }
 
+/** Calls that change what a component runs: a gate (`before:`) comes before the first of them. */
+const RUNS_CODE = new Set(['RegisterTaskDefinition', 'CreateService', 'UpdateService', 'CreateExpressGatewayService', 'UpdateExpressGatewayService', 'RunTask'])
+
 /** The component a mutating call acts on, from the names it carries (`shop-<component>-dev`, `/shipit/shop/<component>/dev`). */
 function componentOf(call: FakeCall): string | undefined {
   const text = JSON.stringify(call.input)
@@ -50,19 +53,23 @@ describe('the shop example (issue 22) on the in-memory AWS', () => {
     ).toEqual(['/shipit/shop/api/dev', '/shipit/shop/migrate/dev', '/shipit/shop/nightly/dev', '/shipit/shop/web/dev', '/shipit/shop/worker/dev'])
   })
 
-  it('runs migrate once, to exit 0, before the first write of web or worker; nightly (scheduled) does not run at deploy', async () => {
+  it('runs migrate once, to exit 0, before the first call that changes what web or worker runs; nightly (scheduled) does not run at deploy', async () => {
     const r = await runCommand(Deploy, ['-f', shop(), '--yes'])
     expect(r.code, r.stderr).toBe(0)
     const mutating = fake.mutatingCalls()
     const runs = fake.callsOf('RunTask')
     expect(runs.map((c) => c.input.taskDefinition)).toEqual([expect.stringContaining('task-definition/shop-migrate-dev:1')])
     const ranAt = mutating.indexOf(runs[0])
-    const firstWrite = (component: string) => mutating.findIndex((c) => componentOf(c) === component)
-    expect(firstWrite('web')).toBeGreaterThan(ranAt)
-    expect(firstWrite('worker')).toBeGreaterThan(ranAt)
-    // the task had stopped (exit 0) before web's first call: the run step's wait is part of the step
-    const stoppedBefore = fake.calls.slice(0, fake.calls.indexOf(mutating[firstWrite('web')])).some((c) => c.operation === 'DescribeTasks')
+    const firstChange = (component: string) => mutating.findIndex((c) => componentOf(c) === component && RUNS_CODE.has(c.operation))
+    expect(firstChange('web')).toBeGreaterThan(ranAt)
+    expect(firstChange('worker')).toBeGreaterThan(ranAt)
+    // the task had stopped (exit 0) before web's task definition: the run step's wait is part of the step
+    const stoppedBefore = fake.calls.slice(0, fake.calls.indexOf(mutating[firstChange('web')])).some((c) => c.operation === 'DescribeTasks')
     expect(stoppedBefore).toBe(true)
+    // what serves nothing by itself is made beside the gate: web's role and log group before migrate runs
+    const made = (operation: string, component: string) => mutating.findIndex((c) => c.operation === operation && componentOf(c) === component)
+    expect(made('CreateRole', 'web')).toBeLessThan(ranAt)
+    expect(made('CreateLogGroup', 'worker')).toBeLessThan(ranAt)
   })
 
   it("gives web's task definition the API's URL, known only once the API is created", async () => {
@@ -92,10 +99,43 @@ describe('the shop example (issue 22) on the in-memory AWS', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('relation "orders" already exists')
     expect(r.stderr).not.toMatch(/looks like a bug/)
-    const touched = new Set(fake.mutatingCalls().map(componentOf))
-    expect(touched.has('web')).toBe(false)
-    expect(touched.has('worker')).toBe(false)
+    // web and worker serve nothing new: no task definition, no service (their roles and log groups may be made)
+    const changed = fake.mutatingCalls().filter((c) => RUNS_CODE.has(c.operation) && ['web', 'worker'].includes(componentOf(c) ?? ''))
+    expect(changed).toEqual([])
     expect(fake.state.ecs.services.size).toBe(0)
+    const families = [...fake.state.ecs.taskDefinitions.values()].map((t) => t.taskDefinition.family)
+    expect(families).not.toContain('shop-web-dev')
+    expect(families).not.toContain('shop-worker-dev')
+  })
+
+  it('after a failing migrate, the next deploy converges and a redeploy then changes nothing', async () => {
+    const file = shop()
+    fake.state.ecs.taskOutcome = { exitCode: 2, logLines: ['ERROR: no database'] }
+    expect((await runCommand(Deploy, ['-f', file, '--yes'])).code).toBe(1)
+    fake.state.ecs.taskOutcome = { exitCode: 0, logLines: ['migrated'] }
+    const fixed = await runCommand(Deploy, ['-f', file, '--yes'])
+    expect(fixed.code, fixed.stderr).toBe(0)
+    expect([...fake.state.ecs.services.values()].map((s) => s.serviceName).sort()).toEqual(['shop-web-dev', 'shop-worker-dev'])
+    // made once each: what the failed deploy made was found and kept, not made again
+    expect(fake.callsOf('CreateRole').filter((c) => componentOf(c) === 'web')).toHaveLength(1)
+    expect(fake.callsOf('CreateSecurityGroup').filter((c) => componentOf(c) === 'web')).toHaveLength(1)
+    fake.calls.length = 0
+    const again = await runCommand(Deploy, ['-f', file, '--yes'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
+  it('after a failing migrate, destroy removes what was made beside the gate (roles, log groups, security groups)', async () => {
+    const file = shop()
+    fake.state.ecs.taskOutcome = { exitCode: 2, logLines: ['ERROR: no database'] }
+    expect((await runCommand(Deploy, ['-f', file, '--yes'])).code).toBe(1)
+    expect([...fake.state.iam.roles.keys()].some((r) => r.includes('shop-web-dev'))).toBe(true)
+    const r = await runCommand(Destroy, ['-f', file, '--yes'])
+    expect(r.code, r.stderr).toBe(0)
+    expect([...fake.state.iam.roles.keys()].filter((name) => name.includes('shop'))).toEqual([])
+    expect([...fake.state.logs.logGroups.keys()].filter((g) => g.startsWith('/shipit/shop/'))).toEqual([])
+    expect([...fake.state.ec2.securityGroups.values()].map((g) => g.GroupName).filter((n) => n?.includes('shop'))).toEqual([])
+    expect([...fake.state.ecs.clusters.values()].filter((c) => c.status === 'ACTIVE')).toEqual([])
   })
 
   it('destroy removes every component, the shared cluster last', async () => {

@@ -237,7 +237,7 @@ export async function observeContainer(ctx: ObserveContext, desired: ContainerDe
     express.loadBalancerGroups = await observeLoadBalancerGroups(clients, express.revisionArn)
   const anyArn = observed.cluster?.arn || observed.taskDefinition?.arn || observed.role?.arn
   // STS is asked only when nothing read so far names the account
-  const caller = ctx.account || anyArn ? undefined : await clients.send('sts', 'GetCallerIdentity', {})
+  const caller = ctx.account || anyArn ? undefined : await (ctx.caller ? ctx.caller() : clients.send('sts', 'GetCallerIdentity', {}))
   observed.account = ctx.account ?? (anyArn ? anyArn.split(':')[4] : caller?.Account)
   const partition = partitionOfArn(anyArn || caller?.Arn)
   if (partition) observed.partition = partition

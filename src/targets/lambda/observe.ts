@@ -15,7 +15,7 @@ import { type ObservedLogGroup, observeLogGroup } from '../log-group.js'
 import { type ObservedSchedule, observeSchedule } from '../schedule/observe.js'
 import { observeSecrets, type TrackedSecret } from '../secret-versions.js'
 import { hiddenLiveKeys, SENSITIVE_KEYS_VARIABLE } from '../sensitive-keys.js'
-import { type ObserveContext, partitionOfArn } from '../target.js'
+import { type CallerIdentity, type ObserveContext, partitionOfArn } from '../target.js'
 import { type ObservedArtifactStore, observeArtifactStore, storeLocation } from './artifacts.js'
 
 /** The parts of a function's configuration that shipit manages and diffs. */
@@ -144,7 +144,7 @@ export async function observeLambda(ctx: ObserveContext, desired: LambdaDesired,
     ctx.command === 'deploy' ? observeSecrets(clients, desired, ctx) : Promise.resolve(undefined),
     // beside the reads, not after them: one read more on a redeploy (the function's ARN names the
     // account), one round trip less on every fresh deploy, whose every later step waits for the plan
-    ctx.account ? Promise.resolve(undefined) : callerIdentity(clients),
+    ctx.account ? Promise.resolve(undefined) : callerIdentity(clients, ctx.caller),
     observeSchedule(clients, desired, ctx.command),
     ctx.command === 'deploy' ? checkReleaseAlarms(clients, desired) : undefined,
   ])
@@ -214,8 +214,8 @@ function hiddenKeysOf(desired: LambdaDesired, live: Record<string, string>, show
 }
 
 /** The caller's account and ARN (whose partition is the account's). */
-async function callerIdentity(clients: AwsClients): Promise<{ account: string; arn?: string }> {
-  const id = await clients.send('sts', 'GetCallerIdentity', {})
+async function callerIdentity(clients: AwsClients, shared?: () => Promise<CallerIdentity>): Promise<{ account: string; arn?: string }> {
+  const id = await (shared ? shared() : clients.send('sts', 'GetCallerIdentity', {}))
   return { account: id.Account ?? '', ...(id.Arn ? { arn: id.Arn } : {}) }
 }
 

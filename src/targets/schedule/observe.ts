@@ -3,7 +3,7 @@ import type { AwsClients } from '../../aws/clients.js'
 import { orNullIfMissing } from '../../aws/errors.js'
 import { canonicalJson } from '../../digest.js'
 import type { Desired } from '../../manifest/resolve.js'
-import { type ObservedRole, observeRole } from '../iam-role.js'
+import { type ObservedRole, observeRole, roleReads } from '../iam-role.js'
 import { tagMap } from '../target.js'
 
 /** The inline policy of the scheduler role: what the schedule may start (one task family, or one function). */
@@ -60,9 +60,12 @@ export async function observeSchedule(clients: AwsClients, desired: Desired, com
 }
 
 async function observeSchedulerRole(clients: AwsClients, name: string): Promise<ObservedSchedule['role']> {
+  const reads = roleReads(clients, name)
   const [role, inline] = await Promise.all([
-    observeRole(clients, name, false),
-    orNullIfMissing(clients.send('iam', 'GetRolePolicy', { RoleName: name, PolicyName: SCHEDULER_POLICY_NAME })),
+    observeRole(clients, name, false, reads),
+    reads.part((speculative) =>
+      orNullIfMissing(clients.send('iam', 'GetRolePolicy', { RoleName: name, PolicyName: SCHEDULER_POLICY_NAME }, undefined, { speculative })),
+    ),
   ])
   if (!role) return null
   return { ...role, policy: inline ? canonicalPolicy(inline.PolicyDocument) : null }
