@@ -89,7 +89,10 @@ export async function runWait(clients: AwsClients, service: ServiceName, wait: W
   if (!waitUntil) throw new ShipitError('UnknownWaiter', `no waiter ${wait.waiter} for ${service}`, { exitCode: ExitCode.Failure })
   const client = await clients.client(service)
   try {
-    await waitUntil({ client, maxWaitTime: timeoutSeconds, minDelay: polling.sdkMinDelaySeconds, maxDelay: 10, ...(signal ? { abortSignal: signal } : {}) }, wait.input)
+    await waitUntil(
+      { client, maxWaitTime: timeoutSeconds, minDelay: polling.sdkMinDelaySeconds, maxDelay: 10, ...(signal ? { abortSignal: signal } : {}) },
+      wait.input,
+    )
   } catch (err) {
     const state = (err as { state?: string })?.state
     const why =
