@@ -47,8 +47,12 @@ export interface WaiterSet {
 
 export const NO_WAITERS: WaiterSet = { custom: {}, explain: {} }
 
-/** Poll interval for shipit's own waiters; tests set it to 0. */
-export const polling = { intervalMs: 3000 }
+/**
+ * Poll intervals: `intervalMs` for shipit's own waiters, `sdkMinDelaySeconds` the least an SDK waiter
+ * waits between two reads (it backs off from there up to 10 s). Tests against the in-memory fake set
+ * them to 0 and a millisecond: the same waiters poll, without seconds of real sleep per wait.
+ */
+export const polling = { intervalMs: 3000, sdkMinDelaySeconds: 1 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -85,7 +89,10 @@ export async function runWait(clients: AwsClients, service: ServiceName, wait: W
   if (!waitUntil) throw new ShipitError('UnknownWaiter', `no waiter ${wait.waiter} for ${service}`, { exitCode: ExitCode.Failure })
   const client = await clients.client(service)
   try {
-    await waitUntil({ client, maxWaitTime: timeoutSeconds, minDelay: 1, maxDelay: 10, ...(signal ? { abortSignal: signal } : {}) }, wait.input)
+    await waitUntil(
+      { client, maxWaitTime: timeoutSeconds, minDelay: polling.sdkMinDelaySeconds, maxDelay: 10, ...(signal ? { abortSignal: signal } : {}) },
+      wait.input,
+    )
   } catch (err) {
     const state = (err as { state?: string })?.state
     const why =

@@ -5,7 +5,7 @@ import { fakeCredentials } from './session.js'
 
 /**
  * The in-memory AWS for the enclosing describe: dummy credentials (sessions go online, every client
- * is mocked), shipit's own waiters poll without sleeping, and the real clients come back afterwards.
+ * is mocked), shipit's own waiters and the SDK's poll without sleeping (a millisecond), and the real clients come back afterwards.
  * The fake is created in beforeAll (two describes in one file must not mock the clients at once);
  * what is returned forwards to it.
  */
@@ -18,6 +18,8 @@ export function useFakeAws(options?: Parameters<typeof createFakeAws>[0]): FakeA
   beforeAll(() => {
     fakeCredentials()
     polling.intervalMs = 0
+    // the SDK's waiters refuse 0; a millisecond keeps their backoff (doubling from here, up to 10 s) without the seconds
+    polling.sdkMinDelaySeconds = 0.001
     current = createFakeAws(options)
   })
   afterAll(() => current?.restore())
