@@ -184,7 +184,7 @@ export class NotNeeded extends Error {
   override readonly name = 'NotNeeded'
 }
 
-export interface InFlightOptions {
+interface InFlightOptions {
   /** service:Operation, for the notices */
   call: string
   slots: FifoSemaphore

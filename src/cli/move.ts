@@ -15,7 +15,7 @@ import { interruptible } from './interrupt.js'
 import { reportError } from './report-error.js'
 import { lockForApply, sessionOptions, type WorkflowFlags, type WorkflowIo } from './workflow.js'
 
-export interface MoveFlags extends Omit<WorkflowFlags, 'target' | 'to' | 'plan' | 'out' | 'cli' | 'detailed-exitcode' | 'offline'> {
+interface MoveFlags extends Omit<WorkflowFlags, 'target' | 'to' | 'plan' | 'out' | 'cli' | 'detailed-exitcode' | 'offline'> {
   from: TargetName
   to: TargetName
   /** false with --no-check */

@@ -53,7 +53,7 @@ export interface Comparison {
 }
 
 /** One component of an app, compared on every target as a single app is; `target` is the one app.yaml gives it. */
-export interface ComponentComparison {
+interface ComponentComparison {
   name: string
   target: TargetName
   comparison: Comparison

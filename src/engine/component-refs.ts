@@ -58,7 +58,7 @@ function withSlash(endpoint: string | undefined): string | undefined {
 }
 
 /** The value of one output for the consumer's plan: a string, or a reference to the producer's step (ids prefixed by component). */
-export function outputValue(ref: ComponentRef, producer: Session, planned: Planned): string | Ref {
+function outputValue(ref: ComponentRef, producer: Session, planned: Planned): string | Ref {
   const source = sourceOf(producer, ref.output)
   if (!source) throw new Error(`component ${ref.component} offers no ${ref.output}`)
   const step = planned.plan.steps.find((s) => s.id === source.step)

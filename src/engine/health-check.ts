@@ -30,7 +30,7 @@ export const healthProbe = {
   now: (): number => Date.now(),
 }
 
-export interface HealthCheckOptions {
+interface HealthCheckOptions {
   /** the whole check, every attempt and pause included */
   timeoutMs: number
   /** one request, answer included */

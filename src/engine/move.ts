@@ -107,7 +107,7 @@ export function splitSwitch(deploy: Plan): { deploy: Plan; switch?: Plan } {
 }
 
 /** `value` with each reference to a step in `outputs` replaced by that step's answer; others are left. */
-export function bindRefs(value: unknown, outputs: Record<string, Record<string, unknown>>): unknown {
+function bindRefs(value: unknown, outputs: Record<string, Record<string, unknown>>): unknown {
   if (isRef(value)) {
     const out = outputs[value.ref]
     if (!out) return value

@@ -103,7 +103,7 @@ export async function openSession(options: SessionOptions, preloaded?: LoadedMan
 }
 
 /** What a session reaches AWS with: clients, region, and whether it is offline. */
-export type Connection = Pick<Session, 'clients' | 'region' | 'regionFrom' | 'offline' | 'offlineReason' | 'warnings' | 'progress' | 'showUndeclared'>
+type Connection = Pick<Session, 'clients' | 'region' | 'regionFrom' | 'offline' | 'offlineReason' | 'warnings' | 'progress' | 'showUndeclared'>
 
 /** The clients, region and credentials check a session needs, from the flags and the manifest's region. */
 export async function connect(options: SessionOptions, manifestRegion: string | undefined, warnings: string[]): Promise<Connection> {

@@ -16,7 +16,7 @@ export interface TargetStatus {
 }
 
 /** The targets app.yaml can be deployed to: those its rules accept (the session's is one of them). */
-export function supportedTargets(session: Session): TargetName[] {
+function supportedTargets(session: Session): TargetName[] {
   const loaded = session.loaded
   if (!loaded) return [session.desired.target]
   return TARGETS.filter((t) => {

@@ -1,7 +1,7 @@
 import { invalid } from '../errors.js'
 import { bare } from './issue.js'
 import { type ComponentRef, type LoadedComponent, type LoadedManifest, ManifestError, type ManifestProblem } from './loaded.js'
-import { Manifest, TARGETS, type TargetName } from './schema.js'
+import { Manifest, type TargetName } from './schema.js'
 
 export type { ComponentRef, LoadedComponent } from './loaded.js'
 
@@ -14,7 +14,7 @@ export type { ComponentRef, LoadedComponent } from './loaded.js'
  */
 
 /** What each target offers to `${component:NAME.OUTPUT}` (src/engine/component-refs.ts gives the values). */
-export const COMPONENT_OUTPUTS: Record<TargetName, readonly string[]> = {
+const COMPONENT_OUTPUTS: Record<TargetName, readonly string[]> = {
   lambda: ['url', 'arn', 'name'],
   fargate: ['arn', 'name'],
   ecs: ['arn', 'name'],
@@ -121,7 +121,7 @@ export function loadComponents(top: LoadedManifest, raw: Raw, validate: Validate
 }
 
 /** The component as the app.yaml it would be alone: top level, the component's sections over it, overlays merged per env. */
-export function componentDocument(raw: Raw, name: string, merge: Merge): Raw {
+function componentDocument(raw: Raw, name: string, merge: Merge): Raw {
   const { components, environments: topEnvs, target: _t, container: _c, function: _f, http: _h, ...top } = raw
   const spec = (components as Record<string, Raw>)[name] ?? {}
   const { before: _b, schedule, environments: ownEnvs, env, secrets, ...sections } = spec
@@ -200,7 +200,7 @@ function refsOf(
 }
 
 /** The first loop of the graph (producer → consumer, before-task → gated), as the names along it, first name repeated at the end. */
-export function findLoop(components: Pick<LoadedComponent, 'name' | 'before' | 'refs'>[]): string[] | undefined {
+function findLoop(components: Pick<LoadedComponent, 'name' | 'before' | 'refs'>[]): string[] | undefined {
   const next = new Map<string, string[]>(components.map((c) => [c.name, []]))
   for (const c of components) {
     // the consumer is listed after what it needs: web → api when web reads api's url
@@ -247,8 +247,6 @@ export function selectComponents(all: LoadedComponent[], named: string[]): Loade
   for (const n of named) add(n)
   return all.filter((c) => wanted.has(c.name))
 }
-
-export const isTargetName = (t: string): t is TargetName => (TARGETS as readonly string[]).includes(t)
 
 function has(value: unknown, path: (string | number)[]): boolean {
   let cur = value

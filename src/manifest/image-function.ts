@@ -9,7 +9,7 @@ import type { ContainerSpec } from './schema.js'
  */
 
 /** How target lambda packages the app: a zip of function.source, or the container's image. */
-export type LambdaPackage = 'zip' | 'image'
+type LambdaPackage = 'zip' | 'image'
 
 type Doc = Record<string, unknown>
 
@@ -28,7 +28,7 @@ export function lambdaPackageOf(m: Doc): LambdaPackage | undefined {
 }
 
 /** Lambda's smallest and largest memory, MB. */
-export const LAMBDA_MEMORY = { min: 128, max: 10240 } as const
+const LAMBDA_MEMORY = { min: 128, max: 10240 } as const
 /** Lambda gives a function up to 6 vCPUs (at 10,240 MB). */
 const LAMBDA_MAX_VCPU_UNITS = 6 * 1024
 

@@ -386,7 +386,7 @@ function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
 }
 
 /** Deep-merge `environments.<env>` over the base (objects merge, arrays and scalars replace). */
-export function mergeEnvironment(raw: Record<string, unknown>, env: string): Record<string, unknown> {
+function mergeEnvironment(raw: Record<string, unknown>, env: string): Record<string, unknown> {
   const { environments, ...base } = raw
   const overlay = (environments as Record<string, unknown> | undefined)?.[env]
   // ttl: belongs to the env, not to the app: it is read from the overlay (resolve.ts), never merged

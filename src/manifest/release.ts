@@ -13,9 +13,9 @@ const RELEASE_DURATION = /^([1-9][0-9]{0,3})(s|m|h)$/
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const
 const MAX_HOLD_SECONDS = 3600
 /** DescribeAlarms takes 100 names; ten alarms on one function is already more than anyone reads. */
-export const MAX_RELEASE_ALARMS = 10
+const MAX_RELEASE_ALARMS = 10
 /** Percentage points the new version's error rate may exceed the old one's by. */
-export const DEFAULT_ERROR_MARGIN = 5
+const DEFAULT_ERROR_MARGIN = 5
 const DEFAULTS = { canary: { percent: 10, wait: '5m' }, linear: { step: 10, every: '1m' } }
 
 const Duration = z.string().regex(RELEASE_DURATION, 'a duration of 1s to 1h: 30s, 5m, 1h')
@@ -52,7 +52,7 @@ export const Release = z
   })
   .meta({ description: 'How a new version takes traffic: all at once (default), or canary / linear with alarm rollback.' })
 
-export type ReleaseSpec = z.infer<typeof Release>
+type ReleaseSpec = z.infer<typeof Release>
 
 /** A release as the plan does it: the shares the new version holds in turn before it takes all traffic. */
 export type ReleasePlan =

@@ -430,7 +430,7 @@ function secretRefIssues(secrets: Record<string, unknown>): ManifestIssue[] {
 }
 
 /** ACM's default quota of names on one certificate (the domain and its alternative names). */
-export const MAX_DOMAIN_NAMES = 10
+const MAX_DOMAIN_NAMES = 10
 /** A DNS name of letters, digits and hyphens, in lower case, with at least two labels; no wildcard. */
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/
 /** arn:PARTITION:acm:REGION:ACCOUNT:certificate/UUID */

@@ -11,7 +11,7 @@ export interface CronField {
   values?: Set<number>
 }
 
-export interface DayOfMonthField extends CronField {
+interface DayOfMonthField extends CronField {
   /** `L`: the last day of the month */
   last?: boolean
   /** `15W`: the weekday nearest the 15th, within the month */
@@ -20,7 +20,7 @@ export interface DayOfMonthField extends CronField {
   unspecified?: boolean
 }
 
-export interface DayOfWeekField extends CronField {
+interface DayOfWeekField extends CronField {
   /** `5L`: the last Thursday of the month (1 = SUN … 7 = SAT) */
   lastOf?: number
   /** `3#2`: the second Tuesday */
@@ -38,7 +38,7 @@ export interface CronExpression {
   years: CronField
 }
 
-export interface RateExpression {
+interface RateExpression {
   kind: 'rate'
   value: number
   unit: 'minute' | 'hour' | 'day'
@@ -49,7 +49,7 @@ export interface RateExpression {
 export type ScheduleExpression = CronExpression | RateExpression
 
 /** A problem with an expression: what is wrong and how to write it. */
-export interface ExpressionProblem {
+interface ExpressionProblem {
   message: string
   hint: string
 }

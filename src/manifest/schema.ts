@@ -219,7 +219,7 @@ const functionShape = {
 export const FUNCTION_KEYS: readonly string[] = Object.keys(functionShape)
 
 /** Lambda memory when app.yaml gives none (a zip function; an image function is sized from its container). */
-export const DEFAULT_FUNCTION_MEMORY = 128
+const DEFAULT_FUNCTION_MEMORY = 128
 
 const LambdaFunction = z
   .strictObject({
@@ -321,9 +321,9 @@ const Overlay = z.strictObject({
 })
 
 /** Longest component name: `<app>-<component>-<env>` stays readable; names past an AWS limit are cut by names.ts. */
-export const MAX_COMPONENT_LENGTH = 24
+const MAX_COMPONENT_LENGTH = 24
 
-export const ComponentName = z
+const ComponentName = z
   .string()
   .regex(NAME_PATTERN)
   .max(MAX_COMPONENT_LENGTH)
@@ -379,7 +379,6 @@ export type ContainerSpec = z.infer<typeof Container>
 export type FunctionSpec = z.infer<typeof LambdaFunction>
 export type HttpSpec = z.infer<typeof Http>
 export type ScheduleSpec = z.infer<typeof Schedule>
-export type ComponentSpec = z.infer<typeof Component>
 
 export function jsonSchema(now: Date = new Date()): Record<string, unknown> {
   const schema = z.toJSONSchema(Manifest, { io: 'input', unrepresentable: 'any' }) as Record<string, any>

@@ -169,7 +169,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Appl
 const STEPS_AT_ONCE = 6
 
 /** For each step, the longest chain of calls from its start to the end of the plan (a call, its wait and its precondition count one each). */
-export function remainingPath(steps: Step[]): Map<string, number> {
+function remainingPath(steps: Step[]): Map<string, number> {
   const dependents = new Map<string, Step[]>(steps.map((s) => [s.id, []]))
   for (const s of steps) for (const d of s.dependsOn) dependents.get(d)?.push(s)
   const memo = new Map<string, number>()

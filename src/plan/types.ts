@@ -32,7 +32,7 @@ export interface Ref {
  * A one-entry map whose key is known only after an earlier step ran: the weight of a version not yet
  * published in an alias's routing (`AdditionalVersionWeights: { <new version>: 0.1 }`).
  */
-export interface KeyedByRef {
+interface KeyedByRef {
   keyRef: Ref
   value: number
 }

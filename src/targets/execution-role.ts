@@ -51,7 +51,7 @@ const trustWords = (spec: ExecutionRoleSpec) =>
   `${spec.principal} may assume it for account ${spec.trust.account}${spec.trust.sourceArn ? ` (${spec.trust.sourceArn})` : ''} only`
 
 /** The ARNs of the app's secrets, and the customer managed KMS keys (key or alias ARNs) that encrypt them. */
-export interface SecretAccess {
+interface SecretAccess {
   arns: string[]
   kmsKeys: string[]
 }

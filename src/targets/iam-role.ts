@@ -20,7 +20,7 @@ export interface ObservedRole {
 }
 
 /** GetRole of a role, and how to read its parts beside it. */
-export interface RoleReads {
+interface RoleReads {
   role: Promise<GetRoleCommandOutput | null>
   /** a read of one of the role's parts: null when it was not sent because the role proved missing */
   part: <T>(read: (speculative: Speculative) => Promise<T>) => Promise<T | null>

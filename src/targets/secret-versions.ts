@@ -42,7 +42,7 @@ export const SecretReads = {
 }
 
 /** The tracked entries of `secrets:` (ssm:/secretsmanager:), by variable name; bare ARNs are not tracked. */
-export function trackedSources(secrets: Record<string, string>): [key: string, source: Exclude<SecretSource, { store: 'arn' }>][] {
+function trackedSources(secrets: Record<string, string>): [key: string, source: Exclude<SecretSource, { store: 'arn' }>][] {
   return Object.entries(secrets)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .flatMap(([key, text]) => {
@@ -61,7 +61,7 @@ const secretArn = (at: CallScope, id: string, suffix = '??????') =>
   id.startsWith('arn:') ? (SUFFIX.test(id) ? id : `${id}-${suffix}`) : `arn:${at.partition}:secretsmanager:${at.region}:${at.account}:secret:${id}-${suffix}`
 
 /** Offline, or for a destroy: the secrets as app.yaml names them, without versions. */
-export function unreadSecrets(desired: Desired, ctx: { region: string; account?: string; partition?: string }): TrackedSecret[] {
+function unreadSecrets(desired: Desired, ctx: { region: string; account?: string; partition?: string }): TrackedSecret[] {
   const at = { partition: arnPartition(ctx), region: ctx.region, account: ctx.account ?? ACCOUNT_PLACEHOLDER }
   return trackedSources(desired.secrets).map(([key, s]) =>
     s.store === 'ssm'

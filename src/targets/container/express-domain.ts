@@ -27,7 +27,7 @@ import { ContainerReads } from './catalogue.js'
  */
 
 /** The listener, target group and load balancer ECS reports for the service's revision, and what is on the listener for the names. */
-export async function observeExpressDomain(clients: AwsClients, revisionArn: string, names: string[]): Promise<ObservedExpressDomain | null> {
+async function observeExpressDomain(clients: AwsClients, revisionArn: string, names: string[]): Promise<ObservedExpressDomain | null> {
   const out = await clients.send('ecs', 'DescribeServiceRevisions', { serviceRevisionArns: [revisionArn] })
   const paths = out.serviceRevisions?.[0]?.ecsManagedResources?.ingressPaths ?? []
   const path = paths.find((p) => p.accessType === 'PUBLIC') ?? paths[0]
@@ -236,7 +236,7 @@ export function planExpressDomainRemoval(b: PartBuilder<ContainerDesired>, domai
 }
 
 /** A deploy's domain part on fargate: (a) then (b). */
-export function planFargateDomain(b: PartBuilder<ContainerDesired>, domain: DomainObserved | undefined): void {
+function planFargateDomain(b: PartBuilder<ContainerDesired>, domain: DomainObserved | undefined): void {
   if (!domain?.names.length || !b.desired.express) return
   const cert = planCertificate(b, domain)
   if (!cert) return
@@ -245,7 +245,7 @@ export function planFargateDomain(b: PartBuilder<ContainerDesired>, domain: Doma
 }
 
 /** Destroy's: records, then rules and the listener certificate, then the certificate. Returns what the Express service's delete must follow. */
-export function planFargateDomainDestroy(b: PartBuilder<ContainerDesired>, domain: DomainObserved | undefined): string[] {
+function planFargateDomainDestroy(b: PartBuilder<ContainerDesired>, domain: DomainObserved | undefined): string[] {
   if (!domain?.names.length) return []
   const records = planAliasRecordsRemoval(b, domain)
   const removed = planExpressDomainRemoval(b, domain, records)

@@ -22,7 +22,7 @@ import { CONTAINER_NAME, type LaunchProfile, LOG_STREAM_PREFIX } from './profile
  * new revision and the service update starts new tasks, and an unrotated redeploy compares equal and
  * writes nothing. A tag would not do: tags are not compared as part of a revision.
  */
-export const SECRET_VERSION_LABEL = 'shipit.secret-version.'
+const SECRET_VERSION_LABEL = 'shipit.secret-version.'
 
 interface HealthCheckSpec {
   command: string[]

@@ -126,7 +126,7 @@ export const RECORDS_TO_CREATE_WAITER = 'ValidationRecordsToCreate'
 const RECORDS_APPEAR_SECONDS = 120
 
 /** The validation CNAMEs of a certificate as ACM gives them, once it has filled them in (undefined before). */
-export async function validationRecordsOf(clients: AwsClients, arn: string): Promise<{ domain: string; name: string; value: string }[] | undefined> {
+async function validationRecordsOf(clients: AwsClients, arn: string): Promise<{ domain: string; name: string; value: string }[] | undefined> {
   const cert = (await clients.send('acm', 'DescribeCertificate', { CertificateArn: arn })).Certificate
   const options = cert?.DomainValidationOptions ?? []
   if (!options.length || options.some((o) => !o.ResourceRecord?.Name)) return undefined

@@ -13,7 +13,7 @@ import { anyTagMap } from '../read-back.js'
  * their mappings. Reads only. The Express side is read by the container target (express-domain.ts).
  */
 
-export interface ObservedCertificate {
+interface ObservedCertificate {
   arn: string
   status: string
   /** DomainName first, then the other names */
@@ -24,7 +24,7 @@ export interface ObservedCertificate {
   inUseBy: string[]
 }
 
-export interface ObservedZone {
+interface ObservedZone {
   /** without the /hostedzone/ prefix */
   id: string
   /** fully qualified, with the final dot */

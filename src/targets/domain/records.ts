@@ -20,9 +20,9 @@ export const MARKER_PREFIX = '_shipit.'
 const TTL = 300
 
 /** The TXT value that marks a record as this app's and env's (quoted, as Route 53 writes TXT values). */
-export const markerValue = (app: string, env: string) => `"${TAG_APP}=${app} ${TAG_ENV}=${env}"`
+const markerValue = (app: string, env: string) => `"${TAG_APP}=${app} ${TAG_ENV}=${env}"`
 
-export function markerName(name: string | Ref): string | Ref {
+function markerName(name: string | Ref): string | Ref {
   if (isRef(name)) return { ...name, format: `${MARKER_PREFIX}${name.format ?? '{}'}` }
   return `${MARKER_PREFIX}${fqdn(name)}`
 }

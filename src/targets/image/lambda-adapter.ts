@@ -27,7 +27,7 @@ export const LAMBDA_WEB_ADAPTER = {
 } as const
 
 /** `public.ecr.aws/awsguru/aws-lambda-adapter:0.9.1@sha256:…`: what the generated Dockerfile copies from. */
-export const adapterImage = (adapter = LAMBDA_WEB_ADAPTER): string => `${adapter.repository}:${adapter.version}@${adapter.digest}`
+const adapterImage = (adapter = LAMBDA_WEB_ADAPTER): string => `${adapter.repository}:${adapter.version}@${adapter.digest}`
 
 /** A value of a Dockerfile ENV instruction, double-quoted (a path may hold spaces, quotes or `$`). */
 const envValue = (value: string): string => `"${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`

@@ -126,7 +126,7 @@ function buildArgs(cli: Pick<ReadyContainerCli, 'kind' | 'serverArch'>, input: B
 }
 
 /** The generated Dockerfile: FROM the registry image, or the user's Dockerfile (and its target stage), then the layer's lines. */
-export function generatedDockerfile(layer: ImageLayer, userDockerfile?: { text: string; target?: string }): string {
+function generatedDockerfile(layer: ImageLayer, userDockerfile?: { text: string; target?: string }): string {
   const head = layer.from
     ? [`FROM ${layer.from}`]
     : [userDockerfile?.text.replace(/\s*$/, '') ?? '', ...(userDockerfile?.target ? [`FROM ${userDockerfile.target}`] : [])]

@@ -32,7 +32,7 @@ export interface PreparedImage {
 }
 
 /** What a build is made from: the app, its directory and its container section (of a container target, or of an image function). */
-export type ImageSource = Pick<ContainerDesired, 'app' | 'dir' | 'container'>
+type ImageSource = Pick<ContainerDesired, 'app' | 'dir' | 'container'>
 
 /** A build whose context was listed and checked: what the hash and the build step need. */
 export interface ListedBuild {

@@ -15,7 +15,7 @@ import type { PartBuilder } from '../part.js'
  */
 
 /** Lambda refuses an image above 10 GB (uncompressed, all layers). */
-export const LAMBDA_MAX_IMAGE_BYTES = 10 * 1024 ** 3
+const LAMBDA_MAX_IMAGE_BYTES = 10 * 1024 ** 3
 
 type ImageFunction = LambdaDesired & { image: LambdaImageDesired }
 

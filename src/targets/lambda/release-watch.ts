@@ -31,7 +31,7 @@ export interface ReleaseWatchInput {
 }
 
 /** How often alarms and metrics are read: CloudWatch evaluates alarms at most every 10 s, its Lambda metrics each minute. */
-export const WATCH_INTERVAL_MS = 15_000
+const WATCH_INTERVAL_MS = 15_000
 /** The longest the restore call may take once the release has to be undone. */
 const RESTORE_MS = 20_000
 

@@ -14,8 +14,8 @@ import type { TrackedSecret } from '../secret-versions.js'
  * layer's name ends in -Arm64). A region missing here is refused with a clear error: use
  * `function.secretsVia: arn` there, or add the region's row from AWS's table.
  */
-export const EXTENSION_TABLE_SOURCE = 'AWS Systems Manager User Guide, "AWS Parameters and Secrets Lambda Extension ARNs", read 2026-12-05'
-export const EXTENSION_LAYER_VERSION = 11
+const EXTENSION_TABLE_SOURCE = 'AWS Systems Manager User Guide, "AWS Parameters and Secrets Lambda Extension ARNs", read 2026-12-05'
+const EXTENSION_LAYER_VERSION = 11
 
 const PUBLISHERS: Record<string, { account: string; arm64: boolean }> = {
   'us-east-1': { account: '177933569100', arm64: true },
@@ -37,7 +37,7 @@ const PUBLISHERS: Record<string, { account: string; arm64: boolean }> = {
 }
 
 /** The port the extension listens on (its default, set explicitly so the function's code can read it). */
-export const EXTENSION_PORT = '2773'
+const EXTENSION_PORT = '2773'
 
 /** The pinned layer for a region and architecture; a clear error (exit 3) where AWS's table has none in it. */
 export function extensionLayerArn(region: string, architecture: string): string {

@@ -10,7 +10,7 @@ import { tagMap } from '../target.js'
 export const SCHEDULER_POLICY_NAME = 'shipit-scheduler'
 
 /** The schedule's members shipit manages, as GetSchedule answers them. */
-export type LiveSchedule = Pick<
+type LiveSchedule = Pick<
   GetScheduleCommandOutput,
   'Arn' | 'ScheduleExpression' | 'ScheduleExpressionTimezone' | 'State' | 'Target' | 'FlexibleTimeWindow' | 'Description' | 'CreationDate' | 'StartDate'
 >
