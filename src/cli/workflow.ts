@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js'
 import { type ApplyOutcome, applyPlan } from '../engine/apply.js'
 import { type AppSession, checkNoComponentsNamed, makeAppPlan, oneComponent, openAppSession, prepareApp } from '../engine/components.js'
-import { makePlan, prepareLocal } from '../engine/plan.js'
+import { makePlan, type Planned, prepareLocal } from '../engine/plan.js'
 import { loadForSession, openSession, type Session, type SessionOptions } from '../engine/session.js'
 import { ExitCode, ShipitError } from '../errors.js'
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, type HeldLock, takeLock } from '../lock/lease.js'
@@ -143,15 +143,7 @@ export async function planAndApply(
     // plan never takes the lock: one GetItem once the plan is made (not beside its reads, whose timing it would disturb)
     const note = planOnly && !session.offline ? await heldLockNote(session.clients, scope, interrupt.signal) : undefined
     if (note) io.note(note)
-    if (flags.cli && flags.out) {
-      const written = await writeRunbook(flags.out, plan, planned.prepared.artifacts, session.target.catalogue)
-      io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)
-    } else if (flags.out) {
-      await writePlan(flags.out, plan)
-      io.note(
-        `Saved the plan to ${flags.out}; apply it with: shipit ${command} --plan ${flags.out}${flags.env ? ` --env ${flags.env}` : ''} --target ${plan.target}`,
-      )
-    }
+    if (flags.out) await writeOut(flags.out, { command, flags, plan, planned, session, io })
     if (planOnly) {
       // a plan that cannot be applied is a failure, not "changes": a pull-request check must not pass what deploy refuses
       if (plan.blocked.length) {
@@ -187,6 +179,20 @@ export async function planAndApply(
     interrupt.dispose()
     session?.clients.destroy()
   }
+}
+
+/** --out DIR: the runbook and its package (with --cli), or the saved plan, and how to use what was written. */
+async function writeOut(
+  out: string,
+  { command, flags, plan, planned, session, io }: { command: string; flags: WorkflowFlags; plan: Plan; planned: Planned; session: Session; io: WorkflowIo },
+): Promise<void> {
+  if (flags.cli) {
+    const written = await writeRunbook(out, plan, planned.prepared.artifacts, session.target.catalogue)
+    io.note(`Wrote ${written.join(' and ')}; run it with: bash ${written[0]}`)
+    return
+  }
+  await writePlan(out, plan)
+  io.note(`Saved the plan to ${out}; apply it with: shipit ${command} --plan ${out}${flags.env ? ` --env ${flags.env}` : ''} --target ${plan.target}`)
 }
 
 /**
