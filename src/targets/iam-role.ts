@@ -6,6 +6,13 @@ import { canonicalJson } from '../digest.js'
 import { tagMap } from './target.js'
 
 /** The inline policy shipit puts on the roles it creates when the app has secrets (both targets). */
+/**
+ * How long a role shipit just made may take to be usable by the service it is passed to (Lambda,
+ * ECS, ECS Express, EventBridge Scheduler): IAM documents "a few seconds", seen up to a minute or more.
+ * The first call that passes a new role retries its service's "cannot assume" answer this long.
+ */
+export const ROLE_PROPAGATION_SECONDS = 90
+
 export const SECRETS_POLICY_NAME = 'shipit-read-secrets'
 
 /** A role shipit creates (Lambda execution role, ECS task execution role), as observed. */

@@ -16,7 +16,7 @@ import { type ExpressSpec, lambdaOnlyHttpFields } from '../../manifest/express.j
 import type { ContainerDesired } from '../../manifest/resolve.js'
 import { createdFields, type FieldChange, isRef, type Ref, type RetryOn, type Step } from '../../plan/types.js'
 import { planExecutionRole } from '../execution-role.js'
-import { type ObservedRole, observeRole } from '../iam-role.js'
+import { type ObservedRole, observeRole, ROLE_PROPAGATION_SECONDS } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
 import { ACCOUNT_PLACEHOLDER, arnPartition, type Outputs } from '../target.js'
 import { roleDeleteSteps } from '../teardown.js'
@@ -35,8 +35,6 @@ import { revisionOf } from './task-definition.js'
 const EXPRESS_POLICY_NAME = 'AmazonECSInfrastructureRoleforExpressGatewayServices'
 export const EXPRESS_INFRASTRUCTURE_POLICY = (ctx: { region: string; partition?: string }) =>
   `arn:${arnPartition(ctx)}:iam::aws:policy/service-role/${EXPRESS_POLICY_NAME}`
-/** How long CreateExpressGatewayService is retried while a role made in the same deploy propagates. */
-const INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS = 90
 /**
  * What ECS answers while it cannot assume a just-created infrastructure role. The reference does not
  * list it; these are the answers the Terraform AWS provider retries CreateExpressGatewayService on
@@ -353,7 +351,7 @@ function planExpressCreate(b: PartBuilder, spec: ExpressSpec, inputs: ExpressPla
       infrastructureRoleArn: role.arn,
     }),
     request: Ecs.CreateExpressGatewayService.request({ ...input }),
-    ...(role.fresh ? { retry: INFRASTRUCTURE_ROLE_NOT_READY.map((rule) => ({ ...rule, seconds: INFRASTRUCTURE_ROLE_PROPAGATION_SECONDS })) } : {}),
+    ...(role.fresh ? { retry: INFRASTRUCTURE_ROLE_NOT_READY.map((rule) => ({ ...rule, seconds: ROLE_PROPAGATION_SECONDS })) } : {}),
     wait: expressWait(ref('express-service', 'service.serviceArn'), undefined, name),
     dependsOn: [...inputs.prerequisites, ...role.deps],
   })

@@ -1,4 +1,5 @@
 import type { RetryOn } from '../../plan/types.js'
+import { ROLE_PROPAGATION_SECONDS } from '../iam-role.js'
 
 /**
  * Retries for the first CreateService / RunTask after shipit made what they use. IAM is eventually
@@ -12,8 +13,6 @@ import type { RetryOn } from '../../plan/types.js'
  * provider retries both for the same reasons.) Each retry is bounded; at the bound AWS's error stands.
  */
 
-/** How long a new role may take to be usable by ECS: IAM documents "a few seconds", seen up to a minute or more. */
-export const ROLE_PROPAGATION_SECONDS = 90
 /** How long AWSServiceRoleForECS may take after the first CreateCluster of an account. */
 const SERVICE_LINKED_ROLE_SECONDS = 60
 /** How long a service deleted by an earlier destroy may stay DRAINING before its name can be used again. */

@@ -3,6 +3,7 @@ import { canonicalJson, sha256Hex } from '../../digest.js'
 import type { LambdaDesired } from '../../manifest/resolve.js'
 import { parseSecretRef } from '../../manifest/secret-refs.js'
 import { type Artifact, createdFields, type FieldChange, type Plannable, type Ref, type Sensitive, sensitiveValue } from '../../plan/types.js'
+import { ROLE_PROPAGATION_SECONDS } from '../iam-role.js'
 import type { PartBuilder } from '../part.js'
 import { parseVersionsRecord, SECRET_VERSION_PATH, type TrackedSecret, versionChanges, versionsRecord } from '../secret-versions.js'
 import { SENSITIVE_KEYS_VARIABLE, secretNames, sensitiveKeysRecord } from '../sensitive-keys.js'
@@ -12,9 +13,6 @@ import { extensionLayerArn, SECRET_VERSIONS_VARIABLE, secretVariables } from './
 
 /** The version CreateFunction published (Publish: true), from its answer. */
 export const FIRST_VERSION: Ref = { ref: 'function', output: 'Version' }
-
-/** How long a new IAM role may take to become assumable by Lambda. */
-const ROLE_PROPAGATION_SECONDS = 90
 
 /** The function's configuration as app.yaml asks for it, in Lambda's field names. */
 export interface DesiredFunction {
