@@ -34,14 +34,14 @@ export function declaringKey(keys: string[], env: string, defaultEnv: string): s
   return candidates[0]
 }
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 
 /** `ttl:` of an environment: a whole number of minutes, hours or days (90m, 12h, 3d). */
 export const DURATION = /^[1-9][0-9]{0,5}(m|h|d)$/
 
-/** Milliseconds of a duration DURATION accepts; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text.trim())
-  if (!m) return undefined
-  return Number.parseInt(text, 10) * UNIT_MS[m[1] as keyof typeof UNIT_MS]
+/** Milliseconds of a duration `pattern` accepts (a whole number and one unit: s, m, h or d; `ttl:`'s DURATION by default); undefined for anything else. */
+export function parseDuration(text: string, pattern: RegExp = DURATION): number | undefined {
+  const trimmed = text.trim()
+  if (!pattern.test(trimmed)) return undefined
+  return Number.parseInt(trimmed, 10) * UNIT_MS[trimmed.slice(-1) as keyof typeof UNIT_MS]
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ExitCode, ShipitError } from '../errors.js'
+import { parseDuration } from './environments.js'
 import type { ManifestIssue } from './issue.js'
 
 /**
@@ -10,7 +11,6 @@ import type { ManifestIssue } from './issue.js'
 
 /** A pause of a release: seconds, minutes or hours, at most an hour (30s, 5m, 1h). */
 const RELEASE_DURATION = /^([1-9][0-9]{0,3})(s|m|h)$/
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const
 const MAX_HOLD_SECONDS = 3600
 /** DescribeAlarms takes 100 names; ten alarms on one function is already more than anyone reads. */
 const MAX_RELEASE_ALARMS = 10
@@ -71,8 +71,8 @@ export type ReleasePlan =
     }
 
 export function durationSeconds(text: string): number {
-  const m = RELEASE_DURATION.exec(text)
-  return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : Number.NaN
+  const ms = parseDuration(text, RELEASE_DURATION)
+  return ms === undefined ? Number.NaN : ms / 1000
 }
 
 type Strategy = NonNullable<ReleaseSpec['strategy']>
